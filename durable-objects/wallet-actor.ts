@@ -1,0 +1,16 @@
+import { DurableObject } from "cloudflare:workers";
+
+/** WalletActor: see DESIGN §1. Storage is this object's SQLite; the schema is created once per instance. */
+export class WalletActor extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    });
+  }
+
+  /** Identity and health of this instance. */
+  async status(): Promise<{ actor: string; id: string; name: string | null }> {
+    return { actor: "WalletActor", id: this.ctx.id.toString(), name: this.ctx.id.name ?? null };
+  }
+}

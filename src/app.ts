@@ -1,0 +1,40 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { configRouter } from "./api/config";
+import { healthRouter } from "./api/health";
+import { createRouter } from "./api/router";
+import { operatorAuth } from "./lib/auth";
+import { errorBody, toErrorResponse } from "./lib/errors";
+import { log, redact, registerSecrets } from "./lib/logger";
+import { API_VERSION } from "./lib/version";
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", async (c, next) => {
+    registerSecrets(c.env as unknown as Record<string, unknown>);
+    await next();
+  });
+
+  app.onError((err, c) => {
+    const { status, body } = toErrorResponse(err);
+    if (status === 500) log.error("request_failed", { method: c.req.method, path: c.req.path, error: redact(err) });
+    return c.json(body, status);
+  });
+  app.notFound((c) => c.json(errorBody("NotFound", `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.use("/api/*", operatorAuth());
+
+  app.route("/", healthRouter);
+  app.route("/api/v1", configRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "WallTrack API", version: API_VERSION, description: "Copy-trading of Solana memecoin wallets." },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,569 @@
+/**
+ * The whole relational model of WallTrack (D1 via Drizzle).
+ *
+ * Conventions: snake_case columns; timestamps are ISO-8601 UTC text with milliseconds
+ * (`2026-11-21T08:00:00.000Z`, the format of `Date#toISOString`, so they sort as text);
+ * token amounts are base units as integer text (u64 does not fit a JS number); prices and USD are REAL;
+ * booleans are INTEGER 0/1; JSON documents are TEXT. Enums are closed by CHECK constraints.
+ */
+import { sql } from "drizzle-orm";
+import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+const createdAt = () => text("created_at").notNull().default(nowIso);
+const updatedAt = () => text("updated_at").notNull().default(nowIso);
+const bool = (name: string) => integer(name, { mode: "boolean" });
+
+/** `col IN ('a','b')` for CHECK constraints built from the same tuples the TypeScript types use. */
+const oneOf = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
+
+export const WALLET_MODES = ["simulation", "live"] as const;
+export const SIZING_MODES = ["fixed_usd", "fixed_sol", "percent_capital", "leader_ratio"] as const;
+export const SYNC_STATUSES = ["pending", "synced", "error"] as const;
+export const SIGNAL_TYPES = ["buy", "sell", "other"] as const;
+export const ORDER_SIDES = ["buy", "sell"] as const;
+export const ORDER_PRIORITIES = ["critical", "urgent", "normal", "low"] as const;
+export const ORDER_STATUSES = ["pending", "executing", "submitted", "filled", "failed", "cancelled", "dead"] as const;
+export const POSITION_STATUSES = ["open", "closing", "closed"] as const;
+/** The one closed list of exit reasons (DESIGN §4), used by orders, positions and the API. */
+export const EXIT_REASONS = [
+  "stop_loss",
+  "trailing_stop",
+  "take_profit",
+  "scaling_out",
+  "mirror_exit",
+  "time_exit",
+  "manual",
+] as const;
+export const PERFORMANCE_PERIODS = ["all", "30d", "7d", "24h"] as const;
+export const BREAKER_EVENT_TYPES = ["trip", "reset"] as const;
+export const BREAKER_TRIGGERS = ["manual", "max_drawdown", "win_rate", "consecutive_losses"] as const;
+export const PORTFOLIO_STATUSES = ["UNFUNDED", "FUNDED", "LAUNCHED", "ARCHIVED"] as const;
+export const FUNDING_STATUSES = ["scheduled", "executed", "cancelled", "failed"] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Runtime configuration (DESIGN §3): one row, id = 1. Every accepted change is copied to history.
+// ---------------------------------------------------------------------------------------------
+export const config = sqliteTable(
+  "config",
+  {
+    id: integer("id").primaryKey().default(1),
+    // capital and sizing
+    capital_usd: real("capital_usd").notNull().default(1000),
+    position_sizing_mode: text("position_sizing_mode", { enum: SIZING_MODES }).notNull().default("fixed_usd"),
+    fixed_position_usd: real("fixed_position_usd").notNull().default(50),
+    fixed_position_sol: real("fixed_position_sol").notNull().default(0.25),
+    risk_per_trade_percent: real("risk_per_trade_percent").notNull().default(2),
+    leader_ratio: real("leader_ratio").notNull().default(0.1),
+    min_position_usd: real("min_position_usd").notNull().default(5),
+    max_position_usd: real("max_position_usd").notNull().default(200),
+    // copy rules (defaults; a wallet may override)
+    min_leader_trade_sol: real("min_leader_trade_sol").notNull().default(0.1),
+    max_leader_trade_sol: real("max_leader_trade_sol").notNull().default(100),
+    allow_rebuys: bool("allow_rebuys").notNull().default(false),
+    rebuy_size_percent: real("rebuy_size_percent").notNull().default(50),
+    mint_cooldown_seconds: integer("mint_cooldown_seconds").notNull().default(3600),
+    max_open_positions: integer("max_open_positions").notNull().default(10),
+    max_total_exposure_usd: real("max_total_exposure_usd").notNull().default(1000),
+    // token safety
+    safety_check_enabled: bool("safety_check_enabled").notNull().default(true),
+    safety_threshold: real("safety_threshold").notNull().default(0.6),
+    min_liquidity_usd: real("min_liquidity_usd").notNull().default(50000),
+    max_top10_holder_percent: real("max_top10_holder_percent").notNull().default(80),
+    min_token_age_hours: real("min_token_age_hours").notNull().default(24),
+    max_transfer_fee_bps: integer("max_transfer_fee_bps").notNull().default(100),
+    token_cache_ttl_seconds: integer("token_cache_ttl_seconds").notNull().default(3600),
+    // signals and swaps
+    max_signal_age_seconds: integer("max_signal_age_seconds").notNull().default(60),
+    slippage_bps: integer("slippage_bps").notNull().default(300),
+    simulated_slippage_bps: integer("simulated_slippage_bps").notNull().default(100),
+    swap_min_spacing_ms: integer("swap_min_spacing_ms").notNull().default(2000),
+    max_swap_retries: integer("max_swap_retries").notNull().default(3),
+    // circuit breaker
+    max_drawdown_percent: real("max_drawdown_percent").notNull().default(20),
+    min_win_rate_percent: real("min_win_rate_percent").notNull().default(40),
+    win_rate_window: integer("win_rate_window").notNull().default(20),
+    consecutive_loss_limit: integer("consecutive_loss_limit").notNull().default(3),
+    // adaptive price polling
+    poll_urgent_seconds: integer("poll_urgent_seconds").notNull().default(20),
+    poll_active_seconds: integer("poll_active_seconds").notNull().default(30),
+    poll_stable_seconds: integer("poll_stable_seconds").notNull().default(60),
+    near_trigger_percent: real("near_trigger_percent").notNull().default(5),
+    price_max_age_seconds: integer("price_max_age_seconds").notNull().default(300),
+    // portfolio
+    funded_threshold_sol: real("funded_threshold_sol").notNull().default(0.25),
+    portfolio_stale_seconds: integer("portfolio_stale_seconds").notNull().default(300),
+    // Helius address sync (ADR-001): state written by the sync job, not by operators
+    helius_transaction_types: text("helius_transaction_types").notNull().default('["ANY"]'),
+    helius_webhook_id: text("helius_webhook_id"),
+    helius_last_sync_at: text("helius_last_sync_at"),
+    helius_last_sync_status: text("helius_last_sync_status"),
+    helius_last_sync_error: text("helius_last_sync_error"),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    check("config_singleton", sql.raw("id = 1")),
+    check("config_sizing_mode", oneOf("position_sizing_mode", SIZING_MODES)),
+  ],
+);
+
+/** Append-only copy of every accepted config change (the seed's "JSON backup on every change"). */
+export const configHistory = sqliteTable("config_history", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  changed_fields: text("changed_fields").notNull(), // JSON array of names
+  previous_values: text("previous_values").notNull(), // JSON object: the full config before
+  new_values: text("new_values").notNull(), // JSON object: the full config after
+  changed_by: text("changed_by").notNull().default("api"),
+  created_at: createdAt(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Exit-strategy catalog. A position uses a template merged with its own JSON override.
+// ---------------------------------------------------------------------------------------------
+export const exitStrategies = sqliteTable(
+  "exit_strategies",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    description: text("description"),
+    is_default: bool("is_default").notNull().default(false),
+    stop_loss_percent: real("stop_loss_percent"), // null = no stop-loss
+    trailing_stop_percent: real("trailing_stop_percent"), // drawdown from peak, null = off
+    trailing_activation_percent: real("trailing_activation_percent"), // gain that arms the trail
+    scaling_levels: text("scaling_levels").notNull().default("[]"), // JSON [{multiple, sell_percent}]
+    mirror_exit_enabled: bool("mirror_exit_enabled").notNull().default(true),
+    max_hold_minutes: integer("max_hold_minutes"), // null = no time exit
+    take_profit_table: text("take_profit_table").notNull().default("[]"), // JSON [{after_minutes, min_profit_percent}]
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("exit_strategies_name_unique").on(t.name),
+    // At most one default at the database level; the API keeps it exactly one.
+    uniqueIndex("exit_strategies_one_default").on(t.is_default).where(sql.raw("is_default = 1")),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Watchlist: the leaders whose trades are copied.
+// ---------------------------------------------------------------------------------------------
+export const wallets = sqliteTable(
+  "wallets",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    address: text("address").notNull(),
+    label: text("label"),
+    mode: text("mode", { enum: WALLET_MODES }).notNull().default("simulation"),
+    is_active: bool("is_active").notNull().default(true),
+    exit_strategy_id: integer("exit_strategy_id").references(() => exitStrategies.id),
+    capital_allocation_percent: real("capital_allocation_percent"),
+    discovery_source: text("discovery_source"),
+    discovery_date: text("discovery_date"),
+    discovery_notes: text("discovery_notes"),
+    initial_win_rate_percent: real("initial_win_rate_percent"),
+    initial_trades_observed: integer("initial_trades_observed"),
+    // copy-rule overrides; null = use the config default
+    min_leader_trade_sol: real("min_leader_trade_sol"),
+    max_leader_trade_sol: real("max_leader_trade_sol"),
+    allow_rebuys: bool("allow_rebuys"),
+    rebuy_size_percent: real("rebuy_size_percent"),
+    mint_cooldown_seconds: integer("mint_cooldown_seconds"),
+    position_sizing_mode: text("position_sizing_mode", { enum: SIZING_MODES }),
+    fixed_position_usd: real("fixed_position_usd"),
+    leader_ratio: real("leader_ratio"),
+    // Helius sync (ADR-001)
+    helius_sync_status: text("helius_sync_status", { enum: SYNC_STATUSES }).notNull().default("pending"),
+    helius_synced_at: text("helius_synced_at"),
+    helius_sync_error: text("helius_sync_error"),
+    last_signal_at: text("last_signal_at"),
+    deactivated_at: text("deactivated_at"),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("wallets_address_unique").on(t.address),
+    index("wallets_active_idx").on(t.is_active),
+    check("wallets_mode", oneOf("mode", WALLET_MODES)),
+    check("wallets_sync_status", oneOf("helius_sync_status", SYNC_STATUSES)),
+    check("wallets_sizing_mode", sql`position_sizing_mode IS NULL OR ${oneOf("position_sizing_mode", SIZING_MODES)}`),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Token metadata and safety cache (1 h TTL by default).
+// ---------------------------------------------------------------------------------------------
+export const tokens = sqliteTable("tokens", {
+  mint_address: text("mint_address").primaryKey(),
+  name: text("name"),
+  symbol: text("symbol"),
+  decimals: integer("decimals"),
+  token_program: text("token_program"),
+  // safety score parts (0.25 each) and their inputs
+  safety_score: real("safety_score"),
+  liquidity_usd: real("liquidity_usd"),
+  top10_holder_percent: real("top10_holder_percent"),
+  token_age_hours: real("token_age_hours"),
+  pair_created_at: text("pair_created_at"),
+  mint_authority: text("mint_authority"),
+  freeze_authority: text("freeze_authority"),
+  rugcheck_score: real("rugcheck_score"),
+  rugcheck_risk_level: text("rugcheck_risk_level"),
+  is_rugged: bool("is_rugged"),
+  transfer_fee_bps: integer("transfer_fee_bps"),
+  contract_flags: text("contract_flags"), // JSON array of reasons the contract check failed
+  check_liquidity_passed: bool("check_liquidity_passed"),
+  check_holders_passed: bool("check_holders_passed"),
+  check_contract_passed: bool("check_contract_passed"),
+  check_age_passed: bool("check_age_passed"),
+  safety_source: text("safety_source"),
+  safety_checked_at: text("safety_checked_at"),
+  price_usd: real("price_usd"),
+  metadata_updated_at: text("metadata_updated_at"),
+  created_at: createdAt(),
+  updated_at: updatedAt(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Signals: every watched-wallet transaction, kept with its decision and timings.
+// ---------------------------------------------------------------------------------------------
+export const signals = sqliteTable(
+  "signals",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    transaction_signature: text("transaction_signature").notNull(),
+    wallet_id: integer("wallet_id").references(() => wallets.id),
+    wallet_address: text("wallet_address").notNull(),
+    signal_type: text("signal_type", { enum: SIGNAL_TYPES }).notNull(),
+    token_mint: text("token_mint"),
+    quote_mint: text("quote_mint"),
+    token_amount: text("token_amount"), // base units
+    token_decimals: integer("token_decimals"),
+    quote_amount: text("quote_amount"), // base units of the quote mint
+    sol_amount: real("sol_amount"), // trade size in SOL (quote converted)
+    usd_amount: real("usd_amount"),
+    price_sol: real("price_sol"), // per whole token
+    price_usd: real("price_usd"),
+    leader_balance_before: text("leader_balance_before"), // base units; the mirror-exit fraction's denominator
+    helius_type: text("helius_type"),
+    helius_source: text("helius_source"),
+    slot: integer("slot"),
+    block_time: text("block_time"),
+    filtered: bool("filtered").notNull().default(false),
+    filter_reason: text("filter_reason"),
+    safety_score: real("safety_score"),
+    webhook_received_at: text("webhook_received_at").notNull(),
+    processed_at: text("processed_at"),
+    processing_duration_ms: real("processing_duration_ms"),
+    raw_payload: text("raw_payload").notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [
+    // One signal per transaction, whatever the redelivery (DESIGN §4).
+    uniqueIndex("signals_signature_unique").on(t.transaction_signature),
+    index("signals_recent_idx").on(t.created_at),
+    index("signals_wallet_idx").on(t.wallet_id, t.created_at),
+    index("signals_mint_idx").on(t.token_mint),
+    check("signals_type", oneOf("signal_type", SIGNAL_TYPES)),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Orders: every swap intent, persisted before any upstream call (DESIGN §1).
+// ---------------------------------------------------------------------------------------------
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: text("id").primaryKey(),
+    idempotency_key: text("idempotency_key").notNull(), // signal id, or position id + rule
+    position_id: text("position_id"),
+    signal_id: integer("signal_id").references(() => signals.id),
+    wallet_id: integer("wallet_id").references(() => wallets.id),
+    token_mint: text("token_mint").notNull(),
+    side: text("side", { enum: ORDER_SIDES }).notNull(),
+    priority: text("priority", { enum: ORDER_PRIORITIES }).notNull(),
+    mode: text("mode", { enum: WALLET_MODES }).notNull(),
+    status: text("status", { enum: ORDER_STATUSES }).notNull().default("pending"),
+    reason: text("reason").notNull(), // "entry" or an exit reason
+    requested_amount: text("requested_amount"), // base units of what is sold (lamports for buys)
+    requested_usd: real("requested_usd"),
+    sell_fraction: real("sell_fraction"), // for exits: share of the remaining amount
+    expected_price_usd: real("expected_price_usd"),
+    expected_out_amount: text("expected_out_amount"),
+    executed_price_usd: real("executed_price_usd"),
+    executed_in_amount: text("executed_in_amount"),
+    executed_out_amount: text("executed_out_amount"),
+    executed_usd: real("executed_usd"),
+    slippage_bps: real("slippage_bps"),
+    attempts: integer("attempts").notNull().default(0),
+    last_error: text("last_error"),
+    cancel_reason: text("cancel_reason"),
+    tx_signature: text("tx_signature"),
+    last_valid_block_height: integer("last_valid_block_height"),
+    requested_at: text("requested_at").notNull(),
+    executed_at: text("executed_at"),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("orders_idempotency_unique").on(t.idempotency_key),
+    index("orders_pending_idx").on(t.status, t.priority, t.requested_at),
+    index("orders_position_idx").on(t.position_id),
+    check("orders_side", oneOf("side", ORDER_SIDES)),
+    check("orders_priority", oneOf("priority", ORDER_PRIORITIES)),
+    check("orders_mode", oneOf("mode", WALLET_MODES)),
+    check("orders_status", oneOf("status", ORDER_STATUSES)),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Positions: the read model of PositionActor (its one writer).
+// ---------------------------------------------------------------------------------------------
+export const positions = sqliteTable(
+  "positions",
+  {
+    id: text("id").primaryKey(),
+    wallet_id: integer("wallet_id").references(() => wallets.id),
+    source_wallet_address: text("source_wallet_address").notNull(),
+    signal_id: integer("signal_id").references(() => signals.id),
+    entry_order_id: text("entry_order_id"),
+    token_mint: text("token_mint").notNull(),
+    token_decimals: integer("token_decimals").notNull(),
+    mode: text("mode", { enum: WALLET_MODES }).notNull(),
+    status: text("status", { enum: POSITION_STATUSES }).notNull().default("open"),
+    exit_strategy_id: integer("exit_strategy_id").references(() => exitStrategies.id),
+    strategy_override: text("strategy_override"), // JSON, merged over the template
+    // entry
+    entry_price_usd: real("entry_price_usd").notNull(),
+    entry_price_sol: real("entry_price_sol"),
+    entry_amount: text("entry_amount").notNull(), // base units
+    entry_cost_usd: real("entry_cost_usd").notNull(),
+    entry_cost_sol: real("entry_cost_sol"),
+    // current state
+    current_amount: text("current_amount").notNull(), // base units
+    current_price_usd: real("current_price_usd"),
+    peak_price_usd: real("peak_price_usd"),
+    trailing_active: bool("trailing_active").notNull().default(false),
+    scaling_levels_hit: text("scaling_levels_hit").notNull().default("[]"), // JSON array of level indexes
+    // PnL breakdown
+    unrealized_pnl_usd: real("unrealized_pnl_usd").notNull().default(0),
+    realized_pnl_usd: real("realized_pnl_usd").notNull().default(0),
+    total_pnl_usd: real("total_pnl_usd").notNull().default(0),
+    pnl_percent: real("pnl_percent").notNull().default(0),
+    sold_amount: text("sold_amount").notNull().default("0"),
+    exit_proceeds_usd: real("exit_proceeds_usd").notNull().default(0),
+    avg_exit_price_usd: real("avg_exit_price_usd"),
+    exit_reason: text("exit_reason", { enum: EXIT_REASONS }),
+    // polling
+    price_source: text("price_source"),
+    last_price_at: text("last_price_at"),
+    next_poll_at: text("next_poll_at"),
+    poll_interval_seconds: integer("poll_interval_seconds"),
+    opened_at: text("opened_at").notNull(),
+    closed_at: text("closed_at"),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    index("positions_status_idx").on(t.status, t.opened_at),
+    index("positions_wallet_mint_idx").on(t.source_wallet_address, t.token_mint, t.status),
+    index("positions_mint_idx").on(t.token_mint, t.closed_at),
+    check("positions_mode", oneOf("mode", WALLET_MODES)),
+    check("positions_status", oneOf("status", POSITION_STATUSES)),
+    check("positions_exit_reason", sql`exit_reason IS NULL OR ${oneOf("exit_reason", EXIT_REASONS)}`),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Per-wallet performance, recomputed daily at 00:00 UTC and on demand.
+// ---------------------------------------------------------------------------------------------
+export const performance = sqliteTable(
+  "performance",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    wallet_id: integer("wallet_id")
+      .notNull()
+      .references(() => wallets.id),
+    period: text("period", { enum: PERFORMANCE_PERIODS }).notNull(),
+    signal_count: integer("signal_count").notNull().default(0),
+    filtered_signal_count: integer("filtered_signal_count").notNull().default(0),
+    position_count: integer("position_count").notNull().default(0),
+    open_position_count: integer("open_position_count").notNull().default(0),
+    closed_position_count: integer("closed_position_count").notNull().default(0),
+    wins: integer("wins").notNull().default(0),
+    losses: integer("losses").notNull().default(0),
+    win_rate_percent: real("win_rate_percent"),
+    total_pnl_usd: real("total_pnl_usd").notNull().default(0),
+    avg_pnl_usd: real("avg_pnl_usd"),
+    avg_win_usd: real("avg_win_usd"),
+    avg_loss_usd: real("avg_loss_usd"),
+    profit_ratio: real("profit_ratio"),
+    best_trade_usd: real("best_trade_usd"),
+    worst_trade_usd: real("worst_trade_usd"),
+    longest_win_streak: integer("longest_win_streak").notNull().default(0),
+    longest_loss_streak: integer("longest_loss_streak").notNull().default(0),
+    current_streak: integer("current_streak").notNull().default(0), // +n wins, -n losses
+    computed_at: text("computed_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("performance_wallet_period_unique").on(t.wallet_id, t.period),
+    check("performance_period", oneOf("period", PERFORMANCE_PERIODS)),
+  ],
+);
+
+/** Immutable trip/reset log of the circuit breaker; its latest row is the breaker's state. */
+export const circuitBreakerEvents = sqliteTable(
+  "circuit_breaker_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    event_type: text("event_type", { enum: BREAKER_EVENT_TYPES }).notNull(),
+    trigger: text("trigger", { enum: BREAKER_TRIGGERS }).notNull(),
+    reason: text("reason"),
+    metrics_snapshot: text("metrics_snapshot").notNull().default("{}"),
+    thresholds_snapshot: text("thresholds_snapshot").notNull().default("{}"),
+    created_at: createdAt(),
+  },
+  (t) => [
+    index("circuit_breaker_events_recent_idx").on(t.created_at),
+    check("circuit_breaker_event_type", oneOf("event_type", BREAKER_EVENT_TYPES)),
+    check("circuit_breaker_trigger", oneOf("trigger", BREAKER_TRIGGERS)),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Portfolio of the operator's own wallets (DESIGN §5): D1 is the cache, Solana the source.
+// ---------------------------------------------------------------------------------------------
+export const walletInfo = sqliteTable(
+  "wallet_info",
+  {
+    address: text("address").primaryKey(),
+    label: text("label"),
+    wallet_type: text("wallet_type").notNull().default("launch"),
+    status: text("status", { enum: PORTFOLIO_STATUSES }).notNull().default("UNFUNDED"),
+    notes: text("notes"),
+    first_funded_at: text("first_funded_at"),
+    last_balance_sol: real("last_balance_sol"),
+    last_balance_lamports: text("last_balance_lamports"),
+    launch_count: integer("launch_count").notNull().default(0),
+    balance_refreshed_at: text("balance_refreshed_at"),
+    holdings_refreshed_at: text("holdings_refreshed_at"),
+    funding_refreshed_at: text("funding_refreshed_at"),
+    last_refresh_at: text("last_refresh_at"),
+    last_refresh_errors: text("last_refresh_errors"), // JSON {part: message}
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [check("wallet_info_status", oneOf("status", PORTFOLIO_STATUSES))],
+);
+
+export const tokenHoldings = sqliteTable(
+  "token_holdings",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    wallet_address: text("wallet_address")
+      .notNull()
+      .references(() => walletInfo.address, { onDelete: "cascade" }),
+    mint_address: text("mint_address").notNull(),
+    token_program: text("token_program").notNull(),
+    balance: text("balance").notNull(), // base units
+    decimals: integer("decimals").notNull(),
+    updated_at: updatedAt(),
+  },
+  (t) => [uniqueIndex("token_holdings_wallet_mint_unique").on(t.wallet_address, t.mint_address)],
+);
+
+/** Recent transactions of a portfolio wallet (getSignaturesForAddress), the "funding" refresh part. */
+export const fundingTransactions = sqliteTable(
+  "funding_transactions",
+  {
+    signature: text("signature").primaryKey(),
+    wallet_address: text("wallet_address")
+      .notNull()
+      .references(() => walletInfo.address, { onDelete: "cascade" }),
+    slot: integer("slot").notNull(),
+    block_time: text("block_time"),
+    succeeded: bool("succeeded").notNull(),
+    memo: text("memo"),
+    confirmation_status: text("confirmation_status"),
+    created_at: createdAt(),
+  },
+  (t) => [index("funding_transactions_wallet_idx").on(t.wallet_address, t.slot)],
+);
+
+export const scheduledFunding = sqliteTable(
+  "scheduled_funding",
+  {
+    id: text("id").primaryKey(),
+    wallet_address: text("wallet_address")
+      .notNull()
+      .references(() => walletInfo.address, { onDelete: "cascade" }),
+    amount_sol: real("amount_sol").notNull(),
+    scheduled_for: text("scheduled_for").notNull(),
+    source_wallet: text("source_wallet"),
+    status: text("status", { enum: FUNDING_STATUSES }).notNull().default("scheduled"),
+    notes: text("notes"),
+    tx_signature: text("tx_signature"),
+    executed_at: text("executed_at"),
+    cancelled_at: text("cancelled_at"),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    index("scheduled_funding_due_idx").on(t.status, t.scheduled_for),
+    check("scheduled_funding_status", oneOf("status", FUNDING_STATUSES)),
+    check("scheduled_funding_amount", sql`amount_sol > 0`),
+  ],
+);
+
+export const launches = sqliteTable(
+  "launches",
+  {
+    id: text("id").primaryKey(),
+    wallet_address: text("wallet_address")
+      .notNull()
+      .references(() => walletInfo.address, { onDelete: "cascade" }),
+    mint_address: text("mint_address").notNull(),
+    name: text("name"),
+    ticker: text("ticker"),
+    platform: text("platform"),
+    tx_signature: text("tx_signature"),
+    initial_buy_sol: real("initial_buy_sol"),
+    notes: text("notes"),
+    launched_at: text("launched_at").notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("launches_mint_unique").on(t.mint_address),
+    index("launches_wallet_idx").on(t.wallet_address, t.launched_at),
+  ],
+);
+
+export type ConfigRow = typeof config.$inferSelect;
+export type ExitStrategyRow = typeof exitStrategies.$inferSelect;
+export type WalletRow = typeof wallets.$inferSelect;
+export type TokenRow = typeof tokens.$inferSelect;
+export type SignalRow = typeof signals.$inferSelect;
+export type OrderRow = typeof orders.$inferSelect;
+export type PositionRow = typeof positions.$inferSelect;
+export type ExitReason = (typeof EXIT_REASONS)[number];
+export type OrderPriority = (typeof ORDER_PRIORITIES)[number];
+export type WalletMode = (typeof WALLET_MODES)[number];
+
+/** One row per cron job run, so the operator can see what ran, when, and how it ended. */
+export const JOB_STATUSES = ["running", "ok", "error", "skipped"] as const;
+export const jobRuns = sqliteTable(
+  "job_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    job: text("job").notNull(),
+    cron: text("cron"),
+    status: text("status", { enum: JOB_STATUSES }).notNull().default("running"),
+    detail: text("detail"), // JSON summary or error message
+    started_at: text("started_at").notNull(),
+    finished_at: text("finished_at"),
+  },
+  (t) => [
+    index("job_runs_recent_idx").on(t.job, t.started_at),
+    check("job_runs_status", oneOf("status", JOB_STATUSES)),
+  ],
+);

@@ -1,0 +1,82 @@
+import { z } from "@hono/zod-openapi";
+import { SIZING_MODES } from "../db/schema";
+
+/**
+ * The operator-editable trading parameters (DESIGN §3) with their accepted ranges.
+ * Helius sync state lives in the same row but is written only by the sync job (see CONFIG_READONLY).
+ */
+const pct = (max = 100) => z.number().min(0).max(max);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const EditableConfigSchema = z
+  .object({
+    capital_usd: z.number().positive().max(1e9),
+    position_sizing_mode: z.enum(SIZING_MODES),
+    fixed_position_usd: z.number().positive().max(1e7),
+    fixed_position_sol: z.number().positive().max(1e5),
+    risk_per_trade_percent: z.number().positive().max(100),
+    leader_ratio: z.number().positive().max(10),
+    min_position_usd: z.number().min(0).max(1e7),
+    max_position_usd: z.number().positive().max(1e7),
+    min_leader_trade_sol: z.number().min(0).max(1e6),
+    max_leader_trade_sol: z.number().positive().max(1e6),
+    allow_rebuys: z.boolean(),
+    rebuy_size_percent: z.number().positive().max(100),
+    mint_cooldown_seconds: int(0, 30 * 86400),
+    max_open_positions: int(1, 1000),
+    max_total_exposure_usd: z.number().positive().max(1e9),
+    safety_check_enabled: z.boolean(),
+    safety_threshold: z.number().min(0).max(1),
+    min_liquidity_usd: z.number().min(0).max(1e10),
+    max_top10_holder_percent: pct(),
+    min_token_age_hours: z
+      .number()
+      .min(0)
+      .max(24 * 365),
+    max_transfer_fee_bps: int(0, 10000),
+    token_cache_ttl_seconds: int(60, 7 * 86400),
+    max_signal_age_seconds: int(1, 3600),
+    slippage_bps: int(1, 5000),
+    simulated_slippage_bps: int(0, 5000),
+    swap_min_spacing_ms: int(0, 60000),
+    max_swap_retries: int(0, 10),
+    max_drawdown_percent: z.number().positive().max(100),
+    min_win_rate_percent: pct(),
+    win_rate_window: int(1, 1000),
+    consecutive_loss_limit: int(1, 100),
+    poll_urgent_seconds: int(5, 3600),
+    poll_active_seconds: int(5, 3600),
+    poll_stable_seconds: int(5, 3600),
+    near_trigger_percent: z.number().positive().max(50),
+    price_max_age_seconds: int(10, 3600),
+    funded_threshold_sol: z.number().min(0).max(1e6),
+    portfolio_stale_seconds: int(10, 30 * 86400),
+    helius_transaction_types: z
+      .array(z.string().regex(/^[A-Z_]+$/))
+      .min(1)
+      .max(100),
+  })
+  .openapi("EditableConfig");
+
+export type EditableConfig = z.infer<typeof EditableConfigSchema>;
+
+/** Cross-field rules a range check alone cannot express. Returns "field: message" problems. */
+export function configConsistencyProblems(c: EditableConfig): string[] {
+  const problems: string[] = [];
+  if (c.min_position_usd > c.max_position_usd) problems.push("min_position_usd: must not exceed max_position_usd");
+  if (c.min_leader_trade_sol > c.max_leader_trade_sol)
+    problems.push("min_leader_trade_sol: must not exceed max_leader_trade_sol");
+  if (!(c.poll_urgent_seconds <= c.poll_active_seconds && c.poll_active_seconds <= c.poll_stable_seconds))
+    problems.push("poll_urgent_seconds: polling intervals must satisfy urgent <= active <= stable");
+  return problems;
+}
+
+export const ConfigSchema = EditableConfigSchema.extend({
+  helius_webhook_id: z.string().nullable(),
+  helius_last_sync_at: z.string().nullable(),
+  helius_last_sync_status: z.string().nullable(),
+  helius_last_sync_error: z.string().nullable(),
+  updated_at: z.string(),
+}).openapi("Config");
+
+export type Config = z.infer<typeof ConfigSchema>;

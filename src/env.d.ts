@@ -1,0 +1,11 @@
+// Secrets are not in wrangler.toml, so `wrangler types` cannot see them; they are declared here.
+// All optional: each feature that needs one answers 503 NotConfigured (or records "not configured").
+declare namespace Cloudflare {
+  interface Env {
+    OPERATOR_TOKEN?: string;
+    HELIUS_WEBHOOK_SECRET?: string;
+    HELIUS_API_KEY?: string;
+    JUPITER_API_KEY?: string;
+    WALLET_PRIVATE_KEY?: string;
+  }
+}

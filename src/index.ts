@@ -1,0 +1,15 @@
+import { createApp } from "./app";
+import { scheduled } from "./scheduled";
+
+// @solana/kit refuses key operations unless the context claims to be secure; workerd leaves it
+// unset although its WebCrypto does Ed25519.
+(globalThis as { isSecureContext?: boolean }).isSecureContext = true;
+
+const app = createApp();
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
+
+export { PositionActor } from "../durable-objects/position-actor";
+export { PriceFeed } from "../durable-objects/price-feed";
+export { SwapQueue } from "../durable-objects/swap-queue";
+export { WalletActor } from "../durable-objects/wallet-actor";

@@ -1,0 +1,35 @@
+import { eq } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { jobRuns } from "../db/schema";
+import { log, redact } from "../lib/logger";
+import { nowIso } from "../lib/time";
+
+export type JobResult = { status: "ok" | "skipped"; detail?: Record<string, unknown> };
+export type Job = (env: Env, scheduledTime: number) => Promise<JobResult>;
+
+/** Runs a job with a `job_runs` row around it; a failure is recorded and logged, never thrown to the runtime. */
+export async function runJob(env: Env, name: string, cron: string | null, job: Job, scheduledTime = Date.now()) {
+  const db = getDb(env.DB);
+  const row = await db
+    .insert(jobRuns)
+    .values({ job: name, cron, status: "running", started_at: nowIso() })
+    .returning({ id: jobRuns.id })
+    .get();
+  try {
+    const result = await job(env, scheduledTime);
+    await db
+      .update(jobRuns)
+      .set({ status: result.status, detail: JSON.stringify(result.detail ?? {}), finished_at: nowIso() })
+      .where(eq(jobRuns.id, row.id));
+    log.info("job_finished", { job: name, status: result.status, ...result.detail });
+    return result;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await db
+      .update(jobRuns)
+      .set({ status: "error", detail: JSON.stringify({ error: redact(message) }), finished_at: nowIso() })
+      .where(eq(jobRuns.id, row.id));
+    log.error("job_failed", { job: name, error: redact(err) });
+    return { status: "error" as const, detail: { error: message } };
+  }
+}

@@ -1,0 +1,37 @@
+import { env } from "cloudflare:workers";
+import type { FailureMode, FakeSignature, FakeToken, FakeTokenAccount } from "../fakes/upstream-worker";
+
+/** Drives the fake upstream worker's control API (test/fakes/upstream-worker.ts). */
+async function control(method: "GET" | "POST", what: string, body?: unknown) {
+  const res = await env.FAKE_UPSTREAM.fetch(`http://fake.upstream/__fake/${what}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`fake control ${what} answered ${res.status}`);
+  return res.json();
+}
+
+export const fake = {
+  reset: () => control("POST", "reset"),
+  tokens: (...tokens: FakeToken[]) => control("POST", "tokens", { tokens }),
+  prices: (prices: Record<string, number | null>) => control("POST", "prices", prices),
+  wallet: (w: {
+    address: string;
+    lamports?: number;
+    token_accounts?: FakeTokenAccount[];
+    signatures?: FakeSignature[];
+  }) => control("POST", "wallets", w),
+  signatureStatuses: (s: Record<string, { confirmationStatus: string; err: unknown; slot: number } | null>) =>
+    control("POST", "signature-statuses", s),
+  fail: (route: string, f: { mode?: FailureMode; status?: number; times?: number; delay_ms?: number } = {}) =>
+    control("POST", "fail", { route, ...f }),
+  clearFailure: (route: string) => control("POST", "fail", { route, clear: true }),
+  latency: (route: string, ms: number) => control("POST", "latency", { route, ms }),
+  calls: async (): Promise<Record<string, number>> =>
+    ((await control("GET", "calls")) as { calls: Record<string, number> }).calls,
+  requests: async () =>
+    ((await control("GET", "calls")) as { requests: { route: string; method: string; path: string; body?: unknown }[] })
+      .requests,
+  state: () => control("GET", "state") as Promise<Record<string, unknown>>,
+};
