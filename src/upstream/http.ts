@@ -1,0 +1,78 @@
+import type { z } from "zod";
+
+export type UpstreamService = "helius" | "jupiter" | "dexscreener" | "rugcheck" | "solana-rpc";
+
+/**
+ * The one error every upstream client throws. `retryable` says whether the same call may succeed
+ * later (429, 5xx, timeout, network); callers decide the fallback, clients never swallow.
+ * `message` never contains the upstream body or a secret (DESIGN §6).
+ */
+export class UpstreamError extends Error {
+  readonly service: UpstreamService;
+  readonly status: number | null;
+  readonly retryable: boolean;
+  readonly kind: "http" | "timeout" | "network" | "malformed";
+  constructor(
+    service: UpstreamService,
+    kind: UpstreamError["kind"],
+    message: string,
+    opts: { status?: number | null; retryable?: boolean } = {},
+  ) {
+    super(`${service}: ${message}`);
+    this.name = "UpstreamError";
+    this.service = service;
+    this.kind = kind;
+    this.status = opts.status ?? null;
+    this.retryable = opts.retryable ?? (kind !== "malformed" && (opts.status == null || opts.status === 429 || opts.status >= 500));
+  }
+}
+
+export interface FetchJsonOptions<T extends z.ZodType> {
+  service: UpstreamService;
+  url: string;
+  schema: T;
+  init?: RequestInit;
+  timeoutMs: number;
+  /** Statuses whose JSON body is still parsed with `schema` (e.g. Jupiter's 400 "no route"). */
+  acceptStatuses?: number[];
+}
+
+/** Joins a base URL (scheme + host, maybe a path) and a documented path without doubling slashes. */
+export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+
+export const timeoutFrom = (env: { UPSTREAM_TIMEOUT_MS?: string }, fallback = 5000) => {
+  const n = Number(env.UPSTREAM_TIMEOUT_MS);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+/** fetch + timeout + status check + zod parse, turning every failure into an UpstreamError. */
+export async function fetchJson<T extends z.ZodType>(opts: FetchJsonOptions<T>): Promise<{ status: number; data: z.infer<T> }> {
+  const { service, url, schema, init, timeoutMs } = opts;
+  const safeUrl = url.replace(/([?&]api-key=)[^&]+/i, "$1…");
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    throw new UpstreamError(service, timedOut ? "timeout" : "network", timedOut ? `timed out after ${timeoutMs} ms (${safeUrl})` : `network error (${safeUrl})`);
+  }
+  if (!res.ok && !opts.acceptStatuses?.includes(res.status)) {
+    // Drain the body so the connection is reusable; never echo it.
+    await res.body?.cancel();
+    throw new UpstreamError(service, "http", `HTTP ${res.status} (${safeUrl})`, { status: res.status });
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    if (timedOut) throw new UpstreamError(service, "timeout", `timed out reading the body (${safeUrl})`);
+    throw new UpstreamError(service, "malformed", `body is not JSON (${safeUrl})`, { status: res.status });
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join(".") || "body";
+    throw new UpstreamError(service, "malformed", `unexpected response shape at ${where} (${safeUrl})`, { status: res.status });
+  }
+  return { status: res.status, data: parsed.data };
+}
