@@ -23,7 +23,8 @@ export class UpstreamError extends Error {
     this.service = service;
     this.kind = kind;
     this.status = opts.status ?? null;
-    this.retryable = opts.retryable ?? (kind !== "malformed" && (opts.status == null || opts.status === 429 || opts.status >= 500));
+    this.retryable =
+      opts.retryable ?? (kind !== "malformed" && (opts.status == null || opts.status === 429 || opts.status >= 500));
   }
 }
 
@@ -46,7 +47,9 @@ export const timeoutFrom = (env: { UPSTREAM_TIMEOUT_MS?: string }, fallback = 50
 };
 
 /** fetch + timeout + status check + zod parse, turning every failure into an UpstreamError. */
-export async function fetchJson<T extends z.ZodType>(opts: FetchJsonOptions<T>): Promise<{ status: number; data: z.infer<T> }> {
+export async function fetchJson<T extends z.ZodType>(
+  opts: FetchJsonOptions<T>,
+): Promise<{ status: number; data: z.infer<T> }> {
   const { service, url, schema, init, timeoutMs } = opts;
   const safeUrl = url.replace(/([?&]api-key=)[^&]+/i, "$1…");
   let res: Response;
@@ -54,7 +57,11 @@ export async function fetchJson<T extends z.ZodType>(opts: FetchJsonOptions<T>):
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-    throw new UpstreamError(service, timedOut ? "timeout" : "network", timedOut ? `timed out after ${timeoutMs} ms (${safeUrl})` : `network error (${safeUrl})`);
+    throw new UpstreamError(
+      service,
+      timedOut ? "timeout" : "network",
+      timedOut ? `timed out after ${timeoutMs} ms (${safeUrl})` : `network error (${safeUrl})`,
+    );
   }
   if (!res.ok && !opts.acceptStatuses?.includes(res.status)) {
     // Drain the body so the connection is reusable; never echo it.
@@ -72,7 +79,9 @@ export async function fetchJson<T extends z.ZodType>(opts: FetchJsonOptions<T>):
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const where = parsed.error.issues[0]?.path.join(".") || "body";
-    throw new UpstreamError(service, "malformed", `unexpected response shape at ${where} (${safeUrl})`, { status: res.status });
+    throw new UpstreamError(service, "malformed", `unexpected response shape at ${where} (${safeUrl})`, {
+      status: res.status,
+    });
   }
   return { status: res.status, data: parsed.data };
 }
