@@ -1,16 +1,646 @@
 import { DurableObject } from "cloudflare:workers";
+import { and, asc, eq, lt, ne, sql } from "drizzle-orm";
+import { breakerState } from "../src/db/circuit-breaker";
+import { getDb } from "../src/db/client";
+import { loadConfig } from "../src/db/config-store";
+import { positions, signals, wallets } from "../src/db/schema";
+import { assessTokenSafety } from "../src/db/token-safety";
+import { type Classification, classify, withSolPrice } from "../src/domain/classify";
+import type { Config } from "../src/domain/config";
+import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
+import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
+import { WSOL_MINT } from "../src/domain/price";
+import { type FilterReason, isStale } from "../src/domain/signal-filters";
+import { sizeEntry } from "../src/domain/sizing";
+import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../src/domain/swap-order";
+import { log } from "../src/lib/logger";
+import { nowIso } from "../src/lib/time";
 
-/** WalletActor: see DESIGN §1. Storage is this object's SQLite; the schema is created once per instance. */
+/** What the webhook route knows about the watched wallet when it hands a delivery over. */
+export interface WalletSnapshot {
+  id: number;
+  address: string;
+  is_active: boolean;
+}
+
+export interface IngestItem {
+  signature: string;
+  /** The enhanced transaction exactly as delivered (stored verbatim as the signal's raw_payload). */
+  payload: unknown;
+}
+
+export interface IngestResult {
+  signature: string;
+  status: "accepted" | "duplicate";
+}
+
+/** Retry state of one inbox row, exposed for operators and tests. */
+export interface InboxRow {
+  signature: string;
+  state: "received" | "recorded" | "done";
+  signal_id: number | null;
+  signal_type: string | null;
+  attempts: number;
+  next_attempt_ms: number;
+  last_error: string | null;
+  decision: EntryDecision | ExitDecision | null;
+}
+
+/** An entry decided once (gates passed, size fixed) and kept, so an enqueue retry sends the same order. */
+export interface EntryDecision {
+  kind: "entry";
+  request: SwapRequest;
+}
+/** A mirror exit decided once; `done` lists the positions whose actor already took it. */
+export interface ExitDecision {
+  kind: "exit";
+  fraction: number;
+  leader_balance_before: string | null;
+  position_ids: string[];
+  done: string[];
+  order_id: string | null;
+}
+
+type Row = {
+  signature: string;
+  payload: string;
+  received_at_ms: number;
+  wallet_id: number | null;
+  wallet_active: number;
+  state: InboxRow["state"];
+  signal_id: number | null;
+  signal_type: string | null;
+  decision: string | null;
+  attempts: number;
+  next_attempt_ms: number;
+  last_error: string | null;
+};
+
+/** A SwapQueue failure past this window gives up on an entry (it would chase an old trade); exits never give up. */
+export const ENTRY_RETRY_WINDOW_MS = 10 * 60_000;
+/** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
+const INBOX_RETENTION_MS = 7 * 86_400_000;
+const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
+
+/**
+ * WalletActor: one per watched address (DESIGN §1). The webhook hands it transactions; it persists them in
+ * its SQLite inbox (signature PRIMARY KEY: a redelivered or concurrent duplicate is detected atomically,
+ * before any await), records the signal row in D1, and answers — the route acks Helius only then. The heavy
+ * part (breaker, copy rules, token safety, sizing, SwapQueue / PositionActor calls) runs in the alarm after
+ * the ack. The alarm is idempotent (each step is keyed by the signature / signal id, the entry decision is
+ * stored before the enqueue), retries failures with backoff, and re-arms itself in `finally`.
+ */
 export class WalletActor extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
+        signature TEXT PRIMARY KEY,
+        payload TEXT NOT NULL,
+        received_at_ms INTEGER NOT NULL,
+        wallet_id INTEGER,
+        wallet_active INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'received',
+        signal_id INTEGER,
+        signal_type TEXT,
+        decision TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT
+      )`);
+      ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_attempt_ms)");
     });
+  }
+
+  private get db() {
+    return getDb(this.env.DB);
+  }
+
+  private address(): string | null {
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'address'")
+      .toArray()[0];
+    return row?.value ?? null;
+  }
+
+  /**
+   * Persists the transactions (duplicates detected by signature) and records their signals. Resolves only
+   * once every accepted item is in this object's durable storage, so the route can ack Helius.
+   */
+  async ingest(wallet: WalletSnapshot, items: IngestItem[], receivedAtMs: number): Promise<IngestResult[]> {
+    const sqlx = this.ctx.storage.sql;
+    const known = this.address();
+    if (known && known !== wallet.address) throw new Error(`WalletActor of ${known} got items for ${wallet.address}`);
+    if (!known) sqlx.exec("INSERT INTO meta (key, value) VALUES ('address', ?)", wallet.address);
+    // All inserts happen before the first await: no other call can interleave between check and write.
+    const results: IngestResult[] = items.map((item) => {
+      const cur = sqlx.exec(
+        `INSERT INTO inbox (signature, payload, received_at_ms, wallet_id, wallet_active, next_attempt_ms)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (signature) DO NOTHING`,
+        item.signature,
+        JSON.stringify(item.payload),
+        receivedAtMs,
+        wallet.id,
+        wallet.is_active ? 1 : 0,
+        receivedAtMs,
+      );
+      return { signature: item.signature, status: cur.rowsWritten > 0 ? "accepted" : "duplicate" };
+    });
+    const accepted = results.filter((r) => r.status === "accepted").map((r) => r.signature);
+    if (accepted.length === 0) return results;
+    await this.armAlarm(Date.now());
+    // Recording the signal rows now makes them visible at once; a failure here is retried by the alarm.
+    try {
+      const config = await loadConfig(this.db);
+      for (const signature of accepted) {
+        const row = this.row(signature);
+        if (row?.state === "received") await this.record(row, config);
+      }
+    } catch (err) {
+      log.warn("signal_record_deferred", { wallet: wallet.address, error: errMessage(err) });
+    }
+    return results;
+  }
+
+  /** The inbox rows (newest first), for tests and diagnostics. */
+  async inbox(limit = 100): Promise<InboxRow[]> {
+    return this.ctx.storage.sql
+      .exec<Row>("SELECT * FROM inbox ORDER BY received_at_ms DESC, signature LIMIT ?", limit)
+      .toArray()
+      .map((r) => ({
+        signature: r.signature,
+        state: r.state,
+        signal_id: r.signal_id,
+        signal_type: r.signal_type,
+        attempts: r.attempts,
+        next_attempt_ms: r.next_attempt_ms,
+        last_error: r.last_error,
+        decision: r.decision ? JSON.parse(r.decision) : null,
+      }));
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.processDue(Date.now());
+    } finally {
+      const next = this.ctx.storage.sql
+        .exec<{ t: number | null }>("SELECT MIN(next_attempt_ms) AS t FROM inbox WHERE state != 'done'")
+        .toArray()[0]?.t;
+      if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 50));
+    }
+  }
+
+  private async armAlarm(at: number) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  private row(signature: string): Row | undefined {
+    return this.ctx.storage.sql.exec<Row>("SELECT * FROM inbox WHERE signature = ?", signature).toArray()[0];
+  }
+
+  private async processDue(now: number) {
+    const sqlx = this.ctx.storage.sql;
+    sqlx.exec("DELETE FROM inbox WHERE state = 'done' AND received_at_ms < ?", now - INBOX_RETENTION_MS);
+    const due = sqlx
+      .exec<Row>(
+        "SELECT * FROM inbox WHERE state != 'done' AND next_attempt_ms <= ? ORDER BY received_at_ms, signature LIMIT 50",
+        now,
+      )
+      .toArray();
+    if (due.length === 0) return;
+    const config = await loadConfig(this.db);
+    // One at a time and in arrival order: a leader's buy is decided before its next buy of the same mint.
+    for (const r of due) {
+      try {
+        let row: Row | undefined = r;
+        if (row.state === "received") {
+          await this.record(row, config);
+          row = this.row(r.signature);
+        }
+        if (row?.state !== "recorded") continue;
+        if (row.signal_type === "buy") await this.processBuy(row, config);
+        else if (row.signal_type === "sell") await this.processSell(row);
+        else this.setState(row.signature, "done");
+      } catch (err) {
+        this.failed(r, err, now);
+      }
+    }
+  }
+
+  private failed(r: Row, err: unknown, now: number) {
+    const attempts = r.attempts + 1;
+    const error = errMessage(err);
+    log.warn("wallet_actor_step_failed", { signature: r.signature, attempts, error });
+    this.ctx.storage.sql.exec(
+      "UPDATE inbox SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE signature = ?",
+      attempts,
+      now + backoffMs(attempts),
+      error.slice(0, 500),
+      r.signature,
+    );
+  }
+
+  private setState(signature: string, state: Row["state"], extra: { signal_id?: number; signal_type?: string } = {}) {
+    this.ctx.storage.sql.exec(
+      "UPDATE inbox SET state = ?, signal_id = COALESCE(?, signal_id), signal_type = COALESCE(?, signal_type), last_error = NULL WHERE signature = ?",
+      state,
+      extra.signal_id ?? null,
+      extra.signal_type ?? null,
+      signature,
+    );
+  }
+
+  private saveDecision(signature: string, decision: EntryDecision | ExitDecision) {
+    this.ctx.storage.sql.exec("UPDATE inbox SET decision = ? WHERE signature = ?", JSON.stringify(decision), signature);
+  }
+
+  /** Classifies the transaction and writes its signal row (idempotent: the signature is unique in D1). */
+  private async record(row: Row, config: Config) {
+    const address = this.address() as string;
+    const raw: unknown = JSON.parse(row.payload);
+    const parsed = HeliusTxSchema.safeParse(raw);
+    const tx: HeliusTx | null = parsed.success ? parsed.data : null;
+    const c: Classification | null = tx ? classify(tx, address) : null;
+    let filter: FilterReason | null = null;
+    if (!c) filter = "not_a_trade";
+    else if (c.signal_type === "other") filter = c.other_reason;
+    else if (!row.wallet_active) filter = "inactive_wallet";
+    else if (c.signal_type === "buy" && tx && isStale(tx.timestamp, row.received_at_ms, config.max_signal_age_seconds))
+      filter = "stale_signal";
+    const now = Date.now();
+    const receivedIso = nowIso(row.received_at_ms);
+    const priced = c ? withSolPrice(c, null) : null;
+    const values = {
+      transaction_signature: row.signature,
+      wallet_id: row.wallet_id,
+      wallet_address: address,
+      signal_type: c?.signal_type ?? "other",
+      token_mint: c?.token_mint ?? null,
+      quote_mint: c?.quote_mint ?? null,
+      token_amount: c?.token_amount ?? null,
+      token_decimals: c?.token_decimals ?? null,
+      quote_amount: c?.quote_amount ?? null,
+      sol_amount: priced?.sol_amount ?? null,
+      usd_amount: priced?.usd_amount ?? null,
+      price_sol: priced?.price_sol ?? null,
+      price_usd: priced?.price_usd ?? null,
+      helius_type: tx?.type ?? null,
+      helius_source: tx?.source ?? null,
+      slot: tx?.slot ?? null,
+      block_time: tx ? nowIso(tx.timestamp * 1000) : null,
+      filtered: filter !== null,
+      filter_reason: filter,
+      webhook_received_at: receivedIso,
+      processed_at: filter ? nowIso(now) : null,
+      processing_duration_ms: filter ? now - row.received_at_ms : null,
+      raw_payload: row.payload,
+    };
+    const [inserted] = await this.db.batch([
+      this.db
+        .insert(signals)
+        .values(values)
+        .onConflictDoNothing({ target: signals.transaction_signature })
+        .returning({ id: signals.id }),
+      ...(row.wallet_id === null
+        ? []
+        : [
+            this.db
+              .update(wallets)
+              .set({ last_signal_at: receivedIso })
+              .where(
+                and(
+                  eq(wallets.id, row.wallet_id),
+                  sql`(${wallets.last_signal_at} IS NULL OR ${wallets.last_signal_at} < ${receivedIso})`,
+                ),
+              ),
+          ]),
+    ]);
+    let id = (inserted as { id: number }[])[0]?.id;
+    let type = values.signal_type as string;
+    let final = filter !== null;
+    if (id === undefined) {
+      // Already recorded: by an earlier attempt of this actor, or by the actor of another watched wallet
+      // involved in the same transaction (one signal per transaction, DESIGN §4).
+      const existing = await this.db
+        .select({ id: signals.id, wallet_address: signals.wallet_address, signal_type: signals.signal_type })
+        .from(signals)
+        .where(eq(signals.transaction_signature, row.signature))
+        .get();
+      if (!existing) throw new Error("signal insert ignored but no row found");
+      id = existing.id;
+      type = existing.signal_type;
+      if (existing.wallet_address !== address) {
+        log.info("signal_owned_by_other_wallet", { signature: row.signature, owner: existing.wallet_address, address });
+        final = true;
+      }
+    }
+    this.setState(row.signature, final ? "done" : "recorded", { signal_id: id, signal_type: type });
+    log.info("signal_recorded", { signature: row.signature, wallet: address, type, filter_reason: filter });
+  }
+
+  /** Marks the signal decided: filtered with a reason, or passed with its entry / exit. */
+  private async finish(
+    row: Row,
+    fields: Partial<typeof signals.$inferInsert> & { filter_reason?: FilterReason | null },
+    detail?: string,
+  ) {
+    const now = Date.now();
+    await this.db
+      .update(signals)
+      .set({
+        ...fields,
+        filtered: fields.filter_reason ? true : (fields.filtered ?? false),
+        processed_at: nowIso(now),
+        processing_duration_ms: now - row.received_at_ms,
+      })
+      .where(eq(signals.id, row.signal_id as number));
+    this.setState(row.signature, "done");
+    if (fields.filter_reason)
+      log.info("signal_filtered", { signature: row.signature, reason: fields.filter_reason, detail });
+  }
+
+  /** The SOL price in USD, or null: a price failure never loses the signal (PriceFeed may be down). */
+  protected async solUsd(): Promise<number | null> {
+    try {
+      const prices = await this.env.PRICE_FEED.getByName("default").getPrices([WSOL_MINT]);
+      const p = prices[WSOL_MINT]?.price_usd;
+      return typeof p === "number" && p > 0 ? p : null;
+    } catch (err) {
+      log.warn("sol_price_unavailable", { error: errMessage(err) });
+      return null;
+    }
+  }
+
+  protected async enqueueEntry(req: SwapRequest): Promise<EnqueueResult> {
+    return this.env.SWAP_QUEUE.getByName("default").enqueue(req);
+  }
+
+  protected async mirrorExit(positionId: string, req: MirrorExitRequest): Promise<MirrorExitResult> {
+    return this.env.POSITION_ACTOR.getByName(positionId).mirrorExit(req);
+  }
+
+  private classification(row: Row): { tx: HeliusTx; c: Classification } {
+    const tx = HeliusTxSchema.parse(JSON.parse(row.payload));
+    return { tx, c: classify(tx, this.address() as string) };
+  }
+
+  /** BUY: breaker → copy rules → token safety → sizing → exposure → enqueue a NORMAL entry. */
+  private async processBuy(row: Row, config: Config) {
+    let decision = row.decision ? (JSON.parse(row.decision) as EntryDecision) : null;
+    if (!decision) {
+      decision = await this.decideEntry(row, config);
+      if (!decision) return; // filtered and finished
+      this.saveDecision(row.signature, decision);
+    }
+    try {
+      const result = await this.enqueueEntry(decision.request);
+      await this.finish(row, { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null });
+      log.info("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
+    } catch (err) {
+      if (Date.now() - row.received_at_ms > ENTRY_RETRY_WINDOW_MS) {
+        await this.finish(row, { filter_reason: "enqueue_failed" }, errMessage(err));
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private async decideEntry(row: Row, config: Config): Promise<EntryDecision | null> {
+    const db = this.db;
+    const address = this.address() as string;
+    const { c } = this.classification(row);
+    const mint = c.token_mint as string;
+    const wallet = await db.select().from(wallets).where(eq(wallets.address, address)).get();
+    if (!wallet?.is_active) {
+      await this.finish(row, { filter_reason: "inactive_wallet" });
+      return null;
+    }
+    const breaker = await breakerState(db);
+    if (breaker.open) {
+      await this.finish(row, { filter_reason: "circuit_breaker" }, breaker.reason ?? breaker.trigger ?? "open");
+      return null;
+    }
+    const solUsd = await this.solUsd();
+    const priced = withSolPrice(c, solUsd);
+    const priceFields = {
+      sol_amount: priced.sol_amount,
+      usd_amount: priced.usd_amount,
+      price_sol: priced.price_sol,
+      price_usd: priced.price_usd,
+    };
+    if (priced.sol_amount === null) {
+      await this.finish(row, { ...priceFields, filter_reason: "price_unavailable" }, "USD-quoted trade, no SOL price");
+      return null;
+    }
+
+    const rules = effectiveCopyRules(config, wallet);
+    const facts = await this.copyFacts(address, mint, row.signal_id as number);
+    const verdict = checkCopyRules(rules, { ...facts, leader_trade_sol: priced.sol_amount, now_ms: Date.now() });
+    if (!verdict.ok) {
+      await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail);
+      return null;
+    }
+
+    let safetyScore: number | null = null;
+    let decimals = c.token_decimals;
+    if (config.safety_check_enabled) {
+      const safety = await assessTokenSafety(this.env, db, mint, config);
+      decimals ??= safety.decimals;
+      if (safety.status === "unavailable") {
+        await this.finish(row, { ...priceFields, filter_reason: "safety_unavailable" }, safety.detail);
+        return null;
+      }
+      safetyScore = safety.result.score;
+      if (!safety.result.passed) {
+        await this.finish(
+          row,
+          { ...priceFields, safety_score: safetyScore, filter_reason: "safety_check_failed" },
+          JSON.stringify(safety.result.checks),
+        );
+        return null;
+      }
+    }
+    if (decimals === null) {
+      const t = await db.run(sql`SELECT decimals FROM tokens WHERE mint_address = ${mint}`);
+      const d = (t.results[0] as { decimals?: number | null } | undefined)?.decimals;
+      decimals = typeof d === "number" ? d : null;
+    }
+    if (decimals === null) {
+      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: "token_decimals_unknown" });
+      return null;
+    }
+
+    const size = sizeEntry(config, wallet, {
+      leader_sol: priced.sol_amount,
+      leader_usd: priced.usd_amount,
+      sol_usd: solUsd,
+      rebuy:
+        verdict.rebuy && facts.prior_entry_usd !== null
+          ? { first_entry_usd: facts.prior_entry_usd, percent: rules.rebuy_size_percent }
+          : null,
+    });
+    if (!size.ok) {
+      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: size.reason }, size.detail);
+      return null;
+    }
+    const exposure = checkExposure(rules, facts.exposure_usd, size.usd);
+    if (!exposure.ok) {
+      await this.finish(
+        row,
+        { ...priceFields, safety_score: safetyScore, filter_reason: exposure.reason },
+        exposure.detail,
+      );
+      return null;
+    }
+    // The decision is on the signal before the enqueue: an operator sees what was intended even if the
+    // queue is down (the inbox keeps retrying it).
+    await db
+      .update(signals)
+      .set({ ...priceFields, safety_score: safetyScore, entry_usd: size.usd, filtered: false, filter_reason: null })
+      .where(eq(signals.id, row.signal_id as number));
+    return {
+      kind: "entry",
+      request: {
+        idempotency_key: `entry:${row.signal_id}`,
+        side: "buy",
+        priority: "normal",
+        mode: wallet.mode,
+        token_mint: mint,
+        wallet_id: wallet.id,
+        signal_id: row.signal_id,
+        reason: "entry",
+        requested_usd: size.usd,
+        entry: {
+          source_wallet_address: address,
+          exit_strategy_id: wallet.exit_strategy_id,
+          token_decimals: decimals,
+          leader_price_usd: priced.price_usd,
+        },
+      },
+    };
+  }
+
+  /** The D1 facts the copy rules need (see domain/copy-rules.ts). */
+  private async copyFacts(address: string, mint: string, signalId: number) {
+    const db = this.db;
+    const q = async <T>(query: ReturnType<typeof sql>) => (await db.run(query)).results[0] as T | undefined;
+    // The first entry of this leader in this mint: a position, or an entry decided (queued, or still being
+    // retried) whose order did not fail — so a second buy cannot slip in while the first is in flight.
+    const firstPosition = await q<{ usd: number }>(sql`
+      SELECT entry_cost_usd AS usd FROM positions
+      WHERE source_wallet_address = ${address} AND token_mint = ${mint} ORDER BY opened_at LIMIT 1`);
+    const firstSignal = firstPosition
+      ? undefined
+      : await q<{ usd: number }>(sql`
+      SELECT s.entry_usd AS usd FROM signals s LEFT JOIN orders o ON o.id = s.order_id
+      WHERE s.wallet_address = ${address} AND s.token_mint = ${mint} AND s.signal_type = 'buy'
+        AND s.entry_usd IS NOT NULL AND s.filtered = 0 AND s.id != ${signalId}
+        AND (o.id IS NULL OR o.status NOT IN ('failed', 'cancelled', 'dead'))
+      ORDER BY s.id LIMIT 1`);
+    const lastExit = await q<{ t: string | null }>(sql`
+      SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
+    const open = await q<{ n: number; usd: number | null }>(sql`
+      SELECT COUNT(*) AS n, SUM(entry_cost_usd) AS usd FROM positions WHERE status IN ('open', 'closing')`);
+    const queued = await q<{ n: number; usd: number | null }>(sql`
+      SELECT COUNT(*) AS n, SUM(requested_usd) AS usd FROM orders
+      WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
+    return {
+      prior_entry_usd: firstPosition?.usd ?? firstSignal?.usd ?? null,
+      last_exit_at_ms: lastExit?.t ? Date.parse(lastExit.t) : null,
+      open_positions: (open?.n ?? 0) + (queued?.n ?? 0),
+      exposure_usd: (open?.usd ?? 0) + (queued?.usd ?? 0),
+    };
+  }
+
+  /** SELL: mirror the leader's exit on every open position copied from this leader in this mint. */
+  private async processSell(row: Row) {
+    const address = this.address() as string;
+    let decision = row.decision ? (JSON.parse(row.decision) as ExitDecision) : null;
+    if (!decision) {
+      const { c } = this.classification(row);
+      decision = await this.decideExit(address, c, row.signal_id as number);
+      this.saveDecision(row.signature, decision);
+    }
+    if (decision.position_ids.length === 0) {
+      await this.finish(row, {
+        leader_balance_before: decision.leader_balance_before,
+        filter_reason: "no_open_position",
+      });
+      return;
+    }
+    const { c } = this.classification(row);
+    for (const id of decision.position_ids) {
+      if (decision.done.includes(id)) continue;
+      const res = await this.mirrorExit(id, {
+        signal_id: row.signal_id as number,
+        transaction_signature: row.signature,
+        leader_address: address,
+        token_mint: c.token_mint as string,
+        fraction: decision.fraction,
+      });
+      decision.done.push(id);
+      decision.order_id ??= res.order_id ?? null;
+      this.saveDecision(row.signature, decision); // progress survives a failure on the next position
+    }
+    await this.finish(row, { leader_balance_before: decision.leader_balance_before, order_id: decision.order_id });
+  }
+
+  /**
+   * The fraction the leader sold. Helius enhanced payloads carry balance CHANGES, not balances, so the
+   * leader's holding before the sale is estimated from its own recorded signals in this mint (bought minus
+   * sold before this one). Sold ≥ estimate, or no usable history (it held tokens from before we watched):
+   * fraction 1 — when in doubt the copy exits fully, the side that cannot lose more than it holds.
+   */
+  private async decideExit(address: string, c: Classification, signalId: number): Promise<ExitDecision> {
+    const mint = c.token_mint as string;
+    const open = await this.db
+      .select({ id: positions.id })
+      .from(positions)
+      .where(
+        and(eq(positions.status, "open"), eq(positions.source_wallet_address, address), eq(positions.token_mint, mint)),
+      )
+      .orderBy(asc(positions.opened_at));
+    const history = await this.db
+      .select({ type: signals.signal_type, amount: signals.token_amount })
+      .from(signals)
+      .where(
+        and(
+          eq(signals.wallet_address, address),
+          eq(signals.token_mint, mint),
+          lt(signals.id, signalId),
+          ne(signals.signal_type, "other"),
+        ),
+      );
+    let held = 0n;
+    for (const h of history) {
+      if (!h.amount || !/^\d+$/.test(h.amount)) continue;
+      held += h.type === "buy" ? BigInt(h.amount) : -BigInt(h.amount);
+    }
+    const sold = c.token_amount && /^\d+$/.test(c.token_amount) ? BigInt(c.token_amount) : null;
+    let fraction = 1;
+    let before: string | null = null;
+    if (held > 0n) {
+      before = held.toString();
+      if (sold !== null && sold < held) fraction = Number((sold * 1_000_000n) / held) / 1_000_000;
+    }
+    return {
+      kind: "exit",
+      fraction,
+      leader_balance_before: before,
+      position_ids: open.map((p) => p.id),
+      done: [],
+      order_id: null,
+    };
   }
 
   /** Identity and health of this instance. */
   async status(): Promise<{ actor: string; id: string; name: string | null }> {
     return { actor: "WalletActor", id: this.ctx.id.toString(), name: this.ctx.id.name ?? null };
   }
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

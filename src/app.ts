@@ -2,6 +2,8 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { configRouter } from "./api/config";
 import { healthRouter } from "./api/health";
 import { createRouter } from "./api/router";
+import { signalsRouter } from "./api/signals";
+import { webhooksRouter } from "./api/webhooks";
 import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
@@ -26,6 +28,8 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
+  app.route("/", webhooksRouter); // outside /api: its own Helius auth, no operator token
+  app.route("/api/v1", signalsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -1,0 +1,128 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { IngestItem, WalletSnapshot } from "../../durable-objects/wallet-actor";
+import { type HeliusTx, HeliusTxSchema, involvedAddresses } from "../domain/helius-tx";
+import { safeEqual } from "../lib/auth";
+import { ApiError, errorBody, formatZodIssues } from "../lib/errors";
+import { log } from "../lib/logger";
+import { errorResponses, jsonContent } from "./common";
+import { createRouter } from "./router";
+
+/** Helius retries any 4xx but 403 and drops bodies it cannot deliver; 1 MB is far above a real delivery. */
+export const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Helius echoes the webhook's `authHeader` verbatim in `Authorization` (no "Bearer", no HMAC): compare the
+ * whole string in constant time. A mismatch answers 403, the one status Helius does not retry, before the
+ * body is read. An unset secret answers 503: the endpoint is never open.
+ */
+function heliusAuth(): MiddlewareHandler<{ Bindings: Env }> {
+  return async (c, next) => {
+    const secret = c.env.HELIUS_WEBHOOK_SECRET;
+    if (!secret) throw new ApiError("NotConfigured", "HELIUS_WEBHOOK_SECRET is not configured; webhooks are refused");
+    const given = c.req.header("authorization") ?? "";
+    if (!(await safeEqual(given, secret))) {
+      log.warn("webhook_auth_failed", { path: c.req.path, has_header: given.length > 0 });
+      return c.json(errorBody("Forbidden", "missing or invalid webhook authorization"), 403);
+    }
+    await next();
+  };
+}
+
+const CountsSchema = z
+  .object({
+    accepted: z.number().int().openapi({ description: "Transactions newly persisted by a WalletActor" }),
+    duplicates: z.number().int().openapi({ description: "Transactions already received (redelivery)" }),
+    ignored: z.number().int().openapi({ description: "Transactions that involve no watched wallet" }),
+    rejected: z.number().int().openapi({ description: "Malformed items (not stored)" }),
+    errors: z.array(z.object({ index: z.number().int(), detail: z.string() })),
+  })
+  .openapi("WebhookAck");
+
+const postHelius = createRoute({
+  method: "post",
+  path: "/webhooks/helius",
+  tags: ["webhooks"],
+  summary: "Helius enhanced-transaction webhook",
+  description:
+    "Authenticated by the `Authorization` header Helius echoes. Answers 200 only after every accepted " +
+    "transaction is persisted by its WalletActor. A malformed item is counted as rejected without affecting the others.",
+  request: {
+    headers: z.object({ authorization: z.string().optional() }),
+    body: { content: { "application/json": { schema: z.array(z.unknown()) } }, required: true },
+  },
+  responses: {
+    200: jsonContent(CountsSchema, "Counts of the delivery's items"),
+    ...errorResponses(400, 403, 413),
+  },
+});
+
+export const webhooksRouter = createRouter();
+
+webhooksRouter.use(postHelius.path, heliusAuth());
+webhooksRouter.use(
+  postHelius.path,
+  bodyLimit({
+    maxSize: WEBHOOK_MAX_BYTES,
+    onError: (c) => c.json(errorBody("PayloadTooLarge", `body exceeds ${WEBHOOK_MAX_BYTES} bytes`), 413),
+  }),
+);
+
+webhooksRouter.openapi(postHelius, async (c) => {
+  const receivedAt = Date.now();
+  const items = c.req.valid("json");
+  const errors: { index: number; detail: string }[] = [];
+  const valid: { index: number; tx: HeliusTx; raw: unknown }[] = [];
+  items.forEach((raw, index) => {
+    const parsed = HeliusTxSchema.safeParse(raw);
+    if (parsed.success) valid.push({ index, tx: parsed.data, raw });
+    else errors.push({ index, detail: formatZodIssues(parsed.error.issues) });
+  });
+  if (errors.length) log.warn("webhook_items_rejected", { count: errors.length, first: errors[0] });
+
+  // One query for every address the delivery touches (json_each: D1 caps bound parameters at 100).
+  const involved = valid.map((v) => involvedAddresses(v.tx));
+  const all = [...new Set(involved.flatMap((s) => [...s]))];
+  const { results: watched } = await c.env.DB.prepare(
+    "SELECT id, address, is_active FROM wallets WHERE address IN (SELECT value FROM json_each(?))",
+  )
+    .bind(JSON.stringify(all))
+    .all<{ id: number; address: string; is_active: number }>();
+
+  const groups = new Map<string, { wallet: WalletSnapshot; items: IngestItem[]; indexes: number[] }>();
+  let ignored = 0;
+  valid.forEach((v, i) => {
+    const mine = watched.filter((w) => involved[i]?.has(w.address));
+    if (mine.length === 0) {
+      ignored += 1;
+      return;
+    }
+    for (const w of mine) {
+      const g = groups.get(w.address) ?? {
+        wallet: { id: w.id, address: w.address, is_active: w.is_active === 1 },
+        items: [],
+        indexes: [],
+      };
+      g.items.push({ signature: v.tx.signature, payload: v.raw });
+      g.indexes.push(v.index);
+      groups.set(w.address, g);
+    }
+  });
+
+  // Hand-off in parallel; any failure answers 5xx so Helius redelivers (persisted items then count as duplicates).
+  const outcome = new Map<number, "accepted" | "duplicate">();
+  await Promise.all(
+    [...groups.values()].map(async (g) => {
+      const res = await c.env.WALLET_ACTOR.getByName(g.wallet.address).ingest(g.wallet, g.items, receivedAt);
+      res.forEach((r, k) => {
+        const index = g.indexes[k] as number;
+        if (r.status === "accepted" || !outcome.has(index)) outcome.set(index, r.status);
+      });
+    }),
+  );
+  const accepted = [...outcome.values()].filter((s) => s === "accepted").length;
+  const body = { accepted, duplicates: outcome.size - accepted, ignored, rejected: errors.length, errors };
+  log.info("webhook_received", { ...body, errors: undefined, items: items.length, ms: Date.now() - receivedAt });
+  return c.json(body, 200);
+});

@@ -1,0 +1,265 @@
+import type { HeliusTokenTransfer, HeliusTx } from "./helius-tx";
+import { USDC_MINT, USDT_MINT, WSOL_MINT } from "./price";
+
+/**
+ * Signal classification (DESIGN §4): from the transfers and balance changes RELATIVE TO THE WATCHED
+ * WALLET, never from Helius's `type` or `events.swap` (both unreliable for pump.fun / Meteora / RFQ trades).
+ *
+ * - BUY  = the wallet receives exactly one token X and pays SOL / WSOL / USDC / USDT.
+ * - SELL = the wallet gives exactly one token X and receives one of those.
+ * - Anything else is `other`: token-to-token or quote-to-quote swaps are `unsupported_pair`, transfers
+ *   and airdrops are `not_a_trade`, a failed transaction is `failed_transaction`.
+ *
+ * Amounts: the token amount is the wallet's net change of X, exact in base units (from
+ * `accountData[].tokenBalanceChanges` when present, else from the UI amounts of `tokenTransfers` converted
+ * through the decimal string, never by float multiplication). The SOL leg counts each movement once:
+ * native transfers into or out of the wallet's own (W)SOL token accounts are the wrap / unwrap of a WSOL
+ * transfer already counted, so they are skipped. Fees, tips and rent stay out of the trade size: among the
+ * SOL legs we keep those whose counterparty is the counterparty of the token leg (the pool or bonding
+ * curve); when none pairs up (multi-hop routes), the single largest leg is the trade. The wallet's net
+ * lamport change is never used: it includes the network fee, tips, rent and platform fees.
+ */
+export type SignalType = "buy" | "sell" | "other";
+export type OtherReason = "unsupported_pair" | "not_a_trade" | "failed_transaction";
+
+export interface Classification {
+  signal_type: SignalType;
+  /** Why it is not a copyable trade; null for buy/sell. */
+  other_reason: OtherReason | null;
+  token_mint: string | null;
+  /** Absolute base units of the token bought or sold (integer text); null when decimals are unknown. */
+  token_amount: string | null;
+  token_decimals: number | null;
+  token_ui_amount: number | null;
+  /** WSOL_MINT for a SOL (native or wrapped) leg, else USDC_MINT / USDT_MINT. */
+  quote_mint: string | null;
+  /** Base units of the quote leg (lamports for SOL). */
+  quote_amount: string | null;
+  /** Trade size in SOL when the quote is SOL. */
+  sol_amount: number | null;
+  /** Trade size in USD when the quote is a USD stablecoin. */
+  quote_usd: number | null;
+  /** Price per whole token in SOL (SOL quote) — USD-quoted trades get it once the SOL price is known. */
+  price_sol: number | null;
+  /** Price per whole token in USD (stable quote) — SOL-quoted trades get it once the SOL price is known. */
+  price_usd: number | null;
+}
+
+const STABLES: Record<string, number> = { [USDC_MINT]: 6, [USDT_MINT]: 6 };
+const QUOTES = new Set([WSOL_MINT, USDC_MINT, USDT_MINT]);
+const SOL_DECIMALS = 9;
+
+/** UI amount (a JSON number, decimals applied) → exact base units, through its shortest decimal string. */
+export function uiToBase(ui: number, decimals: number): bigint {
+  if (!Number.isFinite(ui) || ui < 0) throw new RangeError(`not a token amount: ${ui}`);
+  let s = String(ui);
+  if (/e/i.test(s)) s = ui.toFixed(Math.min(100, Math.max(decimals, 20)));
+  const [int = "0", frac = ""] = s.split(".");
+  const kept = frac.slice(0, decimals).padEnd(decimals, "0");
+  let base = BigInt(int + kept);
+  // More fraction digits than the mint has means float noise: round half up on the first extra digit.
+  if (frac.length > decimals && Number(frac[decimals]) >= 5) base += 1n;
+  return base;
+}
+
+/** Base units → a JS number of whole tokens (for prices only; stored amounts stay integer text). */
+export const baseToUi = (base: bigint, decimals: number): number => Number(base) / 10 ** decimals;
+
+const isNft = (t: HeliusTokenTransfer) => typeof t.tokenStandard === "string" && /nonfungible/i.test(t.tokenStandard);
+const abs = (n: bigint) => (n < 0n ? -n : n);
+
+interface Leg {
+  amount: bigint;
+  counterparty: string | null;
+}
+
+const empty = (reason: OtherReason, token_mint: string | null = null): Classification => ({
+  signal_type: "other",
+  other_reason: reason,
+  token_mint,
+  token_amount: null,
+  token_decimals: null,
+  token_ui_amount: null,
+  quote_mint: null,
+  quote_amount: null,
+  sol_amount: null,
+  quote_usd: null,
+  price_sol: null,
+  price_usd: null,
+});
+
+/** Legs paired with the token counterparties when any pair up, else the largest single leg. */
+function tradeLegSum(legs: Leg[], tokenCounterparties: Set<string>): bigint {
+  const paired = legs.filter((l) => l.counterparty !== null && tokenCounterparties.has(l.counterparty));
+  if (paired.length > 0) return paired.reduce((s, l) => s + l.amount, 0n);
+  return legs.reduce((m, l) => (l.amount > m ? l.amount : m), 0n);
+}
+
+export function classify(tx: HeliusTx, wallet: string): Classification {
+  if (tx.transactionError != null) return empty("failed_transaction");
+  const transfers = (tx.tokenTransfers ?? []).filter((t) => !isNft(t));
+  const natives = tx.nativeTransfers ?? [];
+  const changes = (tx.accountData ?? []).flatMap((a) => a.tokenBalanceChanges ?? []);
+
+  // Decimals per mint, and the wallet's own token accounts (its (W)SOL accounts make wraps recognisable).
+  const decimals = new Map<string, number>();
+  const walletTokenAccounts = new Set<string>();
+  for (const c of changes) {
+    if (c.rawTokenAmount.decimals !== undefined) decimals.set(c.mint, c.rawTokenAmount.decimals);
+    if (c.userAccount === wallet && c.tokenAccount) walletTokenAccounts.add(c.tokenAccount);
+  }
+  for (const [mint, d] of Object.entries(STABLES)) decimals.set(mint, d);
+  decimals.set(WSOL_MINT, SOL_DECIMALS);
+  for (const t of transfers) {
+    if (t.fromUserAccount === wallet && t.fromTokenAccount) walletTokenAccounts.add(t.fromTokenAccount);
+    if (t.toUserAccount === wallet && t.toTokenAccount) walletTokenAccounts.add(t.toTokenAccount);
+  }
+
+  // Net change of every non-quote token for the wallet.
+  const exactNet = new Map<string, bigint>(); // from balance changes (exact)
+  for (const c of changes) {
+    if (c.userAccount !== wallet || QUOTES.has(c.mint) || !/^-?\d+$/.test(c.rawTokenAmount.tokenAmount)) continue;
+    if (c.rawTokenAmount.decimals === 0) continue; // NFT-like: not a memecoin
+    exactNet.set(c.mint, (exactNet.get(c.mint) ?? 0n) + BigInt(c.rawTokenAmount.tokenAmount));
+  }
+  const uiNet = new Map<string, number>(); // from transfers (UI), used when a mint has no balance change
+  const counterparties = new Map<string, Set<string>>();
+  for (const t of transfers) {
+    if (QUOTES.has(t.mint)) continue;
+    const inbound = t.toUserAccount === wallet && t.fromUserAccount !== wallet;
+    const outbound = t.fromUserAccount === wallet && t.toUserAccount !== wallet;
+    if (!inbound && !outbound) continue;
+    uiNet.set(t.mint, (uiNet.get(t.mint) ?? 0) + (inbound ? t.tokenAmount : -t.tokenAmount));
+    const other = inbound ? t.fromUserAccount : t.toUserAccount;
+    if (other) {
+      const set = counterparties.get(t.mint) ?? new Set<string>();
+      set.add(other);
+      counterparties.set(t.mint, set);
+    }
+  }
+  const net = new Map<string, { base: bigint | null; ui: number; decimals: number | null }>();
+  for (const [mint, base] of exactNet) {
+    const d = decimals.get(mint) ?? null;
+    if (base !== 0n && d !== null) net.set(mint, { base, ui: baseToUi(base, d), decimals: d });
+  }
+  for (const [mint, ui] of uiNet) {
+    if (net.has(mint) || exactNet.has(mint) || ui === 0) continue;
+    const d = decimals.get(mint) ?? null;
+    if (d === 0) continue;
+    const base = d === null ? null : (ui < 0 ? -1n : 1n) * uiToBase(Math.abs(ui), d);
+    net.set(mint, { base, ui, decimals: d });
+  }
+  const received = [...net].filter(([, v]) => v.ui > 0);
+  const sent = [...net].filter(([, v]) => v.ui < 0);
+
+  // SOL legs (native and WSOL) and stablecoin legs, each direction, wraps/unwraps skipped.
+  const solIn: Leg[] = [];
+  const solOut: Leg[] = [];
+  const stableIn = new Map<string, Leg[]>();
+  const stableOut = new Map<string, Leg[]>();
+  for (const n of natives) {
+    const amount = BigInt(n.amount ?? 0);
+    if (amount <= 0n) continue;
+    if (n.toUserAccount === wallet && n.fromUserAccount !== wallet && !walletTokenAccounts.has(n.fromUserAccount ?? ""))
+      solIn.push({ amount, counterparty: n.fromUserAccount ?? null });
+    if (n.fromUserAccount === wallet && n.toUserAccount !== wallet && !walletTokenAccounts.has(n.toUserAccount ?? ""))
+      solOut.push({ amount, counterparty: n.toUserAccount ?? null });
+  }
+  for (const t of transfers) {
+    if (!QUOTES.has(t.mint)) continue;
+    const inbound = t.toUserAccount === wallet && t.fromUserAccount !== wallet;
+    const outbound = t.fromUserAccount === wallet && t.toUserAccount !== wallet;
+    if (!inbound && !outbound) continue;
+    const amount = uiToBase(t.tokenAmount, decimals.get(t.mint) ?? SOL_DECIMALS);
+    if (amount <= 0n) continue;
+    const leg = { amount, counterparty: (inbound ? t.fromUserAccount : t.toUserAccount) ?? null };
+    if (t.mint === WSOL_MINT) (inbound ? solIn : solOut).push(leg);
+    else {
+      const map = inbound ? stableIn : stableOut;
+      map.set(t.mint, [...(map.get(t.mint) ?? []), leg]);
+    }
+  }
+
+  if (received.length + sent.length === 0) {
+    const solMoved = solIn.length + solOut.length > 0;
+    const stableMoved = stableIn.size + stableOut.size > 0;
+    return empty(solMoved && stableMoved ? "unsupported_pair" : "not_a_trade");
+  }
+  if (received.length > 0 && sent.length > 0) return empty("unsupported_pair", received[0]?.[0] ?? null);
+  if (received.length > 1 || sent.length > 1) return empty("unsupported_pair");
+
+  const side: "buy" | "sell" = received.length === 1 ? "buy" : "sell";
+  const [mint, tok] = (side === "buy" ? received[0] : sent[0]) as [
+    string,
+    { base: bigint | null; ui: number; decimals: number | null },
+  ];
+  const cps = counterparties.get(mint) ?? new Set<string>();
+  const solLegs = side === "buy" ? solOut : solIn;
+  const stableLegs = side === "buy" ? stableOut : stableIn;
+
+  const tokenUi = Math.abs(tok.ui);
+  const base: Omit<
+    Classification,
+    "quote_mint" | "quote_amount" | "sol_amount" | "quote_usd" | "price_sol" | "price_usd"
+  > = {
+    signal_type: side,
+    other_reason: null,
+    token_mint: mint,
+    token_amount: tok.base === null ? null : abs(tok.base).toString(),
+    token_decimals: tok.decimals,
+    token_ui_amount: tokenUi,
+  };
+
+  const lamports = tradeLegSum(solLegs, cps);
+  if (lamports > 0n) {
+    const sol = baseToUi(lamports, SOL_DECIMALS);
+    return {
+      ...base,
+      quote_mint: WSOL_MINT,
+      quote_amount: lamports.toString(),
+      sol_amount: sol,
+      quote_usd: null,
+      price_sol: sol / tokenUi,
+      price_usd: null,
+    };
+  }
+  for (const [stable, legs] of stableLegs) {
+    const units = tradeLegSum(legs, cps);
+    if (units <= 0n) continue;
+    const usd = baseToUi(units, STABLES[stable] ?? 6);
+    return {
+      ...base,
+      quote_mint: stable,
+      quote_amount: units.toString(),
+      sol_amount: null,
+      quote_usd: usd,
+      price_sol: null,
+      price_usd: usd / tokenUi,
+    };
+  }
+  // The wallet received (or gave) a token and nothing came back: an airdrop, a transfer, a mint.
+  return empty("not_a_trade", mint);
+}
+
+/** Completes the USD / SOL sides of a classified trade once the SOL price is known (null = unknown). */
+export function withSolPrice(
+  c: Classification,
+  solUsd: number | null,
+): { sol_amount: number | null; usd_amount: number | null; price_sol: number | null; price_usd: number | null } {
+  if (c.signal_type === "other") return { sol_amount: null, usd_amount: null, price_sol: null, price_usd: null };
+  const ok = solUsd !== null && Number.isFinite(solUsd) && solUsd > 0;
+  if (c.sol_amount !== null) {
+    return {
+      sol_amount: c.sol_amount,
+      usd_amount: ok ? c.sol_amount * solUsd : null,
+      price_sol: c.price_sol,
+      price_usd: ok && c.price_sol !== null ? c.price_sol * solUsd : null,
+    };
+  }
+  return {
+    sol_amount: ok && c.quote_usd !== null ? c.quote_usd / solUsd : null,
+    usd_amount: c.quote_usd,
+    price_sol: ok && c.price_usd !== null ? c.price_usd / solUsd : null,
+    price_usd: c.price_usd,
+  };
+}
