@@ -52,14 +52,23 @@ const SOL_DECIMALS = 9;
 /** UI amount (a JSON number, decimals applied) → exact base units, through its shortest decimal string. */
 export function uiToBase(ui: number, decimals: number): bigint {
   if (!Number.isFinite(ui) || ui < 0) throw new RangeError(`not a token amount: ${ui}`);
-  let s = String(ui);
-  if (/e/i.test(s)) s = ui.toFixed(Math.min(100, Math.max(decimals, 20)));
-  const [int = "0", frac = ""] = s.split(".");
+  const [int = "0", frac = ""] = plainDecimal(String(ui)).split(".");
   const kept = frac.slice(0, decimals).padEnd(decimals, "0");
   let base = BigInt(int + kept);
   // More fraction digits than the mint has means float noise: round half up on the first extra digit.
   if (frac.length > decimals && Number(frac[decimals]) >= 5) base += 1n;
   return base;
+}
+
+/** "1.5e-7" / "1e+21" → the same value written without an exponent ("0.00000015", "1000000000000000000000"). */
+function plainDecimal(s: string): string {
+  const m = /^(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
+  if (!m) return s;
+  const digits = (m[1] ?? "") + (m[2] ?? "");
+  const point = (m[1] ?? "").length + Number(m[3]);
+  if (point <= 0) return `0.${"0".repeat(-point)}${digits}`;
+  if (point >= digits.length) return digits + "0".repeat(point - digits.length);
+  return `${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 /** Base units → a JS number of whole tokens (for prices only; stored amounts stay integer text). */
