@@ -204,10 +204,7 @@ export class WalletActor extends DurableObject<Env> {
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("DELETE FROM inbox WHERE state = 'done' AND received_at_ms < ?", now - INBOX_RETENTION_MS);
     const due = sqlx
-      .exec<Row>(
-        "SELECT * FROM inbox WHERE state != 'done' AND next_attempt_ms <= ? ORDER BY received_at_ms, signature LIMIT 50",
-        now,
-      )
+      .exec<Row>("SELECT * FROM inbox WHERE state != 'done' AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50", now)
       .toArray();
     if (due.length === 0) return;
     const config = await loadConfig(this.db);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkCopyRules, checkExposure, effectiveCopyRules, type CopyFacts } from "../src/domain/copy-rules";
+import { type CopyFacts, checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
 
 const config = {
   min_leader_trade_sol: 0.1,

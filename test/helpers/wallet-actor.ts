@@ -1,0 +1,101 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import type { InboxRow, WalletActor } from "../../durable-objects/wallet-actor";
+import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../../src/domain/swap-order";
+
+export const HELIUS_SECRET = "test-helius-auth-header";
+
+/** POSTs a delivery to the webhook as Helius would (the auth header echoed verbatim). */
+export async function deliver(body: unknown, auth: string | null = HELIUS_SECRET) {
+  const res = await exports.default.fetch("https://walltrack.test/webhooks/helius", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(auth === null ? {} : { authorization: auth }) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json };
+}
+
+let walletSeq = 0;
+/** Inserts a watched wallet row directly (the wallets API is built elsewhere). */
+export async function insertWallet(address: string, fields: Record<string, string | number | null> = {}) {
+  const cols = { address, label: `w${walletSeq++}`, is_active: 1, mode: "simulation", ...fields };
+  const names = Object.keys(cols);
+  const row = await env.DB.prepare(
+    `INSERT INTO wallets (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")}) RETURNING id`,
+  )
+    .bind(...Object.values(cols))
+    .first<{ id: number }>();
+  return row?.id as number;
+}
+
+export interface ActorSpy {
+  enqueued: SwapRequest[];
+  exits: { position_id: string; req: MirrorExitRequest }[];
+  /** Throw from the next N enqueue / mirrorExit calls (simulates the SwapQueue / PositionActor being down). */
+  failEnqueue: number;
+  failExit: number;
+  solUsd: number | null;
+}
+
+type Patchable = {
+  enqueueEntry: (req: SwapRequest) => Promise<EnqueueResult>;
+  mirrorExit: (id: string, req: MirrorExitRequest) => Promise<MirrorExitResult>;
+  solUsd: () => Promise<number | null>;
+};
+
+/**
+ * Replaces the actor's outbound calls (SwapQueue.enqueue, PositionActor.mirrorExit, PriceFeed) on its live
+ * instance, so the tests observe them without depending on those objects (built in parallel).
+ */
+export async function spyActor(address: string, solUsd: number | null = 150): Promise<ActorSpy> {
+  const spy: ActorSpy = { enqueued: [], exits: [], failEnqueue: 0, failExit: 0, solUsd };
+  const stub = env.WALLET_ACTOR.getByName(address);
+  await runInDurableObject(stub, (instance: WalletActor) => {
+    const p = instance as unknown as Patchable;
+    p.enqueueEntry = async (req) => {
+      spy.enqueued.push(structuredClone(req));
+      if (spy.failEnqueue > 0) {
+        spy.failEnqueue -= 1;
+        throw new Error("SwapQueue unavailable (test)");
+      }
+      return { order_id: `order-${req.idempotency_key}`, status: "pending", duplicate: spy.enqueued.length > 1 };
+    };
+    p.mirrorExit = async (position_id, req) => {
+      spy.exits.push({ position_id, req: structuredClone(req) });
+      if (spy.failExit > 0) {
+        spy.failExit -= 1;
+        throw new Error("PositionActor unavailable (test)");
+      }
+      return { position_id, queued: true, order_id: `exit-${position_id}` };
+    };
+    p.solUsd = async () => spy.solUsd;
+  });
+  return spy;
+}
+
+/** Runs the actor's alarm until nothing is due (the alarm may also fire on its own). */
+export async function settle(address: string, { forceDue = false } = {}): Promise<InboxRow[]> {
+  const stub = env.WALLET_ACTOR.getByName(address);
+  if (forceDue)
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE inbox SET next_attempt_ms = 0 WHERE state != 'done'");
+    });
+  for (let i = 0; i < 40; i++) {
+    await runDurableObjectAlarm(stub);
+    const rows = await stub.inbox();
+    if (!rows.some((r) => r.state !== "done" && r.next_attempt_ms <= Date.now() && r.attempts === 0)) return rows;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return stub.inbox();
+}
+
+export async function signalBySignature(signature: string) {
+  return env.DB.prepare("SELECT * FROM signals WHERE transaction_signature = ?").bind(signature).first<any>();
+}
