@@ -101,7 +101,7 @@ export const signalsRouter = createRouter()
         .select(listColumns)
         .from(signals)
         .where(cond)
-        .orderBy(desc(signals.id))
+        .orderBy(desc(signals.created_at), desc(signals.id))
         .limit(q.page_size)
         .offset((q.page - 1) * q.page_size),
       db.select({ n: count() }).from(signals).where(cond).get(),
