@@ -1,4 +1,4 @@
-import { createExecutionContext, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.captured.json";
@@ -280,7 +280,6 @@ describe("BUY pipeline", () => {
     await deliver([t]);
     await settle(wallet);
     const stub = env.WALLET_ACTOR.getByName(wallet);
-    const { evictDurableObject } = await import("cloudflare:test");
     await evictDurableObject(stub);
     const spy2 = await spyActor(wallet);
     await settle(wallet, { forceDue: true });
