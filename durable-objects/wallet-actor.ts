@@ -76,8 +76,6 @@ type Row = {
   last_error: string | null;
 };
 
-/** A SwapQueue failure past this window gives up on an entry (it would chase an old trade); exits never give up. */
-export const ENTRY_RETRY_WINDOW_MS = 10 * 60_000;
 /** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
 const INBOX_RETENTION_MS = 7 * 86_400_000;
 const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
@@ -263,7 +261,9 @@ export class WalletActor extends DurableObject<Env> {
     let filter: FilterReason | null = null;
     if (!c) filter = "not_a_trade";
     else if (c.signal_type === "other") filter = c.other_reason;
-    else if (!row.wallet_active) filter = "inactive_wallet";
+    // An inactive leader is not copied any more, but its exits still protect what was copied from it
+    // (DESIGN §4: exits always run): a SELL goes on to the mirror exit and is filtered only without a position.
+    else if (!row.wallet_active && c.signal_type === "buy") filter = "inactive_wallet";
     else if (c.signal_type === "buy" && tx && isStale(tx.timestamp, row.received_at_ms, config.max_signal_age_seconds))
       filter = "stale_signal";
     const now = Date.now();
@@ -333,7 +333,14 @@ export class WalletActor extends DurableObject<Env> {
         final = true;
       }
     }
-    this.setState(row.signature, final ? "done" : "recorded", { signal_id: id, signal_type: type });
+    // Only from 'received': a slower concurrent record (ingest vs alarm) must not reopen a finished row.
+    this.ctx.storage.sql.exec(
+      "UPDATE inbox SET state = ?, signal_id = ?, signal_type = ?, last_error = NULL WHERE signature = ? AND state = 'received'",
+      final ? "done" : "recorded",
+      id,
+      type,
+      row.signature,
+    );
     log.info("signal_recorded", { signature: row.signature, wallet: address, type, filter_reason: filter });
   }
 
@@ -385,6 +392,9 @@ export class WalletActor extends DurableObject<Env> {
 
   /** BUY: breaker → copy rules → token safety → sizing → exposure → enqueue a NORMAL entry. */
   private async processBuy(row: Row, config: Config) {
+    // An entry is retried while the trade is still fresh — for as long again as max_signal_age_seconds after
+    // its reception — then given up (WallTrack never chases an old trade). Exits are retried forever.
+    const retryUntil = row.received_at_ms + config.max_signal_age_seconds * 1000;
     let decision = row.decision ? (JSON.parse(row.decision) as EntryDecision) : null;
     if (!decision) {
       decision = await this.decideEntry(row, config);
@@ -396,7 +406,7 @@ export class WalletActor extends DurableObject<Env> {
       await this.finish(row, { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null });
       log.info("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
     } catch (err) {
-      if (Date.now() - row.received_at_ms > ENTRY_RETRY_WINDOW_MS) {
+      if (Date.now() > retryUntil) {
         await this.finish(row, { filter_reason: "enqueue_failed" }, errMessage(err));
         return;
       }
@@ -407,8 +417,13 @@ export class WalletActor extends DurableObject<Env> {
   private async decideEntry(row: Row, config: Config): Promise<EntryDecision | null> {
     const db = this.db;
     const address = this.address() as string;
-    const { c } = this.classification(row);
+    const { tx, c } = this.classification(row);
     const mint = c.token_mint as string;
+    // Checked again at decision time: a record delayed by retries must not turn into a late entry.
+    if (isStale(tx.timestamp, Date.now(), config.max_signal_age_seconds)) {
+      await this.finish(row, { filter_reason: "stale_signal" }, "stale when decided");
+      return null;
+    }
     const wallet = await db.select().from(wallets).where(eq(wallets.address, address)).get();
     if (!wallet?.is_active) {
       await this.finish(row, { filter_reason: "inactive_wallet" });
@@ -563,7 +578,7 @@ export class WalletActor extends DurableObject<Env> {
     if (decision.position_ids.length === 0) {
       await this.finish(row, {
         leader_balance_before: decision.leader_balance_before,
-        filter_reason: "no_open_position",
+        filter_reason: row.wallet_active ? "no_open_position" : "inactive_wallet",
       });
       return;
     }

@@ -1,4 +1,4 @@
-import { createExecutionContext, evictDurableObject } from "cloudflare:test";
+import { createExecutionContext, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.captured.json";
@@ -273,6 +273,23 @@ describe("BUY pipeline", () => {
     expect(spy.enqueued).toHaveLength(3);
   });
 
+  it("an entry the SwapQueue keeps refusing is given up once the trade is too old: enqueue_failed", async () => {
+    const { wallet, mint, spy } = await setup();
+    spy.failEnqueue = 100;
+    const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    await deliver([t]);
+    await settle(wallet);
+    expect(await signalBySignature(t.signature)).toMatchObject({ filtered: 0, entry_usd: 50 });
+    // Received 61 s ago (max_signal_age_seconds = 60): the next failure ends the retries.
+    await runInDurableObject(env.WALLET_ACTOR.getByName(wallet), (_i, state) => {
+      state.storage.sql.exec("UPDATE inbox SET received_at_ms = ?", Date.now() - 61_000);
+    });
+    const rows = await settle(wallet, { forceDue: true });
+    expect(rows.find((r) => r.signature === t.signature)).toMatchObject({ state: "done" });
+    expect(await signalBySignature(t.signature)).toMatchObject({ filtered: 1, filter_reason: "enqueue_failed" });
+    expect(spy.enqueued).toHaveLength(2);
+  });
+
   it("the inbox survives eviction: a pending entry is still retried by a fresh instance", async () => {
     const { wallet, mint, spy } = await setup();
     spy.failEnqueue = 1;
@@ -526,6 +543,22 @@ describe("SELL → mirror exit", () => {
     await settle(wallet);
     expect(spy.exits.at(-1)?.req.fraction).toBe(1);
     expect(await signalBySignature(s2.signature)).toMatchObject({ leader_balance_before: "3000000000" });
+  });
+
+  it("an inactive leader's SELL still mirrors open positions copied from it; without one it is filtered inactive_wallet", async () => {
+    const { wallet, mint, spy } = await setup({ is_active: 0 });
+    await openPosition(wallet, mint, `pos-inactive-${mint}`);
+    const s = sell(wallet, mint, 5_000000n, 0.01);
+    await deliver([s]);
+    await settle(wallet);
+    expect(spy.exits.map((e) => e.position_id)).toEqual([`pos-inactive-${mint}`]);
+    expect(await signalBySignature(s.signature)).toMatchObject({ filtered: 0, order_id: `exit-pos-inactive-${mint}` });
+    const other = addr();
+    const s2 = sell(wallet, other, 5_000000n, 0.01);
+    await deliver([s2]);
+    await settle(wallet);
+    expect(await signalBySignature(s2.signature)).toMatchObject({ filtered: 1, filter_reason: "inactive_wallet" });
+    expect(spy.exits).toHaveLength(1);
   });
 
   it("without a buy history the holding is unknown: fraction 1", async () => {

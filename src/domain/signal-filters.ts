@@ -9,7 +9,7 @@ export const FILTER_REASONS = [
   "failed_transaction",
   // signal
   "stale_signal", // a BUY older than max_signal_age_seconds (on-chain timestamp → reception)
-  "inactive_wallet", // the watched wallet is deactivated
+  "inactive_wallet", // the watched wallet is deactivated (its BUYs; its SELLs still mirror open positions)
   "duplicate", // the transaction was already recorded (by another watched wallet's actor)
   // entry gates, in the order they run
   "circuit_breaker",
@@ -23,7 +23,7 @@ export const FILTER_REASONS = [
   "price_unavailable", // the SOL price needed to size or to compare the trade is unknown
   "max_exposure",
   "token_decimals_unknown", // neither the payload nor the token cache knows the mint's decimals
-  "enqueue_failed", // the SwapQueue kept failing past the entry retry window
+  "enqueue_failed", // the SwapQueue kept failing until the trade was too old to copy
   // exits
   "no_open_position", // a SELL with no open position copied from this leader for the mint
 ] as const;
