@@ -171,6 +171,18 @@ describe("routing", () => {
     expect(await signalBySignature(t.signature)).toBeNull();
   });
 
+  it("a transaction involving two watched wallets is the signer's signal", async () => {
+    const { wallet, mint } = await setup();
+    const other = addr();
+    await insertWallet(other);
+    const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    t.nativeTransfers.push({ amount: 1000, fromUserAccount: wallet, toUserAccount: other });
+    const res = await deliver([t]);
+    expect(res.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await signalBySignature(t.signature)).toMatchObject({ wallet_address: wallet, signal_type: "buy" });
+    expect(await env.WALLET_ACTOR.getByName(other).inbox()).toEqual([]);
+  });
+
   it("an inactive watched wallet's swap is recorded, filtered inactive_wallet, and never enqueued", async () => {
     const { wallet, mint, spy } = await setup({ is_active: 0 });
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });

@@ -93,7 +93,11 @@ webhooksRouter.openapi(postHelius, async (c) => {
   const groups = new Map<string, { wallet: WalletSnapshot; items: IngestItem[]; indexes: number[] }>();
   let ignored = 0;
   valid.forEach((v, i) => {
-    const mine = watched.filter((w) => involved[i]?.has(w.address));
+    let mine = watched.filter((w) => involved[i]?.has(w.address));
+    // One signal per transaction (unique signature): when the signer is watched, the transaction is its
+    // trade, and another watched wallet appearing in it (a counterparty, a transfer target) is not routed.
+    const signer = mine.find((w) => w.address === v.tx.feePayer);
+    if (signer) mine = [signer];
     if (mine.length === 0) {
       ignored += 1;
       return;
