@@ -179,13 +179,18 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // A failure outside any one row (D1 unreachable for the config) backs the whole alarm off.
+    let minDelay = 50;
     try {
       await this.processDue(Date.now());
+    } catch (err) {
+      minDelay = 5000;
+      log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errMessage(err) });
     } finally {
       const next = this.ctx.storage.sql
         .exec<{ t: number | null }>("SELECT MIN(next_attempt_ms) AS t FROM inbox WHERE state != 'done'")
         .toArray()[0]?.t;
-      if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 50));
+      if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
     }
   }
 

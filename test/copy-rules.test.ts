@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type CopyFacts, checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
+import { isStale } from "../src/domain/signal-filters";
 
 const config = {
   min_leader_trade_sol: 0.1,
@@ -118,5 +119,17 @@ describe("rule order", () => {
       "already_bought",
     );
     expect(reason(checkCopyRules(rules, facts({ last_exit_at_ms: NOW, open_positions: 9 })))).toBe("mint_cooldown");
+  });
+});
+
+describe("signal age (stale_signal)", () => {
+  const block = 1_800_000_000; // on-chain seconds
+  it.each([
+    [59_999, false],
+    [60_000, false], // exactly the maximum age: still copied
+    [60_001, true],
+    [-5_000, false], // clock skew: a block time slightly ahead is not stale
+  ])("received %i ms after the block → stale %s", (after, want) => {
+    expect(isStale(block, block * 1000 + after, 60)).toBe(want);
   });
 });
