@@ -5,7 +5,7 @@ import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.
 import worker from "../src/index";
 import { expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
-import { addr, nativeBuy, sig, tx, WSOL } from "./helpers/helius";
+import { addr, nativeBuy, sig, tx, USDC, WSOL } from "./helpers/helius";
 import { deliver, HELIUS_SECRET, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
 const count = async (table: string) =>
@@ -495,6 +495,73 @@ describe("BUY pipeline", () => {
     await deliver([u]);
     await settle(wallet);
     expect(await signalBySignature(u.signature)).toMatchObject({ filtered: 0, entry_usd: 50 }); // 0.25 SOL × 200
+  });
+});
+
+describe("BUY quoted in USDC, and unknown decimals", () => {
+  it("a USDC buy is converted to SOL for the leader-size rule and sized by leader_ratio in USD", async () => {
+    const { wallet, mint, spy } = await setup({ position_sizing_mode: "leader_ratio", leader_ratio: 0.2 });
+    spy.solUsd = 125;
+    const pool = addr();
+    const t = tx({
+      feePayer: wallet,
+      tokens: [
+        { mint: USDC, amount: 250, from: wallet, to: pool },
+        { mint, amount: 100000, from: pool, to: wallet },
+      ],
+      changes: [{ user: wallet, mint, raw: "100000000000", decimals: 6 }],
+    });
+    await deliver([t]);
+    await settle(wallet);
+    const s = await signalBySignature(t.signature);
+    expect(s).toMatchObject({
+      quote_mint: USDC,
+      quote_amount: "250000000",
+      usd_amount: 250,
+      sol_amount: 2,
+      filtered: 0,
+    });
+    expect(s.price_usd).toBeCloseTo(0.0025, 12);
+    expect(s.price_sol).toBeCloseTo(0.00002, 12);
+    expect(spy.enqueued[0]?.requested_usd).toBeCloseTo(50, 9); // 250 USD × 0.2
+  });
+
+  it("a USDC buy without a SOL price cannot be checked against the SOL range: price_unavailable", async () => {
+    const { wallet, mint, spy } = await setup();
+    spy.solUsd = null;
+    const pool = addr();
+    const t = tx({
+      feePayer: wallet,
+      tokens: [
+        { mint: USDC, amount: 250, from: wallet, to: pool },
+        { mint, amount: 100000, from: pool, to: wallet },
+      ],
+      changes: [{ user: wallet, mint, raw: "100000000000", decimals: 6 }],
+    });
+    await deliver([t]);
+    await settle(wallet);
+    expect(await signalBySignature(t.signature)).toMatchObject({ filter_reason: "price_unavailable", usd_amount: 250 });
+    expect(spy.enqueued).toEqual([]);
+  });
+
+  it("decimals missing from the payload come from the token safety data", async () => {
+    const { wallet, spy } = await setup();
+    const mint = addr();
+    await fake.tokens({ mint, price_usd: 0.01, decimals: 9 });
+    const pool = addr();
+    const t = tx({
+      feePayer: wallet,
+      natives: [{ amount: 1_000_000_000, from: wallet, to: pool }],
+      tokens: [{ mint, amount: 500, from: pool, to: wallet }],
+    });
+    await deliver([t]);
+    await settle(wallet);
+    expect(await signalBySignature(t.signature)).toMatchObject({
+      token_amount: null,
+      token_decimals: null,
+      filtered: 0,
+    });
+    expect(spy.enqueued[0]?.entry?.token_decimals).toBe(9);
   });
 });
 
