@@ -5,7 +5,7 @@ import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { positions, signals, wallets } from "../src/db/schema";
 import { assessTokenSafety } from "../src/db/token-safety";
-import { type Classification, classify, withSolPrice } from "../src/domain/classify";
+import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
@@ -513,9 +513,20 @@ export class WalletActor extends DurableObject<Env> {
     }
     // The decision is on the signal before the enqueue: an operator sees what was intended even if the
     // queue is down (the inbox keeps retrying it).
+    // Decimals learnt from the token data complete the exact amount the payload could not give.
+    const amount =
+      c.token_amount ?? (c.token_ui_amount !== null ? uiToBase(c.token_ui_amount, decimals).toString() : null);
     await db
       .update(signals)
-      .set({ ...priceFields, safety_score: safetyScore, entry_usd: size.usd, filtered: false, filter_reason: null })
+      .set({
+        ...priceFields,
+        token_decimals: decimals,
+        token_amount: amount,
+        safety_score: safetyScore,
+        entry_usd: size.usd,
+        filtered: false,
+        filter_reason: null,
+      })
       .where(eq(signals.id, row.signal_id as number));
     return {
       kind: "entry",

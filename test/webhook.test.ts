@@ -557,8 +557,8 @@ describe("BUY quoted in USDC, and unknown decimals", () => {
     await deliver([t]);
     await settle(wallet);
     expect(await signalBySignature(t.signature)).toMatchObject({
-      token_amount: null,
-      token_decimals: null,
+      token_amount: "500000000000",
+      token_decimals: 9,
       filtered: 0,
     });
     expect(spy.enqueued[0]?.entry?.token_decimals).toBe(9);
