@@ -175,6 +175,7 @@ describe("refresh", () => {
     const address = nextWallet();
     await createWallet(address);
     await scriptWallet(address);
+    await env.DB.prepare("DELETE FROM tokens").run(); // no cached metadata yet (D1 is shared by this file)
     const res = await api("POST", `/api/wallets/${address}/refresh`);
     expect(res.status).toBe(200);
     expect(res.body.source).toBe("solana");
@@ -223,6 +224,10 @@ describe("refresh", () => {
       "rpc.getSignaturesForAddress": 1,
       "rpc.getAssetBatch": 1, // the three new mints in ONE call
     });
+    const assetIds = (await fake.requests())
+      .filter((r) => r.route === "rpc.getAssetBatch")
+      .map((r) => (r.body as { params: { ids: string[] } }).params.ids.sort());
+    expect(assetIds).toEqual([[TOKEN_MINT, T22_MINT, UNKNOWN_MINT].sort()]);
     // Token-2022 program was asked separately from Tokenkeg.
     const programs = (await fake.requests())
       .filter((r) => r.route === "rpc.getTokenAccountsByOwner")

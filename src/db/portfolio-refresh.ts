@@ -148,7 +148,7 @@ function writeStatements(
           .insert(fundingTransactions)
           .values(rows.slice(i, i + 12))
           .onConflictDoUpdate({
-            target: fundingTransactions.signature,
+            target: [fundingTransactions.wallet_address, fundingTransactions.signature],
             set: { confirmation_status: sql`excluded.confirmation_status`, succeeded: sql`excluded.succeeded` },
           }),
       );
