@@ -22,7 +22,10 @@ describe("status rule (0.25 SOL)", () => {
   });
   it("keeps the first funding time and the FUNDED status when the balance drops", () => {
     const funded = { status: "FUNDED" as const, launch_count: 0, first_funded_at: "2026-01-01T00:00:00.000Z" };
-    expect(nextStatus(funded, 0n, 0.25, NOW)).toEqual({ status: "FUNDED", first_funded_at: "2026-01-01T00:00:00.000Z" });
+    expect(nextStatus(funded, 0n, 0.25, NOW)).toEqual({
+      status: "FUNDED",
+      first_funded_at: "2026-01-01T00:00:00.000Z",
+    });
     expect(nextStatus(funded, 9n * 10n ** 9n, 0.25, NOW).first_funded_at).toBe("2026-01-01T00:00:00.000Z");
   });
   it("never moves ARCHIVED, keeps LAUNCHED, and follows a configured threshold", () => {

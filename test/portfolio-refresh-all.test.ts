@@ -27,7 +27,9 @@ async function scriptChain() {
         { mint: mintA, amount: String(1000 + i), decimals: 6 },
         { mint: mintB, amount: String(2000 + i), decimals: 9, program: "token2022" },
       ],
-      signatures: [{ signature: `${"3".repeat(80)}${String(i).padStart(8, "0")}`, slot: 1000 + i, blockTime: 1_763_700_000 }],
+      signatures: [
+        { signature: `${"3".repeat(80)}${String(i).padStart(8, "0")}`, slot: 1000 + i, blockTime: 1_763_700_000 },
+      ],
     });
   }
 }
@@ -58,7 +60,9 @@ describe("refresh-all over 50 wallets", () => {
 
     const byAddress = new Map(res.body.data.map((w: { address: string }) => [w.address, w]));
     for (const [i, address] of wallets.entries()) {
-      const w = byAddress.get(address) as Record<string, unknown> & { token_holdings: { name: string; balance: string }[] };
+      const w = byAddress.get(address) as Record<string, unknown> & {
+        token_holdings: { name: string; balance: string }[];
+      };
       const sol = i % 10 === 9 ? 0 : i % 2 === 0 ? 0.5 : 0.1;
       expect(w.last_balance_sol, address).toBe(sol);
       expect(w.status).toBe(sol >= 0.25 ? "FUNDED" : "UNFUNDED");

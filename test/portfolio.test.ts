@@ -8,7 +8,8 @@ const TOKEN_MINT = testAddress(200, 1);
 const T22_MINT = testAddress(200, 2);
 const UNKNOWN_MINT = testAddress(200, 3);
 const EMPTY_MINT = testAddress(200, 4);
-const sig = (n: number) => `${"5h6xBEauJ3PK6SWCZ1PGjBvj8vDdWG3KpwATGy1ARAXFSDwt8GFXM7W5Ncn16wmqokgpiKRLuS83KUxyZyv2sU"}${String(n).padStart(2, "0")}`;
+const sig = (n: number) =>
+  `${"5h6xBEauJ3PK6SWCZ1PGjBvj8vDdWG3KpwATGy1ARAXFSDwt8GFXM7W5Ncn16wmqokgpiKRLuS83KUxyZyv2sU"}${String(n).padStart(2, "0")}`;
 
 let seq = 0;
 /** A fresh wallet address per test (D1 is shared by the whole file). */
@@ -213,7 +214,9 @@ describe("refresh", () => {
     });
     // Unknown to every metadata source: still shown with its mint and balance.
     expect(byMint[UNKNOWN_MINT]).toMatchObject({ name: null, ticker: null, balance: "7", ui_balance: "7" });
-    expect(w.recent_transactions.map((t: { signature: string; succeeded: boolean }) => [t.signature, t.succeeded])).toEqual([
+    expect(
+      w.recent_transactions.map((t: { signature: string; succeeded: boolean }) => [t.signature, t.succeeded]),
+    ).toEqual([
       [sig(2), false],
       [sig(1), true],
     ]);
@@ -233,7 +236,10 @@ describe("refresh", () => {
       .filter((r) => r.route === "rpc.getTokenAccountsByOwner")
       .map((r) => (r.body as { params: [string, { programId: string }] }).params[1].programId)
       .sort();
-    expect(programs).toEqual(["TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"]);
+    expect(programs).toEqual([
+      "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+      "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb",
+    ]);
 
     // A second refresh: known names are cached, the unknown mint is not asked again within the TTL.
     await fake.reset();
@@ -241,7 +247,11 @@ describe("refresh", () => {
     const again = await api("POST", `/api/wallets/${address}/refresh`);
     expect(again.status).toBe(200);
     expect((await rpcCalls())["rpc.getAssetBatch"]).toBeUndefined();
-    expect(again.body.data).toMatchObject({ status: "FUNDED", last_balance_sol: 0.05, first_funded_at: w.first_funded_at });
+    expect(again.body.data).toMatchObject({
+      status: "FUNDED",
+      last_balance_sol: 0.05,
+      first_funded_at: w.first_funded_at,
+    });
   });
 
   it("apply the 0.25 SOL rule at the boundary and set first_funded_at only the first time", async () => {
@@ -272,7 +282,10 @@ describe("refresh", () => {
 
     const launched = nextWallet();
     await createWallet(launched);
-    const rec = await api("POST", "/api/wallets/launches/record", { wallet_address: launched, mint_address: testAddress(201, 1) });
+    const rec = await api("POST", "/api/wallets/launches/record", {
+      wallet_address: launched,
+      mint_address: testAddress(201, 1),
+    });
     expect(rec.status).toBe(201);
     await fake.wallet({ address: launched, lamports: 1_000_000_000 });
     const l = await api("POST", `/api/wallets/${launched}/refresh`);
@@ -326,7 +339,11 @@ describe("refresh", () => {
         expect(after.token_holdings).toEqual(before.token_holdings);
         expect(after.holdings_refreshed_at).toBe(before.holdings_refreshed_at);
       } else {
-        expect(after.token_holdings.map((h: { mint_address: string; balance: string }) => [h.mint_address, h.balance]).sort()).toEqual(
+        expect(
+          after.token_holdings
+            .map((h: { mint_address: string; balance: string }) => [h.mint_address, h.balance])
+            .sort(),
+        ).toEqual(
           [
             [TOKEN_MINT, "1"],
             [NEW_MINT, "99"],
@@ -401,7 +418,12 @@ describe("funding schedule", () => {
       notes: "top-up",
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ wallet_address: address, amount_sol: 0.5, status: "scheduled", cancelled_at: null });
+    expect(res.body).toMatchObject({
+      wallet_address: address,
+      amount_sol: 0.5,
+      status: "scheduled",
+      cancelled_at: null,
+    });
     const list = await api("GET", `/api/wallets/funding/scheduled?wallet_address=${address}`);
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ source: "cache", is_stale: false });
@@ -481,14 +503,20 @@ describe("launch records", () => {
       launched_at: "2026-11-20T10:00:00Z",
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ wallet_address: address, mint_address: mint, launched_at: "2026-11-20T10:00:00.000Z" });
+    expect(res.body).toMatchObject({
+      wallet_address: address,
+      mint_address: mint,
+      launched_at: "2026-11-20T10:00:00.000Z",
+    });
     await api("POST", "/api/wallets/launches/record", { wallet_address: address, mint_address: mint2 });
     const wallet = (await api("GET", `/api/wallets/${address}`)).body.data;
     expect(wallet).toMatchObject({ status: "LAUNCHED", launch_count: 2 });
     for (const path of ["/api/wallets/launches/", "/api/wallets/launches"]) {
       const all = await api("GET", path);
       expect(all.status, path).toBe(200);
-      expect(all.body.data.map((l: { mint_address: string }) => l.mint_address)).toEqual(expect.arrayContaining([mint, mint2]));
+      expect(all.body.data.map((l: { mint_address: string }) => l.mint_address)).toEqual(
+        expect.arrayContaining([mint, mint2]),
+      );
     }
     const mine = await api("GET", `/api/wallets/launches/${address}`);
     expect(mine.status).toBe(200);
@@ -501,7 +529,9 @@ describe("launch records", () => {
     const address = nextWallet();
     await createWallet(address);
     const mint = testAddress(201, 20);
-    expect((await api("POST", "/api/wallets/launches/record", { wallet_address: address, mint_address: mint })).status).toBe(201);
+    expect(
+      (await api("POST", "/api/wallets/launches/record", { wallet_address: address, mint_address: mint })).status,
+    ).toBe(201);
     const before = await tableCount("launches");
     const cases: [Record<string, unknown>, number, string][] = [
       [{ wallet_address: address, mint_address: "not-a-mint" }, 400, "mint_address"],
@@ -511,7 +541,11 @@ describe("launch records", () => {
       [{ wallet_address: nextWallet(), mint_address: testAddress(201, 21) }, 404, "not in the portfolio"],
       [{ wallet_address: address, mint_address: mint }, 409, "already recorded"],
       [
-        { wallet_address: address, mint_address: testAddress(201, 22), launched_at: new Date(Date.now() + 86_400_000).toISOString() },
+        {
+          wallet_address: address,
+          mint_address: testAddress(201, 22),
+          launched_at: new Date(Date.now() + 86_400_000).toISOString(),
+        },
         422,
         "future",
       ],

@@ -117,7 +117,10 @@ describe("Solana RPC client (@solana/kit) on the real fixture shapes", () => {
 
 describe("Solana RPC client failures become UpstreamError('solana-rpc')", () => {
   it("JSON-RPC error envelope", async () => {
-    await fake.rpcScript("getBalance", { jsonrpc: "2.0", error: { code: -32602, message: "Invalid param: WrongSize" } });
+    await fake.rpcScript("getBalance", {
+      jsonrpc: "2.0",
+      error: { code: -32602, message: "Invalid param: WrongSize" },
+    });
     const err = await rejection(getBalanceLamports(env, OWNER));
     expect(err).toMatchObject({ service: "solana-rpc", kind: "http", retryable: false });
     expect(err.message).toContain("-32602");
@@ -126,9 +129,17 @@ describe("Solana RPC client failures become UpstreamError('solana-rpc')", () => 
 
   it("HTTP 429 is retryable, 500 too", async () => {
     await fake.fail("rpc.getBalance", { status: 429, times: 1 });
-    expect(await rejection(getBalanceLamports(env, OWNER))).toMatchObject({ kind: "http", status: 429, retryable: true });
+    expect(await rejection(getBalanceLamports(env, OWNER))).toMatchObject({
+      kind: "http",
+      status: 429,
+      retryable: true,
+    });
     await fake.fail("rpc.getBalance", { status: 500, times: 1 });
-    expect(await rejection(getBalanceLamports(env, OWNER))).toMatchObject({ kind: "http", status: 500, retryable: true });
+    expect(await rejection(getBalanceLamports(env, OWNER))).toMatchObject({
+      kind: "http",
+      status: 500,
+      retryable: true,
+    });
   });
 
   it("timeout (UPSTREAM_TIMEOUT_MS) and malformed bodies", async () => {
@@ -160,19 +171,37 @@ describe("token metadata (DAS getAssetBatch, batched)", () => {
     const db = getDb(env.DB);
     const mints = Array.from({ length: 40 }, (_, i) => testAddress(12, i));
     await fake.tokens(...mints.slice(0, 30).map((mint, i) => ({ mint, name: `Tok ${i}`, symbol: `T${i}` })));
-    expect(await ensureTokenMetadata(env, db, mints.map((mint) => ({ mint, decimals: 6 })))).toBe(40);
+    expect(
+      await ensureTokenMetadata(
+        env,
+        db,
+        mints.map((mint) => ({ mint, decimals: 6 })),
+      ),
+    ).toBe(40);
     expect((await fake.calls())["rpc.getAssetBatch"]).toBe(1);
     const row = await env.DB.prepare("SELECT name, symbol, decimals FROM tokens WHERE mint_address = ?")
       .bind(mints[3])
       .first();
     expect(row).toEqual({ name: "Tok 3", symbol: "T3", decimals: 6 });
     // Known now, and the 10 unknown ones were asked recently: no new call.
-    expect(await ensureTokenMetadata(env, db, mints.map((mint) => ({ mint })))).toBe(0);
+    expect(
+      await ensureTokenMetadata(
+        env,
+        db,
+        mints.map((mint) => ({ mint })),
+      ),
+    ).toBe(0);
     expect((await fake.calls())["rpc.getAssetBatch"]).toBe(1);
 
     const fresh = [testAddress(12, 100)];
     await fake.rpcScript("getAssetBatch", { jsonrpc: "2.0", error: { code: -32601, message: "Method not found" } });
-    await expect(ensureTokenMetadata(env, db, fresh.map((mint) => ({ mint })))).resolves.toBe(1);
+    await expect(
+      ensureTokenMetadata(
+        env,
+        db,
+        fresh.map((mint) => ({ mint })),
+      ),
+    ).resolves.toBe(1);
     const unknown = await env.DB.prepare("SELECT name FROM tokens WHERE mint_address = ?").bind(fresh[0]).first();
     expect(unknown).toEqual({ name: null });
   });

@@ -7,6 +7,7 @@ import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent } from "./common";
+import { recordsCache } from "./portfolio-records";
 import {
   cachedList,
   FundingListQuery,
@@ -14,7 +15,6 @@ import {
   ScheduleFundingSchema,
   ScheduleIdParam,
 } from "./portfolio-schemas";
-import { recordsCache } from "./portfolio-records";
 import { createRouter } from "./router";
 
 const tags = ["portfolio"];
@@ -117,7 +117,10 @@ export const portfolioFundingRouter = createRouter()
     if (!row) {
       const existing = await db.select().from(scheduledFunding).where(eq(scheduledFunding.id, schedule_id)).get();
       if (!existing) throw new ApiError("NotFound", `no scheduled funding ${schedule_id}`);
-      throw new ApiError("Conflict", `scheduled funding ${schedule_id} is ${existing.status}: only a scheduled one can be cancelled`);
+      throw new ApiError(
+        "Conflict",
+        `scheduled funding ${schedule_id} is ${existing.status}: only a scheduled one can be cancelled`,
+      );
     }
     log.info("portfolio_funding_cancelled", { id: schedule_id, wallet: row.wallet_address });
     return c.json(row, 200);

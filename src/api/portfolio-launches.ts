@@ -8,8 +8,8 @@ import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent } from "./common";
-import { cachedList, LaunchSchema, RecordLaunchSchema, WalletAddressParam } from "./portfolio-schemas";
 import { recordsCache } from "./portfolio-records";
+import { cachedList, LaunchSchema, RecordLaunchSchema, WalletAddressParam } from "./portfolio-schemas";
 import { slashAlias } from "./portfolio-wallets";
 import { type AppEnv, createRouter } from "./router";
 
@@ -26,7 +26,10 @@ const listAll = createRoute({
   tags,
   security,
   summary: "All recorded token launches, newest first",
-  responses: { 200: jsonContent(CachedLaunchList, "Launch records (D1 is their source of truth)"), ...errorResponses() },
+  responses: {
+    200: jsonContent(CachedLaunchList, "Launch records (D1 is their source of truth)"),
+    ...errorResponses(),
+  },
 });
 
 const listOfWallet = createRoute({
@@ -73,8 +76,13 @@ export const portfolioLaunchesRouter = createRouter()
     const launchedAt = body.launched_at ?? nowIso(now);
     if (Date.parse(launchedAt) > now + FUTURE_GRACE_MS)
       throw new ApiError("RuleRefused", `launched_at ${launchedAt} is in the future`);
-    const existing = await db.select({ id: launches.id }).from(launches).where(eq(launches.mint_address, body.mint_address)).get();
-    if (existing) throw new ApiError("Conflict", `mint ${body.mint_address} is already recorded as launch ${existing.id}`);
+    const existing = await db
+      .select({ id: launches.id })
+      .from(launches)
+      .where(eq(launches.mint_address, body.mint_address))
+      .get();
+    if (existing)
+      throw new ApiError("Conflict", `mint ${body.mint_address} is already recorded as launch ${existing.id}`);
     const id = crypto.randomUUID();
     const row = {
       id,

@@ -39,7 +39,9 @@ export const TokenHoldingSchema = z
   .openapi("TokenHolding");
 
 const CacheFields = {
-  cached_at: Iso.nullable().openapi({ description: "When the data was fetched from Solana (oldest part); null = never" }),
+  cached_at: Iso.nullable().openapi({
+    description: "When the data was fetched from Solana (oldest part); null = never",
+  }),
   cache_age_seconds: z.number().int().nullable(),
   is_stale: z.boolean().openapi({ description: "Never refreshed, or older than config portfolio_stale_seconds" }),
 };

@@ -2,7 +2,7 @@ import { createRoute, type RouteConfig, type RouteHandler } from "@hono/zod-open
 import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
-import { refreshAllWallets, refreshWallet, outcomesOf } from "../db/portfolio-refresh";
+import { outcomesOf, refreshAllWallets, refreshWallet } from "../db/portfolio-refresh";
 import {
   getWalletRow,
   holdingsOf,
@@ -67,11 +67,7 @@ async function oneView(db: ReturnType<typeof getDb>, address: string, staleSecon
 const listCache = (views: { cached_at: string | null }[], staleSeconds: number) =>
   views.length === 0
     ? { cached_at: null, cache_age_seconds: null, is_stale: false }
-    : cacheStatus(
-        oldest(views.map((v) => v.cached_at)),
-        staleSeconds,
-        Date.now(),
-      );
+    : cacheStatus(oldest(views.map((v) => v.cached_at)), staleSeconds, Date.now());
 
 // ------------------------------------------------------------------ core
 const listWallets = createRoute({
@@ -218,7 +214,10 @@ export const portfolioWalletsRouter = createRouter()
     const views = await viewsOf(db, await listWalletRows(db), s.staleSeconds);
     const items = results.map((r) => {
       const code = refreshHttpStatus(outcomesOf(r.parts));
-      return { ...r, status: code === 200 ? ("ok" as const) : code === 207 ? ("partial" as const) : ("failed" as const) };
+      return {
+        ...r,
+        status: code === 200 ? ("ok" as const) : code === 207 ? ("partial" as const) : ("failed" as const),
+      };
     });
     const summary = {
       wallets: items.length,
@@ -227,7 +226,13 @@ export const portfolioWalletsRouter = createRouter()
       failed: items.filter((i) => i.status === "failed").length,
     };
     log.info("portfolio_refreshed_all", summary);
-    const body = { data: views, ...listCache(views, s.staleSeconds), source: "solana" as const, results: items, summary };
+    const body = {
+      data: views,
+      ...listCache(views, s.staleSeconds),
+      source: "solana" as const,
+      results: items,
+      summary,
+    };
     if (items.length > 0 && summary.failed === items.length)
       return c.json(
         { ...body, ...errorBody("UpstreamUnavailable", "the Solana RPC could not be reached for any wallet") },
@@ -289,4 +294,3 @@ export const portfolioWalletsRouter = createRouter()
       return c.json({ ...body, ...errorBody("UpstreamUnavailable", "the Solana RPC could not be reached") }, 503);
     return c.json(body, code);
   });
-

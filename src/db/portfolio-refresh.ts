@@ -1,5 +1,5 @@
-import type { BatchItem } from "drizzle-orm/batch";
 import { eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import {
   aggregateHoldings,
   type Holding,
@@ -23,7 +23,7 @@ import {
   TOKEN_PROGRAM,
 } from "../upstream/solana-rpc";
 import type { Db } from "./client";
-import { type WalletInfoRow, partTimes } from "./portfolio-store";
+import { partTimes, type WalletInfoRow } from "./portfolio-store";
 import { fundingTransactions, tokenHoldings, walletInfo } from "./schema";
 import { ensureTokenMetadata } from "./token-metadata";
 
@@ -49,9 +49,12 @@ type Fetched<T> = { ok: true; value: T } | { ok: false; message: string };
 export function partFailureMessage(part: RefreshPart, err: unknown): string {
   const what = { balance: "SOL balance", holdings: "token holdings", funding: "recent transactions" }[part];
   if (err instanceof UpstreamError) {
-    if (err.kind === "timeout") return `Could not refresh ${what}: the Solana RPC did not answer in time. Cached data kept.`;
-    if (err.status === 429) return `Could not refresh ${what}: the Solana RPC is rate limiting. Try again shortly. Cached data kept.`;
-    if (err.kind === "malformed") return `Could not refresh ${what}: the Solana RPC sent an unreadable answer. Cached data kept.`;
+    if (err.kind === "timeout")
+      return `Could not refresh ${what}: the Solana RPC did not answer in time. Cached data kept.`;
+    if (err.status === 429)
+      return `Could not refresh ${what}: the Solana RPC is rate limiting. Try again shortly. Cached data kept.`;
+    if (err.kind === "malformed")
+      return `Could not refresh ${what}: the Solana RPC sent an unreadable answer. Cached data kept.`;
     if (err.kind === "http" && err.status && err.status >= 500)
       return `Could not refresh ${what}: the Solana RPC is failing (HTTP ${err.status}). Cached data kept.`;
     if (err.kind === "network" && /not configured/.test(err.message))
@@ -166,7 +169,11 @@ function partResults(row: WalletInfoRow, f: WalletFetch, now: string): PartResul
     x.ok
       ? { status: "ok", message: null, refreshed_at: now }
       : { status: "failed", message: x.message, refreshed_at: before[part] };
-  return { balance: one("balance", f.balance), holdings: one("holdings", f.holdings), funding: one("funding", f.funding) };
+  return {
+    balance: one("balance", f.balance),
+    holdings: one("holdings", f.holdings),
+    funding: one("funding", f.funding),
+  };
 }
 
 export const outcomesOf = (r: PartResults): PartOutcome[] =>

@@ -8,7 +8,8 @@ export type WalletInfoRow = typeof walletInfo.$inferSelect;
 export const getWalletRow = (db: Db, address: string) =>
   db.select().from(walletInfo).where(eq(walletInfo.address, address)).get();
 
-export const listWalletRows = (db: Db) => db.select().from(walletInfo).orderBy(walletInfo.created_at, walletInfo.address);
+export const listWalletRows = (db: Db) =>
+  db.select().from(walletInfo).orderBy(walletInfo.created_at, walletInfo.address);
 
 export interface HoldingView {
   mint_address: string;

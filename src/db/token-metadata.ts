@@ -1,6 +1,6 @@
 import { and, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import { nowIso } from "../lib/time";
 import { log } from "../lib/logger";
+import { nowIso } from "../lib/time";
 import { getAssetBatch } from "../upstream/helius-das";
 import type { Db } from "./client";
 import { tokens } from "./schema";
@@ -38,7 +38,11 @@ export async function ensureTokenMetadata(
     db
       .insert(tokens)
       .values(
-        part.map((m) => ({ mint_address: m.mint, decimals: m.decimals ?? null, token_program: m.token_program ?? null })),
+        part.map((m) => ({
+          mint_address: m.mint,
+          decimals: m.decimals ?? null,
+          token_program: m.token_program ?? null,
+        })),
       )
       .onConflictDoUpdate({
         target: tokens.mint_address,

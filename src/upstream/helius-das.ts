@@ -25,7 +25,10 @@ const AssetSchema = z
   .object({
     id: z.string(),
     content: z.object({ metadata: z.object({ name: text, symbol: text }).partial().nullish() }).nullish(),
-    token_info: z.object({ symbol: text, decimals: z.number().int().min(0).max(255).nullish() }).partial().nullish(),
+    token_info: z
+      .object({ symbol: text, decimals: z.number().int().min(0).max(255).nullish() })
+      .partial()
+      .nullish(),
   })
   .nullable();
 

@@ -106,7 +106,7 @@ export async function getBalancesLamports(env: RpcEnv, owners: readonly string[]
     );
     if (res.value.length !== chunk.length)
       throw new UpstreamError("solana-rpc", "malformed", "getMultipleAccounts: answer length differs from the request");
-    chunk.forEach((a, j) => out.set(a, res.value[j]?.lamports ?? 0n));
+    for (const [j, a] of chunk.entries()) out.set(a, res.value[j]?.lamports ?? 0n);
   }
   return out;
 }
@@ -152,7 +152,9 @@ export async function getTokenAccounts(env: RpcEnv, owner: string, program: Toke
   );
   const out: TokenAccount[] = [];
   for (const { pubkey, account } of res.value) {
-    const data = account.data as { parsed?: { info?: { mint: string; tokenAmount: { amount: string; decimals: number } } } };
+    const data = account.data as {
+      parsed?: { info?: { mint: string; tokenAmount: { amount: string; decimals: number } } };
+    };
     const info = data?.parsed?.info;
     if (!info) continue; // unparsed account: nothing we can show
     out.push({
