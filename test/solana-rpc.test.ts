@@ -205,4 +205,27 @@ describe("token metadata (DAS getAssetBatch, batched)", () => {
     const unknown = await env.DB.prepare("SELECT name FROM tokens WHERE mint_address = ?").bind(fresh[0]).first();
     expect(unknown).toEqual({ name: null });
   });
+
+  it("falls back to DexScreener's baseToken (one batched call) for what DAS cannot name", async () => {
+    const db = getDb(env.DB);
+    const mints = Array.from({ length: 3 }, (_, i) => testAddress(13, i));
+    await fake.tokens(...mints.map((mint, i) => ({ mint, name: `Dex ${i}`, symbol: `DX${i}`, price_usd: 1 })));
+    await fake.rpcScript("getAssetBatch", { jsonrpc: "2.0", error: { code: -32601, message: "Method not found" } });
+    expect(
+      await ensureTokenMetadata(
+        env,
+        db,
+        mints.map((mint) => ({ mint })),
+      ),
+    ).toBe(3);
+    expect(await fake.calls()).toMatchObject({ "rpc.getAssetBatch": 1, "dexscreener.tokens": 1 });
+    const rows = await env.DB.prepare(`SELECT name, symbol FROM tokens WHERE mint_address IN (?, ?, ?) ORDER BY name`)
+      .bind(...mints)
+      .all();
+    expect(rows.results).toEqual([
+      { name: "Dex 0", symbol: "DX0" },
+      { name: "Dex 1", symbol: "DX1" },
+      { name: "Dex 2", symbol: "DX2" },
+    ]);
+  });
 });

@@ -27,7 +27,7 @@ import { partTimes, type WalletInfoRow } from "./portfolio-store";
 import { fundingTransactions, tokenHoldings, walletInfo } from "./schema";
 import { ensureTokenMetadata } from "./token-metadata";
 
-type RpcEnv = { SOLANA_RPC_URL?: string; UPSTREAM_TIMEOUT_MS?: string };
+type RpcEnv = { SOLANA_RPC_URL?: string; DEXSCREENER_API_URL?: string; UPSTREAM_TIMEOUT_MS?: string };
 
 /** How many recent transactions the "funding" part keeps per refresh (getSignaturesForAddress limit). */
 export const RECENT_SIGNATURES_LIMIT = 25;

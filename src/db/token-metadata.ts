@@ -1,6 +1,7 @@
 import { and, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
+import { fetchDexTokensBatched } from "../upstream/dexscreener";
 import { getAssetBatch } from "../upstream/helius-das";
 import type { Db } from "./client";
 import { tokens } from "./schema";
@@ -17,14 +18,15 @@ const chunk = <T>(xs: readonly T[], n: number): T[][] =>
 
 /**
  * Makes sure every mint has a `tokens` row and, when its name or symbol is missing, asks for them in
- * ONE batched upstream call (Helius DAS getAssetBatch through the RPC URL) — never one call per token.
+ * ONE batched upstream call (Helius DAS getAssetBatch through the RPC URL), then DexScreener's batched
+ * token endpoint for what DAS could not name — never one call per token.
  * A mint that was asked about within `retryAfterSeconds` is not asked again, so an unknown token does
  * not cost a call on every refresh. Best effort: an upstream failure is logged and leaves the names
  * missing (the mint and balance are still shown); it never throws.
  * Returns how many mints were looked up upstream (0 when the cache had them all).
  */
 export async function ensureTokenMetadata(
-  env: { SOLANA_RPC_URL?: string; UPSTREAM_TIMEOUT_MS?: string },
+  env: { SOLANA_RPC_URL?: string; DEXSCREENER_API_URL?: string; UPSTREAM_TIMEOUT_MS?: string },
   db: Db,
   mints: readonly KnownMint[],
   retryAfterSeconds = 3600,
@@ -75,14 +77,39 @@ export async function ensureTokenMetadata(
   }
   if (missing.length === 0) return 0;
 
-  let found: Awaited<ReturnType<typeof getAssetBatch>> = [];
+  const byMint = new Map<string, { name: string | null; symbol: string | null; decimals: number | null }>();
   try {
-    found = await getAssetBatch(env, missing);
+    for (const a of await getAssetBatch(env, missing)) byMint.set(a.mint, a);
   } catch (err) {
-    log.warn("token_metadata_fetch_failed", { mints: missing.length, error: err instanceof Error ? err.message : "?" });
-    return missing.length;
+    log.warn("token_metadata_fetch_failed", {
+      source: "das",
+      mints: missing.length,
+      error: err instanceof Error ? err.message : "?",
+    });
   }
-  const byMint = new Map(found.map((a) => [a.mint, a]));
+  // DexScreener's pair baseToken for what DAS did not name (a plain RPC node has no DAS), ≤ 30 per call.
+  const unnamed = missing.filter((m) => !byMint.get(m)?.name);
+  if (unnamed.length > 0 && env.DEXSCREENER_API_URL) {
+    try {
+      for (const [mint, info] of await fetchDexTokensBatched(
+        { DEXSCREENER_API_URL: env.DEXSCREENER_API_URL, UPSTREAM_TIMEOUT_MS: env.UPSTREAM_TIMEOUT_MS ?? "" },
+        unnamed,
+      )) {
+        const prev = byMint.get(mint);
+        byMint.set(mint, {
+          name: info.name ?? null,
+          symbol: prev?.symbol ?? info.symbol ?? null,
+          decimals: prev?.decimals ?? null,
+        });
+      }
+    } catch (err) {
+      log.warn("token_metadata_fetch_failed", {
+        source: "dexscreener",
+        mints: unnamed.length,
+        error: err instanceof Error ? err.message : "?",
+      });
+    }
+  }
   const updates = missing.map((mint) => {
     const a = byMint.get(mint);
     return db
