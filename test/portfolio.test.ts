@@ -380,6 +380,7 @@ describe("refresh", () => {
     const res = await api("POST", `/api/wallets/${address}/refresh`);
     expect(res.status).toBe(503);
     expectErrorShape(res.body, "UpstreamUnavailable");
+    expect(res.body.source).toBe("cache");
     expect(res.body.data.token_holdings).toEqual(before.token_holdings);
     expect(res.body.data.last_balance_lamports).toBe(before.last_balance_lamports);
     expect(res.body.data.recent_transactions).toEqual(before.recent_transactions);

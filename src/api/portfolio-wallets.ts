@@ -229,7 +229,8 @@ export const portfolioWalletsRouter = createRouter()
     const body = {
       data: views,
       ...listCache(views, s.staleSeconds),
-      source: "solana" as const,
+      // Nothing came from the chain when everything failed: the data is the cache's.
+      source: summary.failed === items.length ? ("cache" as const) : ("solana" as const),
       results: items,
       summary,
     };
@@ -289,7 +290,12 @@ export const portfolioWalletsRouter = createRouter()
       holdings: parts.holdings.status,
       funding: parts.funding.status,
     });
-    const body = { data: view, ...pick(view), source: "solana" as const, refresh: parts };
+    const body = {
+      data: view,
+      ...pick(view),
+      source: code === 503 ? ("cache" as const) : ("solana" as const),
+      refresh: parts,
+    };
     if (code === 503)
       return c.json({ ...body, ...errorBody("UpstreamUnavailable", "the Solana RPC could not be reached") }, 503);
     return c.json(body, code);
