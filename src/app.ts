@@ -1,6 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { configRouter } from "./api/config";
 import { healthRouter } from "./api/health";
+import { performanceRouter } from "./api/performance";
 import { createRouter } from "./api/router";
 import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
@@ -26,6 +27,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
+  app.route("/api/v1", performanceRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
