@@ -2,6 +2,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { configRouter } from "./api/config";
 import { healthRouter } from "./api/health";
 import { createRouter } from "./api/router";
+import { walletsRouter } from "./api/wallets";
 import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
@@ -26,6 +27,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
+  app.route("/api/v1", walletsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

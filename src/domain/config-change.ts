@@ -1,4 +1,4 @@
-import { type Config, type EditableConfig, EditableConfigSchema, configConsistencyProblems } from "./config";
+import { type Config, configConsistencyProblems, type EditableConfig, EditableConfigSchema } from "./config";
 
 export const EDITABLE_CONFIG_FIELDS = Object.keys(EditableConfigSchema.shape) as (keyof EditableConfig)[];
 
