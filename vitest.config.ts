@@ -27,6 +27,9 @@ export default defineConfig({
           OPERATOR_TOKEN: "test-operator-token",
           HELIUS_WEBHOOK_SECRET: "test-helius-auth-header",
           HELIUS_API_KEY: "test-helius-api-key",
+          // Explicitly empty so a developer's .dev.vars never leaks into tests.
+          JUPITER_API_KEY: "",
+          WALLET_PRIVATE_KEY: "",
           SOLANA_RPC_URL: `${FAKE}/rpc`,
           HELIUS_API_URL: FAKE,
           JUPITER_API_URL: FAKE,

@@ -252,6 +252,8 @@ export const signals = sqliteTable(
     filtered: bool("filtered").notNull().default(false),
     filter_reason: text("filter_reason"),
     safety_score: real("safety_score"),
+    entry_usd: real("entry_usd"), // size decided for a copied BUY
+    order_id: text("order_id"), // the entry (BUY) or mirror-exit order it led to
     webhook_received_at: text("webhook_received_at").notNull(),
     processed_at: text("processed_at"),
     processing_duration_ms: real("processing_duration_ms"),

@@ -1,0 +1,83 @@
+import type { ExitReason, OrderPriority, WalletMode } from "../db/schema";
+
+/**
+ * The contract between the actors that want a swap (WalletActor for entries, PositionActor for exits)
+ * and the SwapQueue, its one executor (DESIGN §1 "one writer per thing").
+ */
+export type OrderReason = "entry" | ExitReason;
+
+export interface SwapRequest {
+  /** Natural id that makes enqueue idempotent: `entry:<signal_id>`, `<position_id>:<rule>[:<n>]`. */
+  idempotency_key: string;
+  side: "buy" | "sell";
+  priority: OrderPriority;
+  mode: WalletMode;
+  token_mint: string;
+  wallet_id: number | null;
+  signal_id?: number | null;
+  position_id?: string | null;
+  reason: OrderReason;
+  /** buy: USD to spend. */
+  requested_usd?: number;
+  /**
+   * sell: intended amount in base units (integer text) when the exit was decided. Another exit may fill
+   * first, so at execution the queue asks the PositionActor how much is still to sell (capped by what
+   * remains; nothing left → the order is cancelled), never selling more than the position holds.
+   */
+  sell_amount?: string;
+  /** sell: the same intent as a share of the remaining amount when decided (1 = full exit), for display. */
+  sell_fraction?: number;
+  /** sell: the tick price that triggered the exit; a simulated exit fills at it (DESIGN §4). */
+  trigger_price_usd?: number;
+  /** buy: what the PositionActor needs to open the position once filled. */
+  entry?: {
+    source_wallet_address: string;
+    exit_strategy_id: number | null;
+    token_decimals: number;
+    leader_price_usd?: number | null;
+  };
+}
+
+export interface EnqueueResult {
+  order_id: string;
+  status: "pending" | "cancelled";
+  /** true when this idempotency key was already queued: nothing new was created. */
+  duplicate: boolean;
+  cancel_reason?: string;
+}
+
+/** DESIGN §4: CRITICAL mirror-exit · URGENT stop-loss / trailing-stop / take-profit · NORMAL entry · LOW scaling-out. */
+export function priorityFor(reason: OrderReason): OrderPriority {
+  switch (reason) {
+    case "mirror_exit":
+      return "critical";
+    case "stop_loss":
+    case "trailing_stop":
+    case "take_profit":
+    case "time_exit":
+    case "manual":
+      return "urgent";
+    case "scaling_out":
+      return "low";
+    case "entry":
+      return "normal";
+  }
+}
+
+export const PRIORITY_RANK: Record<OrderPriority, number> = { critical: 0, urgent: 1, normal: 2, low: 3 };
+
+/** PositionActor.mirrorExit input: the leader sold `fraction` of its holding in the position's token. */
+export interface MirrorExitRequest {
+  signal_id: number;
+  transaction_signature: string;
+  leader_address: string;
+  token_mint: string;
+  fraction: number;
+}
+
+export interface MirrorExitResult {
+  position_id: string;
+  queued: boolean;
+  order_id?: string;
+  reason?: string;
+}
