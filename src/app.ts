@@ -1,5 +1,6 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { configRouter } from "./api/config";
+import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
 import { createRouter } from "./api/router";
 import { walletsRouter } from "./api/wallets";
@@ -28,6 +29,7 @@ export function createApp() {
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
   app.route("/api/v1", walletsRouter);
+  app.route("/api/v1", exitStrategiesRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
