@@ -3,6 +3,7 @@ import { configRouter } from "./api/config";
 import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
 import { createRouter } from "./api/router";
+import { syncRouter } from "./api/sync";
 import { walletsRouter } from "./api/wallets";
 import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
@@ -30,6 +31,7 @@ export function createApp() {
   app.route("/api/v1", configRouter);
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);
+  app.route("/api/v1", syncRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
