@@ -1,5 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import worker from "../src/index";
 import { base58OfLength, randomAddress } from "./helpers/addresses";
 import { api, expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
@@ -280,5 +282,38 @@ describe("DELETE /api/v1/wallets/{id_or_address}", () => {
 
   it("answers 404 for an unknown wallet", async () => {
     expect((await api("DELETE", "/api/v1/wallets/987654")).status).toBe(404);
+  });
+});
+
+describe("live mode with a trading key configured", () => {
+  // The worker under another env: the same app, with WALLET_PRIVATE_KEY set (never returned or logged).
+  async function callWithKey(method: string, path: string, body?: unknown) {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`https://walltrack.test${path}`, {
+        method,
+        headers: { authorization: "Bearer test-operator-token", "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+      { ...env, WALLET_PRIVATE_KEY: "not-a-real-key-but-present" },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    const text = await res.text();
+    expect(text).not.toContain("not-a-real-key-but-present");
+    return { status: res.status, body: JSON.parse(text) };
+  }
+
+  it("accepts live on create and on a switch", async () => {
+    const created = await callWithKey("POST", "/api/v1/wallets", { address: randomAddress(), mode: "live" });
+    expect(created.status).toBe(201);
+    expect(created.body.mode).toBe("live");
+    const sim = (await api("POST", "/api/v1/wallets", { address: randomAddress() })).body;
+    const switched = await callWithKey("PATCH", `/api/v1/wallets/${sim.id}`, { mode: "live" });
+    expect(switched.status).toBe(200);
+    expect(switched.body.mode).toBe("live");
+    // without the key, an already-live wallet can still be edited and switched back to simulation
+    expect((await api("PATCH", `/api/v1/wallets/${sim.id}`, { label: "still live" })).status).toBe(200);
+    expect((await api("PATCH", `/api/v1/wallets/${sim.id}`, { mode: "simulation" })).status).toBe(200);
   });
 });
