@@ -2,6 +2,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { configRouter } from "./api/config";
 import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
+import { performanceRouter } from "./api/performance";
 import { createRouter } from "./api/router";
 import { syncRouter } from "./api/sync";
 import { walletsRouter } from "./api/wallets";
@@ -29,6 +30,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
+  app.route("/api/v1", performanceRouter);
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", syncRouter);
