@@ -1,8 +1,12 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { configRouter } from "./api/config";
+import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
+import { performanceRouter } from "./api/performance";
 import { portfolioRouter } from "./api/portfolio";
 import { createRouter } from "./api/router";
+import { syncRouter } from "./api/sync";
+import { walletsRouter } from "./api/wallets";
 import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
@@ -27,6 +31,10 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
+  app.route("/api/v1", performanceRouter);
+  app.route("/api/v1", walletsRouter);
+  app.route("/api/v1", exitStrategiesRouter);
+  app.route("/api/v1", syncRouter);
   app.route("/api", portfolioRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
