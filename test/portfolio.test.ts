@@ -562,6 +562,19 @@ describe("launch records", () => {
   });
 });
 
+describe("launch records under concurrency", () => {
+  it("two simultaneous records of one mint: one 201, one 409, launch_count 1", async () => {
+    const address = nextWallet();
+    await createWallet(address);
+    const mint = testAddress(201, 30);
+    const both = await Promise.all(
+      [0, 1].map(() => api("POST", "/api/wallets/launches/record", { wallet_address: address, mint_address: mint })),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect((await api("GET", `/api/wallets/${address}`)).body.data.launch_count).toBe(1);
+  });
+});
+
 describe("OpenAPI", () => {
   it("document the 13 operations and the 207/503 refresh answers", async () => {
     const res = await api("GET", "/openapi.json");

@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
+import { isConstraintError } from "../db/constraint-error";
 import { getWalletRow, launchCountSql } from "../db/portfolio-store";
 import { launches, walletInfo } from "../db/schema";
 import { statusAfterLaunch } from "../domain/portfolio";
@@ -60,10 +61,6 @@ const listAllHandler: RouteHandler<typeof listAll, AppEnv> = async (c) => {
   return c.json({ data: rows, ...recordsCache(rows.map((r) => r.created_at)), source: "cache" as const }, 200);
 };
 
-const isUniqueViolation = (err: unknown) =>
-  /UNIQUE constraint failed/i.test(String((err as { cause?: unknown })?.cause ?? "")) ||
-  /UNIQUE constraint failed/i.test(err instanceof Error ? err.message : "");
-
 export const portfolioLaunchesRouter = createRouter()
   .openapi(listAll, listAllHandler)
   .openapi(slashAlias(listAll), listAllHandler as never)
@@ -112,7 +109,8 @@ export const portfolioLaunchesRouter = createRouter()
           .where(eq(walletInfo.address, body.wallet_address)),
       ]);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ApiError("Conflict", `mint ${body.mint_address} is already recorded`);
+      if (isConstraintError(err, "UNIQUE", "launches.mint_address"))
+        throw new ApiError("Conflict", `mint ${body.mint_address} is already recorded`);
       throw err;
     }
     log.info("portfolio_launch_recorded", { id, wallet: body.wallet_address, mint: body.mint_address });

@@ -1,5 +1,4 @@
 import {
-  type Address,
   address,
   createSolanaRpc,
   isSolanaError,
@@ -203,5 +202,3 @@ export async function getRecentSignatures(env: RpcEnv, owner: string, limit: num
     confirmation_status: s.confirmationStatus ?? null,
   }));
 }
-
-export type { Address };
