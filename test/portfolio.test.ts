@@ -600,9 +600,12 @@ describe("OpenAPI", () => {
         "POST /api/wallets/launches/record",
       ].sort(),
     );
-    expect(Object.keys(paths["/api/wallets/{wallet_address}/refresh"]?.post?.responses ?? {})).toEqual(
-      expect.arrayContaining(["200", "207", "503"]),
-    );
+    for (const path of ["/api/wallets/{wallet_address}/refresh", "/api/wallets/refresh-all"]) {
+      const responses = paths[path]?.post?.responses as Record<string, { description: string }>;
+      expect(Object.keys(responses)).toEqual(expect.arrayContaining(["200", "207", "503"]));
+      expect(responses["207"]?.description).toContain("Multi-Status");
+      expect(responses["503"]?.description).toContain("cached data");
+    }
     expect(res.body.components.schemas).toHaveProperty("CachedWalletResponse");
     expect(res.body.components.schemas).toHaveProperty("WalletInfo");
     expect(res.body.components.schemas).toHaveProperty("TokenHolding");

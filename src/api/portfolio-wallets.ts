@@ -106,10 +106,10 @@ const refreshAll = createRoute({
     "n getSignaturesForAddress, plus one getAssetBatch when some token lacks a cached name. " +
     "200 when every part of every wallet refreshed; 207 when some failed (see `results`); 503 when none did.",
   responses: {
+    ...errorResponses(), // first: the 503 below (cached data + envelope) replaces the generic one
     200: jsonContent(RefreshAllResponseSchema, "Every part of every wallet refreshed"),
     207: jsonContent(RefreshAllResponseSchema, "Multi-Status: some parts failed; their cached data was kept"),
     503: jsonContent(RefreshAllUnavailableSchema, "Nothing could be refreshed: error envelope plus the cached data"),
-    ...errorResponses(),
   },
 });
 
@@ -158,10 +158,10 @@ const refreshOne = createRoute({
     "failed; 503 = all failed (the body is the error envelope plus the cached data).",
   request: { params: WalletAddressParam },
   responses: {
+    ...errorResponses(400, 404), // first: the 503 below (cached data + envelope) replaces the generic one
     200: jsonContent(RefreshResponseSchema, "All three parts refreshed"),
     207: jsonContent(RefreshResponseSchema, "Multi-Status: some parts failed; their cached data was kept"),
     503: jsonContent(RefreshUnavailableSchema, "No part could be refreshed: error envelope plus the cached data"),
-    ...errorResponses(400, 404),
   },
 });
 
