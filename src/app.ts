@@ -1,8 +1,13 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { configRouter } from "./api/config";
+import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
+import { performanceRouter } from "./api/performance";
+import { portfolioRouter } from "./api/portfolio";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
+import { syncRouter } from "./api/sync";
+import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
 import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
@@ -30,6 +35,11 @@ export function createApp() {
   app.route("/api/v1", configRouter);
   app.route("/", webhooksRouter); // outside /api: its own Helius auth, no operator token
   app.route("/api/v1", signalsRouter);
+  app.route("/api/v1", performanceRouter);
+  app.route("/api/v1", walletsRouter);
+  app.route("/api/v1", exitStrategiesRouter);
+  app.route("/api/v1", syncRouter);
+  app.route("/api", portfolioRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
