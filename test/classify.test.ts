@@ -5,6 +5,7 @@ import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.
 import { classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import { HeliusTxSchema, involvedAddresses } from "../src/domain/helius-tx";
 import { addr, nativeBuy, tx, USDC, USDT, WSOL } from "./helpers/helius";
+import { buildSwapTx, fakeSignature } from "./helpers/helius-payloads";
 
 const parse = (raw: unknown) => HeliusTxSchema.parse(raw);
 const LEADER = "DNfuF1L62WWyW3pNakVkyGGFzVVhj4Yr52jSmdTyeBHm";
@@ -162,6 +163,29 @@ describe("built payloads", () => {
     }
   });
 
+  it("the quote leg paired with the token's counterparty wins over a loose leg of the other quote", () => {
+    const usdcBuy = tx({
+      feePayer: wallet,
+      tokens: [
+        { mint: USDC, amount: 40, from: wallet, to: pool },
+        { mint, amount: 100, from: pool, to: wallet },
+      ],
+      natives: [{ amount: 30_000_000, from: wallet, to: addr() }], // a SOL fee, not the trade
+      changes: [{ user: wallet, mint, raw: "100000000", decimals: 6 }],
+    });
+    expect(classify(parse(usdcBuy), wallet)).toMatchObject({ quote_mint: USDC, quote_amount: "40000000" });
+    const solBuy = tx({
+      feePayer: wallet,
+      tokens: [
+        { mint: USDC, amount: 0.5, from: wallet, to: addr() }, // a USDC tip elsewhere
+        { mint, amount: 100, from: pool, to: wallet },
+      ],
+      natives: [{ amount: 2_000_000_000, from: wallet, to: pool }],
+      changes: [{ user: wallet, mint, raw: "100000000", decimals: 6 }],
+    });
+    expect(classify(parse(solBuy), wallet)).toMatchObject({ quote_mint: WSOL, sol_amount: 2 });
+  });
+
   it("token-to-token is unsupported_pair", () => {
     const other = addr();
     const t = tx({
@@ -264,5 +288,33 @@ describe("schema", () => {
     expect(HeliusTxSchema.safeParse({ ...pumpAmm[0], timestamp: "yesterday" }).success).toBe(false);
     expect(HeliusTxSchema.safeParse({ ...pumpAmm[0], tokenTransfers: "nope" }).success).toBe(false);
     expect(HeliusTxSchema.safeParse("not an object").success).toBe(false);
+  });
+});
+
+describe("payloads of the shared builder (test/helpers/helius-payloads.ts, used by demo and bench)", () => {
+  const wallet = addr();
+  const mint = addr();
+  it.each([
+    ["buy", "wsol"],
+    ["buy", "native"],
+    ["buy", "usdc"],
+    ["sell", "wsol"],
+    ["sell", "native"],
+    ["sell", "usdc"],
+  ] as const)("%s with %s", (side, quote) => {
+    const t = buildSwapTx({
+      signature: fakeSignature(`${side}${quote}`),
+      wallet,
+      mint,
+      side,
+      quote,
+      quote_amount: 2.5,
+      token_amount: 12345.678901,
+      fee_transfer_lamports: 25_000_000,
+    });
+    const c = classify(parse(t), wallet);
+    expect(c).toMatchObject({ signal_type: side, token_mint: mint, token_amount: "12345678901", token_decimals: 6 });
+    if (quote === "usdc") expect(c).toMatchObject({ quote_mint: USDC, quote_amount: "2500000", quote_usd: 2.5 });
+    else expect(c).toMatchObject({ quote_mint: WSOL, quote_amount: "2500000000", sol_amount: 2.5 });
   });
 });

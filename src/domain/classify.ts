@@ -98,10 +98,10 @@ const empty = (reason: OtherReason, token_mint: string | null = null): Classific
 });
 
 /** Legs paired with the token counterparties when any pair up, else the largest single leg. */
-function tradeLegSum(legs: Leg[], tokenCounterparties: Set<string>): bigint {
+function tradeLeg(legs: Leg[], tokenCounterparties: Set<string>): { amount: bigint; paired: boolean } {
   const paired = legs.filter((l) => l.counterparty !== null && tokenCounterparties.has(l.counterparty));
-  if (paired.length > 0) return paired.reduce((s, l) => s + l.amount, 0n);
-  return legs.reduce((m, l) => (l.amount > m ? l.amount : m), 0n);
+  if (paired.length > 0) return { amount: paired.reduce((s, l) => s + l.amount, 0n), paired: true };
+  return { amount: legs.reduce((m, l) => (l.amount > m ? l.amount : m), 0n), paired: false };
 }
 
 export function classify(tx: HeliusTx, wallet: string): Classification {
@@ -219,27 +219,31 @@ export function classify(tx: HeliusTx, wallet: string): Classification {
     token_ui_amount: tokenUi,
   };
 
-  const lamports = tradeLegSum(solLegs, cps);
-  if (lamports > 0n) {
-    const sol = baseToUi(lamports, SOL_DECIMALS);
+  // Which quote paid for the token: a leg paired with the token's counterparty wins; without pairing, a
+  // stablecoin leg wins over loose SOL movements (those are then fees, tips or rent around a USD trade).
+  const sol = tradeLeg(solLegs, cps);
+  const stables = [...stableLegs]
+    .map(([stable, legs]) => ({ stable, ...tradeLeg(legs, cps) }))
+    .filter((x) => x.amount > 0n);
+  const stable = stables.find((x) => x.paired) ?? stables[0];
+  if (sol.amount > 0n && (sol.paired || !stable)) {
+    const solUi = baseToUi(sol.amount, SOL_DECIMALS);
     return {
       ...base,
       quote_mint: WSOL_MINT,
-      quote_amount: lamports.toString(),
-      sol_amount: sol,
+      quote_amount: sol.amount.toString(),
+      sol_amount: solUi,
       quote_usd: null,
-      price_sol: sol / tokenUi,
+      price_sol: solUi / tokenUi,
       price_usd: null,
     };
   }
-  for (const [stable, legs] of stableLegs) {
-    const units = tradeLegSum(legs, cps);
-    if (units <= 0n) continue;
-    const usd = baseToUi(units, STABLES[stable] ?? 6);
+  if (stable) {
+    const usd = baseToUi(stable.amount, STABLES[stable.stable] ?? 6);
     return {
       ...base,
-      quote_mint: stable,
-      quote_amount: units.toString(),
+      quote_mint: stable.stable,
+      quote_amount: stable.amount.toString(),
       sol_amount: null,
       quote_usd: usd,
       price_sol: null,
