@@ -15,6 +15,7 @@ import { sizeEntry } from "../src/domain/sizing";
 import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /** What the webhook route knows about the watched wallet when it hands a delivery over. */
 export interface WalletSnapshot {
@@ -386,6 +387,12 @@ export class WalletActor extends DurableObject<Env> {
     return this.env.SWAP_QUEUE.getByName("default").enqueue(req);
   }
 
+  /** The leader's current balance of a mint (base units, both token programs). */
+  protected async leaderTokenBalance(owner: string, mint: string): Promise<bigint> {
+    const lists = await Promise.all(TOKEN_PROGRAMS.map((p) => getTokenAccounts(this.env, owner, p)));
+    return lists.flat().reduce((s, a) => (a.mint === mint ? s + BigInt(a.amount) : s), 0n);
+  }
+
   protected async mirrorExit(positionId: string, req: MirrorExitRequest): Promise<MirrorExitResult> {
     return this.env.POSITION_ACTOR.getByName(positionId).mirrorExit(req);
   }
@@ -616,10 +623,14 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   /**
-   * The fraction the leader sold. Helius enhanced payloads carry balance CHANGES, not balances, so the
-   * leader's holding before the sale is estimated from its own recorded signals in this mint (bought minus
-   * sold before this one). Sold ≥ estimate, or no usable history (it held tokens from before we watched):
-   * fraction 1 — when in doubt the copy exits fully, the side that cannot lose more than it holds.
+   * The fraction the leader sold = sold / its balance before the sale. Helius enhanced payloads carry balance
+   * CHANGES, not balances, so the balance before is derived:
+   * 1. from the leader's own recorded signals in this mint (bought minus sold before this one) when that
+   *    history covers the sale — exact whenever we saw its buys, whatever happened since;
+   * 2. otherwise (it held tokens from before we watched) from the chain: its current token balance, read
+   *    right after the sale, plus the amount sold; a current balance of 0 means it sold everything → 1;
+   * 3. when the chain cannot be read either, 1 — in doubt the copy exits fully, the side of the risk that
+   *    cannot lose more than the position holds. `leader_balance_before` records the denominator used.
    */
   private async decideExit(address: string, c: Classification, signalId: number): Promise<ExitDecision> {
     const mint = c.token_mint as string;
@@ -647,16 +658,23 @@ export class WalletActor extends DurableObject<Env> {
       held += h.type === "buy" ? BigInt(h.amount) : -BigInt(h.amount);
     }
     const sold = c.token_amount && /^\d+$/.test(c.token_amount) ? BigInt(c.token_amount) : null;
-    let fraction = 1;
-    let before: string | null = null;
-    if (held > 0n) {
-      before = held.toString();
-      if (sold !== null && sold < held) fraction = Number((sold * 1_000_000n) / held) / 1_000_000;
+    let before: bigint | null = null;
+    if (held > 0n && sold !== null && held >= sold) before = held;
+    else if (sold !== null && open.length > 0) {
+      try {
+        before = (await this.leaderTokenBalance(address, mint)) + sold;
+      } catch (err) {
+        log.warn("leader_balance_unavailable", { address, mint, error: errMessage(err) });
+      }
     }
+    const fraction =
+      before !== null && sold !== null && before > 0n && sold < before
+        ? Number((sold * 1_000_000n) / before) / 1_000_000
+        : 1;
     return {
       kind: "exit",
       fraction,
-      leader_balance_before: before,
+      leader_balance_before: before === null ? null : before.toString(),
       position_ids: open.map((p) => p.id),
       done: [],
       order_id: null,

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.captured.json";
 import worker from "../src/index";
+import { randomAddress } from "./helpers/addresses";
 import { expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
 import { addr, nativeBuy, sig, tx, USDC, WSOL } from "./helpers/helius";
@@ -640,14 +641,46 @@ describe("SELL → mirror exit", () => {
     expect(spy.exits).toHaveLength(1);
   });
 
-  it("without a buy history the holding is unknown: fraction 1", async () => {
-    const { wallet, mint, spy } = await setup();
-    await openPosition(wallet, mint, `pos-c-${mint}`);
+  /** A leader with a valid address (the chain is read for it) and no recorded buys. */
+  async function chainLeader() {
+    const wallet = randomAddress();
+    await insertWallet(wallet);
+    const spy = await spyActor(wallet);
+    const mint = randomAddress();
+    await openPosition(wallet, mint, `pos-chain-${mint}`);
+    return { wallet, mint, spy };
+  }
+
+  it("without a buy history, the balance before is the chain balance after plus the amount sold", async () => {
+    const { wallet, mint, spy } = await chainLeader();
+    await fake.wallet({
+      address: wallet,
+      token_accounts: [{ mint, amount: "15000000", decimals: 6, program: "token2022" }],
+    });
     const s = sell(wallet, mint, 5_000000n, 0.01);
     await deliver([s]);
     await settle(wallet);
-    expect(spy.exits).toHaveLength(1);
-    expect(spy.exits[0]?.req.fraction).toBe(1);
+    expect(spy.exits.map((e) => e.req.fraction)).toEqual([0.25]);
+    expect(await signalBySignature(s.signature)).toMatchObject({ leader_balance_before: "20000000", filtered: 0 });
+  });
+
+  it("without a buy history, a chain balance of 0 after the sale means it sold everything: fraction 1", async () => {
+    const { wallet, mint, spy } = await chainLeader();
+    await fake.wallet({ address: wallet, token_accounts: [] });
+    const s = sell(wallet, mint, 5_000000n, 0.01);
+    await deliver([s]);
+    await settle(wallet);
+    expect(spy.exits.map((e) => e.req.fraction)).toEqual([1]);
+    expect(await signalBySignature(s.signature)).toMatchObject({ leader_balance_before: "5000000" });
+  });
+
+  it("without a buy history and with the chain unreadable: fraction 1, denominator unknown", async () => {
+    const { wallet, mint, spy } = await chainLeader();
+    await fake.fail("rpc.getTokenAccountsByOwner", { status: 503 });
+    const s = sell(wallet, mint, 5_000000n, 0.01);
+    await deliver([s]);
+    await settle(wallet);
+    expect(spy.exits.map((e) => e.req.fraction)).toEqual([1]);
     expect(await signalBySignature(s.signature)).toMatchObject({ leader_balance_before: null, filtered: 0 });
   });
 });
