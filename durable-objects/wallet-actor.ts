@@ -77,6 +77,8 @@ type Row = {
   last_error: string | null;
 };
 
+/** Time the webhook hand-off may spend writing signal rows before it answers (Helius wants a 200 within 1 s). */
+const INGEST_RECORD_BUDGET_MS = 250;
 /** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
 const INBOX_RETENTION_MS = 7 * 86_400_000;
 const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
@@ -149,10 +151,13 @@ export class WalletActor extends DurableObject<Env> {
     const accepted = results.filter((r) => r.status === "accepted").map((r) => r.signature);
     if (accepted.length === 0) return results;
     await this.armAlarm(Date.now());
-    // Recording the signal rows now makes them visible at once; a failure here is retried by the alarm.
+    // Recording the signal rows now makes them visible at once, within a time budget so that a large
+    // delivery still acks fast; what is left, or fails here, is recorded by the alarm.
+    const budgetEnd = Date.now() + INGEST_RECORD_BUDGET_MS;
     try {
       const config = await loadConfig(this.db);
       for (const signature of accepted) {
+        if (Date.now() > budgetEnd) break;
         const row = this.row(signature);
         if (row?.state === "received") await this.record(row, config);
       }

@@ -114,6 +114,29 @@ describe("the real captured PumpSwap delivery", () => {
   });
 });
 
+describe("durable hand-off", () => {
+  it("the ack needs only the actor's inbox: a failed signal write is recorded later by the alarm", async () => {
+    const { wallet, mint } = await setup();
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    await runInDurableObject(stub, (instance) => {
+      const i = instance as unknown as { record: (...a: unknown[]) => Promise<void> };
+      const real = i.record.bind(instance);
+      let fails = 1;
+      i.record = async (...a) => {
+        if (fails-- > 0) throw new Error("D1 unavailable (test)");
+        return real(...a);
+      };
+    });
+    const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    const res = await deliver([t]);
+    expect(res.body).toMatchObject({ accepted: 1 });
+    expect(await signalBySignature(t.signature)).toBeNull();
+    expect((await stub.inbox()).map((r) => [r.signature, r.state])).toEqual([[t.signature, "received"]]);
+    await settle(wallet);
+    expect(await signalBySignature(t.signature)).toMatchObject({ signal_type: "buy", entry_usd: 50 });
+  });
+});
+
 describe("dedupe", () => {
   it("the same delivery twice makes one signal", async () => {
     const { wallet, mint } = await setup();
