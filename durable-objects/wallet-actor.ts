@@ -10,7 +10,7 @@ import type { Config } from "../src/domain/config";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
 import { WSOL_MINT } from "../src/domain/price";
-import { type FilterReason, isStale } from "../src/domain/signal-filters";
+import { FILTER_REASONS, type FilterReason, isStale } from "../src/domain/signal-filters";
 import { sizeEntry } from "../src/domain/sizing";
 import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
@@ -420,7 +420,16 @@ export class WalletActor extends DurableObject<Env> {
     }
     try {
       const result = await this.enqueueEntry(decision.request);
-      await this.finish(row, { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null });
+      // The queue may refuse the entry itself (its own breaker gate): the signal says why.
+      const cancelled =
+        result.status === "cancelled" && (FILTER_REASONS as readonly string[]).includes(result.cancel_reason ?? "")
+          ? (result.cancel_reason as FilterReason)
+          : null;
+      await this.finish(
+        row,
+        { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null, filter_reason: cancelled },
+        cancelled ? "cancelled by the SwapQueue" : undefined,
+      );
       log.info("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
     } catch (err) {
       if (Date.now() > retryUntil) {
@@ -512,6 +521,10 @@ export class WalletActor extends DurableObject<Env> {
     });
     if (!size.ok) {
       await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: size.reason }, size.detail);
+      return null;
+    }
+    if (!(size.usd > 0)) {
+      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: "position_size_zero" });
       return null;
     }
     const exposure = checkExposure(rules, facts.exposure_usd, size.usd);
@@ -674,7 +687,7 @@ export class WalletActor extends DurableObject<Env> {
     }
     const fraction =
       before !== null && sold !== null && before > 0n && sold < before
-        ? Number((sold * 1_000_000n) / before) / 1_000_000
+        ? Number(sold) / Number(before) // both < 2^64: the ratio keeps full float precision
         : 1;
     return {
       kind: "exit",

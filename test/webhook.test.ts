@@ -426,6 +426,16 @@ describe("BUY pipeline", () => {
     }
   });
 
+  it("an entry the SwapQueue cancels at its own breaker gate is recorded with that reason", async () => {
+    const { wallet, mint, spy } = await setup();
+    spy.cancelReason = "circuit_breaker";
+    const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    await deliver([t]);
+    await settle(wallet);
+    const s = await signalBySignature(t.signature);
+    expect(s).toMatchObject({ filtered: 1, filter_reason: "circuit_breaker", order_id: `order-entry:${s.id}` });
+  });
+
   it("a leader trade below the wallet's minimum is filtered leader_trade_too_small", async () => {
     const { wallet, mint, spy } = await setup({ min_leader_trade_sol: 0.5 });
     const small = nativeBuy(wallet, mint, { sol: 0.4999, tokens: 1000 });

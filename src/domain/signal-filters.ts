@@ -22,6 +22,7 @@ export const FILTER_REASONS = [
   "safety_unavailable",
   "price_unavailable", // the SOL price needed to size or to compare the trade is unknown
   "max_exposure",
+  "position_size_zero", // sizing gave nothing to buy (e.g. a 0 % capital allocation with a 0 USD minimum)
   "token_decimals_unknown", // neither the payload nor the token cache knows the mint's decimals
   "enqueue_failed", // the SwapQueue kept failing until the trade was too old to copy
   // exits

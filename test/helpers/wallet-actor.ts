@@ -42,6 +42,8 @@ export interface ActorSpy {
   failEnqueue: number;
   failExit: number;
   solUsd: number | null;
+  /** When set, the queue answers "cancelled" with this reason (its own breaker gate). */
+  cancelReason: string | null;
 }
 
 type Patchable = {
@@ -55,7 +57,7 @@ type Patchable = {
  * instance, so the tests observe them without depending on those objects (built in parallel).
  */
 export async function spyActor(address: string, solUsd: number | null = 150): Promise<ActorSpy> {
-  const spy: ActorSpy = { enqueued: [], exits: [], failEnqueue: 0, failExit: 0, solUsd };
+  const spy: ActorSpy = { enqueued: [], exits: [], failEnqueue: 0, failExit: 0, solUsd, cancelReason: null };
   const stub = env.WALLET_ACTOR.getByName(address);
   await runInDurableObject(stub, (instance: WalletActor) => {
     const p = instance as unknown as Patchable;
@@ -65,7 +67,15 @@ export async function spyActor(address: string, solUsd: number | null = 150): Pr
         spy.failEnqueue -= 1;
         throw new Error("SwapQueue unavailable (test)");
       }
-      return { order_id: `order-${req.idempotency_key}`, status: "pending", duplicate: spy.enqueued.length > 1 };
+      const duplicate = spy.enqueued.length > 1;
+      if (spy.cancelReason)
+        return {
+          order_id: `order-${req.idempotency_key}`,
+          status: "cancelled",
+          duplicate,
+          cancel_reason: spy.cancelReason,
+        };
+      return { order_id: `order-${req.idempotency_key}`, status: "pending", duplicate };
     };
     p.mirrorExit = async (position_id, req) => {
       spy.exits.push({ position_id, req: structuredClone(req) });
