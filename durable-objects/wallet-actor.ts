@@ -149,8 +149,11 @@ export class WalletActor extends DurableObject<Env> {
       return { signature: item.signature, status: cur.rowsWritten > 0 ? "accepted" : "duplicate" };
     });
     const accepted = results.filter((r) => r.status === "accepted").map((r) => r.signature);
+    // Armed on duplicates too while work is pending: a redelivery repairs a hand-off that failed after
+    // persisting but before arming.
+    const pending = sqlx.exec("SELECT 1 FROM inbox WHERE state != 'done' LIMIT 1").toArray().length > 0;
+    if (pending) await this.armAlarm(Date.now());
     if (accepted.length === 0) return results;
-    await this.armAlarm(Date.now());
     // Recording the signal rows now makes them visible at once, within a time budget so that a large
     // delivery still acks fast; what is left, or fails here, is recorded by the alarm.
     const budgetEnd = Date.now() + INGEST_RECORD_BUDGET_MS;

@@ -137,6 +137,54 @@ describe("durable hand-off", () => {
   });
 });
 
+describe("a failing hand-off", () => {
+  it("answers 503 so Helius redelivers, and stores nothing of what the actor refused", async () => {
+    const b = await setup();
+    // Break the actor: its persisted identity says it serves another address, so ingest refuses.
+    // (Instance patching cannot do it: RPC dispatches on the prototype.)
+    const stubB = env.WALLET_ACTOR.getByName(b.wallet);
+    const setIdentity = (value: string) =>
+      runInDurableObject(stubB, (_i, state) => {
+        state.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('address', ?)", value);
+      });
+    await setIdentity("SomeOtherAddress1111111111111111111111111111");
+    const body = [nativeBuy(b.wallet, b.mint, { sol: 1, tokens: 1000 })];
+    const first = await deliver(body);
+    expect(first.status).toBe(503);
+    expectErrorShape(first.body, "UpstreamUnavailable");
+    expect(JSON.stringify(first.body)).not.toContain("SomeOtherAddress");
+    expect(await signalBySignature(body[0]!.signature)).toBeNull();
+    await setIdentity(b.wallet);
+    const retry = await deliver(body);
+    expect(retry).toMatchObject({ status: 200, body: { accepted: 1, duplicates: 0 } });
+    expect(await signalBySignature(body[0]!.signature)).toBeTruthy();
+  });
+});
+
+describe("a hand-off that failed after persisting", () => {
+  it("is a duplicate on redelivery, and the redelivery re-arms the alarm that processes it", async () => {
+    const { wallet, mint, spy } = await setup();
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    await runInDurableObject(stub, (instance) => {
+      const i = instance as unknown as { armAlarm: (at: number) => Promise<void> };
+      const real = i.armAlarm.bind(instance);
+      let fails = 1;
+      i.armAlarm = async (at) => {
+        if (fails-- > 0) throw new Error("alarm storage hiccup (test)");
+        return real(at);
+      };
+    });
+    const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    expect((await deliver([t])).status).toBe(503);
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBeNull();
+    const again = await deliver([t]);
+    expect(again).toMatchObject({ status: 200, body: { accepted: 0, duplicates: 1 } });
+    await settle(wallet); // runs only an alarm that is armed: without the re-arm nothing would process it
+    expect(await signalBySignature(t.signature)).toMatchObject({ entry_usd: 50 });
+    expect(spy.enqueued).toHaveLength(1);
+  });
+});
+
 describe("dedupe", () => {
   it("the same delivery twice makes one signal", async () => {
     const { wallet, mint } = await setup();

@@ -114,9 +114,10 @@ webhooksRouter.openapi(postHelius, async (c) => {
     }
   });
 
-  // Hand-off in parallel; any failure answers 5xx so Helius redelivers (persisted items then count as duplicates).
+  // Hand-off in parallel. Every hand-off is awaited (settled) before answering; if any failed the answer is
+  // 5xx so Helius redelivers — what was persisted then counts as duplicate.
   const outcome = new Map<number, "accepted" | "duplicate">();
-  await Promise.all(
+  const settled = await Promise.allSettled(
     [...groups.values()].map(async (g) => {
       const res = await c.env.WALLET_ACTOR.getByName(g.wallet.address).ingest(g.wallet, g.items, receivedAt);
       res.forEach((r, k) => {
@@ -125,6 +126,11 @@ webhooksRouter.openapi(postHelius, async (c) => {
       });
     }),
   );
+  const failed = settled.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed.length > 0) {
+    log.error("webhook_handoff_failed", { failed: failed.length, of: settled.length, error: failed[0]?.reason });
+    throw new ApiError("UpstreamUnavailable", "a wallet actor could not take the delivery; retry");
+  }
   const accepted = [...outcome.values()].filter((s) => s === "accepted").length;
   const body = { accepted, duplicates: outcome.size - accepted, ignored, rejected: errors.length, errors };
   log.info("webhook_received", { ...body, errors: undefined, items: items.length, ms: Date.now() - receivedAt });
