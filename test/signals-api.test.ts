@@ -118,3 +118,12 @@ describe("GET /api/v1/signals/{id}", () => {
     expectErrorShape(bad.body, "ValidationError");
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents the signals routes and the Helius webhook (outside /api)", async () => {
+    const res = await api("GET", "/openapi.json");
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/signals", "/api/v1/signals/{id}", "/webhooks/helius"]),
+    );
+  });
+});
