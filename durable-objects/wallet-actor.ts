@@ -3,6 +3,7 @@ import { and, asc, eq, lt, ne, sql } from "drizzle-orm";
 import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
+import { isConstraintError } from "../src/db/constraint-error";
 import { positions, signals, wallets } from "../src/db/schema";
 import { assessTokenSafety } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
@@ -308,26 +309,41 @@ export class WalletActor extends DurableObject<Env> {
       processing_duration_ms: filter ? now - row.received_at_ms : null,
       raw_payload: row.payload,
     };
-    const [inserted] = await this.db.batch([
-      this.db
-        .insert(signals)
-        .values(values)
-        .onConflictDoNothing({ target: signals.transaction_signature })
-        .returning({ id: signals.id }),
-      ...(row.wallet_id === null
-        ? []
-        : [
-            this.db
-              .update(wallets)
-              .set({ last_signal_at: receivedIso })
-              .where(
-                and(
-                  eq(wallets.id, row.wallet_id),
-                  sql`(${wallets.last_signal_at} IS NULL OR ${wallets.last_signal_at} < ${receivedIso})`,
+    const write = (v: typeof values) =>
+      this.db.batch([
+        this.db
+          .insert(signals)
+          .values(v)
+          .onConflictDoNothing({ target: signals.transaction_signature })
+          .returning({ id: signals.id }),
+        ...(v.wallet_id === null
+          ? []
+          : [
+              this.db
+                .update(wallets)
+                .set({ last_signal_at: receivedIso })
+                .where(
+                  and(
+                    eq(wallets.id, v.wallet_id),
+                    sql`(${wallets.last_signal_at} IS NULL OR ${wallets.last_signal_at} < ${receivedIso})`,
+                  ),
                 ),
-              ),
-          ]),
-    ]);
+            ]),
+      ]);
+    let inserted: unknown;
+    try {
+      [inserted] = await write(values);
+    } catch (err) {
+      // The wallet row was deleted after the delivery (possible only while it had no signal): keep the
+      // signal without the reference rather than retrying forever, and never copy it.
+      if (!isConstraintError(err, "FOREIGN KEY")) throw err;
+      if (values.signal_type !== "other") {
+        filter = "inactive_wallet";
+        Object.assign(values, { filtered: true, filter_reason: filter, processed_at: nowIso(now) });
+        values.processing_duration_ms = now - row.received_at_ms;
+      }
+      [inserted] = await write({ ...values, wallet_id: null });
+    }
     let id = (inserted as { id: number }[])[0]?.id;
     let type = values.signal_type as string;
     let final = filter !== null;

@@ -161,6 +161,35 @@ describe("a failing hand-off", () => {
   });
 });
 
+describe("a wallet deleted after the delivery", () => {
+  it("keeps the signal without the wallet reference, filtered inactive_wallet, instead of retrying forever", async () => {
+    const wallet = addr();
+    const mint = addr();
+    const spy = await spyActor(wallet);
+    const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('address', ?)", wallet);
+      state.storage.sql.exec(
+        "INSERT INTO inbox (signature, payload, received_at_ms, wallet_id, wallet_active, next_attempt_ms) VALUES (?, ?, ?, 999999, 1, 0)",
+        t.signature,
+        JSON.stringify(t),
+        Date.now(),
+      );
+    });
+    await runInDurableObject(stub, (_i, state) => state.storage.setAlarm(Date.now()));
+    const rows = await settle(wallet);
+    expect(rows[0]).toMatchObject({ state: "done" });
+    expect(await signalBySignature(t.signature)).toMatchObject({
+      wallet_id: null,
+      wallet_address: wallet,
+      filtered: 1,
+      filter_reason: "inactive_wallet",
+    });
+    expect(spy.enqueued).toEqual([]);
+  });
+});
+
 describe("a hand-off that failed after persisting", () => {
   it("is a duplicate on redelivery, and the redelivery re-arms the alarm that processes it", async () => {
     const { wallet, mint, spy } = await setup();
