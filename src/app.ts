@@ -1,6 +1,9 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
 import { healthRouter } from "./api/health";
+import { ordersRouter } from "./api/orders";
+import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
@@ -26,6 +29,9 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
+  app.route("/api/v1", circuitBreakerRouter);
+  app.route("/api/v1", ordersRouter);
+  app.route("/api/v1", positionsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
