@@ -392,18 +392,24 @@ export class PositionActor extends DurableObject<Env> {
     const st = this.state;
     const id = st?.id ?? this.ctx.id.name ?? "";
     if (!st) return { position_id: id, queued: false, reason: "position_not_found" };
-    if (st.source_wallet_address !== req.leader_address) return { position_id: id, queued: false, reason: "other_leader" };
+    if (st.source_wallet_address !== req.leader_address)
+      return { position_id: id, queued: false, reason: "other_leader" };
     if (st.token_mint !== req.token_mint) return { position_id: id, queued: false, reason: "other_token" };
     if (st.status === "closed") return { position_id: id, queued: false, reason: "position_closed" };
     if (!this.rules().mirror_exit_enabled) return { position_id: id, queued: false, reason: "mirror_exit_disabled" };
-    if (!(req.fraction > 0 && req.fraction <= 1 + 1e-9)) return { position_id: id, queued: false, reason: "bad_fraction" };
+    if (!(req.fraction > 0 && req.fraction <= 1 + 1e-9))
+      return { position_id: id, queued: false, reason: "bad_fraction" };
     const key = this.keyFor("mirror_exit", String(req.signal_id));
     const known = this.exitByKey(key);
     if (!known) {
       const pending = this.pendingExits();
       const available = BigInt(st.current_amount) - pending.partial;
       const full = req.fraction >= 1 - 1e-9;
-      const amount = full ? (available > 0n ? available : 0n) : fractionOf(available > 0n ? available : 0n, req.fraction);
+      const amount = full
+        ? available > 0n
+          ? available
+          : 0n
+        : fractionOf(available > 0n ? available : 0n, req.fraction);
       if (amount <= 0n || pending.full) return { position_id: id, queued: false, reason: "nothing_to_sell" };
       this.ctx.storage.transactionSync(() => {
         this.recordExit(key, "mirror_exit", amount, full, null, req.signal_id, null);

@@ -127,7 +127,8 @@ export class PriceFeed extends DurableObject<Env> {
     const now = Date.now();
     const found = new Map<string, { price: number; source: PriceSource }>();
     try {
-      for (const [m, p] of await fetchJupiterPricesBatched(this.env, mints)) found.set(m, { price: p, source: "jupiter" });
+      for (const [m, p] of await fetchJupiterPricesBatched(this.env, mints))
+        found.set(m, { price: p, source: "jupiter" });
     } catch (err) {
       this.counters.jupiter_errors++;
       log.warn("price_fetch_failed", { service: "jupiter", mints: mints.length, error: String(err) });

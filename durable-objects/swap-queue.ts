@@ -123,7 +123,8 @@ export class SwapQueue extends DurableObject<Env> {
     if (raced) return this.resultFor(raced, true);
     // A D1 row left by an earlier enqueue that stopped before this point: resume from its status
     // (a filled one stays pending here so that its post-fill step, which is idempotent, runs).
-    const state: QueueState = stored.status === "cancelled" ? "cancelled" : stored.status === "dead" ? "dead" : "pending";
+    const state: QueueState =
+      stored.status === "cancelled" ? "cancelled" : stored.status === "dead" ? "dead" : "pending";
     this.ctx.storage.sql.exec(
       `INSERT INTO queue (order_id, idempotency_key, priority, priority_rank, request, state, last_error, created_at_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -137,7 +138,8 @@ export class SwapQueue extends DurableObject<Env> {
       now,
     );
     if (cancelReason) log.info("order_cancelled", { order_id: stored.id, reason: cancelReason, side: req.side });
-    else log.info("order_enqueued", { order_id: stored.id, side: req.side, priority: req.priority, reason: req.reason });
+    else
+      log.info("order_enqueued", { order_id: stored.id, side: req.side, priority: req.priority, reason: req.reason });
     await this.rearm();
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
     return { ...this.resultFor(row, false), cancel_reason: stored.cancel_reason ?? undefined };
@@ -162,7 +164,13 @@ export class SwapQueue extends DurableObject<Env> {
       .toArray())
       depth[r.priority] = r.n;
     const dead = sql
-      .exec<{ order_id: string; idempotency_key: string; attempts: number; last_error: string | null; died_at: string }>(
+      .exec<{
+        order_id: string;
+        idempotency_key: string;
+        attempts: number;
+        last_error: string | null;
+        died_at: string;
+      }>(
         "SELECT order_id, idempotency_key, attempts, last_error, died_at FROM dead_letters ORDER BY died_at DESC LIMIT 50",
       )
       .toArray();
@@ -345,7 +353,11 @@ export class SwapQueue extends DurableObject<Env> {
     await updateOrder(this.db, row.order_id, { status: "cancelled", cancel_reason: reason });
     log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
     if (req.side === "sell" && req.position_id)
-      await this.env.POSITION_ACTOR.getByName(req.position_id).releaseOrder(row.order_id, "cancelled", row.idempotency_key);
+      await this.env.POSITION_ACTOR.getByName(req.position_id).releaseOrder(
+        row.order_id,
+        "cancelled",
+        row.idempotency_key,
+      );
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {

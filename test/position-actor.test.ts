@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { fake } from "./helpers/fake";
 import { LEADER, mint, positionRow, resetBreaker, setConfig, tripBreaker, waitFor } from "./helpers/execution";
+import { fake } from "./helpers/fake";
 import { openPosition, ordersOf } from "./helpers/positions";
 
 beforeEach(async () => {
@@ -54,20 +54,58 @@ describe("PositionActor: open", () => {
 describe("PositionActor: fills", () => {
   it("decrements the amount, accumulates realized PnL with a weighted average exit price, closes when empty", async () => {
     const { id, actor } = await openPosition(mint("FILL"), { entry_price_usd: 1, entry_amount: "1000000000" }); // 1000 tokens, $1000
-    const a = await actor.applyFill({ order_id: "f1", sold_amount: "250000000", proceeds_usd: 500, price_usd: 2, reason: "scaling_out" });
+    const a = await actor.applyFill({
+      order_id: "f1",
+      sold_amount: "250000000",
+      proceeds_usd: 500,
+      price_usd: 2,
+      reason: "scaling_out",
+    });
     expect(a).toMatchObject({ applied: true, status: "open", current_amount: "750000000" });
     // The same order again changes nothing.
-    expect((await actor.applyFill({ order_id: "f1", sold_amount: "250000000", proceeds_usd: 500, price_usd: 2, reason: "scaling_out" })).applied).toBe(false);
-    await actor.applyFill({ order_id: "f2", sold_amount: "250000000", proceeds_usd: 1000, price_usd: 4, reason: "scaling_out" });
+    expect(
+      (
+        await actor.applyFill({
+          order_id: "f1",
+          sold_amount: "250000000",
+          proceeds_usd: 500,
+          price_usd: 2,
+          reason: "scaling_out",
+        })
+      ).applied,
+    ).toBe(false);
+    await actor.applyFill({
+      order_id: "f2",
+      sold_amount: "250000000",
+      proceeds_usd: 1000,
+      price_usd: 4,
+      reason: "scaling_out",
+    });
     let row = await positionRow(id);
-    expect(row).toMatchObject({ current_amount: "500000000", sold_amount: "500000000", exit_proceeds_usd: 1500, status: "open" });
+    expect(row).toMatchObject({
+      current_amount: "500000000",
+      sold_amount: "500000000",
+      exit_proceeds_usd: 1500,
+      status: "open",
+    });
     expect(row?.realized_pnl_usd).toBeCloseTo(1500 - 500, 9);
     expect(row?.avg_exit_price_usd).toBeCloseTo(3, 9);
 
     // A fill larger than what remains is capped at what remains (proceeds pro rata).
-    await actor.applyFill({ order_id: "f3", sold_amount: "600000000", proceeds_usd: 600, price_usd: 1, reason: "manual" });
+    await actor.applyFill({
+      order_id: "f3",
+      sold_amount: "600000000",
+      proceeds_usd: 600,
+      price_usd: 1,
+      reason: "manual",
+    });
     row = await positionRow(id);
-    expect(row).toMatchObject({ current_amount: "0", sold_amount: "1000000000", status: "closed", exit_reason: "manual" });
+    expect(row).toMatchObject({
+      current_amount: "0",
+      sold_amount: "1000000000",
+      status: "closed",
+      exit_reason: "manual",
+    });
     expect(row?.exit_proceeds_usd).toBeCloseTo(2000, 9);
     expect(row?.realized_pnl_usd).toBeCloseTo(1000, 9);
     expect(row?.total_pnl_usd).toBeCloseTo(1000, 9);
@@ -85,14 +123,26 @@ describe("PositionActor: alarm-driven exits", () => {
     await fake.prices({ [m]: 2 });
     await runDurableObjectAlarm(actor);
     const [o] = await settled(id, 1);
-    expect(o).toMatchObject({ side: "sell", priority: "low", reason: "scaling_out", status: "filled", idempotency_key: `${id}:scaling_out:0`, executed_in_amount: "500000000" });
+    expect(o).toMatchObject({
+      side: "sell",
+      priority: "low",
+      reason: "scaling_out",
+      status: "filled",
+      idempotency_key: `${id}:scaling_out:0`,
+      executed_in_amount: "500000000",
+    });
     expect(o?.executed_price_usd).toBeCloseTo(2 * 0.99, 10);
     await waitFor(async () => ((await positionRow(id))?.current_amount === "500000000" ? true : null));
     await runDurableObjectAlarm(actor);
     await runDurableObjectAlarm(actor);
     expect(await ordersOf(id)).toHaveLength(1);
     const row = await positionRow(id);
-    expect(row).toMatchObject({ current_amount: "500000000", status: "open", price_source: "jupiter", current_price_usd: 2 });
+    expect(row).toMatchObject({
+      current_amount: "500000000",
+      status: "open",
+      price_source: "jupiter",
+      current_price_usd: 2,
+    });
     expect(row?.realized_pnl_usd).toBeCloseTo(500 * 1.98 - 500, 6);
     expect(row?.unrealized_pnl_usd).toBeCloseTo(500 * 2 - 500, 6);
     expect(JSON.parse(String(row?.scaling_levels_hit))).toEqual([0]);
@@ -108,7 +158,12 @@ describe("PositionActor: alarm-driven exits", () => {
     await fake.prices({ [m]: 0.6 }); // gap below the 25 % stop
     await runDurableObjectAlarm(actor);
     const [o] = await settled(id, 1);
-    expect(o).toMatchObject({ priority: "urgent", reason: "stop_loss", status: "filled", executed_in_amount: "1000000000" });
+    expect(o).toMatchObject({
+      priority: "urgent",
+      reason: "stop_loss",
+      status: "filled",
+      executed_in_amount: "1000000000",
+    });
     expect(o?.executed_price_usd).toBeCloseTo(0.6 * 0.99, 10);
     const row = await waitFor(async () => ((await positionRow(id))?.status === "closed" ? positionRow(id) : null));
     expect(row).toMatchObject({ exit_reason: "stop_loss", current_amount: "0" });
@@ -169,18 +224,37 @@ describe("PositionActor: mirror exit", () => {
     )
       .bind(`sig-${m}`, LEADER, m, new Date().toISOString())
       .first<{ id: number }>();
-    const req = { signal_id: sig?.id as number, transaction_signature: `sig-${m}`, leader_address: LEADER, token_mint: m, fraction: 0.4 };
-    expect(await actor.mirrorExit({ ...req, leader_address: "SomeoneElse1111111111111111111111111111111" })).toMatchObject({ queued: false, reason: "other_leader" });
-    expect(await actor.mirrorExit({ ...req, token_mint: "OtherMint" })).toMatchObject({ queued: false, reason: "other_token" });
+    const req = {
+      signal_id: sig?.id as number,
+      transaction_signature: `sig-${m}`,
+      leader_address: LEADER,
+      token_mint: m,
+      fraction: 0.4,
+    };
+    expect(
+      await actor.mirrorExit({ ...req, leader_address: "SomeoneElse1111111111111111111111111111111" }),
+    ).toMatchObject({ queued: false, reason: "other_leader" });
+    expect(await actor.mirrorExit({ ...req, token_mint: "OtherMint" })).toMatchObject({
+      queued: false,
+      reason: "other_token",
+    });
     const r = await actor.mirrorExit(req);
     expect(r.queued).toBe(true);
     const again = await actor.mirrorExit(req);
     expect(again.order_id).toBe(r.order_id);
     const os = await settled(id, 1);
     expect(os).toHaveLength(1);
-    expect(os[0]).toMatchObject({ signal_id: sig?.id, priority: "critical", reason: "mirror_exit", executed_in_amount: "400000000", status: "filled" });
+    expect(os[0]).toMatchObject({
+      signal_id: sig?.id,
+      priority: "critical",
+      reason: "mirror_exit",
+      executed_in_amount: "400000000",
+      status: "filled",
+    });
     expect(os[0]?.executed_price_usd).toBeCloseTo(1.5 * 0.99, 10);
-    const row = await waitFor(async () => ((await positionRow(id))?.current_amount === "600000000" ? positionRow(id) : null));
+    const row = await waitFor(async () =>
+      (await positionRow(id))?.current_amount === "600000000" ? positionRow(id) : null,
+    );
     expect(row).toMatchObject({ status: "open", sold_amount: "400000000" });
   });
 
@@ -189,7 +263,13 @@ describe("PositionActor: mirror exit", () => {
     const { actor } = await openPosition(m);
     const set = await actor.setStrategyOverride({ mirror_exit_enabled: false });
     expect(set.ok).toBe(true);
-    const r = await actor.mirrorExit({ signal_id: 7, transaction_signature: "s7", leader_address: LEADER, token_mint: m, fraction: 1 });
+    const r = await actor.mirrorExit({
+      signal_id: 7,
+      transaction_signature: "s7",
+      leader_address: LEADER,
+      token_mint: m,
+      fraction: 1,
+    });
     expect(r).toMatchObject({ queued: false, reason: "mirror_exit_disabled" });
   });
 });

@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import jupiterDocs from "../../shared/fixtures/jupiter-price-v3.docs.json";
 import { PriceV3Schema, pricesFromV3 } from "../src/upstream/jupiter";
-import { fake } from "./helpers/fake";
 import { LEADER, mint, setConfig } from "./helpers/execution";
+import { fake } from "./helpers/fake";
 
 const feed = () => env.PRICE_FEED.getByName("default");
 

@@ -2,7 +2,6 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { positionIdFor } from "../src/domain/position";
-import { fake } from "./helpers/fake";
 import {
   buyRequest,
   LEADER,
@@ -15,6 +14,7 @@ import {
   tripBreaker,
   waitFor,
 } from "./helpers/execution";
+import { fake } from "./helpers/fake";
 
 beforeEach(async () => {
   await fake.reset();
@@ -106,11 +106,15 @@ describe("SwapQueue: a BUY becomes one filled simulated order and one open posit
     const m = mint("BAD");
     const bad = { ...buyRequest(m), requested_usd: -5 };
     expect(await rejection(() => queue().enqueue(bad))).toMatch(/requested_usd/);
-    const noDecimals = buyRequest(m, { entry: { source_wallet_address: LEADER, exit_strategy_id: null, token_decimals: 40 } });
+    const noDecimals = buyRequest(m, {
+      entry: { source_wallet_address: LEADER, exit_strategy_id: null, token_decimals: 40 },
+    });
     expect(await rejection(() => queue().enqueue(noDecimals))).toMatch(/token_decimals/);
     const sellNoPos = { ...buyRequest(m), side: "sell" as const, position_id: null };
     expect(await rejection(() => queue().enqueue(sellNoPos))).toMatch(/position_id/);
-    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM orders WHERE token_mint = ?").bind(m).first<{ n: number }>();
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM orders WHERE token_mint = ?")
+      .bind(m)
+      .first<{ n: number }>();
     expect(n?.n).toBe(0);
   });
 });
@@ -134,13 +138,10 @@ describe("SwapQueue: priorities and spacing", () => {
     expect(st.next_run_at).not.toBeNull();
 
     const ids = [critical, urgent, normal, low1, low2].map((r) => r.order_id);
-    const rows = await waitFor(
-      async () => {
-        const rs = await Promise.all([first.order_id, ...ids].map((id) => orderRow(id)));
-        return rs.every((r) => r?.status === "filled") ? rs : null;
-      },
-      15_000,
-    );
+    const rows = await waitFor(async () => {
+      const rs = await Promise.all([first.order_id, ...ids].map((id) => orderRow(id)));
+      return rs.every((r) => r?.status === "filled") ? rs : null;
+    }, 15_000);
     const times = rows.map((r) => Date.parse(String(r?.executed_at)));
     for (let i = 1; i < times.length; i++) {
       expect(times[i]).toBeGreaterThan(times[i - 1] as number);

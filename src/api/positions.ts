@@ -5,8 +5,8 @@ import { getPosition } from "../db/positions-store";
 import { EXIT_REASONS, orders, POSITION_STATUSES, type PositionRow, positions, WALLET_MODES } from "../db/schema";
 import { StrategyOverrideSchema, StrategyRulesSchema } from "../domain/exit-strategy";
 import { ApiError } from "../lib/errors";
-import { OrderSchema } from "./orders";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "./common";
+import { OrderSchema } from "./orders";
 import { createRouter } from "./router";
 
 /** Positions: read from D1 (the PositionActors' read model); acts go to the position's actor. */
@@ -58,7 +58,13 @@ const toApi = (p: PositionRow) => {
   };
 };
 
-const IdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" } }) });
+const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 
 const PositionsQuery = PageQuery.extend({
   status: z

@@ -9,11 +9,7 @@ export type PositionInsert = typeof positions.$inferInsert;
 /** Upserts the whole read-model row (the PositionActor is its one writer, DESIGN §1). */
 export async function upsertPosition(db: Db, row: PositionInsert): Promise<void> {
   const { id: _id, created_at: _c, ...rest } = row;
-  await db
-    .insert(positions)
-    .values(row)
-    .onConflictDoUpdate({ target: positions.id, set: rest })
-    .run();
+  await db.insert(positions).values(row).onConflictDoUpdate({ target: positions.id, set: rest }).run();
 }
 
 export async function getPosition(db: Db, id: string): Promise<PositionRow | undefined> {

@@ -62,7 +62,8 @@ export async function fetchJupiterPricesBatched(
 ): Promise<Map<string, number>> {
   const unique = [...new Set(mints)];
   const chunks: string[][] = [];
-  for (let i = 0; i < unique.length; i += JUPITER_PRICE_MAX_IDS) chunks.push(unique.slice(i, i + JUPITER_PRICE_MAX_IDS));
+  for (let i = 0; i < unique.length; i += JUPITER_PRICE_MAX_IDS)
+    chunks.push(unique.slice(i, i + JUPITER_PRICE_MAX_IDS));
   const maps = await Promise.all(chunks.map((c) => fetchJupiterPrices(env, c)));
   return new Map(maps.flatMap((m) => [...m]));
 }
@@ -184,7 +185,10 @@ export async function fetchSwapTransaction(
         wrapAndUnwrapSol: true,
         dynamicComputeUnitLimit: true,
         prioritizationFeeLamports: {
-          priorityLevelWithMaxLamports: { priorityLevel: "veryHigh", maxLamports: body.maxPriorityLamports ?? 1_000_000 },
+          priorityLevelWithMaxLamports: {
+            priorityLevel: "veryHigh",
+            maxLamports: body.maxPriorityLamports ?? 1_000_000,
+          },
         },
       }),
     },

@@ -28,7 +28,10 @@ let n = 0;
 /** A distinct fake mint address per call (base58 alphabet, 44 chars). */
 export function mint(tag: string): string {
   n++;
-  return `${tag}${String(n).padStart(4, "1")}`.replace(/[^1-9A-HJ-NP-Za-km-z]/g, "x").padEnd(44, "M").slice(0, 44);
+  return `${tag}${String(n).padStart(4, "1")}`
+    .replace(/[^1-9A-HJ-NP-Za-km-z]/g, "x")
+    .padEnd(44, "M")
+    .slice(0, 44);
 }
 
 export const LEADER = "7YygHaahdKVNtbu9GyFRnnBgf7hKzC76hnuHHfxCKRij";

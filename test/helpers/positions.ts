@@ -6,7 +6,12 @@ let seq = 0;
 /** Opens a position directly on its actor (as the SwapQueue does after an entry fill). */
 export async function openPosition(
   tokenMint: string,
-  over: { entry_price_usd?: number; entry_amount?: string; entry_cost_usd?: number; exit_strategy_id?: number | null } = {},
+  over: {
+    entry_price_usd?: number;
+    entry_amount?: string;
+    entry_cost_usd?: number;
+    exit_strategy_id?: number | null;
+  } = {},
 ) {
   seq++;
   const id = `pos_test_${seq}_${tokenMint.slice(0, 8)}`;
