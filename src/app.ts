@@ -1,10 +1,14 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
+import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
 import { ordersRouter } from "./api/orders";
+import { performanceRouter } from "./api/performance";
 import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
+import { syncRouter } from "./api/sync";
+import { walletsRouter } from "./api/wallets";
 import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
@@ -32,6 +36,10 @@ export function createApp() {
   app.route("/api/v1", circuitBreakerRouter);
   app.route("/api/v1", ordersRouter);
   app.route("/api/v1", positionsRouter);
+  app.route("/api/v1", performanceRouter);
+  app.route("/api/v1", walletsRouter);
+  app.route("/api/v1", exitStrategiesRouter);
+  app.route("/api/v1", syncRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -1,6 +1,7 @@
-import { desc } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ne, sql } from "drizzle-orm";
+import { type BreakerThresholds, evaluateBreaker } from "../domain/circuit-breaker-rules";
 import type { Db } from "./client";
-import { circuitBreakerEvents } from "./schema";
+import { circuitBreakerEvents, positions } from "./schema";
 
 /** The breaker's state is its latest event (the log is immutable, DESIGN §4 / ADR-004). */
 export interface BreakerState {
@@ -47,4 +48,47 @@ export async function recordBreakerEvent(
     })
     .returning()
     .get();
+}
+
+/**
+ * Evaluates the automatic rules on the trades closed since the last reset and trips the breaker
+ * (one immutable event with metric and threshold snapshots) when one fires. Safe to call often:
+ * an already-open breaker is left as it is.
+ */
+export async function checkBreakerRules(db: Db, cfg: BreakerThresholds) {
+  const state = await breakerState(db);
+  if (state.open) return { tripped: false, already_open: true as const };
+  const lastReset = await db
+    .select({ created_at: circuitBreakerEvents.created_at })
+    .from(circuitBreakerEvents)
+    .where(eq(circuitBreakerEvents.event_type, "reset"))
+    .orderBy(desc(circuitBreakerEvents.id))
+    .limit(1)
+    .get();
+  const since = lastReset?.created_at ?? "";
+  const closed = await db
+    .select({ pnl: positions.total_pnl_usd })
+    .from(positions)
+    .where(and(eq(positions.status, "closed"), gt(positions.closed_at, since)))
+    .orderBy(asc(positions.closed_at))
+    .all();
+  const open = await db
+    .select({ unrealized: sql<number>`COALESCE(SUM(${positions.unrealized_pnl_usd}), 0)` })
+    .from(positions)
+    .where(ne(positions.status, "closed"))
+    .get();
+  const decision = evaluateBreaker(
+    closed.map((c) => c.pnl),
+    open?.unrealized ?? 0,
+    cfg,
+  );
+  if (!decision.trip || !decision.trigger) return { tripped: false, metrics: decision.metrics };
+  const event = await recordBreakerEvent(db, {
+    event_type: "trip",
+    trigger: decision.trigger,
+    reason: decision.reason ?? decision.trigger,
+    metrics: { ...decision.metrics },
+    thresholds: { ...cfg },
+  });
+  return { tripped: true, event, metrics: decision.metrics };
 }

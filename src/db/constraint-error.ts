@@ -1,0 +1,12 @@
+/**
+ * Detects a D1/SQLite constraint failure wherever the driver wrapped it (drizzle puts the D1 error in
+ * `cause`), optionally on one column (`exit_strategies.name`). Used to turn a lost race on a key into
+ * a 409 instead of a 500.
+ */
+export function isConstraintError(err: unknown, kind: "UNIQUE" | "FOREIGN KEY", column?: string): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (msg.includes(`${kind} constraint failed`) && (!column || msg.includes(column))) return true;
+  }
+  return false;
+}

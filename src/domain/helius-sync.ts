@@ -1,0 +1,40 @@
+/**
+ * Helius address sync (ADR-001, DESIGN §4): what to push and which wallets the outcome applies to.
+ *
+ * A wallet's `helius_sync_status` says whether the webhook agrees with its `is_active`: active wallets
+ * must be in the pushed list, inactive ones out of it. The outcome of a push (synced / error) applies
+ * only to the wallet versions it was computed from — a wallet created or edited while the push was in
+ * flight keeps `pending` and is handled by the next run — and never to a wallet already `synced`.
+ */
+export interface SyncWallet {
+  id: number;
+  address: string;
+  is_active: boolean;
+  helius_sync_status: "pending" | "synced" | "error";
+  updated_at: string;
+}
+
+export interface SyncPlan {
+  /** Every active address, once each, sorted (a stable body makes repeated pushes identical). */
+  addresses: string[];
+  /** Wallet versions whose status the outcome decides: `{id, u: updated_at}`. */
+  toMark: { id: number; u: string }[];
+}
+
+export function planHeliusSync(wallets: readonly SyncWallet[]): SyncPlan {
+  const addresses = [...new Set(wallets.filter((w) => w.is_active).map((w) => w.address))].sort();
+  const toMark = wallets.filter((w) => w.helius_sync_status !== "synced").map((w) => ({ id: w.id, u: w.updated_at }));
+  return { addresses, toMark };
+}
+
+export type WebhookAction = { kind: "edit"; webhookId: string } | { kind: "create" } | { kind: "none" };
+
+/**
+ * Edit the stored webhook; without one, create it — unless nobody is watched yet (an empty webhook
+ * would only cost credits). An existing webhook is edited even with an empty list, so that
+ * deactivating the last wallet stops its deliveries.
+ */
+export function webhookAction(storedWebhookId: string | null, addressCount: number): WebhookAction {
+  if (storedWebhookId) return { kind: "edit", webhookId: storedWebhookId };
+  return addressCount > 0 ? { kind: "create" } : { kind: "none" };
+}

@@ -1,0 +1,36 @@
+import { isAddress } from "@solana/kit";
+
+/**
+ * A Solana address as the watchlist accepts it: base58 that decodes to exactly 32 bytes
+ * (`isAddress` of @solana/kit decodes it; a regex alone would accept 31- or 33-byte strings).
+ */
+export const isSolanaAddress = (s: string): boolean => isAddress(s);
+
+/** A path key is either a numeric id or a base58 address ("a wallet is also reachable by its address"). */
+export function parseWalletKey(key: string): { id: number } | { address: string } | null {
+  if (/^\d{1,15}$/.test(key)) return { id: Number(key) };
+  return isSolanaAddress(key) ? { address: key } : null;
+}
+
+export interface WalletState {
+  mode: "simulation" | "live";
+  is_active: boolean;
+}
+
+/**
+ * What an update of mode / activity implies. Switching to `live` needs the trading key (a live wallet
+ * without one would accept signals it can never trade). A (re-)activated or deactivated wallet must be
+ * pushed to (or removed from) the Helius webhook again, so its sync status returns to `pending`.
+ */
+export function walletTransition(
+  before: WalletState | null,
+  after: WalletState,
+  ctx: { liveKeyConfigured: boolean; now: string },
+): { ok: false; reason: string } | { ok: true; resetSync: boolean; deactivated_at?: string | null } {
+  const switchingToLive = after.mode === "live" && before?.mode !== "live";
+  if (switchingToLive && !ctx.liveKeyConfigured)
+    return { ok: false, reason: "mode: live trading needs WALLET_PRIVATE_KEY to be configured; use simulation" };
+  if (!before) return { ok: true, resetSync: true, deactivated_at: after.is_active ? null : ctx.now };
+  if (before.is_active === after.is_active) return { ok: true, resetSync: false };
+  return { ok: true, resetSync: true, deactivated_at: after.is_active ? null : ctx.now };
+}

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { fetchJson, joinUrl, timeoutFrom } from "./http";
+
+/**
+ * Helius webhook management (ADR-001: one global enhanced webhook for every active wallet).
+ * Paths and fields: helius-labs/docs openapi/webhooks.yaml and helius-sdk (see ../shared/fixtures/
+ * helius-webhooks-auth-retry-and-api.md). Auth is the `api-key` query parameter; `fetchJson` masks it
+ * in every error message.
+ */
+export interface WebhookRequest {
+  webhookURL: string;
+  transactionTypes: string[];
+  /** PUT replaces the whole list: always send every active address (max 100,000). */
+  accountAddresses: string[];
+  webhookType: "enhanced";
+  /** Echoed verbatim by Helius in the Authorization header of each delivery. */
+  authHeader: string;
+}
+
+// Only what the sync needs; the echoed `authHeader` (a secret) is deliberately not parsed or kept.
+export const WebhookSchema = z.object({
+  webhookID: z.string().min(1),
+  webhookURL: z.string(),
+  transactionTypes: z.array(z.string()).optional(),
+  accountAddresses: z.array(z.string()).optional(),
+  webhookType: z.string().optional(),
+});
+export type Webhook = z.infer<typeof WebhookSchema>;
+
+export const HELIUS_MAX_ADDRESSES = 100_000;
+
+interface HeliusEnv {
+  HELIUS_API_URL: string;
+  HELIUS_API_KEY?: string;
+  UPSTREAM_TIMEOUT_MS?: string;
+}
+
+const url = (env: HeliusEnv, id?: string) =>
+  `${joinUrl(env.HELIUS_API_URL, id ? `/v0/webhooks/${encodeURIComponent(id)}` : "/v0/webhooks")}?api-key=${encodeURIComponent(env.HELIUS_API_KEY ?? "")}`;
+
+const jsonInit = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+export async function listWebhooks(env: HeliusEnv): Promise<Webhook[]> {
+  const { data } = await fetchJson({
+    service: "helius",
+    url: url(env),
+    schema: z.array(WebhookSchema),
+    timeoutMs: timeoutFrom(env),
+  });
+  return data;
+}
+
+export async function createWebhook(env: HeliusEnv, req: WebhookRequest): Promise<Webhook> {
+  const { data } = await fetchJson({
+    service: "helius",
+    url: url(env),
+    schema: WebhookSchema,
+    init: jsonInit("POST", req),
+    timeoutMs: timeoutFrom(env),
+  });
+  return data;
+}
+
+/** Throws UpstreamError with status 404 when the webhook no longer exists (deleted in the dashboard). */
+export async function editWebhook(env: HeliusEnv, id: string, req: WebhookRequest): Promise<Webhook> {
+  const { data } = await fetchJson({
+    service: "helius",
+    url: url(env, id),
+    schema: WebhookSchema,
+    init: jsonInit("PUT", req),
+    timeoutMs: timeoutFrom(env),
+  });
+  return data;
+}

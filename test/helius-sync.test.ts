@@ -1,0 +1,277 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { planHeliusSync, webhookAction } from "../src/domain/helius-sync";
+import worker from "../src/index";
+import { runHeliusSync } from "../src/jobs/helius-sync";
+import { randomAddress } from "./helpers/addresses";
+import { api, expectErrorShape } from "./helpers/api";
+import { fake } from "./helpers/fake";
+
+type FakeWebhook = {
+  webhookID: string;
+  webhookURL: string;
+  transactionTypes: string[];
+  accountAddresses: string[];
+  webhookType: string;
+  authHeader?: string;
+};
+const fakeWebhooks = async () => Object.values((await fake.state()).webhooks as Record<string, FakeWebhook>);
+const syncConfig = () =>
+  env.DB.prepare(
+    "SELECT helius_webhook_id, helius_last_sync_at, helius_last_sync_status, helius_last_sync_error FROM config",
+  ).first<{
+    helius_webhook_id: string | null;
+    helius_last_sync_at: string | null;
+    helius_last_sync_status: string | null;
+    helius_last_sync_error: string | null;
+  }>();
+const walletRow = (id: number) =>
+  env.DB.prepare("SELECT helius_sync_status, helius_synced_at, helius_sync_error FROM wallets WHERE id = ?")
+    .bind(id)
+    .first<{ helius_sync_status: string; helius_synced_at: string | null; helius_sync_error: string | null }>();
+const addWallet = async (extra: Record<string, unknown> = {}) => {
+  const res = await api("POST", "/api/v1/wallets", { address: randomAddress(), ...extra });
+  expect(res.status).toBe(201);
+  return res.body as { id: number; address: string };
+};
+const sync = () => api("POST", "/api/v1/sync/helius");
+
+beforeEach(async () => {
+  await fake.reset();
+  await env.DB.batch([
+    env.DB.prepare("DELETE FROM wallets"),
+    env.DB.prepare(
+      `UPDATE config SET helius_webhook_id = NULL, helius_last_sync_at = NULL, helius_last_sync_status = NULL,
+         helius_last_sync_error = NULL, helius_transaction_types = '["ANY"]'`,
+    ),
+  ]);
+});
+
+describe("planHeliusSync / webhookAction (pure)", () => {
+  it("pushes each active address once, sorted, and decides only non-synced wallet versions", () => {
+    const plan = planHeliusSync([
+      { id: 1, address: "B", is_active: true, helius_sync_status: "synced", updated_at: "t1" },
+      { id: 2, address: "A", is_active: true, helius_sync_status: "pending", updated_at: "t2" },
+      { id: 3, address: "C", is_active: false, helius_sync_status: "pending", updated_at: "t3" },
+      { id: 4, address: "D", is_active: true, helius_sync_status: "error", updated_at: "t4" },
+    ]);
+    expect(plan.addresses).toEqual(["A", "B", "D"]);
+    expect(plan.toMark).toEqual([
+      { id: 2, u: "t2" },
+      { id: 3, u: "t3" },
+      { id: 4, u: "t4" },
+    ]);
+  });
+  it("edits a stored webhook, creates one only when someone is watched", () => {
+    expect(webhookAction("w1", 0)).toEqual({ kind: "edit", webhookId: "w1" });
+    expect(webhookAction(null, 3)).toEqual({ kind: "create" });
+    expect(webhookAction(null, 0)).toEqual({ kind: "none" });
+  });
+});
+
+describe("Helius address sync", () => {
+  it("creates the webhook once with exactly the active addresses, then only edits it", async () => {
+    const a = await addWallet();
+    const b = await addWallet();
+    const off = await addWallet({ is_active: false });
+
+    const first = await sync();
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ status: "ok", detail: { created: true, addresses: 2 } });
+    let hooks = await fakeWebhooks();
+    expect(hooks).toHaveLength(1);
+    const hook = hooks[0] as FakeWebhook;
+    expect(hook).toMatchObject({
+      webhookURL: "https://walltrack.test/webhooks/helius",
+      transactionTypes: ["ANY"],
+      webhookType: "enhanced",
+      authHeader: "test-helius-auth-header",
+    });
+    expect(hook.accountAddresses).toEqual([a.address, b.address].sort());
+    expect(hook.accountAddresses).not.toContain(off.address);
+    const cfg = await syncConfig();
+    expect(cfg).toMatchObject({
+      helius_webhook_id: hook.webhookID,
+      helius_last_sync_status: "ok",
+      helius_last_sync_error: null,
+    });
+    expect(cfg?.helius_last_sync_at).toEqual(expect.any(String));
+    for (const w of [a, b, off]) expect((await walletRow(w.id))?.helius_sync_status).toBe("synced");
+
+    // a new wallet and a changed transaction-type config: the next run edits the same webhook
+    const c = await addWallet();
+    expect((await api("PATCH", "/api/v1/config", { helius_transaction_types: ["SWAP", "TRANSFER"] })).status).toBe(200);
+    const second = await sync();
+    expect(second.body).toMatchObject({ status: "ok", detail: { created: false, addresses: 3 } });
+    hooks = await fakeWebhooks();
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]?.accountAddresses).toEqual([a.address, b.address, c.address].sort());
+    expect(hooks[0]?.transactionTypes).toEqual(["SWAP", "TRANSFER"]);
+    expect((await walletRow(c.id))?.helius_sync_status).toBe("synced");
+    const calls = await fake.calls();
+    expect(calls["helius.webhooks.post"]).toBe(1);
+    expect(calls["helius.webhooks.put"]).toBe(1);
+
+    // deactivating a wallet removes it at the next push
+    await api("PATCH", `/api/v1/wallets/${a.id}`, { is_active: false });
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("pending");
+    await sync();
+    expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([b.address, c.address].sort());
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("synced");
+    expect((await fake.calls())["helius.webhooks.post"]).toBe(1);
+  });
+
+  it("records an upstream 500 as an error without losing earlier sync state, and recovers on the next run", async () => {
+    const a = await addWallet();
+    expect((await sync()).status).toBe(200);
+    const before = await syncConfig();
+    const syncedA = await walletRow(a.id);
+
+    const b = await addWallet();
+    await fake.fail("helius.webhooks.put", { status: 500, times: 1 });
+    const failed = await sync();
+    expect(failed.status).toBe(503);
+    expectErrorShape(failed.body, "UpstreamUnavailable");
+    expect(failed.body.detail).toContain("HTTP 500");
+    expect(failed.body.detail).not.toContain("test-helius-api-key");
+
+    const after = await syncConfig();
+    expect(after).toMatchObject({
+      helius_webhook_id: before?.helius_webhook_id,
+      helius_last_sync_at: before?.helius_last_sync_at,
+      helius_last_sync_status: "error",
+    });
+    expect(after?.helius_last_sync_error).toContain("HTTP 500");
+    expect(after?.helius_last_sync_error).not.toContain("test-helius-api-key");
+    expect(await walletRow(a.id)).toEqual(syncedA); // already synced: untouched
+    expect(await walletRow(b.id)).toMatchObject({ helius_sync_status: "error" });
+    expect((await walletRow(b.id))?.helius_sync_error).toContain("HTTP 500");
+    const run = await env.DB.prepare(
+      "SELECT status, detail FROM job_runs WHERE job = 'helius_sync' ORDER BY id DESC LIMIT 1",
+    ).first<{ status: string; detail: string }>();
+    expect(run?.status).toBe("error");
+
+    const state = await api("GET", "/api/v1/sync/helius");
+    expect(state.body).toMatchObject({
+      configured: true,
+      last_sync_status: "error",
+      active_wallets: 2,
+      wallets_by_status: { synced: 1, error: 1, pending: 0 },
+    });
+
+    const recovered = await sync();
+    expect(recovered.status).toBe(200);
+    expect(await syncConfig()).toMatchObject({
+      helius_webhook_id: before?.helius_webhook_id,
+      helius_last_sync_status: "ok",
+      helius_last_sync_error: null,
+    });
+    expect(await walletRow(b.id)).toMatchObject({ helius_sync_status: "synced", helius_sync_error: null });
+    expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([a.address, b.address].sort());
+    expect((await fake.calls())["helius.webhooks.post"]).toBe(1);
+  });
+
+  it("a failed first creation stores no webhook id, marks nothing synced, and the next run creates it", async () => {
+    const a = await addWallet();
+    await fake.fail("helius.webhooks.post", { mode: "timeout", times: 1, delay_ms: 1000 });
+    expect((await sync()).status).toBe(503);
+    expect(await syncConfig()).toMatchObject({ helius_webhook_id: null, helius_last_sync_status: "error" });
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("error");
+    expect(await fakeWebhooks()).toHaveLength(0);
+    expect((await sync()).status).toBe(200);
+    expect(await fakeWebhooks()).toHaveLength(1);
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("synced");
+  });
+
+  it("a malformed upstream answer is an error, not a success", async () => {
+    const a = await addWallet();
+    await fake.fail("helius.webhooks.post", { mode: "malformed", times: 1 });
+    expect((await sync()).status).toBe(503);
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("error");
+    expect((await syncConfig())?.helius_webhook_id).toBeNull();
+  });
+
+  it("recreates the webhook when it was deleted on the Helius side", async () => {
+    await addWallet();
+    await sync();
+    const oldId = (await syncConfig())?.helius_webhook_id as string;
+    await env.FAKE_UPSTREAM.fetch(`http://fake.upstream/v0/webhooks/${oldId}?api-key=k`, { method: "DELETE" });
+    const res = await sync();
+    expect(res.status).toBe(200);
+    const newId = (await syncConfig())?.helius_webhook_id;
+    expect(newId).not.toBe(oldId);
+    expect((await fakeWebhooks()).map((h) => h.webhookID)).toEqual([newId]);
+  });
+
+  it("adopts an existing webhook pointing at our URL instead of creating a duplicate", async () => {
+    const a = await addWallet();
+    await sync();
+    const id = (await syncConfig())?.helius_webhook_id;
+    // the stored id is lost (e.g. the config write after a create failed)
+    await env.DB.prepare("UPDATE config SET helius_webhook_id = NULL").run();
+    await addWallet();
+    const res = await sync();
+    expect(res.body.detail).toMatchObject({ created: false, webhook_id: id });
+    expect(await fakeWebhooks()).toHaveLength(1);
+    expect((await syncConfig())?.helius_webhook_id).toBe(id);
+    expect((await fakeWebhooks())[0]?.accountAddresses).toContain(a.address);
+  });
+
+  it("a wallet changed while the push is in flight stays pending for the next run", async () => {
+    const a = await addWallet();
+    await sync();
+    const b = await addWallet();
+    await fake.latency("helius.webhooks.put", 250);
+    const [res] = await Promise.all([
+      sync(),
+      (async () => {
+        await new Promise((r) => setTimeout(r, 60));
+        return api("PATCH", `/api/v1/wallets/${b.id}`, { is_active: false });
+      })(),
+    ]);
+    expect(res.status).toBe(200);
+    // b was pushed as active but is now inactive: the push does not reflect it, so it must not be "synced"
+    expect((await walletRow(b.id))?.helius_sync_status).toBe("pending");
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("synced");
+    await fake.latency("helius.webhooks.put", 0);
+    await sync();
+    expect((await walletRow(b.id))?.helius_sync_status).toBe("synced");
+    expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([a.address]);
+  });
+
+  it("creates nothing while no wallet is active", async () => {
+    const off = await addWallet({ is_active: false });
+    const res = await sync();
+    expect(res.status).toBe(200);
+    expect(await fakeWebhooks()).toHaveLength(0);
+    expect((await fake.calls())["helius.webhooks.post"]).toBeUndefined();
+    expect((await walletRow(off.id))?.helius_sync_status).toBe("synced");
+  });
+
+  it("without HELIUS_API_KEY records 'not configured' and calls nothing", async () => {
+    const a = await addWallet();
+    const result = await runHeliusSync({ ...env, HELIUS_API_KEY: undefined }, Date.now());
+    expect(result.status).toBe("skipped");
+    expect(JSON.stringify(result.detail)).toContain("HELIUS_API_KEY");
+    const cfg = await syncConfig();
+    expect(cfg?.helius_last_sync_status).toBe("not_configured");
+    expect(cfg?.helius_last_sync_error).toContain("HELIUS_API_KEY");
+    expect(cfg?.helius_webhook_id).toBeNull();
+    expect(await fake.calls()).toEqual({});
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("pending");
+  });
+
+  it("runs from the */5 cron", async () => {
+    const a = await addWallet();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "*/5 * * * *", scheduledTime: Date.now() }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([a.address]);
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("synced");
+    const run = await env.DB.prepare(
+      "SELECT status, cron FROM job_runs WHERE job = 'helius_sync' ORDER BY id DESC LIMIT 1",
+    ).first();
+    expect(run).toMatchObject({ status: "ok", cron: "*/5 * * * *" });
+  });
+});

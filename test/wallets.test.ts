@@ -1,0 +1,319 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import worker from "../src/index";
+import { base58OfLength, randomAddress } from "./helpers/addresses";
+import { api, expectErrorShape } from "./helpers/api";
+import { fake } from "./helpers/fake";
+
+const walletCount = async () =>
+  (await env.DB.prepare("SELECT COUNT(*) AS n FROM wallets").first<{ n: number }>())?.n ?? 0;
+const defaultStrategyId = async () =>
+  (await env.DB.prepare("SELECT id FROM exit_strategies WHERE is_default = 1").first<{ id: number }>())?.id;
+
+async function openPosition(walletId: number, address: string, status = "open") {
+  const id = crypto.randomUUID();
+  await env.DB.prepare(
+    `INSERT INTO positions (id, wallet_id, source_wallet_address, token_mint, token_decimals, mode, status,
+       entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at)
+     VALUES (?, ?, ?, ?, 6, 'simulation', ?, 0.01, '1000000', 10, '1000000', ?)`,
+  )
+    .bind(id, walletId, address, randomAddress(), status, new Date().toISOString())
+    .run();
+  return id;
+}
+
+beforeEach(async () => {
+  await fake.reset();
+});
+
+describe("POST /api/v1/wallets", () => {
+  it("creates a wallet with the default strategy and pending sync, then reads it back by id and by address", async () => {
+    const address = randomAddress();
+    const res = await api("POST", "/api/v1/wallets", {
+      address,
+      label: "whale",
+      capital_allocation_percent: 10,
+      discovery_source: "gmgn",
+      discovery_date: "2026-11-01",
+      discovery_notes: "fast pump.fun sniper",
+      initial_win_rate_percent: 62.5,
+      initial_trades_observed: 40,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      address,
+      label: "whale",
+      mode: "simulation",
+      is_active: true,
+      exit_strategy_id: await defaultStrategyId(),
+      capital_allocation_percent: 10,
+      discovery_source: "gmgn",
+      discovery_date: "2026-11-01",
+      initial_win_rate_percent: 62.5,
+      initial_trades_observed: 40,
+      helius_sync_status: "pending",
+    });
+    const byId = await api("GET", `/api/v1/wallets/${res.body.id}`);
+    expect(byId.status).toBe(200);
+    expect(byId.body).toEqual(res.body);
+    const byAddress = await api("GET", `/api/v1/wallets/${address}`);
+    expect(byAddress.status).toBe(200);
+    expect(byAddress.body).toEqual(res.body);
+  });
+
+  it("accepts an explicit strategy", async () => {
+    const aggressive = await env.DB.prepare("SELECT id FROM exit_strategies WHERE name = 'Aggressive'").first<{
+      id: number;
+    }>();
+    const res = await api("POST", "/api/v1/wallets", { address: randomAddress(), exit_strategy_id: aggressive?.id });
+    expect(res.status).toBe(201);
+    expect(res.body.exit_strategy_id).toBe(aggressive?.id);
+  });
+
+  const badBodies: [string, number, string, () => Record<string, unknown>][] = [
+    ["no address", 400, "address", () => ({ label: "x" })],
+    ["not base58 (0, O, I, l)", 400, "address", () => ({ address: "0OIl".repeat(11) })],
+    ["base58 of 31 bytes", 400, "address", () => ({ address: base58OfLength(31) })],
+    ["base58 of 33 bytes", 400, "address", () => ({ address: base58OfLength(33) })],
+    ["address with spaces", 400, "address", () => ({ address: ` ${randomAddress()}` })],
+    ["bad mode", 400, "mode", () => ({ address: randomAddress(), mode: "paper" })],
+    [
+      "allocation > 100",
+      400,
+      "capital_allocation_percent",
+      () => ({ address: randomAddress(), capital_allocation_percent: 150 }),
+    ],
+    [
+      "allocation 0",
+      400,
+      "capital_allocation_percent",
+      () => ({ address: randomAddress(), capital_allocation_percent: 0 }),
+    ],
+    [
+      "win rate < 0",
+      400,
+      "initial_win_rate_percent",
+      () => ({ address: randomAddress(), initial_win_rate_percent: -1 }),
+    ],
+    [
+      "trades not integer",
+      400,
+      "initial_trades_observed",
+      () => ({ address: randomAddress(), initial_trades_observed: 1.5 }),
+    ],
+    ["bad date", 400, "discovery_date", () => ({ address: randomAddress(), discovery_date: "yesterday" })],
+    ["unknown field", 400, "helius_sync_status", () => ({ address: randomAddress(), helius_sync_status: "synced" })],
+    [
+      "leader range",
+      400,
+      "min_leader_trade_sol",
+      () => ({ address: randomAddress(), min_leader_trade_sol: 5, max_leader_trade_sol: 1 }),
+    ],
+    ["unknown strategy", 422, "exit_strategy_id", () => ({ address: randomAddress(), exit_strategy_id: 999999 })],
+    ["live without WALLET_PRIVATE_KEY", 422, "WALLET_PRIVATE_KEY", () => ({ address: randomAddress(), mode: "live" })],
+  ];
+  for (const [name, status, field, body] of badBodies) {
+    it(`refuses ${name} with ${status} naming ${field}, storing nothing`, async () => {
+      const n0 = await walletCount();
+      const res = await api("POST", "/api/v1/wallets", body());
+      expect(res.status).toBe(status);
+      expectErrorShape(res.body, status === 400 ? "ValidationError" : "RuleRefused");
+      expect(res.body.detail).toContain(field);
+      expect(await walletCount()).toBe(n0);
+    });
+  }
+
+  it("refuses a duplicate address with 409", async () => {
+    const address = randomAddress();
+    expect((await api("POST", "/api/v1/wallets", { address })).status).toBe(201);
+    const n0 = await walletCount();
+    const dup = await api("POST", "/api/v1/wallets", { address, label: "again" });
+    expect(dup.status).toBe(409);
+    expectErrorShape(dup.body, "Conflict");
+    expect(dup.body.detail).toContain("address");
+    expect(await walletCount()).toBe(n0);
+  });
+
+  it("two concurrent creations of the same address yield exactly one wallet", async () => {
+    const address = randomAddress();
+    const results = await Promise.all([
+      api("POST", "/api/v1/wallets", { address, label: "a" }),
+      api("POST", "/api/v1/wallets", { address, label: "b" }),
+      api("POST", "/api/v1/wallets", { address, label: "c" }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM wallets WHERE address = ?").bind(address).first();
+    expect(rows?.n).toBe(1);
+  });
+});
+
+describe("GET /api/v1/wallets", () => {
+  it("filters by mode and is_active and paginates with {items,total,page,page_size}", async () => {
+    const made: number[] = [];
+    for (let i = 0; i < 3; i++) made.push((await api("POST", "/api/v1/wallets", { address: randomAddress() })).body.id);
+    await api("PATCH", `/api/v1/wallets/${made[0]}`, { is_active: false });
+    const all = await api("GET", "/api/v1/wallets?page_size=200");
+    expect(all.status).toBe(200);
+    expect(all.body.total).toBe(await walletCount());
+    expect(all.body.items).toHaveLength(all.body.total);
+    expect(all.body.page).toBe(1);
+    expect(all.body.page_size).toBe(200);
+
+    const inactive = await api("GET", "/api/v1/wallets?is_active=false&page_size=200");
+    expect(inactive.body.items.every((w: { is_active: boolean }) => !w.is_active)).toBe(true);
+    expect(inactive.body.items.map((w: { id: number }) => w.id)).toContain(made[0]);
+    const active = await api("GET", "/api/v1/wallets?is_active=true&mode=simulation&page_size=200");
+    expect(active.body.items.map((w: { id: number }) => w.id)).not.toContain(made[0]);
+    expect(active.body.total + inactive.body.total).toBe(all.body.total);
+    expect((await api("GET", "/api/v1/wallets?mode=live")).body.total).toBe(0);
+
+    const p2 = await api("GET", "/api/v1/wallets?page=2&page_size=1");
+    expect(p2.body.items).toHaveLength(1);
+    expect(p2.body.items[0].id).toBe(all.body.items[1].id);
+    expect((await api("GET", "/api/v1/wallets?mode=paper")).status).toBe(400);
+    expect((await api("GET", "/api/v1/wallets?is_active=maybe")).status).toBe(400);
+  });
+
+  it("answers 404 for an unknown id or address and 400 for a malformed key", async () => {
+    const a = await api("GET", "/api/v1/wallets/999999");
+    expect(a.status).toBe(404);
+    expectErrorShape(a.body, "NotFound");
+    expect((await api("GET", `/api/v1/wallets/${randomAddress()}`)).status).toBe(404);
+    const bad = await api("GET", "/api/v1/wallets/not-an-address");
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toContain("id_or_address");
+  });
+});
+
+describe("PUT / PATCH /api/v1/wallets/{id_or_address}", () => {
+  it("PATCH changes only the given fields; PUT replaces all (omitted → default)", async () => {
+    const address = randomAddress();
+    const created = (await api("POST", "/api/v1/wallets", { address, label: "one", discovery_source: "x" })).body;
+    const patched = await api("PATCH", `/api/v1/wallets/${address}`, { label: "two" });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ id: created.id, label: "two", discovery_source: "x" });
+    expect((await api("GET", `/api/v1/wallets/${created.id}`)).body.label).toBe("two");
+
+    const put = await api("PUT", `/api/v1/wallets/${created.id}`, {
+      address,
+      label: "three",
+      initial_trades_observed: 3,
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ label: "three", discovery_source: null, initial_trades_observed: 3 });
+    expect(put.body.exit_strategy_id).toBe(await defaultStrategyId());
+  });
+
+  it("refuses bad updates with the right status and stores nothing", async () => {
+    const address = randomAddress();
+    const created = (await api("POST", "/api/v1/wallets", { address, label: "keep" })).body;
+    const cases: [string, unknown, number, string][] = [
+      ["PATCH", { capital_allocation_percent: 101 }, 400, "capital_allocation_percent"],
+      ["PATCH", { exit_strategy_id: 424242 }, 422, "exit_strategy_id"],
+      ["PATCH", { mode: "live" }, 422, "WALLET_PRIVATE_KEY"],
+      ["PUT", { mode: "live", label: "x" }, 422, "WALLET_PRIVATE_KEY"],
+      ["PATCH", { address: randomAddress() }, 422, "address"],
+      ["PATCH", { address: "nope" }, 400, "address"],
+      ["PATCH", { label: "ok", bogus: true }, 400, "bogus"],
+      ["PATCH", { min_leader_trade_sol: 5, max_leader_trade_sol: 1 }, 400, "min_leader_trade_sol"],
+      ["PATCH", { label: "" }, 400, "label"],
+    ];
+    for (const [method, body, status, field] of cases) {
+      const res = await api(method, `/api/v1/wallets/${created.id}`, body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expectErrorShape(res.body);
+      expect(res.body.detail).toContain(field);
+    }
+    expect((await api("GET", `/api/v1/wallets/${created.id}`)).body).toEqual(created);
+  });
+
+  it("deactivation and re-activation return the wallet to helius_sync_status = pending", async () => {
+    const created = (await api("POST", "/api/v1/wallets", { address: randomAddress() })).body;
+    await env.DB.prepare("UPDATE wallets SET helius_sync_status = 'synced' WHERE id = ?").bind(created.id).run();
+    const off = await api("PATCH", `/api/v1/wallets/${created.id}`, { is_active: false });
+    expect(off.body).toMatchObject({ is_active: false, helius_sync_status: "pending" });
+    expect(off.body.deactivated_at).toEqual(expect.any(String));
+    await env.DB.prepare("UPDATE wallets SET helius_sync_status = 'synced' WHERE id = ?").bind(created.id).run();
+    const label = await api("PATCH", `/api/v1/wallets/${created.id}`, { label: "no sync change" });
+    expect(label.body.helius_sync_status).toBe("synced");
+    const on = await api("PATCH", `/api/v1/wallets/${created.id}`, { is_active: true });
+    expect(on.body).toMatchObject({ is_active: true, helius_sync_status: "pending", deactivated_at: null });
+  });
+});
+
+describe("DELETE /api/v1/wallets/{id_or_address}", () => {
+  it("deletes a wallet without history (by address)", async () => {
+    const address = randomAddress();
+    await api("POST", "/api/v1/wallets", { address });
+    const res = await api("DELETE", `/api/v1/wallets/${address}`);
+    expect(res.status).toBe(204);
+    expect((await api("GET", `/api/v1/wallets/${address}`)).status).toBe(404);
+  });
+
+  it("refuses (409) with an open or closing position; ?force=true deactivates and keeps everything", async () => {
+    for (const status of ["open", "closing"]) {
+      const address = randomAddress();
+      const w = (await api("POST", "/api/v1/wallets", { address })).body;
+      const positionId = await openPosition(w.id, address, status);
+      const refused = await api("DELETE", `/api/v1/wallets/${w.id}`);
+      expect(refused.status).toBe(409);
+      expectErrorShape(refused.body, "Conflict");
+      expect(refused.body.detail).toContain("force=true");
+      expect((await api("GET", `/api/v1/wallets/${w.id}`)).body).toEqual(w);
+
+      const forced = await api("DELETE", `/api/v1/wallets/${w.id}?force=true`);
+      expect(forced.status).toBe(200);
+      expect(forced.body).toMatchObject({ id: w.id, is_active: false, helius_sync_status: "pending" });
+      const pos = await env.DB.prepare("SELECT wallet_id FROM positions WHERE id = ?").bind(positionId).first();
+      expect(pos?.wallet_id).toBe(w.id);
+    }
+  });
+
+  it("refuses (409) to delete a wallet whose closed history would be lost", async () => {
+    const address = randomAddress();
+    const w = (await api("POST", "/api/v1/wallets", { address })).body;
+    await openPosition(w.id, address, "closed");
+    const res = await api("DELETE", `/api/v1/wallets/${w.id}`);
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain("force=true");
+    expect((await api("GET", `/api/v1/wallets/${w.id}`)).status).toBe(200);
+  });
+
+  it("answers 404 for an unknown wallet", async () => {
+    expect((await api("DELETE", "/api/v1/wallets/987654")).status).toBe(404);
+  });
+});
+
+describe("live mode with a trading key configured", () => {
+  // The worker under another env: the same app, with WALLET_PRIVATE_KEY set (never returned or logged).
+  async function callWithKey(method: string, path: string, body?: unknown) {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`https://walltrack.test${path}`, {
+        method,
+        headers: { authorization: "Bearer test-operator-token", "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+      { ...env, WALLET_PRIVATE_KEY: "not-a-real-key-but-present" },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    const text = await res.text();
+    expect(text).not.toContain("not-a-real-key-but-present");
+    return { status: res.status, body: JSON.parse(text) };
+  }
+
+  it("accepts live on create and on a switch", async () => {
+    const created = await callWithKey("POST", "/api/v1/wallets", { address: randomAddress(), mode: "live" });
+    expect(created.status).toBe(201);
+    expect(created.body.mode).toBe("live");
+    const sim = (await api("POST", "/api/v1/wallets", { address: randomAddress() })).body;
+    const switched = await callWithKey("PATCH", `/api/v1/wallets/${sim.id}`, { mode: "live" });
+    expect(switched.status).toBe(200);
+    expect(switched.body.mode).toBe("live");
+    // without the key, an already-live wallet can still be edited and switched back to simulation
+    expect((await api("PATCH", `/api/v1/wallets/${sim.id}`, { label: "still live" })).status).toBe(200);
+    expect((await api("PATCH", `/api/v1/wallets/${sim.id}`, { mode: "simulation" })).status).toBe(200);
+  });
+});
