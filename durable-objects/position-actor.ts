@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { checkBreakerRules } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { loadTemplate, upsertPosition } from "../src/db/positions-store";
@@ -135,7 +136,10 @@ export class PositionActor extends DurableObject<Env> {
     if (this.state) return { position_id: this.state.id, created: false };
     const problem = openProblem(input);
     if (problem) throw new TypeError(`invalid open input: ${problem}`);
-    const template = await loadTemplate(this.db, input.exit_strategy_id);
+    // A strategy deleted between the signal and the fill falls back to the default: the position must open.
+    const template =
+      (await loadTemplate(this.db, input.exit_strategy_id)) ??
+      (input.exit_strategy_id != null ? await loadTemplate(this.db, null) : null);
     if (!template) throw new Error(`exit strategy ${input.exit_strategy_id ?? "default"} not found`);
     if (this.state) return { position_id: (this.state as PositionState).id, created: false }; // raced while awaiting
     const now = Date.now();
@@ -360,6 +364,7 @@ export class PositionActor extends DurableObject<Env> {
       log.info("position_closed", { position_id: st.id, reason: st.exit_reason, realized: st.realized_pnl_usd });
     }
     await this.syncD1();
+    if (r.closed) await this.checkBreaker();
     return { applied: true, status: st.status, current_amount: st.current_amount };
   }
 
@@ -518,6 +523,18 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** A closed trade may trip the breaker (drawdown, win rate, loss streak); failures only delay the check. */
+  private async checkBreaker() {
+    try {
+      const cfg = await loadConfig(this.db);
+      const res = await checkBreakerRules(this.db, cfg);
+      if (res.tripped)
+        log.warn("circuit_breaker_tripped", { trigger: res.event?.trigger, position_id: this.state?.id });
+    } catch (err) {
+      log.warn("circuit_breaker_check_failed", { error: String(err) });
+    }
+  }
 
   private rules(): StrategyRules {
     const st = this.state as PositionState;
