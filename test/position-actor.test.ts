@@ -173,6 +173,38 @@ describe("PositionActor: alarm-driven exits", () => {
     await resetBreaker();
   });
 
+  it("polls at the adaptive interval: 60 s when calm, 20 s near a trigger", async () => {
+    const m = mint("POLL");
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const { id, actor } = await openPosition(m);
+    await runDurableObjectAlarm(actor);
+    expect(await positionRow(id)).toMatchObject({ poll_interval_seconds: 60, current_price_usd: 1 });
+    await fake.prices({ [m]: 0.77 }); // within 5 % of the 25 % stop (0.75)
+    await runDurableObjectAlarm(actor);
+    expect(await positionRow(id)).toMatchObject({ poll_interval_seconds: 20, current_price_usd: 0.77 });
+    expect(await ordersOf(id)).toHaveLength(0);
+    const alarm = (await actor.status()).next_alarm_at;
+    expect(Date.parse(String(alarm)) - Date.now()).toBeLessThanOrEqual(20_000);
+    expect(Date.parse(String(alarm)) - Date.now()).toBeGreaterThan(15_000);
+  });
+
+  it("a losing close runs the breaker's automatic rules (drawdown trips it once)", async () => {
+    const m = mint("DRAW");
+    const { id, actor } = await openPosition(m, { entry_price_usd: 1, entry_amount: "1000000000" }); // $1000
+    await actor.applyFill({
+      order_id: `loss_${id}`,
+      sold_amount: "1000000000",
+      proceeds_usd: 500,
+      price_usd: 0.5,
+      reason: "stop_loss",
+    });
+    const ev = await waitFor(() =>
+      env.DB.prepare("SELECT * FROM circuit_breaker_events ORDER BY id DESC LIMIT 1").first<Record<string, unknown>>(),
+    );
+    expect(ev).toMatchObject({ event_type: "trip", trigger: "max_drawdown" });
+    await resetBreaker();
+  });
+
   it("records an unavailable price and retries at the urgent interval", async () => {
     const m = mint("NOPX");
     const { id, actor } = await openPosition(m);

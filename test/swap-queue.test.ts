@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { positionIdFor } from "../src/domain/position";
+import { api } from "./helpers/api";
 import {
   buyRequest,
   LEADER,
@@ -124,10 +125,11 @@ describe("SwapQueue: priorities and spacing", () => {
     const spacing = 500;
     const mints = ["A", "B", "C", "D", "E", "F"].map((t) => mint(`PRI${t}`));
     for (const m of mints) await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
-    // A first order executes now, so the next ones wait for the spacing and queue up meanwhile.
-    await setConfig({ swap_min_spacing_ms: spacing });
+    // A first order executes now; a long spacing then holds the next ones while they are queued in a mixed
+    // order (however slow this machine is), and a short one lets them run.
     const first = await queue().enqueue(buyRequest(mints[0] as string));
     await filled(first.order_id);
+    await setConfig({ swap_min_spacing_ms: 60_000 });
     const low1 = await queue().enqueue(buyRequest(mints[1] as string, { priority: "low" }));
     const normal = await queue().enqueue(buyRequest(mints[2] as string, { priority: "normal" }));
     const low2 = await queue().enqueue(buyRequest(mints[3] as string, { priority: "low" }));
@@ -135,7 +137,12 @@ describe("SwapQueue: priorities and spacing", () => {
     const critical = await queue().enqueue(buyRequest(mints[5] as string, { priority: "critical" }));
     const st = await queue().status();
     expect(st.depth).toMatchObject({ critical: 1, urgent: 1, normal: 1, low: 2 });
-    expect(st.next_run_at).not.toBeNull();
+    // The next run waits for the spacing after the first execution.
+    expect(Date.parse(String(st.next_run_at))).toBeGreaterThanOrEqual(
+      Date.parse(String(st.last_execution_at)) + 59_000,
+    );
+    await setConfig({ swap_min_spacing_ms: spacing });
+    await runDurableObjectAlarm(queue());
 
     const ids = [critical, urgent, normal, low1, low2].map((r) => r.order_id);
     const rows = await waitFor(async () => {
@@ -243,6 +250,12 @@ describe("SwapQueue: retries and dead letters", () => {
     const st = await queue().status();
     expect(st.dead_letters.map((d) => d.order_id)).toContain(res.order_id);
     expect(st.dead_letters.find((d) => d.order_id === res.order_id)?.attempts).toBe(3);
+    const viaApi = await api("GET", "/api/v1/swap-queue");
+    expect(viaApi.status).toBe(200);
+    expect(viaApi.body.dead_letters.map((d: { order_id: string }) => d.order_id)).toContain(res.order_id);
+    expect((await api("GET", "/api/v1/orders?status=dead")).body.items.map((o: { id: string }) => o.id)).toContain(
+      res.order_id,
+    );
   });
 
   it("keeps an order waiting (not failed) while its price is unavailable, then fills it", async () => {
