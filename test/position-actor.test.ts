@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { LEADER, mint, positionRow, resetBreaker, setConfig, tripBreaker, waitFor } from "./helpers/execution";
@@ -242,6 +242,43 @@ describe("PositionActor: alarm-driven exits", () => {
     expect(os).toHaveLength(1);
     expect(os[0]).toMatchObject({ reason: "stop_loss", status: "filled", idempotency_key: `${id}:stop_loss` });
     await waitFor(async () => ((await positionRow(id))?.status === "closed" ? true : null));
+  });
+});
+
+describe("PositionActor: eviction", () => {
+  it("keeps its identity, amounts and decided exits across an eviction", async () => {
+    const m = mint("EVICT");
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const { id, actor } = await openPosition(m);
+    await actor.applyFill({
+      order_id: `ev1_${id}`,
+      sold_amount: "100000000",
+      proceeds_usd: 120,
+      price_usd: 1.2,
+      reason: "manual",
+    });
+    await evictDurableObject(actor);
+    // The same fill after the eviction is still recognised.
+    expect(
+      (
+        await actor.applyFill({
+          order_id: `ev1_${id}`,
+          sold_amount: "100000000",
+          proceeds_usd: 120,
+          price_usd: 1.2,
+          reason: "manual",
+        })
+      ).applied,
+    ).toBe(false);
+    await fake.prices({ [m]: 2 });
+    expect(await runDurableObjectAlarm(actor)).toBe(true);
+    const [o] = await settled(id, 1);
+    // Scaling sizes on the ENTRY amount: 50 % of 1000 tokens, capped by the 900 that remain.
+    expect(o).toMatchObject({ reason: "scaling_out", executed_in_amount: "500000000" });
+    const row = await waitFor(async () =>
+      (await positionRow(id))?.current_amount === "400000000" ? positionRow(id) : null,
+    );
+    expect(row).toMatchObject({ status: "open", sold_amount: "600000000" });
   });
 });
 

@@ -157,6 +157,28 @@ describe("SwapQueue: priorities and spacing", () => {
   });
 });
 
+describe("SwapQueue: duplicate alarm delivery", () => {
+  it("two alarm runs at once execute an order once", async () => {
+    const m = mint("TWICE");
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const warmMint = mint("TWW");
+    await fake.tokens({ mint: warmMint, price_usd: 1, decimals: 6 });
+    const warm = await queue().enqueue(buyRequest(warmMint));
+    await filled(warm.order_id);
+    await setConfig({ swap_min_spacing_ms: 60_000 });
+    const res = await queue().enqueue(buyRequest(m));
+    await setConfig({ swap_min_spacing_ms: 0 });
+    await Promise.all([runDurableObjectAlarm(queue()), runDurableObjectAlarm(queue()), runDurableObjectAlarm(queue())]);
+    await filled(res.order_id);
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM positions WHERE entry_order_id = ?")
+      .bind(res.order_id)
+      .first<{ n: number }>();
+    expect(n?.n).toBe(1);
+    expect(await orderRow(res.order_id)).toMatchObject({ status: "filled", attempts: 0 });
+    expect((await queue().status()).pending).toBe(0);
+  });
+});
+
 describe("SwapQueue: circuit breaker", () => {
   it("cancels NORMAL entries with reason circuit_breaker while open; exits still run", async () => {
     const m = mint("CB");
