@@ -422,7 +422,7 @@ export class PositionActor extends DurableObject<Env> {
         this.save();
       });
     }
-    await this.enqueueDecided();
+    await this.enqueueOrRetrySoon();
     const row = this.exitByKey(key);
     await this.syncD1();
     return {
@@ -455,7 +455,7 @@ export class PositionActor extends DurableObject<Env> {
       if (full) st.status = "closing";
       this.save();
     });
-    await this.enqueueDecided();
+    await this.enqueueOrRetrySoon();
     await this.syncD1();
     return { ok: true, order_id: this.exitByKey(key)?.order_id ?? null, amount: amount.toString() };
   }
@@ -596,6 +596,19 @@ export class PositionActor extends DurableObject<Env> {
     return r?.reason ?? null;
   }
 
+  /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
+  private async enqueueOrRetrySoon(): Promise<void> {
+    try {
+      await this.enqueueDecided();
+    } catch (err) {
+      const st = this.state as PositionState;
+      st.last_error = `enqueue failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.save();
+      log.warn("position_exit_enqueue_failed", { position_id: st.id, error: st.last_error });
+      await this.ctx.storage.setAlarm(Date.now() + 5_000);
+    }
+  }
+
   /** Enqueues every exit still only "decided", oldest first, with its recorded key. */
   private async enqueueDecided(): Promise<void> {
     const decided = this.ctx.storage.sql
@@ -612,7 +625,8 @@ export class PositionActor extends DurableObject<Env> {
         mode: st.mode,
         token_mint: st.token_mint,
         wallet_id: st.wallet_id,
-        signal_id: e.reason === "mirror_exit" ? e.signal_id : st.signal_id,
+        // Only a mirror exit comes from a signal; rule and manual exits belong to the position alone.
+        signal_id: e.reason === "mirror_exit" ? e.signal_id : null,
         position_id: st.id,
         reason: e.reason,
         sell_amount: e.amount,

@@ -405,6 +405,8 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** One alarm for the earliest due order, never before the spacing allows. */
   private async rearm(): Promise<void> {
+    // A run still executing re-arms in its own finally; arming now would only spin duplicate alarms.
+    if (this.running) return;
     const next = this.ctx.storage.sql
       .exec<{ t: number | null }>("SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'")
       .one().t;
