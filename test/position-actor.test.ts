@@ -173,6 +173,22 @@ describe("PositionActor: alarm-driven exits", () => {
     await resetBreaker();
   });
 
+  it("arms the trailing stop past its activation and exits at URGENT on the drawdown from the peak", async () => {
+    const m = mint("TRAIL");
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const { id, actor } = await openPosition(m);
+    await fake.prices({ [m]: 1.6 }); // +60 %: past the 50 % activation, below the 2x scaling level
+    await runDurableObjectAlarm(actor);
+    expect(await positionRow(id)).toMatchObject({ trailing_active: 1, peak_price_usd: 1.6, poll_interval_seconds: 30 });
+    await fake.prices({ [m]: 1.3 }); // 18.75 % below the peak, past the 15 % trail
+    await runDurableObjectAlarm(actor);
+    const [o] = await settled(id, 1);
+    expect(o).toMatchObject({ priority: "urgent", reason: "trailing_stop", executed_in_amount: "1000000000" });
+    expect(o?.executed_price_usd).toBeCloseTo(1.3 * 0.99, 10);
+    const row = await waitFor(async () => ((await positionRow(id))?.status === "closed" ? positionRow(id) : null));
+    expect(row).toMatchObject({ exit_reason: "trailing_stop" });
+  });
+
   it("polls at the adaptive interval: 60 s when calm, 20 s near a trigger", async () => {
     const m = mint("POLL");
     await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
