@@ -5,6 +5,7 @@ import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
 import { ordersRouter } from "./api/orders";
 import { performanceRouter } from "./api/performance";
+import { portfolioRouter } from "./api/portfolio";
 import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { syncRouter } from "./api/sync";
@@ -40,6 +41,7 @@ export function createApp() {
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", syncRouter);
+  app.route("/api", portfolioRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

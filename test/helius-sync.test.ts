@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { planHeliusSync, webhookAction } from "../src/domain/helius-sync";
+import { planHeliusSync, webhookAction, webhookUpToDate } from "../src/domain/helius-sync";
 import worker from "../src/index";
 import { runHeliusSync } from "../src/jobs/helius-sync";
 import { randomAddress } from "./helpers/addresses";
@@ -120,6 +120,12 @@ describe("Helius address sync", () => {
     expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([b.address, c.address].sort());
     expect((await walletRow(a.id))?.helius_sync_status).toBe("synced");
     expect((await fake.calls())["helius.webhooks.post"]).toBe(1);
+
+    // nothing changed since: the run reads the webhook and spends no edit (100 credits each)
+    const putsBefore = (await fake.calls())["helius.webhooks.put"];
+    const idle = await sync();
+    expect(idle.body).toMatchObject({ status: "ok", detail: { created: false, edited: false, addresses: 2 } });
+    expect((await fake.calls())["helius.webhooks.put"]).toBe(putsBefore);
   });
 
   it("records an upstream 500 as an error without losing earlier sync state, and recovers on the next run", async () => {
@@ -273,5 +279,24 @@ describe("Helius address sync", () => {
       "SELECT status, cron FROM job_runs WHERE job = 'helius_sync' ORDER BY id DESC LIMIT 1",
     ).first();
     expect(run).toMatchObject({ status: "ok", cron: "*/5 * * * *" });
+  });
+});
+
+describe("webhookUpToDate", () => {
+  const wanted = {
+    webhookURL: "https://w.test/h",
+    transactionTypes: ["ANY"],
+    accountAddresses: ["b", "a"],
+    webhookType: "enhanced",
+    authHeader: "s3cret",
+  };
+  it("ignores order but sees every drift, including a rotated auth header", () => {
+    const current = { ...wanted, accountAddresses: ["a", "b"] };
+    expect(webhookUpToDate(current, wanted)).toBe(true);
+    expect(webhookUpToDate({ ...current, accountAddresses: ["a"] }, wanted)).toBe(false);
+    expect(webhookUpToDate({ ...current, authHeader: "old" }, wanted)).toBe(false);
+    expect(webhookUpToDate({ ...current, authHeader: undefined }, wanted)).toBe(false);
+    expect(webhookUpToDate({ ...current, transactionTypes: ["SWAP"] }, wanted)).toBe(false);
+    expect(webhookUpToDate({ ...current, webhookURL: "https://other.test" }, wanted)).toBe(false);
   });
 });

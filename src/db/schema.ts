@@ -7,7 +7,7 @@
  * booleans are INTEGER 0/1; JSON documents are TEXT. Enums are closed by CHECK constraints.
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 const createdAt = () => text("created_at").notNull().default(nowIso);
@@ -474,11 +474,15 @@ export const tokenHoldings = sqliteTable(
   (t) => [uniqueIndex("token_holdings_wallet_mint_unique").on(t.wallet_address, t.mint_address)],
 );
 
-/** Recent transactions of a portfolio wallet (getSignaturesForAddress), the "funding" refresh part. */
+/**
+ * Recent transactions of a portfolio wallet (getSignaturesForAddress), the "funding" refresh part.
+ * Keyed by (wallet, signature): one transaction often involves two portfolio wallets (a funding
+ * transfer from one to the other) and must be listed for both.
+ */
 export const fundingTransactions = sqliteTable(
   "funding_transactions",
   {
-    signature: text("signature").primaryKey(),
+    signature: text("signature").notNull(),
     wallet_address: text("wallet_address")
       .notNull()
       .references(() => walletInfo.address, { onDelete: "cascade" }),
@@ -489,7 +493,10 @@ export const fundingTransactions = sqliteTable(
     confirmation_status: text("confirmation_status"),
     created_at: createdAt(),
   },
-  (t) => [index("funding_transactions_wallet_idx").on(t.wallet_address, t.slot)],
+  (t) => [
+    primaryKey({ columns: [t.wallet_address, t.signature] }),
+    index("funding_transactions_wallet_idx").on(t.wallet_address, t.slot),
+  ],
 );
 
 export const scheduledFunding = sqliteTable(

@@ -38,3 +38,35 @@ export function webhookAction(storedWebhookId: string | null, addressCount: numb
   if (storedWebhookId) return { kind: "edit", webhookId: storedWebhookId };
   return addressCount > 0 ? { kind: "create" } : { kind: "none" };
 }
+
+/**
+ * Whether the webhook Helius has already says what we would push. Each edit costs 100 credits and the
+ * sync runs every 5 minutes, so an unchanged webhook is left alone (a read is cheap); any drift —
+ * addresses, types, URL, type, auth header (rotated secret) — triggers the edit.
+ */
+export function webhookUpToDate(
+  current: {
+    webhookURL: string;
+    transactionTypes?: string[];
+    accountAddresses?: string[];
+    webhookType?: string;
+    authHeader?: string;
+  },
+  wanted: {
+    webhookURL: string;
+    transactionTypes: string[];
+    accountAddresses: string[];
+    webhookType: string;
+    authHeader: string;
+  },
+): boolean {
+  const same = (a: readonly string[] | undefined, b: readonly string[]) =>
+    a !== undefined && a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+  return (
+    current.webhookURL === wanted.webhookURL &&
+    current.webhookType === wanted.webhookType &&
+    current.authHeader === wanted.authHeader &&
+    same(current.transactionTypes, wanted.transactionTypes) &&
+    same(current.accountAddresses, wanted.accountAddresses)
+  );
+}

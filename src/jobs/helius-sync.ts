@@ -2,12 +2,13 @@ import { and, eq, ne, sql } from "drizzle-orm";
 import { type Db, getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { config, wallets } from "../db/schema";
-import { planHeliusSync, webhookAction } from "../domain/helius-sync";
+import { planHeliusSync, webhookAction, webhookUpToDate } from "../domain/helius-sync";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import {
   createWebhook,
   editWebhook,
+  getWebhook,
   HELIUS_MAX_ADDRESSES,
   listWebhooks,
   type WebhookRequest,
@@ -72,10 +73,15 @@ export const runHeliusSync: Job = async (env) => {
       throw new SyncRefused(`${plan.addresses.length} active wallets exceed Helius' ${HELIUS_MAX_ADDRESSES}`);
     let webhookId = cfg.helius_webhook_id;
     let created = false;
+    let edited = false;
     let action = webhookAction(webhookId, plan.addresses.length);
     if (action.kind === "edit") {
       try {
-        await editWebhook(env, action.webhookId, request);
+        const current = await getWebhook(env, action.webhookId);
+        if (!webhookUpToDate(current, request)) {
+          await editWebhook(env, action.webhookId, request);
+          edited = true;
+        }
       } catch (err) {
         // Deleted on the Helius side: fall through to find or create it again.
         if (!(err instanceof UpstreamError && err.status === 404)) throw err;
@@ -90,6 +96,7 @@ export const runHeliusSync: Job = async (env) => {
       const existing = (await listWebhooks(env)).find((w) => w.webhookURL === env.PUBLIC_WEBHOOK_URL);
       if (existing) {
         await editWebhook(env, existing.webhookID, request);
+        edited = true;
         webhookId = existing.webhookID;
       } else {
         webhookId = (await createWebhook(env, request)).webhookID;
@@ -112,6 +119,7 @@ export const runHeliusSync: Job = async (env) => {
     const detail = {
       webhook_id: webhookId,
       created,
+      edited,
       addresses: plan.addresses.length,
       wallets_marked_synced: marked.meta.changes,
     };

@@ -17,13 +17,15 @@ export interface WebhookRequest {
   authHeader: string;
 }
 
-// Only what the sync needs; the echoed `authHeader` (a secret) is deliberately not parsed or kept.
+// Only what the sync needs. The echoed `authHeader` (a secret) is only compared in memory to decide
+// whether an edit is needed; it is never logged, stored or returned.
 export const WebhookSchema = z.object({
   webhookID: z.string().min(1),
   webhookURL: z.string(),
   transactionTypes: z.array(z.string()).optional(),
   accountAddresses: z.array(z.string()).optional(),
   webhookType: z.string().optional(),
+  authHeader: z.string().optional(),
 });
 export type Webhook = z.infer<typeof WebhookSchema>;
 
@@ -60,6 +62,17 @@ export async function createWebhook(env: HeliusEnv, req: WebhookRequest): Promis
     url: url(env),
     schema: WebhookSchema,
     init: jsonInit("POST", req),
+    timeoutMs: timeoutFrom(env),
+  });
+  return data;
+}
+
+/** Reads one webhook (not billed like an edit). Throws UpstreamError with status 404 when it is gone. */
+export async function getWebhook(env: HeliusEnv, id: string): Promise<Webhook> {
+  const { data } = await fetchJson({
+    service: "helius",
+    url: url(env, id),
+    schema: WebhookSchema,
     timeoutMs: timeoutFrom(env),
   });
   return data;

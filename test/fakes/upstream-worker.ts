@@ -88,6 +88,8 @@ interface State {
   failures: Record<string, Failure>;
   latency: Record<string, number>;
   calls: Record<string, number>;
+  /** Verbatim JSON-RPC answers per method (e.g. a real fixture), served instead of the computed one. */
+  rpcScripts: Record<string, unknown>;
   requests: { route: string; method: string; path: string; body?: unknown }[];
   blockHeight: number;
   nextWebhook: number;
@@ -132,6 +134,7 @@ const freshState = (): State => ({
   failures: {},
   latency: {},
   calls: {},
+  rpcScripts: {},
   requests: [],
   blockHeight: 250_000_000,
   nextWebhook: 1,
@@ -459,6 +462,8 @@ function tokenAccountsOf(owner: string, programId: string) {
 function rpcOne(call: RpcCall): unknown {
   const id = call.id ?? null;
   const p = call.params ?? [];
+  const scripted = state.rpcScripts[call.method ?? ""];
+  if (scripted) return { ...(scripted as object), id };
   switch (call.method) {
     case "getBalance": {
       const addr = String(p[0] ?? "");
@@ -607,6 +612,12 @@ async function control(method: string, url: URL, body: unknown): Promise<Respons
       if (Array.isArray(w.token_accounts)) state.tokenAccounts[address] = w.token_accounts as FakeTokenAccount[];
       if (Array.isArray(w.signatures)) state.signatures[address] = w.signatures as FakeSignature[];
     }
+    return json({ ok: true });
+  }
+  if (what === "rpc-script" && method === "POST") {
+    // { method, response } — the whole JSON-RPC answer for that method (its id is replaced); response null clears
+    if (b.response == null) delete state.rpcScripts[String(b.method)];
+    else state.rpcScripts[String(b.method)] = b.response;
     return json({ ok: true });
   }
   if (what === "signature-statuses" && method === "POST") {

@@ -1,0 +1,302 @@
+import { createRoute, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { loadConfig } from "../db/config-store";
+import { outcomesOf, refreshAllWallets, refreshWallet } from "../db/portfolio-refresh";
+import {
+  getWalletRow,
+  holdingsOf,
+  listWalletRows,
+  recentTransactionsOf,
+  type WalletInfoRow,
+  walletView,
+} from "../db/portfolio-store";
+import { walletInfo } from "../db/schema";
+import { cacheStatus, oldest, refreshHttpStatus } from "../domain/portfolio";
+import { ApiError, errorBody } from "../lib/errors";
+import { log } from "../lib/logger";
+import { nowIso } from "../lib/time";
+import { bearerSecurity, errorResponses, jsonContent } from "./common";
+import {
+  CachedWalletListSchema,
+  CachedWalletSchema,
+  CreateWalletSchema,
+  RefreshAllResponseSchema,
+  RefreshAllUnavailableSchema,
+  RefreshResponseSchema,
+  RefreshUnavailableSchema,
+  UpdateWalletSchema,
+  WalletAddressParam,
+} from "./portfolio-schemas";
+import { type AppEnv, createRouter } from "./router";
+
+const tags = ["portfolio"];
+const security = bearerSecurity;
+
+/** The issue's paths end in "/" (`/api/wallets/`); the same route without it is served too, undocumented. */
+export const slashAlias = <R extends RouteConfig>(route: R): R =>
+  ({ ...route, path: route.path.replace(/\/$/, ""), hide: true }) as R;
+
+async function settings(db: ReturnType<typeof getDb>) {
+  const cfg = await loadConfig(db);
+  return {
+    staleSeconds: cfg.portfolio_stale_seconds,
+    fundedThresholdSol: cfg.funded_threshold_sol,
+    metadataRetrySeconds: cfg.token_cache_ttl_seconds,
+  };
+}
+
+async function viewsOf(db: ReturnType<typeof getDb>, rows: WalletInfoRow[], staleSeconds: number) {
+  const holdings = await holdingsOf(
+    db,
+    rows.map((r) => r.address),
+  );
+  const now = Date.now();
+  return rows.map((r) => walletView(r, holdings.get(r.address) ?? [], staleSeconds, now));
+}
+
+async function oneView(db: ReturnType<typeof getDb>, address: string, staleSeconds: number) {
+  const row = await getWalletRow(db, address);
+  if (!row) throw new ApiError("NotFound", `wallet ${address} is not in the portfolio`);
+  const [view] = await viewsOf(db, [row], staleSeconds);
+  const recent = await recentTransactionsOf(db, address);
+  return { ...(view as NonNullable<typeof view>), recent_transactions: recent };
+}
+
+/** List-level cache status: as old as the stalest wallet. */
+const listCache = (views: { cached_at: string | null }[], staleSeconds: number) =>
+  views.length === 0
+    ? { cached_at: null, cache_age_seconds: null, is_stale: false }
+    : cacheStatus(oldest(views.map((v) => v.cached_at)), staleSeconds, Date.now());
+
+// ------------------------------------------------------------------ core
+const listWallets = createRoute({
+  method: "get",
+  path: "/wallets/",
+  tags,
+  security,
+  summary: "All portfolio wallets with their cache status (D1 only, never the blockchain)",
+  responses: {
+    200: jsonContent(CachedWalletListSchema, "Every wallet with holdings; is_stale when any wallet is stale"),
+    ...errorResponses(),
+  },
+});
+
+const createWallet = createRoute({
+  method: "post",
+  path: "/wallets/",
+  tags,
+  security,
+  summary: "Add a wallet to the portfolio cache (status UNFUNDED until a refresh sees ≥ funded_threshold_sol)",
+  request: { body: { content: { "application/json": { schema: CreateWalletSchema } }, required: true } },
+  responses: {
+    201: jsonContent(CachedWalletSchema, "Created; never refreshed yet, so is_stale is true"),
+    ...errorResponses(400, 409),
+  },
+});
+
+const refreshAll = createRoute({
+  method: "post",
+  path: "/wallets/refresh-all",
+  tags,
+  security,
+  summary: "Refresh every wallet from Solana (balances batched with getMultipleAccounts)",
+  description:
+    "RPC calls for n wallets: ⌈n/100⌉ getMultipleAccounts + 2n getTokenAccountsByOwner (Token and Token-2022) + " +
+    "n getSignaturesForAddress, plus one getAssetBatch when some token lacks a cached name. " +
+    "200 when every part of every wallet refreshed; 207 when some failed (see `results`); 503 when none did.",
+  responses: {
+    ...errorResponses(), // first: the 503 below (cached data + envelope) replaces the generic one
+    200: jsonContent(RefreshAllResponseSchema, "Every part of every wallet refreshed"),
+    207: jsonContent(RefreshAllResponseSchema, "Multi-Status: some parts failed; their cached data was kept"),
+    503: jsonContent(RefreshAllUnavailableSchema, "Nothing could be refreshed: error envelope plus the cached data"),
+  },
+});
+
+const getWallet = createRoute({
+  method: "get",
+  path: "/wallets/{wallet_address}",
+  tags,
+  security,
+  summary: "One wallet with its token holdings and recent transactions (D1 only)",
+  request: { params: WalletAddressParam },
+  responses: { 200: jsonContent(CachedWalletSchema, "The cached wallet"), ...errorResponses(400, 404) },
+});
+
+const updateWallet = createRoute({
+  method: "put",
+  path: "/wallets/{wallet_address}",
+  tags,
+  security,
+  summary: "Update a wallet's metadata (label, type, notes, status)",
+  request: {
+    params: WalletAddressParam,
+    body: { content: { "application/json": { schema: UpdateWalletSchema } }, required: true },
+  },
+  responses: { 200: jsonContent(CachedWalletSchema, "The updated wallet"), ...errorResponses(400, 404) },
+});
+
+const deleteWallet = createRoute({
+  method: "delete",
+  path: "/wallets/{wallet_address}",
+  tags,
+  security,
+  summary: "Remove a wallet from the cache, with its cached holdings, transactions, schedules and launch records",
+  request: { params: WalletAddressParam },
+  responses: { 204: { description: "Removed" }, ...errorResponses(400, 404) },
+});
+
+const refreshOne = createRoute({
+  method: "post",
+  path: "/wallets/{wallet_address}/refresh",
+  tags,
+  security,
+  summary: "Refresh one wallet from Solana: SOL balance, holdings (Token + Token-2022), recent transactions",
+  description:
+    "The three parts are independent: a part that fails keeps its previous cached data untouched and is " +
+    "reported in `refresh` with a UI-friendly message. 200 = all parts refreshed; 207 Multi-Status = some " +
+    "failed; 503 = all failed (the body is the error envelope plus the cached data).",
+  request: { params: WalletAddressParam },
+  responses: {
+    ...errorResponses(400, 404), // first: the 503 below (cached data + envelope) replaces the generic one
+    200: jsonContent(RefreshResponseSchema, "All three parts refreshed"),
+    207: jsonContent(RefreshResponseSchema, "Multi-Status: some parts failed; their cached data was kept"),
+    503: jsonContent(RefreshUnavailableSchema, "No part could be refreshed: error envelope plus the cached data"),
+  },
+});
+
+const listHandler: RouteHandler<typeof listWallets, AppEnv> = async (c) => {
+  const db = getDb(c.env.DB);
+  const { staleSeconds } = await settings(db);
+  const views = await viewsOf(db, await listWalletRows(db), staleSeconds);
+  return c.json({ data: views, ...listCache(views, staleSeconds), source: "cache" as const }, 200);
+};
+
+const createHandler: RouteHandler<typeof createWallet, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const db = getDb(c.env.DB);
+  const now = nowIso();
+  const inserted = await db
+    .insert(walletInfo)
+    .values({
+      address: body.address,
+      label: body.label ?? null,
+      wallet_type: body.wallet_type,
+      notes: body.notes ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflictDoNothing()
+    .returning({ address: walletInfo.address });
+  if (inserted.length === 0) throw new ApiError("Conflict", `wallet ${body.address} is already in the portfolio`);
+  log.info("portfolio_wallet_created", { wallet: body.address });
+  const { staleSeconds } = await settings(db);
+  const view = await oneView(db, body.address, staleSeconds);
+  return c.json({ data: view, ...pick(view), source: "cache" as const }, 201);
+};
+
+const pick = (v: { cached_at: string | null; cache_age_seconds: number | null; is_stale: boolean }) => ({
+  cached_at: v.cached_at,
+  cache_age_seconds: v.cache_age_seconds,
+  is_stale: v.is_stale,
+});
+
+export const portfolioWalletsRouter = createRouter()
+  .openapi(listWallets, listHandler)
+  .openapi(slashAlias(listWallets), listHandler as never)
+  .openapi(createWallet, createHandler)
+  .openapi(slashAlias(createWallet), createHandler as never)
+  .openapi(refreshAll, async (c) => {
+    const db = getDb(c.env.DB);
+    const s = await settings(db);
+    const rows = await listWalletRows(db);
+    const results = await refreshAllWallets(c.env, db, rows, s);
+    const views = await viewsOf(db, await listWalletRows(db), s.staleSeconds);
+    const items = results.map((r) => {
+      const code = refreshHttpStatus(outcomesOf(r.parts));
+      return {
+        ...r,
+        status: code === 200 ? ("ok" as const) : code === 207 ? ("partial" as const) : ("failed" as const),
+      };
+    });
+    const summary = {
+      wallets: items.length,
+      ok: items.filter((i) => i.status === "ok").length,
+      partial: items.filter((i) => i.status === "partial").length,
+      failed: items.filter((i) => i.status === "failed").length,
+    };
+    log.info("portfolio_refreshed_all", summary);
+    const body = {
+      data: views,
+      ...listCache(views, s.staleSeconds),
+      // Nothing came from the chain when everything failed: the data is the cache's.
+      source: summary.failed === items.length ? ("cache" as const) : ("solana" as const),
+      results: items,
+      summary,
+    };
+    if (items.length > 0 && summary.failed === items.length)
+      return c.json(
+        { ...body, ...errorBody("UpstreamUnavailable", "the Solana RPC could not be reached for any wallet") },
+        503,
+      );
+    return c.json(body, summary.ok === items.length ? 200 : 207);
+  })
+  .openapi(getWallet, async (c) => {
+    const { wallet_address } = c.req.valid("param");
+    const db = getDb(c.env.DB);
+    const { staleSeconds } = await settings(db);
+    const view = await oneView(db, wallet_address, staleSeconds);
+    return c.json({ data: view, ...pick(view), source: "cache" as const }, 200);
+  })
+  .openapi(updateWallet, async (c) => {
+    const { wallet_address } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const db = getDb(c.env.DB);
+    const changed = await db
+      .update(walletInfo)
+      .set({ ...body, updated_at: nowIso() })
+      .where(eq(walletInfo.address, wallet_address))
+      .returning({ address: walletInfo.address });
+    if (changed.length === 0) throw new ApiError("NotFound", `wallet ${wallet_address} is not in the portfolio`);
+    log.info("portfolio_wallet_updated", { wallet: wallet_address, fields: Object.keys(body) });
+    const { staleSeconds } = await settings(db);
+    const view = await oneView(db, wallet_address, staleSeconds);
+    return c.json({ data: view, ...pick(view), source: "cache" as const }, 200);
+  })
+  .openapi(deleteWallet, async (c) => {
+    const { wallet_address } = c.req.valid("param");
+    const db = getDb(c.env.DB);
+    // Children go with it (ON DELETE CASCADE on holdings, transactions, schedules, launches).
+    const gone = await db
+      .delete(walletInfo)
+      .where(eq(walletInfo.address, wallet_address))
+      .returning({ address: walletInfo.address });
+    if (gone.length === 0) throw new ApiError("NotFound", `wallet ${wallet_address} is not in the portfolio`);
+    log.info("portfolio_wallet_deleted", { wallet: wallet_address });
+    return c.body(null, 204);
+  })
+  .openapi(refreshOne, async (c) => {
+    const { wallet_address } = c.req.valid("param");
+    const db = getDb(c.env.DB);
+    const s = await settings(db);
+    const row = await getWalletRow(db, wallet_address);
+    if (!row) throw new ApiError("NotFound", `wallet ${wallet_address} is not in the portfolio`);
+    const parts = await refreshWallet(c.env, db, row, s);
+    const view = await oneView(db, wallet_address, s.staleSeconds);
+    const code = refreshHttpStatus(outcomesOf(parts));
+    log.info("portfolio_wallet_refreshed", {
+      wallet: wallet_address,
+      balance: parts.balance.status,
+      holdings: parts.holdings.status,
+      funding: parts.funding.status,
+    });
+    const body = {
+      data: view,
+      ...pick(view),
+      source: code === 503 ? ("cache" as const) : ("solana" as const),
+      refresh: parts,
+    };
+    if (code === 503)
+      return c.json({ ...body, ...errorBody("UpstreamUnavailable", "the Solana RPC could not be reached") }, 503);
+    return c.json(body, code);
+  });

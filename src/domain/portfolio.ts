@@ -1,0 +1,139 @@
+/**
+ * Pure rules of the portfolio of the operator's own wallets (DESIGN §5): the status rule, staleness,
+ * aggregation of token accounts into holdings, and the per-part refresh outcome. No I/O here.
+ */
+
+export const PORTFOLIO_STATUSES = ["UNFUNDED", "FUNDED", "LAUNCHED", "ARCHIVED"] as const;
+export type PortfolioStatus = (typeof PORTFOLIO_STATUSES)[number];
+
+export const REFRESH_PARTS = ["balance", "holdings", "funding"] as const;
+export type RefreshPart = (typeof REFRESH_PARTS)[number];
+
+export const LAMPORTS_PER_SOL = 1_000_000_000n;
+
+/** SOL (a decimal number, e.g. the 0.25 config threshold) to lamports, rounding to the nearest lamport. */
+export const solToLamports = (sol: number): bigint => BigInt(Math.round(sol * 1e9));
+
+/** Lamports to SOL for display; exact to the lamport for any real wallet balance (< 2^53 lamports). */
+export const lamportsToSol = (lamports: bigint): number => Number(lamports) / 1e9;
+
+export interface StatusInput {
+  status: PortfolioStatus;
+  launch_count: number;
+  first_funded_at: string | null;
+}
+
+/**
+ * The status after a balance reading. ARCHIVED is the operator's choice and never changes here;
+ * a wallet with a launch is LAUNCHED; otherwise a balance at or above the threshold makes it FUNDED.
+ * A funded wallet that later spends its SOL stays FUNDED: the status records that it was funded
+ * (the seed's lifecycle UNFUNDED → FUNDED → LAUNCHED), the balance column says what it holds now.
+ * `first_funded_at` is set the first time the threshold is reached, and only then.
+ */
+export function nextStatus(
+  current: StatusInput,
+  balanceLamports: bigint,
+  thresholdSol: number,
+  now: string,
+): { status: PortfolioStatus; first_funded_at: string | null } {
+  const funded = balanceLamports >= solToLamports(thresholdSol);
+  const first_funded_at = current.first_funded_at ?? (funded ? now : null);
+  if (current.status === "ARCHIVED") return { status: "ARCHIVED", first_funded_at };
+  if (current.launch_count > 0 || current.status === "LAUNCHED") return { status: "LAUNCHED", first_funded_at };
+  if (funded || current.status === "FUNDED") return { status: "FUNDED", first_funded_at };
+  return { status: "UNFUNDED", first_funded_at };
+}
+
+/** The status after a launch is recorded: LAUNCHED unless the operator archived the wallet. */
+export const statusAfterLaunch = (current: PortfolioStatus): PortfolioStatus =>
+  current === "ARCHIVED" ? "ARCHIVED" : "LAUNCHED";
+
+export interface CacheStatus {
+  cached_at: string | null;
+  cache_age_seconds: number | null;
+  is_stale: boolean;
+}
+
+/**
+ * Cache status of data refreshed at `refreshedAt` (null = never): stale when never refreshed or
+ * older than the freshness window. For data made of several parts, pass the OLDEST part time: the
+ * wallet is only as fresh as its stalest part.
+ */
+export function cacheStatus(refreshedAt: string | null, staleSeconds: number, nowMs: number): CacheStatus {
+  if (!refreshedAt) return { cached_at: null, cache_age_seconds: null, is_stale: true };
+  const age = Math.max(0, Math.floor((nowMs - Date.parse(refreshedAt)) / 1000));
+  return { cached_at: refreshedAt, cache_age_seconds: age, is_stale: age > staleSeconds };
+}
+
+/** The oldest of several timestamps, or null as soon as one of them is missing (never refreshed). */
+export function oldest(times: readonly (string | null | undefined)[]): string | null {
+  let out: string | null = null;
+  for (const t of times) {
+    if (!t) return null;
+    if (out === null || t < out) out = t;
+  }
+  return out;
+}
+
+export interface TokenAccountLike {
+  mint: string;
+  amount: string;
+  decimals: number;
+  token_program: string;
+}
+
+export interface Holding {
+  mint_address: string;
+  balance: string;
+  decimals: number;
+  token_program: string;
+}
+
+/**
+ * Token accounts → one holding per mint: a wallet may hold several accounts of one mint (ATA plus
+ * others), so amounts are summed (bigint, u64 text in and out). Empty accounts (kept open until
+ * closed) are not holdings.
+ */
+export function aggregateHoldings(accounts: readonly TokenAccountLike[]): Holding[] {
+  const byMint = new Map<string, Holding & { sum: bigint }>();
+  for (const a of accounts) {
+    const amount = BigInt(a.amount);
+    const prev = byMint.get(a.mint);
+    if (prev) prev.sum += amount;
+    else
+      byMint.set(a.mint, {
+        mint_address: a.mint,
+        balance: "",
+        decimals: a.decimals,
+        token_program: a.token_program,
+        sum: amount,
+      });
+  }
+  return [...byMint.values()]
+    .filter((h) => h.sum > 0n)
+    .map(({ sum, ...h }) => ({ ...h, balance: sum.toString() }))
+    .sort((a, b) => a.mint_address.localeCompare(b.mint_address));
+}
+
+/** Base units → decimal text without floating point ("420000000000000", 6 → "420000000"). */
+export function formatUnits(amount: string, decimals: number): string {
+  const v = BigInt(amount);
+  if (decimals === 0) return v.toString();
+  const base = 10n ** BigInt(decimals);
+  const whole = v / base;
+  const frac = (v % base).toString().padStart(decimals, "0").replace(/0+$/, "");
+  return frac ? `${whole}.${frac}` : whole.toString();
+}
+
+export type PartOutcome = { status: "ok"; refreshed_at: string } | { status: "failed"; message: string };
+
+/**
+ * HTTP status of a refresh: 200 when every part succeeded, 207 Multi-Status when some failed (the
+ * body says which), 503 when none succeeded (the blockchain is unreachable; the body still carries
+ * the cached data).
+ */
+export function refreshHttpStatus(outcomes: readonly PartOutcome[]): 200 | 207 | 503 {
+  const failed = outcomes.filter((o) => o.status === "failed").length;
+  if (failed === 0) return 200;
+  return failed === outcomes.length ? 503 : 207;
+}
