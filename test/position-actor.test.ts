@@ -261,6 +261,39 @@ describe("PositionActor: alarm-driven exits", () => {
   });
 });
 
+describe("PositionActor: manual exit with a failing queue", () => {
+  it("keeps the decided exit and enqueues it on the next alarm, once", async () => {
+    const m = mint("MQF");
+    await fake.tokens({ mint: m, price_usd: 1.1, decimals: 6 });
+    const { id, actor } = await openPosition(m);
+    await runInDurableObject(actor, (instance) => {
+      (instance as unknown as { swapQueue: () => unknown }).swapQueue = () => ({
+        enqueue: async () => {
+          throw new Error("injected queue fault");
+        },
+      });
+    });
+    const r = await actor.requestExit({ percent: 50 });
+    expect(r).toMatchObject({ ok: true, order_id: null, amount: "500000000" });
+    expect(await ordersOf(id)).toHaveLength(0);
+    const alarm = Date.parse(String((await actor.status()).next_alarm_at));
+    expect(alarm - Date.now()).toBeLessThanOrEqual(5_000);
+    await runInDurableObject(actor, (instance) => {
+      delete (instance as unknown as { swapQueue?: unknown }).swapQueue;
+    });
+    await runDurableObjectAlarm(actor);
+    await runDurableObjectAlarm(actor);
+    const os = await settled(id, 1);
+    expect(os).toHaveLength(1);
+    expect(os[0]).toMatchObject({
+      reason: "manual",
+      priority: "urgent",
+      executed_in_amount: "500000000",
+      idempotency_key: `${id}:manual:1`,
+    });
+  });
+});
+
 describe("PositionActor: eviction", () => {
   it("keeps its identity, amounts and decided exits across an eviction", async () => {
     const m = mint("EVICT");
