@@ -510,6 +510,19 @@ export class PositionActor extends DurableObject<Env> {
     };
   }
 
+  /**
+   * Watchdog (hourly cron): an open position must always have its poll alarm. Alarms stop being retried
+   * after six failures, so a lost one is re-armed here, due now. Returns whether it had to re-arm.
+   */
+  async ensureScheduled(): Promise<{ rearmed: boolean; status: Status | null }> {
+    const st = this.state;
+    if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null };
+    if ((await this.ctx.storage.getAlarm()) != null) return { rearmed: false, status: st.status };
+    await this.ctx.storage.setAlarm(Date.now());
+    log.warn("position_alarm_rearmed", { position_id: st.id });
+    return { rearmed: true, status: st.status };
+  }
+
   /** Identity and health of this instance. */
   async status() {
     return {

@@ -154,6 +154,16 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   /** Queue depth per priority, the next run and the dead letters, for the operator. */
+  /** Watchdog (hourly cron): pending orders must have an alarm; re-arms it when it was lost. */
+  async ensureScheduled(): Promise<{ rearmed: boolean; pending: number }> {
+    const pending = this.ctx.storage.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM queue WHERE state = 'pending'")
+      .one().n;
+    if (pending === 0 || (await this.ctx.storage.getAlarm()) != null) return { rearmed: false, pending };
+    await this.rearm();
+    return { rearmed: (await this.ctx.storage.getAlarm()) != null, pending };
+  }
+
   async status() {
     const sql = this.ctx.storage.sql;
     const depth = Object.fromEntries(ORDER_PRIORITIES.map((p) => [p, 0])) as Record<string, number>;
