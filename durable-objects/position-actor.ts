@@ -1,22 +1,756 @@
 import { DurableObject } from "cloudflare:workers";
-import type { MirrorExitRequest, MirrorExitResult } from "../src/domain/swap-order";
+import { checkBreakerRules } from "../src/db/circuit-breaker";
+import { getDb } from "../src/db/client";
+import { loadConfig } from "../src/db/config-store";
+import { loadTemplate, upsertPosition } from "../src/db/positions-store";
+import type { ExitReason, WalletMode } from "../src/db/schema";
+import type { Config } from "../src/domain/config";
+import { applyExitFill, evaluateExits, fractionOf, pollInterval, positionPnl } from "../src/domain/exit-rules";
+import {
+  mergeStrategy,
+  type StrategyOverride,
+  StrategyOverrideSchema,
+  type StrategyRules,
+  strategyProblems,
+} from "../src/domain/exit-strategy";
+import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
+import type { PriceQuote } from "../src/domain/price";
+import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../src/domain/swap-order";
+import { formatZodIssues } from "../src/lib/errors";
+import { log } from "../src/lib/logger";
+import { nowIso } from "../src/lib/time";
 
-/** PositionActor: see DESIGN §1. Storage is this object's SQLite; the schema is created once per instance. */
+/**
+ * PositionActor (one per position, named by its id): the one writer of its position (DESIGN §1).
+ *
+ * Its alarm is the adaptive price poll (20/30/60 s): read the price through the PriceFeed, update PnL,
+ * evaluate the exit rules (src/domain/exit-rules.ts) and queue sells on the SwapQueue. An exit is first
+ * recorded here as "decided" (with its idempotency key), then enqueued; a run that stops in between
+ * re-enqueues it next time with the same key, so an exit is never lost nor queued twice.
+ */
+const TICKS_KEPT = 500;
+
+type Status = "open" | "closing" | "closed";
+
+interface PositionState {
+  id: string;
+  wallet_id: number | null;
+  source_wallet_address: string;
+  signal_id: number | null;
+  entry_order_id: string;
+  token_mint: string;
+  token_decimals: number;
+  mode: WalletMode;
+  status: Status;
+  exit_strategy_id: number | null;
+  template_rules: StrategyRules;
+  strategy_override: StrategyOverride | null;
+  entry_price_usd: number;
+  entry_amount: string;
+  entry_cost_usd: number;
+  current_amount: string;
+  current_price_usd: number | null;
+  peak_price_usd: number;
+  trailing_active: boolean;
+  scaling_levels_hit: number[];
+  realized_pnl_usd: number;
+  sold_amount: string;
+  exit_proceeds_usd: number;
+  avg_exit_price_usd: number | null;
+  exit_reason: ExitReason | null;
+  price_source: string | null;
+  last_price_at: string | null;
+  next_poll_at: string | null;
+  poll_interval_seconds: number | null;
+  poll_mode: string | null;
+  last_error: string | null;
+  manual_seq: number;
+  retry_gen: number;
+  opened_at: string;
+  closed_at: string | null;
+}
+
+type ExitRow = {
+  key: string;
+  reason: ExitReason;
+  amount: string;
+  full: number;
+  level: number | null;
+  signal_id: number | null;
+  price_usd: number | null;
+  state: "decided" | "queued" | "filled" | "cancelled" | "dead";
+  order_id: string | null;
+  created_at: string;
+};
+
+export type ActResult<T> = ({ ok: true } & T) | { ok: false; code: "not_found" | "closed" | "invalid"; detail: string };
+
 export class PositionActor extends DurableObject<Env> {
+  private state: PositionState | null = null;
+  private d1Chain: Promise<void> = Promise.resolve();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      const sql = ctx.storage.sql;
+      sql.exec("CREATE TABLE IF NOT EXISTS position_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
+      sql.exec(`CREATE TABLE IF NOT EXISTS exits (
+        key TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        full INTEGER NOT NULL,
+        level INTEGER,
+        signal_id INTEGER,
+        price_usd REAL,
+        state TEXT NOT NULL,
+        order_id TEXT,
+        created_at TEXT NOT NULL
+      )`);
+      sql.exec(`CREATE TABLE IF NOT EXISTS fills (
+        order_id TEXT PRIMARY KEY,
+        sold_amount TEXT NOT NULL,
+        proceeds_usd REAL NOT NULL,
+        price_usd REAL NOT NULL,
+        reason TEXT NOT NULL,
+        filled_at TEXT NOT NULL
+      )`);
+      sql.exec(`CREATE TABLE IF NOT EXISTS ticks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        price_usd REAL,
+        source TEXT
+      )`);
+      const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
+      this.state = row ? (JSON.parse(row.json) as PositionState) : null;
     });
   }
 
-  /** Sells the share of this position the leader sold (FR-7). Built by the position work of issues 4-5. */
-  async mirrorExit(_req: MirrorExitRequest): Promise<MirrorExitResult> {
-    throw new Error("PositionActor.mirrorExit is not built yet");
+  private get db() {
+    return getDb(this.env.DB);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Opens the position after its entry filled. Idempotent: a second open of the same id changes nothing. */
+  async open(input: OpenPositionInput): Promise<{ position_id: string; created: boolean }> {
+    if (this.state) return { position_id: this.state.id, created: false };
+    const problem = openProblem(input);
+    if (problem) throw new TypeError(`invalid open input: ${problem}`);
+    // A strategy deleted between the signal and the fill falls back to the default: the position must open.
+    const template =
+      (await loadTemplate(this.db, input.exit_strategy_id)) ??
+      (input.exit_strategy_id != null ? await loadTemplate(this.db, null) : null);
+    if (!template) throw new Error(`exit strategy ${input.exit_strategy_id ?? "default"} not found`);
+    if (this.state) return { position_id: (this.state as PositionState).id, created: false }; // raced while awaiting
+    const now = Date.now();
+    this.state = {
+      id: input.position_id,
+      wallet_id: input.wallet_id,
+      source_wallet_address: input.source_wallet_address,
+      signal_id: input.signal_id,
+      entry_order_id: input.entry_order_id,
+      token_mint: input.token_mint,
+      token_decimals: input.token_decimals,
+      mode: input.mode,
+      status: "open",
+      exit_strategy_id: template.id,
+      template_rules: template.rules,
+      strategy_override: null,
+      entry_price_usd: input.entry_price_usd,
+      entry_amount: input.entry_amount,
+      entry_cost_usd: input.entry_cost_usd,
+      current_amount: input.entry_amount,
+      current_price_usd: input.entry_price_usd,
+      peak_price_usd: input.entry_price_usd,
+      trailing_active: false,
+      scaling_levels_hit: [],
+      realized_pnl_usd: 0,
+      sold_amount: "0",
+      exit_proceeds_usd: 0,
+      avg_exit_price_usd: null,
+      exit_reason: null,
+      price_source: null,
+      last_price_at: null,
+      next_poll_at: null,
+      poll_interval_seconds: null,
+      poll_mode: null,
+      last_error: null,
+      manual_seq: 0,
+      retry_gen: 0,
+      opened_at: nowIso(now),
+      closed_at: null,
+    };
+    const cfg = await loadConfig(this.db);
+    this.schedule(now, cfg.poll_urgent_seconds, "urgent");
+    this.save();
+    await this.ctx.storage.setAlarm(now + cfg.poll_urgent_seconds * 1000);
+    await this.syncD1();
+    log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
+    return { position_id: input.position_id, created: true };
+  }
+
+  /** The adaptive price poll. Never throws: a failed run records its error and retries at the urgent interval. */
+  override async alarm(): Promise<void> {
+    const st = this.state;
+    if (!st || st.status === "closed") return;
+    let seconds: number | null = null;
+    let cfg: Config | null = null;
+    try {
+      // Exits decided by a run that stopped before enqueuing them go first, with their original keys.
+      await this.enqueueDecided();
+      const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([st.token_mint]))[st.token_mint] ?? null;
+      cfg = await loadConfig(this.db);
+      if (!quote) {
+        this.recordUnavailable();
+        seconds = cfg.poll_urgent_seconds;
+      } else {
+        seconds = await this.tick(quote, cfg);
+      }
+    } catch (err) {
+      const s = this.state;
+      if (s) {
+        s.last_error = `tick failed: ${err instanceof Error ? err.message : String(err)}`;
+        this.save();
+      }
+      log.warn("position_tick_failed", { position_id: st.id, error: s?.last_error });
+    } finally {
+      const s = this.state;
+      if (s && s.status !== "closed") {
+        const interval = seconds ?? cfg?.poll_urgent_seconds ?? 20;
+        const now = Date.now();
+        if (seconds == null) this.schedule(now, interval, "urgent");
+        this.save();
+        await this.ctx.storage.setAlarm(now + interval * 1000);
+        await this.syncD1().catch((e) => log.warn("position_sync_failed", { position_id: s.id, error: String(e) }));
+      }
+    }
+  }
+
+  /** One price tick: PnL, exit evaluation, sells queued. Returns the next poll interval in seconds. */
+  private async tick(quote: PriceQuote, cfg: Config): Promise<number> {
+    const st = this.state as PositionState;
+    const now = Date.now();
+    const price = quote.price_usd;
+    const rules = this.rules();
+    const pending = this.pendingExits();
+    const prevPeak = st.peak_price_usd;
+    st.current_price_usd = price;
+    st.price_source = quote.source;
+    st.last_price_at = quote.observed_at;
+    st.last_error = null;
+    if (!pending.full && BigInt(st.current_amount) > 0n) {
+      const available = BigInt(st.current_amount) - pending.partial;
+      const decision = evaluateExits({
+        rules,
+        entry_price_usd: st.entry_price_usd,
+        peak_price_usd: prevPeak,
+        price_usd: price,
+        entry_amount: BigInt(st.entry_amount),
+        current_amount: available > 0n ? available : 0n,
+        opened_at_ms: Date.parse(st.opened_at),
+        now_ms: now,
+        scaling_levels_hit: st.scaling_levels_hit,
+        trailing_active: st.trailing_active,
+        pending_mirror: null,
+      });
+      st.peak_price_usd = decision.peak_price_usd;
+      st.trailing_active = decision.trailing_active;
+      st.scaling_levels_hit = decision.scaling_levels_hit;
+      // Recorded before any enqueue (same synchronous storage transaction as the state).
+      this.ctx.storage.transactionSync(() => {
+        for (const a of decision.actions) {
+          const key =
+            a.reason === "scaling_out" ? this.keyFor(a.reason, String(a.level)) : this.keyFor(a.reason, undefined);
+          this.recordExit(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
+          if (a.full) st.status = "closing";
+        }
+        this.saveTick(price, quote.source);
+        this.save();
+      });
+    } else {
+      st.peak_price_usd = Math.max(prevPeak, price);
+      this.saveTick(price, quote.source);
+      this.save();
+    }
+    await this.enqueueDecided();
+    const s = this.state as PositionState;
+    const poll = pollInterval(
+      {
+        rules,
+        entry_price_usd: s.entry_price_usd,
+        peak_price_usd: s.peak_price_usd,
+        price_usd: price,
+        trailing_active: s.trailing_active,
+        scaling_levels_hit: s.scaling_levels_hit,
+        opened_at_ms: Date.parse(s.opened_at),
+        now_ms: now,
+      },
+      cfg,
+    );
+    this.schedule(now, poll.seconds, poll.mode);
+    return poll.seconds;
+  }
+
+  // ------------------------------------------------------------------ SwapQueue callbacks
+
+  /** What an exit order may sell now: a full exit takes what remains, a partial its amount capped by it. */
+  async sellable(req: SellableRequest): Promise<SellableResult> {
+    const st = this.state;
+    if (!st) throw new Error("position not found");
+    const remaining = BigInt(st.current_amount);
+    let amount = 0n;
+    if (st.status !== "closed" && remaining > 0n) {
+      const want = req.full || req.amount === undefined ? remaining : BigInt(req.amount);
+      amount = want > remaining ? remaining : want;
+    }
+    return {
+      amount: amount.toString(),
+      token_decimals: st.token_decimals,
+      token_mint: st.token_mint,
+      status: st.status,
+    };
+  }
+
+  /** Applies one filled exit. Idempotent per order id. */
+  async applyFill(fill: ExitFill): Promise<{ applied: boolean; status: Status; current_amount: string }> {
+    const st = this.state;
+    if (!st) throw new Error("position not found");
+    const seen = this.ctx.storage.sql.exec("SELECT 1 FROM fills WHERE order_id = ?", fill.order_id).toArray();
+    if (seen.length > 0 || !/^\d+$/.test(fill.sold_amount))
+      return { applied: false, status: st.status, current_amount: st.current_amount };
+    const r = applyExitFill({
+      entry_amount: BigInt(st.entry_amount),
+      entry_cost_usd: st.entry_cost_usd,
+      current_amount: BigInt(st.current_amount),
+      sold_amount_total: BigInt(st.sold_amount),
+      exit_proceeds_usd: st.exit_proceeds_usd,
+      realized_pnl_usd: st.realized_pnl_usd,
+      decimals: st.token_decimals,
+      sold: BigInt(fill.sold_amount),
+      proceeds_usd: fill.proceeds_usd,
+    });
+    const nowStr = nowIso();
+    this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec(
+        "INSERT INTO fills (order_id, sold_amount, proceeds_usd, price_usd, reason, filled_at) VALUES (?, ?, ?, ?, ?, ?)",
+        fill.order_id,
+        r.sold.toString(),
+        fill.proceeds_usd,
+        fill.price_usd,
+        fill.reason,
+        nowStr,
+      );
+      this.ctx.storage.sql.exec(
+        "UPDATE exits SET state = 'filled', order_id = ? WHERE order_id = ? OR key = ?",
+        fill.order_id,
+        fill.order_id,
+        fill.idempotency_key ?? null,
+      );
+      st.current_amount = r.current_amount.toString();
+      st.sold_amount = r.sold_amount_total.toString();
+      st.exit_proceeds_usd = r.exit_proceeds_usd;
+      st.realized_pnl_usd = r.realized_pnl_usd;
+      st.avg_exit_price_usd = r.avg_exit_price_usd;
+      if (r.closed) {
+        st.status = "closed";
+        st.closed_at = nowStr;
+        st.exit_reason = this.firstFullExitReason() ?? fill.reason;
+        st.next_poll_at = null;
+      }
+      this.save();
+    });
+    if (r.closed) {
+      await this.ctx.storage.deleteAlarm();
+      log.info("position_closed", { position_id: st.id, reason: st.exit_reason, realized: st.realized_pnl_usd });
+    }
+    await this.syncD1();
+    if (r.closed) await this.checkBreaker();
+    return { applied: true, status: st.status, current_amount: st.current_amount };
+  }
+
+  /**
+   * The queue gave up on an exit (cancelled or dead-lettered): it no longer holds back the remainder, and a
+   * full exit that died may be decided again (with a new key generation) on a later tick.
+   */
+  async releaseOrder(orderId: string, outcome: "cancelled" | "dead", key?: string): Promise<void> {
+    const st = this.state;
+    if (!st) return;
+    this.ctx.storage.sql.exec(
+      "UPDATE exits SET state = ?, order_id = ? WHERE (order_id = ? OR key = ?) AND state IN ('queued', 'decided')",
+      outcome,
+      orderId,
+      orderId,
+      key ?? null,
+    );
+    if (st.status === "closing" && !this.pendingExits().full) {
+      st.status = "open";
+      if (outcome === "dead") st.retry_gen++;
+    }
+    this.save();
+    await this.syncD1();
+  }
+
+  // ------------------------------------------------------------------ operator and leader exits
+
+  /** Sells the share of this position the leader sold (FR-7), at CRITICAL priority. Idempotent per signal. */
+  async mirrorExit(req: MirrorExitRequest): Promise<MirrorExitResult> {
+    const st = this.state;
+    const id = st?.id ?? this.ctx.id.name ?? "";
+    if (!st) return { position_id: id, queued: false, reason: "position_not_found" };
+    if (st.source_wallet_address !== req.leader_address)
+      return { position_id: id, queued: false, reason: "other_leader" };
+    if (st.token_mint !== req.token_mint) return { position_id: id, queued: false, reason: "other_token" };
+    if (st.status === "closed") return { position_id: id, queued: false, reason: "position_closed" };
+    if (!this.rules().mirror_exit_enabled) return { position_id: id, queued: false, reason: "mirror_exit_disabled" };
+    if (!(req.fraction > 0 && req.fraction <= 1 + 1e-9))
+      return { position_id: id, queued: false, reason: "bad_fraction" };
+    const key = this.keyFor("mirror_exit", String(req.signal_id));
+    const known = this.exitByKey(key);
+    if (!known) {
+      const pending = this.pendingExits();
+      const available = BigInt(st.current_amount) - pending.partial;
+      const full = req.fraction >= 1 - 1e-9;
+      const amount = full
+        ? available > 0n
+          ? available
+          : 0n
+        : fractionOf(available > 0n ? available : 0n, req.fraction);
+      if (amount <= 0n || pending.full) return { position_id: id, queued: false, reason: "nothing_to_sell" };
+      this.ctx.storage.transactionSync(() => {
+        this.recordExit(key, "mirror_exit", amount, full, null, req.signal_id, null);
+        if (full) st.status = "closing";
+        this.save();
+      });
+    }
+    await this.enqueueOrRetrySoon();
+    const row = this.exitByKey(key);
+    await this.syncD1();
+    return {
+      position_id: id,
+      queued: row?.state === "queued" || row?.state === "filled",
+      order_id: row?.order_id ?? undefined,
+      reason: row?.state === "decided" ? "enqueue_pending_retry" : undefined,
+    };
+  }
+
+  /** Manual exit of `percent` of what remains (100 = everything), at URGENT priority. */
+  async requestExit(input: { percent: number }): Promise<ActResult<{ order_id: string | null; amount: string }>> {
+    const st = this.state;
+    if (!st) return { ok: false, code: "not_found", detail: "position not found" };
+    if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
+    const percent = input.percent;
+    if (!(Number.isFinite(percent) && percent > 0 && percent <= 100))
+      return { ok: false, code: "invalid", detail: "percent: must be in (0, 100]" };
+    const pending = this.pendingExits();
+    const available = BigInt(st.current_amount) - pending.partial;
+    if (pending.full || available <= 0n)
+      return { ok: false, code: "closed", detail: "a full exit is already queued for this position" };
+    const full = percent >= 100;
+    const amount = full ? available : fractionOf(available, percent / 100);
+    if (amount <= 0n) return { ok: false, code: "invalid", detail: "percent: sells less than one base unit" };
+    st.manual_seq++;
+    const key = this.keyFor("manual", String(st.manual_seq));
+    this.ctx.storage.transactionSync(() => {
+      this.recordExit(key, "manual", amount, full, null, null, null);
+      if (full) st.status = "closing";
+      this.save();
+    });
+    await this.enqueueOrRetrySoon();
+    await this.syncD1();
+    return { ok: true, order_id: this.exitByKey(key)?.order_id ?? null, amount: amount.toString() };
+  }
+
+  /** Replaces the per-position override after validating it merged with the template. */
+  async setStrategyOverride(override: unknown): Promise<ActResult<{ rules: StrategyRules }>> {
+    const st = this.state;
+    if (!st) return { ok: false, code: "not_found", detail: "position not found" };
+    if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
+    const parsed = StrategyOverrideSchema.safeParse(override);
+    if (!parsed.success) return { ok: false, code: "invalid", detail: formatZodIssues(parsed.error.issues) };
+    const merged = mergeStrategy(st.template_rules, parsed.data);
+    const problems = strategyProblems(merged);
+    if (problems.length > 0) return { ok: false, code: "invalid", detail: problems.join("; ") };
+    st.strategy_override = parsed.data;
+    this.save();
+    await this.syncD1();
+    log.info("position_strategy_overridden", { position_id: st.id, fields: Object.keys(parsed.data) });
+    return { ok: true, rules: merged };
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** Position, rules, exits and a price-history summary, for the API. */
+  async summary() {
+    const st = this.state;
+    if (!st) return null;
+    const sql = this.ctx.storage.sql;
+    const ticks = sql
+      .exec<{ at: string; price_usd: number | null; source: string | null }>(
+        "SELECT at, price_usd, source FROM ticks ORDER BY seq DESC LIMIT 20",
+      )
+      .toArray();
+    const agg = sql
+      .exec<{ n: number; lo: number | null; hi: number | null; first_at: string | null }>(
+        "SELECT COUNT(*) AS n, MIN(price_usd) AS lo, MAX(price_usd) AS hi, MIN(at) AS first_at FROM ticks",
+      )
+      .one();
+    return {
+      rules: this.rules(),
+      strategy_override: st.strategy_override,
+      poll_mode: st.poll_mode,
+      last_error: st.last_error,
+      exits: sql.exec<ExitRow>("SELECT * FROM exits ORDER BY created_at").toArray(),
+      price_history: {
+        ticks: agg.n,
+        min_price_usd: agg.lo,
+        max_price_usd: agg.hi,
+        first_tick_at: agg.first_at,
+        recent: ticks,
+      },
+    };
+  }
+
+  /**
+   * Watchdog (hourly cron): an open position must always have its poll alarm. Alarms stop being retried
+   * after six failures, so a lost one is re-armed here, due now. Returns whether it had to re-arm.
+   */
+  async ensureScheduled(): Promise<{ rearmed: boolean; status: Status | null }> {
+    const st = this.state;
+    if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null };
+    if ((await this.ctx.storage.getAlarm()) != null) return { rearmed: false, status: st.status };
+    await this.ctx.storage.setAlarm(Date.now());
+    log.warn("position_alarm_rearmed", { position_id: st.id });
+    return { rearmed: true, status: st.status };
   }
 
   /** Identity and health of this instance. */
-  async status(): Promise<{ actor: string; id: string; name: string | null }> {
-    return { actor: "PositionActor", id: this.ctx.id.toString(), name: this.ctx.id.name ?? null };
+  async status() {
+    return {
+      actor: "PositionActor",
+      id: this.ctx.id.toString(),
+      name: this.ctx.id.name ?? null,
+      position_id: this.state?.id ?? null,
+      position_status: this.state?.status ?? null,
+      next_alarm_at: await this.ctx.storage.getAlarm().then((a) => (a == null ? null : nowIso(a))),
+    };
   }
+
+  // ------------------------------------------------------------------ internals
+
+  /** A closed trade may trip the breaker (drawdown, win rate, loss streak); failures only delay the check. */
+  private async checkBreaker() {
+    try {
+      const cfg = await loadConfig(this.db);
+      const res = await checkBreakerRules(this.db, cfg);
+      if (res.tripped)
+        log.warn("circuit_breaker_tripped", { trigger: res.event?.trigger, position_id: this.state?.id });
+    } catch (err) {
+      log.warn("circuit_breaker_check_failed", { error: String(err) });
+    }
+  }
+
+  private rules(): StrategyRules {
+    const st = this.state as PositionState;
+    return mergeStrategy(st.template_rules, st.strategy_override);
+  }
+
+  /** `<position>:<rule>[:<level|signal|n>]`, with a generation suffix once a dead full exit was released. */
+  private keyFor(reason: ExitReason, detail: string | undefined): string {
+    const st = this.state as PositionState;
+    const base = detail === undefined ? `${st.id}:${reason}` : `${st.id}:${reason}:${detail}`;
+    const fullReason = reason !== "scaling_out" && reason !== "mirror_exit" && reason !== "manual";
+    return fullReason && st.retry_gen > 0 ? `${base}:r${st.retry_gen}` : base;
+  }
+
+  private recordExit(
+    key: string,
+    reason: ExitReason,
+    amount: bigint,
+    full: boolean,
+    level: number | null,
+    signalId: number | null,
+    price: number | null,
+  ) {
+    this.ctx.storage.sql.exec(
+      `INSERT INTO exits (key, reason, amount, full, level, signal_id, price_usd, state, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'decided', ?) ON CONFLICT(key) DO NOTHING`,
+      key,
+      reason,
+      amount.toString(),
+      full ? 1 : 0,
+      level,
+      signalId,
+      price,
+      nowIso(),
+    );
+  }
+
+  private exitByKey(key: string): ExitRow | undefined {
+    return this.ctx.storage.sql.exec<ExitRow>("SELECT * FROM exits WHERE key = ?", key).toArray()[0];
+  }
+
+  /** Exits decided or queued and not yet filled: a full one, and the base units of the partial ones. */
+  private pendingExits(): { full: boolean; partial: bigint } {
+    const rows = this.ctx.storage.sql
+      .exec<{ amount: string; full: number }>("SELECT amount, full FROM exits WHERE state IN ('decided', 'queued')")
+      .toArray();
+    return {
+      full: rows.some((r) => r.full === 1),
+      partial: rows.filter((r) => r.full !== 1).reduce((s, r) => s + BigInt(r.amount), 0n),
+    };
+  }
+
+  private firstFullExitReason(): ExitReason | null {
+    const r = this.ctx.storage.sql
+      .exec<{ reason: ExitReason }>(
+        "SELECT reason FROM exits WHERE full = 1 AND state IN ('decided', 'queued', 'filled') ORDER BY created_at, rowid LIMIT 1",
+      )
+      .toArray()[0];
+    return r?.reason ?? null;
+  }
+
+  /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
+  private async enqueueOrRetrySoon(): Promise<void> {
+    try {
+      await this.enqueueDecided();
+    } catch (err) {
+      const st = this.state as PositionState;
+      st.last_error = `enqueue failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.save();
+      log.warn("position_exit_enqueue_failed", { position_id: st.id, error: st.last_error });
+      await this.ctx.storage.setAlarm(Date.now() + 5_000);
+    }
+  }
+
+  /** Enqueues every exit still only "decided", oldest first, with its recorded key. */
+  private async enqueueDecided(): Promise<void> {
+    const decided = this.ctx.storage.sql
+      .exec<ExitRow>("SELECT * FROM exits WHERE state = 'decided' ORDER BY created_at, rowid")
+      .toArray();
+    if (decided.length === 0) return;
+    const queue = this.swapQueue();
+    for (const e of decided) {
+      const st = this.state as PositionState;
+      const res = await queue.enqueue({
+        idempotency_key: e.key,
+        side: "sell",
+        priority: priorityFor(e.reason),
+        mode: st.mode,
+        token_mint: st.token_mint,
+        wallet_id: st.wallet_id,
+        // Only a mirror exit comes from a signal; rule and manual exits belong to the position alone.
+        signal_id: e.reason === "mirror_exit" ? e.signal_id : null,
+        position_id: st.id,
+        reason: e.reason,
+        sell_amount: e.amount,
+        sell_fraction: e.full === 1 ? 1 : Number(e.amount) / Math.max(1, Number(st.current_amount)),
+        ...(e.price_usd != null ? { trigger_price_usd: e.price_usd } : {}),
+      });
+      // Mark queued unless a fill or release already moved it on while enqueue was awaited.
+      this.ctx.storage.sql.exec(
+        "UPDATE exits SET order_id = ?, state = CASE WHEN state = 'decided' THEN ? ELSE state END WHERE key = ?",
+        res.order_id,
+        res.status === "cancelled" ? "cancelled" : "queued",
+        e.key,
+      );
+      log.info("position_exit_queued", { position_id: st.id, key: e.key, order_id: res.order_id, dup: res.duplicate });
+    }
+  }
+
+  /** The queue stub (one method so a test can put a faulty one in its place). */
+  protected swapQueue() {
+    return this.env.SWAP_QUEUE.getByName("default");
+  }
+
+  private recordUnavailable() {
+    const st = this.state as PositionState;
+    st.last_error = "price unavailable";
+    st.price_source = null;
+    this.saveTick(null, null);
+    this.save();
+  }
+
+  private schedule(now: number, seconds: number, mode: string) {
+    const st = this.state as PositionState;
+    st.poll_interval_seconds = seconds;
+    st.poll_mode = mode;
+    st.next_poll_at = nowIso(now + seconds * 1000);
+  }
+
+  private saveTick(price: number | null, source: string | null) {
+    const sql = this.ctx.storage.sql;
+    sql.exec("INSERT INTO ticks (at, price_usd, source) VALUES (?, ?, ?)", nowIso(), price, source);
+    sql.exec("DELETE FROM ticks WHERE seq <= (SELECT MAX(seq) FROM ticks) - ?", TICKS_KEPT);
+  }
+
+  private save() {
+    if (!this.state) return;
+    this.ctx.storage.sql.exec(
+      "INSERT INTO position_state (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+      JSON.stringify(this.state),
+    );
+  }
+
+  /** Writes the read model; writes are chained so that a later snapshot never lands before an earlier one. */
+  private syncD1(): Promise<void> {
+    const run = async () => {
+      const st = this.state;
+      if (!st) return;
+      const pnl = positionPnl({
+        entry_amount: BigInt(st.entry_amount),
+        entry_cost_usd: st.entry_cost_usd,
+        current_amount: BigInt(st.current_amount),
+        decimals: st.token_decimals,
+        price_usd: st.current_price_usd,
+        realized_pnl_usd: st.realized_pnl_usd,
+      });
+      await upsertPosition(this.db, {
+        id: st.id,
+        wallet_id: st.wallet_id,
+        source_wallet_address: st.source_wallet_address,
+        signal_id: st.signal_id,
+        entry_order_id: st.entry_order_id,
+        token_mint: st.token_mint,
+        token_decimals: st.token_decimals,
+        mode: st.mode,
+        status: st.status,
+        exit_strategy_id: st.exit_strategy_id,
+        strategy_override: st.strategy_override ? JSON.stringify(st.strategy_override) : null,
+        entry_price_usd: st.entry_price_usd,
+        entry_amount: st.entry_amount,
+        entry_cost_usd: st.entry_cost_usd,
+        current_amount: st.current_amount,
+        current_price_usd: st.current_price_usd,
+        peak_price_usd: st.peak_price_usd,
+        trailing_active: st.trailing_active,
+        scaling_levels_hit: JSON.stringify(st.scaling_levels_hit),
+        ...pnl,
+        sold_amount: st.sold_amount,
+        exit_proceeds_usd: st.exit_proceeds_usd,
+        avg_exit_price_usd: st.avg_exit_price_usd,
+        exit_reason: st.exit_reason,
+        price_source: st.price_source,
+        last_price_at: st.last_price_at,
+        next_poll_at: st.next_poll_at,
+        poll_interval_seconds: st.poll_interval_seconds,
+        opened_at: st.opened_at,
+        closed_at: st.closed_at,
+        updated_at: nowIso(),
+      });
+    };
+    this.d1Chain = this.d1Chain.catch(() => undefined).then(run);
+    return this.d1Chain;
+  }
+}
+
+function openProblem(i: OpenPositionInput): string | null {
+  if (!i || typeof i.position_id !== "string" || !i.position_id) return "position_id";
+  if (typeof i.token_mint !== "string" || !i.token_mint) return "token_mint";
+  if (!Number.isInteger(i.token_decimals) || i.token_decimals < 0 || i.token_decimals > 18) return "token_decimals";
+  if (!(i.entry_price_usd > 0)) return "entry_price_usd";
+  if (!(i.entry_cost_usd > 0)) return "entry_cost_usd";
+  if (typeof i.entry_amount !== "string" || !/^\d+$/.test(i.entry_amount) || BigInt(i.entry_amount) <= 0n)
+    return "entry_amount";
+  if (i.mode !== "simulation" && i.mode !== "live") return "mode";
+  return null;
 }

@@ -16,6 +16,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "8" },
     duplicates: { type: "string", default: "0.1" },
     port: { type: "string", default: "8797" },
+    isolated: { type: "string", default: "20" },
   },
 });
 const N = Number(values.deliveries);
@@ -23,6 +24,7 @@ const W = Number(values.wallets);
 const C = Number(values.concurrency);
 const DUP = Number(values.duplicates);
 const port = Number(values.port);
+const ISOLATED = Number(values.isolated);
 
 const { buildSwapTx, fakeSignature } = await loadTs("test/helpers/helius-payloads.ts");
 const stack = await startLocalStack({ persistTo: ".wrangler/bench", fresh: true, port, fakePort: port + 1 });
@@ -115,6 +117,48 @@ try {
     if (positions.length >= N) break;
     await new Promise((r) => setTimeout(r, 500));
   }
+  // Isolated phase: one delivery at a time on an idle pipeline — the latency a single copied trade sees.
+  const isoMints = Array.from({ length: ISOLATED }, () => randomAddress());
+  await stack.fakeControl("tokens", {
+    tokens: isoMints.map((mint) => ({
+      mint,
+      price_usd: 0.002,
+      liquidity_usd: 400_000,
+      age_hours: 96,
+      top10_holder_percent: 30,
+    })),
+  });
+  const isoSignatures = new Set();
+  for (const [i, mint] of isoMints.entries()) {
+    const signature = fakeSignature(`bench-iso-${Date.now()}-${i}`);
+    isoSignatures.add(signature);
+    const tx = buildSwapTx({
+      signature,
+      wallet: wallets[i % W],
+      mint,
+      side: "buy",
+      quote_amount: 0.7,
+      token_amount: 250_000,
+    });
+    await fetch(`${stack.base}/webhooks/helius`, {
+      method: "POST",
+      headers: { authorization: stack.vars.HELIUS_WEBHOOK_SECRET, "content-type": "application/json" },
+      body: JSON.stringify([tx]),
+    });
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      const page = await must(stack.api("GET", "/api/v1/positions?status=open&page_size=1"), "positions");
+      if (page.total >= N + i + 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  positions = [];
+  for (let p = 1; ; p++) {
+    const page = await must(stack.api("GET", `/api/v1/positions?status=open&page_size=200&page=${p}`), "positions");
+    positions.push(...page.items);
+    if (p * 200 >= page.total) break;
+  }
+
   const signals = [];
   for (let p = 1; ; p++) {
     const page = await must(stack.api("GET", `/api/v1/signals?page_size=200&page=${p}`), "signals");
@@ -122,13 +166,16 @@ try {
     if (p * 200 >= page.total) break;
   }
   const byId = new Map(signals.map((s) => [s.id, s]));
-  const toOpen = positions
-    .map((p) => {
-      const s = byId.get(p.signal_id);
-      return s ? Date.parse(p.opened_at) - Date.parse(s.webhook_received_at) : null;
-    })
-    .filter((x) => x !== null)
-    .sort((a, b) => a - b);
+  const latencyOf = (keep) =>
+    positions
+      .map((p) => {
+        const s = byId.get(p.signal_id);
+        return s && keep(s) ? Date.parse(p.opened_at) - Date.parse(s.webhook_received_at) : null;
+      })
+      .filter((x) => x !== null)
+      .sort((a, b) => a - b);
+  const toOpen = latencyOf((s) => !isoSignatures.has(s.transaction_signature));
+  const isolated = latencyOf((s) => isoSignatures.has(s.transaction_signature));
   const sorted = [...latencies].sort((a, b) => a - b);
   const r = (x) => (x === null ? null : Math.round(x * 10) / 10);
   console.log(
@@ -149,11 +196,19 @@ try {
         deliveries_per_second: r(plan.length / elapsed),
         signals_recorded: signals.length,
         positions_opened: positions.length,
-        signal_to_position_open_ms: {
+        burst_note:
+          "the burst queues every entry at once; the single SwapQueue executes them one by one, so its latency is mostly queue wait",
+        signal_to_position_open_ms_burst: {
           p50: r(percentile(toOpen, 50)),
           p95: r(percentile(toOpen, 95)),
           max: r(toOpen.at(-1)),
           samples: toOpen.length,
+        },
+        signal_to_position_open_ms_isolated: {
+          p50: r(percentile(isolated, 50)),
+          p95: r(percentile(isolated, 95)),
+          max: r(isolated.at(-1)),
+          samples: isolated.length,
         },
         note: "local wrangler dev (workerd) on this machine, fake upstreams on loopback; swap_min_spacing_ms set to 0",
       },

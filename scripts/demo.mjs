@@ -47,6 +47,7 @@ const waitUntil = async (what, check, ms = 90_000) => {
     if (v) return v;
     await sleep(1000);
   }
+  console.error(JSON.stringify(await positions(), null, 1));
   throw new Error(`timed out waiting for: ${what}`);
 };
 
@@ -131,11 +132,14 @@ try {
 
   say("market: STOP falls to $0.70 · TRAIL runs to $1.60 · SCALE doubles to $2.10");
   await stack.fakeControl("prices", { [t.STOP.mint]: 0.7, [t.TRAIL.mint]: 1.6, [t.SCALE.mint]: 2.1 });
-  await waitUntil("stop-loss and first scaling level", async () => {
+  await waitUntil("stop-loss, first scaling level, trailing stop armed", async () => {
     const ps = await positions();
     const s = ps.find((p) => p.id === pos(t.STOP).id);
     const c = ps.find((p) => p.id === pos(t.SCALE).id);
-    return s?.status === "closed" && c && BigInt(c.current_amount) < BigInt(c.entry_amount);
+    const tr = ps.find((p) => p.id === pos(t.TRAIL).id);
+    return (
+      s?.status === "closed" && c && BigInt(c.current_amount) < BigInt(c.entry_amount) && tr?.peak_price_usd >= 1.6
+    );
   });
   say("market: TRAIL drops to $1.30 (more than 15 % off its $1.60 peak) · SCALE runs to $3.20");
   await stack.fakeControl("prices", { [t.TRAIL.mint]: 1.3, [t.SCALE.mint]: 3.2 });
@@ -158,10 +162,7 @@ try {
     const get = (tok) => ps.find((p) => p.id === pos(tok).id);
     const scale = get(t.SCALE);
     return (
-      get(t.TRAIL)?.status === "closed" &&
-      get(t.MIRROR)?.status === "closed" &&
-      scale &&
-      BigInt(scale.current_amount) * 4n <= BigInt(scale.entry_amount)
+      get(t.TRAIL)?.status === "closed" && get(t.MIRROR)?.status === "closed" && scale?.scaling_levels_hit?.length === 2
     );
   });
 
@@ -172,7 +173,7 @@ try {
   console.log("\n=== Signals ===");
   for (const s of signals.slice().reverse())
     console.log(
-      `  ${who[s.wallet_address]?.padEnd(6)} ${s.signal_type.toUpperCase().padEnd(5)} ${(sym[s.token_mint] ?? "?").padEnd(7)} ${String(s.sol_amount ?? "").padEnd(6)} SOL  ${s.filtered ? `filtered: ${s.filter_reason}` : "copied"}`,
+      `  ${who[s.wallet_address]?.padEnd(6)} ${s.signal_type.toUpperCase().padEnd(5)} ${(sym[s.token_mint] ?? "?").padEnd(7)} ${String(s.sol_amount ?? "").padEnd(6)} SOL  ${s.filtered ? `filtered: ${s.filter_reason}` : s.signal_type === "sell" ? "mirrored" : "copied"}`,
     );
   console.log("\n=== Positions ===");
   for (const p of await positions()) {

@@ -1,9 +1,12 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
 import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
+import { ordersRouter } from "./api/orders";
 import { performanceRouter } from "./api/performance";
 import { portfolioRouter } from "./api/portfolio";
+import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
 import { syncRouter } from "./api/sync";
@@ -35,6 +38,9 @@ export function createApp() {
   app.route("/api/v1", configRouter);
   app.route("/", webhooksRouter); // outside /api: its own Helius auth, no operator token
   app.route("/api/v1", signalsRouter);
+  app.route("/api/v1", circuitBreakerRouter);
+  app.route("/api/v1", ordersRouter);
+  app.route("/api/v1", positionsRouter);
   app.route("/api/v1", performanceRouter);
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);

@@ -44,6 +44,8 @@ export interface EnqueueResult {
   /** true when this idempotency key was already queued: nothing new was created. */
   duplicate: boolean;
   cancel_reason?: string;
+  /** The queue's own state of the order (additive): pending, done (filled), cancelled or dead. */
+  queue_state?: "pending" | "done" | "cancelled" | "dead";
 }
 
 /** DESIGN §4: CRITICAL mirror-exit · URGENT stop-loss / trailing-stop / take-profit · NORMAL entry · LOW scaling-out. */

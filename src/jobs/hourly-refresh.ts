@@ -1,6 +1,56 @@
+import { ne } from "drizzle-orm";
+import { checkBreakerRules } from "../db/circuit-breaker";
+import { getDb } from "../db/client";
+import { loadConfig } from "../db/config-store";
+import { positions } from "../db/schema";
+import { ensureTokenMetadata } from "../db/token-metadata";
+import { log } from "../lib/logger";
 import type { Job } from "./run-job";
 
-/** Hourly: position watchdog, token-cache refresh, order reconciliation. */
-export const runHourlyRefresh: Job = async () => {
-  return { status: "skipped", detail: { reason: "hourly refresh not built yet" } };
+/**
+ * Hourly (DESIGN §1): the watchdog re-arms any open position or pending queue whose alarm was lost
+ * (alarms stop being retried after six failures), token metadata of held mints is filled in batch,
+ * and the circuit-breaker rules are re-checked (unrealized losses count toward the drawdown).
+ */
+export const runHourlyRefresh: Job = async (env) => {
+  const db = getDb(env.DB);
+  const open = await db
+    .select({ id: positions.id, token_mint: positions.token_mint, token_decimals: positions.token_decimals })
+    .from(positions)
+    .where(ne(positions.status, "closed"))
+    .all();
+
+  let rearmed = 0;
+  let failed = 0;
+  // Sequential in small groups: each call is a cheap RPC, and a large book must not burst subrequests.
+  for (let i = 0; i < open.length; i += 25) {
+    const results = await Promise.allSettled(
+      open.slice(i, i + 25).map((p) => env.POSITION_ACTOR.getByName(p.id).ensureScheduled()),
+    );
+    for (const r of results) {
+      if (r.status === "rejected") failed++;
+      else if (r.value.rearmed) rearmed++;
+    }
+  }
+  const queue = await env.SWAP_QUEUE.getByName("default").ensureScheduled();
+
+  const looked_up = await ensureTokenMetadata(
+    env,
+    db,
+    open.map((p) => ({ mint: p.token_mint, decimals: p.token_decimals })),
+  );
+  const breaker = await checkBreakerRules(db, await loadConfig(db));
+  if (failed) log.warn("watchdog_incomplete", { failed });
+  return {
+    status: "ok",
+    detail: {
+      open_positions: open.length,
+      positions_rearmed: rearmed,
+      positions_unreachable: failed,
+      queue_rearmed: queue.rearmed,
+      queue_pending: queue.pending,
+      token_metadata_looked_up: looked_up,
+      breaker_tripped: breaker.tripped,
+    },
+  };
 };

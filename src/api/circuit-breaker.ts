@@ -1,0 +1,140 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { desc, eq, sql } from "drizzle-orm";
+import { breakerState, recordBreakerEvent } from "../db/circuit-breaker";
+import { getDb } from "../db/client";
+import { loadConfig } from "../db/config-store";
+import { circuitBreakerEvents, positions } from "../db/schema";
+import { ApiError } from "../lib/errors";
+import { log } from "../lib/logger";
+import { bearerSecurity, errorResponses, jsonContent } from "./common";
+import { createRouter } from "./router";
+
+/** Manual trip and reset of the circuit breaker (ADR-004): each one an immutable event with snapshots. */
+const EventSchema = z
+  .object({
+    id: z.number().int(),
+    event_type: z.enum(["trip", "reset"]),
+    trigger: z.string(),
+    reason: z.string().nullable(),
+    metrics_snapshot: z.record(z.string(), z.unknown()),
+    thresholds_snapshot: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+  })
+  .openapi("CircuitBreakerEvent");
+
+const StateSchema = z
+  .object({
+    open: z.boolean(),
+    since: z.string().nullable(),
+    trigger: z.string().nullable(),
+    reason: z.string().nullable(),
+    last_event_id: z.number().int().nullable(),
+    blocks: z.string(),
+    recent_events: z.array(EventSchema),
+  })
+  .openapi("CircuitBreakerState");
+
+const ReasonBody = z
+  .object({ reason: z.string().trim().min(1).max(500).openapi({ example: "manual pause during an incident" }) })
+  .strict();
+
+const getState = createRoute({
+  method: "get",
+  path: "/circuit-breaker",
+  tags: ["circuit-breaker"],
+  summary: "Circuit-breaker state and recent trip/reset events",
+  security: bearerSecurity,
+  responses: { 200: jsonContent(StateSchema, "State and the last 20 events"), ...errorResponses() },
+});
+
+const activate = createRoute({
+  method: "post",
+  path: "/circuit-breaker/activate",
+  tags: ["circuit-breaker"],
+  summary: "Trip the breaker manually: new entries are blocked, exits keep running",
+  security: bearerSecurity,
+  request: { body: { content: { "application/json": { schema: ReasonBody } }, required: true } },
+  responses: { 200: jsonContent(StateSchema, "The breaker, now open"), ...errorResponses(400, 409) },
+});
+
+const deactivate = createRoute({
+  method: "post",
+  path: "/circuit-breaker/deactivate",
+  tags: ["circuit-breaker"],
+  summary: "Reset the breaker manually",
+  security: bearerSecurity,
+  request: { body: { content: { "application/json": { schema: ReasonBody } }, required: true } },
+  responses: { 200: jsonContent(StateSchema, "The breaker, now closed"), ...errorResponses(400, 409) },
+});
+
+type Db = ReturnType<typeof getDb>;
+
+async function stateWithEvents(db: Db) {
+  const state = await breakerState(db);
+  const events = await db.select().from(circuitBreakerEvents).orderBy(desc(circuitBreakerEvents.id)).limit(20).all();
+  return {
+    ...state,
+    blocks: state.open ? "new entries (NORMAL priority); exits keep running" : "nothing",
+    recent_events: events.map((e) => ({
+      ...e,
+      metrics_snapshot: JSON.parse(e.metrics_snapshot) as Record<string, unknown>,
+      thresholds_snapshot: JSON.parse(e.thresholds_snapshot) as Record<string, unknown>,
+    })),
+  };
+}
+
+/** What the operator saw when acting: open positions, realized PnL and the trip thresholds. */
+async function snapshots(db: Db) {
+  const open = await db
+    .select({ n: sql<number>`count(*)`, exposure: sql<number>`coalesce(sum(${positions.entry_cost_usd}), 0)` })
+    .from(positions)
+    .where(sql`${positions.status} != 'closed'`)
+    .get();
+  const closed = await db
+    .select({
+      n: sql<number>`count(*)`,
+      realized: sql<number>`coalesce(sum(${positions.realized_pnl_usd}), 0)`,
+      wins: sql<number>`coalesce(sum(case when ${positions.realized_pnl_usd} > 0 then 1 else 0 end), 0)`,
+    })
+    .from(positions)
+    .where(eq(positions.status, "closed"))
+    .get();
+  const cfg = await loadConfig(db);
+  return {
+    metrics: {
+      open_positions: open?.n ?? 0,
+      open_exposure_usd: open?.exposure ?? 0,
+      closed_positions: closed?.n ?? 0,
+      realized_pnl_usd: closed?.realized ?? 0,
+      win_rate_percent: closed?.n ? ((closed.wins ?? 0) / closed.n) * 100 : null,
+      capital_usd: cfg.capital_usd,
+    },
+    thresholds: {
+      max_drawdown_percent: cfg.max_drawdown_percent,
+      min_win_rate_percent: cfg.min_win_rate_percent,
+      win_rate_window: cfg.win_rate_window,
+      consecutive_loss_limit: cfg.consecutive_loss_limit,
+    },
+  };
+}
+
+export const circuitBreakerRouter = createRouter()
+  .openapi(getState, async (c) => c.json(await stateWithEvents(getDb(c.env.DB)), 200))
+  .openapi(activate, async (c) => {
+    const db = getDb(c.env.DB);
+    const { reason } = c.req.valid("json");
+    if ((await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is already open");
+    const snap = await snapshots(db);
+    await recordBreakerEvent(db, { event_type: "trip", trigger: "manual", reason, ...snap });
+    log.warn("circuit_breaker_tripped", { trigger: "manual", reason });
+    return c.json(await stateWithEvents(db), 200);
+  })
+  .openapi(deactivate, async (c) => {
+    const db = getDb(c.env.DB);
+    const { reason } = c.req.valid("json");
+    if (!(await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is not open");
+    const snap = await snapshots(db);
+    await recordBreakerEvent(db, { event_type: "reset", trigger: "manual", reason, ...snap });
+    log.info("circuit_breaker_reset", { trigger: "manual", reason });
+    return c.json(await stateWithEvents(db), 200);
+  });

@@ -1,0 +1,121 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { ORDER_PRIORITIES, ORDER_SIDES, ORDER_STATUSES, orders, WALLET_MODES } from "../db/schema";
+import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "./common";
+import { createRouter } from "./router";
+
+/** Read model of the swap orders (the SwapQueue is their one writer). */
+export const OrderSchema = z
+  .object({
+    id: z.string(),
+    idempotency_key: z.string(),
+    position_id: z.string().nullable(),
+    signal_id: z.number().int().nullable(),
+    wallet_id: z.number().int().nullable(),
+    token_mint: z.string(),
+    side: z.enum(ORDER_SIDES),
+    priority: z.enum(ORDER_PRIORITIES),
+    mode: z.enum(WALLET_MODES),
+    status: z.enum(ORDER_STATUSES),
+    reason: z.string(),
+    requested_amount: z.string().nullable(),
+    requested_usd: z.number().nullable(),
+    sell_fraction: z.number().nullable(),
+    expected_price_usd: z.number().nullable(),
+    expected_out_amount: z.string().nullable(),
+    executed_price_usd: z.number().nullable(),
+    executed_in_amount: z.string().nullable(),
+    executed_out_amount: z.string().nullable(),
+    executed_usd: z.number().nullable(),
+    slippage_bps: z.number().nullable(),
+    attempts: z.number().int(),
+    last_error: z.string().nullable(),
+    cancel_reason: z.string().nullable(),
+    tx_signature: z.string().nullable(),
+    requested_at: z.string(),
+    executed_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Order");
+
+const OrdersQuery = PageQuery.extend({
+  status: z.enum(ORDER_STATUSES).optional(),
+  side: z.enum(ORDER_SIDES).optional(),
+  position_id: z.string().min(1).max(100).optional(),
+});
+
+const listOrders = createRoute({
+  method: "get",
+  path: "/orders",
+  tags: ["orders"],
+  summary: "Swap orders, newest first",
+  security: bearerSecurity,
+  request: { query: OrdersQuery },
+  responses: { 200: jsonContent(pageOf(OrderSchema, "OrderPage"), "A page of orders"), ...errorResponses(400) },
+});
+
+const QueueStatusSchema = z
+  .object({
+    depth: z.record(z.string(), z.number().int()),
+    pending: z.number().int(),
+    next_run_at: z.string().nullable(),
+    last_execution_at: z.string().nullable(),
+    dead_letters: z.array(
+      z.object({
+        order_id: z.string(),
+        idempotency_key: z.string(),
+        attempts: z.number().int(),
+        last_error: z.string().nullable(),
+        died_at: z.string(),
+      }),
+    ),
+  })
+  .openapi("SwapQueueStatus");
+
+const queueStatus = createRoute({
+  method: "get",
+  path: "/swap-queue",
+  tags: ["orders"],
+  summary: "Swap queue depth per priority, next run and dead letters",
+  security: bearerSecurity,
+  responses: { 200: jsonContent(QueueStatusSchema, "The queue"), ...errorResponses() },
+});
+
+export const ordersRouter = createRouter()
+  .openapi(queueStatus, async (c) => {
+    const s = await c.env.SWAP_QUEUE.getByName("default").status();
+    return c.json(
+      {
+        depth: s.depth,
+        pending: s.pending,
+        next_run_at: s.next_run_at,
+        last_execution_at: s.last_execution_at,
+        dead_letters: s.dead_letters,
+      },
+      200,
+    );
+  })
+  .openapi(listOrders, async (c) => {
+    const q = c.req.valid("query");
+    const db = getDb(c.env.DB);
+    const where: SQL[] = [];
+    if (q.status) where.push(eq(orders.status, q.status));
+    if (q.side) where.push(eq(orders.side, q.side));
+    if (q.position_id) where.push(eq(orders.position_id, q.position_id));
+    const cond = where.length ? and(...where) : undefined;
+    const [items, total] = await Promise.all([
+      db
+        .select()
+        .from(orders)
+        .where(cond)
+        .orderBy(desc(orders.requested_at), desc(orders.id))
+        .limit(q.page_size)
+        .offset((q.page - 1) * q.page_size)
+        .all(),
+      db.select({ n: sql<number>`count(*)` }).from(orders).where(cond).get(),
+    ]);
+    const page = items.map(({ last_valid_block_height: _l, ...o }) => o);
+    return c.json({ items: page, total: total?.n ?? 0, page: q.page, page_size: q.page_size }, 200);
+  });

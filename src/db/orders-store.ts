@@ -1,0 +1,29 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { type OrderRow, orders } from "./schema";
+
+export type OrderInsert = typeof orders.$inferInsert;
+export type OrderPatch = Partial<Omit<OrderInsert, "id" | "idempotency_key" | "created_at">>;
+
+/**
+ * Writes the swap intent (DESIGN §1: persisted before any upstream call). The idempotency key is unique in
+ * D1, so a retried enqueue after a crash finds the row it wrote the first time instead of a second one.
+ */
+export async function insertOrderIntent(db: Db, row: OrderInsert): Promise<OrderRow> {
+  await db.insert(orders).values(row).onConflictDoNothing({ target: orders.idempotency_key }).run();
+  const stored = await db.select().from(orders).where(eq(orders.idempotency_key, row.idempotency_key)).get();
+  if (!stored) throw new Error(`order ${row.idempotency_key} vanished after insert`);
+  return stored;
+}
+
+export async function updateOrder(db: Db, id: string, patch: OrderPatch): Promise<void> {
+  await db
+    .update(orders)
+    .set({ ...patch, updated_at: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
+    .where(eq(orders.id, id))
+    .run();
+}
+
+export async function getOrder(db: Db, id: string): Promise<OrderRow | undefined> {
+  return db.select().from(orders).where(eq(orders.id, id)).get();
+}

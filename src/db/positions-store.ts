@@ -1,0 +1,29 @@
+import { eq } from "drizzle-orm";
+import type { StrategyRules } from "../domain/exit-strategy";
+import { rulesFromRow } from "../domain/exit-strategy";
+import type { Db } from "./client";
+import { exitStrategies, type PositionRow, positions } from "./schema";
+
+export type PositionInsert = typeof positions.$inferInsert;
+
+/** Upserts the whole read-model row (the PositionActor is its one writer, DESIGN §1). */
+export async function upsertPosition(db: Db, row: PositionInsert): Promise<void> {
+  const { id: _id, created_at: _c, ...rest } = row;
+  await db.insert(positions).values(row).onConflictDoUpdate({ target: positions.id, set: rest }).run();
+}
+
+export async function getPosition(db: Db, id: string): Promise<PositionRow | undefined> {
+  return db.select().from(positions).where(eq(positions.id, id)).get();
+}
+
+/** The template a position uses: its strategy id, else the catalog default. */
+export async function loadTemplate(
+  db: Db,
+  strategyId: number | null,
+): Promise<{ id: number; rules: StrategyRules } | null> {
+  const row =
+    strategyId != null
+      ? await db.select().from(exitStrategies).where(eq(exitStrategies.id, strategyId)).get()
+      : await db.select().from(exitStrategies).where(eq(exitStrategies.is_default, true)).get();
+  return row ? { id: row.id, rules: rulesFromRow(row) } : null;
+}

@@ -1,0 +1,149 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import jupiterDocs from "../../shared/fixtures/jupiter-price-v3.docs.json";
+import { PriceV3Schema, pricesFromV3 } from "../src/upstream/jupiter";
+import { LEADER, mint, setConfig } from "./helpers/execution";
+import { fake } from "./helpers/fake";
+
+const feed = () => env.PRICE_FEED.getByName("default");
+
+beforeEach(async () => {
+  await fake.reset();
+  await setConfig({ price_max_age_seconds: 300 });
+});
+
+describe("PriceFeed coalescing", () => {
+  it("serves 50 concurrent single-mint reads with one Jupiter call", async () => {
+    const mints = Array.from({ length: 50 }, (_, i) => mint(`C${i}`));
+    await fake.tokens(...mints.map((m, i) => ({ mint: m, price_usd: 1 + i / 100 })));
+    const answers = await Promise.all(mints.map((m) => feed().getPrices([m])));
+    mints.forEach((m, i) => {
+      expect(answers[i]?.[m]).toMatchObject({ mint: m, price_usd: 1 + i / 100, source: "jupiter", age_seconds: 0 });
+    });
+    const calls = await fake.calls();
+    expect(calls["jupiter.price"]).toBe(1);
+    expect(calls["dexscreener.tokens"] ?? 0).toBe(0);
+  });
+
+  it("50 open positions on distinct mints polled in one round cost one Jupiter call", async () => {
+    const mints = Array.from({ length: 50 }, (_, i) => mint(`P${i}`));
+    await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1, decimals: 6 })));
+    const ids = mints.map((m) => `pos_feed_${m}`);
+    await Promise.all(
+      ids.map((id, i) =>
+        env.POSITION_ACTOR.getByName(id).open({
+          position_id: id,
+          entry_order_id: `ord_feed_${i}`,
+          wallet_id: null,
+          source_wallet_address: LEADER,
+          signal_id: null,
+          token_mint: mints[i] as string,
+          token_decimals: 6,
+          mode: "simulation",
+          exit_strategy_id: null,
+          entry_price_usd: 1,
+          entry_amount: "50000000",
+          entry_cost_usd: 50,
+        }),
+      ),
+    );
+    await fake.reset();
+    await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1.1, decimals: 6 })));
+    const ran = await Promise.all(ids.map((id) => runDurableObjectAlarm(env.POSITION_ACTOR.getByName(id))));
+    expect(ran.every(Boolean)).toBe(true);
+    expect((await fake.calls())["jupiter.price"]).toBe(1);
+    const rows = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM positions WHERE id LIKE 'pos_feed_%' AND current_price_usd = 1.1 AND price_source = 'jupiter'`,
+    ).first<{ n: number }>();
+    expect(rows?.n).toBe(50);
+  });
+
+  it("splits more than 50 mints into ceil(n/50) Jupiter calls", async () => {
+    const mints = Array.from({ length: 120 }, (_, i) => mint(`S${i}`));
+    await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 3 })));
+    const out = await feed().getPrices(mints);
+    expect(Object.values(out).every((q) => q?.price_usd === 3)).toBe(true);
+    expect((await fake.calls())["jupiter.price"]).toBe(3);
+  });
+});
+
+describe("PriceFeed fallbacks", () => {
+  it("uses DexScreener for a mint Jupiter omits, Jupiter for the others", async () => {
+    const [a, b] = [mint("OMA"), mint("OMB")];
+    await fake.tokens({ mint: a, price_usd: 2 }, { mint: b, price_usd: null, dex_price_usd: 0.75 });
+    const out = await feed().getPrices([a, b]);
+    expect(out[a]).toMatchObject({ price_usd: 2, source: "jupiter" });
+    expect(out[b]).toMatchObject({ price_usd: 0.75, source: "dexscreener" });
+    const calls = await fake.calls();
+    expect(calls["dexscreener.tokens"]).toBe(1);
+    const dexPaths = (await fake.requests()).filter((r) => r.route === "dexscreener.tokens").map((r) => r.path);
+    expect(dexPaths[0]).toContain(b);
+    expect(dexPaths[0]).not.toContain(a);
+  });
+
+  it("uses DexScreener for every mint when Jupiter fails (HTTP 500, timeout, malformed body)", async () => {
+    for (const f of [{ status: 500 }, { mode: "timeout" as const }, { mode: "malformed" as const }]) {
+      await fake.reset();
+      const m = mint("JF");
+      await fake.tokens({ mint: m, price_usd: 5, dex_price_usd: 4.9 });
+      await fake.fail("jupiter.price", f);
+      const out = await feed().getPrices([m]);
+      expect(out[m]).toMatchObject({ price_usd: 4.9, source: "dexscreener", age_seconds: 0 });
+    }
+  });
+
+  it("falls back to the last known price up to price_max_age_seconds, then answers null", async () => {
+    const m = mint("LK");
+    await fake.tokens({ mint: m, price_usd: 1.25 });
+    expect((await feed().getPrices([m]))[m]?.source).toBe("jupiter");
+    await fake.fail("jupiter.price", { status: 503 });
+    await fake.fail("dexscreener.tokens", { status: 502 });
+
+    const recent = (await feed().getPrices([m]))[m];
+    expect(recent).toMatchObject({ price_usd: 1.25, source: "last_known" });
+
+    // 4 minutes old: still served, with its age.
+    await runInDurableObject(feed(), (_i, state) => {
+      state.storage.sql.exec("UPDATE last_prices SET observed_at_ms = ? WHERE mint = ?", Date.now() - 240_000, m);
+    });
+    const aged = (await feed().getPrices([m]))[m];
+    expect(aged).toMatchObject({ price_usd: 1.25, source: "last_known" });
+    expect(aged?.age_seconds).toBeGreaterThanOrEqual(239);
+    expect(aged?.age_seconds).toBeLessThanOrEqual(300);
+
+    // 6 minutes old: price unavailable.
+    await runInDurableObject(feed(), (_i, state) => {
+      state.storage.sql.exec("UPDATE last_prices SET observed_at_ms = ? WHERE mint = ?", Date.now() - 360_000, m);
+    });
+    expect((await feed().getPrices([m]))[m]).toBeNull();
+  });
+
+  it("answers null for a mint nobody prices and never saw a price", async () => {
+    const m = mint("NONE");
+    const out = await feed().getPrices([m]);
+    expect(out).toEqual({ [m]: null });
+  });
+
+  it("refuses a malformed request", async () => {
+    let msg = "";
+    try {
+      await feed().getPrices([""] as string[]);
+    } catch (err) {
+      msg = String(err);
+    }
+    expect(msg).toMatch(/mints/);
+  });
+});
+
+describe("Jupiter Price v3 parsing", () => {
+  it("parses the documented payload and keeps only asked mints with a positive price", () => {
+    const data = PriceV3Schema.parse(jupiterDocs);
+    const sol = "So11111111111111111111111111111111111111112";
+    const jup = "JUPyiwrYJFskUPiHa7hkeR8VUtAeFoSYbKedZNsDvCN";
+    const prices = pricesFromV3(data, [sol, jup, "missing"]);
+    expect(prices.get(sol)).toBeCloseTo(147.4789340738336, 9);
+    expect(prices.get(jup)).toBeCloseTo(0.4056018512541055, 12);
+    expect(prices.has("missing")).toBe(false);
+  });
+});
