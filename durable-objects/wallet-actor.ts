@@ -635,14 +635,15 @@ export class WalletActor extends DurableObject<Env> {
       decision = await this.decideExit(address, c, row.signal_id as number);
       this.saveDecision(row.signature, decision);
     }
+    const { c } = this.classification(row);
     if (decision.position_ids.length === 0) {
       await this.finish(row, {
+        ...(await this.pricedFields(c)),
         leader_balance_before: decision.leader_balance_before,
         filter_reason: row.wallet_active ? "no_open_position" : "inactive_wallet",
       });
       return;
     }
-    const { c } = this.classification(row);
     for (const id of decision.position_ids) {
       if (decision.done.includes(id)) continue;
       const res = await this.mirrorExit(id, {
@@ -656,7 +657,18 @@ export class WalletActor extends DurableObject<Env> {
       decision.order_id ??= res.order_id ?? null;
       this.saveDecision(row.signature, decision); // progress survives a failure on the next position
     }
-    await this.finish(row, { leader_balance_before: decision.leader_balance_before, order_id: decision.order_id });
+    // The USD side is filled in after the exits were asked for: they must not wait on a price.
+    await this.finish(row, {
+      ...(await this.pricedFields(c)),
+      leader_balance_before: decision.leader_balance_before,
+      order_id: decision.order_id,
+    });
+  }
+
+  /** The signal's SOL / USD amounts and prices with the SOL price when available (null parts otherwise). */
+  private async pricedFields(c: Classification) {
+    const p = withSolPrice(c, await this.solUsd());
+    return { sol_amount: p.sol_amount, usd_amount: p.usd_amount, price_sol: p.price_sol, price_usd: p.price_usd };
   }
 
   /**

@@ -109,6 +109,7 @@ describe("the real captured PumpSwap delivery", () => {
     await settle(leader);
     const done = await signalBySignature(pumpAmm[0]!.signature);
     expect(done).toMatchObject({ filtered: 1, filter_reason: "no_open_position" });
+    expect(done.usd_amount).toBeCloseTo(11.263971513 * 150, 6);
     expect(done.processed_at).toBeTruthy();
     expect(done.processing_duration_ms).toBeGreaterThanOrEqual(0);
   });
@@ -725,6 +726,8 @@ describe("SELL → mirror exit", () => {
       fraction: 0.25,
     });
     expect(sig1).toMatchObject({ signal_type: "sell", filtered: 0, leader_balance_before: "4000000000" });
+    expect(sig1.usd_amount).toBeCloseTo(45, 9); // 0.3 SOL × 150
+    expect(sig1.price_usd).toBeCloseTo(0.045, 12);
     expect(sig1.order_id).toBe(`exit-pos-a-${mint}`);
 
     // The leader sells the remaining 3000: everything it held → fraction 1.
