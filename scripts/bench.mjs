@@ -29,27 +29,16 @@ const ISOLATED = Number(values.isolated);
 const { buildSwapTx, fakeSignature } = await loadTs("test/helpers/helius-payloads.ts");
 const stack = await startLocalStack({ persistTo: ".wrangler/bench", fresh: true, port, fakePort: port + 1 });
 try {
-  const must = async (p, what) => {
-    const r = await p;
-    if (r.status >= 300) throw new Error(`${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
   // Every BUY should become a position: no spacing, no caps in the way; safety stays on (tokens are safe).
-  await must(
-    stack.api("PATCH", "/api/v1/config", {
-      swap_min_spacing_ms: 0,
-      max_open_positions: 1000,
-      max_total_exposure_usd: 1e9,
-      min_leader_trade_sol: 0.01,
-    }),
-    "config",
-  );
+  await stack.must("PATCH", "/api/v1/config", {
+    swap_min_spacing_ms: 0,
+    max_open_positions: 1000,
+    max_total_exposure_usd: 1e9,
+    min_leader_trade_sol: 0.01,
+  });
   const wallets = [];
   for (let i = 0; i < W; i++) {
-    const body = await must(
-      stack.api("POST", "/api/v1/wallets", { address: randomAddress(), label: `bench-${i}` }),
-      "wallet",
-    );
+    const body = await stack.must("POST", "/api/v1/wallets", { address: randomAddress(), label: `bench-${i}` });
     wallets.push(body.address);
   }
   const mints = Array.from({ length: N }, () => randomAddress());
@@ -108,11 +97,11 @@ try {
   let positions = [];
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const page = await must(stack.api("GET", "/api/v1/positions?status=open&page_size=200&page=1"), "positions");
+    const page = await stack.must("GET", "/api/v1/positions?status=open&page_size=200&page=1");
     positions = page.items;
     for (let p = 2; (p - 1) * 200 < page.total; p++)
       positions = positions.concat(
-        (await must(stack.api("GET", `/api/v1/positions?status=open&page_size=200&page=${p}`), "positions")).items,
+        (await stack.must("GET", `/api/v1/positions?status=open&page_size=200&page=${p}`)).items,
       );
     if (positions.length >= N) break;
     await new Promise((r) => setTimeout(r, 500));
@@ -147,21 +136,21 @@ try {
     });
     const until = Date.now() + 30_000;
     while (Date.now() < until) {
-      const page = await must(stack.api("GET", "/api/v1/positions?status=open&page_size=1"), "positions");
+      const page = await stack.must("GET", "/api/v1/positions?status=open&page_size=1");
       if (page.total >= N + i + 1) break;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
   positions = [];
   for (let p = 1; ; p++) {
-    const page = await must(stack.api("GET", `/api/v1/positions?status=open&page_size=200&page=${p}`), "positions");
+    const page = await stack.must("GET", `/api/v1/positions?status=open&page_size=200&page=${p}`);
     positions.push(...page.items);
     if (p * 200 >= page.total) break;
   }
 
   const signals = [];
   for (let p = 1; ; p++) {
-    const page = await must(stack.api("GET", `/api/v1/signals?page_size=200&page=${p}`), "signals");
+    const page = await stack.must("GET", `/api/v1/signals?page_size=200&page=${p}`);
     signals.push(...page.items);
     if (p * 200 >= page.total) break;
   }

@@ -26,20 +26,8 @@ const stack = await startLocalStack({
   fakePort: port + 1,
   quiet: !values.verbose,
 });
-const must = async (p, what) => {
-  const r = await p;
-  if (r.status >= 300) throw new Error(`${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
-  return r.body;
-};
-const deliver = async (txs) => {
-  const res = await fetch(`${stack.base}/webhooks/helius`, {
-    method: "POST",
-    headers: { authorization: stack.vars.HELIUS_WEBHOOK_SECRET, "content-type": "application/json" },
-    body: JSON.stringify(txs),
-  });
-  return { status: res.status, body: await res.json() };
-};
-const positions = async () => (await must(stack.api("GET", "/api/v1/positions?page_size=100"), "positions")).items;
+const deliver = stack.deliver;
+const positions = async () => (await stack.must("GET", "/api/v1/positions?page_size=100")).items;
 const waitUntil = async (what, check, ms = 90_000) => {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -53,21 +41,16 @@ const waitUntil = async (what, check, ms = 90_000) => {
 
 try {
   // Fast polling so price moves are seen within seconds (the floor of the config ranges).
-  await must(
-    stack.api("PATCH", "/api/v1/config", {
-      poll_urgent_seconds: 5,
-      poll_active_seconds: 5,
-      poll_stable_seconds: 5,
-      swap_min_spacing_ms: 300,
-    }),
-    "config",
-  );
+  await stack.must("PATCH", "/api/v1/config", {
+    poll_urgent_seconds: 5,
+    poll_active_seconds: 5,
+    poll_stable_seconds: 5,
+    swap_min_spacing_ms: 300,
+  });
   const names = ["alpha", "beta", "gamma"];
   const w = {};
   for (const label of names)
-    w[label] = (
-      await must(stack.api("POST", "/api/v1/wallets", { address: randomAddress(), label }), "wallet")
-    ).address;
+    w[label] = (await stack.must("POST", "/api/v1/wallets", { address: randomAddress(), label })).address;
   say(`watching ${names.map((n) => `${n} ${w[n].slice(0, 6)}…`).join(", ")}`);
 
   const token = (symbol, extra = {}) => ({
@@ -167,7 +150,7 @@ try {
   });
 
   // ---------------------------------------------------------------- summary
-  const signals = (await must(stack.api("GET", "/api/v1/signals?page_size=100"), "signals")).items;
+  const signals = (await stack.must("GET", "/api/v1/signals?page_size=100")).items;
   const sym = Object.fromEntries(Object.entries(t).map(([k, v]) => [v.mint, k]));
   const who = Object.fromEntries(Object.entries(w).map(([k, v]) => [v, k]));
   console.log("\n=== Signals ===");
@@ -182,7 +165,7 @@ try {
       `  ${(sym[p.token_mint] ?? "?").padEnd(7)} ${p.status.padEnd(6)} entry ${money(p.entry_price_usd)}  avg exit ${money(p.avg_exit_price_usd)}  left ${((Number(p.current_amount) / Number(p.entry_amount)) * 100).toFixed(0).padStart(3)} %  realized ${money(p.realized_pnl_usd)}  total ${money(p.total_pnl_usd)} (${Number(p.pnl_percent).toFixed(1)} %)  ${p.exit_reason ?? ""}`,
     );
   }
-  const orders = (await must(stack.api("GET", "/api/v1/orders?page_size=100"), "orders")).items;
+  const orders = (await stack.must("GET", "/api/v1/orders?page_size=100")).items;
   console.log(
     `\n=== Orders === ${orders.length} simulated: ${orders.map((o) => `${o.side}/${o.reason}/${o.priority}`).join(", ")}`,
   );

@@ -129,5 +129,19 @@ export async function startLocalStack(opts) {
     });
     return res.json();
   };
-  return { base, fakeBase, vars, api, fakeControl, stop };
+  /** Like `api`, but a non-2xx answer stops the script with what the API said. */
+  const must = async (method, path, body) => {
+    const r = await api(method, path, body);
+    if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const deliver = async (txs) => {
+    const res = await fetch(`${base}/webhooks/helius`, {
+      method: "POST",
+      headers: { authorization: vars.HELIUS_WEBHOOK_SECRET, "content-type": "application/json" },
+      body: JSON.stringify(txs),
+    });
+    return { status: res.status, body: await res.json().catch(() => ({})) };
+  };
+  return { base, fakeBase, vars, api, must, deliver, fakeControl, stop };
 }

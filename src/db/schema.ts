@@ -102,7 +102,7 @@ export const config = sqliteTable(
     helius_last_sync_error: text("helius_last_sync_error"),
     updated_at: updatedAt(),
   },
-  (t) => [
+  () => [
     check("config_singleton", sql.raw("id = 1")),
     check("config_sizing_mode", oneOf("position_sizing_mode", SIZING_MODES)),
   ],
@@ -455,7 +455,7 @@ export const walletInfo = sqliteTable(
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
-  (t) => [check("wallet_info_status", oneOf("status", PORTFOLIO_STATUSES))],
+  () => [check("wallet_info_status", oneOf("status", PORTFOLIO_STATUSES))],
 );
 
 export const tokenHoldings = sqliteTable(

@@ -20,7 +20,6 @@ export async function api(method: string, path: string, body?: unknown, headers:
   } catch {
     json = text;
   }
-  // biome-ignore lint/suspicious/noExplicitAny: test convenience, bodies are asserted field by field
   return { status: res.status, body: json as any, headers: res.headers };
 }
 

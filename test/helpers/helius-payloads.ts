@@ -4,6 +4,8 @@
  * transfers plus the native wrap/unwrap, fee transfers to third parties, `events: {}`.
  * Used by tests, `npm run bench` and `npm run demo`.
  */
+import { b58 } from "./helius";
+
 export const WSOL = "So11111111111111111111111111111111111111112";
 export const USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
 const POOL = "DmyGpMBR5bVLVViypBXAPX5D5FW6GaVzMWEx7sF8i6rT";
@@ -135,15 +137,5 @@ export function buildSwapTx(s: SwapSpec) {
   };
 }
 
-/** A base58-looking 88-char signature that is unique per seed (no 0, O, I, l). */
-export function fakeSignature(seed: string | number): string {
-  const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-  let h = 2166136261;
-  let out = "";
-  const s = String(seed);
-  for (let i = 0; out.length < 88; i++) {
-    h = Math.imul(h ^ (s.charCodeAt(i % s.length) + i), 16777619) >>> 0;
-    out += alphabet[h % alphabet.length];
-  }
-  return out;
-}
+/** A base58 88-character signature, unique per seed and stable for the same seed. */
+export const fakeSignature = (seed: string | number): string => b58(88, String(seed));
