@@ -2,9 +2,11 @@ import { DurableObject } from "cloudflare:workers";
 import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
-import { getOrder, insertOrderIntent, updateOrder } from "../src/db/orders-store";
+import { getOrder, insertOrderIntent, markSignalFiltered, updateOrder } from "../src/db/orders-store";
+import { bookExposure } from "../src/db/positions-store";
 import { ORDER_PRIORITIES, type OrderRow } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
+import { checkBookCaps } from "../src/domain/copy-rules";
 import { positionIdFor } from "../src/domain/position";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import { type EnqueueResult, PRIORITY_RANK, type SwapRequest } from "../src/domain/swap-order";
@@ -258,6 +260,12 @@ export class SwapQueue extends DurableObject<Env> {
     if (!order) throw new Error(`order ${row.order_id} missing in D1`);
     if (order.status !== "filled") {
       if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
+      // Entries run one at a time here, so this is where the book caps hold across leaders.
+      const caps = checkBookCaps(cfg, await bookExposure(this.db), req.requested_usd);
+      if (!caps.ok) {
+        log.info("entry_refused_by_caps", { order_id: row.order_id, reason: caps.reason, detail: caps.detail });
+        return { kind: "cancelled", reason: caps.reason };
+      }
       const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
       if (!quote) {
         if (Date.now() - row.created_at_ms > cfg.max_signal_age_seconds * 1000)
@@ -362,6 +370,9 @@ export class SwapQueue extends DurableObject<Env> {
     );
     await updateOrder(this.db, row.order_id, { status: "cancelled", cancel_reason: reason });
     log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
+    // An entry refused here (breaker, caps, no price) must not read as "copied" in the signal history.
+    if (req.side === "buy" && req.signal_id != null)
+      await markSignalFiltered(this.db, req.signal_id, row.order_id, reason);
     if (req.side === "sell" && req.position_id)
       await this.env.POSITION_ACTOR.getByName(req.position_id).releaseOrder(
         row.order_id,

@@ -381,11 +381,15 @@ export class WalletActor extends DurableObject<Env> {
     detail?: string,
   ) {
     const now = Date.now();
+    // A pass never clears `filtered`: the SwapQueue may already have refused the entry (caps, breaker,
+    // no price) and marked the signal, in either order relative to this write.
+    const { filter_reason, filtered, ...rest } = fields;
+    const verdict = filter_reason ? { filtered: true, filter_reason } : filtered ? { filtered: true } : {};
     await this.db
       .update(signals)
       .set({
-        ...fields,
-        filtered: fields.filter_reason ? true : (fields.filtered ?? false),
+        ...rest,
+        ...verdict,
         processed_at: nowIso(now),
         processing_duration_ms: now - row.received_at_ms,
       })

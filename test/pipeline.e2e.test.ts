@@ -193,4 +193,46 @@ describe("webhook → open simulated position → mirror exit", () => {
     const sells = (await signalsOf(mint)).filter((s) => s.signal_type === "sell");
     expect(sells).toHaveLength(2);
   });
+
+  it("caps hold across leaders buying at the same moment: the queue refuses what the book cannot take", async () => {
+    // a clean book for this test: earlier tests' positions closed by hand
+    await env.DB.prepare("UPDATE positions SET status = 'closed', closed_at = ? WHERE status != 'closed'")
+      .bind(new Date().toISOString())
+      .run();
+    expect((await api("PATCH", "/api/v1/config", { max_open_positions: 2, max_total_exposure_usd: 1000 })).status).toBe(
+      200,
+    );
+    const leaders = [await watchedWallet(), await watchedWallet(), await watchedWallet()];
+    const mints = leaders.map(() => randomAddress());
+    await fake.tokens(...mints.map((mint) => ({ mint, price_usd: 0.01, liquidity_usd: 400_000, age_hours: 96 })));
+    const txs = leaders.map((wallet, i) =>
+      buildSwapTx({
+        signature: fakeSignature(`cap-${mints[i]}`),
+        wallet,
+        mint: mints[i] as string,
+        side: "buy",
+        quote_amount: 1,
+        token_amount: 15_000,
+      }),
+    );
+    expect((await deliver(txs)).body.accepted).toBe(3);
+
+    const decided = await waitFor(async () => {
+      const sigs = (await Promise.all(mints.map(signalsOf))).flat();
+      const orders = (await Promise.all(mints.map(ordersOf))).flat();
+      const settled =
+        sigs.length === 3 &&
+        sigs.every((sg) => sg.processed_at) &&
+        orders.every((o) => ["filled", "cancelled"].includes(o.status));
+      return settled ? { sigs, orders } : null;
+    });
+    const open = (await Promise.all(mints.map(positionsOf))).flat().filter((p) => p.status === "open");
+    expect(open).toHaveLength(2);
+    const refused = decided.sigs.filter((sg) => sg.filtered);
+    expect(refused).toHaveLength(1);
+    expect(refused[0].filter_reason).toBe("max_open_positions");
+    // whoever refused it (its WalletActor early, or the queue at execution), no order of it filled
+    expect(decided.orders.filter((o) => o.status === "filled")).toHaveLength(2);
+    await api("PATCH", "/api/v1/config", { max_open_positions: 10 });
+  });
 });

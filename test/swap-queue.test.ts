@@ -20,7 +20,14 @@ import { fake } from "./helpers/fake";
 beforeEach(async () => {
   await fake.reset();
   await resetBreaker();
-  await setConfig({ swap_min_spacing_ms: 0, max_swap_retries: 3, simulated_slippage_bps: 100 });
+  // These tests are about ordering, retries and fills: the book caps are lifted (they have their own tests).
+  await setConfig({
+    swap_min_spacing_ms: 0,
+    max_swap_retries: 3,
+    simulated_slippage_bps: 100,
+    max_open_positions: 1000,
+    max_total_exposure_usd: 1e9,
+  });
 });
 
 /** The message of an RPC call's rejection (awaited inside try so that no rejection goes unhandled). */

@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { type OrderRow, orders } from "./schema";
+import { type OrderRow, orders, signals } from "./schema";
 
 export type OrderInsert = typeof orders.$inferInsert;
 export type OrderPatch = Partial<Omit<OrderInsert, "id" | "idempotency_key" | "created_at">>;
@@ -26,4 +26,16 @@ export async function updateOrder(db: Db, id: string, patch: OrderPatch): Promis
 
 export async function getOrder(db: Db, id: string): Promise<OrderRow | undefined> {
   return db.select().from(orders).where(eq(orders.id, id)).get();
+}
+
+/**
+ * Records on the signal that the entry it led to (`entry:<signal_id>`) was refused by the queue, with the
+ * order id, whether or not the WalletActor has written its own outcome yet; never overwrites an earlier
+ * filter reason.
+ */
+export async function markSignalFiltered(db: Db, signalId: number, orderId: string, reason: string): Promise<void> {
+  await db
+    .update(signals)
+    .set({ filtered: true, filter_reason: reason, order_id: orderId })
+    .where(and(eq(signals.id, signalId), eq(signals.filtered, false)));
 }

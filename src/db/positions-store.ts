@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, ne, sql } from "drizzle-orm";
 import type { StrategyRules } from "../domain/exit-strategy";
 import { rulesFromRow } from "../domain/exit-strategy";
 import type { Db } from "./client";
@@ -26,4 +26,20 @@ export async function loadTemplate(
       ? await db.select().from(exitStrategies).where(eq(exitStrategies.id, strategyId)).get()
       : await db.select().from(exitStrategies).where(eq(exitStrategies.is_default, true)).get();
   return row ? { id: row.id, rules: rulesFromRow(row) } : null;
+}
+
+/**
+ * Open positions and the USD still at risk in them: the entry cost of what remains (a partial exit
+ * frees its share of the cost).
+ */
+export async function bookExposure(db: Db): Promise<{ open_positions: number; exposure_usd: number }> {
+  const row = await db
+    .select({
+      n: sql<number>`COUNT(*)`,
+      usd: sql<number>`COALESCE(SUM(${positions.entry_cost_usd} * CAST(${positions.current_amount} AS REAL) / MAX(CAST(${positions.entry_amount} AS REAL), 1)), 0)`,
+    })
+    .from(positions)
+    .where(ne(positions.status, "closed"))
+    .get();
+  return { open_positions: row?.n ?? 0, exposure_usd: row?.usd ?? 0 };
 }

@@ -103,3 +103,28 @@ export function checkExposure(r: EffectiveCopyRules, exposureUsd: number, entryU
     };
   return { ok: true, rebuy: false };
 }
+
+/**
+ * The book caps again, at execution, by the SwapQueue — the one place entries run one at a time. The
+ * WalletActors check them early (per leader, so two leaders buying at once could both pass); this check
+ * sees every position already opened before this entry and is the one that holds.
+ */
+export function checkBookCaps(
+  caps: { max_open_positions: number; max_total_exposure_usd: number },
+  book: { open_positions: number; exposure_usd: number },
+  entryUsd: number,
+): { ok: true } | { ok: false; reason: "max_open_positions" | "max_exposure"; detail: string } {
+  if (book.open_positions >= caps.max_open_positions)
+    return {
+      ok: false,
+      reason: "max_open_positions",
+      detail: `${book.open_positions} open >= ${caps.max_open_positions}`,
+    };
+  if (book.exposure_usd + entryUsd > caps.max_total_exposure_usd + 1e-9)
+    return {
+      ok: false,
+      reason: "max_exposure",
+      detail: `${book.exposure_usd.toFixed(2)} + ${entryUsd.toFixed(2)} USD > ${caps.max_total_exposure_usd}`,
+    };
+  return { ok: true };
+}
