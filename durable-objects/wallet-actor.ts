@@ -188,6 +188,24 @@ export class WalletActor extends DurableObject<Env> {
       }));
   }
 
+  /**
+   * The backfill cursor (src/jobs/backfill.ts): the newest on-chain signature of this wallet below which the
+   * backfill has resolved everything. Kept here, beside the inbox, rather than in a D1 column.
+   */
+  async backfillCursor(): Promise<string | null> {
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'backfill_cursor'")
+      .toArray()[0];
+    return row?.value ?? null;
+  }
+
+  async setBackfillCursor(signature: string): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('backfill_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      signature,
+    );
+  }
+
   override async alarm(): Promise<void> {
     // A failure outside any one row (D1 unreachable for the config) backs the whole alarm off.
     let minDelay = 50;
