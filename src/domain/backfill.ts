@@ -36,21 +36,21 @@ export function planBackfill(
   watchedSinceMs: number,
   limit: number,
 ): BackfillPlan {
+  // Block times are whole seconds: a transaction in the very second the wallet was added still counts.
+  const watchedSince = Math.floor(watchedSinceMs / 1000);
   let skipped = 0;
   const missing: string[] = [];
   const seen = new Set<string>();
   for (const s of sigs) {
     if (seen.has(s.signature)) continue;
     seen.add(s.signature);
-    const beforeWatch = s.block_time !== null && s.block_time * 1000 < watchedSinceMs;
+    const beforeWatch = s.block_time !== null && s.block_time < watchedSince;
     if (!s.succeeded || beforeWatch) skipped++;
     else if (!known.has(s.signature)) missing.push(s.signature);
   }
   const oldest = sigs[sigs.length - 1];
   const truncated =
-    sigs.length >= limit &&
-    oldest !== undefined &&
-    (oldest.block_time === null || oldest.block_time * 1000 >= watchedSinceMs);
+    sigs.length >= limit && oldest !== undefined && (oldest.block_time === null || oldest.block_time >= watchedSince);
   return { checked: seen.size, skipped, missing: missing.reverse(), truncated };
 }
 
