@@ -141,7 +141,7 @@ describe("POST /api/v1/sync/backfill", () => {
     expect(again.body.wallets[0]).toMatchObject({ checked: 0, missing: 0, recovered: 0, failed: 0 });
     expect((await fake.calls())["helius.transactions"]).toBe(1);
     const rpc = (await fake.requests()).filter((r) => r.route === "rpc.getSignaturesForAddress");
-    expect((rpc.at(-1)?.body as any).params[1]).toMatchObject({ until: t3.signature });
+    expect((rpc.at(-1)?.body as any)?.params[1]).toMatchObject({ until: t3.signature });
   });
 
   it("a missing SELL of a leader with an open copied position triggers the CRITICAL mirror exit", async () => {

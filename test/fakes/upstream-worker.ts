@@ -1,6 +1,6 @@
 /**
- * Fake upstream worker: serves Helius webhook management and parse-transactions, Jupiter Price v3 / quote / swap, DexScreener,
- * RugCheck and Solana JSON-RPC in their real shapes (../shared/fixtures), so the Worker under test never
+ * Fake upstream worker: serves Helius webhook management and parse-transactions, Jupiter Price v3 / quote /
+ * swap, DexScreener, RugCheck and Solana JSON-RPC in their real shapes (../shared/fixtures), so the Worker under test never
  * reaches the network. Tests route every outbound fetch here (miniflare `outboundService`); the demo and
  * the benchmark run it beside `wrangler dev` and point the upstream URLs at it.
  *
