@@ -144,37 +144,45 @@ describe("POST /api/v1/sync/backfill", () => {
     expect((rpc.at(-1)?.body as any)?.params[1]).toMatchObject({ until: t3.signature });
   });
 
-  it("a missing SELL of a leader with an open copied position triggers the CRITICAL mirror exit", async () => {
-    const created = await api("POST", "/api/v1/wallets", { address: randomAddress(), label: "bf-leader" });
-    expect(created.status).toBe(201);
-    const leader = created.body.address as string;
+  it("a missing SELL older than max_signal_age_seconds still triggers the CRITICAL mirror exit", async () => {
+    const leader = randomAddress();
+    await insertWallet(leader, { created_at: hourAgo() }); // watched since before both trades
     const mint = randomAddress();
     await fake.tokens({ mint, price_usd: 0.004, liquidity_usd: 400_000, age_hours: 96 });
-    const buy = swap(leader, mint, "buy", 0);
-    expect((await deliver([buy])).body).toMatchObject({ accepted: 1 });
-    const [opened] = await waitFor(async () => {
-      const ps = await positionsOf(mint);
-      return ps.length ? ps : null;
-    });
+    expect((await api("PATCH", "/api/v1/config", { max_signal_age_seconds: 5 })).status).toBe(200);
+    try {
+      const buy = swap(leader, mint, "buy", 2);
+      expect((await deliver([buy])).body).toMatchObject({ accepted: 1 });
+      const [opened] = await waitFor(async () => {
+        const ps = await positionsOf(mint);
+        return ps.length ? ps : null;
+      });
 
-    // the leader sells half; Helius never delivers it
-    const sell = swap(leader, mint, "sell", 0);
-    await onChain(leader, [buy, sell]);
-    await fake.transactions(buy, sell);
-    const res = await backfill({ wallet: leader });
-    expect(res.body.wallets[0]).toMatchObject({ checked: 2, missing: 1, recovered: 1, failed: 0 });
-    expect(await parseRequests()).toEqual([[sell.signature]]);
+      // the leader sells half a second later; Helius never delivers it, and it is older than the max age
+      // (a BUY this old would be stale) by the time the backfill finds it
+      const sell = swap(leader, mint, "sell", 1);
+      await onChain(leader, [buy, sell]);
+      await fake.transactions(buy, sell);
+      await new Promise((r) => setTimeout(r, Math.max(0, (sell.timestamp + 6) * 1000 - Date.now())));
+      const res = await backfill({ wallet: leader });
+      expect(res.body.wallets[0]).toMatchObject({ checked: 2, missing: 1, recovered: 1, failed: 0 });
+      expect(await parseRequests()).toEqual([[sell.signature]]);
 
-    const exit = await waitFor(async () =>
-      (await ordersOf(mint)).find((o) => o.reason === "mirror_exit" && o.status === "filled"),
-    );
-    expect(exit).toMatchObject({ side: "sell", priority: "critical", position_id: opened.id });
-    expect(await signalOf(sell.signature)).toMatchObject({ signal_type: "sell", filtered: 0 });
-    const after = await waitFor(async () => {
-      const [p] = await positionsOf(mint);
-      return p.current_amount !== p.entry_amount ? p : null;
-    });
-    expect(BigInt(after.current_amount)).toBeLessThan(BigInt(opened.entry_amount));
+      const exit = await waitFor(async () =>
+        (await ordersOf(mint)).find((o) => o.reason === "mirror_exit" && o.status === "filled"),
+      );
+      expect(exit).toMatchObject({ side: "sell", priority: "critical", position_id: opened.id });
+      expect(await signalOf(sell.signature)).toMatchObject({ signal_type: "sell", filtered: 0, filter_reason: null });
+      const after = await waitFor(async () => {
+        const [p] = await positionsOf(mint);
+        return p.current_amount !== p.entry_amount ? p : null;
+      });
+      const half = BigInt(opened.entry_amount) / 2n;
+      expect(BigInt(after.current_amount)).toBeGreaterThanOrEqual(half - 1n);
+      expect(BigInt(after.current_amount)).toBeLessThanOrEqual(half + 1n);
+    } finally {
+      expect((await api("PATCH", "/api/v1/config", { max_signal_age_seconds: 60 })).status).toBe(200);
+    }
   });
 
   it("a missing BUY older than max_signal_age_seconds is filtered stale_signal and never ordered", async () => {
