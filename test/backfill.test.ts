@@ -185,6 +185,36 @@ describe("POST /api/v1/sync/backfill", () => {
     }
   });
 
+  it("a recovered SELL made before the leader's re-entry does not close the position copied from that re-entry", async () => {
+    const leader = randomAddress();
+    await insertWallet(leader, { created_at: hourAgo() });
+    const mint = randomAddress();
+    await fake.tokens({ mint, price_usd: 0.004, liquidity_usd: 400_000, age_hours: 96 });
+    const oldSell = swap(leader, mint, "sell", 300); // never delivered
+    const reentry = swap(leader, mint, "buy", 1);
+    expect((await deliver([reentry])).body).toMatchObject({ accepted: 1 });
+    const [opened] = await waitFor(async () => {
+      const ps = await positionsOf(mint);
+      return ps.length ? ps : null;
+    });
+    await onChain(leader, [oldSell, reentry]);
+    await fake.transactions(oldSell, reentry);
+
+    const res = await backfill({ wallet: leader });
+    expect(res.body.wallets[0]).toMatchObject({ missing: 1, recovered: 1 });
+    const s = await waitFor(async () => {
+      const row = await signalOf(oldSell.signature);
+      return row?.processed_at ? row : null;
+    });
+    expect(s).toMatchObject({ signal_type: "sell", filtered: 1, filter_reason: "no_open_position" });
+    expect((await ordersOf(mint)).filter((o) => o.side === "sell")).toHaveLength(0);
+    expect((await positionsOf(mint))[0]).toMatchObject({
+      id: opened.id,
+      status: "open",
+      current_amount: opened.entry_amount,
+    });
+  });
+
   it("a missing BUY older than max_signal_age_seconds is filtered stale_signal and never ordered", async () => {
     const w = randomAddress();
     await insertWallet(w, { created_at: hourAgo() });
