@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, lt, ne, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
@@ -186,6 +186,24 @@ export class WalletActor extends DurableObject<Env> {
         last_error: r.last_error,
         decision: r.decision ? JSON.parse(r.decision) : null,
       }));
+  }
+
+  /**
+   * The backfill cursor (src/jobs/backfill.ts): the newest on-chain signature of this wallet below which the
+   * backfill has resolved everything. Kept here, beside the inbox, rather than in a D1 column.
+   */
+  async backfillCursor(): Promise<string | null> {
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'backfill_cursor'")
+      .toArray()[0];
+    return row?.value ?? null;
+  }
+
+  async setBackfillCursor(signature: string): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('backfill_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      signature,
+    );
   }
 
   override async alarm(): Promise<void> {
@@ -635,8 +653,8 @@ export class WalletActor extends DurableObject<Env> {
     const address = this.address() as string;
     let decision = row.decision ? (JSON.parse(row.decision) as ExitDecision) : null;
     if (!decision) {
-      const { c } = this.classification(row);
-      decision = await this.decideExit(address, c, row.signal_id as number);
+      const { tx, c } = this.classification(row);
+      decision = await this.decideExit(address, c, row.signal_id as number, nowIso(tx.timestamp * 1000));
       this.saveDecision(row.signature, decision);
     }
     const { c } = this.classification(row);
@@ -685,13 +703,26 @@ export class WalletActor extends DurableObject<Env> {
    * 3. when the chain cannot be read either, 1 — in doubt the copy exits fully, the side of the risk that
    *    cannot lose more than the position holds. `leader_balance_before` records the denominator used.
    */
-  private async decideExit(address: string, c: Classification, signalId: number): Promise<ExitDecision> {
+  private async decideExit(
+    address: string,
+    c: Classification,
+    signalId: number,
+    soldAt: string,
+  ): Promise<ExitDecision> {
     const mint = c.token_mint as string;
+    // Only positions copied from a leader BUY made before this SELL: a sale recovered late (backfill) must not
+    // close what was copied from the leader's later re-entry. A position of unknown origin is still mirrored.
     const open = await this.db
       .select({ id: positions.id })
       .from(positions)
+      .leftJoin(signals, eq(signals.id, positions.signal_id))
       .where(
-        and(eq(positions.status, "open"), eq(positions.source_wallet_address, address), eq(positions.token_mint, mint)),
+        and(
+          eq(positions.status, "open"),
+          eq(positions.source_wallet_address, address),
+          eq(positions.token_mint, mint),
+          or(isNull(signals.block_time), lte(signals.block_time, soldAt)),
+        ),
       )
       .orderBy(asc(positions.opened_at));
     const history = await this.db

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { IngestItem, WalletSnapshot } from "../../durable-objects/wallet-actor";
-import { type HeliusTx, HeliusTxSchema, involvedAddresses } from "../domain/helius-tx";
+import { type HandOffItem, handOff } from "../db/wallet-handoff";
+import { HeliusTxSchema } from "../domain/helius-tx";
 import { safeEqual } from "../lib/auth";
 import { ApiError, errorBody, formatZodIssues } from "../lib/errors";
 import { log } from "../lib/logger";
@@ -73,66 +73,25 @@ webhooksRouter.openapi(postHelius, async (c) => {
   const receivedAt = Date.now();
   const items = c.req.valid("json");
   const errors: { index: number; detail: string }[] = [];
-  const valid: { index: number; tx: HeliusTx; raw: unknown }[] = [];
+  const valid: HandOffItem[] = [];
   items.forEach((raw, index) => {
     const parsed = HeliusTxSchema.safeParse(raw);
-    if (parsed.success) valid.push({ index, tx: parsed.data, raw });
+    if (parsed.success) valid.push({ tx: parsed.data, raw });
     else errors.push({ index, detail: formatZodIssues(parsed.error.issues) });
   });
   if (errors.length) log.warn("webhook_items_rejected", { count: errors.length, first: errors[0] });
 
-  // One query for every address the delivery touches (json_each: D1 caps bound parameters at 100).
-  const involved = valid.map((v) => involvedAddresses(v.tx));
-  const all = [...new Set(involved.flatMap((s) => [...s]))];
-  const { results: watched } = await c.env.DB.prepare(
-    "SELECT id, address, is_active FROM wallets WHERE address IN (SELECT value FROM json_each(?))",
-  )
-    .bind(JSON.stringify(all))
-    .all<{ id: number; address: string; is_active: number }>();
-
-  const groups = new Map<string, { wallet: WalletSnapshot; items: IngestItem[]; indexes: number[] }>();
-  let ignored = 0;
-  valid.forEach((v, i) => {
-    let mine = watched.filter((w) => involved[i]?.has(w.address));
-    // One signal per transaction (unique signature): when the signer is watched, the transaction is its
-    // trade, and another watched wallet appearing in it (a counterparty, a transfer target) is not routed.
-    const signer = mine.find((w) => w.address === v.tx.feePayer);
-    if (signer) mine = [signer];
-    if (mine.length === 0) {
-      ignored += 1;
-      return;
-    }
-    for (const w of mine) {
-      const g = groups.get(w.address) ?? {
-        wallet: { id: w.id, address: w.address, is_active: w.is_active === 1 },
-        items: [],
-        indexes: [],
-      };
-      g.items.push({ signature: v.tx.signature, payload: v.raw });
-      g.indexes.push(v.index);
-      groups.set(w.address, g);
-    }
-  });
-
-  // Hand-off in parallel. Every hand-off is awaited (settled) before answering; if any failed the answer is
-  // 5xx so Helius redelivers — what was persisted then counts as duplicate.
-  const outcome = new Map<number, "accepted" | "duplicate">();
-  const settled = await Promise.allSettled(
-    [...groups.values()].map(async (g) => {
-      const res = await c.env.WALLET_ACTOR.getByName(g.wallet.address).ingest(g.wallet, g.items, receivedAt);
-      res.forEach((r, k) => {
-        const index = g.indexes[k] as number;
-        if (r.status === "accepted" || !outcome.has(index)) outcome.set(index, r.status);
-      });
-    }),
-  );
-  const failed = settled.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed.length > 0) {
-    log.error("webhook_handoff_failed", { failed: failed.length, of: settled.length, error: failed[0]?.reason });
+  const res = await handOff(c.env, valid, receivedAt);
+  // Every hand-off is settled before answering; if any failed the answer is 5xx so Helius redelivers — what
+  // was persisted then counts as duplicate.
+  if (res.failures.length > 0) {
+    log.error("webhook_handoff_failed", { failed: res.failures.length, of: res.groups, error: res.failures[0] });
     throw new ApiError("UpstreamUnavailable", "a wallet actor could not take the delivery; retry");
   }
-  const accepted = [...outcome.values()].filter((s) => s === "accepted").length;
-  const body = { accepted, duplicates: outcome.size - accepted, ignored, rejected: errors.length, errors };
+  const accepted = res.outcomes.filter((s) => s === "accepted").length;
+  const duplicates = res.outcomes.filter((s) => s === "duplicate").length;
+  const ignored = res.outcomes.filter((s) => s === "ignored").length;
+  const body = { accepted, duplicates, ignored, rejected: errors.length, errors };
   log.info("webhook_received", { ...body, errors: undefined, items: items.length, ms: Date.now() - receivedAt });
   return c.json(body, 200);
 });

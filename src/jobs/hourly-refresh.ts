@@ -4,15 +4,18 @@ import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { positions } from "../db/schema";
 import { ensureTokenMetadata } from "../db/token-metadata";
-import { log } from "../lib/logger";
+import { log, redact } from "../lib/logger";
+import { runBackfill } from "./backfill";
 import type { Job } from "./run-job";
 
 /**
  * Hourly (DESIGN §1): the watchdog re-arms any open position or pending queue whose alarm was lost
  * (alarms stop being retried after six failures), token metadata of held mints is filled in batch,
- * and the circuit-breaker rules are re-checked (unrealized losses count toward the drawdown).
+ * and the circuit-breaker rules are re-checked (unrealized losses count toward the drawdown). Then the
+ * backfill recovers watched-wallet transactions the webhook never delivered; its failure is reported in the
+ * detail and never undoes the watchdog part.
  */
-export const runHourlyRefresh: Job = async (env) => {
+export const runHourlyRefresh: Job = async (env, scheduledTime) => {
   const db = getDb(env.DB);
   const open = await db
     .select({ id: positions.id, token_mint: positions.token_mint, token_decimals: positions.token_decimals })
@@ -41,6 +44,17 @@ export const runHourlyRefresh: Job = async (env) => {
   );
   const breaker = await checkBreakerRules(db, await loadConfig(db));
   if (failed) log.warn("watchdog_incomplete", { failed });
+  let backfill: Record<string, unknown>;
+  try {
+    const run = await runBackfill(env, { runIndex: Math.floor(scheduledTime / 3_600_000) });
+    backfill =
+      run.status === "skipped"
+        ? { status: "skipped", reason: run.reason }
+        : { status: "ok", wallets_active: run.wallets_active, wallets_scanned: run.wallets.length, ...run.totals };
+  } catch (err) {
+    log.error("backfill_failed", { error: err });
+    backfill = { status: "error", error: String(redact(err instanceof Error ? err.message : String(err))) };
+  }
   return {
     status: "ok",
     detail: {
@@ -51,6 +65,7 @@ export const runHourlyRefresh: Job = async (env) => {
       queue_pending: queue.pending,
       token_metadata_looked_up: looked_up,
       breaker_tripped: breaker.tripped,
+      backfill,
     },
   };
 };

@@ -89,3 +89,25 @@ export async function editWebhook(env: HeliusEnv, id: string, req: WebhookReques
   });
   return data;
 }
+
+/** Helius parse-transactions takes at most 100 signatures per call. */
+export const HELIUS_MAX_PARSE = 100;
+
+/**
+ * Enhanced transactions by signature (`POST /v0/transactions`, body `{transactions: [sig, …]}`, ≤ 100): the
+ * same shape the webhook delivers. Items are returned raw — the caller validates each with HeliusTxSchema, so
+ * one odd item does not sink the batch. Signatures Helius cannot parse (yet) are simply absent.
+ */
+export async function parseTransactions(env: HeliusEnv, signatures: readonly string[]): Promise<unknown[]> {
+  if (signatures.length === 0) return [];
+  if (signatures.length > HELIUS_MAX_PARSE)
+    throw new RangeError(`parseTransactions takes at most ${HELIUS_MAX_PARSE} signatures`);
+  const { data } = await fetchJson({
+    service: "helius",
+    url: `${joinUrl(env.HELIUS_API_URL, "/v0/transactions")}?api-key=${encodeURIComponent(env.HELIUS_API_KEY ?? "")}`,
+    schema: z.array(z.unknown()),
+    init: jsonInit("POST", { transactions: signatures }),
+    timeoutMs: timeoutFrom(env),
+  });
+  return data;
+}

@@ -2,6 +2,7 @@ import {
   address,
   createSolanaRpc,
   isSolanaError,
+  type Signature,
   SOLANA_ERROR__MALFORMED_JSON_RPC_ERROR,
   SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR,
 } from "@solana/kit";
@@ -188,10 +189,25 @@ const SignaturesSchema = z.array(
   }),
 );
 
-/** Newest first; failed transactions are included and flagged (`succeeded: false`). */
-export async function getRecentSignatures(env: RpcEnv, owner: string, limit: number): Promise<SignatureInfo[]> {
+/**
+ * Newest first; failed transactions are included and flagged (`succeeded: false`). `until` stops before that
+ * signature (exclusive: only newer ones), `before` starts after it (paging backwards). At most 1000 per call.
+ */
+export async function getRecentSignatures(
+  env: RpcEnv,
+  owner: string,
+  limit: number,
+  opts: { until?: string; before?: string } = {},
+): Promise<SignatureInfo[]> {
   const res = await call(env, "getSignaturesForAddress", SignaturesSchema, (rpc, abortSignal) =>
-    rpc.getSignaturesForAddress(address(owner), { limit }).send({ abortSignal }),
+    rpc
+      .getSignaturesForAddress(address(owner), {
+        limit,
+        // Cursors are signatures this node returned earlier: passed through as-is (no re-validation).
+        ...(opts.until ? { until: opts.until as Signature } : {}),
+        ...(opts.before ? { before: opts.before as Signature } : {}),
+      })
+      .send({ abortSignal }),
   );
   return res.map((s) => ({
     signature: s.signature,

@@ -1,6 +1,6 @@
 /**
- * Fake upstream worker: serves Helius webhook management, Jupiter Price v3 / quote / swap, DexScreener,
- * RugCheck and Solana JSON-RPC in their real shapes (../shared/fixtures), so the Worker under test never
+ * Fake upstream worker: serves Helius webhook management and parse-transactions, Jupiter Price v3 / quote /
+ * swap, DexScreener, RugCheck and Solana JSON-RPC in their real shapes (../shared/fixtures), so the Worker under test never
  * reaches the network. Tests route every outbound fetch here (miniflare `outboundService`); the demo and
  * the benchmark run it beside `wrangler dev` and point the upstream URLs at it.
  *
@@ -84,6 +84,8 @@ interface State {
   signatures: Record<string, FakeSignature[]>;
   signatureStatuses: Record<string, { confirmationStatus: string; err: unknown; slot: number } | null>;
   sentTransactions: string[];
+  /** Enhanced transactions served by Helius parse-transactions, by signature. */
+  enhancedTxs: Record<string, unknown>;
   webhooks: Record<string, Webhook>;
   failures: Record<string, Failure>;
   latency: Record<string, number>;
@@ -130,6 +132,7 @@ const freshState = (): State => ({
   signatures: {},
   signatureStatuses: {},
   sentTransactions: [],
+  enhancedTxs: {},
   webhooks: {},
   failures: {},
   latency: {},
@@ -380,6 +383,17 @@ function rugcheckReport(mint: string, summary: boolean): Response {
   });
 }
 
+// ------------------------------------------------------------------ Helius parse transactions
+/** POST /v0/transactions {transactions: [sig, …]} (≤ 100): the known ones, in request order; unknown omitted. */
+function heliusParse(url: URL, body: unknown): Response {
+  if (!url.searchParams.get("api-key")) return json({ error: "missing api-key" }, 401);
+  const sigs = (body as { transactions?: unknown } | null)?.transactions;
+  if (!Array.isArray(sigs) || sigs.length === 0 || sigs.some((s) => typeof s !== "string"))
+    return json({ error: "transactions must be a non-empty array of signatures" }, 400);
+  if (sigs.length > 100) return json({ error: "too many transactions, max 100" }, 400);
+  return json((sigs as string[]).filter((s) => s in state.enhancedTxs).map((s) => state.enhancedTxs[s]));
+}
+
 // ------------------------------------------------------------------ Helius webhook management
 async function helius(method: string, url: URL, body: unknown): Promise<Response> {
   if (!url.searchParams.get("api-key")) return json({ error: "missing api-key" }, 401);
@@ -620,6 +634,12 @@ async function control(method: string, url: URL, body: unknown): Promise<Respons
     else state.rpcScripts[String(b.method)] = b.response;
     return json({ ok: true });
   }
+  if (what === "transactions" && method === "POST") {
+    // { transactions: [enhanced tx, …] } — served by POST /v0/transactions, keyed by their signature
+    for (const tx of (b.transactions as { signature: string }[] | undefined) ?? [])
+      state.enhancedTxs[tx.signature] = tx;
+    return json({ ok: true });
+  }
   if (what === "signature-statuses" && method === "POST") {
     Object.assign(state.signatureStatuses, b);
     return json({ ok: true });
@@ -666,6 +686,8 @@ export default {
       const route = `helius.webhooks.${request.method.toLowerCase()}`;
       return (await gate(route, request.method, path, body)) ?? helius(request.method, url, body);
     }
+    if (path === "/v0/transactions" && request.method === "POST")
+      return (await gate("helius.transactions", "POST", path, body)) ?? heliusParse(url, body);
     if (path === "/price/v3") return (await gate("jupiter.price", "GET", path)) ?? jupiterPrice(url);
     if (path === "/swap/v1/quote") return (await gate("jupiter.quote", "GET", path)) ?? jupiterQuote(url);
     if (path === "/swap/v1/swap") return (await gate("jupiter.swap", "POST", path, body)) ?? jupiterSwap(body);

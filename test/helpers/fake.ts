@@ -24,6 +24,8 @@ export const fake = {
   }) => control("POST", "wallets", w),
   signatureStatuses: (s: Record<string, { confirmationStatus: string; err: unknown; slot: number } | null>) =>
     control("POST", "signature-statuses", s),
+  /** Enhanced transactions answered by Helius parse-transactions (POST /v0/transactions), by signature. */
+  transactions: (...transactions: { signature: string }[]) => control("POST", "transactions", { transactions }),
   /** Serve this whole JSON-RPC answer (e.g. a real fixture's `response`) for `method` until reset. */
   rpcScript: (method: string, response: unknown) => control("POST", "rpc-script", { method, response }),
   fail: (route: string, f: { mode?: FailureMode; status?: number; times?: number; delay_ms?: number } = {}) =>
