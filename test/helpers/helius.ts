@@ -9,6 +9,8 @@ let counter = 0;
 /** A unique base58 string of `len` characters (signatures: 88; addresses: 44). */
 export function b58(len: number, seed = `${Date.now()}${counter++}${Math.random()}`): string {
   let h = 2166136261;
+  // Fold the whole seed in first, so seeds longer than `len` still give distinct strings.
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
   let out = "";
   for (let i = 0; out.length < len; i++) {
     h ^= seed.charCodeAt(i % seed.length) + i;
