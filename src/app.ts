@@ -16,6 +16,7 @@ import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
 import { API_VERSION } from "./lib/version";
+import { dashboardRouter } from "./ui/router";
 
 export function createApp() {
   const app = createRouter();
@@ -46,6 +47,7 @@ export function createApp() {
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", syncRouter);
   app.route("/api", portfolioRouter);
+  app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -118,23 +118,31 @@ async function snapshots(db: Db) {
   };
 }
 
+/** Manual trip (API and dashboard): Conflict when already open. `reason` must be trimmed and non-empty. */
+export async function tripBreakerManually(db: Db, reason: string) {
+  if ((await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is already open");
+  const snap = await snapshots(db);
+  await recordBreakerEvent(db, { event_type: "trip", trigger: "manual", reason, ...snap });
+  log.warn("circuit_breaker_tripped", { trigger: "manual", reason });
+}
+
+/** Manual reset (API and dashboard): Conflict when not open. */
+export async function resetBreakerManually(db: Db, reason: string) {
+  if (!(await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is not open");
+  const snap = await snapshots(db);
+  await recordBreakerEvent(db, { event_type: "reset", trigger: "manual", reason, ...snap });
+  log.info("circuit_breaker_reset", { trigger: "manual", reason });
+}
+
 export const circuitBreakerRouter = createRouter()
   .openapi(getState, async (c) => c.json(await stateWithEvents(getDb(c.env.DB)), 200))
   .openapi(activate, async (c) => {
     const db = getDb(c.env.DB);
-    const { reason } = c.req.valid("json");
-    if ((await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is already open");
-    const snap = await snapshots(db);
-    await recordBreakerEvent(db, { event_type: "trip", trigger: "manual", reason, ...snap });
-    log.warn("circuit_breaker_tripped", { trigger: "manual", reason });
+    await tripBreakerManually(db, c.req.valid("json").reason);
     return c.json(await stateWithEvents(db), 200);
   })
   .openapi(deactivate, async (c) => {
     const db = getDb(c.env.DB);
-    const { reason } = c.req.valid("json");
-    if (!(await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is not open");
-    const snap = await snapshots(db);
-    await recordBreakerEvent(db, { event_type: "reset", trigger: "manual", reason, ...snap });
-    log.info("circuit_breaker_reset", { trigger: "manual", reason });
+    await resetBreakerManually(db, c.req.valid("json").reason);
     return c.json(await stateWithEvents(db), 200);
   });

@@ -168,6 +168,19 @@ function actFailed(r: { code: "not_found" | "closed" | "invalid"; detail: string
   throw new ApiError("ValidationError", r.detail);
 }
 
+/**
+ * A manual exit of `percent` of what remains, sent to the position's actor (URGENT priority).
+ * Shared by the API route and the dashboard form; throws ApiError (NotFound, Conflict, ValidationError).
+ */
+export async function requestManualExit(env: Env, id: string, percent: number) {
+  const db = getDb(env.DB);
+  const p = await mustGet(db, id);
+  if (p.status === "closed") throw new ApiError("Conflict", `position ${id} is already closed`);
+  const r = await env.POSITION_ACTOR.getByName(id).requestExit({ percent });
+  if (!r.ok) actFailed(r);
+  return { position_id: id, order_id: r.order_id, amount: r.amount, percent };
+}
+
 export const positionsRouter = createRouter()
   .openapi(listPositions, async (c) => {
     const q = c.req.valid("query");
@@ -230,12 +243,7 @@ export const positionsRouter = createRouter()
         "ValidationError",
         parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
       );
-    const db = getDb(c.env.DB);
-    const p = await mustGet(db, id);
-    if (p.status === "closed") throw new ApiError("Conflict", `position ${id} is already closed`);
-    const r = await c.env.POSITION_ACTOR.getByName(id).requestExit({ percent: parsed.data.percent });
-    if (!r.ok) actFailed(r);
-    return c.json({ position_id: id, order_id: r.order_id, amount: r.amount, percent: parsed.data.percent }, 202);
+    return c.json(await requestManualExit(c.env, id, parsed.data.percent), 202);
   })
   .openapi(strategyRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -1,0 +1,161 @@
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { HtmlEscapedString } from "hono/utils/html";
+import { resetBreakerManually, tripBreakerManually } from "../api/circuit-breaker";
+import { requestManualExit } from "../api/positions";
+import { getDb } from "../db/client";
+import { safeEqual } from "../lib/auth";
+import { ApiError } from "../lib/errors";
+import { log } from "../lib/logger";
+import { overviewData, positionsData, signalsData, walletsData } from "./data";
+import { Layout } from "./layout";
+import { LoginPage, NotConfiguredPage } from "./pages/login";
+import { OverviewPage } from "./pages/overview";
+import { PositionsPage } from "./pages/positions";
+import { SignalsPage } from "./pages/signals";
+import { WalletsPage } from "./pages/wallets";
+import { csrfToken, csrfValid, endSession, startSession, validSession } from "./session";
+
+/**
+ * The operator dashboard (DESIGN §2 src/ui/): server-rendered pages over D1, a cookie session signed
+ * with OPERATOR_TOKEN, and CSRF-checked form POSTs that reuse the API's own code paths. A plain Hono
+ * router (not OpenAPI) so none of it shows in /openapi.json; mounted at "/" outside /api, so the
+ * bearer auth does not apply — `requireSession` does instead, per route (a `use("*")` here would
+ * also catch the API paths once mounted at "/").
+ */
+type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string } };
+type Ctx = Context<UiEnv>;
+
+const SECURITY_HEADERS = {
+  "cache-control": "no-store",
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "same-origin",
+};
+
+async function render(c: Ctx, node: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 401 | 403 | 503 = 200) {
+  return c.html(`<!doctype html>${await node}`, status, SECURITY_HEADERS);
+}
+
+const secretOf = (c: Ctx) => c.env.OPERATOR_TOKEN || null;
+
+/** Valid session or 302 /login; OPERATOR_TOKEN unset → 503 (never open); a POST must carry the CSRF token. */
+const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
+  const secret = secretOf(c);
+  if (!secret) return render(c, <NotConfiguredPage />, 503);
+  const session = await validSession(c, secret);
+  if (!session) return c.redirect("/login", 302);
+  if (c.req.method === "POST") {
+    const body = await c.req.parseBody();
+    if (!(await csrfValid(secret, session, body._csrf))) {
+      log.warn("dashboard_csrf_rejected", { path: c.req.path });
+      return c.text("403 Forbidden: missing or invalid CSRF token; reload the page and try again", 403);
+    }
+  }
+  c.set("secret", secret);
+  c.set("csrf", await csrfToken(secret, session));
+  await next();
+};
+
+function flashOf(c: Ctx) {
+  const msg = c.req.query("msg");
+  return msg ? { msg: msg.slice(0, 300), error: c.req.query("err") === "1" } : null;
+}
+
+const back = (c: Ctx, to: string, msg: string, error = false) =>
+  c.redirect(`${to}?${new URLSearchParams(error ? { msg, err: "1" } : { msg })}`, 303);
+
+/** Runs an API code path; its ApiError (Conflict, NotFound, ...) becomes an error flash, anything else throws. */
+async function act(c: Ctx, to: string, ok: () => Promise<string>) {
+  try {
+    return back(c, to, await ok());
+  } catch (err) {
+    if (err instanceof ApiError) return back(c, to, err.message, true);
+    throw err;
+  }
+}
+
+const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+
+export const dashboardRouter = new Hono<UiEnv>()
+  .get("/login", (c) => (secretOf(c) ? render(c, <LoginPage />) : render(c, <NotConfiguredPage />, 503)))
+  .post("/login", async (c) => {
+    const secret = secretOf(c);
+    if (!secret) return render(c, <NotConfiguredPage />, 503);
+    const body = await c.req.parseBody();
+    if (!(await safeEqual(str(body.token), secret))) {
+      log.warn("dashboard_login_failed", {});
+      return render(c, <LoginPage error="Wrong operator token." />, 401);
+    }
+    await startSession(c, secret);
+    log.info("dashboard_login_succeeded", {});
+    return c.redirect("/", 303);
+  })
+  .post("/logout", requireSession, (c) => {
+    endSession(c);
+    return c.redirect("/login", 303);
+  })
+  .get("/", requireSession, async (c) => {
+    const data = await overviewData(getDb(c.env.DB));
+    return render(
+      c,
+      <Layout title="Overview" path="/" csrf={c.var.csrf} flash={flashOf(c)}>
+        <OverviewPage data={data} csrf={c.var.csrf} />
+      </Layout>,
+    );
+  })
+  .get("/positions", requireSession, async (c) => {
+    const data = await positionsData(getDb(c.env.DB));
+    return render(
+      c,
+      <Layout title="Positions" path="/positions" csrf={c.var.csrf} flash={flashOf(c)}>
+        <PositionsPage data={data} csrf={c.var.csrf} />
+      </Layout>,
+    );
+  })
+  .get("/signals", requireSession, async (c) => {
+    const rows = await signalsData(getDb(c.env.DB));
+    return render(
+      c,
+      <Layout title="Signals (latest 100)" path="/signals" csrf={c.var.csrf} flash={flashOf(c)}>
+        <SignalsPage rows={rows} />
+      </Layout>,
+    );
+  })
+  .get("/wallets", requireSession, async (c) => {
+    const rows = await walletsData(getDb(c.env.DB));
+    return render(
+      c,
+      <Layout title="Wallets" path="/wallets" csrf={c.var.csrf} flash={flashOf(c)}>
+        <WalletsPage rows={rows} />
+      </Layout>,
+    );
+  })
+  .post("/positions/:id/exit", requireSession, async (c) => {
+    const id = c.req.param("id");
+    const body = await c.req.parseBody();
+    const percent = Number(str(body.percent));
+    if (!Number.isFinite(percent) || percent <= 0 || percent > 100)
+      return back(c, "/positions", "percent must be a number in (0, 100]", true);
+    return act(c, "/positions", async () => {
+      const r = await requestManualExit(c.env, id, percent);
+      log.info("dashboard_exit_requested", { position_id: id, percent, order_id: r.order_id });
+      return `Exit of ${percent} % queued for ${id} (order ${r.order_id ?? "none"})`;
+    });
+  })
+  .post("/circuit-breaker/trip", requireSession, async (c) => {
+    const reason = str((await c.req.parseBody()).reason);
+    if (!reason || reason.length > 500) return back(c, "/", "a reason (1 to 500 characters) is required", true);
+    return act(c, "/", async () => {
+      await tripBreakerManually(getDb(c.env.DB), reason);
+      return "Circuit breaker tripped: new entries are stopped.";
+    });
+  })
+  .post("/circuit-breaker/resume", requireSession, async (c) => {
+    const reason = str((await c.req.parseBody()).reason) || "resumed from the dashboard";
+    if (reason.length > 500) return back(c, "/", "the reason must be at most 500 characters", true);
+    return act(c, "/", async () => {
+      await resetBreakerManually(getDb(c.env.DB), reason);
+      return "Circuit breaker reset: new entries resume.";
+    });
+  });
