@@ -122,4 +122,3 @@ export type SignalRow = Awaited<ReturnType<typeof signalsData>>[number];
 export async function walletsData(db: Db) {
   return db.select().from(wallets).orderBy(desc(wallets.is_active), desc(wallets.created_at), desc(wallets.id)).all();
 }
-

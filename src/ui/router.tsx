@@ -33,7 +33,11 @@ const SECURITY_HEADERS = {
   "referrer-policy": "same-origin",
 };
 
-async function render(c: Ctx, node: HtmlEscapedString | Promise<HtmlEscapedString>, status: 200 | 401 | 403 | 503 = 200) {
+async function render(
+  c: Ctx,
+  node: HtmlEscapedString | Promise<HtmlEscapedString>,
+  status: 200 | 401 | 403 | 503 = 200,
+) {
   return c.html(`<!doctype html>${await node}`, status, SECURITY_HEADERS);
 }
 

@@ -23,8 +23,8 @@ export function NotConfiguredPage() {
       <main>
         <h1>Dashboard not configured</h1>
         <p>
-          OPERATOR_TOKEN is not set, so the dashboard stays closed. Set the secret (<code>wrangler secret put
-          OPERATOR_TOKEN</code>) and reload.
+          OPERATOR_TOKEN is not set, so the dashboard stays closed. Set the secret (
+          <code>wrangler secret put OPERATOR_TOKEN</code>) and reload.
         </p>
       </main>
     </Document>

@@ -25,7 +25,9 @@ export function SignalsPage(props: { rows: SignalRow[] }) {
         {props.rows.map((s) => (
           <tr>
             <td>{time(s.created_at)}</td>
-            <td title={s.wallet_address}>{s.wallet_label ? `${s.wallet_label} (${short(s.wallet_address)})` : short(s.wallet_address)}</td>
+            <td title={s.wallet_address}>
+              {s.wallet_label ? `${s.wallet_label} (${short(s.wallet_address)})` : short(s.wallet_address)}
+            </td>
             <td>{s.signal_type}</td>
             <td title={s.token_mint ?? ""}>{short(s.token_mint)}</td>
             <td class="num">{sol(s.sol_amount)}</td>
