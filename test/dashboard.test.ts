@@ -277,11 +277,12 @@ describe("dashboard actions", () => {
     const other = await craftedCookie(OPERATOR_TOKEN, Date.now() - 5000);
     const otherCsrf = csrfOf((await ui("GET", "/positions", { cookie: other })).text);
     expect(otherCsrf).not.toBe(csrf);
-    for (const form of [
+    const forms: Record<string, string>[] = [
       { percent: "50" },
       { percent: "50", _csrf: "0".repeat(64) },
       { percent: "50", _csrf: otherCsrf },
-    ]) {
+    ];
+    for (const form of forms) {
       const res = await ui("POST", path, { cookie, form });
       expect(res.status).toBe(403);
     }
