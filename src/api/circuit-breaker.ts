@@ -125,7 +125,9 @@ export const circuitBreakerRouter = createRouter()
     const { reason } = c.req.valid("json");
     if ((await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is already open");
     const snap = await snapshots(db);
-    await recordBreakerEvent(db, { event_type: "trip", trigger: "manual", reason, ...snap });
+    // The insert itself re-checks the state: of two concurrent activations one gets 409.
+    if (!(await recordBreakerEvent(db, { event_type: "trip", trigger: "manual", reason, ...snap })))
+      throw new ApiError("Conflict", "the circuit breaker is already open");
     log.warn("circuit_breaker_tripped", { trigger: "manual", reason });
     return c.json(await stateWithEvents(db), 200);
   })
@@ -134,7 +136,8 @@ export const circuitBreakerRouter = createRouter()
     const { reason } = c.req.valid("json");
     if (!(await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is not open");
     const snap = await snapshots(db);
-    await recordBreakerEvent(db, { event_type: "reset", trigger: "manual", reason, ...snap });
+    if (!(await recordBreakerEvent(db, { event_type: "reset", trigger: "manual", reason, ...snap })))
+      throw new ApiError("Conflict", "the circuit breaker is not open");
     log.info("circuit_breaker_reset", { trigger: "manual", reason });
     return c.json(await stateWithEvents(db), 200);
   });
