@@ -54,6 +54,10 @@ describe("circuit-breaker rules", () => {
       consecutive_losses: 3,
     });
     expect(await checkBreakerRules(db, T)).toMatchObject({ tripped: false, already_open: true });
+    // a trip racing an existing trip writes nothing
+    expect(
+      await recordBreakerEvent(db, { event_type: "trip", trigger: "win_rate", reason: "late duplicate" }),
+    ).toBeNull();
     await recordBreakerEvent(db, { event_type: "reset", trigger: "manual", reason: "operator reviewed" });
     expect((await breakerState(db)).open).toBe(false);
     expect(await checkBreakerRules(db, T)).toMatchObject({ tripped: false });

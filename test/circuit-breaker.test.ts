@@ -56,6 +56,23 @@ describe("circuit-breaker API", () => {
     expect(after?.n).toBe(before?.n);
   });
 
+  it("concurrent activations record one trip; the others answer 409", async () => {
+    const count = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM circuit_breaker_events").first<{ n: number }>())?.n ?? 0;
+    const before = await count();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => api("POST", "/api/v1/circuit-breaker/activate", { reason: `click ${i}` })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409, 409]);
+    expect(await count()).toBe(before + 1);
+    const resets = await Promise.all([
+      api("POST", "/api/v1/circuit-breaker/deactivate", { reason: "a" }),
+      api("POST", "/api/v1/circuit-breaker/deactivate", { reason: "b" }),
+    ]);
+    expect(resets.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(await count()).toBe(before + 2);
+  });
+
   it("requires the operator token", async () => {
     const r = await api("POST", "/api/v1/circuit-breaker/activate", { reason: "x" }, { authorization: "" });
     expect(r.status).toBe(401);

@@ -122,7 +122,9 @@ async function snapshots(db: Db) {
 export async function tripBreakerManually(db: Db, reason: string) {
   if ((await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is already open");
   const snap = await snapshots(db);
-  await recordBreakerEvent(db, { event_type: "trip", trigger: "manual", reason, ...snap });
+  // The insert itself re-checks the state: of two concurrent activations one gets 409.
+  if (!(await recordBreakerEvent(db, { event_type: "trip", trigger: "manual", reason, ...snap })))
+    throw new ApiError("Conflict", "the circuit breaker is already open");
   log.warn("circuit_breaker_tripped", { trigger: "manual", reason });
 }
 
@@ -130,7 +132,8 @@ export async function tripBreakerManually(db: Db, reason: string) {
 export async function resetBreakerManually(db: Db, reason: string) {
   if (!(await breakerState(db)).open) throw new ApiError("Conflict", "the circuit breaker is not open");
   const snap = await snapshots(db);
-  await recordBreakerEvent(db, { event_type: "reset", trigger: "manual", reason, ...snap });
+  if (!(await recordBreakerEvent(db, { event_type: "reset", trigger: "manual", reason, ...snap })))
+    throw new ApiError("Conflict", "the circuit breaker is not open");
   log.info("circuit_breaker_reset", { trigger: "manual", reason });
 }
 

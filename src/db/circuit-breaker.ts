@@ -26,7 +26,12 @@ export async function breakerState(db: Db): Promise<BreakerState> {
 
 type Trigger = (typeof circuitBreakerEvents.$inferInsert)["trigger"];
 
-/** Appends a trip or reset event with its metric and threshold snapshots; returns the new state. */
+/**
+ * Appends a trip or reset event with its metric and threshold snapshots — only if it changes the state
+ * (a trip while closed, a reset while open). One conditional INSERT … SELECT, so two concurrent trips
+ * (two positions closing at once, two operators clicking) write one event. Returns null when the breaker
+ * was already in the wanted state.
+ */
 export async function recordBreakerEvent(
   db: Db,
   event: {
@@ -36,18 +41,14 @@ export async function recordBreakerEvent(
     metrics?: Record<string, unknown>;
     thresholds?: Record<string, unknown>;
   },
-) {
-  return db
-    .insert(circuitBreakerEvents)
-    .values({
-      event_type: event.event_type,
-      trigger: event.trigger,
-      reason: event.reason,
-      metrics_snapshot: JSON.stringify(event.metrics ?? {}),
-      thresholds_snapshot: JSON.stringify(event.thresholds ?? {}),
-    })
-    .returning()
-    .get();
+): Promise<typeof circuitBreakerEvents.$inferSelect | null> {
+  const rows = await db.all<typeof circuitBreakerEvents.$inferSelect>(sql`
+    INSERT INTO circuit_breaker_events (event_type, "trigger", reason, metrics_snapshot, thresholds_snapshot)
+    SELECT ${event.event_type}, ${event.trigger}, ${event.reason},
+           ${JSON.stringify(event.metrics ?? {})}, ${JSON.stringify(event.thresholds ?? {})}
+    WHERE COALESCE((SELECT event_type FROM circuit_breaker_events ORDER BY id DESC LIMIT 1), 'reset') != ${event.event_type}
+    RETURNING *`);
+  return rows[0] ?? null;
 }
 
 /**
@@ -90,5 +91,6 @@ export async function checkBreakerRules(db: Db, cfg: BreakerThresholds) {
     metrics: { ...decision.metrics },
     thresholds: { ...cfg },
   });
-  return { tripped: true, event, metrics: decision.metrics };
+  // null: another caller tripped it between our read and this write — one event, not two.
+  return event ? { tripped: true, event, metrics: decision.metrics } : { tripped: false, already_open: true as const };
 }
