@@ -14,8 +14,8 @@ import {
   getBalancesLamports,
   getRecentSignatures,
   getTokenAccounts,
+  SPL_CLASSIC_PROGRAM,
   TOKEN_2022_PROGRAM,
-  TOKEN_PROGRAM,
 } from "../src/upstream/solana-rpc";
 import { testAddress } from "./helpers/addresses";
 import { fake } from "./helpers/fake";
@@ -71,13 +71,13 @@ describe("Solana RPC client (@solana/kit) on the real fixture shapes", () => {
 
   it("getTokenAccountsByOwner jsonParsed: classic and Token-2022 accounts", async () => {
     await fake.rpcScript("getTokenAccountsByOwner", tokenFx.response);
-    expect(await getTokenAccounts(env, tokenFx.request.params[0] as string, TOKEN_PROGRAM)).toEqual([
+    expect(await getTokenAccounts(env, tokenFx.request.params[0] as string, SPL_CLASSIC_PROGRAM)).toEqual([
       {
         pubkey: "BGocb4GEpbTFm8UFV2VsDSaBXHELPfAXrvd4vtt8QWrA",
         mint: "2cHr7QS3xfuSV8wdxo3ztuF4xbiarF6Nrgx3qpx3HzXR",
         amount: "420000000000000",
         decimals: 6,
-        token_program: TOKEN_PROGRAM,
+        token_program: SPL_CLASSIC_PROGRAM,
       },
     ]);
     await fake.rpcScript("getTokenAccountsByOwner", t22Fx.response);
@@ -97,7 +97,7 @@ describe("Solana RPC client (@solana/kit) on the real fixture shapes", () => {
     const parsed = raw.result.value[0] as { account: { data: unknown } };
     raw.result.value.push({ ...parsed, account: { ...parsed.account, data: ["AAAA", "base64"] } });
     await fake.rpcScript("getTokenAccountsByOwner", raw);
-    expect(await getTokenAccounts(env, OWNER, TOKEN_PROGRAM)).toHaveLength(1);
+    expect(await getTokenAccounts(env, OWNER, SPL_CLASSIC_PROGRAM)).toHaveLength(1);
   });
 
   it("getSignaturesForAddress: null blockTime, failed transactions flagged", async () => {

@@ -19,8 +19,8 @@ import {
   getTokenAccounts,
   MAX_ACCOUNTS_PER_CALL,
   type SignatureInfo,
+  SPL_CLASSIC_PROGRAM,
   TOKEN_2022_PROGRAM,
-  TOKEN_PROGRAM,
 } from "../upstream/solana-rpc";
 import type { Db } from "./client";
 import { partTimes, type WalletInfoRow } from "./portfolio-store";
@@ -80,7 +80,7 @@ const settle = async <T>(part: RefreshPart, address: string, p: Promise<T>): Pro
 /** Both token programs: Token-2022 accounts are never listed under Tokenkeg. All or nothing. */
 const fetchHoldings = async (env: RpcEnv, address: string): Promise<Holding[]> => {
   const [classic, t22] = await Promise.all([
-    getTokenAccounts(env, address, TOKEN_PROGRAM),
+    getTokenAccounts(env, address, SPL_CLASSIC_PROGRAM),
     getTokenAccounts(env, address, TOKEN_2022_PROGRAM),
   ]);
   return aggregateHoldings([...classic, ...t22]);

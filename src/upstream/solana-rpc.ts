@@ -17,9 +17,10 @@ import { timeoutFrom, UpstreamError } from "./http";
  * Results are checked with zod too: kit trusts the node, we do not trust a half-broken proxy.
  */
 
-export const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
+/** The classic SPL Token program (Tokenkeg…); Token-2022 below. Public program ids, not secrets. */
+export const SPL_CLASSIC_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 export const TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
-export const TOKEN_PROGRAMS = [TOKEN_PROGRAM, TOKEN_2022_PROGRAM] as const;
+export const TOKEN_PROGRAMS = [SPL_CLASSIC_PROGRAM, TOKEN_2022_PROGRAM] as const;
 export type TokenProgram = (typeof TOKEN_PROGRAMS)[number];
 
 /** getMultipleAccounts takes at most 100 keys per call. */

@@ -14,7 +14,7 @@
 const WSOL = "So11111111111111111111111111111111111111112";
 const USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
 const USDT = "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB";
-const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
+const SPL_CLASSIC_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 const TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
 
 /** One fake token: every upstream answers about it consistently. */
@@ -323,7 +323,7 @@ function rugcheckReport(mint: string, summary: boolean): Response {
           ]
         : [];
   const score = risks.reduce((s, r) => s + r.score, 1);
-  const program = t.token_program === "token2022" ? TOKEN_2022_PROGRAM : TOKEN_PROGRAM;
+  const program = t.token_program === "token2022" ? TOKEN_2022_PROGRAM : SPL_CLASSIC_PROGRAM;
   if (summary)
     return json({
       tokenProgram: program,
@@ -506,7 +506,7 @@ function rpcOne(call: RpcCall): unknown {
       if (!filter.programId && !filter.mint) return rpcError(id, -32602, "Invalid params: missing programId or mint");
       return {
         jsonrpc: "2.0",
-        result: { context: ctx(), value: tokenAccountsOf(owner, filter.programId ?? TOKEN_PROGRAM) },
+        result: { context: ctx(), value: tokenAccountsOf(owner, filter.programId ?? SPL_CLASSIC_PROGRAM) },
         id,
       };
     }
