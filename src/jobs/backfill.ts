@@ -58,6 +58,22 @@ type BackfillEnv = Pick<
 
 const errText = (err: unknown) => String(redact(err instanceof Error ? err.message : String(err))).slice(0, 300);
 
+/** A wallet's counters before anything is looked at (also the result of a wallet whose run threw). */
+const emptyResult = (w: BackfillWallet): WalletBackfill => ({
+  wallet_id: w.id,
+  address: w.address,
+  checked: 0,
+  skipped: 0,
+  missing: 0,
+  recovered: 0,
+  duplicates: 0,
+  ignored: 0,
+  failed: 0,
+  deferred: 0,
+  truncated: false,
+  error: null,
+});
+
 /** Signatures among `sigs` that already have a signal (one query; json_each: D1 caps bound parameters). */
 async function knownSignatures(env: BackfillEnv, sigs: readonly string[]): Promise<Set<string>> {
   if (sigs.length === 0) return new Set();
@@ -80,20 +96,7 @@ async function backfillWallet(
   limit: number,
   budget: { left: number },
 ): Promise<WalletBackfill> {
-  const out: WalletBackfill = {
-    wallet_id: wallet.id,
-    address: wallet.address,
-    checked: 0,
-    skipped: 0,
-    missing: 0,
-    recovered: 0,
-    duplicates: 0,
-    ignored: 0,
-    failed: 0,
-    deferred: 0,
-    truncated: false,
-    error: null,
-  };
+  const out = emptyResult(wallet);
   const actor = env.WALLET_ACTOR.getByName(wallet.address);
   const cursor = await actor.backfillCursor();
   const sigs: ChainSignature[] = await getRecentSignatures(env, wallet.address, limit, cursor ? { until: cursor } : {});
@@ -189,20 +192,7 @@ export async function runBackfill(
     try {
       r = await backfillWallet(env, w, limit, budget);
     } catch (err) {
-      r = {
-        wallet_id: w.id,
-        address: w.address,
-        checked: 0,
-        skipped: 0,
-        missing: 0,
-        recovered: 0,
-        duplicates: 0,
-        ignored: 0,
-        failed: 0,
-        deferred: 0,
-        truncated: false,
-        error: errText(err),
-      };
+      r = { ...emptyResult(w), error: errText(err) };
     }
     if (r.error) log.warn("backfill_wallet_failed", { wallet: w.address, error: r.error });
     if (r.truncated) log.warn("backfill_truncated", { wallet: w.address, limit });
