@@ -15,6 +15,7 @@ import { api, expectErrorShape } from "./helpers/api";
 import { waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { buildSwapTx, fakeSignature } from "./helpers/helius-payloads";
+import { ordersOf, positionsOf } from "./helpers/rows";
 import { deliver, insertWallet } from "./helpers/wallet-actor";
 
 const nowS = () => Math.floor(Date.now() / 1000);
@@ -22,21 +23,10 @@ const hourAgo = () => nowIso(Date.now() - 3_600_000);
 
 const signalOf = (sig: string) =>
   env.DB.prepare("SELECT * FROM signals WHERE transaction_signature = ?").bind(sig).first<any>();
-const ordersOf = (mint: string) =>
-  env.DB.prepare("SELECT * FROM orders WHERE token_mint = ? ORDER BY requested_at")
-    .bind(mint)
-    .all<any>()
-    .then((r) => r.results);
-const positionsOf = (mint: string) =>
-  env.DB.prepare("SELECT * FROM positions WHERE token_mint = ?")
-    .bind(mint)
-    .all<any>()
-    .then((r) => r.results);
 
 /** A leader's swap, dated `agoS` seconds ago. */
 function swap(wallet: string, mint: string, side: "buy" | "sell", agoS: number, tag = "") {
   return buildSwapTx({
-    // short seed: fakeSignature hashes only its first 88 characters
     signature: fakeSignature(`${tag}-${side}-${agoS}-${wallet.slice(0, 12)}-${mint.slice(0, 12)}`),
     wallet,
     mint,

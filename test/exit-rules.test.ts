@@ -8,20 +8,9 @@ import {
   positionPnl,
 } from "../src/domain/exit-rules";
 import type { StrategyRules } from "../src/domain/exit-strategy";
+import { DEFAULT_RULES } from "./helpers/strategies";
 
-// The seeded Default template: 25 % stop, 15 % trail armed at +50 %, sell 50 % at 2x and 25 % at 3x.
-const DEFAULT: StrategyRules = {
-  stop_loss_percent: 25,
-  trailing_stop_percent: 15,
-  trailing_activation_percent: 50,
-  scaling_levels: [
-    { multiple: 2, sell_percent: 50 },
-    { multiple: 3, sell_percent: 25 },
-  ],
-  mirror_exit_enabled: true,
-  max_hold_minutes: null,
-  take_profit_table: [],
-};
+const DEFAULT: StrategyRules = DEFAULT_RULES;
 const ENTRY = 1_000_000_000n; // 1000 tokens of 6 decimals
 const T0 = Date.UTC(2026, 10, 21, 0, 0, 0);
 

@@ -5,19 +5,9 @@ import {
   StrategyRulesSchema,
   strategyProblems,
 } from "../src/domain/exit-strategy";
+import { DEFAULT_RULES } from "./helpers/strategies";
 
-const rules = {
-  stop_loss_percent: 25,
-  trailing_stop_percent: 15,
-  trailing_activation_percent: 50,
-  scaling_levels: [
-    { multiple: 2, sell_percent: 50 },
-    { multiple: 3, sell_percent: 25 },
-  ],
-  mirror_exit_enabled: true,
-  max_hold_minutes: null,
-  take_profit_table: [],
-};
+const rules = DEFAULT_RULES;
 
 describe("exit-strategy rules", () => {
   it("accept the seeded Default template", () => {

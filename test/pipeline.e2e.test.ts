@@ -10,23 +10,8 @@ import { api } from "./helpers/api";
 import { waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { buildSwapTx, fakeSignature } from "./helpers/helius-payloads";
+import { ordersOf, positionsOf, signalsOf } from "./helpers/rows";
 import { deliver } from "./helpers/wallet-actor";
-
-const positionsOf = (mint: string) =>
-  env.DB.prepare("SELECT * FROM positions WHERE token_mint = ? ORDER BY opened_at")
-    .bind(mint)
-    .all<any>()
-    .then((r) => r.results);
-const ordersOf = (mint: string) =>
-  env.DB.prepare("SELECT * FROM orders WHERE token_mint = ? ORDER BY requested_at")
-    .bind(mint)
-    .all<any>()
-    .then((r) => r.results);
-const signalsOf = (mint: string) =>
-  env.DB.prepare("SELECT * FROM signals WHERE token_mint = ? ORDER BY id")
-    .bind(mint)
-    .all<any>()
-    .then((r) => r.results);
 
 async function watchedWallet() {
   const res = await api("POST", "/api/v1/wallets", { address: randomAddress(), label: "e2e" });

@@ -12,6 +12,18 @@ function SellButton(props: { id: string; percent: number; csrf: string }) {
   );
 }
 
+/** Mint, leader and mode: the first cells of both tables. */
+function IdentityCells(props: { p: { token_mint: string; source_wallet_address: string; mode: string } }) {
+  const { p } = props;
+  return (
+    <>
+      <td title={p.token_mint}>{short(p.token_mint)}</td>
+      <td title={p.source_wallet_address}>{short(p.source_wallet_address)}</td>
+      <td>{p.mode}</td>
+    </>
+  );
+}
+
 export function PositionsPage(props: { data: PositionsData; csrf: string }) {
   const { open, closed } = props.data;
   return (
@@ -41,9 +53,7 @@ export function PositionsPage(props: { data: PositionsData; csrf: string }) {
           <tbody>
             {open.map((p) => (
               <tr>
-                <td title={p.token_mint}>{short(p.token_mint)}</td>
-                <td title={p.source_wallet_address}>{short(p.source_wallet_address)}</td>
-                <td>{p.mode}</td>
+                <IdentityCells p={p} />
                 <td>{p.status}</td>
                 <td class="num">{price(p.entry_price_usd)}</td>
                 <td class="num">{price(p.current_price_usd)}</td>
@@ -91,9 +101,7 @@ export function PositionsPage(props: { data: PositionsData; csrf: string }) {
           <tbody>
             {closed.map((p) => (
               <tr>
-                <td title={p.token_mint}>{short(p.token_mint)}</td>
-                <td title={p.source_wallet_address}>{short(p.source_wallet_address)}</td>
-                <td>{p.mode}</td>
+                <IdentityCells p={p} />
                 <td>{p.exit_reason ?? "—"}</td>
                 <td class="num">{price(p.entry_price_usd)}</td>
                 <td class="num">{price(p.avg_exit_price_usd)}</td>
