@@ -390,6 +390,19 @@ describe("Helius sync: one writer, no duplicate webhooks (issue 9)", () => {
     expect((await syncConfig())?.helius_last_sync_error).toBeNull();
   });
 
+  it("deletes at most 10 duplicates per run and the rest on the next run", async () => {
+    await addWallet();
+    const keeper = await createdDirectly(OUR_URL);
+    for (let i = 0; i < 12; i++) await createdDirectly(OUR_URL);
+    const first = await sync();
+    expect(first.body.detail).toMatchObject({ webhook_id: keeper, duplicates_deleted: 10 });
+    expect(first.body.detail.duplicates_left).toHaveLength(2);
+    expect(await fakeWebhooks()).toHaveLength(3);
+    const second = await sync();
+    expect(second.body.detail).toMatchObject({ webhook_id: keeper, duplicates_deleted: 2 });
+    expect((await fakeWebhooks()).map((h) => h.webhookID)).toEqual([keeper]);
+  });
+
   it("a lock left by a run that died expires; a live one makes the run skip without calling Helius", async () => {
     await addWallet();
     await env.DB.prepare("INSERT INTO job_locks (name, holder, expires_at) VALUES ('helius_sync', 'dead-run', ?)")

@@ -41,6 +41,9 @@ const LOCK = "helius_sync";
 // Longer than a whole run (each upstream call times out within seconds), shorter than the 5-min cron:
 // a run that died frees the writer role by the next tick.
 const LOCK_LEASE_MS = 2 * 60_000;
+// Deletes per run: keeps a run well inside its lease and the invocation's subrequest budget; the next run
+// (it lists them again) deletes the rest.
+const MAX_DELETES_PER_RUN = 10;
 
 /**
  * Pushes the active watchlist to the one global Helius webhook (ADR-001). Cron every 5 min and POST /sync/helius.
@@ -126,6 +129,10 @@ async function syncLocked(env: Env, db: Db) {
     let deleted = 0;
     const left: string[] = [];
     for (const d of duplicates) {
+      if (deleted + left.length >= MAX_DELETES_PER_RUN) {
+        left.push(d.webhookID);
+        continue;
+      }
       try {
         await deleteWebhook(env, d.webhookID);
         deleted++;
@@ -147,7 +154,7 @@ async function syncLocked(env: Env, db: Db) {
           helius_last_sync_at: now,
           helius_last_sync_status: "ok",
           helius_last_sync_error: left.length
-            ? `${left.length} duplicate webhook(s) pointing at PUBLIC_WEBHOOK_URL could not be deleted (${left.join(", ")}); the next run retries`
+            ? `${left.length} duplicate webhook(s) pointing at PUBLIC_WEBHOOK_URL not deleted yet (${left.join(", ")}); the next run retries`
             : null,
         })
         .where(eq(config.id, 1)),
