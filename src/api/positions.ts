@@ -151,7 +151,18 @@ const exitRoute = createRoute({
     headers: ExitHeaders,
     body: { content: { "application/json": { schema: ExitBody } }, required: false },
   },
-  responses: { 202: jsonContent(ExitResultSchema, "Exit queued"), ...errorResponses(400, 404, 409) },
+  responses: {
+    202: {
+      ...jsonContent(ExitResultSchema, "Exit queued (or, for a repeated Idempotency-Key, the first request's answer)"),
+      headers: z.object({
+        "Idempotent-Replayed": z
+          .literal("true")
+          .optional()
+          .openapi({ description: "present when this answer repeats an earlier request with the same key" }),
+      }),
+    },
+    ...errorResponses(400, 404, 409),
+  },
 });
 
 const strategyRoute = createRoute({
