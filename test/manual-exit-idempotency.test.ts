@@ -123,6 +123,9 @@ describe("manual exit with an Idempotency-Key (API)", () => {
     const spec = (await api("GET", "/openapi.json")).body;
     const params = spec.paths["/api/v1/positions/{id}/exit"].post.parameters as { name: string; in: string }[];
     expect(params).toContainEqual(expect.objectContaining({ name: "idempotency-key", in: "header" }));
+    expect(spec.paths["/api/v1/positions/{id}/exit"].post.responses["202"].headers).toHaveProperty(
+      "Idempotent-Replayed",
+    );
   });
 });
 
