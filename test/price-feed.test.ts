@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import jupiterDocs from "../../shared/fixtures/jupiter-price-v3.docs.json";
 import { PriceV3Schema, pricesFromV3 } from "../src/upstream/jupiter";
 import { LEADER, mint, setConfig, waitFor } from "./helpers/execution";
@@ -11,6 +11,10 @@ const feed = () => env.PRICE_FEED.getByName("default");
 beforeEach(async () => {
   await fake.reset();
   await setConfig({ price_max_age_seconds: 300 });
+});
+// A test that fails while the feed is held must not stall the next ones.
+afterEach(async () => {
+  await feed().releaseFlush();
 });
 
 /**
