@@ -13,6 +13,7 @@ import {
   type StrategyRules,
   strategyProblems,
 } from "../src/domain/exit-strategy";
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
 import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../src/domain/swap-order";
@@ -83,7 +84,9 @@ type ExitRow = {
   created_at: string;
 };
 
-export type ActResult<T> = ({ ok: true } & T) | { ok: false; code: "not_found" | "closed" | "invalid"; detail: string };
+export type ActResult<T> =
+  | ({ ok: true } & T)
+  | { ok: false; code: "not_found" | "closed" | "invalid" | "conflict"; detail: string };
 
 export class PositionActor extends DurableObject<Env> {
   private state: PositionState | null = null;
@@ -113,6 +116,15 @@ export class PositionActor extends DurableObject<Env> {
         price_usd REAL NOT NULL,
         reason TEXT NOT NULL,
         filled_at TEXT NOT NULL
+      )`);
+      // Manual exits by Idempotency-Key: a retried request or a double-submitted form finds its first
+      // answer here (written in the same transaction as the exit it decided) instead of selling again.
+      sql.exec(`CREATE TABLE IF NOT EXISTS manual_requests (
+        idempotency_key TEXT PRIMARY KEY,
+        percent REAL NOT NULL,
+        exit_key TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        created_at TEXT NOT NULL
       )`);
       sql.exec(`CREATE TABLE IF NOT EXISTS ticks (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -433,12 +445,43 @@ export class PositionActor extends DurableObject<Env> {
     };
   }
 
-  /** Manual exit of `percent` of what remains (100 = everything), at URGENT priority. */
-  async requestExit(input: { percent: number }): Promise<ActResult<{ order_id: string | null; amount: string }>> {
+  /**
+   * Manual exit of `percent` of what remains (100 = everything), at URGENT priority. With an
+   * `idempotency_key`, the first request decides the exit and records the key with it in one storage
+   * transaction (no await in between); a repeat with the same key and percent answers that same exit and
+   * order (`replayed`), even after the position closed; the same key with another percent is a conflict.
+   */
+  async requestExit(input: {
+    percent: number;
+    idempotency_key?: string;
+  }): Promise<ActResult<{ order_id: string | null; amount: string; replayed: boolean }>> {
     const st = this.state;
     if (!st) return { ok: false, code: "not_found", detail: "position not found" };
-    if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
     const percent = input.percent;
+    const idem = input.idempotency_key;
+    if (idem !== undefined && !(typeof idem === "string" && IDEMPOTENCY_KEY.test(idem)))
+      return { ok: false, code: "invalid", detail: `idempotency-key: ${IDEMPOTENCY_KEY_RULE}` };
+    if (idem !== undefined) {
+      const seen = this.manualRequest(idem);
+      if (seen) {
+        if (seen.percent !== percent)
+          return {
+            ok: false,
+            code: "conflict",
+            detail: `Idempotency-Key already used on this position for an exit of ${seen.percent} %; this request asks ${percent} % (use a new key for a new exit)`,
+          };
+        // The first request may still be enqueueing (or its enqueue failed): the queue dedups by the exit's key,
+        // so this returns the same order.
+        if (this.exitByKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
+        return {
+          ok: true,
+          order_id: this.exitByKey(seen.exit_key)?.order_id ?? null,
+          amount: seen.amount,
+          replayed: true,
+        };
+      }
+    }
+    if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
     if (!(Number.isFinite(percent) && percent > 0 && percent <= 100))
       return { ok: false, code: "invalid", detail: "percent: must be in (0, 100]" };
     const pending = this.pendingExits();
@@ -452,12 +495,30 @@ export class PositionActor extends DurableObject<Env> {
     const key = this.keyFor("manual", String(st.manual_seq));
     this.ctx.storage.transactionSync(() => {
       this.recordExit(key, "manual", amount, full, null, null, null);
+      if (idem !== undefined)
+        this.ctx.storage.sql.exec(
+          "INSERT INTO manual_requests (idempotency_key, percent, exit_key, amount, created_at) VALUES (?, ?, ?, ?, ?)",
+          idem,
+          percent,
+          key,
+          amount.toString(),
+          nowIso(),
+        );
       if (full) st.status = "closing";
       this.save();
     });
     await this.enqueueOrRetrySoon();
     await this.syncD1();
-    return { ok: true, order_id: this.exitByKey(key)?.order_id ?? null, amount: amount.toString() };
+    return { ok: true, order_id: this.exitByKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
+  }
+
+  private manualRequest(idem: string) {
+    return this.ctx.storage.sql
+      .exec<{ percent: number; exit_key: string; amount: string }>(
+        "SELECT percent, exit_key, amount FROM manual_requests WHERE idempotency_key = ?",
+        idem,
+      )
+      .toArray()[0];
   }
 
   /** Replaces the per-position override after validating it merged with the template. */

@@ -16,8 +16,15 @@ import { fetchJupiterPricesBatched } from "../src/upstream/jupiter";
  * join the next one. Each flush: Jupiter Price v3 (≤ 50 ids per call) → DexScreener (≤ 30 per call) for what
  * Jupiter failed or omitted → the last known price if not older than price_max_age_seconds → null.
  * The last upstream price per mint is kept in this object's SQLite, with its source and time.
+ *
+ * The timers make a batch's size depend on how fast requests arrive. Where the number of upstream calls
+ * must not depend on speed (tests, benchmarks: "one round of N polls costs one call"), a caller holds the
+ * flush (`holdFlush`), drives its requests, checks they all joined (`status().collecting_requests`), and
+ * releases (`releaseFlush`): the held batch then goes as one round, however slowly it was collected.
  */
 const COLLECT_IDLE_MS = 15;
+// A held round is flushed after this at the latest, so a caller that never releases cannot stall prices.
+const HOLD_MAX_MS = 60_000;
 const COLLECT_MAX_MS = 150;
 const CONFIG_TTL_MS = 30_000;
 const DEFAULT_MAX_AGE_S = 300;
@@ -48,6 +55,7 @@ export class PriceFeed extends DurableObject<Env> {
   private inFlight: Promise<void> | null = null;
   private maxAge: { seconds: number; loadedAt: number } | null = null;
   private counters = { batches: 0, jupiter_errors: 0, dexscreener_errors: 0 };
+  private held: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +83,29 @@ export class PriceFeed extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Holds every flush until `releaseFlush()` (or HOLD_MAX_MS): requests keep joining the collecting batch.
+   * In memory only, like the batch itself (an eviction drops both).
+   */
+  async holdFlush(): Promise<{ held: true }> {
+    if (this.held) clearTimeout(this.held);
+    this.held = setTimeout(() => this.releaseHeld(), HOLD_MAX_MS);
+    return { held: true };
+  }
+
+  /** Ends a hold and sends the collected batch now, as one round. */
+  async releaseFlush(): Promise<{ released: number }> {
+    const waiting = this.collecting?.waiters.length ?? 0;
+    this.releaseHeld();
+    return { released: waiting };
+  }
+
+  private releaseHeld() {
+    if (this.held) clearTimeout(this.held);
+    this.held = null;
+    if (this.collecting) this.flush(this.collecting);
+  }
+
   /** The last known price per mint (source, observation time), for diagnostics. */
   async lastKnown(mints: string[]): Promise<Record<string, LastPrice | null>> {
     const out: Record<string, LastPrice | null> = {};
@@ -96,6 +127,7 @@ export class PriceFeed extends DurableObject<Env> {
 
   private flush(batch: Batch) {
     if (this.collecting !== batch) return; // already flushed by the other timer
+    if (this.held) return; // releaseHeld() flushes it
     if (batch.idleTimer) clearTimeout(batch.idleTimer);
     if (batch.maxTimer) clearTimeout(batch.maxTimer);
     if (this.inFlight) {
@@ -213,6 +245,8 @@ export class PriceFeed extends DurableObject<Env> {
       name: this.ctx.id.name ?? null,
       tracked_mints: tracked,
       collecting: this.collecting?.mints.size ?? 0,
+      collecting_requests: this.collecting?.waiters.length ?? 0,
+      held: this.held !== null,
       in_flight: this.inFlight !== null,
       ...this.counters,
     };

@@ -28,6 +28,7 @@ export function createApp() {
 
   app.onError((err, c) => {
     const { status, body } = toErrorResponse(err);
+    body.detail = String(redact(body.detail)); // a detail quoting a URL or header never carries a secret
     if (status === 500) log.error("request_failed", { method: c.req.method, path: c.req.path, error: redact(err) });
     return c.json(body, status);
   });

@@ -303,7 +303,7 @@ describe("dashboard actions", () => {
     }
     expect(await ordersOf(id)).toHaveLength(0);
 
-    const half = await ui("POST", path, { cookie, form: { percent: "50", _csrf: csrf } });
+    const half = await ui("POST", path, { cookie, form: { percent: "50", _csrf: csrf, _nonce: crypto.randomUUID() } });
     expect(half.status).toBe(303);
     const loc = half.headers.get("location") ?? "";
     expect(loc.startsWith("/positions?msg=")).toBe(true);
@@ -315,17 +315,23 @@ describe("dashboard actions", () => {
     expect(shown.text).toContain("Exit of 50 % queued");
     expect(shown.text).toContain("50.0 %"); // amount left
 
-    const all = await ui("POST", path, { cookie, form: { percent: "100", _csrf: csrf } });
+    const all = await ui("POST", path, { cookie, form: { percent: "100", _csrf: csrf, _nonce: crypto.randomUUID() } });
     expect(all.status).toBe(303);
     const closed = await waitFor(async () => ((await positionRow(id))?.status === "closed" ? positionRow(id) : null));
     expect(closed).toMatchObject({ exit_reason: "manual", current_amount: "0" });
 
     // Closed: the API's Conflict becomes an error flash; nothing more is queued.
-    const again = await ui("POST", path, { cookie, form: { percent: "100", _csrf: csrf } });
+    const again = await ui("POST", path, {
+      cookie,
+      form: { percent: "100", _csrf: csrf, _nonce: crypto.randomUUID() },
+    });
     expect(again.status).toBe(303);
     expect(flashOf(again)).toMatchObject({ error: true, msg: `position ${id} is already closed` });
     expect(await ordersOf(id)).toHaveLength(2);
-    const unknown = await ui("POST", "/positions/pos_nope/exit", { cookie, form: { percent: "100", _csrf: csrf } });
+    const unknown = await ui("POST", "/positions/pos_nope/exit", {
+      cookie,
+      form: { percent: "100", _csrf: csrf, _nonce: crypto.randomUUID() },
+    });
     expect(flashOf(unknown)).toMatchObject({ error: true, msg: "position pos_nope not found" });
   });
 

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { planHeliusSync, webhookAction, webhookUpToDate } from "../src/domain/helius-sync";
+import { pickWebhooks, planHeliusSync, webhookAction, webhookUpToDate } from "../src/domain/helius-sync";
 import worker from "../src/index";
 import { runHeliusSync } from "../src/jobs/helius-sync";
 import { randomAddress } from "./helpers/addresses";
@@ -298,5 +298,138 @@ describe("webhookUpToDate", () => {
     expect(webhookUpToDate({ ...current, authHeader: undefined }, wanted)).toBe(false);
     expect(webhookUpToDate({ ...current, transactionTypes: ["SWAP"] }, wanted)).toBe(false);
     expect(webhookUpToDate({ ...current, webhookURL: "https://other.test" }, wanted)).toBe(false);
+  });
+});
+
+describe("Helius sync: one writer, no duplicate webhooks (issue 9)", () => {
+  const createdDirectly = async (url: string) => {
+    const res = await env.FAKE_UPSTREAM.fetch("http://fake.upstream/v0/webhooks?api-key=k", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        webhookURL: url,
+        transactionTypes: ["ANY"],
+        accountAddresses: [randomAddress()],
+        webhookType: "enhanced",
+        authHeader: "old-header",
+      }),
+    });
+    return ((await res.json()) as FakeWebhook).webhookID;
+  };
+  const OUR_URL = "https://walltrack.test/webhooks/helius";
+  beforeEach(async () => {
+    await env.DB.prepare("DELETE FROM job_locks").run();
+  });
+
+  it("5 concurrent syncs create 1 webhook", async () => {
+    const a = await addWallet();
+    // A slow creation: without one writer, every run lists no webhook before the first creation lands.
+    await fake.latency("helius.webhooks.post", 250);
+    const runs = await Promise.all(Array.from({ length: 5 }, () => sync()));
+    await fake.latency("helius.webhooks.post", 0);
+    for (const r of runs) expect(r.status).toBe(200);
+    const hooks = await fakeWebhooks();
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]?.accountAddresses).toEqual([a.address]);
+    expect((await fake.calls())["helius.webhooks.post"]).toBe(1);
+    expect((await syncConfig())?.helius_webhook_id).toBe(hooks[0]?.webhookID);
+    // The runs that found the writer busy say so; they changed nothing.
+    const skipped = runs.filter((r) => r.body.status === "skipped");
+    for (const r of skipped) expect(r.body.detail.reason).toMatch(/another helius sync is running/);
+    // And the lock is released: the next run works normally.
+    const next = await sync();
+    expect(next.body.status).toBe("ok");
+    expect(await fakeWebhooks()).toHaveLength(1);
+  });
+
+  it("pre-existing duplicates pointing at PUBLIC_WEBHOOK_URL are deleted and one is adopted", async () => {
+    const a = await addWallet();
+    const first = await createdDirectly(OUR_URL);
+    const dup1 = await createdDirectly(OUR_URL);
+    const dup2 = await createdDirectly(OUR_URL);
+    const foreign = await createdDirectly("https://someone-else.test/hook");
+    const res = await sync();
+    expect(res.status).toBe(200);
+    expect(res.body.detail).toMatchObject({ created: false, webhook_id: first, duplicates_deleted: 2 });
+    const hooks = await fakeWebhooks();
+    expect(hooks.map((h) => h.webhookID).sort()).toEqual([first, foreign].sort());
+    expect(hooks.find((h) => h.webhookID === first)).toMatchObject({
+      accountAddresses: [a.address],
+      authHeader: "test-helius-auth-header",
+    });
+    expect((await syncConfig())?.helius_webhook_id).toBe(first);
+    expect(hooks.map((h) => h.webhookID)).not.toContain(dup1);
+    expect(hooks.map((h) => h.webhookID)).not.toContain(dup2);
+    expect((await fake.calls())["helius.webhooks.post"]).toBe(4); // the four made directly: the sync created none
+  });
+
+  it("keeps the stored webhook and deletes the duplicates created next to it", async () => {
+    await addWallet();
+    await sync();
+    const stored = (await syncConfig())?.helius_webhook_id as string;
+    const dup = await createdDirectly(OUR_URL);
+    const res = await sync();
+    expect(res.body.detail).toMatchObject({ webhook_id: stored, duplicates_deleted: 1 });
+    expect((await fakeWebhooks()).map((h) => h.webhookID)).toEqual([stored]);
+    expect((await fakeWebhooks()).map((h) => h.webhookID)).not.toContain(dup);
+  });
+
+  it("a duplicate that cannot be deleted is reported and deleted by the next run; the push still happens", async () => {
+    const a = await addWallet();
+    const first = await createdDirectly(OUR_URL);
+    const dup = await createdDirectly(OUR_URL);
+    await fake.fail("helius.webhooks.delete", { status: 500, times: 1 });
+    const res = await sync();
+    expect(res.status).toBe(200);
+    expect(res.body.detail).toMatchObject({ webhook_id: first, duplicates_deleted: 0, duplicates_left: [dup] });
+    expect((await syncConfig())?.helius_last_sync_error).toMatch(/duplicate/);
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("synced");
+    const again = await sync();
+    expect(again.body.detail).toMatchObject({ duplicates_deleted: 1 });
+    expect((await fakeWebhooks()).map((h) => h.webhookID)).toEqual([first]);
+    expect((await syncConfig())?.helius_last_sync_error).toBeNull();
+  });
+
+  it("deletes at most 10 duplicates per run and the rest on the next run", async () => {
+    await addWallet();
+    const keeper = await createdDirectly(OUR_URL);
+    for (let i = 0; i < 12; i++) await createdDirectly(OUR_URL);
+    const first = await sync();
+    expect(first.body.detail).toMatchObject({ webhook_id: keeper, duplicates_deleted: 10 });
+    expect(first.body.detail.duplicates_left).toHaveLength(2);
+    expect(await fakeWebhooks()).toHaveLength(3);
+    const second = await sync();
+    expect(second.body.detail).toMatchObject({ webhook_id: keeper, duplicates_deleted: 2 });
+    expect((await fakeWebhooks()).map((h) => h.webhookID)).toEqual([keeper]);
+  });
+
+  it("a lock left by a run that died expires; a live one makes the run skip without calling Helius", async () => {
+    await addWallet();
+    await env.DB.prepare("INSERT INTO job_locks (name, holder, expires_at) VALUES ('helius_sync', 'dead-run', ?)")
+      .bind(new Date(Date.now() + 60_000).toISOString())
+      .run();
+    const busy = await sync();
+    expect(busy.status).toBe(200);
+    expect(busy.body).toMatchObject({ status: "skipped" });
+    expect(await fake.calls()).toEqual({});
+    await env.DB.prepare("UPDATE job_locks SET expires_at = ? WHERE name = 'helius_sync'")
+      .bind(new Date(Date.now() - 1).toISOString())
+      .run();
+    const ok = await sync();
+    expect(ok.body.status).toBe("ok");
+    expect(await fakeWebhooks()).toHaveLength(1);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM job_locks").first<{ n: number }>()).toEqual({ n: 0 });
+  });
+});
+
+describe("pickWebhooks (pure)", () => {
+  const h = (webhookID: string, webhookURL: string) => ({ webhookID, webhookURL });
+  it("keeps the stored webhook whatever its URL, else adopts the first at our URL; never touches others", () => {
+    const hooks = [h("a", "https://us"), h("b", "https://other"), h("c", "https://us"), h("d", "https://old-us")];
+    expect(pickWebhooks(hooks, "d", "https://us")).toEqual({ keeper: hooks[3], duplicates: [hooks[0], hooks[2]] });
+    expect(pickWebhooks(hooks, "c", "https://us")).toEqual({ keeper: hooks[2], duplicates: [hooks[0]] });
+    expect(pickWebhooks(hooks, null, "https://us")).toEqual({ keeper: hooks[0], duplicates: [hooks[2]] });
+    expect(pickWebhooks(hooks, "gone", "https://us")).toEqual({ keeper: hooks[0], duplicates: [hooks[2]] });
+    expect(pickWebhooks([h("b", "https://other")], null, "https://us")).toEqual({ keeper: null, duplicates: [] });
   });
 });

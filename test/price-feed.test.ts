@@ -1,9 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import jupiterDocs from "../../shared/fixtures/jupiter-price-v3.docs.json";
 import { PriceV3Schema, pricesFromV3 } from "../src/upstream/jupiter";
-import { LEADER, mint, setConfig } from "./helpers/execution";
+import { LEADER, mint, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 
 const feed = () => env.PRICE_FEED.getByName("default");
@@ -12,12 +12,30 @@ beforeEach(async () => {
   await fake.reset();
   await setConfig({ price_max_age_seconds: 300 });
 });
+// A test that fails while the feed is held must not stall the next ones.
+afterEach(async () => {
+  await feed().releaseFlush();
+});
+
+/**
+ * Upstream call counts must not depend on how fast requests or alarms run (a loaded CI machine spread
+ * one round over several 15 ms windows: 3 Jupiter calls where 1 was expected). These tests hold the
+ * feed's flush, drive every request or alarm, wait until the feed reports them all collected (a
+ * condition, not a delay), then release the round explicitly.
+ */
+async function oneRound<T>(expectedRequests: number, drive: () => Promise<T>): Promise<T> {
+  await feed().holdFlush();
+  const driven = drive();
+  await waitFor(async () => (await feed().status()).collecting_requests >= expectedRequests, 15_000);
+  await feed().releaseFlush();
+  return driven;
+}
 
 describe("PriceFeed coalescing", () => {
   it("serves 50 concurrent single-mint reads with one Jupiter call", async () => {
     const mints = Array.from({ length: 50 }, (_, i) => mint(`C${i}`));
     await fake.tokens(...mints.map((m, i) => ({ mint: m, price_usd: 1 + i / 100 })));
-    const answers = await Promise.all(mints.map((m) => feed().getPrices([m])));
+    const answers = await oneRound(50, () => Promise.all(mints.map((m) => feed().getPrices([m]))));
     mints.forEach((m, i) => {
       expect(answers[i]?.[m]).toMatchObject({ mint: m, price_usd: 1 + i / 100, source: "jupiter", age_seconds: 0 });
     });
@@ -26,14 +44,34 @@ describe("PriceFeed coalescing", () => {
     expect(calls["dexscreener.tokens"] ?? 0).toBe(0);
   });
 
+  it("reads arriving slower than the coalescing window still cost one Jupiter call in a held round", async () => {
+    const mints = Array.from({ length: 10 }, (_, i) => mint(`SL${i}`));
+    await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 2 })));
+    await feed().holdFlush();
+    const pending: Promise<unknown>[] = [];
+    for (const [i, m] of mints.entries()) {
+      pending.push(feed().getPrices([m]));
+      // Each read is in before the next is sent: far apart, as under load, yet one round.
+      await waitFor(async () => (await feed().status()).collecting_requests === i + 1);
+    }
+    expect((await fake.calls())["jupiter.price"] ?? 0).toBe(0);
+    expect(await feed().releaseFlush()).toEqual({ released: 10 });
+    await Promise.all(pending);
+    expect((await fake.calls())["jupiter.price"]).toBe(1);
+    expect((await feed().status()).held).toBe(false);
+  });
+
   it("50 open positions on distinct mints polled in one round cost one Jupiter call", async () => {
     const mints = Array.from({ length: 50 }, (_, i) => mint(`P${i}`));
     await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1, decimals: 6 })));
     const ids = mints.map((m) => `pos_feed_${m}`);
+    const actors = ids.map((id) => env.POSITION_ACTOR.getByName(id));
+    // Held from before the opens: an alarm that fires on its own (opens arm one 20 s out) joins the round too.
+    await feed().holdFlush();
     await Promise.all(
-      ids.map((id, i) =>
-        env.POSITION_ACTOR.getByName(id).open({
-          position_id: id,
+      actors.map((actor, i) =>
+        actor.open({
+          position_id: ids[i] as string,
           entry_order_id: `ord_feed_${i}`,
           wallet_id: null,
           source_wallet_address: LEADER,
@@ -50,13 +88,14 @@ describe("PriceFeed coalescing", () => {
     );
     await fake.reset();
     await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1.1, decimals: 6 })));
-    const ran = await Promise.all(ids.map((id) => runDurableObjectAlarm(env.POSITION_ACTOR.getByName(id))));
-    expect(ran.every(Boolean)).toBe(true);
+    await oneRound(50, () => Promise.all(actors.map((a) => runDurableObjectAlarm(a))));
     expect((await fake.calls())["jupiter.price"]).toBe(1);
     const rows = await env.DB.prepare(
       `SELECT COUNT(*) AS n FROM positions WHERE id LIKE 'pos_feed_%' AND current_price_usd = 1.1 AND price_source = 'jupiter'`,
     ).first<{ n: number }>();
     expect(rows?.n).toBe(50);
+    // The polls re-armed themselves: stop them, so that no later test counts their calls.
+    await Promise.all(actors.map((a) => runInDurableObject(a, (_i, state) => state.storage.deleteAlarm())));
   });
 
   it("splits more than 50 mints into ceil(n/50) Jupiter calls", async () => {

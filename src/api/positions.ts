@@ -4,6 +4,7 @@ import { getDb } from "../db/client";
 import { getPosition } from "../db/positions-store";
 import { EXIT_REASONS, orders, POSITION_STATUSES, type PositionRow, positions, WALLET_MODES } from "../db/schema";
 import { StrategyOverrideSchema, StrategyRulesSchema } from "../domain/exit-strategy";
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../domain/idempotency";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "./common";
 import { OrderSchema } from "./orders";
@@ -125,6 +126,20 @@ const ExitResultSchema = z
   .object({ position_id: z.string(), order_id: z.string().nullable(), amount: z.string(), percent: z.number() })
   .openapi("ManualExit");
 
+const ExitHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE)
+    .optional()
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description:
+        "Makes the exit safe to retry: the same key (on this position, with the same percent) answers the first " +
+        "request's order and sells nothing more (`Idempotent-Replayed: true`); the same key with another percent is 409.",
+      example: "3f0c5a4e-8d1b-4c7e-9a55-1f2e3d4c5b6a",
+    }),
+});
+
 const exitRoute = createRoute({
   method: "post",
   path: "/positions/{id}/exit",
@@ -133,9 +148,21 @@ const exitRoute = createRoute({
   security: bearerSecurity,
   request: {
     params: IdParam,
+    headers: ExitHeaders,
     body: { content: { "application/json": { schema: ExitBody } }, required: false },
   },
-  responses: { 202: jsonContent(ExitResultSchema, "Exit queued"), ...errorResponses(400, 404, 409) },
+  responses: {
+    202: {
+      ...jsonContent(ExitResultSchema, "Exit queued (or, for a repeated Idempotency-Key, the first request's answer)"),
+      headers: z.object({
+        "Idempotent-Replayed": z
+          .literal("true")
+          .optional()
+          .openapi({ description: "present when this answer repeats an earlier request with the same key" }),
+      }),
+    },
+    ...errorResponses(400, 404, 409),
+  },
 });
 
 const strategyRoute = createRoute({
@@ -162,23 +189,28 @@ async function mustGet(db: Db, id: string): Promise<PositionRow> {
   return p;
 }
 
-function actFailed(r: { code: "not_found" | "closed" | "invalid"; detail: string }): never {
+function actFailed(r: { code: "not_found" | "closed" | "invalid" | "conflict"; detail: string }): never {
   if (r.code === "not_found") throw new ApiError("NotFound", r.detail);
-  if (r.code === "closed") throw new ApiError("Conflict", r.detail);
+  if (r.code === "closed" || r.code === "conflict") throw new ApiError("Conflict", r.detail);
   throw new ApiError("ValidationError", r.detail);
 }
 
 /**
  * A manual exit of `percent` of what remains, sent to the position's actor (URGENT priority).
  * Shared by the API route and the dashboard form; throws ApiError (NotFound, Conflict, ValidationError).
+ * With an idempotency key the actor answers a repeat with the first answer (`replayed`), so the D1
+ * "closed" shortcut is skipped: a retry of the exit that closed the position must still get its order.
  */
-export async function requestManualExit(env: Env, id: string, percent: number) {
+export async function requestManualExit(env: Env, id: string, percent: number, idempotencyKey?: string) {
   const db = getDb(env.DB);
   const p = await mustGet(db, id);
-  if (p.status === "closed") throw new ApiError("Conflict", `position ${id} is already closed`);
-  const r = await env.POSITION_ACTOR.getByName(id).requestExit({ percent });
+  if (p.status === "closed" && idempotencyKey === undefined)
+    throw new ApiError("Conflict", `position ${id} is already closed`);
+  const r = await env.POSITION_ACTOR.getByName(id).requestExit({ percent, idempotency_key: idempotencyKey });
+  if (!r.ok && r.code === "closed" && p.status === "closed")
+    throw new ApiError("Conflict", `position ${id} is already closed`);
   if (!r.ok) actFailed(r);
-  return { position_id: id, order_id: r.order_id, amount: r.amount, percent };
+  return { position_id: id, order_id: r.order_id, amount: r.amount, percent, replayed: r.replayed };
 }
 
 export const positionsRouter = createRouter()
@@ -243,7 +275,10 @@ export const positionsRouter = createRouter()
         "ValidationError",
         parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
       );
-    return c.json(await requestManualExit(c.env, id, parsed.data.percent), 202);
+    const key = c.req.valid("header")["idempotency-key"];
+    const { replayed, ...result } = await requestManualExit(c.env, id, parsed.data.percent, key);
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(result, 202);
   })
   .openapi(strategyRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -576,3 +576,14 @@ export const jobRuns = sqliteTable(
     check("job_runs_status", oneOf("status", JOB_STATUSES)),
   ],
 );
+
+/**
+ * Writer locks of jobs that must not overlap (the Helius sync: two concurrent runs would each create
+ * a webhook, a paid duplicate delivery). Taken by a conditional insert that only replaces an expired
+ * holder, released by its holder; a run that dies leaves a lock that expires on its own.
+ */
+export const jobLocks = sqliteTable("job_locks", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expires_at: text("expires_at").notNull(), // ISO time, like every timestamp here (compares as text)
+});

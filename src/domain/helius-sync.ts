@@ -70,3 +70,23 @@ export function webhookUpToDate(
     same(current.accountAddresses, wanted.accountAddresses)
   );
 }
+
+/**
+ * Which of the account's webhooks is ours and which are duplicates. Ours is the stored one when Helius
+ * still has it (whatever its URL: a changed PUBLIC_WEBHOOK_URL is edited in place), else the first one
+ * pointing at our URL (adopted: created by a run whose config write was lost). Every other webhook
+ * pointing at our URL delivers each event a second time and is paid for: a duplicate to delete.
+ * Webhooks pointing elsewhere belong to someone else and are never touched.
+ */
+export function pickWebhooks<W extends { webhookID: string; webhookURL: string }>(
+  hooks: readonly W[],
+  storedId: string | null,
+  ourUrl: string,
+): { keeper: W | null; duplicates: W[] } {
+  const keeper =
+    hooks.find((w) => storedId !== null && w.webhookID === storedId) ??
+    hooks.find((w) => w.webhookURL === ourUrl) ??
+    null;
+  const duplicates = hooks.filter((w) => w.webhookURL === ourUrl && w !== keeper);
+  return { keeper, duplicates };
+}

@@ -1,14 +1,15 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import { type Db, getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
+import { acquireJobLock, releaseJobLock } from "../db/job-lock";
 import { config, wallets } from "../db/schema";
-import { planHeliusSync, webhookAction, webhookUpToDate } from "../domain/helius-sync";
+import { pickWebhooks, planHeliusSync, webhookAction, webhookUpToDate } from "../domain/helius-sync";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import {
   createWebhook,
+  deleteWebhook,
   editWebhook,
-  getWebhook,
   HELIUS_MAX_ADDRESSES,
   listWebhooks,
   type WebhookRequest,
@@ -36,7 +37,19 @@ function markWallets(db: Db, toMark: { id: number; u: string }[], set: Partial<t
 
 class SyncRefused extends Error {}
 
-/** Pushes the active watchlist to the one global Helius webhook (ADR-001). Cron every 5 min and POST /sync/helius. */
+const LOCK = "helius_sync";
+// Longer than a whole run (each upstream call times out within seconds), shorter than the 5-min cron:
+// a run that died frees the writer role by the next tick.
+const LOCK_LEASE_MS = 2 * 60_000;
+// Deletes per run: keeps a run well inside its lease and the invocation's subrequest budget; the next run
+// (it lists them again) deletes the rest.
+const MAX_DELETES_PER_RUN = 10;
+
+/**
+ * Pushes the active watchlist to the one global Helius webhook (ADR-001). Cron every 5 min and POST /sync/helius.
+ * One writer: concurrent runs (an overlapping cron and a manual push, a double click) would each create a
+ * webhook, so a run first takes the `job_locks` row and a run that finds it held changes nothing ("skipped").
+ */
 export const runHeliusSync: Job = async (env) => {
   const db = getDb(env.DB);
   const missing = ["HELIUS_API_KEY", "HELIUS_WEBHOOK_SECRET", "PUBLIC_WEBHOOK_URL"].filter((k) => !env[k as keyof Env]);
@@ -48,7 +61,23 @@ export const runHeliusSync: Job = async (env) => {
       .where(eq(config.id, 1));
     return { status: "skipped", detail: { reason } };
   }
+  const holder = await acquireJobLock(db, LOCK, LOCK_LEASE_MS);
+  if (!holder) {
+    log.info("helius_sync_skipped", { reason: "another helius sync is running" });
+    return { status: "skipped", detail: { reason: "another helius sync is running; it pushes the same list" } };
+  }
+  try {
+    return await syncLocked(env, db);
+  } finally {
+    // A failed release only delays the next run until the lease expires.
+    await releaseJobLock(db, LOCK, holder).catch((err) =>
+      log.warn("helius_sync_unlock_failed", { error: String(redact(err instanceof Error ? err.message : err)) }),
+    );
+  }
+};
 
+async function syncLocked(env: Env, db: Db) {
+  // Read under the lock: a run that follows another sees the webhook id the other stored.
   const cfg = await loadConfig(db);
   const rows = await db
     .select({
@@ -71,36 +100,49 @@ export const runHeliusSync: Job = async (env) => {
   try {
     if (plan.addresses.length > HELIUS_MAX_ADDRESSES)
       throw new SyncRefused(`${plan.addresses.length} active wallets exceed Helius' ${HELIUS_MAX_ADDRESSES}`);
-    let webhookId = cfg.helius_webhook_id;
+    // One list per run (a read, not billed like an edit) finds our webhook, adopts one pointing at us
+    // when the stored id is lost, and sees duplicates left by earlier overlapping runs.
+    const { keeper, duplicates } = pickWebhooks(await listWebhooks(env), cfg.helius_webhook_id, env.PUBLIC_WEBHOOK_URL);
+    if (cfg.helius_webhook_id && keeper?.webhookID !== cfg.helius_webhook_id)
+      log.warn("helius_webhook_missing", { webhook_id: cfg.helius_webhook_id, adopted: keeper?.webhookID ?? null });
+    let webhookId = keeper?.webhookID ?? null;
     let created = false;
     let edited = false;
-    let action = webhookAction(webhookId, plan.addresses.length);
-    if (action.kind === "edit") {
+    const action = webhookAction(webhookId, plan.addresses.length);
+    if (action.kind === "edit" && keeper && !webhookUpToDate(keeper, request)) {
       try {
-        const current = await getWebhook(env, action.webhookId);
-        if (!webhookUpToDate(current, request)) {
-          await editWebhook(env, action.webhookId, request);
-          edited = true;
-        }
+        await editWebhook(env, action.webhookId, request);
+        edited = true;
       } catch (err) {
-        // Deleted on the Helius side: fall through to find or create it again.
+        // Deleted on the Helius side since the list: create it again.
         if (!(err instanceof UpstreamError && err.status === 404)) throw err;
         log.warn("helius_webhook_missing", { webhook_id: action.webhookId });
         webhookId = null;
-        action = webhookAction(null, plan.addresses.length);
       }
     }
-    if (action.kind === "create") {
-      // Adopt a webhook already pointing at us (created by a run whose config write was lost, or by a
-      // concurrent run) instead of creating a duplicate that would deliver every event twice.
-      const existing = (await listWebhooks(env)).find((w) => w.webhookURL === env.PUBLIC_WEBHOOK_URL);
-      if (existing) {
-        await editWebhook(env, existing.webhookID, request);
-        edited = true;
-        webhookId = existing.webhookID;
-      } else {
-        webhookId = (await createWebhook(env, request)).webhookID;
-        created = true;
+    if (action.kind === "create" || (action.kind === "edit" && webhookId === null && plan.addresses.length > 0)) {
+      webhookId = (await createWebhook(env, request)).webhookID;
+      created = true;
+    }
+    // After the push: a failed delete must not hold back the address list. What is left is reported and
+    // deleted by the next run (it lists them again).
+    let deleted = 0;
+    const left: string[] = [];
+    for (const d of duplicates) {
+      if (deleted + left.length >= MAX_DELETES_PER_RUN) {
+        left.push(d.webhookID);
+        continue;
+      }
+      try {
+        await deleteWebhook(env, d.webhookID);
+        deleted++;
+        log.info("helius_duplicate_webhook_deleted", { webhook_id: d.webhookID, kept: webhookId });
+      } catch (err) {
+        left.push(d.webhookID);
+        log.warn("helius_duplicate_webhook_delete_failed", {
+          webhook_id: d.webhookID,
+          error: String(redact(err instanceof Error ? err.message : String(err))),
+        });
       }
     }
     const now = nowIso();
@@ -111,7 +153,9 @@ export const runHeliusSync: Job = async (env) => {
           helius_webhook_id: webhookId,
           helius_last_sync_at: now,
           helius_last_sync_status: "ok",
-          helius_last_sync_error: null,
+          helius_last_sync_error: left.length
+            ? `${left.length} duplicate webhook(s) pointing at PUBLIC_WEBHOOK_URL not deleted yet (${left.join(", ")}); the next run retries`
+            : null,
         })
         .where(eq(config.id, 1)),
       markWallets(db, plan.toMark, { helius_sync_status: "synced", helius_synced_at: now, helius_sync_error: null }),
@@ -122,9 +166,11 @@ export const runHeliusSync: Job = async (env) => {
       edited,
       addresses: plan.addresses.length,
       wallets_marked_synced: marked.meta.changes,
+      duplicates_deleted: deleted,
+      ...(left.length ? { duplicates_left: left } : {}),
     };
     log.info("helius_synced", detail);
-    return { status: "ok", detail };
+    return { status: "ok" as const, detail };
   } catch (err) {
     const message = String(redact(err instanceof Error ? err.message : String(err)));
     // Keep the webhook id and the last successful sync time; only pending/error wallets learn the error.
@@ -138,4 +184,4 @@ export const runHeliusSync: Job = async (env) => {
     log.warn("helius_sync_failed", { error: message, retry: "next run" });
     throw err instanceof UpstreamError || err instanceof SyncRefused ? new Error(message) : err;
   }
-};
+}

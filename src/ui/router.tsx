@@ -80,6 +80,8 @@ async function act(c: Ctx, to: string, ok: () => Promise<string>) {
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+/** A sell form's nonce: the crypto.randomUUID() minted when the page was rendered. */
+const FORM_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const dashboardRouter = new Hono<UiEnv>()
   .get("/login", (c) => (secretOf(c) ? render(c, <LoginPage />) : render(c, <NotConfiguredPage />, 503)))
@@ -141,10 +143,16 @@ export const dashboardRouter = new Hono<UiEnv>()
     const percent = Number(str(body.percent));
     if (!Number.isFinite(percent) || percent <= 0 || percent > 100)
       return back(c, "/positions", "percent must be a number in (0, 100]", true);
+    // The form's one-time nonce is the exit's Idempotency-Key: a double-submitted form sells once.
+    const nonce = str(body._nonce);
+    if (!FORM_NONCE.test(nonce))
+      return back(c, "/positions", "this form has expired; reload the page and try again", true);
     return act(c, "/positions", async () => {
-      const r = await requestManualExit(c.env, id, percent);
-      log.info("dashboard_exit_requested", { position_id: id, percent, order_id: r.order_id });
-      return `Exit of ${percent} % queued for ${id} (order ${r.order_id ?? "none"})`;
+      const r = await requestManualExit(c.env, id, percent, `dashboard:${nonce}`);
+      log.info("dashboard_exit_requested", { position_id: id, percent, order_id: r.order_id, replayed: r.replayed });
+      return r.replayed
+        ? `Exit of ${percent} % was already requested by this form for ${id} (order ${r.order_id ?? "none"}); nothing more sold`
+        : `Exit of ${percent} % queued for ${id} (order ${r.order_id ?? "none"})`;
     });
   })
   .post("/circuit-breaker/trip", requireSession, async (c) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { fetchJson, joinUrl, timeoutFrom } from "./http";
+import { fetchJson, joinUrl, timeoutFrom, UpstreamError } from "./http";
 
 /**
  * Helius webhook management (ADR-001: one global enhanced webhook for every active wallet).
@@ -88,6 +88,29 @@ export async function editWebhook(env: HeliusEnv, id: string, req: WebhookReques
     timeoutMs: timeoutFrom(env),
   });
   return data;
+}
+
+/**
+ * Deletes one webhook (`DELETE /v0/webhooks/{id}`; Helius answers with an empty or tiny body, so it is not
+ * parsed). A webhook already gone (404) counts as deleted. Other failures throw UpstreamError.
+ */
+export async function deleteWebhook(env: HeliusEnv, id: string): Promise<void> {
+  const timeoutMs = timeoutFrom(env);
+  const where = `/v0/webhooks/${encodeURIComponent(id)}`; // never the api-key
+  let res: Response;
+  try {
+    res = await fetch(url(env, id), { method: "DELETE", signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    throw new UpstreamError(
+      "helius",
+      timedOut ? "timeout" : "network",
+      timedOut ? `timed out after ${timeoutMs} ms (DELETE ${where})` : `network error (DELETE ${where})`,
+    );
+  }
+  await res.body?.cancel();
+  if (res.ok || res.status === 404) return;
+  throw new UpstreamError("helius", "http", `HTTP ${res.status} (DELETE ${where})`, { status: res.status });
 }
 
 /** Helius parse-transactions takes at most 100 signatures per call. */

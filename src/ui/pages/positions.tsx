@@ -2,10 +2,15 @@ import type { PositionsData } from "../data";
 import { amountLeftPercent, pct, pnlClass, price, short, time, usd } from "../format";
 import { Csrf } from "../layout";
 
+/**
+ * One sell form. Its `_nonce` is minted at each render and sent as the exit's Idempotency-Key, so a
+ * double click or a resubmitted form sells once; the page rendered again carries new nonces.
+ */
 function SellButton(props: { id: string; percent: number; csrf: string }) {
   return (
     <form class="inline" method="post" action={`/positions/${encodeURIComponent(props.id)}/exit`}>
       <Csrf token={props.csrf} />
+      <input type="hidden" name="_nonce" value={crypto.randomUUID()} />
       <input type="hidden" name="percent" value={String(props.percent)} />
       <button type="submit">Sell {props.percent} %</button>
     </form>
