@@ -10,6 +10,7 @@ import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
 import { syncRouter } from "./api/sync";
+import { tokensRouter } from "./api/tokens";
 import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
 import { operatorAuth } from "./lib/auth";
@@ -46,6 +47,7 @@ export function createApp() {
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", syncRouter);
+  app.route("/api/v1", tokensRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 

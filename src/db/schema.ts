@@ -207,6 +207,9 @@ export const tokens = sqliteTable("tokens", {
   top10_holder_percent: real("top10_holder_percent"),
   token_age_hours: real("token_age_hours"),
   pair_created_at: text("pair_created_at"),
+  // the pair the safety check chose (DexScreener's most liquid pair with this mint as base)
+  dex_name: text("dex_name"),
+  pair_address: text("pair_address"),
   mint_authority: text("mint_authority"),
   freeze_authority: text("freeze_authority"),
   rugcheck_score: real("rugcheck_score"),
@@ -304,6 +307,15 @@ export const orders = sqliteTable(
     cancel_reason: text("cancel_reason"),
     tx_signature: text("tx_signature"),
     last_valid_block_height: integer("last_valid_block_height"),
+    // Live swaps only (null for simulated fills until live execution lands): the Jupiter quote's
+    // contextSlot, the slot the transaction landed in and the priority fee paid.
+    quote_context_slot: integer("quote_context_slot"),
+    landed_slot: integer("landed_slot"),
+    priority_fee_lamports: integer("priority_fee_lamports"),
+    // The attempt that filled: from its start in the SwapQueue to the fill (simulated or live)
+    execution_duration_ms: real("execution_duration_ms"),
+    // scaling_out exits: the index of the level in the strategy's scaling_levels (as in scaling_levels_hit)
+    scaling_level: integer("scaling_level"),
     requested_at: text("requested_at").notNull(),
     executed_at: text("executed_at"),
     created_at: createdAt(),

@@ -2,7 +2,7 @@ import { desc, eq, gte, inArray, ne, sql } from "drizzle-orm";
 import { breakerState } from "../db/circuit-breaker";
 import type { Db } from "../db/client";
 import { loadConfig } from "../db/config-store";
-import { jobRuns, orders, positions, signals, wallets } from "../db/schema";
+import { jobRuns, orders, positions, signals, tokens, wallets } from "../db/schema";
 import { nowIso } from "../lib/time";
 
 /** Read models of the dashboard pages, straight from D1 (never through the Worker's own HTTP API). */
@@ -121,4 +121,8 @@ export type SignalRow = Awaited<ReturnType<typeof signalsData>>[number];
 
 export async function walletsData(db: Db) {
   return db.select().from(wallets).orderBy(desc(wallets.is_active), desc(wallets.created_at), desc(wallets.id)).all();
+}
+
+export async function tokensData(db: Db) {
+  return db.select().from(tokens).orderBy(desc(tokens.updated_at), desc(tokens.mint_address)).limit(100).all();
 }
