@@ -1,6 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
+import { configBackupRouter } from "./api/config-backup";
 import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
 import { ordersRouter } from "./api/orders";
@@ -38,6 +39,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
+  app.route("/api/v1", configBackupRouter);
   app.route("/", webhooksRouter); // outside /api: its own Helius auth, no operator token
   app.route("/api/v1", signalsRouter);
   app.route("/api/v1", circuitBreakerRouter);
