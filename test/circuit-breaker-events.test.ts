@@ -4,6 +4,7 @@ import { checkBreakerRules } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { api } from "./helpers/api";
+import { dashboardPage } from "./helpers/dashboard";
 import { resetBreaker } from "./helpers/execution";
 
 beforeEach(() => resetBreaker());
@@ -87,6 +88,7 @@ describe("circuit-breaker events (issue 16)", () => {
     expect(a?.id).toBeTruthy();
     const open = await api("GET", "/api/v1/circuit-breaker");
     expect(open.body).toMatchObject({ open: true, new_positions_blocked: 3 });
+    expect((await dashboardPage("/")).text).toContain("new entries blocked so far: 3");
     const off = await api("POST", "/api/v1/circuit-breaker/deactivate", { reason: "done" });
     expect(off.status).toBe(200);
     expect(await lastEvent()).toMatchObject({ event_type: "reset", new_positions_blocked: 3 });

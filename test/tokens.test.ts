@@ -1,9 +1,10 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { assessTokenSafety } from "../src/db/token-safety";
-import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
+import { api, expectErrorShape } from "./helpers/api";
+import { dashboardPage } from "./helpers/dashboard";
 import { fake } from "./helpers/fake";
 import { addr } from "./helpers/helius";
 
@@ -12,18 +13,6 @@ beforeEach(() => fake.reset());
 
 const goodToken = (mint: string) =>
   fake.tokens({ mint, price_usd: 0.01, liquidity_usd: 120_000, age_hours: 72, top10_holder_percent: 35, decimals: 6 });
-
-async function dashboardPage(path: string) {
-  const login = await exports.default.fetch("https://walltrack.test/login", {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ token: OPERATOR_TOKEN }).toString(),
-  });
-  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const res = await exports.default.fetch(`https://walltrack.test${path}`, { headers: { cookie } });
-  return { status: res.status, text: await res.text() };
-}
 
 describe("tokens: the chosen pair's DEX and address (issue 16)", () => {
   it("the safety check stores the pair's dex_name and pair_address, and the API and dashboard show them", async () => {
