@@ -54,7 +54,7 @@ const ConfigBackupSchema = z
     exported_at: z.string().max(40),
     config: EditableConfigSchema.strict(),
     exit_strategies: z.array(BackupStrategySchema).min(1).max(200),
-    wallets: z.array(BackupWalletSchema).max(5000),
+    wallets: z.array(BackupWalletSchema).max(800),
   })
   .strict()
   .openapi("ConfigBackup");
@@ -108,11 +108,21 @@ const importRoute = createRoute({
   },
   responses: {
     200: jsonContent(ImportResultSchema, "What changed (or would change)"),
-    ...errorResponses(400, 409, 413),
+    ...errorResponses(400, 409, 413, 422),
   },
 });
 
 const MAX_ATTEMPTS = 3;
+// D1 counts every statement of a batch against the per-invocation query limit (1000 on paid plans).
+const MAX_BATCH_STATEMENTS = 900;
+const batchSize = (d: BackupDiff) =>
+  4 +
+  d.exit_strategies.added.length +
+  d.exit_strategies.changed.length +
+  d.exit_strategies.removed.length +
+  d.wallets.added.length +
+  d.wallets.changed.length +
+  d.wallets.deactivated.length;
 
 export const configBackupRouter = createRouter();
 configBackupRouter.use(
@@ -143,6 +153,12 @@ configBackupRouter
         if (problems.length)
           throw new ApiError("ValidationError", `${problems.length} problem(s): ${problems.join("; ")}`);
         const changes: BackupDiff = diffBackup(current, next);
+        const statements = batchSize(changes);
+        if (statements > MAX_BATCH_STATEMENTS)
+          throw new ApiError(
+            "RuleRefused",
+            `the import needs ${statements} statements, more than the ${MAX_BATCH_STATEMENTS} one atomic D1 batch may hold; split it (e.g. the watchlist in parts)`,
+          );
         if (dryRun || isEmptyDiff(changes)) return c.json({ dry_run: dryRun, applied: false, changes }, 200);
         const applied = await applyBackup(c.env.DB, {
           current,
