@@ -203,6 +203,22 @@ describe("config backup and restore (issue 16)", () => {
     expect(await count("config_history")).toBe(historyBefore);
   });
 
+  it("refuses (422, nothing written) an import too large for one atomic batch", async () => {
+    const doc = await exported();
+    const state = stateOf(doc);
+    const wallets = Array.from({ length: 800 }, () => ({ ...doc.wallets[0], address: randomAddress() }));
+    const strategies = Array.from({ length: 100 }, (_, i) => ({ ...doc.exit_strategies[0], name: `Bulk ${i}` }));
+    const res = await api("POST", "/api/v1/config/import", {
+      ...doc,
+      wallets,
+      exit_strategies: [...doc.exit_strategies, ...strategies],
+    });
+    expect(res.status).toBe(422);
+    expectErrorShape(res.body, "RuleRefused");
+    expect(res.body.detail).toContain("one atomic D1 batch");
+    expect(stateOf(await exported())).toEqual(state);
+  });
+
   it("answers 401 without the operator token", async () => {
     expect((await api("GET", "/api/v1/config/export", undefined, { authorization: "" })).status).toBe(401);
     expect((await api("POST", "/api/v1/config/import", {}, { authorization: "" })).status).toBe(401);
