@@ -706,6 +706,7 @@ export class PositionActor extends DurableObject<Env> {
         sell_amount: e.amount,
         sell_fraction: e.full === 1 ? 1 : Number(e.amount) / Math.max(1, Number(st.current_amount)),
         ...(e.price_usd != null ? { trigger_price_usd: e.price_usd } : {}),
+        ...(e.reason === "scaling_out" && e.level != null ? { scaling_level: e.level } : {}),
       });
       // Mark queued unless a fill or release already moved it on while enqueue was awaited.
       this.ctx.storage.sql.exec(

@@ -118,6 +118,7 @@ export class SwapQueue extends DurableObject<Env> {
       requested_usd: req.requested_usd ?? null,
       sell_fraction: req.sell_fraction ?? null,
       expected_price_usd: req.trigger_price_usd ?? null,
+      scaling_level: req.scaling_level ?? null,
       requested_at: nowIso(now),
     });
     // A concurrent enqueue of the same key may have won the race while D1 was awaited.
@@ -228,7 +229,11 @@ export class SwapQueue extends DurableObject<Env> {
     this.setMeta("last_execution_ms", String(Date.now()));
     let outcome: Outcome;
     try {
-      outcome = req.side === "buy" ? await this.executeBuy(row, req, cfg) : await this.executeSell(row, req, cfg);
+      const started = performance.now();
+      outcome =
+        req.side === "buy"
+          ? await this.executeBuy(row, req, cfg, started)
+          : await this.executeSell(row, req, cfg, started);
     } catch (err) {
       await this.failed(row, req, err, cfg);
       return;
@@ -250,7 +255,7 @@ export class SwapQueue extends DurableObject<Env> {
     }
   }
 
-  private async executeBuy(row: QueueRow, req: SwapRequest, cfg: Config): Promise<Outcome> {
+  private async executeBuy(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
     if (req.priority === "normal" && (await breakerState(this.db)).open)
       return { kind: "cancelled", reason: "circuit_breaker" };
     const entry = req.entry;
@@ -289,6 +294,7 @@ export class SwapQueue extends DurableObject<Env> {
         executed_usd: fill.executed_usd,
         slippage_bps: fill.slippage_bps,
         executed_at: nowIso(),
+        execution_duration_ms: performance.now() - started,
         last_error: null,
       });
       order = (await getOrder(this.db, row.order_id)) as OrderRow;
@@ -311,7 +317,7 @@ export class SwapQueue extends DurableObject<Env> {
     return { kind: "filled" };
   }
 
-  private async executeSell(row: QueueRow, req: SwapRequest, cfg: Config): Promise<Outcome> {
+  private async executeSell(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
     if (!req.position_id) throw new PermanentError("sell without position_id");
     const actor = this.env.POSITION_ACTOR.getByName(req.position_id);
     let order = await getOrder(this.db, row.order_id);
@@ -346,6 +352,7 @@ export class SwapQueue extends DurableObject<Env> {
         executed_usd: fill.proceeds_usd,
         slippage_bps: fill.slippage_bps,
         executed_at: nowIso(),
+        execution_duration_ms: performance.now() - started,
         last_error: null,
       });
       order = (await getOrder(this.db, row.order_id)) as OrderRow;
@@ -496,6 +503,8 @@ function requestProblem(r: SwapRequest): string | null {
     if (r.sell_amount !== undefined && !/^\d+$/.test(r.sell_amount)) return "sell_amount";
     if (r.sell_fraction !== undefined && !(r.sell_fraction > 0 && r.sell_fraction <= 1)) return "sell_fraction";
     if (r.trigger_price_usd !== undefined && !(r.trigger_price_usd > 0)) return "trigger_price_usd";
+    if (r.scaling_level !== undefined && !(Number.isInteger(r.scaling_level) && r.scaling_level >= 0))
+      return "scaling_level";
   }
   return null;
 }

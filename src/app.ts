@@ -1,6 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
+import { configBackupRouter } from "./api/config-backup";
 import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
 import { ordersRouter } from "./api/orders";
@@ -10,6 +11,7 @@ import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
 import { syncRouter } from "./api/sync";
+import { tokensRouter } from "./api/tokens";
 import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
 import { operatorAuth } from "./lib/auth";
@@ -38,6 +40,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
+  app.route("/api/v1", configBackupRouter);
   app.route("/", webhooksRouter); // outside /api: its own Helius auth, no operator token
   app.route("/api/v1", signalsRouter);
   app.route("/api/v1", circuitBreakerRouter);
@@ -47,6 +50,7 @@ export function createApp() {
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", syncRouter);
+  app.route("/api/v1", tokensRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 

@@ -9,7 +9,7 @@ import { fake } from "./helpers/fake";
 import { openPosition, ordersOf } from "./helpers/positions";
 
 const BASE = "https://walltrack.test";
-const PAGES = ["/", "/positions", "/signals", "/wallets"];
+const PAGES = ["/", "/positions", "/signals", "/wallets", "/tokens"];
 
 async function ui(method: string, path: string, opts: { cookie?: string; form?: Record<string, string> } = {}) {
   const res = await exports.default.fetch(`${BASE}${path}`, {

@@ -20,6 +20,7 @@ describe("DexScreener client", () => {
       liquidity_usd: 10.31,
       pair_created_at: 1744919973000,
       pair_address: "6kcuAhrA1dhVFCzosrUeRKPUTXE3FZ4X1Xk8GRHTkqan",
+      dex_name: "raydium",
     });
   });
 

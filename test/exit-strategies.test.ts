@@ -37,7 +37,7 @@ describe("exit-strategy CRUD", () => {
     const def = res.body.find((s: { name: string }) => s.name === "Default");
     expect(def).toMatchObject({
       is_default: true,
-      stop_loss_percent: 25,
+      stop_loss_percent: 20,
       scaling_levels: [
         { multiple: 2, sell_percent: 50 },
         { multiple: 3, sell_percent: 25 },

@@ -155,7 +155,7 @@ describe("PositionActor: alarm-driven exits", () => {
     await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
     const { id, actor } = await openPosition(m);
     await tripBreaker();
-    await fake.prices({ [m]: 0.6 }); // gap below the 25 % stop
+    await fake.prices({ [m]: 0.6 }); // gap below the 20 % stop
     await runDurableObjectAlarm(actor);
     const [o] = await settled(id, 1);
     expect(o).toMatchObject({
@@ -195,9 +195,9 @@ describe("PositionActor: alarm-driven exits", () => {
     const { id, actor } = await openPosition(m);
     await runDurableObjectAlarm(actor);
     expect(await positionRow(id)).toMatchObject({ poll_interval_seconds: 60, current_price_usd: 1 });
-    await fake.prices({ [m]: 0.77 }); // within 5 % of the 25 % stop (0.75)
+    await fake.prices({ [m]: 0.82 }); // within 5 % of the Default 20 % stop (0.80)
     await runDurableObjectAlarm(actor);
-    expect(await positionRow(id)).toMatchObject({ poll_interval_seconds: 20, current_price_usd: 0.77 });
+    expect(await positionRow(id)).toMatchObject({ poll_interval_seconds: 20, current_price_usd: 0.82 });
     expect(await ordersOf(id)).toHaveLength(0);
     const alarm = (await actor.status()).next_alarm_at;
     expect(Date.parse(String(alarm)) - Date.now()).toBeLessThanOrEqual(20_000);

@@ -41,7 +41,7 @@ describe("positions API: reads", () => {
     expect(one.status).toBe(200);
     expect(one.body.orders).toHaveLength(1);
     expect(one.body.orders[0]).toMatchObject({ id: res.order_id, side: "buy", status: "filled" });
-    expect(one.body.rules).toMatchObject({ stop_loss_percent: 25 });
+    expect(one.body.rules).toMatchObject({ stop_loss_percent: 20 });
     expect(one.body.price_history.ticks).toBeGreaterThanOrEqual(1);
 
     const orders = await api("GET", `/api/v1/orders?position_id=${pid}&side=buy&status=filled`);

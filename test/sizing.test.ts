@@ -7,6 +7,7 @@ const config = {
   fixed_position_sol: 0.25,
   capital_usd: 1000,
   risk_per_trade_percent: 2,
+  capital_allocation_percent: 5,
   leader_ratio: 0.1,
   min_position_usd: 5,
   max_position_usd: 200,
@@ -32,8 +33,15 @@ describe("sizing modes", () => {
     expect(usd(sizeEntry(c, none, { ...input, sol_usd: null }))).toBe("price_unavailable");
   });
 
-  it("percent_capital: of the capital, or of the wallet's allocation of it", () => {
+  it("percent_capital is the seed's capital × allocation %: the wallet's allocation, else the config's", () => {
     const c = { ...config, position_sizing_mode: "percent_capital" as const };
+    expect(usd(sizeEntry(c, none, input))).toBeCloseTo(50, 10); // 1000 × 5 %, no risk % applied
+    expect(usd(sizeEntry(c, { ...none, capital_allocation_percent: 12 }, input))).toBeCloseTo(120, 10); // 1000 × 12 %
+    expect(usd(sizeEntry(c, { ...none, capital_allocation_percent: 25 }, input))).toBe(200); // 250, clamped to max
+  });
+
+  it("risk_percent is its own mode: risk % of the capital, or of the wallet's allocation of it", () => {
+    const c = { ...config, position_sizing_mode: "risk_percent" as const };
     expect(usd(sizeEntry(c, none, input))).toBeCloseTo(20, 10); // 2 % of 1000
     expect(usd(sizeEntry(c, { ...none, capital_allocation_percent: 25 }, input))).toBe(5); // 2 % of 250
   });
@@ -47,7 +55,8 @@ describe("sizing modes", () => {
   });
 
   it("the wallet's mode overrides the config's", () => {
-    expect(usd(sizeEntry(config, { ...none, position_sizing_mode: "percent_capital" }, input))).toBeCloseTo(20, 10);
+    expect(usd(sizeEntry(config, { ...none, position_sizing_mode: "risk_percent" }, input))).toBeCloseTo(20, 10);
+    expect(usd(sizeEntry(config, { ...none, position_sizing_mode: "percent_capital" }, input))).toBeCloseTo(50, 10);
   });
 
   it("a re-buy is a percentage of the first entry", () => {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq, sql } from "drizzle-orm";
-import { breakerState, recordBreakerEvent } from "../db/circuit-breaker";
+import { blockedWhileOpen, breakerState, recordBreakerEvent } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { circuitBreakerEvents, positions } from "../db/schema";
@@ -18,6 +18,15 @@ const EventSchema = z
     reason: z.string().nullable(),
     metrics_snapshot: z.record(z.string(), z.unknown()),
     thresholds_snapshot: z.record(z.string(), z.unknown()),
+    open_position_count: z.number().int(),
+    open_positions: z
+      .array(z.record(z.string(), z.unknown()))
+      .openapi({ description: "The positions open at the moment of the event" }),
+    new_positions_blocked: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "On a reset: new entries blocked while the breaker was open" }),
     created_at: z.string(),
   })
   .openapi("CircuitBreakerEvent");
@@ -30,6 +39,11 @@ const StateSchema = z
     reason: z.string().nullable(),
     last_event_id: z.number().int().nullable(),
     blocks: z.string(),
+    new_positions_blocked: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "While open: new entries blocked so far (null when closed)" }),
     recent_events: z.array(EventSchema),
   })
   .openapi("CircuitBreakerState");
@@ -75,8 +89,10 @@ async function stateWithEvents(db: Db) {
   return {
     ...state,
     blocks: state.open ? "new entries (NORMAL priority); exits keep running" : "nothing",
+    new_positions_blocked: await blockedWhileOpen(db),
     recent_events: events.map((e) => ({
       ...e,
+      open_positions: JSON.parse(e.open_positions) as Record<string, unknown>[],
       metrics_snapshot: JSON.parse(e.metrics_snapshot) as Record<string, unknown>,
       thresholds_snapshot: JSON.parse(e.thresholds_snapshot) as Record<string, unknown>,
     })),

@@ -33,6 +33,22 @@ export const OrderSchema = z
     last_error: z.string().nullable(),
     cancel_reason: z.string().nullable(),
     tx_signature: z.string().nullable(),
+    quote_context_slot: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Live only: the Jupiter quote's contextSlot (null for simulated fills)" }),
+    landed_slot: z.number().int().nullable().openapi({ description: "Live only: the slot the swap landed in" }),
+    priority_fee_lamports: z.number().int().nullable().openapi({ description: "Live only: priority fee paid" }),
+    execution_duration_ms: z
+      .number()
+      .nullable()
+      .openapi({ description: "The attempt that filled, from its start in the SwapQueue to the fill" }),
+    scaling_level: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "scaling_out exits: index of the level in the strategy's scaling_levels" }),
     requested_at: z.string(),
     executed_at: z.string().nullable(),
     created_at: z.string(),

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { recomputePerformance } from "../db/performance-store";
-import { PERFORMANCE_PERIODS, performance, wallets } from "../db/schema";
+import { PERFORMANCE_PERIODS, performance, WALLET_MODES, wallets } from "../db/schema";
 import { bearerSecurity, errorResponses, jsonContent } from "./common";
 import { createRouter } from "./router";
 
@@ -11,6 +11,7 @@ const PerformanceRowSchema = z
     wallet_id: z.number().int(),
     wallet_address: z.string(),
     period: z.enum(PERFORMANCE_PERIODS),
+    mode: z.enum(WALLET_MODES).openapi({ description: "simulation or live: real money is never mixed with paper" }),
     signal_count: z.number().int(),
     filtered_signal_count: z.number().int(),
     position_count: z.number().int(),
@@ -20,12 +21,17 @@ const PerformanceRowSchema = z
     losses: z.number().int(),
     win_rate_percent: z.number().nullable(),
     total_pnl_usd: z.number(),
+    total_pnl_percent: z.number().nullable(),
     avg_pnl_usd: z.number().nullable(),
     avg_win_usd: z.number().nullable(),
     avg_loss_usd: z.number().nullable(),
-    profit_ratio: z.number().nullable(),
+    profit_ratio: z.number().nullable().openapi({ description: "The seed's ratio: average win ÷ |average loss|" }),
+    profit_factor: z.number().nullable().openapi({ description: "Gross profit ÷ |gross loss|" }),
     best_trade_usd: z.number().nullable(),
     worst_trade_usd: z.number().nullable(),
+    best_trade_percent: z.number().nullable(),
+    worst_trade_percent: z.number().nullable(),
+    avg_hold_minutes: z.number().nullable(),
     longest_win_streak: z.number().int(),
     longest_loss_streak: z.number().int(),
     current_streak: z.number().int(),
@@ -43,6 +49,7 @@ const list = createRoute({
     query: z.object({
       wallet_id: z.coerce.number().int().positive().optional(),
       period: z.enum(PERFORMANCE_PERIODS).optional(),
+      mode: z.enum(WALLET_MODES).optional(),
     }),
   },
   responses: {
@@ -68,7 +75,7 @@ const recompute = createRoute({
 
 export const performanceRouter = createRouter()
   .openapi(list, async (c) => {
-    const { wallet_id, period } = c.req.valid("query");
+    const { wallet_id, period, mode } = c.req.valid("query");
     const db = getDb(c.env.DB);
     const rows = await db
       .select({ row: performance, wallet_address: wallets.address })
@@ -78,9 +85,10 @@ export const performanceRouter = createRouter()
         and(
           wallet_id ? eq(performance.wallet_id, wallet_id) : undefined,
           period ? eq(performance.period, period) : undefined,
+          mode ? eq(performance.mode, mode) : undefined,
         ),
       )
-      .orderBy(performance.wallet_id, performance.period)
+      .orderBy(performance.wallet_id, performance.mode, performance.period)
       .all();
     const items = rows.map(({ row: { id: _id, ...rest }, wallet_address }) => ({ ...rest, wallet_address }));
     return c.json({ items }, 200);

@@ -14,13 +14,13 @@ import { createRouter } from "./router";
 const cfg = EditableConfigSchema.shape;
 const text = (max: number) => z.string().trim().min(1).max(max).nullable();
 
-const SolanaAddress = z
+export const SolanaAddress = z
   .string()
   .refine(isSolanaAddress, "must be a base58 Solana address that decodes to 32 bytes")
   .openapi({ example: "5tzFkiKscXHK5ZXCGbXZxdw7gTjjD1mBwuoFbhUvuAi9" });
 
 /** The operator-editable fields of a watched wallet (everything but the address and the sync state). */
-const walletFields = {
+export const walletFields = {
   label: text(100),
   mode: z.enum(WALLET_MODES),
   is_active: z.boolean(),

@@ -42,13 +42,46 @@ export async function recordBreakerEvent(
     thresholds?: Record<string, unknown>;
   },
 ): Promise<typeof circuitBreakerEvents.$inferSelect | null> {
+  // The open positions and (on a reset) the blocked count are read by the same statement that writes the
+  // event, so they are exactly the state at that moment, for manual and automatic events alike.
   const rows = await db.all<typeof circuitBreakerEvents.$inferSelect>(sql`
-    INSERT INTO circuit_breaker_events (event_type, "trigger", reason, metrics_snapshot, thresholds_snapshot)
+    INSERT INTO circuit_breaker_events (event_type, "trigger", reason, metrics_snapshot, thresholds_snapshot,
+                                        open_position_count, open_positions, new_positions_blocked)
     SELECT ${event.event_type}, ${event.trigger}, ${event.reason},
-           ${JSON.stringify(event.metrics ?? {})}, ${JSON.stringify(event.thresholds ?? {})}
+           ${JSON.stringify(event.metrics ?? {})}, ${JSON.stringify(event.thresholds ?? {})},
+           (SELECT count(*) FROM positions WHERE status != 'closed'),
+           ${OPEN_POSITIONS_JSON},
+           ${event.event_type === "reset" ? BLOCKED_SINCE_TRIP : sql`NULL`}
     WHERE COALESCE((SELECT event_type FROM circuit_breaker_events ORDER BY id DESC LIMIT 1), 'reset') != ${event.event_type}
     RETURNING *`);
   return rows[0] ?? null;
+}
+
+const OPEN_POSITIONS_JSON = sql`(SELECT COALESCE(json_group_array(json_object(
+    'id', id, 'token_mint', token_mint, 'source_wallet_address', source_wallet_address, 'mode', mode,
+    'entry_cost_usd', entry_cost_usd, 'unrealized_pnl_usd', unrealized_pnl_usd, 'opened_at', opened_at)), '[]')
+  FROM (SELECT * FROM positions WHERE status != 'closed' ORDER BY opened_at, id))`;
+
+/**
+ * New entries blocked since the latest trip, each counted once: signals filtered `circuit_breaker` by the
+ * WalletActor, and entry orders the SwapQueue cancelled `circuit_breaker` (at enqueue or at execution; the
+ * queue marks their signal too, so the union is keyed by signal). Read from D1 when asked rather than kept
+ * as a counter in an actor: nothing is lost when an actor is evicted or a write is retried.
+ */
+const BLOCKED_SINCE_TRIP = sql`(
+  WITH trip AS (SELECT created_at AS at FROM circuit_breaker_events WHERE event_type = 'trip' ORDER BY id DESC LIMIT 1)
+  SELECT count(*) FROM (
+    SELECT 's' || s.id FROM signals s, trip
+      WHERE s.filter_reason = 'circuit_breaker' AND COALESCE(s.processed_at, s.webhook_received_at) >= trip.at
+    UNION
+    SELECT COALESCE('s' || o.signal_id, 'o' || o.id) FROM orders o, trip
+      WHERE o.cancel_reason = 'circuit_breaker' AND o.updated_at >= trip.at))`;
+
+/** While the breaker is open: how many new entries it has blocked so far (null when closed). */
+export async function blockedWhileOpen(db: Db): Promise<number | null> {
+  if (!(await breakerState(db)).open) return null;
+  const row = await db.get<{ n: number }>(sql`SELECT ${BLOCKED_SINCE_TRIP} AS n`);
+  return row?.n ?? 0;
 }
 
 /**

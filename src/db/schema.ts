@@ -19,7 +19,7 @@ const oneOf = (column: string, values: readonly string[]) =>
   sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
 
 export const WALLET_MODES = ["simulation", "live"] as const;
-export const SIZING_MODES = ["fixed_usd", "fixed_sol", "percent_capital", "leader_ratio"] as const;
+export const SIZING_MODES = ["fixed_usd", "fixed_sol", "percent_capital", "risk_percent", "leader_ratio"] as const;
 export const SYNC_STATUSES = ["pending", "synced", "error"] as const;
 export const SIGNAL_TYPES = ["buy", "sell", "other"] as const;
 export const ORDER_SIDES = ["buy", "sell"] as const;
@@ -55,6 +55,8 @@ export const config = sqliteTable(
     fixed_position_usd: real("fixed_position_usd").notNull().default(50),
     fixed_position_sol: real("fixed_position_sol").notNull().default(0.25),
     risk_per_trade_percent: real("risk_per_trade_percent").notNull().default(2),
+    // percent_capital sizing: capital × this % when the wallet sets no allocation of its own (seed formula)
+    capital_allocation_percent: real("capital_allocation_percent").notNull().default(5),
     leader_ratio: real("leader_ratio").notNull().default(0.1),
     min_position_usd: real("min_position_usd").notNull().default(5),
     max_position_usd: real("max_position_usd").notNull().default(200),
@@ -205,6 +207,9 @@ export const tokens = sqliteTable("tokens", {
   top10_holder_percent: real("top10_holder_percent"),
   token_age_hours: real("token_age_hours"),
   pair_created_at: text("pair_created_at"),
+  // the pair the safety check chose (DexScreener's most liquid pair with this mint as base)
+  dex_name: text("dex_name"),
+  pair_address: text("pair_address"),
   mint_authority: text("mint_authority"),
   freeze_authority: text("freeze_authority"),
   rugcheck_score: real("rugcheck_score"),
@@ -302,6 +307,15 @@ export const orders = sqliteTable(
     cancel_reason: text("cancel_reason"),
     tx_signature: text("tx_signature"),
     last_valid_block_height: integer("last_valid_block_height"),
+    // Live swaps only (null for simulated fills until live execution lands): the Jupiter quote's
+    // contextSlot, the slot the transaction landed in and the priority fee paid.
+    quote_context_slot: integer("quote_context_slot"),
+    landed_slot: integer("landed_slot"),
+    priority_fee_lamports: integer("priority_fee_lamports"),
+    // The attempt that filled: from its start in the SwapQueue to the fill (simulated or live)
+    execution_duration_ms: real("execution_duration_ms"),
+    // scaling_out exits: the index of the level in the strategy's scaling_levels (as in scaling_levels_hit)
+    scaling_level: integer("scaling_level"),
     requested_at: text("requested_at").notNull(),
     executed_at: text("executed_at"),
     created_at: createdAt(),
@@ -387,6 +401,8 @@ export const performance = sqliteTable(
       .notNull()
       .references(() => wallets.id),
     period: text("period", { enum: PERFORMANCE_PERIODS }).notNull(),
+    // simulation and live apart: live PnL is real money and never mixes with paper results
+    mode: text("mode", { enum: WALLET_MODES }).notNull().default("simulation"),
     signal_count: integer("signal_count").notNull().default(0),
     filtered_signal_count: integer("filtered_signal_count").notNull().default(0),
     position_count: integer("position_count").notNull().default(0),
@@ -396,20 +412,26 @@ export const performance = sqliteTable(
     losses: integer("losses").notNull().default(0),
     win_rate_percent: real("win_rate_percent"),
     total_pnl_usd: real("total_pnl_usd").notNull().default(0),
+    total_pnl_percent: real("total_pnl_percent"), // of the entry cost of the same closed trades
     avg_pnl_usd: real("avg_pnl_usd"),
     avg_win_usd: real("avg_win_usd"),
     avg_loss_usd: real("avg_loss_usd"),
-    profit_ratio: real("profit_ratio"),
+    profit_ratio: real("profit_ratio"), // the seed's: average win ÷ |average loss|
+    profit_factor: real("profit_factor"), // gross profit ÷ |gross loss|
     best_trade_usd: real("best_trade_usd"),
     worst_trade_usd: real("worst_trade_usd"),
+    best_trade_percent: real("best_trade_percent"),
+    worst_trade_percent: real("worst_trade_percent"),
+    avg_hold_minutes: real("avg_hold_minutes"),
     longest_win_streak: integer("longest_win_streak").notNull().default(0),
     longest_loss_streak: integer("longest_loss_streak").notNull().default(0),
     current_streak: integer("current_streak").notNull().default(0), // +n wins, -n losses
     computed_at: text("computed_at").notNull(),
   },
   (t) => [
-    uniqueIndex("performance_wallet_period_unique").on(t.wallet_id, t.period),
+    uniqueIndex("performance_wallet_period_mode_unique").on(t.wallet_id, t.period, t.mode),
     check("performance_period", oneOf("period", PERFORMANCE_PERIODS)),
+    check("performance_mode", oneOf("mode", WALLET_MODES)),
   ],
 );
 
@@ -423,6 +445,12 @@ export const circuitBreakerEvents = sqliteTable(
     reason: text("reason"),
     metrics_snapshot: text("metrics_snapshot").notNull().default("{}"),
     thresholds_snapshot: text("thresholds_snapshot").notNull().default("{}"),
+    // The positions open at the moment of the event (every trip, manual or automatic, and every reset):
+    // JSON [{id, token_mint, source_wallet_address, mode, entry_cost_usd, unrealized_pnl_usd, opened_at}]
+    open_position_count: integer("open_position_count").notNull().default(0),
+    open_positions: text("open_positions").notNull().default("[]"),
+    // On a reset: the new entries the breaker blocked while it was open (null on a trip)
+    new_positions_blocked: integer("new_positions_blocked"),
     created_at: createdAt(),
   },
   (t) => [

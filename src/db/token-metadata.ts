@@ -77,7 +77,16 @@ export async function ensureTokenMetadata(
   }
   if (missing.length === 0) return 0;
 
-  const byMint = new Map<string, { name: string | null; symbol: string | null; decimals: number | null }>();
+  const byMint = new Map<
+    string,
+    {
+      name: string | null;
+      symbol: string | null;
+      decimals: number | null;
+      dex_name?: string | null;
+      pair_address?: string | null;
+    }
+  >();
   try {
     for (const a of await getAssetBatch(env, missing)) byMint.set(a.mint, a);
   } catch (err) {
@@ -100,6 +109,8 @@ export async function ensureTokenMetadata(
           name: info.name ?? null,
           symbol: prev?.symbol ?? info.symbol ?? null,
           decimals: prev?.decimals ?? null,
+          dex_name: info.dex_name,
+          pair_address: info.pair_address,
         });
       }
     } catch (err) {
@@ -118,6 +129,8 @@ export async function ensureTokenMetadata(
         name: sql`coalesce(${a?.name ?? null}, ${tokens.name})`,
         symbol: sql`coalesce(${a?.symbol ?? null}, ${tokens.symbol})`,
         decimals: sql`coalesce(${tokens.decimals}, ${a?.decimals ?? null})`,
+        dex_name: sql`coalesce(${tokens.dex_name}, ${a?.dex_name ?? null})`,
+        pair_address: sql`coalesce(${tokens.pair_address}, ${a?.pair_address ?? null})`,
         metadata_updated_at: now,
         updated_at: now,
       })

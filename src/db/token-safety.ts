@@ -153,6 +153,9 @@ export async function assessTokenSafety(
     top10_holder_percent: inputs.top10_holder_percent,
     token_age_hours: inputs.token_age_hours,
     pair_created_at,
+    // A failed DexScreener call keeps the pair known from before; an answer replaces it.
+    dex_name: dex ? dex.dex_name : (row?.dex_name ?? null),
+    pair_address: dex ? dex.pair_address : (row?.pair_address ?? null),
     mint_authority: inputs.mint_authority,
     freeze_authority: inputs.freeze_authority,
     rugcheck_score: report.score ?? null,

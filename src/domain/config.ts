@@ -15,6 +15,7 @@ export const EditableConfigSchema = z
     fixed_position_usd: z.number().positive().max(1e7),
     fixed_position_sol: z.number().positive().max(1e5),
     risk_per_trade_percent: z.number().positive().max(100),
+    capital_allocation_percent: z.number().positive().max(100),
     leader_ratio: z.number().positive().max(10),
     min_position_usd: z.number().min(0).max(1e7),
     max_position_usd: z.number().positive().max(1e7),

@@ -2,8 +2,9 @@ import type { SIZING_MODES } from "../db/schema";
 import type { Config } from "./config";
 
 /**
- * Entry sizing (DESIGN §4): fixed USD, fixed SOL, percent of capital (of the wallet's allocation of it when
- * set), or a ratio of the leader's trade; a re-buy is a percentage of the first entry. The result is always
+ * Entry sizing (DESIGN §4): fixed USD, fixed SOL, percent of capital (the seed's capital × allocation %, the
+ * wallet's allocation or else the config's), risk-based (risk % of the capital, or of the wallet's allocation
+ * of it: the formula percent_capital had before it followed the seed), or a ratio of the leader's trade; a re-buy is a percentage of the first entry. The result is always
  * clamped to [min_position_usd, max_position_usd]. Pure; the SOL price comes from the caller.
  */
 export type SizingMode = (typeof SIZING_MODES)[number];
@@ -15,6 +16,7 @@ export type SizingConfig = Pick<
   | "fixed_position_sol"
   | "capital_usd"
   | "risk_per_trade_percent"
+  | "capital_allocation_percent"
   | "leader_ratio"
   | "min_position_usd"
   | "max_position_usd"
@@ -58,6 +60,8 @@ export function sizeEntry(config: SizingConfig, w: Partial<SizingOverrides>, inp
       return { ok: false, reason: "price_unavailable", detail: "fixed_sol sizing needs the SOL price" };
     raw = config.fixed_position_sol * solUsd;
   } else if (mode === "percent_capital") {
+    raw = (config.capital_usd * (w.capital_allocation_percent ?? config.capital_allocation_percent)) / 100;
+  } else if (mode === "risk_percent") {
     const capital =
       w.capital_allocation_percent != null
         ? (config.capital_usd * w.capital_allocation_percent) / 100

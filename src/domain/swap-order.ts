@@ -29,6 +29,8 @@ export interface SwapRequest {
   sell_fraction?: number;
   /** sell: the tick price that triggered the exit; a simulated exit fills at it (DESIGN §4). */
   trigger_price_usd?: number;
+  /** sell, scaling_out: the index of the level that fired in the strategy's scaling_levels. */
+  scaling_level?: number;
   /** buy: what the PositionActor needs to open the position once filled. */
   entry?: {
     source_wallet_address: string;

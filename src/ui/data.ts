@@ -1,8 +1,8 @@
 import { desc, eq, gte, inArray, ne, sql } from "drizzle-orm";
-import { breakerState } from "../db/circuit-breaker";
+import { blockedWhileOpen, breakerState } from "../db/circuit-breaker";
 import type { Db } from "../db/client";
 import { loadConfig } from "../db/config-store";
-import { jobRuns, orders, positions, signals, wallets } from "../db/schema";
+import { jobRuns, orders, positions, signals, tokens, wallets } from "../db/schema";
 import { nowIso } from "../lib/time";
 
 /** Read models of the dashboard pages, straight from D1 (never through the Worker's own HTTP API). */
@@ -10,8 +10,9 @@ export const DASHBOARD_JOBS = ["helius_sync", "hourly_refresh", "performance_agg
 
 export async function overviewData(db: Db, now: number = Date.now()) {
   const since24h = nowIso(now - 24 * 3600 * 1000);
-  const [breaker, cfg, activeWallets, openPositions, sig, inFlight, pnl, jobs] = await Promise.all([
+  const [breaker, blocked, cfg, activeWallets, openPositions, sig, inFlight, pnl, jobs] = await Promise.all([
     breakerState(db),
+    blockedWhileOpen(db),
     loadConfig(db),
     db.select({ n: sql<number>`count(*)` }).from(wallets).where(eq(wallets.is_active, true)).get(),
     db.select({ n: sql<number>`count(*)` }).from(positions).where(ne(positions.status, "closed")).get(),
@@ -54,7 +55,7 @@ export async function overviewData(db: Db, now: number = Date.now()) {
   const realized = pnl?.realized ?? 0;
   const unrealized = pnl?.unrealized ?? 0;
   return {
-    breaker,
+    breaker: { ...breaker, new_positions_blocked: blocked },
     counts: {
       active_wallets: activeWallets?.n ?? 0,
       open_positions: openPositions?.n ?? 0,
@@ -121,4 +122,8 @@ export type SignalRow = Awaited<ReturnType<typeof signalsData>>[number];
 
 export async function walletsData(db: Db) {
   return db.select().from(wallets).orderBy(desc(wallets.is_active), desc(wallets.created_at), desc(wallets.id)).all();
+}
+
+export async function tokensData(db: Db) {
+  return db.select().from(tokens).orderBy(desc(tokens.updated_at), desc(tokens.mint_address)).limit(100).all();
 }

@@ -42,6 +42,7 @@ const NAV = [
   { href: "/positions", label: "Positions" },
   { href: "/signals", label: "Signals" },
   { href: "/wallets", label: "Wallets" },
+  { href: "/tokens", label: "Tokens" },
 ] as const;
 
 export function Layout(props: {

@@ -6,12 +6,13 @@ import { getDb } from "../db/client";
 import { safeEqual } from "../lib/auth";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
-import { overviewData, positionsData, signalsData, walletsData } from "./data";
+import { overviewData, positionsData, signalsData, tokensData, walletsData } from "./data";
 import { Layout } from "./layout";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
 import { OverviewPage } from "./pages/overview";
 import { PositionsPage } from "./pages/positions";
 import { SignalsPage } from "./pages/signals";
+import { TokensPage } from "./pages/tokens";
 import { WalletsPage } from "./pages/wallets";
 import { csrfToken, csrfValid, endSession, startSession, validSession } from "./session";
 
@@ -134,6 +135,15 @@ export const dashboardRouter = new Hono<UiEnv>()
       c,
       <Layout title="Wallets" path="/wallets" csrf={c.var.csrf} flash={flashOf(c)}>
         <WalletsPage rows={rows} />
+      </Layout>,
+    );
+  })
+  .get("/tokens", requireSession, async (c) => {
+    const rows = await tokensData(getDb(c.env.DB));
+    return render(
+      c,
+      <Layout title="Tokens (latest 100 checked)" path="/tokens" csrf={c.var.csrf} flash={flashOf(c)}>
+        <TokensPage rows={rows} />
       </Layout>,
     );
   })

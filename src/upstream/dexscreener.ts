@@ -32,6 +32,7 @@ export interface DexTokenInfo {
   liquidity_usd: number | null;
   pair_created_at: number | null; // epoch ms
   pair_address: string;
+  dex_name: string | null; // DexScreener's dexId (raydium, pumpswap, meteora, …)
 }
 
 /** Fetches up to 30 mints in one call; mints without a pair are absent from the result. */
@@ -70,6 +71,7 @@ export function pickBestPairs(pairs: readonly DexPair[], mints: readonly string[
       liquidity_usd: p.liquidity?.usd ?? null,
       pair_created_at: p.pairCreatedAt ?? null,
       pair_address: p.pairAddress,
+      dex_name: p.dexId?.trim() || null,
     });
   }
   return out;

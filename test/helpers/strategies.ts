@@ -1,6 +1,10 @@
 import type { StrategyRules } from "../../src/domain/exit-strategy";
 
-/** The seeded Default template (migrations/0001_seed.sql): 25 % stop, 15 % trail armed at +50 %, 50 % at 2x, 25 % at 3x. */
+/**
+ * The Default template as 0001_seed.sql first wrote it: 25 % stop, 15 % trail armed at +50 %, 50 % at 2x, 25 % at 3x.
+ * The pure rule tests are written against these numbers; a fresh install's Default has the seed's 20 % stop
+ * (issue 16's data migration), which the actor and API tests read from D1.
+ */
 export const DEFAULT_RULES: StrategyRules = {
   stop_loss_percent: 25,
   trailing_stop_percent: 15,

@@ -10,6 +10,7 @@ export function OverviewPage(props: { data: OverviewData; csrf: string }) {
         <h2>Circuit breaker: {breaker.open ? "OPEN — new entries are stopped" : "closed — trading normally"}</h2>
         <p>
           Since {time(breaker.since)} · trigger {breaker.trigger ?? "—"} · reason {breaker.reason ?? "—"}
+          {breaker.open ? ` · new entries blocked so far: ${breaker.new_positions_blocked ?? 0}` : ""}
         </p>
         {breaker.open ? (
           <form method="post" action="/circuit-breaker/resume">
