@@ -11,7 +11,7 @@ import {
   settleOrder,
 } from "../src/db/orders-store";
 import { bookExposure } from "../src/db/positions-store";
-import { ORDER_PRIORITIES, type OrderRow } from "../src/db/schema";
+import { ORDER_PRIORITIES } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
 import { type ExitFill, type OpenPositionInput, positionIdFor } from "../src/domain/position";
@@ -683,9 +683,14 @@ export class SwapQueue extends DurableObject<Env> {
     for (const r of rows) {
       const id = `${r.order_id}/${r.step}`;
       if (this.stepsRunning.has(id)) continue; // a concurrent run (alarm vs. inline) is already on it
+      // This list was read before earlier steps were awaited: another run may have done this one meanwhile.
+      const cur = sql
+        .exec<OwedRow>("SELECT * FROM owed WHERE order_id = ? AND step = ? AND state = 'owed'", r.order_id, r.step)
+        .toArray()[0];
+      if (!cur) continue;
       this.stepsRunning.add(id);
       try {
-        await this.runStep({ step: r.step, payload: JSON.parse(r.payload) } as OwedStep, r.order_id);
+        await this.runStep({ step: cur.step, payload: JSON.parse(cur.payload) } as OwedStep, r.order_id);
         sql.exec(
           "UPDATE owed SET state = 'done', done_at_ms = ?, last_error = NULL WHERE order_id = ? AND step = ?",
           Date.now(),
@@ -693,9 +698,9 @@ export class SwapQueue extends DurableObject<Env> {
           r.step,
         );
       } catch (err) {
-        const attempts = r.attempts + 1;
+        const attempts = cur.attempts + 1;
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
-        const message = err instanceof Error ? err.message : String(err);
+        const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
         sql.exec(
           "UPDATE owed SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ? AND step = ?",
           attempts,

@@ -151,6 +151,32 @@ describe("owed after a fill (item 5): a filled order never goes back to pending"
   });
 });
 
+describe("the breaker check owed after a closing fill (item 5)", () => {
+  it("a losing close whose breaker check fails once is checked again by the retried fill and trips the breaker", async () => {
+    const m = mint("OWBRK");
+    await fake.tokens({ mint: m, price_usd: 0.5, decimals: 6 });
+    const { id, actor } = await openPosition(m, { entry_price_usd: 1, entry_amount: "1000000000" }); // $1000
+    await actor.requestExit({ percent: 100 });
+    // The position's first read of the breaker state fails (after its fill was applied and synced).
+    const db = faultyD1(env.DB, { match: /from "circuit_breaker_events"/i });
+    await patchEnv(actor, { DB: db.binding });
+    await stepQueue();
+    expect(db.thrown()).toBe(1);
+    expect(await positionRow(id)).toMatchObject({ status: "closed", exit_reason: "manual" });
+    await stepQueue();
+    const ev = await waitFor(() =>
+      env.DB.prepare("SELECT * FROM circuit_breaker_events ORDER BY id DESC LIMIT 1")
+        .first<Record<string, unknown>>()
+        .then((e) => (e?.event_type === "trip" ? e : null)),
+    );
+    expect(ev).toMatchObject({ trigger: "max_drawdown" });
+    const [sell] = await ordersOf(id);
+    expect(sell).toMatchObject({ status: "filled", executed_in_amount: "1000000000" });
+    expect(await ordersOf(id)).toHaveLength(1);
+    await resetBreaker();
+  });
+});
+
 describe("fill state before the breaker (item 6)", () => {
   it("a filled entry whose open is retried after the breaker tripped still becomes a position", async () => {
     const m = mint("OWCB");
