@@ -566,11 +566,15 @@ export class PositionActor extends DurableObject<Env> {
   async ensureScheduled(): Promise<{ rearmed: boolean; status: Status | null; healed: number }> {
     const st = this.state;
     if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null, healed: 0 };
+    let rearmed = false;
+    if ((await this.ctx.storage.getAlarm()) == null) {
+      await this.ctx.storage.setAlarm(Date.now());
+      log.warn("position_alarm_rearmed", { position_id: st.id });
+      rearmed = true;
+    }
+    // After the re-arm, so that a queue that cannot answer now never costs the position its poll.
     const healed = await this.healExits();
-    if ((await this.ctx.storage.getAlarm()) != null) return { rearmed: false, status: st.status, healed };
-    await this.ctx.storage.setAlarm(Date.now());
-    log.warn("position_alarm_rearmed", { position_id: st.id });
-    return { rearmed: true, status: st.status, healed };
+    return { rearmed, status: this.state?.status ?? st.status, healed };
   }
 
   /**

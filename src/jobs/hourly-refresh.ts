@@ -44,7 +44,14 @@ export const runHourlyRefresh: Job = async (env, scheduledTime) => {
   const swapQueue = env.SWAP_QUEUE.getByName("default");
   // D1 orders still pending that the queue no longer holds: their outcome is replayed (or, never recorded
   // by the queue, they are dead-lettered), so no dead BUY keeps counting as exposure.
-  const orders = await swapQueue.healOrders();
+  let orders: { replayed: number; orphaned: number; error?: string } = { replayed: 0, orphaned: 0 };
+  try {
+    orders = await swapQueue.healOrders();
+  } catch (err) {
+    // Reported, never blocking the rest of the watchdog; the next hour tries again.
+    log.error("watchdog_orders_heal_failed", { error: err });
+    orders = { replayed: 0, orphaned: 0, error: String(redact(err instanceof Error ? err.message : String(err))) };
+  }
   const queue = await swapQueue.ensureScheduled();
 
   const looked_up = await ensureTokenMetadata(
@@ -73,6 +80,7 @@ export const runHourlyRefresh: Job = async (env, scheduledTime) => {
       positions_healed: healed,
       orders_replayed: orders.replayed,
       orders_orphaned: orders.orphaned,
+      ...(orders.error ? { orders_heal_error: orders.error } : {}),
       positions_unreachable: failed,
       queue_rearmed: queue.rearmed,
       queue_pending: queue.pending,
