@@ -420,7 +420,7 @@ export class PositionActor extends DurableObject<Env> {
           r.orderId,
           r.key ?? null,
         );
-      reopened = this.reopenIfNoFullExit(released.some((r) => r.outcome === "dead"));
+      reopened = this.reopenIfNoFullExit();
       this.save();
     });
     if (reopened) {
@@ -430,12 +430,15 @@ export class PositionActor extends DurableObject<Env> {
     await this.syncD1();
   }
 
-  /** closing → open when no full exit is decided or queued any more. Returns whether it reopened. */
-  private reopenIfNoFullExit(died: boolean): boolean {
+  /**
+   * closing → open when no full exit is decided or queued any more. Returns whether it reopened. The key
+   * generation moves on, so the rule that had fired (its key already used) can be decided again.
+   */
+  private reopenIfNoFullExit(): boolean {
     const st = this.state as PositionState;
     if (st.status !== "closing" || this.pendingExits().full) return false;
     st.status = "open";
-    if (died) st.retry_gen++;
+    st.retry_gen++;
     return true;
   }
 
