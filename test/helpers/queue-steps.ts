@@ -27,6 +27,24 @@ export async function stepQueue(): Promise<void> {
     if ((await state.storage.getAlarm()) == null) await state.storage.setAlarm(Date.now() + 3_600_000);
   });
   await runDurableObjectAlarm(queue());
+  await queueIdle();
+}
+
+/**
+ * Waits until no run of the queue is still executing: an alarm that fired on its own (an owed retry) may
+ * have taken the order, and the explicit run then returned at once ("a run is already executing").
+ */
+export async function queueIdle(timeoutMs = 8000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const busy = await runInDurableObject(queue(), (instance) => {
+      const i = instance as unknown as { running?: boolean; stepsRunning?: Set<string> };
+      return Boolean(i.running) || (i.stepsRunning?.size ?? 0) > 0;
+    });
+    if (!busy) return;
+    if (Date.now() > until) throw new Error("the swap queue stayed busy");
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** The queue's owed steps still to do (empty when the table does not exist). */
