@@ -1,6 +1,8 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { getDb } from "../src/db/client";
+import { settleOrder } from "../src/db/orders-store";
 import { positionIdFor } from "../src/domain/position";
 import { api } from "./helpers/api";
 import {
@@ -18,7 +20,7 @@ import {
 import { fake } from "./helpers/fake";
 import { faultyD1, faultyNamespace, patchEnv } from "./helpers/faults";
 import { openPosition, ordersOf } from "./helpers/positions";
-import { holdQueue, owedSteps, stepQueue } from "./helpers/queue-steps";
+import { holdOwed, holdQueue, owedSteps, stepQueue } from "./helpers/queue-steps";
 
 /**
  * Issue 9 items 3, 5 and 6: what an order's outcome still owes elsewhere (the D1 rows, opening the position,
@@ -123,6 +125,10 @@ describe("owed after a fill (item 5): a filled order never goes back to pending"
     const res = await queue().enqueue(buyRequest(m));
     await failQueueCall("open");
     await stepQueue();
+    await holdOwed(); // nothing retries on its own: the crash comes first
+    expect((await owedSteps()).filter((o) => o.order_id === res.order_id && o.state === "owed")).toMatchObject([
+      { step: "open_position", attempts: 1 },
+    ]);
     await abortAllDurableObjects(); // the fault wrapper dies with the instance; the owed step must not
     await fake.prices({ [m]: 3 });
     await stepQueue();
@@ -174,6 +180,31 @@ describe("the breaker check owed after a closing fill (item 5)", () => {
     expect(sell).toMatchObject({ status: "filled", executed_in_amount: "1000000000" });
     expect(await ordersOf(id)).toHaveLength(1);
     await resetBreaker();
+  });
+});
+
+describe("an order's D1 status never moves backwards", () => {
+  it("a late cancel, dead letter or progress note never overwrites a fill; a fill lands over pending", async () => {
+    const m = mint("OWGUARD");
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const res = await queue().enqueue(buyRequest(m));
+    const db = getDb(env.DB);
+    await settleOrder(db, res.order_id, { last_error: "price unavailable" });
+    expect(await orderRow(res.order_id)).toMatchObject({ status: "pending", last_error: "price unavailable" });
+    await settleOrder(db, res.order_id, { status: "filled", executed_usd: 50, last_error: null });
+    await settleOrder(db, res.order_id, { status: "cancelled", cancel_reason: "circuit_breaker" });
+    await settleOrder(db, res.order_id, { status: "dead", last_error: "late" });
+    await settleOrder(db, res.order_id, { last_error: "late note" });
+    await settleOrder(db, res.order_id, { status: "filled", executed_usd: 99 });
+    expect(await orderRow(res.order_id)).toMatchObject({
+      status: "filled",
+      executed_usd: 50,
+      cancel_reason: null,
+      last_error: null,
+    });
+    await runInDurableObject(queue(), (_i, state) => {
+      state.storage.sql.exec("UPDATE queue SET state = 'cancelled' WHERE order_id = ?", res.order_id);
+    });
   });
 });
 

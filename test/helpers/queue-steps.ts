@@ -59,3 +59,12 @@ export async function owedSteps(): Promise<{ order_id: string; step: string; sta
       .toArray();
   });
 }
+
+/** Pushes every owed retry an hour out (and the alarm with it), so nothing runs on its own before a crash. */
+export async function holdOwed(): Promise<void> {
+  await runInDurableObject(queue(), async (_i, state) => {
+    const later = Date.now() + 3_600_000;
+    state.storage.sql.exec("UPDATE owed SET not_before_ms = ? WHERE state = 'owed'", later);
+    await state.storage.setAlarm(later);
+  });
+}
