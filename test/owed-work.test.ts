@@ -392,6 +392,36 @@ describe("the hourly watchdog heals what the queue no longer holds (item 3)", ()
     expect(ex?.state).toBe("dead");
   });
 
+  it("a closing position whose queued exit the queue never held goes back to open and decides its stop again", async () => {
+    const m = mint("WDUNK");
+    await fake.tokens({ mint: m, price_usd: 0.6, decimals: 6 });
+    const { id, actor } = await openPosition(m);
+    // State left by a lost hand-off: a full exit marked queued under an order id the queue never had.
+    await runInDurableObject(actor, (instance) => {
+      const i = instance as unknown as { state: { status: string }; save: () => void; ctx: DurableObjectState };
+      i.ctx.storage.sql.exec(
+        `INSERT INTO exits (key, reason, amount, full, state, order_id, created_at)
+         VALUES (?, 'stop_loss', '1000000000', 1, 'queued', 'ord_never_queued', ?)`,
+        `${id}:stop_loss`,
+        new Date().toISOString(),
+      );
+      i.state.status = "closing";
+      i.save();
+    });
+    const run = await runHourly();
+    expect(run.detail.positions_healed).toBeGreaterThanOrEqual(1);
+    expect((await actor.summary())?.exits.find((e) => e.key === `${id}:stop_loss`)?.state).toBe("dead");
+    // Reopened and re-evaluated at once: the stop (price 0.6) is decided again under a new key and queued.
+    await runDurableObjectAlarm(actor);
+    const retry = await waitFor(async () =>
+      (await ordersOf(id)).find((o) => o.idempotency_key === `${id}:stop_loss:r1`),
+    );
+    expect(retry).toMatchObject({ reason: "stop_loss", side: "sell" });
+    // The position healed by the test before also re-decided its stop: one run each, whichever goes first.
+    for (let i = 0; i < 4 && (await orderRow(retry.id))?.status === "pending"; i++) await stepQueue();
+    await waitFor(async () => ((await positionRow(id))?.status === "closed" ? true : null));
+  });
+
   it("a pending D1 order the queue never recorded is dead-lettered, so the mint is not blocked", async () => {
     const m = mint("WDORPH");
     const signalId = await signalFor(m);
