@@ -143,17 +143,23 @@ export class PositionActor extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Opens the position after its entry filled. Idempotent: a second open of the same id changes nothing. */
+  /**
+   * Opens the position after its entry filled. Idempotent: a second open of the same id changes nothing in
+   * the position, but re-arms its poll if it has none and re-writes the D1 row (a first call may have
+   * persisted the state and then failed on D1), so the SwapQueue retrying an owed open always heals it.
+   */
   async open(input: OpenPositionInput): Promise<{ position_id: string; created: boolean }> {
-    if (this.state) return { position_id: this.state.id, created: false };
+    if (this.state) return this.reopen();
     const problem = openProblem(input);
     if (problem) throw new TypeError(`invalid open input: ${problem}`);
+    // Every read first: nothing is decided until all awaits are done, so a failed read leaves nothing behind.
     // A strategy deleted between the signal and the fill falls back to the default: the position must open.
     const template =
       (await loadTemplate(this.db, input.exit_strategy_id)) ??
       (input.exit_strategy_id != null ? await loadTemplate(this.db, null) : null);
     if (!template) throw new Error(`exit strategy ${input.exit_strategy_id ?? "default"} not found`);
-    if (this.state) return { position_id: (this.state as PositionState).id, created: false }; // raced while awaiting
+    const cfg = await loadConfig(this.db);
+    if (this.state) return this.reopen(); // a concurrent open won while this one awaited
     const now = Date.now();
     this.state = {
       id: input.position_id,
@@ -192,13 +198,25 @@ export class PositionActor extends DurableObject<Env> {
       opened_at: nowIso(now),
       closed_at: null,
     };
-    const cfg = await loadConfig(this.db);
     this.schedule(now, cfg.poll_urgent_seconds, "urgent");
+    // State and alarm in the same storage write: no await between deciding and persisting.
     this.save();
-    await this.ctx.storage.setAlarm(now + cfg.poll_urgent_seconds * 1000);
+    const armed = this.ctx.storage.setAlarm(now + cfg.poll_urgent_seconds * 1000);
+    await armed;
     await this.syncD1();
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
     return { position_id: input.position_id, created: true };
+  }
+
+  /** A repeated open: the position exists; make sure it polls and that D1 has its row. */
+  private async reopen(): Promise<{ position_id: string; created: boolean }> {
+    const st = this.state as PositionState;
+    if (st.status !== "closed" && (await this.ctx.storage.getAlarm()) == null) {
+      await this.ctx.storage.setAlarm(Date.now());
+      log.warn("position_alarm_rearmed", { position_id: st.id, by: "open" });
+    }
+    await this.syncD1();
+    return { position_id: st.id, created: false };
   }
 
   /** The adaptive price poll. Never throws: a failed run records its error and retries at the urgent interval. */
@@ -323,13 +341,22 @@ export class PositionActor extends DurableObject<Env> {
     };
   }
 
-  /** Applies one filled exit. Idempotent per order id. */
+  /**
+   * Applies one filled exit. Idempotent per order id. What follows the fill here (the D1 row, the breaker
+   * check of a closed trade) throws on failure, so the SwapQueue retries the call; a repeated call of a fill
+   * already applied redoes only those follow-ups.
+   */
   async applyFill(fill: ExitFill): Promise<{ applied: boolean; status: Status; current_amount: string }> {
     const st = this.state;
     if (!st) throw new Error("position not found");
-    const seen = this.ctx.storage.sql.exec("SELECT 1 FROM fills WHERE order_id = ?", fill.order_id).toArray();
-    if (seen.length > 0 || !/^\d+$/.test(fill.sold_amount))
+    if (!/^\d+$/.test(fill.sold_amount))
       return { applied: false, status: st.status, current_amount: st.current_amount };
+    const seen = this.ctx.storage.sql.exec("SELECT 1 FROM fills WHERE order_id = ?", fill.order_id).toArray();
+    if (seen.length > 0) {
+      await this.syncD1();
+      if (st.status === "closed") await this.checkBreaker();
+      return { applied: false, status: st.status, current_amount: st.current_amount };
+    }
     const r = applyExitFill({
       entry_amount: BigInt(st.entry_amount),
       entry_cost_usd: st.entry_cost_usd,
@@ -385,21 +412,46 @@ export class PositionActor extends DurableObject<Env> {
    * full exit that died may be decided again (with a new key generation) on a later tick.
    */
   async releaseOrder(orderId: string, outcome: "cancelled" | "dead", key?: string): Promise<void> {
-    const st = this.state;
-    if (!st) return;
-    this.ctx.storage.sql.exec(
-      "UPDATE exits SET state = ?, order_id = ? WHERE (order_id = ? OR key = ?) AND state IN ('queued', 'decided')",
-      outcome,
-      orderId,
-      orderId,
-      key ?? null,
-    );
-    if (st.status === "closing" && !this.pendingExits().full) {
-      st.status = "open";
-      if (outcome === "dead") st.retry_gen++;
+    if (!this.state) return;
+    await this.releaseExits([{ orderId, outcome, key }]);
+  }
+
+  /**
+   * Marks given exits released; a closing position left without a live full exit goes back to open and is
+   * re-evaluated at once (its stop is decided again, under a new key generation when the exit died).
+   */
+  private async releaseExits(released: { orderId: string; outcome: "cancelled" | "dead"; key?: string }[]) {
+    const st = this.state as PositionState;
+    let reopened = false;
+    this.ctx.storage.transactionSync(() => {
+      for (const r of released)
+        this.ctx.storage.sql.exec(
+          "UPDATE exits SET state = ?, order_id = ? WHERE (order_id = ? OR key = ?) AND state IN ('queued', 'decided')",
+          r.outcome,
+          r.orderId,
+          r.orderId,
+          r.key ?? null,
+        );
+      reopened = this.reopenIfNoFullExit();
+      this.save();
+    });
+    if (reopened) {
+      await this.ctx.storage.setAlarm(Date.now());
+      log.warn("position_reopened", { position_id: st.id, retry_gen: st.retry_gen });
     }
-    this.save();
     await this.syncD1();
+  }
+
+  /**
+   * closing → open when no full exit is decided or queued any more. Returns whether it reopened. The key
+   * generation moves on, so the rule that had fired (its key already used) can be decided again.
+   */
+  private reopenIfNoFullExit(): boolean {
+    const st = this.state as PositionState;
+    if (st.status !== "closing" || this.pendingExits().full) return false;
+    st.status = "open";
+    st.retry_gen++;
+    return true;
   }
 
   // ------------------------------------------------------------------ operator and leader exits
@@ -575,13 +627,45 @@ export class PositionActor extends DurableObject<Env> {
    * Watchdog (hourly cron): an open position must always have its poll alarm. Alarms stop being retried
    * after six failures, so a lost one is re-armed here, due now. Returns whether it had to re-arm.
    */
-  async ensureScheduled(): Promise<{ rearmed: boolean; status: Status | null }> {
+  async ensureScheduled(): Promise<{ rearmed: boolean; status: Status | null; healed: number }> {
     const st = this.state;
-    if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null };
-    if ((await this.ctx.storage.getAlarm()) != null) return { rearmed: false, status: st.status };
-    await this.ctx.storage.setAlarm(Date.now());
-    log.warn("position_alarm_rearmed", { position_id: st.id });
-    return { rearmed: true, status: st.status };
+    if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null, healed: 0 };
+    let rearmed = false;
+    if ((await this.ctx.storage.getAlarm()) == null) {
+      await this.ctx.storage.setAlarm(Date.now());
+      log.warn("position_alarm_rearmed", { position_id: st.id });
+      rearmed = true;
+    }
+    // After the re-arm, so that a queue that cannot answer now never costs the position its poll.
+    const healed = await this.healExits();
+    return { rearmed, status: this.state?.status ?? st.status, healed };
+  }
+
+  /**
+   * Watchdog: exits queued here whose order the queue no longer holds (cancelled, dead, or never recorded)
+   * are released, as the queue's own release would have done; a `closing` position left without a live full
+   * exit goes back to open. Returns how many exits it released (plus one when it only had to reopen).
+   */
+  private async healExits(): Promise<number> {
+    const st = this.state as PositionState;
+    const queued = this.ctx.storage.sql
+      .exec<{ key: string; order_id: string }>(
+        "SELECT key, order_id FROM exits WHERE state = 'queued' AND order_id IS NOT NULL",
+      )
+      .toArray();
+    const released: { orderId: string; outcome: "cancelled" | "dead"; key: string }[] = [];
+    if (queued.length > 0) {
+      const states = await this.swapQueue().orderStates(queued.map((q) => q.order_id));
+      for (const q of queued) {
+        const s = states[q.order_id];
+        if (s === "pending" || s === "done") continue; // live, or filled with its fill owed to us by the queue
+        released.push({ orderId: q.order_id, outcome: s === "cancelled" ? "cancelled" : "dead", key: q.key });
+      }
+    }
+    if (released.length === 0 && (st.status !== "closing" || this.pendingExits().full)) return 0;
+    log.warn("position_exits_healed", { position_id: st.id, released: released.map((r) => r.orderId) });
+    await this.releaseExits(released);
+    return Math.max(released.length, 1);
   }
 
   /** Identity and health of this instance. */
@@ -598,7 +682,10 @@ export class PositionActor extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ internals
 
-  /** A closed trade may trip the breaker (drawdown, win rate, loss streak); failures only delay the check. */
+  /**
+   * A closed trade may trip the breaker (drawdown, win rate, loss streak). A failure throws: the fill that
+   * closed the trade is then retried by the SwapQueue, and the repeat redoes this check (it is idempotent).
+   */
   private async checkBreaker() {
     try {
       const cfg = await loadConfig(this.db);
@@ -607,6 +694,7 @@ export class PositionActor extends DurableObject<Env> {
         log.warn("circuit_breaker_tripped", { trigger: res.event?.trigger, position_id: this.state?.id });
     } catch (err) {
       log.warn("circuit_breaker_check_failed", { error: String(err) });
+      throw err;
     }
   }
 

@@ -2,12 +2,19 @@ import { DurableObject } from "cloudflare:workers";
 import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
-import { getOrder, insertOrderIntent, markSignalFiltered, updateOrder } from "../src/db/orders-store";
+import {
+  getOrder,
+  insertOrderIntent,
+  markSignalFiltered,
+  type OrderPatch,
+  openOrdersBefore,
+  settleOrder,
+} from "../src/db/orders-store";
 import { bookExposure } from "../src/db/positions-store";
-import { ORDER_PRIORITIES, type OrderRow } from "../src/db/schema";
+import { ORDER_PRIORITIES } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
-import { positionIdFor } from "../src/domain/position";
+import { type ExitFill, type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import { type EnqueueResult, PRIORITY_RANK, type SwapRequest } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
@@ -24,9 +31,16 @@ import { nowIso } from "../src/lib/time";
  * - An open circuit breaker cancels NORMAL entries (`circuit_breaker`), at enqueue and at execution; exits run.
  * - Failures retry with exponential backoff up to `max_swap_retries`, then the order is dead-lettered.
  * - A missing price is not a failure: the order waits (exits forever; entries until the signal is stale).
+ * - Owed work (DESIGN §1): an outcome (fill, cancel, dead letter) is recorded here in ONE storage transaction
+ *   together with every step it still owes elsewhere (the D1 order row, opening the position or applying the
+ *   exit fill, releasing the exit, marking the signal). Each step is idempotent, runs at once, and on failure
+ *   is retried by the alarm with backoff until done; a step never re-executes the swap. So a filled order
+ *   never becomes pending again, and a failed D1 write or actor call cannot wedge a position.
  */
 const PRICE_RETRY_MS = 5_000;
 const MAX_BACKOFF_MS = 60_000;
+/** The watchdog leaves alone D1 orders younger than this: their enqueue may still be on its way here. */
+const HEAL_GRACE_MS = 10 * 60_000;
 
 type QueueState = "pending" | "done" | "cancelled" | "dead";
 
@@ -43,8 +57,27 @@ type QueueRow = {
   created_at_ms: number;
 };
 
+/** What an outcome still owes elsewhere, one idempotent call each (see `runStep`). */
+type OwedStep =
+  | { step: "d1_order"; payload: OrderPatch }
+  | { step: "open_position"; payload: OpenPositionInput }
+  | { step: "apply_fill"; payload: { position_id: string; fill: ExitFill } }
+  | { step: "release"; payload: { position_id: string; outcome: "cancelled" | "dead"; key: string } }
+  | { step: "signal_filtered"; payload: { signal_id: number; reason: string } };
+
+type OwedRow = {
+  order_id: string;
+  step: OwedStep["step"];
+  payload: string;
+  state: "owed" | "done";
+  attempts: number;
+  last_error: string | null;
+  not_before_ms: number;
+  created_at_ms: number;
+};
+
 type Outcome =
-  | { kind: "filled" }
+  | { kind: "filled"; d1: OrderPatch; next: OwedStep }
   | { kind: "cancelled"; reason: string }
   | { kind: "wait"; reason: string; delay_ms: number };
 
@@ -82,6 +115,20 @@ export class SwapQueue extends DurableObject<Env> {
         last_error TEXT,
         died_at TEXT NOT NULL
       )`);
+      // Kept after done (state 'done'), so the watchdog can replay a step whose effect was later undone.
+      sql.exec(`CREATE TABLE IF NOT EXISTS owed (
+        order_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'owed',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        not_before_ms INTEGER NOT NULL DEFAULT 0,
+        created_at_ms INTEGER NOT NULL,
+        done_at_ms INTEGER,
+        PRIMARY KEY (order_id, step)
+      )`);
+      sql.exec("CREATE INDEX IF NOT EXISTS owed_due ON owed (state, not_before_ms)");
     });
   }
 
@@ -150,23 +197,113 @@ export class SwapQueue extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     try {
+      // Owed steps first: they are cheap, never wait for the spacing, and unblock positions.
+      await this.runOwed();
       await this.runDue();
     } finally {
       await this.rearm();
     }
   }
 
-  /** Queue depth per priority, the next run and the dead letters, for the operator. */
-  /** Watchdog (hourly cron): pending orders must have an alarm; re-arms it when it was lost. */
-  async ensureScheduled(): Promise<{ rearmed: boolean; pending: number }> {
-    const pending = this.ctx.storage.sql
-      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM queue WHERE state = 'pending'")
-      .one().n;
-    if (pending === 0 || (await this.ctx.storage.getAlarm()) != null) return { rearmed: false, pending };
+  /** Watchdog (hourly cron): pending orders and owed steps must have an alarm; re-arms it when it was lost. */
+  async ensureScheduled(): Promise<{ rearmed: boolean; pending: number; owed: number }> {
+    const sql = this.ctx.storage.sql;
+    const pending = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM queue WHERE state = 'pending'").one().n;
+    const owed = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM owed WHERE state = 'owed'").one().n;
+    if (pending + owed === 0 || (await this.ctx.storage.getAlarm()) != null) return { rearmed: false, pending, owed };
     await this.rearm();
-    return { rearmed: (await this.ctx.storage.getAlarm()) != null, pending };
+    return { rearmed: (await this.ctx.storage.getAlarm()) != null, pending, owed };
   }
 
+  /**
+   * Watchdog (hourly cron): D1 orders still open (pending…) that this queue no longer holds as pending are
+   * healed. An outcome recorded here has its D1 step replayed; an order this queue never recorded (its enqueue
+   * stopped after the D1 insert and was never retried) is dead-lettered with its release and signal steps, so
+   * a dead BUY never stays pending in D1 (counted as exposure, blocking the mint as already_bought).
+   */
+  async healOrders(): Promise<{ checked: number; replayed: number; orphaned: number }> {
+    const cutoff = nowIso(Date.now() - HEAL_GRACE_MS);
+    const open = await openOrdersBefore(this.db, cutoff, 500);
+    let replayed = 0;
+    let orphaned = 0;
+    const sql = this.ctx.storage.sql;
+    for (const o of open) {
+      const row = sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", o.id).toArray()[0];
+      if (row?.state === "pending") continue; // live: the queue will execute it
+      if (row) {
+        const known = sql.exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order'", o.id).toArray().length;
+        if (known) {
+          sql.exec(
+            "UPDATE owed SET state = 'owed', not_before_ms = 0, done_at_ms = NULL WHERE order_id = ? AND step = 'd1_order'",
+            o.id,
+          );
+        } else if (row.state === "done") {
+          // A fill recorded by an earlier build without its owed steps: its data lives in D1 only if it was
+          // written, and it was not. Nothing here to replay it from; the operator sees it in the log.
+          log.error("order_heal_fill_unknown", { order_id: o.id });
+          continue;
+        } else {
+          this.recordOwed(o.id, [
+            {
+              step: "d1_order",
+              payload:
+                row.state === "dead"
+                  ? { status: "dead", attempts: row.attempts, last_error: row.last_error }
+                  : { status: "cancelled", cancel_reason: row.last_error },
+            },
+          ]);
+        }
+        replayed++;
+        log.warn("order_heal_replayed", { order_id: o.id, queue_state: row.state });
+        continue;
+      }
+      const order = await getOrder(this.db, o.id);
+      if (!order || !["pending", "executing", "submitted", "failed"].includes(order.status)) continue;
+      const message = "orphaned: the swap queue never recorded this order (healed by the watchdog)";
+      const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "dead", last_error: message } }];
+      if (order.side === "buy" && order.signal_id != null)
+        steps.push({ step: "signal_filtered", payload: { signal_id: order.signal_id, reason: "entry_failed" } });
+      if (order.side === "sell" && order.position_id)
+        steps.push({
+          step: "release",
+          payload: { position_id: order.position_id, outcome: "dead", key: order.idempotency_key },
+        });
+      this.ctx.storage.transactionSync(() => {
+        sql.exec(
+          `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+          order.id,
+          order.idempotency_key,
+          JSON.stringify({ from_d1: true, side: order.side, token_mint: order.token_mint }),
+          order.attempts,
+          message,
+          nowIso(),
+        );
+        this.recordOwed(order.id, steps);
+      });
+      orphaned++;
+      log.error("order_heal_orphaned", { order_id: order.id, side: order.side });
+    }
+    if (replayed + orphaned > 0) await this.runOwed();
+    await this.rearm();
+    return { checked: open.length, replayed, orphaned };
+  }
+
+  /**
+   * The queue's own state of some orders, for a PositionActor checking that its queued exits are still live:
+   * `pending` (waiting or executing), `done` (filled; its fill is owed to the position if not yet applied),
+   * `cancelled`, `dead`, or null when this queue never held the order.
+   */
+  async orderStates(orderIds: string[]): Promise<Record<string, QueueState | null>> {
+    const out: Record<string, QueueState | null> = {};
+    for (const id of orderIds.slice(0, 100))
+      out[id] =
+        this.ctx.storage.sql.exec<{ state: QueueState }>("SELECT state FROM queue WHERE order_id = ?", id).toArray()[0]
+          ?.state ?? null;
+    return out;
+  }
+
+  /** Queue depth per priority, the next run, the dead letters and the owed steps still to do, for the operator. */
   async status() {
     const sql = this.ctx.storage.sql;
     const depth = Object.fromEntries(ORDER_PRIORITIES.map((p) => [p, 0])) as Record<string, number>;
@@ -187,6 +324,12 @@ export class SwapQueue extends DurableObject<Env> {
         "SELECT order_id, idempotency_key, attempts, last_error, died_at FROM dead_letters ORDER BY died_at DESC LIMIT 50",
       )
       .toArray();
+    const owed = sql
+      .exec<{ order_id: string; step: string; attempts: number; last_error: string | null; not_before_ms: number }>(
+        "SELECT order_id, step, attempts, last_error, not_before_ms FROM owed WHERE state = 'owed' ORDER BY created_at_ms LIMIT 50",
+      )
+      .toArray()
+      .map((o) => ({ ...o, next_attempt_at: nowIso(o.not_before_ms) }));
     const alarm = await this.ctx.storage.getAlarm();
     const last = this.meta("last_execution_ms");
     return {
@@ -198,6 +341,7 @@ export class SwapQueue extends DurableObject<Env> {
       next_run_at: alarm == null ? null : nowIso(alarm),
       last_execution_at: last ? nowIso(Number(last)) : null,
       dead_letters: dead,
+      owed,
     };
   }
 
@@ -240,8 +384,13 @@ export class SwapQueue extends DurableObject<Env> {
     }
     const sql = this.ctx.storage.sql;
     if (outcome.kind === "filled") {
-      sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
+      // The fill and what it owes, in one write: from here on the order is never executed again.
+      this.ctx.storage.transactionSync(() => {
+        sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
+        this.recordOwed(row.order_id, [outcome.next, { step: "d1_order", payload: outcome.d1 }]);
+      });
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
+      await this.runOwed(row.order_id);
     } else if (outcome.kind === "cancelled") {
       await this.cancel(row, req, outcome.reason);
     } else {
@@ -251,98 +400,149 @@ export class SwapQueue extends DurableObject<Env> {
         outcome.reason,
         row.order_id,
       );
-      await updateOrder(this.db, row.order_id, { status: "pending", last_error: outcome.reason });
+      await this.noteProgress(row.order_id, { last_error: outcome.reason });
     }
   }
 
   private async executeBuy(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
-    if (req.priority === "normal" && (await breakerState(this.db)).open)
-      return { kind: "cancelled", reason: "circuit_breaker" };
     const entry = req.entry;
     if (!entry || !(req.requested_usd && req.requested_usd > 0)) throw new PermanentError("buy without entry details");
     const positionId = positionIdFor(row.order_id);
-    let order = await getOrder(this.db, row.order_id);
+    const order = await getOrder(this.db, row.order_id);
     if (!order) throw new Error(`order ${row.order_id} missing in D1`);
-    if (order.status !== "filled") {
-      if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
-      // Entries run one at a time here, so this is where the book caps hold across leaders.
-      const caps = checkBookCaps(cfg, await bookExposure(this.db), req.requested_usd);
-      if (!caps.ok) {
-        log.info("entry_refused_by_caps", { order_id: row.order_id, reason: caps.reason, detail: caps.detail });
-        return { kind: "cancelled", reason: caps.reason };
-      }
-      const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
-      if (!quote) {
-        if (Date.now() - row.created_at_ms > cfg.max_signal_age_seconds * 1000)
-          return { kind: "cancelled", reason: "price_unavailable" };
-        return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
-      }
-      const fill = simulateBuy({
-        requested_usd: req.requested_usd,
-        price_usd: quote.price_usd,
-        slippage_bps: cfg.simulated_slippage_bps,
-        decimals: entry.token_decimals,
-      });
-      await updateOrder(this.db, row.order_id, {
+    const opening = (o: { executed_price_usd: number; executed_out_amount: string; executed_usd: number }) => ({
+      step: "open_position" as const,
+      payload: {
+        position_id: positionId,
+        entry_order_id: row.order_id,
+        wallet_id: req.wallet_id,
+        source_wallet_address: entry.source_wallet_address,
+        signal_id: req.signal_id ?? null,
+        token_mint: req.token_mint,
+        token_decimals: entry.token_decimals,
+        mode: req.mode,
+        exit_strategy_id: entry.exit_strategy_id,
+        entry_price_usd: o.executed_price_usd,
+        entry_amount: o.executed_out_amount,
+        entry_cost_usd: o.executed_usd,
+      },
+    });
+    // Fill state first: an entry already executed (a fill an earlier build wrote to D1 before stopping) is
+    // bought; the breaker, the caps and the price only gate entries not executed yet.
+    if (order.status === "filled" && order.executed_out_amount && order.executed_price_usd && order.executed_usd)
+      return {
+        kind: "filled",
+        d1: { status: "filled", position_id: positionId },
+        next: opening({
+          executed_price_usd: order.executed_price_usd,
+          executed_out_amount: order.executed_out_amount,
+          executed_usd: order.executed_usd,
+        }),
+      };
+    if (req.priority === "normal" && (await breakerState(this.db)).open)
+      return { kind: "cancelled", reason: "circuit_breaker" };
+    if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
+    // Entries run one at a time here, so this is where the book caps hold across leaders. Entries filled
+    // whose position is still owed count too: they are bought, only not yet visible in D1.
+    const book = await bookExposure(this.db);
+    const owedOpen = this.owedOpenings();
+    const caps = checkBookCaps(
+      cfg,
+      { open_positions: book.open_positions + owedOpen.n, exposure_usd: book.exposure_usd + owedOpen.usd },
+      req.requested_usd,
+    );
+    if (!caps.ok) {
+      log.info("entry_refused_by_caps", { order_id: row.order_id, reason: caps.reason, detail: caps.detail });
+      return { kind: "cancelled", reason: caps.reason };
+    }
+    const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
+    if (!quote) {
+      if (Date.now() - row.created_at_ms > cfg.max_signal_age_seconds * 1000)
+        return { kind: "cancelled", reason: "price_unavailable" };
+      return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
+    }
+    const fill = simulateBuy({
+      requested_usd: req.requested_usd,
+      price_usd: quote.price_usd,
+      slippage_bps: cfg.simulated_slippage_bps,
+      decimals: entry.token_decimals,
+    });
+    const executed = {
+      executed_price_usd: fill.executed_price_usd,
+      executed_out_amount: fill.executed_amount.toString(),
+      executed_usd: fill.executed_usd,
+    };
+    return {
+      kind: "filled",
+      d1: {
         status: "filled",
         position_id: positionId,
         expected_price_usd: fill.expected_price_usd,
         expected_out_amount: fill.expected_amount.toString(),
-        executed_price_usd: fill.executed_price_usd,
         executed_in_amount: null,
-        executed_out_amount: fill.executed_amount.toString(),
-        executed_usd: fill.executed_usd,
+        ...executed,
         slippage_bps: fill.slippage_bps,
         executed_at: nowIso(),
         execution_duration_ms: performance.now() - started,
         last_error: null,
-      });
-      order = (await getOrder(this.db, row.order_id)) as OrderRow;
-    }
-    // Filled (now or by an earlier run that stopped before this point): open is idempotent per position id.
-    await this.env.POSITION_ACTOR.getByName(positionId).open({
-      position_id: positionId,
-      entry_order_id: row.order_id,
-      wallet_id: req.wallet_id,
-      source_wallet_address: entry.source_wallet_address,
-      signal_id: req.signal_id ?? null,
-      token_mint: req.token_mint,
-      token_decimals: entry.token_decimals,
-      mode: req.mode,
-      exit_strategy_id: entry.exit_strategy_id,
-      entry_price_usd: order.executed_price_usd as number,
-      entry_amount: order.executed_out_amount as string,
-      entry_cost_usd: order.executed_usd as number,
-    });
-    return { kind: "filled" };
+      },
+      next: opening(executed),
+    };
   }
 
   private async executeSell(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
     if (!req.position_id) throw new PermanentError("sell without position_id");
-    const actor = this.env.POSITION_ACTOR.getByName(req.position_id);
-    let order = await getOrder(this.db, row.order_id);
+    const positionId = req.position_id;
+    const actor = this.env.POSITION_ACTOR.getByName(positionId);
+    const order = await getOrder(this.db, row.order_id);
     if (!order) throw new Error(`order ${row.order_id} missing in D1`);
-    if (order.status !== "filled") {
-      const sellable = await actor.sellable({
-        order_id: row.order_id,
-        amount: req.sell_amount,
-        full: (req.sell_fraction ?? 0) >= 1,
-      });
-      if (BigInt(sellable.amount) <= 0n) return { kind: "cancelled", reason: "nothing_to_sell" };
-      if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
-      let price = req.trigger_price_usd;
-      if (!(price && price > 0)) {
-        const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
-        if (!quote) return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
-        price = quote.price_usd;
-      }
-      const fill = simulateSell({
-        amount: BigInt(sellable.amount),
-        price_usd: price,
-        slippage_bps: cfg.simulated_slippage_bps,
-        decimals: sellable.token_decimals,
-      });
-      await updateOrder(this.db, row.order_id, {
+    const applying = (sold: string, proceeds: number, price: number): OwedStep => ({
+      step: "apply_fill",
+      payload: {
+        position_id: positionId,
+        fill: {
+          order_id: row.order_id,
+          sold_amount: sold,
+          proceeds_usd: proceeds,
+          price_usd: price,
+          reason: req.reason === "entry" ? "manual" : req.reason,
+          idempotency_key: row.idempotency_key,
+        },
+      },
+    });
+    if (
+      order.status === "filled" &&
+      order.executed_in_amount &&
+      order.executed_usd != null &&
+      order.executed_price_usd != null
+    )
+      return {
+        kind: "filled",
+        d1: { status: "filled" },
+        next: applying(order.executed_in_amount, order.executed_usd, order.executed_price_usd),
+      };
+    const sellable = await actor.sellable({
+      order_id: row.order_id,
+      amount: req.sell_amount,
+      full: (req.sell_fraction ?? 0) >= 1,
+    });
+    if (BigInt(sellable.amount) <= 0n) return { kind: "cancelled", reason: "nothing_to_sell" };
+    if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
+    let price = req.trigger_price_usd;
+    if (!(price && price > 0)) {
+      const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
+      if (!quote) return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
+      price = quote.price_usd;
+    }
+    const fill = simulateSell({
+      amount: BigInt(sellable.amount),
+      price_usd: price,
+      slippage_bps: cfg.simulated_slippage_bps,
+      decimals: sellable.token_decimals,
+    });
+    return {
+      kind: "filled",
+      d1: {
         status: "filled",
         requested_amount: req.sell_amount ?? sellable.amount,
         expected_price_usd: fill.expected_price_usd,
@@ -354,38 +554,32 @@ export class SwapQueue extends DurableObject<Env> {
         executed_at: nowIso(),
         execution_duration_ms: performance.now() - started,
         last_error: null,
-      });
-      order = (await getOrder(this.db, row.order_id)) as OrderRow;
-    }
-    await actor.applyFill({
-      order_id: row.order_id,
-      sold_amount: order.executed_in_amount as string,
-      proceeds_usd: order.executed_usd as number,
-      price_usd: order.executed_price_usd as number,
-      reason: req.reason === "entry" ? "manual" : req.reason,
-      idempotency_key: row.idempotency_key,
-    });
-    return { kind: "filled" };
+      },
+      next: applying(fill.sold_amount.toString(), fill.proceeds_usd, fill.executed_price_usd),
+    };
   }
 
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
-    this.ctx.storage.sql.exec(
-      "UPDATE queue SET state = 'cancelled', last_error = ?, finished_at_ms = ? WHERE order_id = ?",
-      reason,
-      Date.now(),
-      row.order_id,
-    );
-    await updateOrder(this.db, row.order_id, { status: "cancelled", cancel_reason: reason });
-    log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
+    const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "cancelled", cancel_reason: reason } }];
     // An entry refused here (breaker, caps, no price) must not read as "copied" in the signal history.
     if (req.side === "buy" && req.signal_id != null)
-      await markSignalFiltered(this.db, req.signal_id, row.order_id, reason);
+      steps.push({ step: "signal_filtered", payload: { signal_id: req.signal_id, reason } });
     if (req.side === "sell" && req.position_id)
-      await this.env.POSITION_ACTOR.getByName(req.position_id).releaseOrder(
+      steps.push({
+        step: "release",
+        payload: { position_id: req.position_id, outcome: "cancelled", key: row.idempotency_key },
+      });
+    this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec(
+        "UPDATE queue SET state = 'cancelled', last_error = ?, finished_at_ms = ? WHERE order_id = ?",
+        reason,
+        Date.now(),
         row.order_id,
-        "cancelled",
-        row.idempotency_key,
       );
+      this.recordOwed(row.order_id, steps);
+    });
+    log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
+    await this.runOwed(row.order_id);
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
@@ -394,29 +588,36 @@ export class SwapQueue extends DurableObject<Env> {
     const permanent = err instanceof PermanentError;
     const sql = this.ctx.storage.sql;
     if (permanent || attempts > cfg.max_swap_retries) {
-      sql.exec(
-        "UPDATE queue SET state = 'dead', attempts = ?, last_error = ?, finished_at_ms = ? WHERE order_id = ?",
-        attempts,
-        message,
-        Date.now(),
-        row.order_id,
-      );
-      sql.exec(
-        `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-        row.order_id,
-        row.idempotency_key,
-        row.request,
-        attempts,
-        message,
-        nowIso(),
-      );
-      await updateOrder(this.db, row.order_id, { status: "dead", attempts, last_error: message });
-      log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });
+      const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "dead", attempts, last_error: message } }];
+      if (req.side === "buy" && req.signal_id != null)
+        steps.push({ step: "signal_filtered", payload: { signal_id: req.signal_id, reason: "entry_failed" } });
       if (req.side === "sell" && req.position_id)
-        await this.env.POSITION_ACTOR.getByName(req.position_id)
-          .releaseOrder(row.order_id, "dead", row.idempotency_key)
-          .catch((e) => log.warn("position_release_failed", { order_id: row.order_id, error: String(e) }));
+        steps.push({
+          step: "release",
+          payload: { position_id: req.position_id, outcome: "dead", key: row.idempotency_key },
+        });
+      this.ctx.storage.transactionSync(() => {
+        sql.exec(
+          "UPDATE queue SET state = 'dead', attempts = ?, last_error = ?, finished_at_ms = ? WHERE order_id = ?",
+          attempts,
+          message,
+          Date.now(),
+          row.order_id,
+        );
+        sql.exec(
+          `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+          row.order_id,
+          row.idempotency_key,
+          row.request,
+          attempts,
+          message,
+          nowIso(),
+        );
+        this.recordOwed(row.order_id, steps);
+      });
+      log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });
+      await this.runOwed(row.order_id);
       return;
     }
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempts - 1));
@@ -427,26 +628,147 @@ export class SwapQueue extends DurableObject<Env> {
       Date.now() + backoff,
       row.order_id,
     );
-    await updateOrder(this.db, row.order_id, { status: "pending", attempts, last_error: message });
     log.warn("order_attempt_failed", { order_id: row.order_id, attempts, retry_in_ms: backoff, error: message });
+    await this.noteProgress(row.order_id, { attempts, last_error: message });
   }
 
-  /** One alarm for the earliest due order, never before the spacing allows. */
+  /** Attempts and waits shown on a still-pending D1 order: informational, so a failed write is only logged. */
+  private async noteProgress(orderId: string, patch: OrderPatch): Promise<void> {
+    try {
+      await settleOrder(this.db, orderId, patch);
+    } catch (err) {
+      log.warn("order_progress_write_failed", { order_id: orderId, error: String(err) });
+    }
+  }
+
+  // ------------------------------------------------------------------ owed work
+
+  /** Records steps owed by an order's outcome; call inside the transaction that records the outcome. */
+  private recordOwed(orderId: string, steps: OwedStep[]) {
+    const now = Date.now();
+    for (const s of steps)
+      this.ctx.storage.sql.exec(
+        `INSERT INTO owed (order_id, step, payload, state, created_at_ms) VALUES (?, ?, ?, 'owed', ?)
+         ON CONFLICT(order_id, step) DO UPDATE SET payload = excluded.payload, state = 'owed', not_before_ms = 0,
+           done_at_ms = NULL`,
+        orderId,
+        s.step,
+        JSON.stringify(s.payload),
+        now,
+      );
+  }
+
+  /** Entries filled whose position is still owed: count and cost, for the book caps. */
+  private owedOpenings(): { n: number; usd: number } {
+    let n = 0;
+    let usd = 0;
+    for (const r of this.ctx.storage.sql
+      .exec<{ payload: string }>("SELECT payload FROM owed WHERE step = 'open_position' AND state = 'owed'")
+      .toArray()) {
+      n++;
+      usd += (JSON.parse(r.payload) as OpenPositionInput).entry_cost_usd;
+    }
+    return { n, usd };
+  }
+
+  private readonly stepsRunning = new Set<string>();
+
+  /**
+   * Runs the owed steps that are due (or all of one order's, right after its outcome), each on its own: a
+   * failure is recorded with a backoff and retried by the alarm, it never blocks the other steps.
+   */
+  private async runOwed(orderId?: string): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const rows = orderId
+      ? sql.exec<OwedRow>("SELECT * FROM owed WHERE state = 'owed' AND order_id = ? ORDER BY rowid", orderId).toArray()
+      : sql
+          .exec<OwedRow>(
+            "SELECT * FROM owed WHERE state = 'owed' AND not_before_ms <= ? ORDER BY not_before_ms, rowid LIMIT 50",
+            Date.now(),
+          )
+          .toArray();
+    for (const r of rows) {
+      const id = `${r.order_id}/${r.step}`;
+      if (this.stepsRunning.has(id)) continue; // a concurrent run (alarm vs. inline) is already on it
+      // This list was read before earlier steps were awaited: another run may have done this one meanwhile.
+      const cur = sql
+        .exec<OwedRow>("SELECT * FROM owed WHERE order_id = ? AND step = ? AND state = 'owed'", r.order_id, r.step)
+        .toArray()[0];
+      if (!cur) continue;
+      this.stepsRunning.add(id);
+      try {
+        await this.runStep({ step: cur.step, payload: JSON.parse(cur.payload) } as OwedStep, r.order_id);
+        sql.exec(
+          "UPDATE owed SET state = 'done', done_at_ms = ?, last_error = NULL WHERE order_id = ? AND step = ?",
+          Date.now(),
+          r.order_id,
+          r.step,
+        );
+      } catch (err) {
+        const attempts = cur.attempts + 1;
+        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
+        const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+        sql.exec(
+          "UPDATE owed SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ? AND step = ?",
+          attempts,
+          message,
+          Date.now() + backoff,
+          r.order_id,
+          r.step,
+        );
+        log.warn("order_step_failed", { order_id: r.order_id, step: r.step, attempts, error: message });
+      } finally {
+        this.stepsRunning.delete(id);
+      }
+    }
+  }
+
+  /** One owed step; each is idempotent (D1 writes are guarded, the PositionActor dedups by order id). */
+  private async runStep(s: OwedStep, orderId: string): Promise<void> {
+    switch (s.step) {
+      case "d1_order":
+        return settleOrder(this.db, orderId, s.payload);
+      case "signal_filtered":
+        return markSignalFiltered(this.db, s.payload.signal_id, orderId, s.payload.reason);
+      case "open_position":
+        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).open(s.payload);
+        return;
+      case "apply_fill":
+        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).applyFill(s.payload.fill);
+        return;
+      case "release":
+        return this.env.POSITION_ACTOR.getByName(s.payload.position_id).releaseOrder(
+          orderId,
+          s.payload.outcome,
+          s.payload.key,
+        );
+    }
+  }
+
+  /** One alarm for the earliest due work: an order never before the spacing allows, an owed step when due. */
   private async rearm(): Promise<void> {
     // A run still executing re-arms in its own finally; arming now would only spin duplicate alarms.
     if (this.running) return;
-    const next = this.ctx.storage.sql
+    const sql = this.ctx.storage.sql;
+    const nextOrder = sql
       .exec<{ t: number | null }>("SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'")
       .one().t;
-    if (next == null) return;
-    let spacing = 0;
-    try {
-      spacing = (await loadConfig(this.db)).swap_min_spacing_ms;
-    } catch {
-      spacing = 2000;
+    const nextOwed = sql
+      .exec<{ t: number | null }>("SELECT MIN(not_before_ms) AS t FROM owed WHERE state = 'owed'")
+      .one().t;
+    if (nextOrder == null && nextOwed == null) return;
+    const now = Date.now();
+    let at = nextOwed == null ? Number.POSITIVE_INFINITY : Math.max(nextOwed, now);
+    if (nextOrder != null) {
+      let spacing = 0;
+      try {
+        spacing = (await loadConfig(this.db)).swap_min_spacing_ms;
+      } catch {
+        spacing = 2000;
+      }
+      const last = Number(this.meta("last_execution_ms") ?? 0);
+      at = Math.min(at, Math.max(nextOrder, last + spacing, now));
     }
-    const last = Number(this.meta("last_execution_ms") ?? 0);
-    const at = Math.max(next, last + spacing, Date.now());
     const current = await this.ctx.storage.getAlarm();
     if (current == null || current > at || current < Date.now()) await this.ctx.storage.setAlarm(at);
   }

@@ -87,6 +87,17 @@ const QueueStatusSchema = z
         died_at: z.string(),
       }),
     ),
+    owed: z
+      .array(
+        z.object({
+          order_id: z.string(),
+          step: z.string(),
+          attempts: z.number().int(),
+          last_error: z.string().nullable(),
+          next_attempt_at: z.string(),
+        }),
+      )
+      .openapi({ description: "Steps an outcome still owes (D1 row, position open/fill/release), being retried" }),
   })
   .openapi("SwapQueueStatus");
 
@@ -109,6 +120,13 @@ export const ordersRouter = createRouter()
         next_run_at: s.next_run_at,
         last_execution_at: s.last_execution_at,
         dead_letters: s.dead_letters,
+        owed: s.owed.map((o) => ({
+          order_id: o.order_id,
+          step: o.step,
+          attempts: o.attempts,
+          last_error: o.last_error,
+          next_attempt_at: o.next_attempt_at,
+        })),
       },
       200,
     );

@@ -1,8 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { type OrderRow, orders, signals } from "./schema";
 
 export type OrderInsert = typeof orders.$inferInsert;
+type OrderStatus = OrderRow["status"];
 export type OrderPatch = Partial<Omit<OrderInsert, "id" | "idempotency_key" | "created_at">>;
 
 /**
@@ -22,6 +23,40 @@ export async function updateOrder(db: Db, id: string, patch: OrderPatch): Promis
     .set({ ...patch, updated_at: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
     .where(eq(orders.id, id))
     .run();
+}
+
+/** Statuses an order may still leave; `filled`, `cancelled` and `dead` are outcomes. */
+export const OPEN_ORDER_STATUSES = ["pending", "executing", "submitted", "failed"] as const satisfies OrderStatus[];
+
+/**
+ * Writes an order's outcome to the read model without ever moving it backwards (DESIGN §1): a fill lands
+ * over anything but an earlier fill (the queue's record of the fill is the truth), a cancel or a dead letter
+ * only over a status that is not an outcome yet, and progress notes (attempts, last error) only while
+ * pending. Idempotent, so the SwapQueue retries it until done.
+ */
+export async function settleOrder(db: Db, id: string, patch: OrderPatch): Promise<void> {
+  const guard =
+    patch.status === "filled"
+      ? ne(orders.status, "filled")
+      : patch.status === "cancelled" || patch.status === "dead"
+        ? inArray(orders.status, OPEN_ORDER_STATUSES)
+        : eq(orders.status, "pending");
+  await db
+    .update(orders)
+    .set({ ...patch, updated_at: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
+    .where(and(eq(orders.id, id), guard))
+    .run();
+}
+
+/** Orders still open in D1 that were requested before `beforeIso`, for the watchdog to compare with the queue. */
+export async function openOrdersBefore(db: Db, beforeIso: string, limit: number) {
+  return db
+    .select({ id: orders.id, requested_at: orders.requested_at })
+    .from(orders)
+    .where(and(inArray(orders.status, OPEN_ORDER_STATUSES), sql`${orders.requested_at} < ${beforeIso}`))
+    .orderBy(orders.requested_at)
+    .limit(limit)
+    .all();
 }
 
 export async function getOrder(db: Db, id: string): Promise<OrderRow | undefined> {

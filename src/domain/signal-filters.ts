@@ -25,6 +25,7 @@ export const FILTER_REASONS = [
   "position_size_zero", // sizing gave nothing to buy (e.g. a 0 % capital allocation with a 0 USD minimum)
   "token_decimals_unknown", // neither the payload nor the token cache knows the mint's decimals
   "enqueue_failed", // the SwapQueue kept failing until the trade was too old to copy
+  "entry_failed", // the entry order was dead-lettered: its swap kept failing, nothing was bought
   // exits
   "no_open_position", // a SELL with no open position copied from this leader for the mint
 ] as const;

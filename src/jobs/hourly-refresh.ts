@@ -10,7 +10,9 @@ import type { Job } from "./run-job";
 
 /**
  * Hourly (DESIGN §1): the watchdog re-arms any open position or pending queue whose alarm was lost
- * (alarms stop being retried after six failures), token metadata of held mints is filled in batch,
+ * (alarms stop being retried after six failures), heals positions whose queued exit the queue no longer
+ * holds (a `closing` position without a live order goes back to open) and D1 orders left `pending` after
+ * the queue's outcome, token metadata of held mints is filled in batch,
  * and the circuit-breaker rules are re-checked (unrealized losses count toward the drawdown). Then the
  * backfill recovers watched-wallet transactions the webhook never delivered; its failure is reported in the
  * detail and never undoes the watchdog part.
@@ -24,6 +26,7 @@ export const runHourlyRefresh: Job = async (env, scheduledTime) => {
     .all();
 
   let rearmed = 0;
+  let healed = 0;
   let failed = 0;
   // Sequential in small groups: each call is a cheap RPC, and a large book must not burst subrequests.
   for (let i = 0; i < open.length; i += 25) {
@@ -32,10 +35,24 @@ export const runHourlyRefresh: Job = async (env, scheduledTime) => {
     );
     for (const r of results) {
       if (r.status === "rejected") failed++;
-      else if (r.value.rearmed) rearmed++;
+      else {
+        if (r.value.rearmed) rearmed++;
+        healed += r.value.healed ?? 0;
+      }
     }
   }
-  const queue = await env.SWAP_QUEUE.getByName("default").ensureScheduled();
+  const swapQueue = env.SWAP_QUEUE.getByName("default");
+  // D1 orders still pending that the queue no longer holds: their outcome is replayed (or, never recorded
+  // by the queue, they are dead-lettered), so no dead BUY keeps counting as exposure.
+  let orders: { replayed: number; orphaned: number; error?: string } = { replayed: 0, orphaned: 0 };
+  try {
+    orders = await swapQueue.healOrders();
+  } catch (err) {
+    // Reported, never blocking the rest of the watchdog; the next hour tries again.
+    log.error("watchdog_orders_heal_failed", { error: err });
+    orders = { replayed: 0, orphaned: 0, error: String(redact(err instanceof Error ? err.message : String(err))) };
+  }
+  const queue = await swapQueue.ensureScheduled();
 
   const looked_up = await ensureTokenMetadata(
     env,
@@ -60,9 +77,14 @@ export const runHourlyRefresh: Job = async (env, scheduledTime) => {
     detail: {
       open_positions: open.length,
       positions_rearmed: rearmed,
+      positions_healed: healed,
+      orders_replayed: orders.replayed,
+      orders_orphaned: orders.orphaned,
+      ...(orders.error ? { orders_heal_error: orders.error } : {}),
       positions_unreachable: failed,
       queue_rearmed: queue.rearmed,
       queue_pending: queue.pending,
+      queue_owed: queue.owed,
       token_metadata_looked_up: looked_up,
       breaker_tripped: breaker.tripped,
       backfill,

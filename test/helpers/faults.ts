@@ -1,0 +1,160 @@
+import { runInDurableObject } from "cloudflare:test";
+
+/**
+ * Fault injection for the trade path (issue 9): make one chosen D1 statement or one actor call throw,
+ * inside a live Durable Object instance, without touching production code.
+ *
+ *   const db = faultyD1(env.DB, { match: /update "orders"/i, nth: 1 });
+ *   await patchEnv(queue(), { DB: db.binding });
+ *
+ * The patch lives on that instance only: `evictDurableObject` / `abortAllDurableObjects` drop it (a fresh
+ * instance reads the real env again), which is itself the "process died" half of a fault test.
+ */
+
+export interface D1Fault {
+  /** Which statements count (tested against the SQL text, parameters not included). */
+  match: RegExp;
+  /** The nth matching statement (1-based) throws; the following ones too until `times` have thrown. */
+  nth?: number;
+  /** How many consecutive matching statements throw, from the nth on (default 1). */
+  times?: number;
+  message?: string;
+}
+
+export interface FaultyD1 {
+  binding: D1Database;
+  /** Every statement's SQL that reached the wrapper, in order (batched ones included). */
+  statements: string[];
+  /** How many statements were made to throw so far. */
+  thrown: () => number;
+}
+
+/** Wraps a D1 binding: statements run for real, except the chosen matching ones, which throw once each. */
+export function faultyD1(real: D1Database, fault: D1Fault): FaultyD1 {
+  const nth = fault.nth ?? 1;
+  const times = fault.times ?? 1;
+  const statements: string[] = [];
+  let matched = 0;
+  let thrown = 0;
+  // Each wrapped statement → the real one and its SQL (a batch must be given the real statements).
+  const unwrap = new WeakMap<object, { stmt: D1PreparedStatement; query: string }>();
+
+  const check = (query: string) => {
+    statements.push(query);
+    if (!fault.match.test(query)) return;
+    matched++;
+    if (matched >= nth && matched < nth + times) {
+      thrown++;
+      throw new Error(fault.message ?? `injected D1 fault on: ${query.slice(0, 80)}`);
+    }
+  };
+
+  const wrapStatement = (stmt: D1PreparedStatement, query: string): D1PreparedStatement => {
+    const proxy = new Proxy(stmt, {
+      get(target, prop) {
+        if (prop === "bind") return (...args: unknown[]) => wrapStatement(target.bind(...args), query);
+        if (prop === "run" || prop === "all" || prop === "first" || prop === "raw")
+          return async (...args: unknown[]) => {
+            check(query);
+            return (target as any)[prop](...args);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    unwrap.set(proxy, { stmt, query });
+    return proxy;
+  };
+
+  const binding = new Proxy(real, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => wrapStatement(target.prepare(query), query);
+      if (prop === "batch")
+        return async (stmts: D1PreparedStatement[]) => {
+          // A batch is one atomic unit in D1: a fault on any of its statements fails the whole batch.
+          for (const s of stmts) {
+            const u = unwrap.get(s);
+            if (u) check(u.query);
+          }
+          return target.batch(stmts.map((s) => unwrap.get(s)?.stmt ?? s));
+        };
+      if (prop === "exec")
+        return async (query: string) => {
+          check(query);
+          return target.exec(query);
+        };
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { binding, statements, thrown: () => thrown };
+}
+
+export interface StubFault {
+  /** The RPC method that throws. */
+  method: string;
+  /** How many calls of it throw, from the first (default 1). */
+  times?: number;
+  message?: string;
+}
+
+/**
+ * Wraps a Durable Object namespace: stubs it hands out forward every call, except that the chosen method
+ * throws on its first `times` calls (across all stubs of the namespace), as a failed RPC would.
+ */
+export function faultyNamespace<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  fault: StubFault,
+): { binding: DurableObjectNamespace<T>; calls: () => number; thrown: () => number } {
+  let remaining = fault.times ?? 1;
+  let calls = 0;
+  let thrown = 0;
+  const wrapStub = (stub: object) =>
+    new Proxy(stub, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop);
+        if (prop !== fault.method) return v;
+        return async (...args: unknown[]) => {
+          calls++;
+          if (remaining > 0) {
+            remaining--;
+            thrown++;
+            throw new Error(fault.message ?? `injected fault on ${fault.method}`);
+          }
+          return (target as any)[prop](...args);
+        };
+      },
+    });
+  const binding = new Proxy(real, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (prop === "getByName" || prop === "get")
+        return (...args: unknown[]) => wrapStub((v as any).apply(target, args));
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { binding, calls: () => calls, thrown: () => thrown };
+}
+
+/**
+ * Replaces some bindings of one live Durable Object instance (the instance reads `this.env` on every call).
+ * Returns a function that puts the real bindings back.
+ */
+export async function patchEnv(
+  stub: DurableObjectStub,
+  patch: Partial<Record<keyof Env, unknown>>,
+): Promise<() => Promise<void>> {
+  let original: Env | undefined;
+  await runInDurableObject(stub, (instance) => {
+    const i = instance as unknown as { env: Env };
+    original = i.env;
+    i.env = new Proxy(original, {
+      get: (t, k) => (k in patch ? (patch as Record<string | symbol, unknown>)[k] : Reflect.get(t, k)),
+    });
+  });
+  return async () => {
+    await runInDurableObject(stub, (instance) => {
+      if (original) (instance as unknown as { env: Env }).env = original;
+    });
+  };
+}
