@@ -5,7 +5,14 @@ import { loadConfig } from "../src/db/config-store";
 import { loadTemplate, upsertPosition } from "../src/db/positions-store";
 import type { ExitReason, WalletMode } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
-import { applyExitFill, evaluateExits, fractionOf, pollInterval, positionPnl } from "../src/domain/exit-rules";
+import {
+  applyExitFill,
+  evaluateExits,
+  fractionOf,
+  levelIndexesToMultiples,
+  pollInterval,
+  positionPnl,
+} from "../src/domain/exit-rules";
 import {
   mergeStrategy,
   type StrategyOverride,
@@ -52,7 +59,10 @@ interface PositionState {
   current_price_usd: number | null;
   peak_price_usd: number;
   trailing_active: boolean;
+  /** Multiples of the scaling levels that fired (issue 9 item 7); see `scaling_levels_hit_format`. */
   scaling_levels_hit: number[];
+  /** "multiple" once `scaling_levels_hit` holds multiples; absent in state written by older versions (indexes). */
+  scaling_levels_hit_format?: "multiple";
   realized_pnl_usd: number;
   sold_amount: string;
   exit_proceeds_usd: number;
@@ -121,7 +131,7 @@ export class PositionActor extends DurableObject<Env> {
         source TEXT
       )`);
       const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
-      this.state = row ? (JSON.parse(row.json) as PositionState) : null;
+      this.state = row ? upgradeState(JSON.parse(row.json) as PositionState) : null;
     });
   }
 
@@ -256,11 +266,12 @@ export class PositionActor extends DurableObject<Env> {
       st.peak_price_usd = decision.peak_price_usd;
       st.trailing_active = decision.trailing_active;
       st.scaling_levels_hit = decision.scaling_levels_hit;
+      st.scaling_levels_hit_format = "multiple";
       // Recorded before any enqueue (same synchronous storage transaction as the state).
       this.ctx.storage.transactionSync(() => {
         for (const a of decision.actions) {
           const key =
-            a.reason === "scaling_out" ? this.keyFor(a.reason, String(a.level)) : this.keyFor(a.reason, undefined);
+            a.reason === "scaling_out" ? this.keyFor(a.reason, `x${a.level}`) : this.keyFor(a.reason, undefined);
           this.recordExit(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
           if (a.full) st.status = "closing";
         }
@@ -741,6 +752,17 @@ export class PositionActor extends DurableObject<Env> {
     this.d1Chain = this.d1Chain.catch(() => undefined).then(run);
     return this.d1Chain;
   }
+}
+
+/** State written by older versions: scaling levels hit by index become the same levels by multiple. */
+function upgradeState(st: PositionState): PositionState {
+  if (st.scaling_levels_hit_format === "multiple") return st;
+  const rules = mergeStrategy(st.template_rules, st.strategy_override);
+  return {
+    ...st,
+    scaling_levels_hit: levelIndexesToMultiples(rules, st.scaling_levels_hit ?? []),
+    scaling_levels_hit_format: "multiple",
+  };
 }
 
 function openProblem(i: OpenPositionInput): string | null {

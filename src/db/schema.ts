@@ -346,7 +346,7 @@ export const positions = sqliteTable(
     current_price_usd: real("current_price_usd"),
     peak_price_usd: real("peak_price_usd"),
     trailing_active: bool("trailing_active").notNull().default(false),
-    scaling_levels_hit: text("scaling_levels_hit").notNull().default("[]"), // JSON array of level indexes
+    scaling_levels_hit: text("scaling_levels_hit").notNull().default("[]"), // JSON array of the multiples of the levels hit
     // PnL breakdown
     unrealized_pnl_usd: real("unrealized_pnl_usd").notNull().default(0),
     realized_pnl_usd: real("realized_pnl_usd").notNull().default(0),
