@@ -9,6 +9,7 @@ import { portfolioRouter } from "./api/portfolio";
 import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
+import { strategySimulatorRouter } from "./api/strategy-simulator";
 import { syncRouter } from "./api/sync";
 import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
@@ -45,6 +46,7 @@ export function createApp() {
   app.route("/api/v1", performanceRouter);
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);
+  app.route("/api/v1", strategySimulatorRouter);
   app.route("/api/v1", syncRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
