@@ -3,12 +3,14 @@ import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
 import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
+import { latencyRouter } from "./api/latency";
 import { ordersRouter } from "./api/orders";
 import { performanceRouter } from "./api/performance";
 import { portfolioRouter } from "./api/portfolio";
 import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
+import { signalsExportRouter } from "./api/signals-export";
 import { strategySimulatorRouter } from "./api/strategy-simulator";
 import { syncRouter } from "./api/sync";
 import { walletsRouter } from "./api/wallets";
@@ -39,10 +41,12 @@ export function createApp() {
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
   app.route("/", webhooksRouter); // outside /api: its own Helius auth, no operator token
+  app.route("/api/v1", signalsExportRouter); // before /signals/{id}
   app.route("/api/v1", signalsRouter);
   app.route("/api/v1", circuitBreakerRouter);
   app.route("/api/v1", ordersRouter);
   app.route("/api/v1", positionsRouter);
+  app.route("/api/v1", latencyRouter);
   app.route("/api/v1", performanceRouter);
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);
