@@ -13,6 +13,7 @@ import { signalsRouter } from "./api/signals";
 import { signalsExportRouter } from "./api/signals-export";
 import { strategySimulatorRouter } from "./api/strategy-simulator";
 import { syncRouter } from "./api/sync";
+import { walletEvaluationRouter } from "./api/wallet-evaluation";
 import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
 import { operatorAuth } from "./lib/auth";
@@ -49,6 +50,7 @@ export function createApp() {
   app.route("/api/v1", latencyRouter);
   app.route("/api/v1", performanceRouter);
   app.route("/api/v1", walletsRouter);
+  app.route("/api/v1", walletEvaluationRouter);
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", strategySimulatorRouter);
   app.route("/api/v1", syncRouter);
