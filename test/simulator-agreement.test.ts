@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
@@ -137,6 +137,8 @@ async function runOnActor(
     }
   }
   const row = await positionRow(id);
+  // A position left open keeps its poll alarm: cancel it so it never runs after this file (with real stubs).
+  await runInDurableObject(actor, (_instance, state) => state.storage.deleteAlarm());
   return { exits, row };
 }
 
