@@ -5,7 +5,7 @@ import { loadConfig } from "../src/db/config-store";
 import { loadTemplate, upsertPosition } from "../src/db/positions-store";
 import type { ExitReason, WalletMode } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
-import { applyExitFill, evaluateExits, fractionOf, pollInterval, positionPnl } from "../src/domain/exit-rules";
+import { applyExitFill, fractionOf, levelIndexesToMultiples, positionPnl } from "../src/domain/exit-rules";
 import {
   mergeStrategy,
   type StrategyOverride,
@@ -15,6 +15,7 @@ import {
 } from "../src/domain/exit-strategy";
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
+import { mirrorExitAmount, positionTick } from "../src/domain/position-tick";
 import type { PriceQuote } from "../src/domain/price";
 import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../src/domain/swap-order";
 import { formatZodIssues } from "../src/lib/errors";
@@ -53,7 +54,10 @@ interface PositionState {
   current_price_usd: number | null;
   peak_price_usd: number;
   trailing_active: boolean;
+  /** Multiples of the scaling levels that fired (issue 9 item 7); see `scaling_levels_hit_format`. */
   scaling_levels_hit: number[];
+  /** "multiple" once `scaling_levels_hit` holds multiples; absent in state written by older versions (indexes). */
+  scaling_levels_hit_format?: "multiple";
   realized_pnl_usd: number;
   sold_amount: string;
   exit_proceeds_usd: number;
@@ -133,7 +137,7 @@ export class PositionActor extends DurableObject<Env> {
         source TEXT
       )`);
       const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
-      this.state = row ? (JSON.parse(row.json) as PositionState) : null;
+      this.state = row ? upgradeState(JSON.parse(row.json) as PositionState) : null;
     });
   }
 
@@ -259,66 +263,52 @@ export class PositionActor extends DurableObject<Env> {
   /** One price tick: PnL, exit evaluation, sells queued. Returns the next poll interval in seconds. */
   private async tick(quote: PriceQuote, cfg: Config): Promise<number> {
     const st = this.state as PositionState;
-    const now = Date.now();
+    const now = this.now();
     const price = quote.price_usd;
-    const rules = this.rules();
-    const pending = this.pendingExits();
-    const prevPeak = st.peak_price_usd;
+    // The per-tick state handling is the domain's (src/domain/position-tick.ts), shared with the simulator.
+    const outcome = positionTick(
+      {
+        entry_price_usd: st.entry_price_usd,
+        entry_amount: BigInt(st.entry_amount),
+        current_amount: BigInt(st.current_amount),
+        peak_price_usd: st.peak_price_usd,
+        trailing_active: st.trailing_active,
+        scaling_levels_hit: st.scaling_levels_hit,
+        opened_at_ms: Date.parse(st.opened_at),
+      },
+      this.pendingExits(),
+      this.rules(),
+      price,
+      now,
+      cfg,
+    );
     st.current_price_usd = price;
     st.price_source = quote.source;
     st.last_price_at = quote.observed_at;
     st.last_error = null;
-    if (!pending.full && BigInt(st.current_amount) > 0n) {
-      const available = BigInt(st.current_amount) - pending.partial;
-      const decision = evaluateExits({
-        rules,
-        entry_price_usd: st.entry_price_usd,
-        peak_price_usd: prevPeak,
-        price_usd: price,
-        entry_amount: BigInt(st.entry_amount),
-        current_amount: available > 0n ? available : 0n,
-        opened_at_ms: Date.parse(st.opened_at),
-        now_ms: now,
-        scaling_levels_hit: st.scaling_levels_hit,
-        trailing_active: st.trailing_active,
-        pending_mirror: null,
-      });
-      st.peak_price_usd = decision.peak_price_usd;
-      st.trailing_active = decision.trailing_active;
-      st.scaling_levels_hit = decision.scaling_levels_hit;
-      // Recorded before any enqueue (same synchronous storage transaction as the state).
-      this.ctx.storage.transactionSync(() => {
-        for (const a of decision.actions) {
-          const key =
-            a.reason === "scaling_out" ? this.keyFor(a.reason, String(a.level)) : this.keyFor(a.reason, undefined);
-          this.recordExit(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
-          if (a.full) st.status = "closing";
-        }
-        this.saveTick(price, quote.source);
-        this.save();
-      });
-    } else {
-      st.peak_price_usd = Math.max(prevPeak, price);
+    st.peak_price_usd = outcome.peak_price_usd;
+    st.trailing_active = outcome.trailing_active;
+    st.scaling_levels_hit = outcome.scaling_levels_hit;
+    st.scaling_levels_hit_format = "multiple";
+    // Recorded before any enqueue (same synchronous storage transaction as the state).
+    this.ctx.storage.transactionSync(() => {
+      for (const a of outcome.actions) {
+        const key =
+          a.reason === "scaling_out" ? this.keyFor(a.reason, `x${a.level}`) : this.keyFor(a.reason, undefined);
+        this.recordExit(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
+      }
+      if (outcome.closing) st.status = "closing";
       this.saveTick(price, quote.source);
       this.save();
-    }
+    });
     await this.enqueueDecided();
-    const s = this.state as PositionState;
-    const poll = pollInterval(
-      {
-        rules,
-        entry_price_usd: s.entry_price_usd,
-        peak_price_usd: s.peak_price_usd,
-        price_usd: price,
-        trailing_active: s.trailing_active,
-        scaling_levels_hit: s.scaling_levels_hit,
-        opened_at_ms: Date.parse(s.opened_at),
-        now_ms: now,
-      },
-      cfg,
-    );
-    this.schedule(now, poll.seconds, poll.mode);
-    return poll.seconds;
+    this.schedule(now, outcome.poll.seconds, outcome.poll.mode);
+    return outcome.poll.seconds;
+  }
+
+  /** The clock of the exit rules (one method so a test can drive time deterministically). */
+  protected now(): number {
+    return Date.now();
   }
 
   // ------------------------------------------------------------------ SwapQueue callbacks
@@ -471,18 +461,11 @@ export class PositionActor extends DurableObject<Env> {
     const key = this.keyFor("mirror_exit", String(req.signal_id));
     const known = this.exitByKey(key);
     if (!known) {
-      const pending = this.pendingExits();
-      const available = BigInt(st.current_amount) - pending.partial;
-      const full = req.fraction >= 1 - 1e-9;
-      const amount = full
-        ? available > 0n
-          ? available
-          : 0n
-        : fractionOf(available > 0n ? available : 0n, req.fraction);
-      if (amount <= 0n || pending.full) return { position_id: id, queued: false, reason: "nothing_to_sell" };
+      const sell = mirrorExitAmount(BigInt(st.current_amount), this.pendingExits(), req.fraction);
+      if (!sell) return { position_id: id, queued: false, reason: "nothing_to_sell" };
       this.ctx.storage.transactionSync(() => {
-        this.recordExit(key, "mirror_exit", amount, full, null, req.signal_id, null);
-        if (full) st.status = "closing";
+        this.recordExit(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id, null);
+        if (sell.full) st.status = "closing";
         this.save();
       });
     }
@@ -891,6 +874,17 @@ export class PositionActor extends DurableObject<Env> {
     this.d1Chain = this.d1Chain.catch(() => undefined).then(run);
     return this.d1Chain;
   }
+}
+
+/** State written by older versions: scaling levels hit by index become the same levels by multiple. */
+function upgradeState(st: PositionState): PositionState {
+  if (st.scaling_levels_hit_format === "multiple") return st;
+  const rules = mergeStrategy(st.template_rules, st.strategy_override);
+  return {
+    ...st,
+    scaling_levels_hit: levelIndexesToMultiples(rules, st.scaling_levels_hit ?? []),
+    scaling_levels_hit_format: "multiple",
+  };
 }
 
 function openProblem(i: OpenPositionInput): string | null {

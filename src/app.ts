@@ -4,14 +4,18 @@ import { configRouter } from "./api/config";
 import { configBackupRouter } from "./api/config-backup";
 import { exitStrategiesRouter } from "./api/exit-strategies";
 import { healthRouter } from "./api/health";
+import { latencyRouter } from "./api/latency";
 import { ordersRouter } from "./api/orders";
 import { performanceRouter } from "./api/performance";
 import { portfolioRouter } from "./api/portfolio";
 import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
+import { signalsExportRouter } from "./api/signals-export";
+import { strategySimulatorRouter } from "./api/strategy-simulator";
 import { syncRouter } from "./api/sync";
 import { tokensRouter } from "./api/tokens";
+import { walletEvaluationRouter } from "./api/wallet-evaluation";
 import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
 import { operatorAuth } from "./lib/auth";
@@ -42,13 +46,17 @@ export function createApp() {
   app.route("/api/v1", configRouter);
   app.route("/api/v1", configBackupRouter);
   app.route("/", webhooksRouter); // outside /api: its own Helius auth, no operator token
+  app.route("/api/v1", signalsExportRouter); // before /signals/{id}
   app.route("/api/v1", signalsRouter);
   app.route("/api/v1", circuitBreakerRouter);
   app.route("/api/v1", ordersRouter);
   app.route("/api/v1", positionsRouter);
+  app.route("/api/v1", latencyRouter);
   app.route("/api/v1", performanceRouter);
   app.route("/api/v1", walletsRouter);
+  app.route("/api/v1", walletEvaluationRouter);
   app.route("/api/v1", exitStrategiesRouter);
+  app.route("/api/v1", strategySimulatorRouter);
   app.route("/api/v1", syncRouter);
   app.route("/api/v1", tokensRouter);
   app.route("/api", portfolioRouter);

@@ -72,23 +72,23 @@ describe("trailing stop", () => {
 describe("scaling out", () => {
   it("sells 50 % of the entry at 2x, once", () => {
     const d = evaluateExits(tick({ price_usd: 2 }));
-    expect(summary(d)).toEqual([["scaling_out", 500_000_000n, false, 0]]);
-    expect(d.scaling_levels_hit).toEqual([0]);
+    expect(summary(d)).toEqual([["scaling_out", 500_000_000n, false, 2]]);
+    expect(d.scaling_levels_hit).toEqual([2]);
     expect(d.remaining_after).toBe(500_000_000n);
-    const again = evaluateExits(tick({ price_usd: 2.2, scaling_levels_hit: [0], current_amount: 500_000_000n }));
+    const again = evaluateExits(tick({ price_usd: 2.2, scaling_levels_hit: [2], current_amount: 500_000_000n }));
     expect(again.actions).toEqual([]);
   });
   it("fires several crossed levels in ascending order on one tick, 25 % kept", () => {
     const d = evaluateExits(tick({ price_usd: 3.5 }));
     expect(summary(d)).toEqual([
-      ["scaling_out", 500_000_000n, false, 0],
-      ["scaling_out", 250_000_000n, false, 1],
+      ["scaling_out", 500_000_000n, false, 2],
+      ["scaling_out", 250_000_000n, false, 3],
     ]);
     expect(d.remaining_after).toBe(250_000_000n);
   });
   it("never sells more than remains", () => {
     const d = evaluateExits(tick({ price_usd: 2, current_amount: 100_000_000n }));
-    expect(summary(d)).toEqual([["scaling_out", 100_000_000n, true, 0]]);
+    expect(summary(d)).toEqual([["scaling_out", 100_000_000n, true, 2]]);
   });
 });
 

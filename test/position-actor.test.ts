@@ -128,7 +128,7 @@ describe("PositionActor: alarm-driven exits", () => {
       priority: "low",
       reason: "scaling_out",
       status: "filled",
-      idempotency_key: `${id}:scaling_out:0`,
+      idempotency_key: `${id}:scaling_out:x2`,
       executed_in_amount: "500000000",
     });
     expect(o?.executed_price_usd).toBeCloseTo(2 * 0.99, 10);
@@ -145,7 +145,7 @@ describe("PositionActor: alarm-driven exits", () => {
     });
     expect(row?.realized_pnl_usd).toBeCloseTo(500 * 1.98 - 500, 6);
     expect(row?.unrealized_pnl_usd).toBeCloseTo(500 * 2 - 500, 6);
-    expect(JSON.parse(String(row?.scaling_levels_hit))).toEqual([0]);
+    expect(JSON.parse(String(row?.scaling_levels_hit))).toEqual([2]);
     const summary = await actor.summary();
     expect(summary?.price_history.ticks).toBeGreaterThanOrEqual(3);
   });

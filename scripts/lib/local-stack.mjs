@@ -32,7 +32,8 @@ async function waitFor(url, ms, label, proc) {
 }
 
 /**
- * @param {{ persistTo: string, fresh?: boolean, port?: number, fakePort?: number, quiet?: boolean }} opts
+ * @param {{ persistTo: string, fresh?: boolean, port?: number, fakePort?: number, quiet?: boolean,
+ *   inspectorPorts?: [number, number] }} opts  inspectorPorts: [worker, fake] (default: port + 1000 each)
  */
 export async function startLocalStack(opts) {
   const port = opts.port ?? 8787;
@@ -67,7 +68,7 @@ export async function startLocalStack(opts) {
       "--persist-to",
       `${opts.persistTo}/fake`,
       "--inspector-port",
-      String(fakePort + 1000),
+      String(opts.inspectorPorts?.[1] ?? fakePort + 1000),
     ],
     { stdio: logTo("fake-upstream") },
   );
@@ -90,7 +91,7 @@ export async function startLocalStack(opts) {
       "--var",
       `SOLANA_RPC_URL:${fakeBase}/rpc`,
       "--inspector-port",
-      String(port + 1000),
+      String(opts.inspectorPorts?.[0] ?? port + 1000),
     ],
     { stdio: logTo("worker") },
   );

@@ -31,7 +31,9 @@ export const PositionSchema = z
     current_price_usd: z.number().nullable(),
     peak_price_usd: z.number().nullable(),
     trailing_active: z.boolean(),
-    scaling_levels_hit: z.array(z.number().int()),
+    scaling_levels_hit: z
+      .array(z.number())
+      .openapi({ description: "multiples of the scaling levels already sold (or queued)" }),
     unrealized_pnl_usd: z.number(),
     realized_pnl_usd: z.number(),
     total_pnl_usd: z.number(),

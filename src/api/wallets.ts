@@ -2,8 +2,18 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, count, eq, inArray, notExists, type SQL, sql } from "drizzle-orm";
 import { type Db, getDb } from "../db/client";
 import { isConstraintError } from "../db/constraint-error";
-import { exitStrategies, positions, SYNC_STATUSES, WALLET_MODES, type WalletRow, wallets } from "../db/schema";
+import { liveGateInput, overrideRow } from "../db/live-gate-store";
+import {
+  exitStrategies,
+  liveGateOverrides,
+  positions,
+  SYNC_STATUSES,
+  WALLET_MODES,
+  type WalletRow,
+  wallets,
+} from "../db/schema";
 import { EditableConfigSchema } from "../domain/config";
+import { liveGate } from "../domain/live-gate";
 import { isSolanaAddress, parseWalletKey, walletTransition } from "../domain/wallet-rules";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
@@ -69,6 +79,11 @@ const WalletSchema = z
     helius_sync_error: z.string().nullable(),
     last_signal_at: z.string().nullable(),
     deactivated_at: z.string().nullable(),
+    evaluated_at: z.string().nullable(),
+    evaluation_strategy_id: z.number().int().nullable(),
+    evaluation_source: z.string().nullable(),
+    evaluation_trades: z.number().int().nullable(),
+    evaluation_win_rate_percent: z.number().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -82,6 +97,10 @@ const ListQuery = PageQuery.extend({ mode: z.enum(WALLET_MODES).optional(), is_a
 const DeleteQuery = z.object({ force: queryBool.optional() });
 
 const tags = ["watchlist"];
+/** `?force=true` switches a wallet to live past the live gate; every such override is recorded. */
+const ForceQuery = z.object({
+  force: queryBool.optional().openapi({ description: "switch to live past the live gate (recorded)" }),
+});
 const json = <T extends z.ZodType>(schema: T) => ({
   body: { content: { "application/json": { schema } }, required: true },
 });
@@ -92,7 +111,7 @@ const createWallet = createRoute({
   tags,
   summary: "Add a wallet to the watchlist (starts helius_sync_status = pending)",
   security: bearerSecurity,
-  request: json(WalletCreate),
+  request: { query: ForceQuery, ...json(WalletCreate) },
   responses: { 201: jsonContent(WalletSchema, "The new wallet"), ...errorResponses(400, 409, 422) },
 });
 const listWallets = createRoute({
@@ -119,7 +138,7 @@ const putWallet = createRoute({
   tags,
   summary: "Replace a wallet's editable fields",
   security: bearerSecurity,
-  request: { params: KeyParam, ...json(WalletReplace) },
+  request: { params: KeyParam, query: ForceQuery, ...json(WalletReplace) },
   responses: { 200: jsonContent(WalletSchema, "The wallet"), ...errorResponses(400, 404, 409, 422) },
 });
 const patchWallet = createRoute({
@@ -128,7 +147,7 @@ const patchWallet = createRoute({
   tags,
   summary: "Change some of a wallet's fields",
   security: bearerSecurity,
-  request: { params: KeyParam, ...json(WalletPatch) },
+  request: { params: KeyParam, query: ForceQuery, ...json(WalletPatch) },
   responses: { 200: jsonContent(WalletSchema, "The wallet"), ...errorResponses(400, 404, 409, 422) },
 });
 const deleteWallet = createRoute({
@@ -145,7 +164,7 @@ const deleteWallet = createRoute({
   },
 });
 
-async function findWallet(db: Db, key: string): Promise<WalletRow> {
+export async function findWallet(db: Db, key: string): Promise<WalletRow> {
   const parsed = parseWalletKey(key);
   if (!parsed) throw new ApiError("ValidationError", "id_or_address: must be a numeric id or a base58 Solana address");
   const where = "id" in parsed ? eq(wallets.id, parsed.id) : eq(wallets.address, parsed.address);
@@ -195,6 +214,26 @@ const DEFAULTS: Omit<WalletFields, "exit_strategy_id"> = {
   leader_ratio: null,
 };
 
+/**
+ * The live gate (issue 14) for a switch to live: refused with the numbers unless the wallet passed an
+ * evaluation or has enough simulated copies; `force` lets it through and returns the audit row to write
+ * in the same batch as the switch.
+ */
+async function gateLive(
+  db: Db,
+  before: WalletRow | null,
+  after: { mode: string },
+  address: string,
+  force: boolean,
+): Promise<ReturnType<typeof overrideRow> | null> {
+  if (after.mode !== "live" || before?.mode === "live") return null;
+  const input = await liveGateInput(db, before);
+  const gate = liveGate(input);
+  if (gate.ok) return null;
+  if (!force) throw new ApiError("RuleRefused", gate.detail);
+  return overrideRow(address, before?.id ?? null, input, gate);
+}
+
 /** Maps a lost race on a key to the right status instead of a 500. */
 function mapWriteError(err: unknown, address: string): never {
   if (isConstraintError(err, "UNIQUE"))
@@ -209,6 +248,7 @@ async function updateWallet(
   key: string,
   body: z.infer<typeof WalletReplace>,
   replace: boolean,
+  force = false,
 ): Promise<WalletRow> {
   const db = getDb(env.DB);
   const current = await findWallet(db, key);
@@ -225,6 +265,7 @@ async function updateWallet(
   const now = nowIso();
   const t = walletTransition(current, next, { liveKeyConfigured: Boolean(env.WALLET_PRIVATE_KEY), now });
   if (!t.ok) throw new ApiError("RuleRefused", t.reason);
+  const forced = await gateLive(db, current, next, current.address, force);
   const set = {
     ...base,
     ...changes,
@@ -234,8 +275,12 @@ async function updateWallet(
     ...(t.deactivated_at !== undefined ? { deactivated_at: t.deactivated_at } : {}),
   };
   try {
-    const row = await db.update(wallets).set(set).where(eq(wallets.id, current.id)).returning().get();
+    const update = db.update(wallets).set(set).where(eq(wallets.id, current.id)).returning();
+    // A forced switch and its audit row land together or not at all.
+    const rows = forced ? (await db.batch([update, db.insert(liveGateOverrides).values(forced)]))[0] : await update;
+    const row = rows[0];
     if (!row) throw new ApiError("NotFound", `no wallet ${key} on the watchlist`);
+    if (forced) log.warn("wallet_live_forced", { wallet_id: row.id, detail: forced.detail });
     log.info("wallet_updated", { wallet_id: row.id, fields: Object.keys(changes) });
     return row;
   } catch (err) {
@@ -253,9 +298,10 @@ export const walletsRouter = createRouter()
     const now = nowIso();
     const t = walletTransition(null, values, { liveKeyConfigured: Boolean(c.env.WALLET_PRIVATE_KEY), now });
     if (!t.ok) throw new ApiError("RuleRefused", t.reason);
+    const forced = await gateLive(db, null, values, address, c.req.valid("query").force === true);
     try {
       // The unique index on address decides between two concurrent creations: the loser gets 409.
-      const row = await db
+      const insert = db
         .insert(wallets)
         .values({
           ...values,
@@ -265,8 +311,11 @@ export const walletsRouter = createRouter()
           created_at: now,
           updated_at: now,
         })
-        .returning()
-        .get();
+        .returning();
+      const row = (
+        forced ? (await db.batch([insert, db.insert(liveGateOverrides).values(forced)]))[0] : await insert
+      )[0] as WalletRow;
+      if (forced) log.warn("wallet_live_forced", { wallet_id: row.id, detail: forced.detail });
       log.info("wallet_added", { wallet_id: row.id, address, mode: row.mode });
       return c.json(row, 201);
     } catch (err) {
@@ -296,10 +345,18 @@ export const walletsRouter = createRouter()
     return c.json(await findWallet(getDb(c.env.DB), c.req.valid("param").id_or_address), 200);
   })
   .openapi(putWallet, async (c) => {
-    return c.json(await updateWallet(c.env, c.req.valid("param").id_or_address, c.req.valid("json"), true), 200);
+    const { force } = c.req.valid("query");
+    return c.json(
+      await updateWallet(c.env, c.req.valid("param").id_or_address, c.req.valid("json"), true, force === true),
+      200,
+    );
   })
   .openapi(patchWallet, async (c) => {
-    return c.json(await updateWallet(c.env, c.req.valid("param").id_or_address, c.req.valid("json"), false), 200);
+    const { force } = c.req.valid("query");
+    return c.json(
+      await updateWallet(c.env, c.req.valid("param").id_or_address, c.req.valid("json"), false, force === true),
+      200,
+    );
   })
   .openapi(deleteWallet, async (c) => {
     const db = getDb(c.env.DB);

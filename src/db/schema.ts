@@ -96,6 +96,9 @@ export const config = sqliteTable(
     // portfolio
     funded_threshold_sol: real("funded_threshold_sol").notNull().default(0.25),
     portfolio_stale_seconds: integer("portfolio_stale_seconds").notNull().default(300),
+    // live gate (issue 14): a wallet goes live only after an evaluation or enough simulated copies
+    live_min_trades: integer("live_min_trades").notNull().default(10),
+    live_min_win_rate_percent: real("live_min_win_rate_percent").notNull().default(50),
     // Helius address sync (ADR-001): state written by the sync job, not by operators
     helius_transaction_types: text("helius_transaction_types").notNull().default('["ANY"]'),
     helius_webhook_id: text("helius_webhook_id"),
@@ -165,6 +168,12 @@ export const wallets = sqliteTable(
     discovery_notes: text("discovery_notes"),
     initial_win_rate_percent: real("initial_win_rate_percent"),
     initial_trades_observed: integer("initial_trades_observed"),
+    // the last evaluation (POST /wallets/{id}/evaluate): what the live gate trusts, not the editable fields above
+    evaluated_at: text("evaluated_at"),
+    evaluation_strategy_id: integer("evaluation_strategy_id").references(() => exitStrategies.id),
+    evaluation_source: text("evaluation_source"), // recorded | backfill
+    evaluation_trades: integer("evaluation_trades"),
+    evaluation_win_rate_percent: real("evaluation_win_rate_percent"),
     // copy-rule overrides; null = use the config default
     min_leader_trade_sol: real("min_leader_trade_sol"),
     max_leader_trade_sol: real("max_leader_trade_sol"),
@@ -360,7 +369,7 @@ export const positions = sqliteTable(
     current_price_usd: real("current_price_usd"),
     peak_price_usd: real("peak_price_usd"),
     trailing_active: bool("trailing_active").notNull().default(false),
-    scaling_levels_hit: text("scaling_levels_hit").notNull().default("[]"), // JSON array of level indexes
+    scaling_levels_hit: text("scaling_levels_hit").notNull().default("[]"), // JSON array of the multiples of the levels hit
     // PnL breakdown
     unrealized_pnl_usd: real("unrealized_pnl_usd").notNull().default(0),
     realized_pnl_usd: real("realized_pnl_usd").notNull().default(0),
@@ -615,3 +624,24 @@ export const jobLocks = sqliteTable("job_locks", {
   holder: text("holder").notNull(),
   expires_at: text("expires_at").notNull(), // ISO time, like every timestamp here (compares as text)
 });
+// ---------------------------------------------------------------------------------------------
+// Live-gate overrides (issue 14): each `force` switch of a wallet to live past the gate, with the
+// numbers it overrode. Immutable rows; a small audit table of its own until a general audit trail exists.
+// ---------------------------------------------------------------------------------------------
+export const liveGateOverrides = sqliteTable(
+  "live_gate_overrides",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    wallet_id: integer("wallet_id"),
+    wallet_address: text("wallet_address").notNull(),
+    evaluation_trades: integer("evaluation_trades"),
+    evaluation_win_rate_percent: real("evaluation_win_rate_percent"),
+    simulation_trades: integer("simulation_trades").notNull(),
+    simulation_win_rate_percent: real("simulation_win_rate_percent"),
+    required_trades: integer("required_trades").notNull(),
+    required_win_rate_percent: real("required_win_rate_percent").notNull(),
+    detail: text("detail").notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [index("live_gate_overrides_wallet_idx").on(t.wallet_address, t.created_at)],
+);

@@ -52,6 +52,8 @@ export const EditableConfigSchema = z
     price_max_age_seconds: int(10, 3600),
     funded_threshold_sol: z.number().min(0).max(1e6),
     portfolio_stale_seconds: int(10, 30 * 86400),
+    live_min_trades: int(0, 100_000),
+    live_min_win_rate_percent: pct(),
     helius_transaction_types: z
       .array(z.string().regex(/^[A-Z_]+$/))
       .min(1)

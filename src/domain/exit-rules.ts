@@ -27,7 +27,10 @@ export interface ExitInput {
   current_amount: bigint;
   opened_at_ms: number;
   now_ms: number;
-  /** Indexes of scaling levels that already fired (queued or filled). */
+  /**
+   * Multiples of the scaling levels that already fired (queued or filled). A level is identified by its
+   * multiple, never by its index: an override that adds a level in front must not re-sell a sold one.
+   */
   scaling_levels_hit: readonly number[];
   trailing_active: boolean;
   /** A leader SELL waiting to be mirrored: the share of its holding it sold. */
@@ -40,7 +43,7 @@ export interface ExitAction {
   amount: bigint;
   /** true when this action sells everything that remained. */
   full: boolean;
-  /** Scaling level index, for scaling_out. */
+  /** Scaling level multiple, for scaling_out. */
   level?: number;
   /** Mirror: the signal being mirrored. */
   signal_id?: number;
@@ -69,11 +72,38 @@ export function minutesHeld(opened_at_ms: number, now_ms: number): number {
   return Math.max(0, (now_ms - opened_at_ms) / 60_000);
 }
 
-/** The take-profit row in force: the last whose `after_minutes` has passed (rows are ascending). */
+/**
+ * The take-profit row in force: the one with the longest `after_minutes` that has passed. Rows are not
+ * assumed sorted: a strategy read from D1 (or written before validation sorted it) may list them in any order.
+ */
 export function takeProfitInForce(rules: StrategyRules, minutes: number) {
   let row: StrategyRules["take_profit_table"][number] | undefined;
-  for (const r of rules.take_profit_table) if (r.after_minutes <= minutes + 1e-9) row = r;
+  for (const r of rules.take_profit_table)
+    if (r.after_minutes <= minutes + 1e-9 && (!row || r.after_minutes > row.after_minutes)) row = r;
   return row;
+}
+
+/** Same multiple, allowing for the float noise of a JSON round trip. */
+export const sameMultiple = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+export const levelHit = (hit: readonly number[], multiple: number) => hit.some((m) => sameMultiple(m, multiple));
+
+/** Scaling levels in ascending multiple, whatever order the table lists them in. */
+export const ascendingLevels = (rules: StrategyRules) =>
+  [...rules.scaling_levels].sort((a, b) => a.multiple - b.multiple);
+
+/**
+ * Persisted positions written before levels were identified by multiple hold indexes into the rules of
+ * that time. Maps them to multiples through the same table (the merged rules stored with the position),
+ * so they keep meaning the same levels; an index the table no longer has is dropped (nothing to re-sell).
+ */
+export function levelIndexesToMultiples(rules: StrategyRules, indexes: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const i of indexes) {
+    const level = rules.scaling_levels[i];
+    if (level && !levelHit(out, level.multiple)) out.push(level.multiple);
+  }
+  return out;
 }
 
 /** Whether the trailing stop is armed once the peak is known. No activation threshold = armed from entry. */
@@ -136,15 +166,15 @@ export function evaluateExits(input: ExitInput): ExitDecision {
   if (rules.max_hold_minutes != null && minutes >= rules.max_hold_minutes - 1e-9) return sellAll("time_exit");
 
   // 6. scaling out: each crossed level once, ascending, sized on the ENTRY amount, capped by what remains
-  rules.scaling_levels.forEach((level, i) => {
-    if (remaining <= 0n || hit.includes(i) || !atOrAbove(price, entry * level.multiple)) return;
-    hit.push(i);
+  for (const level of ascendingLevels(rules)) {
+    if (remaining <= 0n || levelHit(hit, level.multiple) || !atOrAbove(price, entry * level.multiple)) continue;
+    hit.push(level.multiple);
     const want = fractionOf(input.entry_amount, level.sell_percent / 100);
     const amount = want > remaining ? remaining : want;
-    if (amount <= 0n) return;
+    if (amount <= 0n) continue;
     remaining -= amount;
-    actions.push({ reason: "scaling_out", amount, full: remaining === 0n, level: i, price_usd: price });
-  });
+    actions.push({ reason: "scaling_out", amount, full: remaining === 0n, level: level.multiple, price_usd: price });
+  }
   return done();
 }
 
@@ -177,9 +207,7 @@ export function triggerPrices(p: PollInput): number[] {
     out.push(Math.max(p.peak_price_usd, p.price_usd) * (1 - rules.trailing_stop_percent / 100));
   const tp = takeProfitInForce(rules, minutesHeld(p.opened_at_ms, p.now_ms));
   if (tp) out.push(entry * (1 + tp.min_profit_percent / 100));
-  rules.scaling_levels.forEach((l, i) => {
-    if (!p.scaling_levels_hit.includes(i)) out.push(entry * l.multiple);
-  });
+  for (const l of rules.scaling_levels) if (!levelHit(p.scaling_levels_hit, l.multiple)) out.push(entry * l.multiple);
   return out.filter((t) => t > 0);
 }
 

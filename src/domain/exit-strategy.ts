@@ -36,8 +36,17 @@ const ruleFields = {
   scaling_levels: z.array(ScalingLevelSchema).max(20),
   mirror_exit_enabled: z.boolean(),
   max_hold_minutes: z.number().int().positive().max(525_600).nullable(),
-  take_profit_table: z.array(TakeProfitStepSchema).max(50),
+  // Any row order is accepted (like freqtrade's minimal_roi) and stored sorted by time.
+  take_profit_table: z
+    .array(TakeProfitStepSchema)
+    .max(50)
+    .transform((rows) => sortTakeProfit(rows)),
 };
+
+/** Take-profit rows by ascending `after_minutes` (a copy). */
+export function sortTakeProfit<T extends { after_minutes: number }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => a.after_minutes - b.after_minutes);
+}
 
 export type StrategyRules = {
   stop_loss_percent: number | null;
@@ -61,10 +70,11 @@ export function strategyProblems(r: StrategyRules): string[] {
         `scaling_levels.${i}.multiple: multiples must be strictly increasing (${prev.multiple} then ${l.multiple})`,
       );
   });
+  const seen = new Set<number>();
   r.take_profit_table.forEach((s, i) => {
-    const prev = r.take_profit_table[i - 1];
-    if (prev && !(s.after_minutes > prev.after_minutes))
-      problems.push(`take_profit_table.${i}.after_minutes: must be strictly increasing`);
+    if (seen.has(s.after_minutes))
+      problems.push(`take_profit_table.${i}.after_minutes: ${s.after_minutes} appears twice; one row per time`);
+    seen.add(s.after_minutes);
   });
   if (r.trailing_activation_percent != null && r.trailing_stop_percent == null)
     problems.push("trailing_activation_percent: set trailing_stop_percent too, or clear the activation");
@@ -103,6 +113,6 @@ export function rulesFromRow(row: ExitStrategyRow): StrategyRules {
     scaling_levels: JSON.parse(row.scaling_levels),
     mirror_exit_enabled: row.mirror_exit_enabled,
     max_hold_minutes: row.max_hold_minutes,
-    take_profit_table: JSON.parse(row.take_profit_table),
+    take_profit_table: sortTakeProfit(JSON.parse(row.take_profit_table)),
   };
 }
