@@ -1,0 +1,121 @@
+import { env, exports } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
+import { fake } from "./helpers/fake";
+import { addr, nativeBuy } from "./helpers/helius";
+import { deliver, HELIUS_SECRET, insertWallet, signalBySignature, spyActor } from "./helpers/wallet-actor";
+
+/** Issue 9, items 12–14: bad input is refused alone, with a clear envelope, and never wedges a delivery. */
+
+async function setup() {
+  const wallet = addr();
+  const mint = addr();
+  await insertWallet(wallet);
+  await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+  const spy = await spyActor(wallet);
+  return { wallet, mint, spy };
+}
+
+/** `{ nested: { nested: … } }` `depth` levels deep, built without recursion. */
+function deeplyNested(depth: number): unknown {
+  let v: unknown = "bottom";
+  for (let i = 0; i < depth; i++) v = { nested: v };
+  return v;
+}
+
+beforeEach(async () => {
+  await fake.reset();
+});
+
+describe("item 12 — an item nested thousands of levels deep", () => {
+  it("is rejected alone: the good item for the same wallet in the same delivery is stored and acked 200", async () => {
+    const { wallet, mint } = await setup();
+    const good = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    const deep = { ...nativeBuy(wallet, mint, { sol: 2, tokens: 2000 }), events: deeplyNested(4000) };
+    const res = await deliver([deep, good]);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ accepted: 1, rejected: 1, duplicates: 0, ignored: 0 });
+    expect(res.body.errors[0]).toMatchObject({ index: 0 });
+    expect(res.body.errors[0].detail).toMatch(/deep/);
+    expect(await signalBySignature(good.signature)).toBeTruthy();
+    expect(await signalBySignature(deep.signature)).toBeNull();
+    // A redelivery is a duplicate for the good item and still a rejection for the bad one: nothing wedges.
+    const again = await deliver([deep, good]);
+    expect(again).toMatchObject({ status: 200, body: { accepted: 0, duplicates: 1, rejected: 1 } });
+  });
+
+  it("an item far larger than any real transaction is rejected alone, the others stored", async () => {
+    const { wallet, mint } = await setup();
+    const good = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    const huge = { ...nativeBuy(wallet, mint, { sol: 2, tokens: 2000 }), padding: "x".repeat(300 * 1024) };
+    const res = await deliver([good, huge]);
+    expect(res).toMatchObject({ status: 200, body: { accepted: 1, rejected: 1 } });
+    expect(res.body.errors[0]).toMatchObject({ index: 1 });
+    expect(res.body.errors[0].detail).toMatch(/bytes/);
+    expect(await signalBySignature(huge.signature)).toBeNull();
+  });
+
+  it("a real-depth item (events.swap.innerSwaps[].tokenInputs[].rawTokenAmount) is still accepted", async () => {
+    const { wallet, mint } = await setup();
+    const ok = {
+      ...nativeBuy(wallet, mint, { sol: 1, tokens: 1000 }),
+      events: { swap: { innerSwaps: [{ tokenInputs: [{ rawTokenAmount: { tokenAmount: "1", decimals: 6 } }] }] } },
+    };
+    expect(await deliver([ok])).toMatchObject({ status: 200, body: { accepted: 1, rejected: 0 } });
+  });
+});
+
+describe("item 14 — a missing or wrong Content-Type", () => {
+  const send = (method: string, path: string, headers: Record<string, string>, body: string) =>
+    exports.default.fetch(`https://walltrack.test${path}`, { method, headers, body });
+
+  it("the webhook answers 415 in the error envelope, not 500, and stores nothing", async () => {
+    const { wallet, mint } = await setup();
+    const item = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    for (const ct of [null, "text/plain", "application/x-www-form-urlencoded"]) {
+      const res = await send(
+        "POST",
+        "/webhooks/helius",
+        { authorization: HELIUS_SECRET, ...(ct ? { "content-type": ct } : {}) },
+        JSON.stringify([item]),
+      );
+      expect(res.status, String(ct)).toBe(415);
+      const body = await res.json();
+      expectErrorShape(body, "UnsupportedMediaType");
+      expect((body as { detail: string }).detail).toMatch(/application\/json/);
+    }
+    expect(await signalBySignature(item.signature)).toBeNull();
+    // `application/json; charset=utf-8` is JSON.
+    const ok = await send(
+      "POST",
+      "/webhooks/helius",
+      { authorization: HELIUS_SECRET, "content-type": "application/json; charset=utf-8" },
+      JSON.stringify([item]),
+    );
+    expect(ok.status).toBe(200);
+  });
+
+  it("JSON API routes answer 415 in the error envelope for a body sent without or with a wrong Content-Type", async () => {
+    const auth = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+    const history = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM config_history").first<{ n: number }>())?.n;
+    const before = await history();
+    const cases: [string, string][] = [
+      ["PUT", "/api/v1/config"],
+      ["PATCH", "/api/v1/config"],
+      ["POST", "/api/v1/wallets"],
+      ["POST", "/api/v1/exit-strategies"],
+      ["POST", "/api/v1/circuit-breaker/activate"],
+    ];
+    for (const [method, path] of cases) {
+      for (const ct of [null, "text/plain"]) {
+        const res = await send(method, path, { ...auth, ...(ct ? { "content-type": ct } : {}) }, '{"a":1}');
+        expect(res.status, `${method} ${path} ${ct}`).toBe(415);
+        expectErrorShape(await res.json(), "UnsupportedMediaType");
+      }
+    }
+    // Nothing changed, and the same call with the right header is an ordinary validation answer.
+    expect(await history()).toBe(before);
+    expect((await api("PATCH", "/api/v1/config", { a: 1 })).status).toBe(400);
+  });
+});
