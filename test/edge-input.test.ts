@@ -1,5 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { fetchDexTokens } from "../src/upstream/dexscreener";
+import { fetchJupiterPrices, fetchQuote } from "../src/upstream/jupiter";
+import { fetchRugcheckReport } from "../src/upstream/rugcheck";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
 import { fake } from "./helpers/fake";
 import { addr, nativeBuy } from "./helpers/helius";
@@ -117,5 +120,50 @@ describe("item 14 — a missing or wrong Content-Type", () => {
     // Nothing changed, and the same call with the right header is an ordinary validation answer.
     expect(await history()).toBe(before);
     expect((await api("PATCH", "/api/v1/config", { a: 1 })).status).toBe(400);
+  });
+});
+
+describe("item 14 — upstream clients encode every path and query component", () => {
+  const SLASHED = "Evil/../../v0/webhooks";
+  const COMMA = "Two,Mints";
+
+  it("DexScreener: a `/` or `,` in a mint stays inside its own path component", async () => {
+    await fake.tokens(
+      { mint: SLASHED, price_usd: 2, liquidity_usd: 1000 },
+      { mint: COMMA, price_usd: 3, liquidity_usd: 1000 },
+    );
+    const got = await fetchDexTokens(env, [SLASHED, COMMA]);
+    expect(got.get(SLASHED)?.price_usd).toBe(2);
+    expect(got.get(COMMA)?.price_usd).toBe(3);
+    const sent = (await fake.requests()).filter((r) => r.route === "dexscreener.tokens").map((r) => r.path);
+    expect(sent).toEqual(["/tokens/v1/solana/Evil%2F..%2F..%2Fv0%2Fwebhooks,Two%2CMints"]);
+    expect((await fake.calls())["helius.webhooks.get"]).toBeUndefined();
+  });
+
+  it("RugCheck: the mint is one encoded path component; `.` / `..` are refused before any call", async () => {
+    await fake.tokens({ mint: SLASHED, price_usd: 1, liquidity_usd: 1000 });
+    await fetchRugcheckReport(env, SLASHED);
+    const sent = (await fake.requests()).filter((r) => r.route === "rugcheck.report").map((r) => r.path);
+    expect(sent).toEqual(["/v1/tokens/Evil%2F..%2F..%2Fv0%2Fwebhooks/report"]);
+    for (const dots of ["..", ".", "%2e%2E", ""]) {
+      await expect(fetchRugcheckReport(env, dots)).rejects.toThrow(RangeError);
+      await expect(fetchDexTokens(env, [dots])).rejects.toThrow(RangeError);
+    }
+    expect((await fake.requests()).length).toBe(1);
+  });
+
+  it("Jupiter: ids and quote parameters are encoded query components", async () => {
+    const AMP = "A&ids=B#frag";
+    await fake.tokens({ mint: AMP, price_usd: 4, liquidity_usd: 1000 });
+    expect((await fetchJupiterPrices(env, [AMP])).get(AMP)).toBe(4);
+    const quote = await fetchQuote(env, {
+      inputMint: "So11111111111111111111111111111111111111112",
+      outputMint: AMP,
+      amount: "1000",
+      slippageBps: 50,
+    });
+    expect(quote).toBeTruthy();
+    const paths = (await fake.requests()).map((r) => r.path);
+    expect(paths).toEqual(["/price/v3", "/swap/v1/quote"]);
   });
 });
