@@ -1,5 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.captured.json";
+import { HeliusTxSchema } from "../src/domain/helius-tx";
 import { fetchDexTokens } from "../src/upstream/dexscreener";
 import { fetchJupiterPrices, fetchQuote } from "../src/upstream/jupiter";
 import { fetchRugcheckReport } from "../src/upstream/rugcheck";
@@ -165,5 +167,80 @@ describe("item 14 — upstream clients encode every path and query component", (
     expect(quote).toBeTruthy();
     const paths = (await fake.requests()).map((r) => r.path);
     expect(paths).toEqual(["/price/v3", "/swap/v1/quote"]);
+  });
+});
+
+describe("item 14 — mints, addresses and raw amounts inside webhook items", () => {
+  const real = pumpAmm[0] as any;
+  const issuesOf = (raw: unknown) => {
+    const res = HeliusTxSchema.safeParse(raw);
+    return res.success ? [] : res.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+  const withTransfer = (patch: Record<string, unknown>) => ({
+    ...real,
+    tokenTransfers: [{ ...real.tokenTransfers[0], ...patch }, ...real.tokenTransfers.slice(1)],
+  });
+  const withChange = (patch: Record<string, unknown>) => ({
+    ...real,
+    accountData: [
+      real.accountData[0],
+      {
+        ...real.accountData[1],
+        tokenBalanceChanges: [{ ...real.accountData[1].tokenBalanceChanges[0], ...patch }],
+      },
+      ...real.accountData.slice(2),
+    ],
+  });
+
+  it("the real delivery passes; a mint or an account that is not a Solana address is refused, naming the field", () => {
+    expect(issuesOf(real)).toEqual([]);
+    const cases: [unknown, string][] = [
+      [withTransfer({ mint: "Evil/../../v0/webhooks" }), "tokenTransfers.0.mint"],
+      [withTransfer({ mint: "44sVpouhWHXzADVsVUo863tvgmaw6LNQo25fYRs1pumpX" }), "tokenTransfers.0.mint"],
+      [
+        withTransfer({ toUserAccount: "DmyGpMBR5bVLVViypBXAPX5D5FW6GaVzMWEx7sF8i6r0" }),
+        "tokenTransfers.0.toUserAccount",
+      ],
+      [withChange({ mint: "text" }), "accountData.1.tokenBalanceChanges.0.mint"],
+      [withChange({ userAccount: "../x" }), "accountData.1.tokenBalanceChanges.0.userAccount"],
+      [{ ...real, feePayer: "not an address" }, "feePayer"],
+      [{ ...real, accountData: [{ ...real.accountData[0], account: "a/b" }] }, "accountData.0.account"],
+    ];
+    for (const [raw, field] of cases) {
+      const issues = issuesOf(raw);
+      expect(issues.join("; "), field).toContain(`${field}: not a Solana address`);
+    }
+    // Helius leaves the missing side of a mint or burn empty: that is no account, not a bad one.
+    expect(issuesOf(withTransfer({ fromUserAccount: "", fromTokenAccount: null }))).toEqual([]);
+  });
+
+  it("a raw token amount longer than a u64 is refused; the u64 maximum itself, signed, is accepted", () => {
+    const max = "18446744073709551615";
+    expect(issuesOf(withChange({ rawTokenAmount: { decimals: 6, tokenAmount: max } }))).toEqual([]);
+    expect(issuesOf(withChange({ rawTokenAmount: { decimals: 6, tokenAmount: `-${max}` } }))).toEqual([]);
+    for (const tooBig of ["18446744073709551616", "-18446744073709551616", "1".repeat(400), "1e30", "12.5", "text"]) {
+      const issues = issuesOf(withChange({ rawTokenAmount: { decimals: 6, tokenAmount: tooBig } }));
+      expect(issues.join("; "), tooBig).toContain("accountData.1.tokenBalanceChanges.0.rawTokenAmount.tokenAmount");
+    }
+    expect(issuesOf({ ...real, nativeTransfers: [{ ...real.nativeTransfers[0], amount: 2 ** 60 }] }).join()).toContain(
+      "nativeTransfers.0.amount",
+    );
+  });
+
+  it("through the webhook, such an item is rejected alone and the good item of the same delivery is stored", async () => {
+    const { wallet, mint } = await setup();
+    const good = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    const slashed = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 }) as any;
+    slashed.tokenTransfers[0].mint = "Evil/../../v0/webhooks";
+    const huge = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 }) as any;
+    huge.accountData[1].tokenBalanceChanges[0].rawTokenAmount.tokenAmount = "9".repeat(21);
+    const res = await deliver([slashed, good, huge]);
+    expect(res).toMatchObject({ status: 200, body: { accepted: 1, rejected: 2 } });
+    expect(res.body.errors.map((e: { index: number }) => e.index)).toEqual([0, 2]);
+    expect(res.body.errors[0].detail).toMatch(/tokenTransfers\.0\.mint: not a Solana address/);
+    expect(res.body.errors[1].detail).toMatch(/larger than a u64|integer text/);
+    expect(await signalBySignature(good.signature)).toBeTruthy();
+    expect(await signalBySignature(slashed.signature)).toBeNull();
+    expect(await signalBySignature(huge.signature)).toBeNull();
   });
 });

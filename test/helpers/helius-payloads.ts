@@ -4,13 +4,14 @@
  * transfers plus the native wrap/unwrap, fee transfers to third parties, `events: {}`.
  * Used by tests, `npm run bench` and `npm run demo`.
  */
-import { b58 } from "./helius";
+import { addressOf, b58, tokenAccountOf } from "./helius";
 
 export const WSOL = "So11111111111111111111111111111111111111112";
 export const USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
 const POOL = "DmyGpMBR5bVLVViypBXAPX5D5FW6GaVzMWEx7sF8i6rT";
 const POOL_WSOL_ACCOUNT = "J9ETcDLLwcFtQBaRcnAo4EKfnW4WEVNPXYPHmFTrHCmb";
 const FEE_COLLECTOR = "9yMwSPk9mrXSN7yDHUuZurAh1sjbJsfpUqjZ7SvVtdco";
+const POOL_USDC_ACCOUNT = addressOf("pool-usdc-account");
 
 export interface SwapSpec {
   signature: string;
@@ -41,7 +42,9 @@ export function buildSwapTx(s: SwapSpec) {
   const lamports = Math.round(s.quote_amount * 1e9);
   const fee = s.fee_transfer_lamports ?? 0;
   const buy = s.side === "buy";
-  const walletTokenAccount = `${s.wallet.slice(0, 20)}TokAcct`;
+  const walletTokenAccount = tokenAccountOf(s.wallet, s.mint);
+  const walletWsolAccount = tokenAccountOf(s.wallet, WSOL);
+  const walletUsdcAccount = tokenAccountOf(s.wallet, USDC);
   const poolTokenAccount = "98FTLD2zwYrmGYfCnGYEBeMaY7mShE9TpeV9zjaFEb3c";
   const tokenLeg = {
     fromTokenAccount: buy ? poolTokenAccount : walletTokenAccount,
@@ -56,10 +59,10 @@ export function buildSwapTx(s: SwapSpec) {
   const nativeTransfers: Record<string, unknown>[] = [];
   if (quote === "wsol") {
     tokenTransfers.push({
-      fromTokenAccount: buy ? `${s.wallet.slice(0, 20)}WsolAcct` : POOL_WSOL_ACCOUNT,
+      fromTokenAccount: buy ? walletWsolAccount : POOL_WSOL_ACCOUNT,
       fromUserAccount: buy ? s.wallet : POOL,
       mint: WSOL,
-      toTokenAccount: buy ? POOL_WSOL_ACCOUNT : `${s.wallet.slice(0, 20)}WsolAcct`,
+      toTokenAccount: buy ? POOL_WSOL_ACCOUNT : walletWsolAccount,
       toUserAccount: buy ? POOL : s.wallet,
       tokenAmount: s.quote_amount,
       tokenStandard: "Fungible",
@@ -67,8 +70,8 @@ export function buildSwapTx(s: SwapSpec) {
     // the wrap (buy) or unwrap (sell) of the same SOL: one leg, seen twice
     nativeTransfers.push(
       buy
-        ? { amount: lamports, fromUserAccount: s.wallet, toUserAccount: `${s.wallet.slice(0, 20)}WsolAcct` }
-        : { amount: lamports, fromUserAccount: `${s.wallet.slice(0, 20)}WsolAcct`, toUserAccount: s.wallet },
+        ? { amount: lamports, fromUserAccount: s.wallet, toUserAccount: walletWsolAccount }
+        : { amount: lamports, fromUserAccount: walletWsolAccount, toUserAccount: s.wallet },
     );
   } else if (quote === "native") {
     nativeTransfers.push({
@@ -78,10 +81,10 @@ export function buildSwapTx(s: SwapSpec) {
     });
   } else {
     tokenTransfers.push({
-      fromTokenAccount: buy ? `${s.wallet.slice(0, 20)}UsdcAcct` : "PoolUsdcAccount1111111111111111111111111111",
+      fromTokenAccount: buy ? walletUsdcAccount : POOL_USDC_ACCOUNT,
       fromUserAccount: buy ? s.wallet : POOL,
       mint: USDC,
-      toTokenAccount: buy ? "PoolUsdcAccount1111111111111111111111111111" : `${s.wallet.slice(0, 20)}UsdcAcct`,
+      toTokenAccount: buy ? POOL_USDC_ACCOUNT : walletUsdcAccount,
       toUserAccount: buy ? POOL : s.wallet,
       tokenAmount: s.quote_amount,
       tokenStandard: "Fungible",
