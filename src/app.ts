@@ -10,6 +10,7 @@ import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
 import { syncRouter } from "./api/sync";
+import { walletInboxRouter } from "./api/wallet-inbox";
 import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
 import { operatorAuth } from "./lib/auth";
@@ -44,6 +45,7 @@ export function createApp() {
   app.route("/api/v1", positionsRouter);
   app.route("/api/v1", performanceRouter);
   app.route("/api/v1", walletsRouter);
+  app.route("/api/v1", walletInboxRouter);
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", syncRouter);
   app.route("/api", portfolioRouter);

@@ -1,6 +1,8 @@
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.captured.json";
+import { MAX_INBOX_ATTEMPTS } from "../durable-objects/wallet-actor";
 import { HeliusTxSchema } from "../src/domain/helius-tx";
 import { fetchDexTokens } from "../src/upstream/dexscreener";
 import { fetchJupiterPrices, fetchQuote } from "../src/upstream/jupiter";
@@ -242,5 +244,109 @@ describe("item 14 — mints, addresses and raw amounts inside webhook items", ()
     expect(await signalBySignature(good.signature)).toBeTruthy();
     expect(await signalBySignature(slashed.signature)).toBeNull();
     expect(await signalBySignature(huge.signature)).toBeNull();
+  });
+});
+
+describe("item 13 — an acked item whose processing always throws", () => {
+  /** Makes every waiting row due and runs the alarm once, as the runtime would after the backoff. */
+  async function runAlarmOnce(wallet: string) {
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE inbox SET next_attempt_ms = 0 WHERE state IN ('received', 'recorded', 'parking')");
+    });
+    return runDurableObjectAlarm(stub);
+  }
+
+  it("is parked dead after MAX_INBOX_ATTEMPTS, listed by the API, recorded filtered invalid_transaction, never retried again", async () => {
+    const { wallet, mint } = await setup();
+    // A timestamp no Date can hold: its signal's block_time throws on every attempt.
+    const bad = nativeBuy(wallet, mint, { sol: 1, tokens: 1000, timestamp: 9007199254740991 });
+    const good = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    const res = await deliver([bad, good]);
+    expect(res).toMatchObject({ status: 200, body: { accepted: 2 } });
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+
+    // Driven explicitly; the runtime may also fire the alarm on its own, so count observations, not runs.
+    const badRow = async () => (await stub.inbox()).find((r) => r.signature === bad.signature);
+    let last = 0;
+    for (let run = 0; run < MAX_INBOX_ATTEMPTS + 5 && (await badRow())?.state !== "dead"; run++) {
+      await runAlarmOnce(wallet);
+      if (run === 3) await evictDurableObject(stub); // the count is durable, not in memory
+      const row = await badRow();
+      expect(row?.attempts).toBeGreaterThanOrEqual(last);
+      last = row?.attempts ?? 0;
+      // Retried (not parked) while under the bound, with nothing recorded for it yet.
+      if (last < MAX_INBOX_ATTEMPTS) expect(row?.state).toBe("received");
+      else expect(["parking", "dead"]).toContain(row?.state);
+    }
+    const dead = (await stub.inbox(100, "dead")).map((r) => r.signature);
+    expect(dead).toEqual([bad.signature]);
+    const signal = await signalBySignature(bad.signature);
+    expect(signal).toMatchObject({ filtered: 1, filter_reason: "invalid_transaction", signal_type: "other" });
+    expect(JSON.parse(signal.raw_payload)).toEqual(bad); // never lost
+    // The good item of the same delivery went its own way.
+    expect(await signalBySignature(good.signature)).toBeTruthy();
+
+    // Never retried again: more alarms leave it alone, and nothing keeps the alarm armed for it.
+    for (let i = 0; i < 3; i++) await runAlarmOnce(wallet);
+    const after = (await stub.inbox()).find((r) => r.signature === bad.signature);
+    expect(after).toMatchObject({ state: "dead", attempts: MAX_INBOX_ATTEMPTS });
+    expect(after?.last_error).toMatch(/Invalid time value/);
+    await runInDurableObject(stub, async (_i, state) => {
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
+
+    // Visible through the API: the wallet's dead inbox rows, and the signals filtered invalid_transaction.
+    const list = await api("GET", `/api/v1/wallets/${wallet}/inbox?state=dead`);
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([
+      {
+        signature: bad.signature,
+        state: "dead",
+        signal_id: signal.id,
+        signal_type: null,
+        attempts: MAX_INBOX_ATTEMPTS,
+        next_attempt_at: null,
+        last_error: expect.stringMatching(/Invalid time value/),
+      },
+    ]);
+    const filtered = await api("GET", `/api/v1/signals?filter_reason=invalid_transaction&wallet=${wallet}`);
+    expect(filtered.status).toBe(200);
+    expect(filtered.body.items.map((s: { transaction_signature: string }) => s.transaction_signature)).toEqual([
+      bad.signature,
+    ]);
+  });
+
+  it("a dead row is requeued on the operator's request with a fresh count; only a dead row", async () => {
+    const { wallet, mint } = await setup();
+    const bad = nativeBuy(wallet, mint, { sol: 1, tokens: 1000, timestamp: 9007199254740991 });
+    const good = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    await deliver([bad, good]);
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    for (let i = 0; i < MAX_INBOX_ATTEMPTS + 5; i++) {
+      const row = (await stub.inbox()).find((r) => r.signature === bad.signature);
+      if (row?.state === "dead") break;
+      await runAlarmOnce(wallet);
+    }
+    const path = `/api/v1/wallets/${wallet}/inbox/${bad.signature}/retry`;
+    const res = await api("POST", path);
+    expect(res).toMatchObject({ status: 200, body: { signature: bad.signature, state: "received" } });
+    const row = (await env.WALLET_ACTOR.getByName(wallet).inbox()).find((r) => r.signature === bad.signature);
+    expect(row).toMatchObject({ state: "received", attempts: 0 });
+    // Retried from the start (classification included), and counted afresh.
+    await runAlarmOnce(wallet);
+    const retried = (await stub.inbox()).find((r) => r.signature === bad.signature);
+    expect(retried?.state).toBe("received");
+    expect(retried?.attempts).toBeGreaterThanOrEqual(1);
+    expect(retried?.attempts).toBeLessThan(MAX_INBOX_ATTEMPTS);
+    const again = await api("POST", path);
+    expect(again.status).toBe(409);
+    expectErrorShape(again.body, "Conflict");
+    const other = await api("POST", `/api/v1/wallets/${wallet}/inbox/${good.signature.slice(0, 80)}/retry`);
+    expect(other.status).toBe(404);
+    expectErrorShape(other.body, "NotFound");
+    const bad400 = await api("POST", `/api/v1/wallets/${wallet}/inbox/not-a-signature/retry`);
+    expect(bad400.status).toBe(400);
+    expectErrorShape(bad400.body, "ValidationError");
   });
 });

@@ -145,7 +145,7 @@ const deleteWallet = createRoute({
   },
 });
 
-async function findWallet(db: Db, key: string): Promise<WalletRow> {
+export async function findWallet(db: Db, key: string): Promise<WalletRow> {
   const parsed = parseWalletKey(key);
   if (!parsed) throw new ApiError("ValidationError", "id_or_address: must be a numeric id or a base58 Solana address");
   const where = "id" in parsed ? eq(wallets.id, parsed.id) : eq(wallets.address, parsed.address);
