@@ -350,7 +350,8 @@ export class WalletActor extends DurableObject<Env> {
       );
       log.info("signal_filtered", { signature: r.signature, reason: "invalid_transaction", detail: r.last_error });
     } catch (err) {
-      log.warn("inbox_park_record_failed", { signature: r.signature, error: errMessage(err) });
+      // First line only: a failed Drizzle query's message goes on to list its parameters (the whole payload).
+      log.warn("inbox_park_record_failed", { signature: r.signature, error: errMessage(err).split("\n")[0] });
       this.ctx.storage.sql.exec(
         "UPDATE inbox SET next_attempt_ms = ? WHERE signature = ? AND state = 'parking'",
         now + 60_000,

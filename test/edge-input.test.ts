@@ -8,6 +8,7 @@ import { fetchDexTokens } from "../src/upstream/dexscreener";
 import { fetchJupiterPrices, fetchQuote } from "../src/upstream/jupiter";
 import { fetchRugcheckReport } from "../src/upstream/rugcheck";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
+import { injectD1Fault } from "./helpers/d1-fault";
 import { fake } from "./helpers/fake";
 import { addr, nativeBuy } from "./helpers/helius";
 import { deliver, HELIUS_SECRET, insertWallet, signalBySignature, spyActor } from "./helpers/wallet-actor";
@@ -315,6 +316,23 @@ describe("item 13 — an acked item whose processing always throws", () => {
     expect(filtered.body.items.map((s: { transaction_signature: string }) => s.transaction_signature)).toEqual([
       bad.signature,
     ]);
+  });
+
+  it("the parked signal's D1 write is owed: when it fails the row stays parking and the alarm writes it later", async () => {
+    const { wallet, mint } = await setup();
+    const bad = nativeBuy(wallet, mint, { sol: 1, tokens: 1000, timestamp: 9007199254740991 });
+    await deliver([bad]);
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    const badRow = async () => (await stub.inbox()).find((r) => r.signature === bad.signature);
+    // The only signals insert this row can make is the parked one (its classification throws before).
+    const fault = await injectD1Fault(stub, /insert into "signals"/i);
+    for (let run = 0; run < MAX_INBOX_ATTEMPTS + 5 && fault.thrown === 0; run++) await runAlarmOnce(wallet);
+    expect(fault.thrown).toBe(1);
+    expect(await badRow()).toMatchObject({ state: "parking", attempts: MAX_INBOX_ATTEMPTS });
+    expect(await signalBySignature(bad.signature)).toBeNull();
+    await runAlarmOnce(wallet);
+    expect(await badRow()).toMatchObject({ state: "dead", attempts: MAX_INBOX_ATTEMPTS });
+    expect(await signalBySignature(bad.signature)).toMatchObject({ filtered: 1, filter_reason: "invalid_transaction" });
   });
 
   it("a dead row is requeued on the operator's request with a fresh count; only a dead row", async () => {
