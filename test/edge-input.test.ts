@@ -318,6 +318,23 @@ describe("item 13 — an acked item whose processing always throws", () => {
     ]);
   });
 
+  it("a row whose signal write D1 refuses every time is parked the same way, its signal written once parked", async () => {
+    const { wallet, mint } = await setup(); // the actor instance exists: the fault goes in before the delivery
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    // The signal write of record() is a batch with the wallet's last_signal_at update; the parked write is not.
+    const fault = await injectD1Fault(stub, /last_signal_at/, Number.POSITIVE_INFINITY);
+    const item = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+    expect(await deliver([item])).toMatchObject({ status: 200, body: { accepted: 1 } });
+    const row = async () => (await stub.inbox()).find((r) => r.signature === item.signature);
+    for (let run = 0; run < MAX_INBOX_ATTEMPTS + 5 && (await row())?.state !== "dead"; run++)
+      await runAlarmOnce(wallet);
+    expect(await row()).toMatchObject({ state: "dead", attempts: MAX_INBOX_ATTEMPTS });
+    expect(fault.thrown).toBeGreaterThanOrEqual(MAX_INBOX_ATTEMPTS);
+    const signal = await signalBySignature(item.signature);
+    expect(signal).toMatchObject({ filtered: 1, filter_reason: "invalid_transaction" });
+    expect(JSON.parse(signal.raw_payload)).toEqual(item);
+  });
+
   it("the parked signal's D1 write is owed: when it fails the row stays parking and the alarm writes it later", async () => {
     const { wallet, mint } = await setup();
     const bad = nativeBuy(wallet, mint, { sol: 1, tokens: 1000, timestamp: 9007199254740991 });
