@@ -39,7 +39,12 @@ export interface IngestResult {
 /** Retry state of one inbox row, exposed for operators and tests. */
 export interface InboxRow {
   signature: string;
-  state: "received" | "recorded" | "done";
+  /**
+   * received → recorded → done along the normal path. A row whose processing kept failing is parked after
+   * MAX_INBOX_ATTEMPTS: `parking` while its filtered signal (`invalid_transaction`) is still owed to D1,
+   * then `dead` — kept, listed by the API, retried only when the operator asks.
+   */
+  state: "received" | "recorded" | "done" | "parking" | "dead";
   signal_id: number | null;
   signal_type: string | null;
   attempts: number;
@@ -83,6 +88,15 @@ const INGEST_RECORD_BUDGET_MS = 250;
 /** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
 const INBOX_RETENTION_MS = 7 * 86_400_000;
 const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
+/**
+ * Failed attempts after which an inbox row is parked instead of retried (issue 9, item 13): with the backoff
+ * above that is about 5 minutes of retries — far past the age a BUY may be copied at, and long enough to
+ * ride out a transient outage; an input that can never be processed (a timestamp no Date can hold) stops
+ * costing an alarm a minute. The row is kept (`dead`) and can be requeued through the API.
+ */
+export const MAX_INBOX_ATTEMPTS = 10;
+/** Inbox states the alarm works on. */
+const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 
 /**
  * WalletActor: one per watched address (DESIGN §1). The webhook hands it transactions; it persists them in
@@ -152,7 +166,7 @@ export class WalletActor extends DurableObject<Env> {
     const accepted = results.filter((r) => r.status === "accepted").map((r) => r.signature);
     // Armed on duplicates too while work is pending: a redelivery repairs a hand-off that failed after
     // persisting but before arming.
-    const pending = sqlx.exec("SELECT 1 FROM inbox WHERE state != 'done' LIMIT 1").toArray().length > 0;
+    const pending = sqlx.exec(`SELECT 1 FROM inbox WHERE ${ACTIVE} LIMIT 1`).toArray().length > 0;
     if (pending) await this.armAlarm(Date.now());
     if (accepted.length === 0) return results;
     // Recording the signal rows now makes them visible at once, within a time budget so that a large
@@ -171,10 +185,15 @@ export class WalletActor extends DurableObject<Env> {
     return results;
   }
 
-  /** The inbox rows (newest first), for tests and diagnostics. */
-  async inbox(limit = 100): Promise<InboxRow[]> {
+  /** The inbox rows (newest first), optionally of one state, for the API, tests and diagnostics. */
+  async inbox(limit = 100, state?: InboxRow["state"]): Promise<InboxRow[]> {
     return this.ctx.storage.sql
-      .exec<Row>("SELECT * FROM inbox ORDER BY received_at_ms DESC, signature LIMIT ?", limit)
+      .exec<Row>(
+        "SELECT * FROM inbox WHERE ? IS NULL OR state = ? ORDER BY received_at_ms DESC, signature LIMIT ?",
+        state ?? null,
+        state ?? null,
+        limit,
+      )
       .toArray()
       .map((r) => ({
         signature: r.signature,
@@ -216,7 +235,7 @@ export class WalletActor extends DurableObject<Env> {
       log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errMessage(err) });
     } finally {
       const next = this.ctx.storage.sql
-        .exec<{ t: number | null }>("SELECT MIN(next_attempt_ms) AS t FROM inbox WHERE state != 'done'")
+        .exec<{ t: number | null }>(`SELECT MIN(next_attempt_ms) AS t FROM inbox WHERE ${ACTIVE}`)
         .toArray()[0]?.t;
       if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
     }
@@ -235,12 +254,16 @@ export class WalletActor extends DurableObject<Env> {
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("DELETE FROM inbox WHERE state = 'done' AND received_at_ms < ?", now - INBOX_RETENTION_MS);
     const due = sqlx
-      .exec<Row>("SELECT * FROM inbox WHERE state != 'done' AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50", now)
+      .exec<Row>(`SELECT * FROM inbox WHERE ${ACTIVE} AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50`, now)
       .toArray();
     if (due.length === 0) return;
     const config = await loadConfig(this.db);
     // One at a time and in arrival order: a leader's buy is decided before its next buy of the same mint.
     for (const r of due) {
+      if (r.state === "parking") {
+        await this.recordParked(r, now);
+        continue;
+      }
       try {
         let row: Row | undefined = r;
         if (row.state === "received") {
@@ -261,13 +284,98 @@ export class WalletActor extends DurableObject<Env> {
     const attempts = r.attempts + 1;
     const error = errMessage(err);
     log.warn("wallet_actor_step_failed", { signature: r.signature, attempts, error });
+    // Parking and the signal write it owes are one storage write: the alarm retries that write until done.
+    const park = attempts >= MAX_INBOX_ATTEMPTS;
     this.ctx.storage.sql.exec(
-      "UPDATE inbox SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE signature = ?",
+      "UPDATE inbox SET attempts = ?, next_attempt_ms = ?, last_error = ?, state = CASE WHEN ? THEN 'parking' ELSE state END WHERE signature = ?",
       attempts,
-      now + backoffMs(attempts),
+      park ? now : now + backoffMs(attempts),
       error.slice(0, 500),
+      park ? 1 : 0,
       r.signature,
     );
+    if (park) log.error("inbox_item_parked", { signature: r.signature, attempts, error });
+  }
+
+  /**
+   * Writes the parked row's signal as filtered `invalid_transaction` (its payload kept), then marks it dead.
+   * A row that never got a signal (its classification or timestamp threw) gets a minimal one; one that had a
+   * signal gets that signal marked. A failure here is retried by the alarm, the row staying `parking`.
+   */
+  private async recordParked(r: Row, now: number) {
+    const address = this.address() as string;
+    const processed = { processed_at: nowIso(now), processing_duration_ms: now - r.received_at_ms };
+    try {
+      let id = r.signal_id;
+      if (id === null) {
+        const minimal = {
+          transaction_signature: r.signature,
+          wallet_id: r.wallet_id,
+          wallet_address: address,
+          signal_type: "other" as const,
+          filtered: true,
+          filter_reason: "invalid_transaction",
+          webhook_received_at: nowIso(r.received_at_ms),
+          raw_payload: r.payload,
+          ...processed,
+        };
+        const insert = (v: typeof minimal) =>
+          this.db
+            .insert(signals)
+            .values(v)
+            .onConflictDoNothing({ target: signals.transaction_signature })
+            .returning({ id: signals.id });
+        let inserted: { id: number }[];
+        try {
+          inserted = await insert(minimal);
+        } catch (err) {
+          if (!isConstraintError(err, "FOREIGN KEY")) throw err;
+          inserted = await insert({ ...minimal, wallet_id: null }); // the wallet row is gone; keep the signal
+        }
+        id = inserted[0]?.id ?? null;
+      }
+      // Already there (an earlier try, or a signal recorded before the failures): mark it, if it is ours.
+      await this.db
+        .update(signals)
+        .set({ filtered: true, filter_reason: "invalid_transaction", ...processed })
+        .where(
+          id === null
+            ? and(eq(signals.transaction_signature, r.signature), eq(signals.wallet_address, address))
+            : eq(signals.id, id),
+        );
+      this.ctx.storage.sql.exec(
+        "UPDATE inbox SET state = 'dead', signal_id = COALESCE(signal_id, ?) WHERE signature = ? AND state = 'parking'",
+        id,
+        r.signature,
+      );
+      log.info("signal_filtered", { signature: r.signature, reason: "invalid_transaction", detail: r.last_error });
+    } catch (err) {
+      // First line only: a failed Drizzle query's message goes on to list its parameters (the whole payload).
+      log.warn("inbox_park_record_failed", { signature: r.signature, error: errMessage(err).split("\n")[0] });
+      this.ctx.storage.sql.exec(
+        "UPDATE inbox SET next_attempt_ms = ? WHERE signature = ? AND state = 'parking'",
+        now + 60_000,
+        r.signature,
+      );
+    }
+  }
+
+  /**
+   * Puts a dead row back in line with a fresh attempt count, from where it stopped (recorded rows keep their
+   * signal and decision). The operator's retry after fixing the cause; anything else answers false.
+   */
+  async requeue(signature: string): Promise<{ requeued: boolean; state: InboxRow["state"] | null }> {
+    const row = this.row(signature);
+    if (!row) return { requeued: false, state: null };
+    if (row.state !== "dead") return { requeued: false, state: row.state };
+    const now = Date.now();
+    this.ctx.storage.sql.exec(
+      "UPDATE inbox SET state = CASE WHEN signal_type IS NULL THEN 'received' ELSE 'recorded' END, attempts = 0, next_attempt_ms = ? WHERE signature = ? AND state = 'dead'",
+      now,
+      signature,
+    );
+    await this.armAlarm(now);
+    return { requeued: true, state: (this.row(signature) as Row).state };
   }
 
   private setState(signature: string, state: Row["state"], extra: { signal_id?: number; signal_type?: string } = {}) {
@@ -369,13 +477,24 @@ export class WalletActor extends DurableObject<Env> {
       // Already recorded: by an earlier attempt of this actor, or by the actor of another watched wallet
       // involved in the same transaction (one signal per transaction, DESIGN §4).
       const existing = await this.db
-        .select({ id: signals.id, wallet_address: signals.wallet_address, signal_type: signals.signal_type })
+        .select({
+          id: signals.id,
+          wallet_address: signals.wallet_address,
+          signal_type: signals.signal_type,
+          filter_reason: signals.filter_reason,
+        })
         .from(signals)
         .where(eq(signals.transaction_signature, row.signature))
         .get();
       if (!existing) throw new Error("signal insert ignored but no row found");
       id = existing.id;
       type = existing.signal_type;
+      if (existing.wallet_address === address && existing.filter_reason === "invalid_transaction") {
+        // A parked row requeued by the operator: its placeholder signal takes the real classification.
+        const { transaction_signature: _sig, ...fresh } = values;
+        await this.db.update(signals).set(fresh).where(eq(signals.id, id));
+        type = values.signal_type;
+      }
       if (existing.wallet_address !== address) {
         log.info("signal_owned_by_other_wallet", { signature: row.signature, owner: existing.wallet_address, address });
         final = true;

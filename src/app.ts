@@ -16,6 +16,7 @@ import { strategySimulatorRouter } from "./api/strategy-simulator";
 import { syncRouter } from "./api/sync";
 import { tokensRouter } from "./api/tokens";
 import { walletEvaluationRouter } from "./api/wallet-evaluation";
+import { walletInboxRouter } from "./api/wallet-inbox";
 import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
 import { operatorAuth } from "./lib/auth";
@@ -55,6 +56,7 @@ export function createApp() {
   app.route("/api/v1", performanceRouter);
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", walletEvaluationRouter);
+  app.route("/api/v1", walletInboxRouter);
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", strategySimulatorRouter);
   app.route("/api/v1", syncRouter);

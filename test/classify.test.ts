@@ -36,14 +36,12 @@ describe("real Helius samples", () => {
     expect(c.signal_type).not.toBe("sell");
   });
 
-  it("parses the docs schema example (placeholder values) without crashing: a failed transaction", () => {
-    const t = parse(docsExample[0]);
-    expect(classify(t, "8cRrU1NzNpjL3k2BwjW3VixAcX6VFc29KHr4KZg8cs2Y")).toMatchObject({
-      signal_type: "other",
-      other_reason: "failed_transaction",
-    });
-    const ok = parse({ ...docsExample[0], transactionError: null });
-    expect(classify(ok, "F54ZGuxyb2gA7vRjzWKLWEMQqCfJxDY1whtqtjdq4CJ").signal_type).toBe("other");
+  it('refuses the docs schema example\'s placeholders ("text" as an account or an amount), naming the fields', () => {
+    const res = HeliusTxSchema.safeParse(docsExample[0]);
+    expect(res.success).toBe(false);
+    const paths = (res.error?.issues ?? []).map((i) => i.path.join("."));
+    expect(paths).toContain("nativeTransfers.0.fromUserAccount");
+    expect(paths).toContain("accountData.0.tokenBalanceChanges.0.rawTokenAmount.tokenAmount");
   });
 
   it("the NFT sale is not a memecoin trade, for the buyer or the seller", () => {

@@ -10,7 +10,7 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 422 | 503)[]) =>
+export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
   Object.fromEntries(
     [...new Set([401, 503, ...statuses])].map((s) => [
       s,
@@ -25,6 +25,7 @@ const errorDescription: Record<number, string> = {
   404: "Unknown id",
   409: "Conflict with the current state",
   413: "Body too large",
+  415: "Body sent without content-type: application/json",
   422: "Refused by a rule",
   503: "Not configured, or an upstream is unavailable",
 };

@@ -5,12 +5,19 @@ import { type HandOffItem, handOff } from "../db/wallet-handoff";
 import { HeliusTxSchema } from "../domain/helius-tx";
 import { safeEqual } from "../lib/auth";
 import { ApiError, errorBody, formatZodIssues } from "../lib/errors";
+import { jsonBoundsViolation } from "../lib/json-bounds";
 import { log } from "../lib/logger";
 import { errorResponses, jsonContent } from "./common";
 import { createRouter } from "./router";
 
 /** Helius retries any 4xx but 403 and drops bodies it cannot deliver; 1 MB is far above a real delivery. */
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
+/**
+ * One item's bounds. A real enhanced transaction nests about 8 levels (events.swap.innerSwaps[].tokenInputs[]
+ * .rawTokenAmount) and weighs a few KB; beyond these an item is rejected alone, before the hand-off, so it
+ * can neither fail the RPC to the WalletActor for the good items of its delivery nor sit in an inbox.
+ */
+export const WEBHOOK_ITEM_BOUNDS = { maxDepth: 32, maxBytes: 256 * 1024 };
 
 /**
  * Helius echoes the webhook's `authHeader` verbatim in `Authorization` (no "Bearer", no HMAC): compare the
@@ -54,7 +61,7 @@ const postHelius = createRoute({
   },
   responses: {
     200: jsonContent(CountsSchema, "Counts of the delivery's items"),
-    ...errorResponses(400, 403, 413),
+    ...errorResponses(400, 403, 413, 415),
   },
 });
 
@@ -75,6 +82,11 @@ webhooksRouter.openapi(postHelius, async (c) => {
   const errors: { index: number; detail: string }[] = [];
   const valid: HandOffItem[] = [];
   items.forEach((raw, index) => {
+    const outOfBounds = jsonBoundsViolation(raw, WEBHOOK_ITEM_BOUNDS);
+    if (outOfBounds) {
+      errors.push({ index, detail: `item: ${outOfBounds}` });
+      return;
+    }
     const parsed = HeliusTxSchema.safeParse(raw);
     if (parsed.success) valid.push({ tx: parsed.data, raw });
     else errors.push({ index, detail: formatZodIssues(parsed.error.issues) });

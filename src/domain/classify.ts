@@ -16,8 +16,15 @@ import { USDC_MINT, USDT_MINT, WSOL_MINT } from "./price";
  * native transfers into or out of the wallet's own (W)SOL token accounts are the wrap / unwrap of a WSOL
  * transfer already counted, so they are skipped. Fees, tips and rent stay out of the trade size: among the
  * SOL legs we keep those whose counterparty is the counterparty of the token leg (the pool or bonding
- * curve); when none pairs up (multi-hop routes), the single largest leg is the trade. The wallet's net
- * lamport change is never used: it includes the network fee, tips, rent and platform fees.
+ * curve); when none pairs up (multi-hop routes), the single largest leg is the trade.
+ *
+ * Balance-change fallback (DESIGN §4, issue 9): real deliveries may carry only `accountData` (no transfers, no
+ * feePayer), and pump.fun bonding-curve trades move SOL by direct lamport changes, so no transfer shows the
+ * SOL leg. Then the SOL amount comes from `accountData`, relative to the watched wallet: what the token's
+ * counterparty (the owner of the token account that moved opposite to the wallet's) received (BUY) or paid
+ * (SELL), as WSOL or as lamports; without a counterparty, the wallet's own lamport change net of the network
+ * fee, the rent of token accounts it created (2039280 lamports each) or got back, and what third parties
+ * (fee recipients, tips) received.
  */
 export type SignalType = "buy" | "sell" | "other";
 export type OtherReason = "unsupported_pair" | "not_a_trade" | "failed_transaction";
@@ -102,6 +109,79 @@ function tradeLeg(legs: Leg[], tokenCounterparties: Set<string>): { amount: bigi
   const paired = legs.filter((l) => l.counterparty !== null && tokenCounterparties.has(l.counterparty));
   if (paired.length > 0) return { amount: paired.reduce((s, l) => s + l.amount, 0n), paired: true };
   return { amount: legs.reduce((m, l) => (l.amount > m ? l.amount : m), 0n), paired: false };
+}
+
+/** The SOL leg read from `accountData` (see the header); null when it shows none. */
+function accountDataSolLeg(
+  tx: HeliusTx,
+  wallet: string,
+  mint: string,
+  side: "buy" | "sell",
+  walletTokenAccounts: ReadonlySet<string>,
+): { counterparty: bigint | null; walletNet: bigint | null } {
+  const accounts = tx.accountData ?? [];
+  const changes = accounts.flatMap((a) => a.tokenBalanceChanges ?? []);
+  const lamports = new Map<string, bigint>();
+  for (const a of accounts) {
+    const d = a.nativeBalanceChange;
+    if (typeof d === "number" && Number.isSafeInteger(d))
+      lamports.set(a.account, (lamports.get(a.account) ?? 0n) + BigInt(d));
+  }
+  const signOf = (raw: string) => (raw.startsWith("-") ? -1 : /^0+$/.test(raw) ? 0 : 1);
+  const wanted = side === "buy" ? -1 : 1; // a BUY's counterparty gives the token away
+  const counterparties = new Set<string>();
+  const counterpartyTokenAccounts = new Set<string>();
+  for (const c of changes) {
+    if (c.mint !== mint || !c.userAccount || c.userAccount === wallet) continue;
+    if (signOf(c.rawTokenAmount.tokenAmount) !== wanted) continue;
+    counterparties.add(c.userAccount);
+    if (c.tokenAccount) counterpartyTokenAccounts.add(c.tokenAccount);
+  }
+  for (const t of tx.tokenTransfers ?? []) {
+    if (t.mint !== mint) continue;
+    const other =
+      side === "buy"
+        ? t.toUserAccount === wallet
+          ? t.fromUserAccount
+          : null
+        : t.fromUserAccount === wallet
+          ? t.toUserAccount
+          : null;
+    if (other && other !== wallet) counterparties.add(other);
+  }
+  const direction = side === "buy" ? 1n : -1n; // a BUY's counterparty gains SOL
+  let counterparty: bigint | null = null;
+  // A pool holding WSOL: its WSOL balance moved by the trade.
+  let wsol = 0n;
+  for (const c of changes) {
+    if (c.mint !== WSOL_MINT || !c.userAccount || !counterparties.has(c.userAccount)) continue;
+    if (!/^-?\d+$/.test(c.rawTokenAmount.tokenAmount)) continue;
+    wsol += BigInt(c.rawTokenAmount.tokenAmount);
+  }
+  if (wsol * direction > 0n) counterparty = wsol * direction;
+  else {
+    // A bonding curve: its own lamports moved.
+    let native = 0n;
+    for (const cp of counterparties) native += lamports.get(cp) ?? 0n;
+    if (native * direction > 0n) counterparty = native * direction;
+  }
+
+  const walletDelta = lamports.get(wallet);
+  let walletNet: bigint | null = null;
+  if (walletDelta !== undefined) {
+    // Without a feePayer the watched wallet is the signer that paid it (it is whose trade this is).
+    const fee = !tx.feePayer || tx.feePayer === wallet ? BigInt(Math.round(tx.fee ?? 0)) : 0n;
+    let rent = 0n; // + created (paid by the wallet), − closed (refunded to it)
+    let thirdParties = 0n;
+    for (const [account, d] of lamports) {
+      if (account === wallet) continue;
+      if (walletTokenAccounts.has(account)) rent += d;
+      else if (d > 0n && !counterparties.has(account) && !counterpartyTokenAccounts.has(account)) thirdParties += d;
+    }
+    const net = side === "buy" ? -walletDelta - fee - rent - thirdParties : walletDelta + fee + rent + thirdParties;
+    walletNet = net > 0n ? net : null;
+  }
+  return { counterparty, walletNet };
 }
 
 export function classify(tx: HeliusTx, wallet: string): Classification {
@@ -221,7 +301,16 @@ export function classify(tx: HeliusTx, wallet: string): Classification {
 
   // Which quote paid for the token: a leg paired with the token's counterparty wins; without pairing, a
   // stablecoin leg wins over loose SOL movements (those are then fees, tips or rent around a USD trade).
-  const sol = tradeLeg(solLegs, cps);
+  let sol = tradeLeg(solLegs, cps);
+  // No SOL leg paired with the token's counterparty: the SOL may have moved by lamport changes only (pump.fun
+  // bonding curve) — what the counterparty received or paid then wins over a loose fee transfer; with no SOL
+  // transfer at all, the wallet's own net lamport change is the last resort.
+  if (!sol.paired) {
+    const fromAccounts = accountDataSolLeg(tx, wallet, mint, side, walletTokenAccounts);
+    if (fromAccounts.counterparty !== null) sol = { amount: fromAccounts.counterparty, paired: true };
+    else if (sol.amount === 0n && stableLegs.size === 0 && fromAccounts.walletNet !== null)
+      sol = { amount: fromAccounts.walletNet, paired: false };
+  }
   const stables = [...stableLegs]
     .map(([stable, legs]) => ({ stable, ...tradeLeg(legs, cps) }))
     .filter((x) => x.amount > 0n);

@@ -1,3 +1,4 @@
+import { isAddress } from "@solana/kit";
 import { z } from "zod";
 
 /**
@@ -5,7 +6,26 @@ import { z } from "zod";
  * classifier reads are checked; unknown fields are kept (`.loose()`), because Helius adds fields over time.
  * Fields that real payloads sometimes omit or fill with placeholders are optional: the classifier copes.
  */
-const addr = z.string().nullish();
+const ADDRESS_MESSAGE = "not a Solana address (base58, 32 bytes)";
+/**
+ * Every mint and account is checked as a Solana address (issue 9, item 14): these strings become D1 keys,
+ * Durable Object names and upstream URL components, so a `/` or a placeholder never travels further.
+ * Helius writes `""` for the missing side of a mint or burn transfer: that, or null, is "no account".
+ */
+const addr = z
+  .string()
+  .refine((s) => s === "" || isAddress(s), ADDRESS_MESSAGE)
+  .nullish();
+const mintAddress = z.string().refine((s) => isAddress(s), ADDRESS_MESSAGE);
+/** An SPL amount is a u64: signed raw text (balance changes are deltas) whose magnitude fits 64 bits. */
+const U64_MAX = 18446744073709551615n;
+const signedRawAmount = z.string().superRefine((s, ctx) => {
+  if (!/^-?\d{1,20}$/.test(s)) ctx.addIssue({ code: "custom", message: "must be integer text of base units" });
+  else if ((s.startsWith("-") ? -BigInt(s) : BigInt(s)) > U64_MAX)
+    ctx.addIssue({ code: "custom", message: "larger than a u64 token amount" });
+});
+/** Lamports arrive as JSON numbers: above 2^53 they are already rounded, so they are refused, not guessed. */
+const lamports = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const TokenTransferSchema = z
   .object({
@@ -14,7 +34,7 @@ const TokenTransferSchema = z
     fromTokenAccount: addr,
     toTokenAccount: addr,
     tokenAmount: z.number().finite().nonnegative(), // UI amount: decimals already applied
-    mint: z.string().min(1),
+    mint: mintAddress,
     tokenStandard: z.string().nullish(),
   })
   .loose();
@@ -23,7 +43,7 @@ const NativeTransferSchema = z
   .object({
     fromUserAccount: addr,
     toUserAccount: addr,
-    amount: z.number().int().nonnegative().optional(), // lamports
+    amount: lamports.optional(),
   })
   .loose();
 
@@ -31,10 +51,10 @@ const TokenBalanceChangeSchema = z
   .object({
     userAccount: addr,
     tokenAccount: addr,
-    mint: z.string().min(1),
+    mint: mintAddress,
     rawTokenAmount: z
       .object({
-        tokenAmount: z.string(), // raw integer text, signed; the docs example holds a placeholder
+        tokenAmount: signedRawAmount,
         decimals: z.number().int().min(0).max(255).optional(),
       })
       .loose(),
@@ -43,8 +63,8 @@ const TokenBalanceChangeSchema = z
 
 const AccountDataSchema = z
   .object({
-    account: z.string(),
-    nativeBalanceChange: z.number().optional(),
+    account: z.string().refine((s) => isAddress(s), ADDRESS_MESSAGE),
+    nativeBalanceChange: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
     tokenBalanceChanges: z.array(TokenBalanceChangeSchema).nullish(),
   })
   .loose();
@@ -57,7 +77,7 @@ export const HeliusTxSchema = z
     type: z.string().nullish(),
     source: z.string().nullish(),
     fee: z.number().nonnegative().optional(),
-    feePayer: z.string().nullish(),
+    feePayer: addr,
     description: z.string().nullish(),
     transactionError: z.unknown().optional(),
     tokenTransfers: z.array(TokenTransferSchema).nullish(),

@@ -7,6 +7,7 @@ export const FILTER_REASONS = [
   "not_a_trade", // a transfer, airdrop, mint… nothing was paid or received for the token
   "unsupported_pair", // token-to-token or quote-to-quote swap
   "failed_transaction",
+  "invalid_transaction", // acked, but its processing kept failing: parked after a bounded number of attempts
   // signal
   "stale_signal", // a BUY older than max_signal_age_seconds (on-chain timestamp → reception)
   "inactive_wallet", // the watched wallet is deactivated (its BUYs; its SELLs still mirror open positions)

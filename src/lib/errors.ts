@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   NotFound: 404,
   Conflict: 409,
   PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
   RuleRefused: 422,
   InternalError: 500,
   NotConfigured: 503,
@@ -49,6 +50,7 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   404: "NotFound",
   409: "Conflict",
   413: "PayloadTooLarge",
+  415: "UnsupportedMediaType",
   422: "RuleRefused",
   503: "UpstreamUnavailable",
 };
@@ -58,7 +60,13 @@ export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; b
   if (err instanceof ApiError) return { status: err.status, body: errorBody(err.code, err.message) };
   if (err instanceof HTTPException) {
     const code = CODE_BY_STATUS[err.status] ?? "InternalError";
-    const detail = err.status === 401 ? "missing or invalid bearer token" : err.message || code;
+    const detail =
+      err.status === 401
+        ? "missing or invalid bearer token"
+        : // @hono/zod-openapi refuses a JSON route's body sent without `content-type: application/json`.
+          err.status === 415
+          ? "the body must be sent with content-type: application/json"
+          : err.message || code;
     return { status: ERROR_STATUS[code], body: errorBody(code, detail) };
   }
   return { status: 500, body: errorBody("InternalError", "unexpected error; see the server log") };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { fetchJson, joinUrl, timeoutFrom } from "./http";
+import { fetchJson, joinUrl, pathSegment, timeoutFrom } from "./http";
 
 /** DexScreener `GET /tokens/v1/solana/{a,b,…}`: a plain array of pairs, ≤ 30 addresses per call. */
 export const DEX_MAX_PER_CALL = 30;
@@ -45,7 +45,7 @@ export async function fetchDexTokens(
   if (mints.length === 0) return out;
   const { data } = await fetchJson({
     service: "dexscreener",
-    url: joinUrl(env.DEXSCREENER_API_URL, `/tokens/v1/solana/${mints.join(",")}`),
+    url: joinUrl(env.DEXSCREENER_API_URL, `/tokens/v1/solana/${mints.map(pathSegment).join(",")}`),
     schema: PairsSchema,
     timeoutMs: timeoutFrom(env),
   });

@@ -41,6 +41,16 @@ export interface FetchJsonOptions<T extends z.ZodType> {
 /** Joins a base URL (scheme + host, maybe a path) and a documented path without doubling slashes. */
 export const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
 
+/**
+ * One path component, percent-encoded (a `/`, `?`, `#` or `,` in a mint must not change the upstream path).
+ * `.` and `..` survive encoding and the URL parser still resolves them (also written `%2e`), so they are
+ * refused outright, as is an empty component.
+ */
+export function pathSegment(value: string): string {
+  if (value === "" || /^(\.|%2e){1,2}$/i.test(value)) throw new RangeError(`not a usable path component: "${value}"`);
+  return encodeURIComponent(value);
+}
+
 export const timeoutFrom = (env: { UPSTREAM_TIMEOUT_MS?: string }, fallback = 5000) => {
   const n = Number(env.UPSTREAM_TIMEOUT_MS);
   return Number.isFinite(n) && n > 0 ? n : fallback;

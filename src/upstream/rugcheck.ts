@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { fetchJson, joinUrl, timeoutFrom } from "./http";
+import { fetchJson, joinUrl, pathSegment, timeoutFrom } from "./http";
 
 /**
  * RugCheck `GET /v1/tokens/{mint}/report` (public, no key: a blank or placeholder key answers 401, so none
@@ -55,7 +55,7 @@ export async function fetchRugcheckReport(
 ): Promise<RugcheckReport> {
   const { data } = await fetchJson({
     service: "rugcheck",
-    url: joinUrl(env.RUGCHECK_API_URL, `/v1/tokens/${encodeURIComponent(mint)}/report`),
+    url: joinUrl(env.RUGCHECK_API_URL, `/v1/tokens/${pathSegment(mint)}/report`),
     schema: RugcheckReportSchema,
     timeoutMs: timeoutFrom(env),
   });

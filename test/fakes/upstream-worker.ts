@@ -258,7 +258,8 @@ function jupiterSwap(body: unknown): Response {
 
 // ------------------------------------------------------------------ DexScreener
 function dexTokens(path: string): Response {
-  const list = decodeURIComponent(path.slice("/tokens/v1/solana/".length)).split(",").filter(Boolean);
+  // Split on the literal separators first: an encoded `%2C` inside a mint is part of that mint.
+  const list = path.slice("/tokens/v1/solana/".length).split(",").filter(Boolean).map(decodeURIComponent);
   if (list.length > 30) return json({ error: "max 30 addresses" }, 400);
   const pairs = [];
   for (const mint of list) {
@@ -698,7 +699,7 @@ export default {
       const summary = Boolean(rc[2]);
       return (
         (await gate(summary ? "rugcheck.summary" : "rugcheck.report", "GET", path)) ??
-        rugcheckReport(rc[1] as string, summary)
+        rugcheckReport(decodeURIComponent(rc[1] as string), summary)
       );
     }
     if (request.method === "POST" && body && typeof body === "object" && ("jsonrpc" in body || Array.isArray(body))) {

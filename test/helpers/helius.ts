@@ -1,4 +1,6 @@
 /** Builders of Helius enhanced transactions in the real delivered shape (../shared/fixtures). */
+import { getAddressDecoder } from "@solana/kit";
+
 export const WSOL = "So11111111111111111111111111111111111111112";
 export const USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
 export const USDT = "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB";
@@ -20,7 +22,27 @@ export function b58(len: number, seed = `${Date.now()}${counter++}${Math.random(
   return out;
 }
 export const sig = () => b58(88);
-export const addr = () => b58(44);
+
+const addressDecoder = getAddressDecoder();
+/**
+ * A valid Solana address (32 bytes, base58) derived from `seed`: the webhook checks every account and mint
+ * (issue 9, item 14), so builders never use look-alike strings. Same seed, same address.
+ */
+export function addressOf(seed: string): string {
+  const bytes = new Uint8Array(32);
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
+  for (let i = 0; i < 32; i++) {
+    h = Math.imul(h ^ (i + 1), 16777619) >>> 0;
+    h ^= h >>> 13;
+    bytes[i] = h & 0xff;
+  }
+  return addressDecoder.decode(bytes);
+}
+/** A fresh valid address. */
+export const addr = () => addressOf(`${Date.now()}${counter++}${Math.random()}`);
+/** The (deterministic) token account of `user` for `mint`, as a valid address. */
+export const tokenAccountOf = (user: string, mint: string) => addressOf(`ata:${user}:${mint}`);
 
 export interface TokenLeg {
   mint: string;
@@ -60,13 +82,13 @@ export function tx(opts: {
     accountData: [
       { account: opts.feePayer, nativeBalanceChange: -5000, tokenBalanceChanges: [] },
       ...changes.map((c) => ({
-        account: c.tokenAccount ?? `${c.user.slice(0, 20)}ata${c.mint.slice(0, 10)}`,
+        account: c.tokenAccount ?? tokenAccountOf(c.user, c.mint),
         nativeBalanceChange: 0,
         tokenBalanceChanges: [
           {
             mint: c.mint,
             rawTokenAmount: { decimals: c.decimals, tokenAmount: c.raw },
-            tokenAccount: c.tokenAccount ?? `${c.user.slice(0, 20)}ata${c.mint.slice(0, 10)}`,
+            tokenAccount: c.tokenAccount ?? tokenAccountOf(c.user, c.mint),
             userAccount: c.user,
           },
         ],
@@ -87,10 +109,10 @@ export function tx(opts: {
     source: opts.source ?? "PUMP_AMM",
     timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000),
     tokenTransfers: (opts.tokens ?? []).map((t) => ({
-      fromTokenAccount: t.fromTokenAccount ?? `${t.from.slice(0, 20)}ata${t.mint.slice(0, 10)}`,
+      fromTokenAccount: t.fromTokenAccount ?? tokenAccountOf(t.from, t.mint),
       fromUserAccount: t.from,
       mint: t.mint,
-      toTokenAccount: t.toTokenAccount ?? `${t.to.slice(0, 20)}ata${t.mint.slice(0, 10)}`,
+      toTokenAccount: t.toTokenAccount ?? tokenAccountOf(t.to, t.mint),
       toUserAccount: t.to,
       tokenAmount: t.amount,
       tokenStandard: t.standard ?? "Fungible",
