@@ -4,6 +4,7 @@ import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { isConstraintError } from "../src/db/constraint-error";
+import { bookExposure } from "../src/db/positions-store";
 import { positions, signals, wallets } from "../src/db/schema";
 import { assessTokenSafety } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
@@ -635,16 +636,18 @@ export class WalletActor extends DurableObject<Env> {
       ORDER BY s.id LIMIT 1`);
     const lastExit = await q<{ t: string | null }>(sql`
       SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
-    const open = await q<{ n: number; usd: number | null }>(sql`
-      SELECT COUNT(*) AS n, SUM(entry_cost_usd) AS usd FROM positions WHERE status IN ('open', 'closing')`);
-    const queued = await q<{ n: number; usd: number | null }>(sql`
-      SELECT COUNT(*) AS n, SUM(requested_usd) AS usd FROM orders
-      WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
+    const queued = await db.run(sql`
+      SELECT requested_usd AS usd FROM orders WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
+    // The same exposure the SwapQueue checks at execution (cost of what remains), plus the queued entries.
+    const book = await bookExposure(
+      db,
+      (queued.results as { usd: number | null }[]).map((r) => r.usd ?? 0),
+    );
     return {
       prior_entry_usd: firstPosition?.usd ?? firstSignal?.usd ?? null,
       last_exit_at_ms: lastExit?.t ? Date.parse(lastExit.t) : null,
-      open_positions: (open?.n ?? 0) + (queued?.n ?? 0),
-      exposure_usd: (open?.usd ?? 0) + (queued?.usd ?? 0),
+      open_positions: book.open_positions,
+      exposure_usd: book.exposure_usd,
     };
   }
 
