@@ -8,6 +8,7 @@ import { ORDER_PRIORITIES, type OrderRow } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
 import { positionIdFor } from "../src/domain/position";
+import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import { type EnqueueResult, PRIORITY_RANK, type SwapRequest } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
@@ -100,6 +101,11 @@ export class SwapQueue extends DurableObject<Env> {
     const now = Date.now();
     let cancelReason: string | null = null;
     if (req.priority === "normal" && (await breakerState(this.db)).open) cancelReason = "circuit_breaker";
+    // An entry already too old (or dated in the future) is refused at once, as it would be at execution.
+    if (!cancelReason && req.side === "buy" && req.leader_block_time !== undefined) {
+      const age = entryTimeVerdict(req.leader_block_time, now, (await loadConfig(this.db)).max_signal_age_seconds);
+      if (age !== "ok") cancelReason = age;
+    }
 
     const stored = await insertOrderIntent(this.db, {
       id: `ord_${crypto.randomUUID()}`,
@@ -259,6 +265,12 @@ export class SwapQueue extends DurableObject<Env> {
     let order = await getOrder(this.db, row.order_id);
     if (!order) throw new Error(`order ${row.order_id} missing in D1`);
     if (order.status !== "filled") {
+      // The age is measured from the leader's trade, however long the entry waited here (spacing, other
+      // orders, retries, no price): WallTrack never chases an old trade (DESIGN §4).
+      if (req.leader_block_time !== undefined) {
+        const age = entryTimeVerdict(req.leader_block_time, Date.now(), cfg.max_signal_age_seconds);
+        if (age !== "ok") return { kind: "cancelled", reason: age };
+      }
       if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
       // Entries run one at a time here, so this is where the book caps hold across leaders.
       const caps = checkBookCaps(cfg, await bookExposure(this.db), req.requested_usd);
@@ -268,7 +280,9 @@ export class SwapQueue extends DurableObject<Env> {
       }
       const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
       if (!quote) {
-        if (Date.now() - row.created_at_ms > cfg.max_signal_age_seconds * 1000)
+        // Without the leader's block time (an older request), the wait is bounded from the enqueue time.
+        const since = req.leader_block_time !== undefined ? req.leader_block_time * 1000 : row.created_at_ms;
+        if (Date.now() - since > cfg.max_signal_age_seconds * 1000)
           return { kind: "cancelled", reason: "price_unavailable" };
         return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
       }
@@ -491,6 +505,10 @@ function requestProblem(r: SwapRequest): string | null {
     if (!r.entry || typeof r.entry.source_wallet_address !== "string") return "entry";
     const d = r.entry.token_decimals;
     if (!Number.isInteger(d) || d < 0 || d > 18) return "entry.token_decimals";
+    // Not range-checked here: a future or absurd block time is a refusal (invalid_timestamp), not a bad shape.
+    if (r.leader_block_time !== undefined && typeof r.leader_block_time !== "number") return "leader_block_time";
+    if (r.leader_slot !== undefined && !(Number.isSafeInteger(r.leader_slot) && r.leader_slot >= 0))
+      return "leader_slot";
   } else {
     if (typeof r.position_id !== "string" || !r.position_id) return "position_id";
     if (r.sell_amount !== undefined && !/^\d+$/.test(r.sell_amount)) return "sell_amount";

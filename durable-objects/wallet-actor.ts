@@ -12,7 +12,7 @@ import type { Config } from "../src/domain/config";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
 import { WSOL_MINT } from "../src/domain/price";
-import { FILTER_REASONS, type FilterReason, isStale } from "../src/domain/signal-filters";
+import { entryTimeVerdict, FILTER_REASONS, type FilterReason } from "../src/domain/signal-filters";
 import { sizeEntry } from "../src/domain/sizing";
 import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
@@ -298,8 +298,10 @@ export class WalletActor extends DurableObject<Env> {
     // An inactive leader is not copied any more, but its exits still protect what was copied from it
     // (DESIGN §4: exits always run): a SELL goes on to the mirror exit and is filtered only without a position.
     else if (!row.wallet_active && c.signal_type === "buy") filter = "inactive_wallet";
-    else if (c.signal_type === "buy" && tx && isStale(tx.timestamp, row.received_at_ms, config.max_signal_age_seconds))
-      filter = "stale_signal";
+    else if (c.signal_type === "buy" && tx) {
+      const age = entryTimeVerdict(tx.timestamp, row.received_at_ms, config.max_signal_age_seconds);
+      if (age !== "ok") filter = age;
+    }
     const now = Date.now();
     const receivedIso = nowIso(row.received_at_ms);
     const priced = c ? withSolPrice(c, null) : null;
@@ -488,8 +490,9 @@ export class WalletActor extends DurableObject<Env> {
     const { tx, c } = this.classification(row);
     const mint = c.token_mint as string;
     // Checked again at decision time: a record delayed by retries must not turn into a late entry.
-    if (isStale(tx.timestamp, Date.now(), config.max_signal_age_seconds)) {
-      await this.finish(row, { filter_reason: "stale_signal" }, "stale when decided");
+    const age = entryTimeVerdict(tx.timestamp, Date.now(), config.max_signal_age_seconds);
+    if (age !== "ok") {
+      await this.finish(row, { filter_reason: age }, `${age} when decided`);
       return null;
     }
     const wallet = await db.select().from(wallets).where(eq(wallets.address, address)).get();
@@ -606,6 +609,8 @@ export class WalletActor extends DurableObject<Env> {
         wallet_id: wallet.id,
         signal_id: row.signal_id,
         reason: "entry",
+        leader_block_time: tx.timestamp,
+        ...(tx.slot !== undefined ? { leader_slot: tx.slot } : {}),
         requested_usd: size.usd,
         entry: {
           source_wallet_address: address,

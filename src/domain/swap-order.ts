@@ -17,6 +17,12 @@ export interface SwapRequest {
   signal_id?: number | null;
   position_id?: string | null;
   reason: OrderReason;
+  /**
+   * buy: the leader's block time (unix seconds) and slot of the trade copied. The queue checks the entry's age
+   * from it at execution (never from the enqueue time), and orders it against the leader's sales.
+   */
+  leader_block_time?: number;
+  leader_slot?: number;
   /** buy: USD to spend. */
   requested_usd?: number;
   /**
