@@ -3,7 +3,6 @@
  * again when the SwapQueue executes it (never from the enqueue time); a block time in the future (milliseconds
  * where seconds belong) is invalid, never fresh. Real actors; the queue held and drained explicitly.
  */
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { randomAddress } from "./helpers/addresses";
