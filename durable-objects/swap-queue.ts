@@ -7,10 +7,17 @@ import { bookExposure } from "../src/db/positions-store";
 import { ORDER_PRIORITIES, type OrderRow } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
+import { buyBeforeSale } from "../src/domain/leader-timeline";
 import { positionIdFor } from "../src/domain/position";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
-import { type EnqueueResult, PRIORITY_RANK, type SwapRequest } from "../src/domain/swap-order";
+import {
+  type EnqueueResult,
+  type LeaderSaleNotice,
+  type LeaderSaleResult,
+  PRIORITY_RANK,
+  type SwapRequest,
+} from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 
@@ -54,6 +61,8 @@ class PermanentError extends Error {}
 
 export class SwapQueue extends DurableObject<Env> {
   private running = false;
+  /** The order `execute` is working on (memory is enough: an eviction aborts that execution with it). */
+  private executing: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -82,6 +91,12 @@ export class SwapQueue extends DurableObject<Env> {
         attempts INTEGER NOT NULL,
         last_error TEXT,
         died_at TEXT NOT NULL
+      )`);
+      // Entries whose leader sold the mint before they executed (issue 9): the executor must not fill them.
+      sql.exec(`CREATE TABLE IF NOT EXISTS leader_exits (
+        order_id TEXT PRIMARY KEY,
+        signal_id INTEGER,
+        at_ms INTEGER NOT NULL
       )`);
     });
   }
@@ -151,6 +166,72 @@ export class SwapQueue extends DurableObject<Env> {
     await this.rearm();
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
     return { ...this.resultFor(row, false), cancel_reason: stored.cancel_reason ?? undefined };
+  }
+
+  /**
+   * The leader sold the mint: its entries made before the sale and not executed yet are cancelled
+   * (`leader_exited`); those executing or filled are returned in flight, their positions owed the mirror exit.
+   * The mark is written before any await, so an execution that starts meanwhile refuses to fill (executeBuy
+   * checks it right before the fill); a filled order (per D1, even if the queue row is still pending after a
+   * crash) is never cancelled: its tokens are bought and must become a position.
+   */
+  async leaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
+    if (!notice || typeof notice.leader_address !== "string" || typeof notice.token_mint !== "string")
+      throw new TypeError("invalid leader sale notice");
+    const sql = this.ctx.storage.sql;
+    const sale = {
+      slot: typeof notice.slot === "number" ? notice.slot : null,
+      block_time_ms: typeof notice.block_time === "number" ? notice.block_time * 1000 : null,
+    };
+    const rows = sql
+      .exec<QueueRow>(
+        // Done rows of the last hour only: older fills are open positions in D1, which the caller reads.
+        `SELECT * FROM queue WHERE (state = 'pending' OR (state = 'done' AND finished_at_ms > ?))
+           AND json_extract(request, '$.side') = 'buy' AND json_extract(request, '$.token_mint') = ?
+           AND json_extract(request, '$.entry.source_wallet_address') = ?
+         ORDER BY seq`,
+        Date.now() - 3_600_000,
+        notice.token_mint,
+        notice.leader_address,
+      )
+      .toArray()
+      .filter((r) => {
+        const req = JSON.parse(r.request) as SwapRequest;
+        const at = {
+          slot: req.leader_slot ?? null,
+          block_time_ms: req.leader_block_time !== undefined ? req.leader_block_time * 1000 : null,
+        };
+        return buyBeforeSale(at, sale);
+      });
+    const result: LeaderSaleResult = { cancelled: [], in_flight: [] };
+    const candidates: QueueRow[] = [];
+    for (const r of rows) {
+      if (r.state === "done") {
+        result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
+        continue;
+      }
+      // Marked even while executing: an execution not yet past its fill check then cancels instead of buying.
+      sql.exec(
+        "INSERT INTO leader_exits (order_id, signal_id, at_ms) VALUES (?, ?, ?) ON CONFLICT(order_id) DO NOTHING",
+        r.order_id,
+        notice.signal_id,
+        Date.now(),
+      );
+      candidates.push(r);
+    }
+    for (const r of candidates) {
+      const order = await getOrder(this.db, r.order_id);
+      const now = this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", r.order_id).one();
+      if (order?.status === "filled" || now.state === "done" || this.executing === r.order_id) {
+        result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
+      } else if (now.state === "pending") {
+        const req = JSON.parse(now.request) as SwapRequest;
+        await this.cancel(now, req, "leader_exited");
+        result.cancelled.push({ order_id: r.order_id, signal_id: req.signal_id ?? null });
+      }
+    }
+    if (rows.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
+    return result;
   }
 
   override async alarm(): Promise<void> {
@@ -233,11 +314,14 @@ export class SwapQueue extends DurableObject<Env> {
     const req = JSON.parse(row.request) as SwapRequest;
     this.setMeta("last_execution_ms", String(Date.now()));
     let outcome: Outcome;
+    this.executing = row.order_id;
     try {
       outcome = req.side === "buy" ? await this.executeBuy(row, req, cfg) : await this.executeSell(row, req, cfg);
     } catch (err) {
       await this.failed(row, req, err, cfg);
       return;
+    } finally {
+      this.executing = null;
     }
     const sql = this.ctx.storage.sql;
     if (outcome.kind === "filled") {
@@ -265,6 +349,7 @@ export class SwapQueue extends DurableObject<Env> {
     let order = await getOrder(this.db, row.order_id);
     if (!order) throw new Error(`order ${row.order_id} missing in D1`);
     if (order.status !== "filled") {
+      if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
       // The age is measured from the leader's trade, however long the entry waited here (spacing, other
       // orders, retries, no price): WallTrack never chases an old trade (DESIGN §4).
       if (req.leader_block_time !== undefined) {
@@ -292,6 +377,8 @@ export class SwapQueue extends DurableObject<Env> {
         slippage_bps: cfg.simulated_slippage_bps,
         decimals: entry.token_decimals,
       });
+      // Checked again with no await before the fill: the leader may have sold while the price was read.
+      if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
       await updateOrder(this.db, row.order_id, {
         status: "filled",
         position_id: positionId,
@@ -459,6 +546,10 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   // ------------------------------------------------------------------ small helpers
+
+  private leaderExited(orderId: string): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM leader_exits WHERE order_id = ?", orderId).toArray().length > 0;
+  }
 
   private rowByKey(key: string): QueueRow | undefined {
     return this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE idempotency_key = ?", key).toArray()[0];

@@ -163,6 +163,8 @@ describe("POST /api/v1/sync/backfill", () => {
       // (a BUY this old would be stale) by the time the backfill finds it
       const sell = swap(leader, mint, "sell", 1);
       await onChain(leader, [buy, sell]);
+      // after the sale the chain shows the other half still held (80 000 bought, 40 000 sold)
+      await fake.wallet({ address: leader, token_accounts: [{ mint, amount: "40000000000", decimals: 6 }] });
       await fake.transactions(buy, sell);
       await new Promise((r) => setTimeout(r, Math.max(0, (sell.timestamp + 6) * 1000 - Date.now())));
       const res = await backfill({ wallet: leader });
