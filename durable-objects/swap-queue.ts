@@ -230,7 +230,21 @@ export class SwapQueue extends DurableObject<Env> {
         result.cancelled.push({ order_id: r.order_id, signal_id: req.signal_id ?? null });
       }
     }
-    if (rows.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
+    // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
+    if (notice.signal_id != null)
+      for (const r of sql
+        .exec<{ order_id: string; request: string }>(
+          `SELECT q.order_id, q.request FROM leader_exits l JOIN queue q ON q.order_id = l.order_id
+           WHERE l.signal_id = ? AND q.state = 'cancelled' AND q.last_error = 'leader_exited'`,
+          notice.signal_id,
+        )
+        .toArray())
+        if (!result.cancelled.some((c) => c.order_id === r.order_id))
+          result.cancelled.push({
+            order_id: r.order_id,
+            signal_id: (JSON.parse(r.request) as SwapRequest).signal_id ?? null,
+          });
+    if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
     return result;
   }
 

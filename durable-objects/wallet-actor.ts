@@ -881,8 +881,11 @@ export class WalletActor extends DurableObject<Env> {
       .toArray();
     const out: string[] = [];
     for (const r of rows) {
-      const prior = r.decision ? (JSON.parse(r.decision) as { kind: string }) : null;
-      if (prior?.kind === "cancelled") continue;
+      const prior = r.decision ? (JSON.parse(r.decision) as { kind: string; by?: string }) : null;
+      if (prior?.kind === "cancelled") {
+        if (prior.by === saleSignature) out.push(r.signature); // this sale's own earlier, interrupted decision
+        continue;
+      }
       const parsed = HeliusTxSchema.safeParse(JSON.parse(r.payload));
       if (!parsed.success) continue;
       const bc = classify(parsed.data, address);
