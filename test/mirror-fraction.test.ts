@@ -71,7 +71,7 @@ describe("mirror fraction (pure)", () => {
 
 describe("WalletActor: the fraction the leader sold", () => {
   it("a SELL delivered late gets the right fraction: the holding before it in chain order, not in recording order", async () => {
-    const { leader, mint, spy, trade } = await leaderWithPosition("late");
+    const { leader, spy, trade } = await leaderWithPosition("late");
     // On chain: buy 1000 (slot 100) → sell 1000 (slot 200) → buy 1000 again (slot 300).
     // Delivered: the two buys, then the sale.
     await deliver([trade("buy", 1000, -30, 100)]);
