@@ -228,6 +228,12 @@ export class SwapQueue extends DurableObject<Env> {
         const req = JSON.parse(now.request) as SwapRequest;
         await this.cancel(now, req, "leader_exited");
         result.cancelled.push({ order_id: r.order_id, signal_id: req.signal_id ?? null });
+      } else if (now.state === "cancelled" && now.last_error === "leader_exited") {
+        // The executor reached it first while D1 was read, and honoured the mark.
+        result.cancelled.push({
+          order_id: r.order_id,
+          signal_id: (JSON.parse(now.request) as SwapRequest).signal_id ?? null,
+        });
       }
     }
     // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
