@@ -4,10 +4,11 @@
  * SELL is filtered. Real actors (except where a spy stands in for the queue to keep an entry in the inbox);
  * alarms and the queue driven explicitly, never by waiting.
  */
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { PositionActor } from "../durable-objects/position-actor";
+import type { WalletActor } from "../durable-objects/wallet-actor";
 import { positionIdFor } from "../src/domain/position";
 import { randomAddress } from "./helpers/addresses";
 import { drainQueue, holdQueue, releaseQueue } from "./helpers/drive";
@@ -137,6 +138,44 @@ describe("a leader SELL while our copy of its BUY is in flight", () => {
     await runInDurableObject(posStub, (_i: PositionActor, state) => {
       expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM owed_mirrors").one().n).toBe(0);
     });
+  });
+
+  it("an entry the queue is executing when the leader sells is cancelled, never bought", async () => {
+    const { leader, mint, trade } = await scenario("executing");
+    // The SOL price of the leader's actor comes without the PriceFeed, which the held Jupiter call blocks.
+    await runInDurableObject(env.WALLET_ACTOR.getByName(leader), (i: WalletActor) => {
+      (i as unknown as { solUsd: () => Promise<number> }).solUsd = async () => 150;
+    });
+    await holdQueue();
+    const buy = trade("buy", 100_000, -3, 5000);
+    await deliver([buy]);
+    await settle(leader);
+    const [entry] = await ordersOf(mint);
+
+    // The queue starts executing the entry and waits for its price (both price upstreams held: once the client
+    // times out, the entry waits in the queue for a price and the sale cancels it there — the same outcome).
+    await fake.hold("jupiter.price");
+    await fake.hold("dexscreener.tokens");
+    await releaseQueue();
+    const running = runDurableObjectAlarm(queue());
+    for (let i = 0; i < 400 && (await fake.held("jupiter.price")) === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await fake.held("jupiter.price")).toBe(1);
+
+    const sell = trade("sell", 100_000, -1, 5005);
+    await deliver([sell]);
+    await settle(leader);
+    await fake.release("jupiter.price");
+    await fake.release("dexscreener.tokens");
+    await running;
+    await drainQueue();
+    expect((await ordersOf(mint))[0]).toMatchObject({
+      id: entry.id,
+      status: "cancelled",
+      cancel_reason: "leader_exited",
+    });
+    expect(await positionsOf(mint)).toHaveLength(0);
+    expect(await signalBySignature(buy.signature)).toMatchObject({ filtered: 1, filter_reason: "leader_exited" });
   });
 
   it("a BUY delivered after a SELL of the same leader and mint made later on chain is filtered leader_already_sold", async () => {
