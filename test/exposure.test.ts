@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { bookExposure, remainingCostUsd } from "../src/domain/exposure";
 import { randomAddress } from "./helpers/addresses";
+import { api } from "./helpers/api";
 import { drainQueue } from "./helpers/drive";
 import { resetBreaker, setConfig } from "./helpers/execution";
 import { fake } from "./helpers/fake";
@@ -66,5 +67,20 @@ describe("exposure cap", () => {
     const [order] = await ordersOf(mint);
     expect(order).toMatchObject({ side: "buy", status: "filled" });
     expect(await positionsOf(mint)).toHaveLength(1);
+  });
+
+  it("the breaker's operator snapshot reports the same exposure: a partly sold position counts what remains", async () => {
+    await env.DB.prepare("UPDATE positions SET status = 'closed' WHERE status != 'closed'").run();
+    await env.DB.prepare(
+      `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
+        entry_price_usd, entry_amount, entry_cost_usd, current_amount, sold_amount, opened_at)
+       VALUES ('pos-snapshot', ?, ?, 6, 'simulation', 'open', 0.1, '1000000000', 100, '250000000', '750000000', ?)`,
+    )
+      .bind(randomAddress(), randomAddress(), new Date().toISOString())
+      .run();
+    const on = await api("POST", "/api/v1/circuit-breaker/activate", { reason: "exposure snapshot" });
+    expect(on.status).toBe(200);
+    expect(on.body.recent_events[0].metrics_snapshot).toMatchObject({ open_positions: 1, open_exposure_usd: 25 });
+    await resetBreaker();
   });
 });
