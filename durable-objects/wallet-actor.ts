@@ -673,12 +673,22 @@ export class WalletActor extends DurableObject<Env> {
   /** A SELL of this leader and mint made at or after `buy` on chain (a late or out-of-order BUY), or null. */
   private async saleAfter(address: string, mint: string, buy: ChainPoint): Promise<string | null> {
     const sales = await this.db
-      .select({ signature: signals.transaction_signature, slot: signals.slot, block_time: signals.block_time })
+      .select({
+        signature: signals.transaction_signature,
+        slot: signals.slot,
+        block_time: signals.block_time,
+        received: signals.webhook_received_at,
+      })
       .from(signals)
       .where(and(eq(signals.wallet_address, address), eq(signals.token_mint, mint), eq(signals.signal_type, "sell")));
-    const hit = sales.find((x) =>
-      buyBeforeSale(buy, { slot: x.slot, block_time_ms: x.block_time ? Date.parse(x.block_time) : null }),
-    );
+    const hit = sales.find((x) => {
+      // A sale dated in the future (bad timestamp) counts as made when received, as decideExit takes it: it
+      // must not block every later BUY of the mint.
+      const t = x.block_time ? Date.parse(x.block_time) : null;
+      const r = x.received ? Date.parse(x.received) : null;
+      const at = t !== null && r !== null && t > r + MAX_CLOCK_SKEW_SECONDS * 1000 ? r : t;
+      return buyBeforeSale(buy, { slot: x.slot, block_time_ms: at });
+    });
     return hit?.signature ?? null;
   }
 

@@ -199,6 +199,25 @@ describe("a leader SELL while our copy of its BUY is in flight", () => {
   });
 });
 
+describe("a leader SELL with a timestamp in the future", () => {
+  it("does not make every later BUY of the mint leader_already_sold: it counts as made when received", async () => {
+    const { leader, trade } = await scenario("future-sell");
+    const spy = await spyActor(leader);
+    const noSlot = <T extends { slot?: number }>(tx: T) => {
+      const { slot: _s, ...rest } = tx;
+      return rest;
+    };
+    const sell = { ...noSlot(trade("sell", 100_000, 0, 0)), timestamp: Date.now() }; // milliseconds
+    await deliver([sell]);
+    await settle(leader);
+    const buy = noSlot(trade("buy", 100_000, 1, 0));
+    await deliver([buy]);
+    await settle(leader);
+    expect(await signalBySignature(buy.signature)).toMatchObject({ filtered: 0, filter_reason: null });
+    expect(spy.enqueued).toHaveLength(1);
+  });
+});
+
 describe("SwapQueue.leaderSold", () => {
   it("cancels only this leader's entries of the mint made before the sale; the others still fill", async () => {
     const leader = randomAddress();
