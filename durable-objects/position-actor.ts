@@ -136,6 +136,12 @@ export class PositionActor extends DurableObject<Env> {
         price_usd REAL,
         source TEXT
       )`);
+      // Mirror exits owed to a position not opened yet (its entry executing or filled when the leader sold).
+      sql.exec(`CREATE TABLE IF NOT EXISTS owed_mirrors (
+        signal_id INTEGER PRIMARY KEY,
+        request TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`);
       const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
       this.state = row ? upgradeState(JSON.parse(row.json) as PositionState) : null;
     });
@@ -153,7 +159,11 @@ export class PositionActor extends DurableObject<Env> {
    * persisted the state and then failed on D1), so the SwapQueue retrying an owed open always heals it.
    */
   async open(input: OpenPositionInput): Promise<{ position_id: string; created: boolean }> {
-    if (this.state) return this.reopen();
+    if (this.state) {
+      const reopened = await this.reopen();
+      await this.applyOwedMirrors();
+      return reopened;
+    }
     const problem = openProblem(input);
     if (problem) throw new TypeError(`invalid open input: ${problem}`);
     // Every read first: nothing is decided until all awaits are done, so a failed read leaves nothing behind.
@@ -209,6 +219,7 @@ export class PositionActor extends DurableObject<Env> {
     await armed;
     await this.syncD1();
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
+    await this.applyOwedMirrors();
     return { position_id: input.position_id, created: true };
   }
 
@@ -230,7 +241,9 @@ export class PositionActor extends DurableObject<Env> {
     let seconds: number | null = null;
     let cfg: Config | null = null;
     try {
-      // Exits decided by a run that stopped before enqueuing them go first, with their original keys.
+      // Mirror exits owed from before the open (an open that stopped before applying them), then exits decided
+      // by a run that stopped before enqueuing them, with their original keys.
+      await this.applyOwedMirrors();
       await this.enqueueDecided();
       const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([st.token_mint]))[st.token_mint] ?? null;
       cfg = await loadConfig(this.db);
@@ -450,7 +463,19 @@ export class PositionActor extends DurableObject<Env> {
   async mirrorExit(req: MirrorExitRequest): Promise<MirrorExitResult> {
     const st = this.state;
     const id = st?.id ?? this.ctx.id.name ?? "";
-    if (!st) return { position_id: id, queued: false, reason: "position_not_found" };
+    if (!st) {
+      // Not open yet: the entry is executing or filled (the SwapQueue said so). The exit is owed, kept here
+      // durably and applied as soon as open() runs — never only in memory (issue 9).
+      if (!isMirrorRequest(req)) return { position_id: id, queued: false, reason: "bad_request" };
+      this.ctx.storage.sql.exec(
+        "INSERT INTO owed_mirrors (signal_id, request, created_at) VALUES (?, ?, ?) ON CONFLICT(signal_id) DO NOTHING",
+        req.signal_id,
+        JSON.stringify(req),
+        nowIso(),
+      );
+      log.info("position_mirror_owed", { position_id: id, signal_id: req.signal_id, fraction: req.fraction });
+      return { position_id: id, queued: false, reason: "owed_until_open" };
+    }
     if (st.source_wallet_address !== req.leader_address)
       return { position_id: id, queued: false, reason: "other_leader" };
     if (st.token_mint !== req.token_mint) return { position_id: id, queued: false, reason: "other_token" };
@@ -478,6 +503,33 @@ export class PositionActor extends DurableObject<Env> {
       order_id: row?.order_id ?? undefined,
       reason: row?.state === "decided" ? "enqueue_pending_retry" : undefined,
     };
+  }
+
+  /**
+   * Applies the mirror exits owed from before the open, oldest first. Each is idempotent per signal (its exit key),
+   * so a run that stops between applying one and deleting it applies nothing twice. A failure leaves the rest
+   * owed for the next alarm (armed by open before this runs).
+   */
+  private async applyOwedMirrors(): Promise<void> {
+    if (!this.state) return;
+    const owed = this.ctx.storage.sql
+      .exec<{ signal_id: number; request: string }>("SELECT signal_id, request FROM owed_mirrors ORDER BY rowid")
+      .toArray();
+    for (const o of owed) {
+      try {
+        const res = await this.mirrorExit(JSON.parse(o.request) as MirrorExitRequest);
+        log.info("position_owed_mirror_applied", {
+          position_id: this.state.id,
+          signal_id: o.signal_id,
+          queued: res.queued,
+          reason: res.reason,
+        });
+        this.ctx.storage.sql.exec("DELETE FROM owed_mirrors WHERE signal_id = ?", o.signal_id);
+      } catch (err) {
+        log.warn("position_owed_mirror_failed", { position_id: this.state.id, error: String(err) });
+        return;
+      }
+    }
   }
 
   /**
@@ -885,6 +937,18 @@ function upgradeState(st: PositionState): PositionState {
     scaling_levels_hit: levelIndexesToMultiples(rules, st.scaling_levels_hit ?? []),
     scaling_levels_hit_format: "multiple",
   };
+}
+
+function isMirrorRequest(r: MirrorExitRequest): boolean {
+  return (
+    !!r &&
+    Number.isSafeInteger(r.signal_id) &&
+    typeof r.leader_address === "string" &&
+    typeof r.token_mint === "string" &&
+    typeof r.fraction === "number" &&
+    r.fraction > 0 &&
+    r.fraction <= 1 + 1e-9
+  );
 }
 
 function openProblem(i: OpenPositionInput): string | null {

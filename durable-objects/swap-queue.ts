@@ -14,9 +14,17 @@ import { bookExposure } from "../src/db/positions-store";
 import { ORDER_PRIORITIES } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
+import { buyBeforeSale } from "../src/domain/leader-timeline";
 import { type ExitFill, type OpenPositionInput, positionIdFor } from "../src/domain/position";
+import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
-import { type EnqueueResult, PRIORITY_RANK, type SwapRequest } from "../src/domain/swap-order";
+import {
+  type EnqueueResult,
+  type LeaderSaleNotice,
+  type LeaderSaleResult,
+  PRIORITY_RANK,
+  type SwapRequest,
+} from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 
@@ -86,6 +94,8 @@ class PermanentError extends Error {}
 
 export class SwapQueue extends DurableObject<Env> {
   private running = false;
+  /** The order `execute` is working on (memory is enough: an eviction aborts that execution with it). */
+  private executing: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -129,6 +139,12 @@ export class SwapQueue extends DurableObject<Env> {
         PRIMARY KEY (order_id, step)
       )`);
       sql.exec("CREATE INDEX IF NOT EXISTS owed_due ON owed (state, not_before_ms)");
+      // Entries whose leader sold the mint before they executed (issue 9): the executor must not fill them.
+      sql.exec(`CREATE TABLE IF NOT EXISTS leader_exits (
+        order_id TEXT PRIMARY KEY,
+        signal_id INTEGER,
+        at_ms INTEGER NOT NULL
+      )`);
     });
   }
 
@@ -147,6 +163,11 @@ export class SwapQueue extends DurableObject<Env> {
     const now = Date.now();
     let cancelReason: string | null = null;
     if (req.priority === "normal" && (await breakerState(this.db)).open) cancelReason = "circuit_breaker";
+    // An entry already too old (or dated in the future) is refused at once, as it would be at execution.
+    if (!cancelReason && req.side === "buy" && req.leader_block_time !== undefined) {
+      const age = entryTimeVerdict(req.leader_block_time, now, (await loadConfig(this.db)).max_signal_age_seconds);
+      if (age !== "ok") cancelReason = age;
+    }
 
     const stored = await insertOrderIntent(this.db, {
       id: `ord_${crypto.randomUUID()}`,
@@ -193,6 +214,92 @@ export class SwapQueue extends DurableObject<Env> {
     await this.rearm();
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
     return { ...this.resultFor(row, false), cancel_reason: stored.cancel_reason ?? undefined };
+  }
+
+  /**
+   * The leader sold the mint: its entries made before the sale and not executed yet are cancelled
+   * (`leader_exited`); those executing or filled are returned in flight, their positions owed the mirror exit.
+   * The mark is written before any await, so an execution that starts meanwhile refuses to fill (executeBuy
+   * checks it right before the fill); a filled order (per D1, even if the queue row is still pending after a
+   * crash) is never cancelled: its tokens are bought and must become a position.
+   */
+  async leaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
+    if (!notice || typeof notice.leader_address !== "string" || typeof notice.token_mint !== "string")
+      throw new TypeError("invalid leader sale notice");
+    const sql = this.ctx.storage.sql;
+    const sale = {
+      slot: typeof notice.slot === "number" ? notice.slot : null,
+      block_time_ms: typeof notice.block_time === "number" ? notice.block_time * 1000 : null,
+    };
+    const rows = sql
+      .exec<QueueRow>(
+        // Done rows of the last hour only: older fills are open positions in D1, which the caller reads.
+        `SELECT * FROM queue WHERE (state = 'pending' OR (state = 'done' AND finished_at_ms > ?))
+           AND json_extract(request, '$.side') = 'buy' AND json_extract(request, '$.token_mint') = ?
+           AND json_extract(request, '$.entry.source_wallet_address') = ?
+         ORDER BY seq`,
+        Date.now() - 3_600_000,
+        notice.token_mint,
+        notice.leader_address,
+      )
+      .toArray()
+      .filter((r) => {
+        const req = JSON.parse(r.request) as SwapRequest;
+        const at = {
+          slot: req.leader_slot ?? null,
+          block_time_ms: req.leader_block_time !== undefined ? req.leader_block_time * 1000 : null,
+        };
+        return buyBeforeSale(at, sale);
+      });
+    const result: LeaderSaleResult = { cancelled: [], in_flight: [] };
+    const candidates: QueueRow[] = [];
+    for (const r of rows) {
+      if (r.state === "done") {
+        result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
+        continue;
+      }
+      // Marked even while executing: an execution not yet past its fill check then cancels instead of buying.
+      sql.exec(
+        "INSERT INTO leader_exits (order_id, signal_id, at_ms) VALUES (?, ?, ?) ON CONFLICT(order_id) DO NOTHING",
+        r.order_id,
+        notice.signal_id,
+        Date.now(),
+      );
+      candidates.push(r);
+    }
+    for (const r of candidates) {
+      const order = await getOrder(this.db, r.order_id);
+      const now = this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", r.order_id).one();
+      if (order?.status === "filled" || now.state === "done" || this.executing === r.order_id) {
+        result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
+      } else if (now.state === "pending") {
+        const req = JSON.parse(now.request) as SwapRequest;
+        await this.cancel(now, req, "leader_exited");
+        result.cancelled.push({ order_id: r.order_id, signal_id: req.signal_id ?? null });
+      } else if (now.state === "cancelled" && now.last_error === "leader_exited") {
+        // The executor reached it first while D1 was read, and honoured the mark.
+        result.cancelled.push({
+          order_id: r.order_id,
+          signal_id: (JSON.parse(now.request) as SwapRequest).signal_id ?? null,
+        });
+      }
+    }
+    // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
+    if (notice.signal_id != null)
+      for (const r of sql
+        .exec<{ order_id: string; request: string }>(
+          `SELECT q.order_id, q.request FROM leader_exits l JOIN queue q ON q.order_id = l.order_id
+           WHERE l.signal_id = ? AND q.state = 'cancelled' AND q.last_error = 'leader_exited'`,
+          notice.signal_id,
+        )
+        .toArray())
+        if (!result.cancelled.some((c) => c.order_id === r.order_id))
+          result.cancelled.push({
+            order_id: r.order_id,
+            signal_id: (JSON.parse(r.request) as SwapRequest).signal_id ?? null,
+          });
+    if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
+    return result;
   }
 
   override async alarm(): Promise<void> {
@@ -372,6 +479,7 @@ export class SwapQueue extends DurableObject<Env> {
     const req = JSON.parse(row.request) as SwapRequest;
     this.setMeta("last_execution_ms", String(Date.now()));
     let outcome: Outcome;
+    this.executing = row.order_id;
     try {
       const started = performance.now();
       outcome =
@@ -381,6 +489,8 @@ export class SwapQueue extends DurableObject<Env> {
     } catch (err) {
       await this.failed(row, req, err, cfg);
       return;
+    } finally {
+      this.executing = null;
     }
     const sql = this.ctx.storage.sql;
     if (outcome.kind === "filled") {
@@ -441,6 +551,13 @@ export class SwapQueue extends DurableObject<Env> {
       };
     if (req.priority === "normal" && (await breakerState(this.db)).open)
       return { kind: "cancelled", reason: "circuit_breaker" };
+    if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
+    // The age is measured from the leader's trade, however long the entry waited here (spacing, other
+    // orders, retries, no price): WallTrack never chases an old trade (DESIGN §4).
+    if (req.leader_block_time !== undefined) {
+      const age = entryTimeVerdict(req.leader_block_time, Date.now(), cfg.max_signal_age_seconds);
+      if (age !== "ok") return { kind: "cancelled", reason: age };
+    }
     if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
     // Entries run one at a time here, so this is where the book caps hold across leaders. Entries filled
     // whose position is still owed count too: they are bought, only not yet visible in D1.
@@ -457,7 +574,9 @@ export class SwapQueue extends DurableObject<Env> {
     }
     const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
     if (!quote) {
-      if (Date.now() - row.created_at_ms > cfg.max_signal_age_seconds * 1000)
+      // Without the leader's block time (an older request), the wait is bounded from the enqueue time.
+      const since = req.leader_block_time !== undefined ? req.leader_block_time * 1000 : row.created_at_ms;
+      if (Date.now() - since > cfg.max_signal_age_seconds * 1000)
         return { kind: "cancelled", reason: "price_unavailable" };
       return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
     }
@@ -467,6 +586,8 @@ export class SwapQueue extends DurableObject<Env> {
       slippage_bps: cfg.simulated_slippage_bps,
       decimals: entry.token_decimals,
     });
+    // Checked again with no await before the fill: the leader may have sold while the price was read.
+    if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
     const executed = {
       executed_price_usd: fill.executed_price_usd,
       executed_out_amount: fill.executed_amount.toString(),
@@ -775,6 +896,10 @@ export class SwapQueue extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ small helpers
 
+  private leaderExited(orderId: string): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM leader_exits WHERE order_id = ?", orderId).toArray().length > 0;
+  }
+
   private rowByKey(key: string): QueueRow | undefined {
     return this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE idempotency_key = ?", key).toArray()[0];
   }
@@ -820,6 +945,10 @@ function requestProblem(r: SwapRequest): string | null {
     if (!r.entry || typeof r.entry.source_wallet_address !== "string") return "entry";
     const d = r.entry.token_decimals;
     if (!Number.isInteger(d) || d < 0 || d > 18) return "entry.token_decimals";
+    // Not range-checked here: a future or absurd block time is a refusal (invalid_timestamp), not a bad shape.
+    if (r.leader_block_time !== undefined && typeof r.leader_block_time !== "number") return "leader_block_time";
+    if (r.leader_slot !== undefined && !(Number.isSafeInteger(r.leader_slot) && r.leader_slot >= 0))
+      return "leader_slot";
   } else {
     if (typeof r.position_id !== "string" || !r.position_id) return "position_id";
     if (r.sell_amount !== undefined && !/^\d+$/.test(r.sell_amount)) return "sell_amount";

@@ -1,19 +1,40 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { isConstraintError } from "../src/db/constraint-error";
+import { bookExposure } from "../src/db/positions-store";
 import { positions, signals, wallets } from "../src/db/schema";
 import { assessTokenSafety } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
+import {
+  buyBeforeSale,
+  type ChainPoint,
+  chainMayMatter,
+  holdingBefore,
+  leaderEmptiedInTx,
+  mirrorFraction,
+} from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
-import { FILTER_REASONS, type FilterReason, isStale } from "../src/domain/signal-filters";
+import {
+  entryTimeVerdict,
+  FILTER_REASONS,
+  type FilterReason,
+  MAX_CLOCK_SKEW_SECONDS,
+} from "../src/domain/signal-filters";
 import { sizeEntry } from "../src/domain/sizing";
-import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../src/domain/swap-order";
+import type {
+  EnqueueResult,
+  LeaderSaleNotice,
+  LeaderSaleResult,
+  MirrorExitRequest,
+  MirrorExitResult,
+  SwapRequest,
+} from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
@@ -50,7 +71,7 @@ export interface InboxRow {
   attempts: number;
   next_attempt_ms: number;
   last_error: string | null;
-  decision: EntryDecision | ExitDecision | null;
+  decision: EntryDecision | ExitDecision | CancelledDecision | null;
 }
 
 /** An entry decided once (gates passed, size fixed) and kept, so an enqueue retry sends the same order. */
@@ -63,9 +84,19 @@ export interface ExitDecision {
   kind: "exit";
   fraction: number;
   leader_balance_before: string | null;
+  /** Open positions and the positions of in-flight entries (executing or filled), all owed the mirror exit. */
   position_ids: string[];
   done: string[];
   order_id: string | null;
+  /** In-flight entries this sale cancelled: inbox signatures and SwapQueue order ids. */
+  cancelled_entries?: string[];
+}
+/** A BUY still in the inbox when its leader sold the mint: finished `leader_exited`, never enqueued. */
+export interface CancelledDecision {
+  kind: "cancelled";
+  reason: "leader_exited";
+  /** The SELL's signature. */
+  by: string;
 }
 
 type Row = {
@@ -388,7 +419,7 @@ export class WalletActor extends DurableObject<Env> {
     );
   }
 
-  private saveDecision(signature: string, decision: EntryDecision | ExitDecision) {
+  private saveDecision(signature: string, decision: EntryDecision | ExitDecision | CancelledDecision) {
     this.ctx.storage.sql.exec("UPDATE inbox SET decision = ? WHERE signature = ?", JSON.stringify(decision), signature);
   }
 
@@ -405,8 +436,10 @@ export class WalletActor extends DurableObject<Env> {
     // An inactive leader is not copied any more, but its exits still protect what was copied from it
     // (DESIGN §4: exits always run): a SELL goes on to the mirror exit and is filtered only without a position.
     else if (!row.wallet_active && c.signal_type === "buy") filter = "inactive_wallet";
-    else if (c.signal_type === "buy" && tx && isStale(tx.timestamp, row.received_at_ms, config.max_signal_age_seconds))
-      filter = "stale_signal";
+    else if (c.signal_type === "buy" && tx) {
+      const age = entryTimeVerdict(tx.timestamp, row.received_at_ms, config.max_signal_age_seconds);
+      if (age !== "ok") filter = age;
+    }
     const now = Date.now();
     const receivedIso = nowIso(row.received_at_ms);
     const priced = c ? withSolPrice(c, null) : null;
@@ -558,6 +591,10 @@ export class WalletActor extends DurableObject<Env> {
     return lists.flat().reduce((s, a) => (a.mint === mint ? s + BigInt(a.amount) : s), 0n);
   }
 
+  protected async entriesLeaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
+    return this.env.SWAP_QUEUE.getByName("default").leaderSold(notice);
+  }
+
   protected async mirrorExit(positionId: string, req: MirrorExitRequest): Promise<MirrorExitResult> {
     return this.env.POSITION_ACTOR.getByName(positionId).mirrorExit(req);
   }
@@ -572,7 +609,13 @@ export class WalletActor extends DurableObject<Env> {
     // An entry is retried while the trade is still fresh — for as long again as max_signal_age_seconds after
     // its reception — then given up (WallTrack never chases an old trade). Exits are retried forever.
     const retryUntil = row.received_at_ms + config.max_signal_age_seconds * 1000;
-    let decision = row.decision ? (JSON.parse(row.decision) as EntryDecision) : null;
+    const current = this.row(row.signature)?.decision ?? row.decision; // a SELL may have cancelled it since
+    const stored = current ? (JSON.parse(current) as EntryDecision | CancelledDecision) : null;
+    if (stored?.kind === "cancelled") {
+      await this.finish(row, { filter_reason: stored.reason }, `the leader sold the mint (${stored.by})`);
+      return;
+    }
+    let decision = stored;
     if (!decision) {
       decision = await this.decideEntry(row, config);
       if (!decision) return; // filtered and finished
@@ -606,8 +649,17 @@ export class WalletActor extends DurableObject<Env> {
     const { tx, c } = this.classification(row);
     const mint = c.token_mint as string;
     // Checked again at decision time: a record delayed by retries must not turn into a late entry.
-    if (isStale(tx.timestamp, Date.now(), config.max_signal_age_seconds)) {
-      await this.finish(row, { filter_reason: "stale_signal" }, "stale when decided");
+    const age = entryTimeVerdict(tx.timestamp, Date.now(), config.max_signal_age_seconds);
+    if (age !== "ok") {
+      await this.finish(row, { filter_reason: age }, `${age} when decided`);
+      return null;
+    }
+    const laterSale = await this.saleAfter(address, mint, {
+      slot: tx.slot ?? null,
+      block_time_ms: tx.timestamp * 1000,
+    });
+    if (laterSale) {
+      await this.finish(row, { filter_reason: "leader_already_sold" }, `sold in ${laterSale}`);
       return null;
     }
     const wallet = await db.select().from(wallets).where(eq(wallets.address, address)).get();
@@ -724,6 +776,8 @@ export class WalletActor extends DurableObject<Env> {
         wallet_id: wallet.id,
         signal_id: row.signal_id,
         reason: "entry",
+        leader_block_time: tx.timestamp,
+        ...(tx.slot !== undefined ? { leader_slot: tx.slot } : {}),
         requested_usd: size.usd,
         entry: {
           source_wallet_address: address,
@@ -733,6 +787,28 @@ export class WalletActor extends DurableObject<Env> {
         },
       },
     };
+  }
+
+  /** A SELL of this leader and mint made at or after `buy` on chain (a late or out-of-order BUY), or null. */
+  private async saleAfter(address: string, mint: string, buy: ChainPoint): Promise<string | null> {
+    const sales = await this.db
+      .select({
+        signature: signals.transaction_signature,
+        slot: signals.slot,
+        block_time: signals.block_time,
+        received: signals.webhook_received_at,
+      })
+      .from(signals)
+      .where(and(eq(signals.wallet_address, address), eq(signals.token_mint, mint), eq(signals.signal_type, "sell")));
+    const hit = sales.find((x) => {
+      // A sale dated in the future (bad timestamp) counts as made when received, as decideExit takes it: it
+      // must not block every later BUY of the mint.
+      const t = x.block_time ? Date.parse(x.block_time) : null;
+      const r = x.received ? Date.parse(x.received) : null;
+      const at = t !== null && r !== null && t > r + MAX_CLOCK_SKEW_SECONDS * 1000 ? r : t;
+      return buyBeforeSale(buy, { slot: x.slot, block_time_ms: at });
+    });
+    return hit?.signature ?? null;
   }
 
   /** The D1 facts the copy rules need (see domain/copy-rules.ts). */
@@ -754,34 +830,42 @@ export class WalletActor extends DurableObject<Env> {
       ORDER BY s.id LIMIT 1`);
     const lastExit = await q<{ t: string | null }>(sql`
       SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
-    const open = await q<{ n: number; usd: number | null }>(sql`
-      SELECT COUNT(*) AS n, SUM(entry_cost_usd) AS usd FROM positions WHERE status IN ('open', 'closing')`);
-    const queued = await q<{ n: number; usd: number | null }>(sql`
-      SELECT COUNT(*) AS n, SUM(requested_usd) AS usd FROM orders
-      WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
+    const queued = await db.run(sql`
+      SELECT requested_usd AS usd FROM orders WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
+    // The same exposure the SwapQueue checks at execution (cost of what remains), plus the queued entries.
+    const book = await bookExposure(
+      db,
+      (queued.results as { usd: number | null }[]).map((r) => r.usd ?? 0),
+    );
     return {
       prior_entry_usd: firstPosition?.usd ?? firstSignal?.usd ?? null,
       last_exit_at_ms: lastExit?.t ? Date.parse(lastExit.t) : null,
-      open_positions: (open?.n ?? 0) + (queued?.n ?? 0),
-      exposure_usd: (open?.usd ?? 0) + (queued?.usd ?? 0),
+      open_positions: book.open_positions,
+      exposure_usd: book.exposure_usd,
     };
   }
 
-  /** SELL: mirror the leader's exit on every open position copied from this leader in this mint. */
+  /**
+   * SELL: mirror the leader's exit on every copy of its earlier BUYs of the mint (issue 9, DESIGN §4): the open
+   * positions, and the entries still in flight — in this inbox (cancelled before they are enqueued), waiting in
+   * the SwapQueue (cancelled there), or executing / filled and not yet open (their PositionActor keeps the exit
+   * owed until it opens).
+   */
   private async processSell(row: Row) {
     const address = this.address() as string;
+    const { tx, c } = this.classification(row);
     let decision = row.decision ? (JSON.parse(row.decision) as ExitDecision) : null;
     if (!decision) {
-      const { tx, c } = this.classification(row);
-      decision = await this.decideExit(address, c, row.signal_id as number, nowIso(tx.timestamp * 1000));
+      decision = await this.decideExit(address, tx, c, row);
       this.saveDecision(row.signature, decision);
     }
-    const { c } = this.classification(row);
     if (decision.position_ids.length === 0) {
+      // A sale that cancelled in-flight entries did its job; otherwise nothing was there to mirror.
+      const acted = (decision.cancelled_entries?.length ?? 0) > 0;
       await this.finish(row, {
         ...(await this.pricedFields(c)),
         leader_balance_before: decision.leader_balance_before,
-        filter_reason: row.wallet_active ? "no_open_position" : "inactive_wallet",
+        filter_reason: acted ? null : row.wallet_active ? "no_open_position" : "inactive_wallet",
       });
       return;
     }
@@ -813,22 +897,37 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   /**
-   * The fraction the leader sold = sold / its balance before the sale. Helius enhanced payloads carry balance
-   * CHANGES, not balances, so the balance before is derived:
-   * 1. from the leader's own recorded signals in this mint (bought minus sold before this one) when that
-   *    history covers the sale — exact whenever we saw its buys, whatever happened since;
-   * 2. otherwise (it held tokens from before we watched) from the chain: its current token balance, read
-   *    right after the sale, plus the amount sold; a current balance of 0 means it sold everything → 1;
-   * 3. when the chain cannot be read either, 1 — in doubt the copy exits fully, the side of the risk that
-   *    cannot lose more than the position holds. `leader_balance_before` records the denominator used.
+   * Decides a SELL once: which copies it reaches and the fraction to sell.
+   *
+   * Copies: entries of this leader for the mint made before the sale in chain order. Those still in this inbox
+   * are marked cancelled first, synchronously (no later step of this actor can enqueue them); the SwapQueue
+   * cancels those it holds unexecuted and names the ones executing or filled; D1 gives the open positions.
+   *
+   * Fraction (src/domain/leader-timeline.ts): the leader's holding before the sale from its recorded trades in
+   * chain order (slot, then block time), checked against the chain (balance after + sold); a transaction or a
+   * chain showing it left with nothing is a full exit; nothing known is a full exit (the side of the risk that
+   * cannot lose more than the position holds). `leader_balance_before` records the denominator used.
    */
-  private async decideExit(
-    address: string,
-    c: Classification,
-    signalId: number,
-    soldAt: string,
-  ): Promise<ExitDecision> {
+  private async decideExit(address: string, tx: HeliusTx, c: Classification, row: Row): Promise<ExitDecision> {
     const mint = c.token_mint as string;
+    const signalId = row.signal_id as number;
+    // A block time in the future is not trusted to order the sale: it is taken as made when received.
+    const saleS =
+      tx.timestamp * 1000 > row.received_at_ms + MAX_CLOCK_SKEW_SECONDS * 1000
+        ? Math.floor(row.received_at_ms / 1000)
+        : tx.timestamp;
+    const sale = { slot: tx.slot ?? null, block_time_ms: saleS * 1000 };
+    const soldAt = nowIso(saleS * 1000);
+
+    const cancelledInbox = this.cancelInboxEntries(row.signature, mint, sale);
+    const queued = await this.entriesLeaderSold({
+      leader_address: address,
+      token_mint: mint,
+      slot: sale.slot,
+      block_time: saleS,
+      signal_id: signalId,
+    });
+
     // Only positions copied from a leader BUY made before this SELL: a sale recovered late (backfill) must not
     // close what was copied from the leader's later re-entry. A position of unknown origin is still mirrored.
     const open = await this.db
@@ -844,44 +943,89 @@ export class WalletActor extends DurableObject<Env> {
         ),
       )
       .orderBy(asc(positions.opened_at));
+    const positionIds = [...new Set([...open.map((p) => p.id), ...queued.in_flight.map((f) => f.position_id)])];
+
     const history = await this.db
-      .select({ type: signals.signal_type, amount: signals.token_amount })
+      .select({
+        id: signals.id,
+        type: signals.signal_type,
+        amount: signals.token_amount,
+        slot: signals.slot,
+        block_time: signals.block_time,
+      })
       .from(signals)
       .where(
         and(
           eq(signals.wallet_address, address),
           eq(signals.token_mint, mint),
-          lt(signals.id, signalId),
+          ne(signals.id, signalId),
           ne(signals.signal_type, "other"),
         ),
       );
-    let held = 0n;
-    for (const h of history) {
-      if (!h.amount || !/^\d+$/.test(h.amount)) continue;
-      held += h.type === "buy" ? BigInt(h.amount) : -BigInt(h.amount);
-    }
+    const held = holdingBefore(
+      history.map((h) => ({
+        type: h.type === "buy" ? ("buy" as const) : ("sell" as const),
+        amount: h.amount,
+        slot: h.slot,
+        block_time_ms: h.block_time ? Date.parse(h.block_time) : null,
+        seq: h.id,
+      })),
+      { ...sale, seq: signalId },
+    );
     const sold = c.token_amount && /^\d+$/.test(c.token_amount) ? BigInt(c.token_amount) : null;
-    let before: bigint | null = null;
-    if (held > 0n && sold !== null && held >= sold) before = held;
-    else if (sold !== null && open.length > 0) {
+    const facts = { sold, history_before: held, emptied_in_tx: leaderEmptiedInTx(tx, address, mint) };
+    let chainAfter: bigint | null = null;
+    if (positionIds.length > 0 && chainMayMatter(facts)) {
       try {
-        before = (await this.leaderTokenBalance(address, mint)) + sold;
+        chainAfter = await this.leaderTokenBalance(address, mint);
       } catch (err) {
         log.warn("leader_balance_unavailable", { address, mint, error: errMessage(err) });
       }
     }
-    const fraction =
-      before !== null && sold !== null && before > 0n && sold < before
-        ? Number(sold) / Number(before) // both < 2^64: the ratio keeps full float precision
-        : 1;
+    const { fraction, before } = mirrorFraction({ ...facts, chain_after: chainAfter });
     return {
       kind: "exit",
       fraction,
       leader_balance_before: before === null ? null : before.toString(),
-      position_ids: open.map((p) => p.id),
+      position_ids: positionIds,
       done: [],
       order_id: null,
+      cancelled_entries: [...cancelledInbox, ...queued.cancelled.map((e) => e.order_id)],
     };
+  }
+
+  /**
+   * Marks this leader's BUYs of the mint still in the inbox — delivered before the SELL, made before it on chain —
+   * as cancelled `leader_exited`. Synchronous: the alarm finishes them without enqueuing. (A BUY delivered after
+   * the SELL is filtered `leader_already_sold` when decided.) Returns their signatures.
+   */
+  private cancelInboxEntries(saleSignature: string, mint: string, sale: ChainPoint): string[] {
+    const address = this.address() as string;
+    const rows = this.ctx.storage.sql
+      .exec<Row>(
+        `SELECT * FROM inbox WHERE state != 'done' AND signature != ?1
+           AND rowid < (SELECT rowid FROM inbox WHERE signature = ?1) AND (signal_type IS NULL OR signal_type = 'buy')`,
+        saleSignature,
+      )
+      .toArray();
+    const out: string[] = [];
+    for (const r of rows) {
+      const prior = r.decision ? (JSON.parse(r.decision) as { kind: string; by?: string }) : null;
+      if (prior?.kind === "cancelled") {
+        if (prior.by === saleSignature) out.push(r.signature); // this sale's own earlier, interrupted decision
+        continue;
+      }
+      const parsed = HeliusTxSchema.safeParse(JSON.parse(r.payload));
+      if (!parsed.success) continue;
+      const bc = classify(parsed.data, address);
+      if (bc.signal_type !== "buy" || bc.token_mint !== mint) continue;
+      if (!buyBeforeSale({ slot: parsed.data.slot ?? null, block_time_ms: parsed.data.timestamp * 1000 }, sale))
+        continue;
+      this.saveDecision(r.signature, { kind: "cancelled", reason: "leader_exited", by: saleSignature });
+      out.push(r.signature);
+    }
+    if (out.length) log.info("entries_cancelled_leader_exited", { sale: saleSignature, entries: out });
+    return out;
   }
 
   /** Identity and health of this instance. */

@@ -50,6 +50,17 @@ async function onChain(wallet: string, txs: { signature: string; timestamp: numb
   });
 }
 
+/**
+ * Earlier tests' wallets out of the way: deactivated, and their positions closed by hand (a deactivated leader
+ * with an open position is still scanned).
+ */
+async function quietEarlierWallets() {
+  await env.DB.batch([
+    env.DB.prepare("UPDATE wallets SET is_active = 0"),
+    env.DB.prepare("UPDATE positions SET status = 'closed', closed_at = ? WHERE status != 'closed'").bind(hourAgo()),
+  ]);
+}
+
 const backfill = (body?: unknown) => api("POST", "/api/v1/sync/backfill", body);
 const parseRequests = async () =>
   (await fake.requests())
@@ -152,6 +163,8 @@ describe("POST /api/v1/sync/backfill", () => {
       // (a BUY this old would be stale) by the time the backfill finds it
       const sell = swap(leader, mint, "sell", 1);
       await onChain(leader, [buy, sell]);
+      // after the sale the chain shows the other half still held (80 000 bought, 40 000 sold)
+      await fake.wallet({ address: leader, token_accounts: [{ mint, amount: "40000000000", decimals: 6 }] });
       await fake.transactions(buy, sell);
       await new Promise((r) => setTimeout(r, Math.max(0, (sell.timestamp + 6) * 1000 - Date.now())));
       const res = await backfill({ wallet: leader });
@@ -261,7 +274,7 @@ describe("POST /api/v1/sync/backfill", () => {
   });
 
   it("without a wallet: every ACTIVE wallet; an RPC failure of one is reported while the others are recovered", async () => {
-    await env.DB.prepare("UPDATE wallets SET is_active = 0").run(); // earlier tests' wallets are out of the way
+    await quietEarlierWallets();
     const [a, b, off] = [randomAddress(), randomAddress(), randomAddress()];
     await insertWallet(a, { created_at: hourAgo() });
     await insertWallet(b, { created_at: hourAgo() });
@@ -293,6 +306,32 @@ describe("POST /api/v1/sync/backfill", () => {
     const again = await backfill();
     expect(again.body.wallets.find((x: any) => x.address === a)).toMatchObject({ recovered: 1, error: null });
     expect(await waitFor(() => signalOf(ta.signature))).toBeTruthy();
+  });
+
+  it("without a wallet: a deactivated leader with an open position is still scanned, and its SELL mirrors", async () => {
+    await quietEarlierWallets();
+    const [off, gone] = [randomAddress(), randomAddress()];
+    await insertWallet(off, { created_at: hourAgo(), is_active: 0 });
+    await insertWallet(gone, { created_at: hourAgo(), is_active: 0 });
+    const mint = randomAddress();
+    const posId = `pos-bf-off-${mint.slice(0, 12)}`;
+    await env.DB.prepare(
+      `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
+        entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at)
+       VALUES (?, ?, ?, 6, 'simulation', 'open', 0.001, '1000000', 1, '1000000', ?)`,
+    )
+      .bind(posId, off, mint, hourAgo())
+      .run();
+    const sell = swap(off, mint, "sell", 120, "bf-off");
+    await onChain(off, [sell]);
+    await onChain(gone, [swap(gone, mint, "sell", 120, "bf-gone")]);
+    await fake.transactions(sell);
+
+    const res = await backfill();
+    expect(res.status).toBe(200);
+    expect(res.body.wallets.map((x: any) => x.address)).toEqual([off]); // the one without positions is not
+    expect(res.body.wallets[0]).toMatchObject({ missing: 1, recovered: 1, error: null });
+    expect(await waitFor(() => signalOf(sell.signature))).toMatchObject({ signal_type: "sell" });
   });
 
   it("answers 503 NotConfigured without HELIUS_API_KEY", async () => {
@@ -332,7 +371,7 @@ describe("POST /api/v1/sync/backfill", () => {
 
 describe("hourly job", () => {
   it("runs the backfill after the watchdog, and reports it skipped without HELIUS_API_KEY", async () => {
-    await env.DB.prepare("UPDATE wallets SET is_active = 0").run();
+    await quietEarlierWallets();
     const w = randomAddress();
     await insertWallet(w, { created_at: hourAgo() });
     const t = swap(w, randomAddress(), "sell", 120);

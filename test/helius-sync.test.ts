@@ -246,6 +246,38 @@ describe("Helius address sync", () => {
     expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([a.address]);
   });
 
+  it("a deactivated leader with an open position stays subscribed until its positions close", async () => {
+    const a = await addWallet();
+    const b = await addWallet();
+    const posId = `pos-sync-${a.address.slice(0, 12)}`;
+    await env.DB.prepare(
+      `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
+        entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at)
+       VALUES (?, ?, ?, 6, 'simulation', 'open', 0.001, '1000000', 1, '1000000', ?)`,
+    )
+      .bind(posId, a.address, randomAddress(), new Date().toISOString())
+      .run();
+    await sync();
+    expect((await api("PATCH", `/api/v1/wallets/${a.id}`, { is_active: false })).status).toBe(200);
+    const kept = await sync();
+    expect(kept.body).toMatchObject({ status: "ok", detail: { addresses: 2 } });
+    expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([a.address, b.address].sort());
+    expect((await walletRow(a.id))?.helius_sync_status).toBe("synced");
+
+    // a closing position (its full exit queued) still needs the leader's transactions
+    await env.DB.prepare("UPDATE positions SET status = 'closing' WHERE id = ?").bind(posId).run();
+    await sync();
+    expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([a.address, b.address].sort());
+
+    // once closed, the next run drops the address
+    await env.DB.prepare("UPDATE positions SET status = 'closed', closed_at = ? WHERE id = ?")
+      .bind(new Date().toISOString(), posId)
+      .run();
+    const dropped = await sync();
+    expect(dropped.body).toMatchObject({ status: "ok", detail: { addresses: 1, edited: true } });
+    expect((await fakeWebhooks())[0]?.accountAddresses).toEqual([b.address]);
+  });
+
   it("creates nothing while no wallet is active", async () => {
     const off = await addWallet({ is_active: false });
     const res = await sync();

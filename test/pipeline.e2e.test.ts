@@ -149,7 +149,8 @@ describe("webhook → open simulated position → mirror exit", () => {
         token_amount: 10_000,
       }),
     ]);
-    // our leader sells half of the 80 000 it bought
+    // our leader sells half of the 80 000 it bought; the chain then shows the other half still held
+    await fake.wallet({ address: leader, token_accounts: [{ mint, amount: "40000000000", decimals: 6 }] });
     await deliver([
       buildSwapTx({
         signature: fakeSignature(`m-sell-${mint}`),

@@ -339,6 +339,8 @@ describe("BUY pipeline", () => {
         wallet_id: id,
         signal_id: s.id,
         reason: "entry",
+        leader_block_time: t.timestamp,
+        leader_slot: t.slot,
         requested_usd: 50,
         entry: {
           source_wallet_address: wallet,

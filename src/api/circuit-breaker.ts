@@ -3,6 +3,7 @@ import { desc, eq, sql } from "drizzle-orm";
 import { blockedWhileOpen, breakerState, recordBreakerEvent } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
+import { bookExposure } from "../db/positions-store";
 import { circuitBreakerEvents, positions } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
@@ -101,11 +102,9 @@ async function stateWithEvents(db: Db) {
 
 /** What the operator saw when acting: open positions, realized PnL and the trip thresholds. */
 async function snapshots(db: Db) {
-  const open = await db
-    .select({ n: sql<number>`count(*)`, exposure: sql<number>`coalesce(sum(${positions.entry_cost_usd}), 0)` })
-    .from(positions)
-    .where(sql`${positions.status} != 'closed'`)
-    .get();
+  // The exposure the caps use (src/domain/exposure.ts: cost of what remains), not a third definition.
+  const book = await bookExposure(db);
+  const open = { n: book.open_positions, exposure: book.exposure_usd };
   const closed = await db
     .select({
       n: sql<number>`count(*)`,

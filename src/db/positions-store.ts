@@ -1,6 +1,7 @@
-import { eq, ne, sql } from "drizzle-orm";
+import { eq, ne } from "drizzle-orm";
 import type { StrategyRules } from "../domain/exit-strategy";
 import { rulesFromRow } from "../domain/exit-strategy";
+import { bookExposure as exposureOf } from "../domain/exposure";
 import type { Db } from "./client";
 import { exitStrategies, type PositionRow, positions } from "./schema";
 
@@ -29,17 +30,20 @@ export async function loadTemplate(
 }
 
 /**
- * Open positions and the USD still at risk in them: the entry cost of what remains (a partial exit
- * frees its share of the cost).
+ * Open (and closing) positions and the USD still at risk in them, by the one domain definition
+ * (src/domain/exposure.ts: entry cost of what remains). `queuedEntriesUsd`: entries queued but not filled.
  */
-export async function bookExposure(db: Db): Promise<{ open_positions: number; exposure_usd: number }> {
-  const row = await db
+export async function bookExposure(
+  db: Db,
+  queuedEntriesUsd: readonly number[] = [],
+): Promise<{ open_positions: number; exposure_usd: number }> {
+  const rows = await db
     .select({
-      n: sql<number>`COUNT(*)`,
-      usd: sql<number>`COALESCE(SUM(${positions.entry_cost_usd} * CAST(${positions.current_amount} AS REAL) / MAX(CAST(${positions.entry_amount} AS REAL), 1)), 0)`,
+      entry_cost_usd: positions.entry_cost_usd,
+      entry_amount: positions.entry_amount,
+      current_amount: positions.current_amount,
     })
     .from(positions)
-    .where(ne(positions.status, "closed"))
-    .get();
-  return { open_positions: row?.n ?? 0, exposure_usd: row?.usd ?? 0 };
+    .where(ne(positions.status, "closed"));
+  return exposureOf(rows, queuedEntriesUsd);
 }

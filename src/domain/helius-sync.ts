@@ -12,17 +12,26 @@ export interface SyncWallet {
   is_active: boolean;
   helius_sync_status: "pending" | "synced" | "error";
   updated_at: string;
+  /**
+   * The wallet still has open or closing positions copied from it. A deactivated leader stays subscribed
+   * until they close: its SELLs are what mirror-exit them (DESIGN §4, exits always run).
+   */
+  has_open_positions?: boolean;
 }
 
+/** Whether a wallet's transactions must keep arriving: active, or still owing the exits of its copies. */
+export const mustWatch = (w: { is_active: boolean; has_open_positions?: boolean }) =>
+  w.is_active || w.has_open_positions === true;
+
 export interface SyncPlan {
-  /** Every active address, once each, sorted (a stable body makes repeated pushes identical). */
+  /** Every watched address (active, or with open positions), once each, sorted (stable body, identical pushes). */
   addresses: string[];
   /** Wallet versions whose status the outcome decides: `{id, u: updated_at}`. */
   toMark: { id: number; u: string }[];
 }
 
 export function planHeliusSync(wallets: readonly SyncWallet[]): SyncPlan {
-  const addresses = [...new Set(wallets.filter((w) => w.is_active).map((w) => w.address))].sort();
+  const addresses = [...new Set(wallets.filter(mustWatch).map((w) => w.address))].sort();
   const toMark = wallets.filter((w) => w.helius_sync_status !== "synced").map((w) => ({ id: w.id, u: w.updated_at }));
   return { addresses, toMark };
 }

@@ -17,6 +17,12 @@ export interface SwapRequest {
   signal_id?: number | null;
   position_id?: string | null;
   reason: OrderReason;
+  /**
+   * buy: the leader's block time (unix seconds) and slot of the trade copied. The queue checks the entry's age
+   * from it at execution (never from the enqueue time), and orders it against the leader's sales.
+   */
+  leader_block_time?: number;
+  leader_slot?: number;
   /** buy: USD to spend. */
   requested_usd?: number;
   /**
@@ -84,4 +90,24 @@ export interface MirrorExitResult {
   queued: boolean;
   order_id?: string;
   reason?: string;
+}
+
+/**
+ * SwapQueue.leaderSold input: the leader sold `token_mint` at this point of the chain. Its entries made before
+ * the sale (issue 9): not executed yet → cancelled `leader_exited`; executing or filled → reported in flight,
+ * so the caller owes their positions the mirror exit (PositionActor.mirrorExit keeps it until they open).
+ */
+export interface LeaderSaleNotice {
+  leader_address: string;
+  token_mint: string;
+  /** The sale's slot and block time (unix seconds); null when unknown. */
+  slot: number | null;
+  block_time: number | null;
+  /** The SELL signal, for the logs. */
+  signal_id: number | null;
+}
+
+export interface LeaderSaleResult {
+  cancelled: { order_id: string; signal_id: number | null }[];
+  in_flight: { order_id: string; position_id: string }[];
 }

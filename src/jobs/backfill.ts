@@ -164,7 +164,7 @@ async function backfillWallet(
 /**
  * DESIGN §1 backfill: recovers watched-wallet transactions that never reached the webhook. A late BUY is then
  * filtered `stale_signal` by the actor (never chase old trades); a late SELL still mirrors exits.
- * `wallets` defaults to the active ones (at most BACKFILL_MAX_WALLETS_PER_RUN, rotating with `runIndex`).
+ * `wallets` defaults to the active ones plus the inactive ones with open or closing positions (at most BACKFILL_MAX_WALLETS_PER_RUN, rotating with `runIndex`).
  * A wallet's failure is recorded in its entry and does not stop the others.
  */
 export async function runBackfill(
@@ -177,11 +177,18 @@ export async function runBackfill(
   let candidates = opts.wallets;
   let active: number | undefined;
   if (!candidates) {
+    // Active wallets, and deactivated ones whose copies are still open: their SELLs must still be recovered.
     const { results } = await env.DB.prepare(
-      "SELECT id, address, created_at FROM wallets WHERE is_active = 1 ORDER BY id",
-    ).all<BackfillWallet>();
-    active = results.length;
-    candidates = rotate(results, BACKFILL_MAX_WALLETS_PER_RUN, opts.runIndex ?? Math.floor(Date.now() / 3_600_000));
+      `SELECT id, address, created_at, is_active FROM wallets w WHERE is_active = 1 OR EXISTS (
+         SELECT 1 FROM positions p WHERE p.source_wallet_address = w.address AND p.status IN ('open', 'closing'))
+       ORDER BY id`,
+    ).all<BackfillWallet & { is_active: number }>();
+    active = results.filter((w) => w.is_active === 1).length;
+    candidates = rotate(
+      results.map(({ is_active: _a, ...w }) => w),
+      BACKFILL_MAX_WALLETS_PER_RUN,
+      opts.runIndex ?? Math.floor(Date.now() / 3_600_000),
+    );
   }
 
   const budget = { left: BACKFILL_MAX_FETCH_PER_RUN };

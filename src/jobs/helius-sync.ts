@@ -86,9 +86,10 @@ async function syncLocked(env: Env, db: Db) {
       is_active: wallets.is_active,
       helius_sync_status: wallets.helius_sync_status,
       updated_at: wallets.updated_at,
+      has_open_positions: sql<number>`EXISTS (SELECT 1 FROM positions p WHERE p.source_wallet_address = ${wallets.address} AND p.status IN ('open', 'closing'))`,
     })
     .from(wallets);
-  const plan = planHeliusSync(rows);
+  const plan = planHeliusSync(rows.map((r) => ({ ...r, has_open_positions: r.has_open_positions === 1 })));
   const request: WebhookRequest = {
     webhookURL: env.PUBLIC_WEBHOOK_URL,
     transactionTypes: cfg.helius_transaction_types,

@@ -145,6 +145,16 @@ const freshState = (): State => ({
 
 let state = freshState();
 
+/**
+ * Held routes: their requests wait until the test releases them (kept apart from `state`, which is JSON). A test
+ * can then act while a caller is known to be blocked at that call — no timing involved.
+ */
+const holds = new Map<string, { waiting: number; gate: Promise<void>; release: () => void }>();
+function releaseHold(route: string) {
+  holds.get(route)?.release();
+  holds.delete(route);
+}
+
 /** Real RPC nodes print u64::MAX as a bare JSON number (rentEpoch); JSON.stringify cannot, so splice it in. */
 const U64_MAX = "__U64_MAX__";
 const json = (body: unknown, status = 200) =>
@@ -159,6 +169,11 @@ async function gate(route: string, method: string, path: string, body?: unknown)
   state.calls[route] = (state.calls[route] ?? 0) + 1;
   state.requests.push({ route, method, path, body });
   if (state.requests.length > 500) state.requests.shift();
+  const hold = holds.get(route);
+  if (hold) {
+    hold.waiting++;
+    await hold.gate;
+  }
   const latency = state.latency[route] ?? state.latency["*"];
   if (latency) await sleep(latency);
   const f = state.failures[route] ?? state.failures["*"];
@@ -602,8 +617,24 @@ async function control(method: string, url: URL, body: unknown): Promise<Respons
   const b = (body ?? {}) as Record<string, unknown>;
   if (what === "reset" && method === "POST") {
     state = freshState();
+    for (const route of [...holds.keys()]) releaseHold(route);
     return json({ ok: true });
   }
+  if (what === "hold" && method === "POST") {
+    // { route } — hold its requests until { route, release: true }; GET holds → waiting requests per route
+    const route = String(b.route);
+    if (b.release) releaseHold(route);
+    else if (!holds.has(route)) {
+      let release = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      holds.set(route, { waiting: 0, gate, release });
+    }
+    return json({ ok: true });
+  }
+  if (what === "holds" && method === "GET")
+    return json(Object.fromEntries([...holds].map(([route, h]) => [route, h.waiting])));
   if (what === "calls" && method === "GET") return json({ calls: state.calls, requests: state.requests });
   if (what === "state" && method === "GET") return json(state);
   if (what === "tokens" && method === "POST") {

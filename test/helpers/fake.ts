@@ -32,6 +32,11 @@ export const fake = {
     control("POST", "fail", { route, ...f }),
   clearFailure: (route: string) => control("POST", "fail", { route, clear: true }),
   latency: (route: string, ms: number) => control("POST", "latency", { route, ms }),
+  /** Hold a route's requests until `release(route)` (or reset); `held(route)` counts the requests waiting. */
+  hold: (route: string) => control("POST", "hold", { route }),
+  release: (route: string) => control("POST", "hold", { route, release: true }),
+  held: async (route: string): Promise<number> =>
+    ((await control("GET", "holds")) as Record<string, number>)[route] ?? 0,
   calls: async (): Promise<Record<string, number>> =>
     ((await control("GET", "calls")) as { calls: Record<string, number> }).calls,
   requests: async () =>

@@ -28,11 +28,20 @@ export interface SwapSpec {
   quote?: "wsol" | "native" | "usdc";
   /** Extra protocol fee paid by the wallet, lamports (a fee transfer, not part of the trade). */
   fee_transfer_lamports?: number;
-  /** Token balance of the wallet in this mint after the trade, whole tokens (for mirror fractions). */
+  /**
+   * Token balance of the wallet in this mint after the trade, whole tokens (for mirror fractions). Enhanced
+   * payloads carry balance changes, not balances: only 0 on a sell shows, as the wallet's token account closed
+   * in the same transaction (its rent returned to the wallet).
+   */
   token_balance_after?: number;
+  /** Slot; defaults to a fixed real one. */
+  slot?: number;
   type?: string;
   source?: string;
 }
+
+/** Rent-exempt lamports of a 165-byte SPL token account, returned to the owner when the account is closed. */
+const TOKEN_ACCOUNT_RENT = 2_039_280;
 
 const raw = (ui: number, decimals: number) => BigInt(Math.round(ui * 10 ** decimals)).toString();
 
@@ -93,12 +102,13 @@ export function buildSwapTx(s: SwapSpec) {
   if (fee > 0) nativeTransfers.push({ amount: fee, fromUserAccount: s.wallet, toUserAccount: FEE_COLLECTOR });
   const tokenDelta = buy ? raw(s.token_amount, decimals) : `-${raw(s.token_amount, decimals)}`;
   const solDelta = quote === "usdc" ? 0 : buy ? -lamports : lamports;
+  const closed = !buy && s.token_balance_after === 0 ? TOKEN_ACCOUNT_RENT : 0;
   return {
     accountData: [
-      { account: s.wallet, nativeBalanceChange: solDelta - fee - 5000, tokenBalanceChanges: [] },
+      { account: s.wallet, nativeBalanceChange: solDelta - fee - 5000 + closed, tokenBalanceChanges: [] },
       {
         account: walletTokenAccount,
-        nativeBalanceChange: 0,
+        nativeBalanceChange: -closed,
         tokenBalanceChanges: [
           {
             mint: s.mint,
@@ -131,7 +141,7 @@ export function buildSwapTx(s: SwapSpec) {
     instructions: [],
     nativeTransfers,
     signature: s.signature,
-    slot: 362536673,
+    slot: s.slot ?? 362536673,
     source: s.source ?? "PUMP_AMM",
     timestamp: s.timestamp ?? Math.floor(Date.now() / 1000),
     tokenTransfers,

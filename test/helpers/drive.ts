@@ -1,0 +1,37 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+
+/**
+ * Runs the SwapQueue's alarm until nothing is pending. Bounded by a number of rounds, not by time: the alarm
+ * may also fire on its own (then a forced run returns at once and the next round waits for it).
+ */
+export async function drainQueue(rounds = 200): Promise<void> {
+  const q = env.SWAP_QUEUE.getByName("default");
+  for (let i = 0; i < rounds; i++) {
+    await runDurableObjectAlarm(q);
+    if ((await q.status()).pending === 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("SwapQueue still has pending orders");
+}
+
+/**
+ * Holds the SwapQueue: nothing executes until `releaseQueue()` (a long spacing after a "last execution" now),
+ * so a test can act on an entry while it is known to be waiting in the queue.
+ */
+export async function holdQueue(): Promise<void> {
+  await env.DB.prepare("UPDATE config SET swap_min_spacing_ms = 3600000 WHERE id = 1").run();
+  await runInDurableObject(env.SWAP_QUEUE.getByName("default"), (_i, state) => {
+    state.storage.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('last_execution_ms', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      String(Date.now()),
+    );
+  });
+}
+
+export async function releaseQueue(): Promise<void> {
+  await env.DB.prepare("UPDATE config SET swap_min_spacing_ms = 0 WHERE id = 1").run();
+  await runInDurableObject(env.SWAP_QUEUE.getByName("default"), (_i, state) => {
+    state.storage.sql.exec("DELETE FROM meta WHERE key = 'last_execution_ms'");
+  });
+}
