@@ -954,7 +954,7 @@ function requestProblem(r: SwapRequest): string | null {
     if (r.sell_amount !== undefined && !/^\d+$/.test(r.sell_amount)) return "sell_amount";
     if (r.sell_fraction !== undefined && !(r.sell_fraction > 0 && r.sell_fraction <= 1)) return "sell_fraction";
     if (r.trigger_price_usd !== undefined && !(r.trigger_price_usd > 0)) return "trigger_price_usd";
-    if (r.scaling_level !== undefined && !(Number.isInteger(r.scaling_level) && r.scaling_level >= 0))
+    if (r.scaling_level !== undefined && !(Number.isFinite(r.scaling_level) && r.scaling_level > 0))
       return "scaling_level";
   }
   return null;

@@ -35,18 +35,18 @@ describe("orders: execution fields (issue 16)", () => {
     const m = mint("OFSCALE");
     await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
     const { id, actor } = await openPosition(m);
-    await fake.prices({ [m]: 3 }); // crosses 2x and 3x on one tick: levels 0 and 1, in that order
+    await fake.prices({ [m]: 3 }); // crosses 2x and 3x on one tick: the 2x and 3x levels, in that order
     await runDurableObjectAlarm(actor);
     const os = await waitFor(async () => {
       const rows = await ordersOf(id);
       return rows.length >= 2 && rows.every((r) => r.status === "filled") ? rows : null;
     });
     const byKey = Object.fromEntries(os.map((r) => [r.idempotency_key, r]));
-    expect(byKey[`${id}:scaling_out:0`]).toMatchObject({ reason: "scaling_out", scaling_level: 0 });
-    expect(byKey[`${id}:scaling_out:1`]).toMatchObject({ reason: "scaling_out", scaling_level: 1 });
+    expect(byKey[`${id}:scaling_out:x2`]).toMatchObject({ reason: "scaling_out", scaling_level: 2 });
+    expect(byKey[`${id}:scaling_out:x3`]).toMatchObject({ reason: "scaling_out", scaling_level: 3 });
     for (const r of os) expect(typeof r.execution_duration_ms).toBe("number");
     const listed = await api("GET", `/api/v1/orders?position_id=${id}`);
     expect(listed.status).toBe(200);
-    expect(listed.body.items.map((r: { scaling_level: number }) => r.scaling_level).sort()).toEqual([0, 1]);
+    expect(listed.body.items.map((r: { scaling_level: number }) => r.scaling_level).sort()).toEqual([2, 3]);
   });
 });

@@ -46,9 +46,8 @@ export const OrderSchema = z
       .openapi({ description: "The attempt that filled, from its start in the SwapQueue to the fill" }),
     scaling_level: z
       .number()
-      .int()
       .nullable()
-      .openapi({ description: "scaling_out exits: index of the level in the strategy's scaling_levels" }),
+      .openapi({ description: "scaling_out exits: the multiple of the level that fired (2 = the 2x level)" }),
     requested_at: z.string(),
     executed_at: z.string().nullable(),
     created_at: z.string(),

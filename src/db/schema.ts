@@ -324,7 +324,7 @@ export const orders = sqliteTable(
     // The attempt that filled: from its start in the SwapQueue to the fill (simulated or live)
     execution_duration_ms: real("execution_duration_ms"),
     // scaling_out exits: the index of the level in the strategy's scaling_levels (as in scaling_levels_hit)
-    scaling_level: integer("scaling_level"),
+    scaling_level: real("scaling_level"), // the level's multiple (2 = the 2x level)
     requested_at: text("requested_at").notNull(),
     executed_at: text("executed_at"),
     created_at: createdAt(),
