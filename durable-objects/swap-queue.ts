@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
+import { alarmHeartbeat } from "../src/db/heartbeats";
 import { getOrder, insertOrderIntent, markSignalFiltered, updateOrder } from "../src/db/orders-store";
 import { bookExposure } from "../src/db/positions-store";
 import { ORDER_PRIORITIES, type OrderRow } from "../src/db/schema";
@@ -148,10 +149,16 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    const startedAt = Date.now();
+    let error: string | null = null;
     try {
       await this.runDue();
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+      throw err;
     } finally {
       await this.rearm();
+      await alarmHeartbeat(this.env.DB, "swap_queue", { startedAt, outcome: error ? "error" : "ok", error });
     }
   }
 

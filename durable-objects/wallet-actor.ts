@@ -4,6 +4,7 @@ import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { isConstraintError } from "../src/db/constraint-error";
+import { alarmHeartbeat } from "../src/db/heartbeats";
 import { positions, signals, wallets } from "../src/db/schema";
 import { assessTokenSafety } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
@@ -209,16 +210,24 @@ export class WalletActor extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // A failure outside any one row (D1 unreachable for the config) backs the whole alarm off.
     let minDelay = 50;
+    const startedAt = Date.now();
+    let failure: string | null = null;
     try {
       await this.processDue(Date.now());
     } catch (err) {
       minDelay = 5000;
+      failure = errMessage(err);
       log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errMessage(err) });
     } finally {
       const next = this.ctx.storage.sql
         .exec<{ t: number | null }>("SELECT MIN(next_attempt_ms) AS t FROM inbox WHERE state != 'done'")
         .toArray()[0]?.t;
       if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
+      await alarmHeartbeat(this.env.DB, "wallet_actor", {
+        startedAt,
+        outcome: failure ? "error" : "ok",
+        error: failure,
+      });
     }
   }
 

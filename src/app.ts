@@ -9,6 +9,7 @@ import { portfolioRouter } from "./api/portfolio";
 import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
+import { statusRouter } from "./api/status";
 import { syncRouter } from "./api/sync";
 import { walletsRouter } from "./api/wallets";
 import { webhooksRouter } from "./api/webhooks";
@@ -46,6 +47,7 @@ export function createApp() {
   app.route("/api/v1", walletsRouter);
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", syncRouter);
+  app.route("/api/v1", statusRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 

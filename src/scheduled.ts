@@ -4,10 +4,10 @@ import { runPerformanceAggregation } from "./jobs/performance-aggregation";
 import { type Job, runJob } from "./jobs/run-job";
 
 /** Cron expression (as written in wrangler.toml) → job. DESIGN §1. */
-export const CRON_JOBS: Record<string, { name: string; job: Job }> = {
-  "*/5 * * * *": { name: "helius_sync", job: runHeliusSync },
-  "0 * * * *": { name: "hourly_refresh", job: runHourlyRefresh },
-  "0 0 * * *": { name: "performance_aggregation", job: runPerformanceAggregation },
+export const CRON_JOBS: Record<string, { name: string; job: Job; periodSeconds: number }> = {
+  "*/5 * * * *": { name: "helius_sync", job: runHeliusSync, periodSeconds: 300 },
+  "0 * * * *": { name: "hourly_refresh", job: runHourlyRefresh, periodSeconds: 3600 },
+  "0 0 * * *": { name: "performance_aggregation", job: runPerformanceAggregation, periodSeconds: 86400 },
 };
 
 export async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {

@@ -51,6 +51,8 @@ export const EditableConfigSchema = z
     price_max_age_seconds: int(10, 3600),
     funded_threshold_sol: z.number().min(0).max(1e6),
     portfolio_stale_seconds: int(10, 30 * 86400),
+    webhook_silence_alert_minutes: int(5, 30 * 1440),
+    retention_days: int(7, 3650),
     helius_transaction_types: z
       .array(z.string().regex(/^[A-Z_]+$/))
       .min(1)

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 
-export type UpstreamService = "helius" | "jupiter" | "dexscreener" | "rugcheck" | "solana-rpc";
+export const UPSTREAM_SERVICES = ["helius", "jupiter", "dexscreener", "rugcheck", "solana-rpc"] as const;
+export type UpstreamService = (typeof UPSTREAM_SERVICES)[number];
 
 /**
  * The one error every upstream client throws. `retryable` says whether the same call may succeed
