@@ -13,6 +13,7 @@ import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import { type EnqueueResult, PRIORITY_RANK, type SwapRequest } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { attachUpstreamHealth } from "../src/ops/upstream-store";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -57,6 +58,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");

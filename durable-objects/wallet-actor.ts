@@ -17,6 +17,7 @@ import { sizeEntry } from "../src/domain/sizing";
 import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /** What the webhook route knows about the watched wallet when it hands a delivery over. */
@@ -96,6 +97,7 @@ const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0,
 export class WalletActor extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS inbox (

@@ -1,3 +1,10 @@
+CREATE TABLE `alert_candidates` (
+	`kind` text NOT NULL,
+	`subject` text NOT NULL,
+	`first_seen_at` text NOT NULL,
+	PRIMARY KEY(`kind`, `subject`)
+);
+--> statement-breakpoint
 CREATE TABLE `alerts` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`kind` text NOT NULL,

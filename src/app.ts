@@ -1,4 +1,5 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { alertsRouter } from "./api/alerts";
 import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
 import { exitStrategiesRouter } from "./api/exit-strategies";
@@ -17,6 +18,7 @@ import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
 import { API_VERSION } from "./lib/version";
+import { attachUpstreamHealth } from "./ops/upstream-store";
 import { dashboardRouter } from "./ui/router";
 
 export function createApp() {
@@ -24,6 +26,7 @@ export function createApp() {
 
   app.use("*", async (c, next) => {
     registerSecrets(c.env as unknown as Record<string, unknown>);
+    attachUpstreamHealth(c.env);
     await next();
   });
 
@@ -48,6 +51,7 @@ export function createApp() {
   app.route("/api/v1", exitStrategiesRouter);
   app.route("/api/v1", syncRouter);
   app.route("/api/v1", statusRouter);
+  app.route("/api/v1", alertsRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 

@@ -1,5 +1,6 @@
 import { runHeliusSync } from "./jobs/helius-sync";
 import { runHourlyRefresh } from "./jobs/hourly-refresh";
+import { runOpsMonitor } from "./jobs/ops-monitor";
 import { runPerformanceAggregation } from "./jobs/performance-aggregation";
 import { type Job, runJob } from "./jobs/run-job";
 
@@ -10,6 +11,14 @@ export const CRON_JOBS: Record<string, { name: string; job: Job; periodSeconds: 
   "0 0 * * *": { name: "performance_aggregation", job: runPerformanceAggregation, periodSeconds: 86400 },
 };
 
+/**
+ * Operations jobs that run on a cron beside its main job, each with its own run row and heartbeat, so
+ * one failing never stops the other (issue 12).
+ */
+export const OPS_JOBS: { cron: string; name: string; job: Job; periodSeconds: number }[] = [
+  { cron: "*/5 * * * *", name: "ops_monitor", job: runOpsMonitor, periodSeconds: 300 },
+];
+
 export async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   const entry = CRON_JOBS[controller.cron];
   if (!entry) {
@@ -17,4 +26,6 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
     return;
   }
   ctx.waitUntil(runJob(env, entry.name, controller.cron, entry.job, controller.scheduledTime));
+  for (const ops of OPS_JOBS.filter((o) => o.cron === controller.cron))
+    ctx.waitUntil(runJob(env, ops.name, controller.cron, ops.job, controller.scheduledTime));
 }

@@ -655,6 +655,20 @@ export const alerts = sqliteTable(
   ],
 );
 
+/**
+ * Conditions seen by the monitor that become an alert only once they have lasted (a position priced by a
+ * fallback for more than 5 min): when each was first seen. A condition that clears is deleted.
+ */
+export const alertCandidates = sqliteTable(
+  "alert_candidates",
+  {
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    first_seen_at: text("first_seen_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.subject] })],
+);
+
 /** Every operator action (API or dashboard): who, what, on what, and the state before and after. */
 export const auditLog = sqliteTable(
   "audit_log",

@@ -4,6 +4,7 @@ import { heartbeatFinished, heartbeatStarted } from "../db/heartbeats";
 import { jobRuns } from "../db/schema";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
+import { attachUpstreamHealth } from "../ops/upstream-store";
 
 export type JobResult = { status: "ok" | "skipped"; detail?: Record<string, unknown> };
 export type Job = (env: Env, scheduledTime: number) => Promise<JobResult>;
@@ -11,6 +12,7 @@ export type Job = (env: Env, scheduledTime: number) => Promise<JobResult>;
 /** Runs a job with a `job_runs` row around it; a failure is recorded and logged, never thrown to the runtime. */
 export async function runJob(env: Env, name: string, cron: string | null, job: Job, scheduledTime = Date.now()) {
   const db = getDb(env.DB);
+  attachUpstreamHealth(env);
   const startedAt = Date.now();
   await heartbeatStarted(env.DB, name, "cron", startedAt);
   const row = await db

@@ -7,7 +7,7 @@ import { type ComponentVerdict, heartbeatVerdict, type Verdict, worst } from "..
 import { upstreamVerdict } from "../domain/upstream-health";
 import { nowIso } from "../lib/time";
 import { tradingWalletKey } from "../lib/trading-wallet";
-import { CRON_JOBS } from "../scheduled";
+import { CRON_JOBS, OPS_JOBS } from "../scheduled";
 import { UPSTREAM_SERVICES } from "../upstream/http";
 
 /**
@@ -33,7 +33,8 @@ export async function collectStatus(env: Env, now = Date.now()) {
   const beats = new Map((await db.select().from(heartbeats).all()).map((h) => [h.component, h]));
   const out: ComponentStatus[] = [];
 
-  for (const [cron, job] of Object.entries(CRON_JOBS)) {
+  const crons = [...Object.entries(CRON_JOBS), ...OPS_JOBS.map((o) => [o.cron, o] as const)];
+  for (const [cron, job] of crons) {
     const hb = beats.get(job.name) ?? null;
     out.push({
       name: `cron:${job.name}`,
