@@ -32,6 +32,8 @@ CREATE TABLE `audit_log` (
 	`channel` text NOT NULL,
 	`action` text NOT NULL,
 	`subject` text,
+	`request` text,
+	`outcome_status` integer NOT NULL,
 	`before` text,
 	`after` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL

@@ -1,5 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { alertsRouter } from "./api/alerts";
+import { auditRouter } from "./api/audit";
+import { auditTrail } from "./api/audit-trail";
 import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
 import { exitStrategiesRouter } from "./api/exit-strategies";
@@ -38,6 +40,10 @@ export function createApp() {
   app.notFound((c) => c.json(errorBody("NotFound", `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.use("/api/*", operatorAuth());
+  app.use(
+    "/api/*",
+    auditTrail(() => app),
+  );
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
@@ -52,6 +58,7 @@ export function createApp() {
   app.route("/api/v1", syncRouter);
   app.route("/api/v1", statusRouter);
   app.route("/api/v1", alertsRouter);
+  app.route("/api/v1", auditRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 

@@ -50,6 +50,16 @@ const list = createRoute({
   responses: { 200: jsonContent(pageOf(AlertSchema, "AlertPage"), "A page of alerts"), ...errorResponses(400) },
 });
 
+const getOne = createRoute({
+  method: "get",
+  path: "/alerts/{id}",
+  tags: ["operations"],
+  summary: "One alert",
+  security: bearerSecurity,
+  request: { params: IdParam },
+  responses: { 200: jsonContent(AlertSchema, "The alert"), ...errorResponses(400, 404) },
+});
+
 const ack = createRoute({
   method: "post",
   path: "/alerts/{id}/ack",
@@ -118,6 +128,12 @@ export const alertsRouter = createRouter()
       db.select({ n: count() }).from(alerts).where(cond).get(),
     ]);
     return c.json({ items: rows.map(toAlert), total: total?.n ?? 0, page, page_size }, 200);
+  })
+  .openapi(getOne, async (c) => {
+    const id = c.req.valid("param").id;
+    const row = await getDb(c.env.DB).select().from(alerts).where(eq(alerts.id, id)).get();
+    if (!row) throw new ApiError("NotFound", `no alert ${id}`);
+    return c.json(toAlert(row), 200);
   })
   .openapi(ack, async (c) => {
     const { after } = await changeAlert(c.env.DB, c.req.valid("param").id, "acknowledged", "token");

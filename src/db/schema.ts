@@ -678,6 +678,8 @@ export const auditLog = sqliteTable(
     channel: text("channel").notNull(), // api | dashboard
     action: text("action").notNull(), // e.g. wallet.create, config.update, position.exit
     subject: text("subject"), // id or address acted on
+    request: text("request"), // JSON body sent, or null
+    outcome_status: integer("outcome_status").notNull(), // HTTP status of the answer
     before: text("before"), // JSON or null
     after: text("after"), // JSON or null
     created_at: createdAt(),

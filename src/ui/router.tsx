@@ -1,8 +1,12 @@
+import { eq } from "drizzle-orm";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { resetBreakerManually, tripBreakerManually } from "../api/circuit-breaker";
 import { requestManualExit } from "../api/positions";
+import { recordAudit } from "../db/audit";
+import { breakerState } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
+import { positions } from "../db/schema";
 import { safeEqual } from "../lib/auth";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
@@ -22,7 +26,7 @@ import { csrfToken, csrfValid, endSession, startSession, validSession } from "./
  * bearer auth does not apply — `requireSession` does instead, per route (a `use("*")` here would
  * also catch the API paths once mounted at "/").
  */
-type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string } };
+type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string; actor: string } };
 type Ctx = Context<UiEnv>;
 
 const SECURITY_HEADERS = {
@@ -58,6 +62,7 @@ const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
   }
   c.set("secret", secret);
   c.set("csrf", await csrfToken(secret, session));
+  c.set("actor", sessionActor(session));
   await next();
 };
 
@@ -69,12 +74,52 @@ function flashOf(c: Ctx) {
 const back = (c: Ctx, to: string, msg: string, error = false) =>
   c.redirect(`${to}?${new URLSearchParams(error ? { msg, err: "1" } : { msg })}`, 303);
 
-/** Runs an API code path; its ApiError (Conflict, NotFound, ...) becomes an error flash, anything else throws. */
-async function act(c: Ctx, to: string, ok: () => Promise<string>) {
+/** Who acted, for the audit trail: the session's issue time names it; the token never appears. */
+const sessionActor = (raw: string) => `session:${/^walltrack-dashboard\.v1\.(\d+)/.exec(raw)?.[1] ?? "unknown"}`;
+
+async function auditUi(
+  c: Ctx,
+  action: string,
+  subject: string | null,
+  outcome: number,
+  before: unknown,
+  after: unknown,
+) {
   try {
-    return back(c, to, await ok());
+    await recordAudit(c.env.DB, {
+      actor: c.var.actor ?? "session:unknown",
+      channel: "dashboard",
+      action,
+      subject,
+      outcome_status: outcome,
+      before,
+      after,
+    });
   } catch (err) {
-    if (err instanceof ApiError) return back(c, to, err.message, true);
+    log.error("audit_write_failed", { action, error: String(err) });
+  }
+}
+
+/**
+ * Runs an API code path; its ApiError (Conflict, NotFound, ...) becomes an error flash, anything else throws.
+ * Every attempt is audited with the state before and after (issue 12).
+ */
+async function act(
+  c: Ctx,
+  to: string,
+  audit: { action: string; subject: string | null; state: () => Promise<unknown> },
+  ok: () => Promise<string>,
+) {
+  const before = await audit.state().catch(() => null);
+  try {
+    const msg = await ok();
+    await auditUi(c, audit.action, audit.subject, 200, before, await audit.state().catch(() => null));
+    return back(c, to, msg);
+  } catch (err) {
+    if (err instanceof ApiError) {
+      await auditUi(c, audit.action, audit.subject, err.status, before, { error: err.code, detail: err.message });
+      return back(c, to, err.message, true);
+    }
     throw err;
   }
 }
@@ -91,11 +136,15 @@ export const dashboardRouter = new Hono<UiEnv>()
       log.warn("dashboard_login_failed", {});
       return render(c, <LoginPage error="Wrong operator token." />, 401);
     }
-    await startSession(c, secret);
+    const issued = Date.now();
+    await startSession(c, secret, issued);
+    c.set("actor", `session:${issued}`);
+    await auditUi(c, "session.login", null, 303, null, null);
     log.info("dashboard_login_succeeded", {});
     return c.redirect("/", 303);
   })
-  .post("/logout", requireSession, (c) => {
+  .post("/logout", requireSession, async (c) => {
+    await auditUi(c, "session.logout", null, 303, null, null);
     endSession(c);
     return c.redirect("/login", 303);
   })
@@ -141,7 +190,8 @@ export const dashboardRouter = new Hono<UiEnv>()
     const percent = Number(str(body.percent));
     if (!Number.isFinite(percent) || percent <= 0 || percent > 100)
       return back(c, "/positions", "percent must be a number in (0, 100]", true);
-    return act(c, "/positions", async () => {
+    const positionState = () => getDb(c.env.DB).select().from(positions).where(eq(positions.id, id)).get();
+    return act(c, "/positions", { action: "position.exit", subject: id, state: positionState }, async () => {
       const r = await requestManualExit(c.env, id, percent);
       log.info("dashboard_exit_requested", { position_id: id, percent, order_id: r.order_id });
       return `Exit of ${percent} % queued for ${id} (order ${r.order_id ?? "none"})`;
@@ -150,7 +200,8 @@ export const dashboardRouter = new Hono<UiEnv>()
   .post("/circuit-breaker/trip", requireSession, async (c) => {
     const reason = str((await c.req.parseBody()).reason);
     if (!reason || reason.length > 500) return back(c, "/", "a reason (1 to 500 characters) is required", true);
-    return act(c, "/", async () => {
+    const state = () => breakerState(getDb(c.env.DB));
+    return act(c, "/", { action: "circuit_breaker.activate", subject: "circuit_breaker", state }, async () => {
       await tripBreakerManually(getDb(c.env.DB), reason);
       return "Circuit breaker tripped: new entries are stopped.";
     });
@@ -158,7 +209,8 @@ export const dashboardRouter = new Hono<UiEnv>()
   .post("/circuit-breaker/resume", requireSession, async (c) => {
     const reason = str((await c.req.parseBody()).reason) || "resumed from the dashboard";
     if (reason.length > 500) return back(c, "/", "the reason must be at most 500 characters", true);
-    return act(c, "/", async () => {
+    const state = () => breakerState(getDb(c.env.DB));
+    return act(c, "/", { action: "circuit_breaker.deactivate", subject: "circuit_breaker", state }, async () => {
       await resetBreakerManually(getDb(c.env.DB), reason);
       return "Circuit breaker reset: new entries resume.";
     });
