@@ -41,6 +41,13 @@ CREATE TABLE `audit_log` (
 --> statement-breakpoint
 CREATE INDEX `audit_log_recent_idx` ON `audit_log` (`created_at`);--> statement-breakpoint
 CREATE INDEX `audit_log_action_idx` ON `audit_log` (`action`,`created_at`);--> statement-breakpoint
+CREATE TABLE `dashboard_session` (
+	`id` integer PRIMARY KEY DEFAULT 1 NOT NULL,
+	`generation` integer DEFAULT 0 NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	CONSTRAINT "dashboard_session_singleton" CHECK(id = 1)
+);
+--> statement-breakpoint
 CREATE TABLE `heartbeats` (
 	`component` text PRIMARY KEY NOT NULL,
 	`kind` text NOT NULL,

@@ -3,6 +3,7 @@ import { and, asc, count, eq, inArray, notExists, type SQL, sql } from "drizzle-
 import { type Db, getDb } from "../db/client";
 import { isConstraintError } from "../db/constraint-error";
 import { exitStrategies, positions, SYNC_STATUSES, WALLET_MODES, type WalletRow, wallets } from "../db/schema";
+import { addressProblem } from "../domain/address";
 import { EditableConfigSchema } from "../domain/config";
 import { isSolanaAddress, parseWalletKey, walletTransition } from "../domain/wallet-rules";
 import { ApiError } from "../lib/errors";
@@ -16,7 +17,10 @@ const text = (max: number) => z.string().trim().min(1).max(max).nullable();
 
 const SolanaAddress = z
   .string()
-  .refine(isSolanaAddress, "must be a base58 Solana address that decodes to 32 bytes")
+  .superRefine((s, ctx) => {
+    const problem = addressProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
   .openapi({ example: "5tzFkiKscXHK5ZXCGbXZxdw7gTjjD1mBwuoFbhUvuAi9" });
 
 /** The operator-editable fields of a watched wallet (everything but the address and the sync state). */

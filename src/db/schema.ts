@@ -690,3 +690,17 @@ export const auditLog = sqliteTable(
 export type HeartbeatRow = typeof heartbeats.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * Dashboard session generation (issue 12): every session cookie carries the generation it was issued in;
+ * logout bumps it, so every cookie issued before is refused server-side, even one copied elsewhere.
+ */
+export const dashboardSession = sqliteTable(
+  "dashboard_session",
+  {
+    id: integer("id").primaryKey().default(1),
+    generation: integer("generation").notNull().default(0),
+    updated_at: updatedAt(),
+  },
+  () => [check("dashboard_session_singleton", sql.raw("id = 1"))],
+);

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   Conflict: 409,
   PayloadTooLarge: 413,
   RuleRefused: 422,
+  TooManyRequests: 429,
   InternalError: 500,
   NotConfigured: 503,
   UpstreamUnavailable: 503,
@@ -50,6 +51,7 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   409: "Conflict",
   413: "PayloadTooLarge",
   422: "RuleRefused",
+  429: "TooManyRequests",
   503: "UpstreamUnavailable",
 };
 

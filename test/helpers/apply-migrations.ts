@@ -10,3 +10,12 @@ import { beforeEach } from "vitest";
 import { resetUpstreamHealth } from "../../src/upstream/health-tracker";
 
 beforeEach(() => resetUpstreamHealth());
+
+// Failed-attempt counters are per client address, and tests without a cf-connecting-ip header all share
+// "local": each test starts with clean counters (the edge-limit tests count within one test).
+import { runInDurableObject } from "cloudflare:test";
+
+beforeEach(async () => {
+  for (const surface of ["login", "bearer", "webhook"])
+    await runInDurableObject(env.RATE_LIMITER.getByName(`${surface}:local`), (_i, state) => state.storage.deleteAll());
+});
