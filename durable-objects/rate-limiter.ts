@@ -31,7 +31,8 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   private verdict(w: Window | null, now: number): LimitVerdict {
-    if (!w?.blocked_until || now >= w.blocked_until) return { blocked: false, retry_after_seconds: 0, failures: w?.failures ?? 0 };
+    if (!w?.blocked_until || now >= w.blocked_until)
+      return { blocked: false, retry_after_seconds: 0, failures: w?.failures ?? 0 };
     return { blocked: true, retry_after_seconds: Math.ceil((w.blocked_until - now) / 1000), failures: w.failures };
   }
 

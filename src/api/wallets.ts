@@ -5,7 +5,7 @@ import { isConstraintError } from "../db/constraint-error";
 import { exitStrategies, positions, SYNC_STATUSES, WALLET_MODES, type WalletRow, wallets } from "../db/schema";
 import { addressProblem } from "../domain/address";
 import { EditableConfigSchema } from "../domain/config";
-import { isSolanaAddress, parseWalletKey, walletTransition } from "../domain/wallet-rules";
+import { parseWalletKey, walletTransition } from "../domain/wallet-rules";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
