@@ -5,6 +5,7 @@ import { auditTrail } from "./api/audit-trail";
 import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
 import { exitStrategiesRouter } from "./api/exit-strategies";
+import { exportRouter } from "./api/export";
 import { healthRouter } from "./api/health";
 import { ordersRouter } from "./api/orders";
 import { performanceRouter } from "./api/performance";
@@ -59,6 +60,7 @@ export function createApp() {
   app.route("/api/v1", statusRouter);
   app.route("/api/v1", alertsRouter);
   app.route("/api/v1", auditRouter);
+  app.route("/api/v1", exportRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 

@@ -2,6 +2,7 @@ import { runHeliusSync } from "./jobs/helius-sync";
 import { runHourlyRefresh } from "./jobs/hourly-refresh";
 import { runOpsMonitor } from "./jobs/ops-monitor";
 import { runPerformanceAggregation } from "./jobs/performance-aggregation";
+import { runRetention } from "./jobs/retention";
 import { type Job, runJob } from "./jobs/run-job";
 
 /** Cron expression (as written in wrangler.toml) → job. DESIGN §1. */
@@ -17,6 +18,7 @@ export const CRON_JOBS: Record<string, { name: string; job: Job; periodSeconds: 
  */
 export const OPS_JOBS: { cron: string; name: string; job: Job; periodSeconds: number }[] = [
   { cron: "*/5 * * * *", name: "ops_monitor", job: runOpsMonitor, periodSeconds: 300 },
+  { cron: "0 0 * * *", name: "retention", job: runRetention, periodSeconds: 86400 },
 ];
 
 export async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
