@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { checkBreakerRules } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
+import { alarmHeartbeat } from "../src/db/heartbeats";
 import { loadTemplate, upsertPosition } from "../src/db/positions-store";
 import type { ExitReason, WalletMode } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
@@ -240,6 +241,8 @@ export class PositionActor extends DurableObject<Env> {
     if (!st || st.status === "closed") return;
     let seconds: number | null = null;
     let cfg: Config | null = null;
+    const startedAt = Date.now();
+    let failure: string | null = null;
     try {
       // Mirror exits owed from before the open (an open that stopped before applying them), then exits decided
       // by a run that stopped before enqueuing them, with their original keys.
@@ -259,6 +262,7 @@ export class PositionActor extends DurableObject<Env> {
         s.last_error = `tick failed: ${err instanceof Error ? err.message : String(err)}`;
         this.save();
       }
+      failure = s?.last_error ?? String(err);
       log.warn("position_tick_failed", { position_id: st.id, error: s?.last_error });
     } finally {
       const s = this.state;
@@ -270,6 +274,11 @@ export class PositionActor extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(now + interval * 1000);
         await this.syncD1().catch((e) => log.warn("position_sync_failed", { position_id: s.id, error: String(e) }));
       }
+      await alarmHeartbeat(this.env.DB, "position_actor", {
+        startedAt,
+        outcome: failure ? "error" : "ok",
+        error: failure,
+      });
     }
   }
 

@@ -4,6 +4,7 @@ import { loadConfig } from "../src/db/config-store";
 import type { PriceMap, PriceQuote, PriceSource } from "../src/domain/price";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { fetchDexTokensBatched } from "../src/upstream/dexscreener";
 import { fetchJupiterPricesBatched } from "../src/upstream/jupiter";
 
@@ -59,6 +60,7 @@ export class PriceFeed extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS last_prices (
         mint TEXT PRIMARY KEY,

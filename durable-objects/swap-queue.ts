@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
+import { alarmHeartbeat } from "../src/db/heartbeats";
 import {
   getOrder,
   insertOrderIntent,
@@ -27,6 +28,7 @@ import {
 } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { attachUpstreamHealth } from "../src/ops/upstream-store";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -99,6 +101,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -303,12 +306,18 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    const startedAt = Date.now();
+    let error: string | null = null;
     try {
       // Owed steps first: they are cheap, never wait for the spacing, and unblock positions.
       await this.runOwed();
       await this.runDue();
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+      throw err;
     } finally {
       await this.rearm();
+      await alarmHeartbeat(this.env.DB, "swap_queue", { startedAt, outcome: error ? "error" : "ok", error });
     }
   }
 

@@ -4,6 +4,7 @@ import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { isConstraintError } from "../src/db/constraint-error";
+import { alarmHeartbeat } from "../src/db/heartbeats";
 import { bookExposure } from "../src/db/positions-store";
 import { positions, signals, wallets } from "../src/db/schema";
 import { assessTokenSafety } from "../src/db/token-safety";
@@ -37,6 +38,7 @@ import type {
 } from "../src/domain/swap-order";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /** What the webhook route knows about the watched wallet when it hands a delivery over. */
@@ -140,6 +142,7 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 export class WalletActor extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
@@ -259,16 +262,24 @@ export class WalletActor extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // A failure outside any one row (D1 unreachable for the config) backs the whole alarm off.
     let minDelay = 50;
+    const startedAt = Date.now();
+    let failure: string | null = null;
     try {
       await this.processDue(Date.now());
     } catch (err) {
       minDelay = 5000;
+      failure = errMessage(err);
       log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errMessage(err) });
     } finally {
       const next = this.ctx.storage.sql
         .exec<{ t: number | null }>(`SELECT MIN(next_attempt_ms) AS t FROM inbox WHERE ${ACTIVE}`)
         .toArray()[0]?.t;
       if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
+      await alarmHeartbeat(this.env.DB, "wallet_actor", {
+        startedAt,
+        outcome: failure ? "error" : "ok",
+        error: failure,
+      });
     }
   }
 

@@ -1,8 +1,12 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { alertsRouter } from "./api/alerts";
+import { auditRouter } from "./api/audit";
+import { auditTrail } from "./api/audit-trail";
 import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
 import { configBackupRouter } from "./api/config-backup";
 import { exitStrategiesRouter } from "./api/exit-strategies";
+import { exportRouter } from "./api/export";
 import { healthRouter } from "./api/health";
 import { latencyRouter } from "./api/latency";
 import { ordersRouter } from "./api/orders";
@@ -12,6 +16,7 @@ import { positionsRouter } from "./api/positions";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
 import { signalsExportRouter } from "./api/signals-export";
+import { statusRouter } from "./api/status";
 import { strategySimulatorRouter } from "./api/strategy-simulator";
 import { syncRouter } from "./api/sync";
 import { tokensRouter } from "./api/tokens";
@@ -23,6 +28,7 @@ import { operatorAuth } from "./lib/auth";
 import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
 import { API_VERSION } from "./lib/version";
+import { attachUpstreamHealth } from "./ops/upstream-store";
 import { dashboardRouter } from "./ui/router";
 
 export function createApp() {
@@ -30,6 +36,7 @@ export function createApp() {
 
   app.use("*", async (c, next) => {
     registerSecrets(c.env as unknown as Record<string, unknown>);
+    attachUpstreamHealth(c.env);
     await next();
   });
 
@@ -42,6 +49,10 @@ export function createApp() {
   app.notFound((c) => c.json(errorBody("NotFound", `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.use("/api/*", operatorAuth());
+  app.use(
+    "/api/*",
+    auditTrail(() => app),
+  );
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);
@@ -61,6 +72,10 @@ export function createApp() {
   app.route("/api/v1", strategySimulatorRouter);
   app.route("/api/v1", syncRouter);
   app.route("/api/v1", tokensRouter);
+  app.route("/api/v1", statusRouter);
+  app.route("/api/v1", alertsRouter);
+  app.route("/api/v1", auditRouter);
+  app.route("/api/v1", exportRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 

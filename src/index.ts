@@ -11,5 +11,6 @@ export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
 
 export { PositionActor } from "../durable-objects/position-actor";
 export { PriceFeed } from "../durable-objects/price-feed";
+export { RateLimiter } from "../durable-objects/rate-limiter";
 export { SwapQueue } from "../durable-objects/swap-queue";
 export { WalletActor } from "../durable-objects/wallet-actor";

@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { generateSignedCookie } from "hono/cookie";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../src/index";
+import { FLASH, flashFor } from "../src/ui/flash";
 import { OPERATOR_TOKEN } from "./helpers/api";
 import { LEADER, mint, positionRow, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
@@ -50,14 +51,19 @@ async function sessionWithCsrf(page = "/") {
 
 /** A session cookie built like the server's, with a chosen secret and issue time. */
 async function craftedCookie(secret: string, issuedAt: number) {
-  const full = await generateSignedCookie("wt_session", `walltrack-dashboard.v1.${issuedAt}`, secret, { path: "/" });
+  const generation =
+    (await env.DB.prepare("SELECT generation FROM dashboard_session WHERE id = 1").first<{ generation: number }>())
+      ?.generation ?? 0;
+  const value = `walltrack-dashboard.v1.${issuedAt}.${generation}`;
+  const full = await generateSignedCookie("wt_session", value, secret, { path: "/" });
   return full.split(";")[0] ?? "";
 }
 
 /** The flash of an action's redirect: its message and whether it is an error. */
 const flashOf = (res: { headers: Headers }) => {
   const q = new URL(res.headers.get("location") ?? "/", BASE).searchParams;
-  return { msg: q.get("msg") ?? "", error: q.get("err") === "1" };
+  const key = q.get("flash") ?? "";
+  return { key, msg: flashFor(key)?.msg ?? "", error: flashFor(key)?.error ?? false };
 };
 
 const breakerEvents = async () =>
@@ -258,11 +264,14 @@ describe("dashboard pages", () => {
     expect(w).toContain("synced");
     expect(w).toContain("2026-11-20 08:00:00Z");
 
-    // A flash message from the query string is shown escaped.
-    const flash = (await ui("GET", `/positions?msg=${encodeURIComponent("<img src=x onerror=alert(1)>")}`, { cookie }))
-      .text;
-    expect(flash).toContain("&lt;img src=x onerror=alert(1)&gt;");
-    expect(flash).not.toContain("<img src=x");
+    // Flash messages come from a fixed set: free text in the query string is never shown.
+    const crafted = encodeURIComponent("<img src=x onerror=alert(1)> send your token to evil.example");
+    for (const q of [`msg=${crafted}`, `flash=${crafted}`, "flash=toString", "flash=__proto__"]) {
+      const page = (await ui("GET", `/positions?${q}`, { cookie })).text;
+      expect(page).not.toContain("evil.example");
+      expect(page).not.toContain('class="flash');
+    }
+    expect((await ui("GET", "/positions?flash=exit_queued", { cookie })).text).toContain(FLASH.exit_queued.text);
   });
 });
 
@@ -299,20 +308,19 @@ describe("dashboard actions", () => {
     for (const percent of ["0", "150", "abc", ""]) {
       const res = await ui("POST", path, { cookie, form: { percent, _csrf: csrf } });
       expect(res.status, percent).toBe(303);
-      expect(res.headers.get("location"), percent).toMatch(/err=1/);
+      expect(res.headers.get("location"), percent).toBe("/positions?flash=percent_invalid");
     }
     expect(await ordersOf(id)).toHaveLength(0);
 
     const half = await ui("POST", path, { cookie, form: { percent: "50", _csrf: csrf, _nonce: crypto.randomUUID() } });
     expect(half.status).toBe(303);
     const loc = half.headers.get("location") ?? "";
-    expect(loc.startsWith("/positions?msg=")).toBe(true);
-    expect(loc).not.toContain("err=1");
+    expect(loc).toBe("/positions?flash=exit_queued");
     await waitFor(async () => ((await positionRow(id))?.current_amount === "500000000" ? true : null));
     const [o] = await ordersOf(id);
     expect(o).toMatchObject({ side: "sell", priority: "urgent", reason: "manual", executed_in_amount: "500000000" });
     const shown = await ui("GET", loc, { cookie });
-    expect(shown.text).toContain("Exit of 50 % queued");
+    expect(shown.text).toContain(FLASH.exit_queued.text);
     expect(shown.text).toContain("50.0 %"); // amount left
 
     const all = await ui("POST", path, { cookie, form: { percent: "100", _csrf: csrf, _nonce: crypto.randomUUID() } });
@@ -326,13 +334,13 @@ describe("dashboard actions", () => {
       form: { percent: "100", _csrf: csrf, _nonce: crypto.randomUUID() },
     });
     expect(again.status).toBe(303);
-    expect(flashOf(again)).toMatchObject({ error: true, msg: `position ${id} is already closed` });
+    expect(flashOf(again)).toMatchObject({ error: true, key: "position_closed" });
     expect(await ordersOf(id)).toHaveLength(2);
     const unknown = await ui("POST", "/positions/pos_nope/exit", {
       cookie,
       form: { percent: "100", _csrf: csrf, _nonce: crypto.randomUUID() },
     });
-    expect(flashOf(unknown)).toMatchObject({ error: true, msg: "position pos_nope not found" });
+    expect(flashOf(unknown)).toMatchObject({ error: true, key: "position_not_found" });
   });
 
   it("trips and resumes the circuit breaker through the forms, writing manual events", async () => {
@@ -345,7 +353,7 @@ describe("dashboard actions", () => {
         .status,
     ).toBe(403);
     const empty = await ui("POST", "/circuit-breaker/trip", { cookie, form: { reason: "   ", _csrf: csrf } });
-    expect(empty.headers.get("location")).toMatch(/err=1/);
+    expect(empty.headers.get("location")).toBe("/?flash=reason_required");
     expect(await breakerEvents()).toHaveLength(before);
 
     const trip = await ui("POST", "/circuit-breaker/trip", { cookie, form: { reason: "dash pause", _csrf: csrf } });
@@ -359,7 +367,7 @@ describe("dashboard actions", () => {
     expect(page.text).toContain("Resume");
 
     const twice = await ui("POST", "/circuit-breaker/trip", { cookie, form: { reason: "again", _csrf: csrf } });
-    expect(flashOf(twice)).toMatchObject({ error: true, msg: "the circuit breaker is already open" });
+    expect(flashOf(twice)).toMatchObject({ error: true, key: "breaker_already_open" });
     expect(await breakerEvents()).toHaveLength(before + 1);
 
     expect((await ui("POST", "/circuit-breaker/resume", { cookie, form: {} })).status).toBe(403);

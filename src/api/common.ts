@@ -10,7 +10,7 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
+export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503)[]) =>
   Object.fromEntries(
     [...new Set([401, 503, ...statuses])].map((s) => [
       s,
@@ -27,6 +27,7 @@ const errorDescription: Record<number, string> = {
   413: "Body too large",
   415: "Body sent without content-type: application/json",
   422: "Refused by a rule",
+  429: "Too many failed attempts from this address (see Retry-After)",
   503: "Not configured, or an upstream is unavailable",
 };
 

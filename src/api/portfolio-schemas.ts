@@ -1,13 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { isAddress } from "@solana/kit";
 import { FUNDING_STATUSES, PORTFOLIO_STATUSES } from "../db/schema";
+import { addressProblem } from "../domain/address";
 import { ErrorSchema } from "./common";
 
-/** A base58 Solana address (32 bytes), checked with @solana/kit. */
+/** A base58 Solana address (32 bytes), checked with @solana/kit; the same rule as the watchlist. */
 export const SolanaAddress = z
   .string()
-  .trim()
-  .refine((s) => isAddress(s), { message: "not a valid Solana address (base58, 32 bytes)" })
+  .superRefine((s, ctx) => {
+    const problem = addressProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
   .openapi({ example: "83astBRguLMdt2h5U1Tpdq5tjFoJ6noeGwaY3mDLVcri" });
 
 export const WalletAddressParam = z.object({

@@ -12,9 +12,10 @@ import {
   type WalletRow,
   wallets,
 } from "../db/schema";
+import { addressProblem } from "../domain/address";
 import { EditableConfigSchema } from "../domain/config";
 import { liveGate } from "../domain/live-gate";
-import { isSolanaAddress, parseWalletKey, walletTransition } from "../domain/wallet-rules";
+import { parseWalletKey, walletTransition } from "../domain/wallet-rules";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
@@ -26,7 +27,10 @@ const text = (max: number) => z.string().trim().min(1).max(max).nullable();
 
 export const SolanaAddress = z
   .string()
-  .refine(isSolanaAddress, "must be a base58 Solana address that decodes to 32 bytes")
+  .superRefine((s, ctx) => {
+    const problem = addressProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
   .openapi({ example: "5tzFkiKscXHK5ZXCGbXZxdw7gTjjD1mBwuoFbhUvuAi9" });
 
 /** The operator-editable fields of a watched wallet (everything but the address and the sync state). */

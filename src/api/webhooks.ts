@@ -3,7 +3,8 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type HandOffItem, handOff } from "../db/wallet-handoff";
 import { HeliusTxSchema } from "../domain/helius-tx";
-import { safeEqual } from "../lib/auth";
+import { safeEqual, tooMany } from "../lib/auth";
+import { clientAddress, countFailure } from "../lib/edge-limits";
 import { ApiError, errorBody, formatZodIssues } from "../lib/errors";
 import { jsonBoundsViolation } from "../lib/json-bounds";
 import { log } from "../lib/logger";
@@ -30,7 +31,10 @@ function heliusAuth(): MiddlewareHandler<{ Bindings: Env }> {
     if (!secret) throw new ApiError("NotConfigured", "HELIUS_WEBHOOK_SECRET is not configured; webhooks are refused");
     const given = c.req.header("authorization") ?? "";
     if (!(await safeEqual(given, secret))) {
-      log.warn("webhook_auth_failed", { path: c.req.path, has_header: given.length > 0 });
+      // Only failures touch the per-address counter: Helius's deliveries never wait on it (issue 12).
+      const v = await countFailure(c.env, "webhook", clientAddress(c));
+      log.warn("webhook_auth_failed", { path: c.req.path, has_header: given.length > 0, blocked: v.blocked });
+      if (v.blocked) return tooMany(c, "webhook", v.retry_after_seconds);
       return c.json(errorBody("Forbidden", "missing or invalid webhook authorization"), 403);
     }
     await next();
@@ -61,7 +65,7 @@ const postHelius = createRoute({
   },
   responses: {
     200: jsonContent(CountsSchema, "Counts of the delivery's items"),
-    ...errorResponses(400, 403, 413, 415),
+    ...errorResponses(400, 403, 413, 415, 429),
   },
 });
 

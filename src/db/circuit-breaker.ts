@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, gt, ne, sql } from "drizzle-orm";
 import { type BreakerThresholds, evaluateBreaker } from "../domain/circuit-breaker-rules";
+import { log } from "../lib/logger";
+import { raiseAlert } from "./alerts";
 import type { Db } from "./client";
 import { circuitBreakerEvents, positions } from "./schema";
 
@@ -54,7 +56,35 @@ export async function recordBreakerEvent(
            ${event.event_type === "reset" ? BLOCKED_SINCE_TRIP : sql`NULL`}
     WHERE COALESCE((SELECT event_type FROM circuit_breaker_events ORDER BY id DESC LIMIT 1), 'reset') != ${event.event_type}
     RETURNING *`);
-  return rows[0] ?? null;
+  const recorded = rows[0] ?? null;
+  if (recorded) await breakerAlert(db.$client, recorded);
+  return recorded;
+}
+
+/** Each trip and reset is an alert (issue 12), keyed by its event id; the monitor re-sweeps missed ones. */
+export async function breakerAlert(d1: D1Database, e: typeof circuitBreakerEvents.$inferSelect) {
+  try {
+    await raiseAlert(d1, {
+      kind: e.event_type === "trip" ? "breaker_tripped" : "breaker_reset",
+      subject: `event:${e.id}`,
+      message:
+        e.event_type === "trip"
+          ? `circuit breaker tripped (${e.trigger}): ${e.reason ?? ""}; new entries blocked`
+          : `circuit breaker reset (${e.trigger}): ${e.reason ?? ""}; entries resume`,
+      detail: { event_id: e.id, trigger: e.trigger },
+    });
+    // A reset ends the trip: its alert is resolved, not left for the operator to clean up.
+    if (e.event_type === "reset")
+      await d1
+        .prepare(
+          "UPDATE alerts SET status = 'resolved', resolved_at = ?1, resolved_by = 'breaker_reset' WHERE kind = 'breaker_tripped' AND status != 'resolved'",
+        )
+        .bind(e.created_at)
+        .run();
+  } catch (err) {
+    // The event is the truth and is already written; the hourly monitor raises what this missed.
+    log.warn("alert_raise_failed", { kind: "breaker", event_id: e.id, error: String(err) });
+  }
 }
 
 const OPEN_POSITIONS_JSON = sql`(SELECT COALESCE(json_group_array(json_object(

@@ -99,6 +99,9 @@ export const config = sqliteTable(
     // live gate (issue 14): a wallet goes live only after an evaluation or enough simulated copies
     live_min_trades: integer("live_min_trades").notNull().default(10),
     live_min_win_rate_percent: real("live_min_win_rate_percent").notNull().default(50),
+    // operations (issue 12): alert thresholds and retention
+    webhook_silence_alert_minutes: integer("webhook_silence_alert_minutes").notNull().default(2880),
+    retention_days: integer("retention_days").notNull().default(90),
     // Helius address sync (ADR-001): state written by the sync job, not by operators
     helius_transaction_types: text("helius_transaction_types").notNull().default('["ANY"]'),
     helius_webhook_id: text("helius_webhook_id"),
@@ -644,4 +647,129 @@ export const liveGateOverrides = sqliteTable(
     created_at: createdAt(),
   },
   (t) => [index("live_gate_overrides_wallet_idx").on(t.wallet_address, t.created_at)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Operations (issue 12): heartbeats, upstream health, alerts, audit trail.
+// ---------------------------------------------------------------------------------------------
+export const HEARTBEAT_KINDS = ["cron", "alarm"] as const;
+export const HEARTBEAT_OUTCOMES = ["running", "ok", "error", "skipped"] as const;
+
+/**
+ * Last run of every cron job and actor alarm loop (one row per component, upserted). Actor loops of
+ * many objects (every PositionActor) share one row: the status asks "is the loop alive", not "which one".
+ */
+export const heartbeats = sqliteTable(
+  "heartbeats",
+  {
+    component: text("component").primaryKey(),
+    kind: text("kind", { enum: HEARTBEAT_KINDS }).notNull(),
+    last_started_at: text("last_started_at").notNull(),
+    last_finished_at: text("last_finished_at"),
+    last_duration_ms: integer("last_duration_ms"),
+    last_outcome: text("last_outcome", { enum: HEARTBEAT_OUTCOMES }).notNull(),
+    last_error: text("last_error"),
+    last_ok_at: text("last_ok_at"),
+    consecutive_failures: integer("consecutive_failures").notNull().default(0),
+    runs: integer("runs").notNull().default(0),
+    updated_at: updatedAt(),
+  },
+  () => [
+    check("heartbeats_kind", oneOf("kind", HEARTBEAT_KINDS)),
+    check("heartbeats_outcome", oneOf("last_outcome", HEARTBEAT_OUTCOMES)),
+  ],
+);
+
+/** Per upstream: the outcomes of its last calls (newest last, at most 10) and its circuit state. */
+export const upstreamHealth = sqliteTable("upstream_health", {
+  service: text("service").primaryKey(),
+  recent: text("recent").notNull().default("[]"), // JSON array of 0/1 (1 = success), newest last
+  last_success_at: text("last_success_at"),
+  last_failure_at: text("last_failure_at"),
+  last_error: text("last_error"),
+  open_until: text("open_until"), // breaker open (calls skipped) until this time
+  updated_at: updatedAt(),
+});
+
+export const ALERT_SEVERITIES = ["info", "warning", "critical"] as const;
+export const ALERT_STATUSES = ["open", "acknowledged", "resolved"] as const;
+
+/**
+ * Operator alerts, deduplicated by (kind, subject) while not resolved: a repeat bumps `count` and
+ * `last_seen_at`; once resolved, the same condition opens a new row.
+ */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    severity: text("severity", { enum: ALERT_SEVERITIES }).notNull(),
+    message: text("message").notNull(),
+    detail: text("detail").notNull().default("{}"), // JSON
+    status: text("status", { enum: ALERT_STATUSES }).notNull().default("open"),
+    count: integer("count").notNull().default(1),
+    first_seen_at: text("first_seen_at").notNull(),
+    last_seen_at: text("last_seen_at").notNull(),
+    acknowledged_at: text("acknowledged_at"),
+    acknowledged_by: text("acknowledged_by"),
+    resolved_at: text("resolved_at"),
+    resolved_by: text("resolved_by"),
+  },
+  (t) => [
+    uniqueIndex("alerts_active_unique").on(t.kind, t.subject).where(sql.raw("status != 'resolved'")),
+    index("alerts_recent_idx").on(t.status, t.last_seen_at),
+    check("alerts_severity", oneOf("severity", ALERT_SEVERITIES)),
+    check("alerts_status", oneOf("status", ALERT_STATUSES)),
+  ],
+);
+
+/**
+ * Conditions seen by the monitor that become an alert only once they have lasted (a position priced by a
+ * fallback for more than 5 min): when each was first seen. A condition that clears is deleted.
+ */
+export const alertCandidates = sqliteTable(
+  "alert_candidates",
+  {
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    first_seen_at: text("first_seen_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.subject] })],
+);
+
+/** Every operator action (API or dashboard): who, what, on what, and the state before and after. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    actor: text("actor").notNull(), // "token" or "session:<issued-at>"; never the secret itself
+    channel: text("channel").notNull(), // api | dashboard
+    action: text("action").notNull(), // e.g. wallet.create, config.update, position.exit
+    subject: text("subject"), // id or address acted on
+    request: text("request"), // JSON body sent, or null
+    outcome_status: integer("outcome_status").notNull(), // HTTP status of the answer
+    before: text("before"), // JSON or null
+    after: text("after"), // JSON or null
+    created_at: createdAt(),
+  },
+  (t) => [index("audit_log_recent_idx").on(t.created_at), index("audit_log_action_idx").on(t.action, t.created_at)],
+);
+
+export type HeartbeatRow = typeof heartbeats.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * Dashboard session generation (issue 12): every session cookie carries the generation it was issued in;
+ * logout bumps it, so every cookie issued before is refused server-side, even one copied elsewhere.
+ */
+export const dashboardSession = sqliteTable(
+  "dashboard_session",
+  {
+    id: integer("id").primaryKey().default(1),
+    generation: integer("generation").notNull().default(0),
+    updated_at: updatedAt(),
+  },
+  () => [check("dashboard_session_singleton", sql.raw("id = 1"))],
 );

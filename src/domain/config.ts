@@ -54,6 +54,8 @@ export const EditableConfigSchema = z
     portfolio_stale_seconds: int(10, 30 * 86400),
     live_min_trades: int(0, 100_000),
     live_min_win_rate_percent: pct(),
+    webhook_silence_alert_minutes: int(5, 30 * 1440),
+    retention_days: int(7, 3650),
     helius_transaction_types: z
       .array(z.string().regex(/^[A-Z_]+$/))
       .min(1)

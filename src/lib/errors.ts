@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   RuleRefused: 422,
+  TooManyRequests: 429,
   InternalError: 500,
   NotConfigured: 503,
   UpstreamUnavailable: 503,
@@ -52,6 +53,7 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   413: "PayloadTooLarge",
   415: "UnsupportedMediaType",
   422: "RuleRefused",
+  429: "TooManyRequests",
   503: "UpstreamUnavailable",
 };
 

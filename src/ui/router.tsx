@@ -1,12 +1,18 @@
+import { eq } from "drizzle-orm";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { resetBreakerManually, tripBreakerManually } from "../api/circuit-breaker";
 import { requestManualExit } from "../api/positions";
+import { recordAudit } from "../db/audit";
+import { breakerState } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
+import { positions } from "../db/schema";
 import { safeEqual } from "../lib/auth";
-import { ApiError } from "../lib/errors";
+import { blockedFor, clientAddress, countFailure } from "../lib/edge-limits";
+import { ApiError, type ErrorCode } from "../lib/errors";
 import { log } from "../lib/logger";
 import { overviewData, positionsData, signalsData, tokensData, walletsData } from "./data";
+import { type FlashKey, flashFor } from "./flash";
 import { Layout } from "./layout";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
 import { OverviewPage } from "./pages/overview";
@@ -14,7 +20,15 @@ import { PositionsPage } from "./pages/positions";
 import { SignalsPage } from "./pages/signals";
 import { TokensPage } from "./pages/tokens";
 import { WalletsPage } from "./pages/wallets";
-import { csrfToken, csrfValid, endSession, startSession, validSession } from "./session";
+import {
+  csrfToken,
+  csrfValid,
+  endSession,
+  revokeSessions,
+  sessionGeneration,
+  startSession,
+  validSession,
+} from "./session";
 
 /**
  * The operator dashboard (DESIGN §2 src/ui/): server-rendered pages over D1, a cookie session signed
@@ -23,7 +37,7 @@ import { csrfToken, csrfValid, endSession, startSession, validSession } from "./
  * bearer auth does not apply — `requireSession` does instead, per route (a `use("*")` here would
  * also catch the API paths once mounted at "/").
  */
-type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string } };
+type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string; actor: string } };
 type Ctx = Context<UiEnv>;
 
 const SECURITY_HEADERS = {
@@ -34,10 +48,16 @@ const SECURITY_HEADERS = {
   "referrer-policy": "same-origin",
 };
 
+/** 429 for a blocked address, as the page the browser shows (with the envelope's words and Retry-After). */
+function tooManyLogins(c: Ctx, retryAfter: number) {
+  c.header("retry-after", String(retryAfter));
+  return render(c, <LoginPage error={`Too many failed logins from this address; retry in ${retryAfter} s.`} />, 429);
+}
+
 async function render(
   c: Ctx,
   node: HtmlEscapedString | Promise<HtmlEscapedString>,
-  status: 200 | 401 | 403 | 503 = 200,
+  status: 200 | 401 | 403 | 429 | 503 = 200,
 ) {
   return c.html(`<!doctype html>${await node}`, status, SECURITY_HEADERS);
 }
@@ -59,23 +79,61 @@ const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
   }
   c.set("secret", secret);
   c.set("csrf", await csrfToken(secret, session));
+  c.set("actor", sessionActor(session));
   await next();
 };
 
-function flashOf(c: Ctx) {
-  const msg = c.req.query("msg");
-  return msg ? { msg: msg.slice(0, 300), error: c.req.query("err") === "1" } : null;
+const flashOf = (c: Ctx) => flashFor(c.req.query("flash"));
+
+const back = (c: Ctx, to: string, key: FlashKey) => c.redirect(`${to}?${new URLSearchParams({ flash: key })}`, 303);
+
+/** Who acted, for the audit trail: the session's issue time names it; the token never appears. */
+const sessionActor = (raw: string) => `session:${/^walltrack-dashboard\.v1\.(\d+)/.exec(raw)?.[1] ?? "unknown"}`;
+
+async function auditUi(
+  c: Ctx,
+  action: string,
+  subject: string | null,
+  outcome: number,
+  before: unknown,
+  after: unknown,
+) {
+  try {
+    await recordAudit(c.env.DB, {
+      actor: c.var.actor ?? "session:unknown",
+      channel: "dashboard",
+      action,
+      subject,
+      outcome_status: outcome,
+      before,
+      after,
+    });
+  } catch (err) {
+    log.error("audit_write_failed", { action, error: String(err) });
+  }
 }
 
-const back = (c: Ctx, to: string, msg: string, error = false) =>
-  c.redirect(`${to}?${new URLSearchParams(error ? { msg, err: "1" } : { msg })}`, 303);
-
-/** Runs an API code path; its ApiError (Conflict, NotFound, ...) becomes an error flash, anything else throws. */
-async function act(c: Ctx, to: string, ok: () => Promise<string>) {
+/**
+ * Runs an API code path; its ApiError (Conflict, NotFound, ...) becomes an error flash, anything else throws.
+ * Every attempt is audited with the state before and after (issue 12).
+ */
+async function act(
+  c: Ctx,
+  to: string,
+  audit: { action: string; subject: string | null; state: () => Promise<unknown> },
+  refusals: Partial<Record<ErrorCode, FlashKey>>,
+  ok: () => Promise<FlashKey>,
+) {
+  const before = await audit.state().catch(() => null);
   try {
-    return back(c, to, await ok());
+    const key = await ok();
+    await auditUi(c, audit.action, audit.subject, 200, before, await audit.state().catch(() => null));
+    return back(c, to, key);
   } catch (err) {
-    if (err instanceof ApiError) return back(c, to, err.message, true);
+    if (err instanceof ApiError) {
+      await auditUi(c, audit.action, audit.subject, err.status, before, { error: err.code, detail: err.message });
+      return back(c, to, refusals[err.code] ?? "action_refused");
+    }
     throw err;
   }
 }
@@ -89,16 +147,27 @@ export const dashboardRouter = new Hono<UiEnv>()
   .post("/login", async (c) => {
     const secret = secretOf(c);
     if (!secret) return render(c, <NotConfiguredPage />, 503);
+    const address = clientAddress(c);
+    const blocked = await blockedFor(c.env, "login", address);
+    if (blocked) return tooManyLogins(c, blocked.retry_after_seconds);
     const body = await c.req.parseBody();
     if (!(await safeEqual(str(body.token), secret))) {
-      log.warn("dashboard_login_failed", {});
+      const v = await countFailure(c.env, "login", address);
+      log.warn("dashboard_login_failed", { failures: v.failures, blocked: v.blocked });
+      if (v.blocked) return tooManyLogins(c, v.retry_after_seconds);
       return render(c, <LoginPage error="Wrong operator token." />, 401);
     }
-    await startSession(c, secret);
+    const issued = Date.now();
+    await startSession(c, secret, issued, await sessionGeneration(c.env.DB));
+    c.set("actor", `session:${issued}`);
+    await auditUi(c, "session.login", null, 303, null, null);
     log.info("dashboard_login_succeeded", {});
     return c.redirect("/", 303);
   })
-  .post("/logout", requireSession, (c) => {
+  .post("/logout", requireSession, async (c) => {
+    await auditUi(c, "session.logout", null, 303, null, null);
+    // Server-side: the generation moves on, so this cookie (and any copy of it) is refused from now on.
+    await revokeSessions(c.env.DB);
     endSession(c);
     return c.redirect("/login", 303);
   })
@@ -151,33 +220,36 @@ export const dashboardRouter = new Hono<UiEnv>()
     const id = c.req.param("id");
     const body = await c.req.parseBody();
     const percent = Number(str(body.percent));
-    if (!Number.isFinite(percent) || percent <= 0 || percent > 100)
-      return back(c, "/positions", "percent must be a number in (0, 100]", true);
+    if (!Number.isFinite(percent) || percent <= 0 || percent > 100) return back(c, "/positions", "percent_invalid");
     // The form's one-time nonce is the exit's Idempotency-Key: a double-submitted form sells once.
     const nonce = str(body._nonce);
-    if (!FORM_NONCE.test(nonce))
-      return back(c, "/positions", "this form has expired; reload the page and try again", true);
-    return act(c, "/positions", async () => {
+    if (!FORM_NONCE.test(nonce)) return back(c, "/positions", "form_expired");
+    const positionState = () => getDb(c.env.DB).select().from(positions).where(eq(positions.id, id)).get();
+    const audit = { action: "position.exit", subject: id, state: positionState };
+    const refusals = { NotFound: "position_not_found", Conflict: "position_closed" } as const;
+    return act(c, "/positions", audit, refusals, async () => {
       const r = await requestManualExit(c.env, id, percent, `dashboard:${nonce}`);
       log.info("dashboard_exit_requested", { position_id: id, percent, order_id: r.order_id, replayed: r.replayed });
-      return r.replayed
-        ? `Exit of ${percent} % was already requested by this form for ${id} (order ${r.order_id ?? "none"}); nothing more sold`
-        : `Exit of ${percent} % queued for ${id} (order ${r.order_id ?? "none"})`;
+      return r.replayed ? "exit_already_requested" : "exit_queued";
     });
   })
   .post("/circuit-breaker/trip", requireSession, async (c) => {
     const reason = str((await c.req.parseBody()).reason);
-    if (!reason || reason.length > 500) return back(c, "/", "a reason (1 to 500 characters) is required", true);
-    return act(c, "/", async () => {
+    if (!reason || reason.length > 500) return back(c, "/", "reason_required");
+    const state = () => breakerState(getDb(c.env.DB));
+    const audit = { action: "circuit_breaker.activate", subject: "circuit_breaker", state };
+    return act(c, "/", audit, { Conflict: "breaker_already_open" }, async () => {
       await tripBreakerManually(getDb(c.env.DB), reason);
-      return "Circuit breaker tripped: new entries are stopped.";
+      return "breaker_tripped";
     });
   })
   .post("/circuit-breaker/resume", requireSession, async (c) => {
     const reason = str((await c.req.parseBody()).reason) || "resumed from the dashboard";
-    if (reason.length > 500) return back(c, "/", "the reason must be at most 500 characters", true);
-    return act(c, "/", async () => {
+    if (reason.length > 500) return back(c, "/", "reason_too_long");
+    const state = () => breakerState(getDb(c.env.DB));
+    const audit = { action: "circuit_breaker.deactivate", subject: "circuit_breaker", state };
+    return act(c, "/", audit, { Conflict: "breaker_not_open" }, async () => {
       await resetBreakerManually(getDb(c.env.DB), reason);
-      return "Circuit breaker reset: new entries resume.";
+      return "breaker_reset";
     });
   });

@@ -1,6 +1,8 @@
 import type { z } from "zod";
+import { admitCall, recordCall } from "./health-tracker";
 
-export type UpstreamService = "helius" | "jupiter" | "dexscreener" | "rugcheck" | "solana-rpc";
+export const UPSTREAM_SERVICES = ["helius", "jupiter", "dexscreener", "rugcheck", "solana-rpc"] as const;
+export type UpstreamService = (typeof UPSTREAM_SERVICES)[number];
 
 /**
  * The one error every upstream client throws. `retryable` says whether the same call may succeed
@@ -11,7 +13,7 @@ export class UpstreamError extends Error {
   readonly service: UpstreamService;
   readonly status: number | null;
   readonly retryable: boolean;
-  readonly kind: "http" | "timeout" | "network" | "malformed";
+  readonly kind: "http" | "timeout" | "network" | "malformed" | "circuit_open";
   constructor(
     service: UpstreamService,
     kind: UpstreamError["kind"],
@@ -58,6 +60,26 @@ export const timeoutFrom = (env: { UPSTREAM_TIMEOUT_MS?: string }, fallback = 50
 
 /** fetch + timeout + status check + zod parse, turning every failure into an UpstreamError. */
 export async function fetchJson<T extends z.ZodType>(
+  opts: FetchJsonOptions<T>,
+): Promise<{ status: number; data: z.infer<T> }> {
+  // Upstream circuit breaker (issue 12): while open the call is not made; callers take their fallback.
+  if (admitCall(opts.service) === "skip")
+    throw new UpstreamError(opts.service, "circuit_open", "skipped: failing upstream in cool-down", {
+      retryable: true,
+    });
+  try {
+    const out = await fetchJsonOnce(opts);
+    await recordCall(opts.service, true, null);
+    return out;
+  } catch (err) {
+    // An answered 4xx (unknown token, bad request) is the upstream working; only outages count.
+    const outage = err instanceof UpstreamError && (err.retryable || err.kind === "malformed");
+    await recordCall(opts.service, !outage, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+}
+
+async function fetchJsonOnce<T extends z.ZodType>(
   opts: FetchJsonOptions<T>,
 ): Promise<{ status: number; data: z.infer<T> }> {
   const { service, url, schema, init, timeoutMs } = opts;

@@ -1,0 +1,57 @@
+import { getDb } from "../db/client";
+import { loadConfig } from "../db/config-store";
+import { nowIso } from "../lib/time";
+import type { Job } from "./run-job";
+
+/**
+ * Daily retention (issue 12): rows older than `retention_days` are deleted in batches of BATCH rows, at
+ * most MAX_BATCHES statements per run so one invocation stays far inside D1's query limit; what is left
+ * goes on the next day (the detail says `more_left`). Export them first with GET /api/v1/export/{table}.
+ *
+ * Never deleted: a signal any position or order refers to (that is trade history, and every open
+ * position's history among it), alerts not resolved, job runs still running.
+ */
+export const RETENTION_BATCH = 500;
+export const RETENTION_MAX_BATCHES = 40;
+
+/** The tables retention covers, and which of their rows are old enough AND allowed to go. */
+export const RETENTION_TABLES = {
+  signals: {
+    time: "created_at",
+    deletable: `NOT EXISTS (SELECT 1 FROM positions p WHERE p.signal_id = signals.id)
+      AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.signal_id = signals.id)`,
+  },
+  job_runs: { time: "started_at", deletable: "status != 'running'" },
+  alerts: { time: "last_seen_at", deletable: "status = 'resolved'" },
+} as const;
+export type RetentionTable = keyof typeof RETENTION_TABLES;
+
+export async function deleteOlderThan(d1: D1Database, table: RetentionTable, cutoff: string, maxBatches: number) {
+  const t = RETENTION_TABLES[table];
+  let deleted = 0;
+  let batches = 0;
+  for (; batches < maxBatches; batches++) {
+    const r = await d1
+      .prepare(
+        `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${t.time} < ?1 AND ${t.deletable} ORDER BY id LIMIT ${RETENTION_BATCH})`,
+      )
+      .bind(cutoff)
+      .run();
+    deleted += r.meta.changes;
+    if (r.meta.changes < RETENTION_BATCH) return { deleted, batches: batches + 1, more_left: false };
+  }
+  return { deleted, batches, more_left: true };
+}
+
+export const runRetention: Job = async (env, scheduledTime) => {
+  const cfg = await loadConfig(getDb(env.DB));
+  const cutoff = nowIso(scheduledTime - cfg.retention_days * 86_400_000);
+  let budget = RETENTION_MAX_BATCHES;
+  const tables: Record<string, unknown> = {};
+  for (const table of Object.keys(RETENTION_TABLES) as RetentionTable[]) {
+    const r = await deleteOlderThan(env.DB, table, cutoff, Math.max(1, Math.floor(budget / 2)));
+    budget -= r.batches;
+    tables[table] = r;
+  }
+  return { status: "ok", detail: { retention_days: cfg.retention_days, cutoff, tables } };
+};

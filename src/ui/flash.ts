@@ -1,0 +1,25 @@
+/**
+ * The dashboard's flash messages (issue 12): a redirect names one of these keys (`?flash=exit_queued`) and
+ * the page shows its fixed text. Nothing from the query string is ever displayed, so a crafted link cannot
+ * put words in the operator's dashboard.
+ */
+export const FLASH = {
+  exit_queued: { text: "Exit queued; the position updates once it fills.", error: false },
+  exit_already_requested: { text: "This form's exit was already requested; nothing more was sold.", error: false },
+  form_expired: { text: "This form has expired; reload the page and try again.", error: true },
+  breaker_tripped: { text: "Circuit breaker tripped: new entries are stopped.", error: false },
+  breaker_reset: { text: "Circuit breaker reset: new entries resume.", error: false },
+  percent_invalid: { text: "The percent must be a number in (0, 100].", error: true },
+  reason_required: { text: "A reason (1 to 500 characters) is required.", error: true },
+  reason_too_long: { text: "The reason must be at most 500 characters.", error: true },
+  position_not_found: { text: "That position does not exist.", error: true },
+  position_closed: { text: "That position is already closed.", error: true },
+  breaker_already_open: { text: "The circuit breaker is already open.", error: true },
+  breaker_not_open: { text: "The circuit breaker is not open.", error: true },
+  action_refused: { text: "The action was refused by a rule; see the API for the details.", error: true },
+} as const;
+
+export type FlashKey = keyof typeof FLASH;
+
+export const flashFor = (key: string | undefined) =>
+  key && Object.hasOwn(FLASH, key) ? { msg: FLASH[key as FlashKey].text, error: FLASH[key as FlashKey].error } : null;
