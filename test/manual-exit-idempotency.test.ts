@@ -189,7 +189,7 @@ describe("manual exit from the dashboard", () => {
     for (const bad of [form, { ...form, _nonce: "" }, { ...form, _nonce: "x".repeat(300) }]) {
       const r = await ui(`/positions/${id}/exit`, { cookie, form: bad });
       expect(r.status).toBe(303);
-      expect(r.headers.get("location")).toContain("err=1");
+      expect(r.headers.get("location")).toContain("flash=form_expired");
     }
     expect(await sells(id)).toHaveLength(0);
     expect((await env.POSITION_ACTOR.getByName(id).status()).position_status).toBe("open");

@@ -11,7 +11,7 @@ describe("performance recompute in set queries", () => {
     const ids = await seedBook(env.DB, { wallets: 400, positionsPerWallet: 3, signalsPerWallet: 4, tag: "PSET", now });
     const r = await recomputePerformance(getDb(env.DB), now, ids);
     expect(r.wallets).toBe(400);
-    expect(r.rows).toBe(1600);
+    expect(r.rows).toBe(3200); // 400 wallets × 4 periods × 2 modes
     expect(r.statements).toBeLessThan(20); // the old code needed 3 per wallet: 1,200
     const wid = ids[7] as number;
     const row = await env.DB.prepare(
