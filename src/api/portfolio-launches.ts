@@ -2,9 +2,9 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { isConstraintError } from "../db/constraint-error";
+import { statusAfterLaunchSql } from "../db/portfolio-status";
 import { getWalletRow, launchCountSql } from "../db/portfolio-store";
 import { launches, walletInfo } from "../db/schema";
-import { statusAfterLaunch } from "../domain/portfolio";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
@@ -103,7 +103,7 @@ export const portfolioLaunchesRouter = createRouter()
           .update(walletInfo)
           .set({
             launch_count: launchCountSql(body.wallet_address),
-            status: statusAfterLaunch(wallet.status),
+            status: statusAfterLaunchSql(),
             updated_at: nowIso(now),
           })
           .where(eq(walletInfo.address, body.wallet_address)),

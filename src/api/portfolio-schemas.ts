@@ -163,7 +163,12 @@ export const UpdateWalletSchema = z
     status: z
       .enum(PORTFOLIO_STATUSES)
       .optional()
-      .openapi({ description: "Usually ARCHIVED (or back); FUNDED/LAUNCHED are also set by refresh and launches" }),
+      .openapi({
+        description:
+          "ARCHIVED archives the wallet (it stays archived through refreshes and launches). Any other value " +
+          "unarchives it and must equal the status its balance and launches give (422 otherwise): " +
+          "FUNDED/LAUNCHED/UNFUNDED are never set by hand.",
+      }),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to update: give label, wallet_type, notes or status" })
   .openapi("UpdateWallet");

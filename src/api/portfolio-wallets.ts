@@ -1,5 +1,5 @@
 import { createRoute, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { outcomesOf, refreshAllWallets, refreshWallet } from "../db/portfolio-refresh";
@@ -12,7 +12,13 @@ import {
   walletView,
 } from "../db/portfolio-store";
 import { walletInfo } from "../db/schema";
-import { cacheStatus, oldest, refreshHttpStatus } from "../domain/portfolio";
+import {
+  cacheStatus,
+  oldest,
+  operatorStatusChange,
+  type PortfolioStatus,
+  refreshHttpStatus,
+} from "../domain/portfolio";
 import { ApiError, errorBody } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
@@ -128,12 +134,12 @@ const updateWallet = createRoute({
   path: "/wallets/{wallet_address}",
   tags,
   security,
-  summary: "Update a wallet's metadata (label, type, notes, status)",
+  summary: "Update a wallet's metadata (label, type, notes) or archive/unarchive it (status rule enforced)",
   request: {
     params: WalletAddressParam,
     body: { content: { "application/json": { schema: UpdateWalletSchema } }, required: true },
   },
-  responses: { 200: jsonContent(CachedWalletSchema, "The updated wallet"), ...errorResponses(400, 404) },
+  responses: { 200: jsonContent(CachedWalletSchema, "The updated wallet"), ...errorResponses(400, 404, 409, 422) },
 });
 
 const deleteWallet = createRoute({
@@ -195,6 +201,51 @@ const createHandler: RouteHandler<typeof createWallet, AppEnv> = async (c) => {
   return c.json({ data: view, ...pick(view), source: "cache" as const }, 201);
 };
 
+/**
+ * Metadata as given; a status change through the status rule (operatorStatusChange). The UPDATE is
+ * conditional on the fields the rule read, so a refresh or launch landing in between makes it re-read
+ * and decide again instead of writing a status derived from stale data.
+ */
+async function updateWalletRow(
+  db: ReturnType<typeof getDb>,
+  address: string,
+  meta: { label?: string | null; wallet_type?: string; notes?: string | null },
+  status: PortfolioStatus | undefined,
+  thresholdSol: number,
+) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const row = await getWalletRow(db, address);
+    if (!row) throw new ApiError("NotFound", `wallet ${address} is not in the portfolio`);
+    const now = nowIso();
+    const set: Partial<typeof walletInfo.$inferInsert> = { ...meta, updated_at: now };
+    if (status) {
+      const change = operatorStatusChange(row, status, thresholdSol, now);
+      if (!change.ok) throw new ApiError("RuleRefused", change.reason);
+      set.status = change.status;
+      set.first_funded_at = change.first_funded_at;
+    }
+    const changed = await db
+      .update(walletInfo)
+      .set(set)
+      .where(
+        and(
+          eq(walletInfo.address, address),
+          eq(walletInfo.status, row.status),
+          eq(walletInfo.launch_count, row.launch_count),
+          row.first_funded_at === null
+            ? isNull(walletInfo.first_funded_at)
+            : eq(walletInfo.first_funded_at, row.first_funded_at),
+          row.last_balance_lamports === null
+            ? isNull(walletInfo.last_balance_lamports)
+            : eq(walletInfo.last_balance_lamports, row.last_balance_lamports),
+        ),
+      )
+      .returning({ address: walletInfo.address });
+    if (changed.length > 0) return;
+  }
+  throw new ApiError("Conflict", `wallet ${address} kept changing during the update; try again`);
+}
+
 const pick = (v: { cached_at: string | null; cache_age_seconds: number | null; is_stale: boolean }) => ({
   cached_at: v.cached_at,
   cache_age_seconds: v.cache_age_seconds,
@@ -250,17 +301,15 @@ export const portfolioWalletsRouter = createRouter()
   })
   .openapi(updateWallet, async (c) => {
     const { wallet_address } = c.req.valid("param");
-    const body = c.req.valid("json");
+    const { status, ...meta } = c.req.valid("json");
     const db = getDb(c.env.DB);
-    const changed = await db
-      .update(walletInfo)
-      .set({ ...body, updated_at: nowIso() })
-      .where(eq(walletInfo.address, wallet_address))
-      .returning({ address: walletInfo.address });
-    if (changed.length === 0) throw new ApiError("NotFound", `wallet ${wallet_address} is not in the portfolio`);
-    log.info("portfolio_wallet_updated", { wallet: wallet_address, fields: Object.keys(body) });
-    const { staleSeconds } = await settings(db);
-    const view = await oneView(db, wallet_address, staleSeconds);
+    const s = await settings(db);
+    await updateWalletRow(db, wallet_address, meta, status, s.fundedThresholdSol);
+    log.info("portfolio_wallet_updated", {
+      wallet: wallet_address,
+      fields: [...Object.keys(meta), ...(status ? ["status"] : [])],
+    });
+    const view = await oneView(db, wallet_address, s.staleSeconds);
     return c.json({ data: view, ...pick(view), source: "cache" as const }, 200);
   })
   .openapi(deleteWallet, async (c) => {

@@ -4,10 +4,10 @@ import {
   aggregateHoldings,
   type Holding,
   lamportsToSol,
-  nextStatus,
   type PartOutcome,
   REFRESH_PARTS,
   type RefreshPart,
+  solToLamports,
 } from "../domain/portfolio";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
@@ -23,6 +23,7 @@ import {
   TOKEN_2022_PROGRAM,
 } from "../upstream/solana-rpc";
 import type { Db } from "./client";
+import { firstFundedAtSql, statusAfterBalanceSql } from "./portfolio-status";
 import { partTimes, type WalletInfoRow } from "./portfolio-store";
 import { fundingTransactions, tokenHoldings, walletInfo } from "./schema";
 import { ensureTokenMetadata } from "./token-metadata";
@@ -110,21 +111,16 @@ function writeStatements(
 
   if (f.balance.ok) {
     const lamports = f.balance.value;
-    const next = nextStatus(row, lamports, fundedThresholdSol, now);
+    const funded = lamports >= solToLamports(fundedThresholdSol);
+    // Status and first_funded_at from the row as it is when written (an archive may have landed since
+    // `row` was read): the SQL form of nextStatus, see portfolio-status.ts.
     Object.assign(set, {
       last_balance_lamports: lamports.toString(),
       last_balance_sol: lamportsToSol(lamports),
       balance_refreshed_at: now,
-      status: next.status,
+      status: statusAfterBalanceSql(funded),
+      first_funded_at: firstFundedAtSql(funded, now),
     });
-    // first_funded_at: set once, even if two refreshes race (coalesce keeps the first writer's time).
-    if (next.first_funded_at)
-      stmts.push(
-        db
-          .update(walletInfo)
-          .set({ first_funded_at: sql`coalesce(${walletInfo.first_funded_at}, ${next.first_funded_at})` })
-          .where(eq(walletInfo.address, address)),
-      );
   } else errors.balance = f.balance.message;
 
   if (f.holdings.ok) {

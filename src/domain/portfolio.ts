@@ -44,6 +44,53 @@ export function nextStatus(
   return { status: "UNFUNDED", first_funded_at };
 }
 
+/**
+ * The lifecycle status a wallet has when it is not archived: LAUNCHED once it has a launch, FUNDED once it
+ * was ever funded (first_funded_at set, or the balance at/above the threshold now), UNFUNDED otherwise.
+ * The operator never picks this value; it only archives or unarchives (see operatorStatusChange).
+ */
+export function lifecycleStatus(
+  w: { launch_count: number; first_funded_at: string | null; was_launched?: boolean },
+  balanceLamports: bigint | null,
+  thresholdSol: number,
+): Exclude<PortfolioStatus, "ARCHIVED"> {
+  if (w.launch_count > 0 || w.was_launched) return "LAUNCHED";
+  if (w.first_funded_at || (balanceLamports !== null && balanceLamports >= solToLamports(thresholdSol)))
+    return "FUNDED";
+  return "UNFUNDED";
+}
+
+export type StatusChange =
+  | { ok: true; status: PortfolioStatus; first_funded_at: string | null }
+  | { ok: false; reason: string };
+
+/**
+ * What `PUT status` may do. ARCHIVED archives (a retired wallet stays retired through refreshes and
+ * launches). Any other value unarchives, and must name the status the balance and lifecycle give: the
+ * operator cannot declare a wallet FUNDED that never reached the threshold, nor UNFUNDED one that did.
+ * Unarchiving into FUNDED sets first_funded_at if it was never set (exactly once, like a refresh).
+ */
+export function operatorStatusChange(
+  current: StatusInput & { last_balance_lamports: string | null },
+  requested: PortfolioStatus,
+  thresholdSol: number,
+  now: string,
+): StatusChange {
+  if (requested === "ARCHIVED") return { ok: true, status: "ARCHIVED", first_funded_at: current.first_funded_at };
+  const balance = current.last_balance_lamports === null ? null : BigInt(current.last_balance_lamports);
+  const derived = lifecycleStatus({ ...current, was_launched: current.status === "LAUNCHED" }, balance, thresholdSol);
+  if (requested !== derived)
+    return {
+      ok: false,
+      reason:
+        `status: ${requested} contradicts the wallet's balance and lifecycle, which give ${derived} ` +
+        `(FUNDED needs a balance of at least ${thresholdSol} SOL seen by a refresh, LAUNCHED a launch record); ` +
+        "the operator may only archive (ARCHIVED) or unarchive into the derived status",
+    };
+  const first_funded_at = current.first_funded_at ?? (derived === "FUNDED" ? now : null);
+  return { ok: true, status: derived, first_funded_at };
+}
+
 /** The status after a launch is recorded: LAUNCHED unless the operator archived the wallet. */
 export const statusAfterLaunch = (current: PortfolioStatus): PortfolioStatus =>
   current === "ARCHIVED" ? "ARCHIVED" : "LAUNCHED";
