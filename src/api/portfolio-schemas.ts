@@ -173,6 +173,16 @@ export const UpdateWalletSchema = z
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to update: give label, wallet_type, notes or status" })
   .openapi("UpdateWallet");
 
+export const DeleteWalletQuery = z.object({
+  force: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true")
+    .openapi({
+      description: "true: archive a wallet that has launch records or scheduled fundings instead of refusing",
+    }),
+});
+
 export const ScheduledFundingSchema = z
   .object({
     id: z.string(),

@@ -1,5 +1,5 @@
 import { createRoute, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { outcomesOf, refreshAllWallets, refreshWallet } from "../db/portfolio-refresh";
@@ -11,7 +11,7 @@ import {
   type WalletInfoRow,
   walletView,
 } from "../db/portfolio-store";
-import { walletInfo } from "../db/schema";
+import { launches, scheduledFunding, walletInfo } from "../db/schema";
 import {
   cacheStatus,
   oldest,
@@ -27,6 +27,7 @@ import {
   CachedWalletListSchema,
   CachedWalletSchema,
   CreateWalletSchema,
+  DeleteWalletQuery,
   RefreshAllResponseSchema,
   RefreshAllUnavailableSchema,
   RefreshResponseSchema,
@@ -147,9 +148,18 @@ const deleteWallet = createRoute({
   path: "/wallets/{wallet_address}",
   tags,
   security,
-  summary: "Remove a wallet from the cache, with its cached holdings, transactions, schedules and launch records",
-  request: { params: WalletAddressParam },
-  responses: { 204: { description: "Removed" }, ...errorResponses(400, 404) },
+  summary: "Remove a wallet; one with launch records or scheduled fundings is kept (409, or archived with ?force=true)",
+  description:
+    "A wallet without operator history is deleted with its cached holdings and transactions (204). Launch " +
+    "records and scheduled fundings are operator-written history, not chain copies: while any exist the " +
+    "delete is refused (409) unless `?force=true`, which archives the wallet (200), keeps every record and " +
+    "cancels the fundings that are still only scheduled.",
+  request: { params: WalletAddressParam, query: DeleteWalletQuery },
+  responses: {
+    200: jsonContent(CachedWalletSchema, "Archived (force=true with history); nothing was deleted"),
+    204: { description: "Deleted (no operator history)" },
+    ...errorResponses(400, 404, 409),
+  },
 });
 
 const refreshOne = createRoute({
@@ -246,6 +256,14 @@ async function updateWalletRow(
   throw new ApiError("Conflict", `wallet ${address} kept changing during the update; try again`);
 }
 
+async function historyCounts(db: ReturnType<typeof getDb>, address: string) {
+  const [l, f] = await db.batch([
+    db.select({ n: sql<number>`count(*)` }).from(launches).where(eq(launches.wallet_address, address)),
+    db.select({ n: sql<number>`count(*)` }).from(scheduledFunding).where(eq(scheduledFunding.wallet_address, address)),
+  ]);
+  return { launches: l[0]?.n ?? 0, fundings: f[0]?.n ?? 0 };
+}
+
 const pick = (v: { cached_at: string | null; cache_age_seconds: number | null; is_stale: boolean }) => ({
   cached_at: v.cached_at,
   cache_age_seconds: v.cache_age_seconds,
@@ -314,15 +332,55 @@ export const portfolioWalletsRouter = createRouter()
   })
   .openapi(deleteWallet, async (c) => {
     const { wallet_address } = c.req.valid("param");
+    const { force } = c.req.valid("query");
     const db = getDb(c.env.DB);
-    // Children go with it (ON DELETE CASCADE on holdings, transactions, schedules, launches).
+    // One statement: deleted only if no launch record or scheduled funding exists at that instant, so a
+    // record written concurrently is never swept away by ON DELETE CASCADE. Holdings and recent
+    // transactions (copies of chain data) go with the row.
     const gone = await db
       .delete(walletInfo)
-      .where(eq(walletInfo.address, wallet_address))
+      .where(
+        and(
+          eq(walletInfo.address, wallet_address),
+          sql`NOT EXISTS (SELECT 1 FROM ${launches} WHERE ${launches.wallet_address} = ${wallet_address})`,
+          sql`NOT EXISTS (SELECT 1 FROM ${scheduledFunding} WHERE ${scheduledFunding.wallet_address} = ${wallet_address})`,
+        ),
+      )
       .returning({ address: walletInfo.address });
-    if (gone.length === 0) throw new ApiError("NotFound", `wallet ${wallet_address} is not in the portfolio`);
-    log.info("portfolio_wallet_deleted", { wallet: wallet_address });
-    return c.body(null, 204);
+    if (gone.length > 0) {
+      log.info("portfolio_wallet_deleted", { wallet: wallet_address });
+      return c.body(null, 204);
+    }
+    const row = await getWalletRow(db, wallet_address);
+    if (!row) throw new ApiError("NotFound", `wallet ${wallet_address} is not in the portfolio`);
+    const history = await historyCounts(db, wallet_address);
+    if (!force)
+      throw new ApiError(
+        "Conflict",
+        `wallet ${wallet_address} has operator history (${history.launches} launch record(s), ` +
+          `${history.fundings} scheduled funding(s)) that a delete would lose; ` +
+          "DELETE with ?force=true archives the wallet instead and keeps that history",
+      );
+    const now = nowIso();
+    // Archive and cancel what is still only scheduled (never a funding already signed) in one batch.
+    const [, cancelled] = await db.batch([
+      db.update(walletInfo).set({ status: "ARCHIVED", updated_at: now }).where(eq(walletInfo.address, wallet_address)),
+      db
+        .update(scheduledFunding)
+        .set({ status: "cancelled", cancelled_at: now, updated_at: now })
+        .where(
+          and(
+            eq(scheduledFunding.wallet_address, wallet_address),
+            eq(scheduledFunding.status, "scheduled"),
+            isNull(scheduledFunding.tx_signature),
+          ),
+        )
+        .returning({ id: scheduledFunding.id }),
+    ]);
+    log.info("portfolio_wallet_archived", { wallet: wallet_address, ...history, fundings_cancelled: cancelled.length });
+    const { staleSeconds } = await settings(db);
+    const view = await oneView(db, wallet_address, staleSeconds);
+    return c.json({ data: view, ...pick(view), source: "cache" as const }, 200);
   })
   .openapi(refreshOne, async (c) => {
     const { wallet_address } = c.req.valid("param");
