@@ -29,6 +29,8 @@ export function createApp() {
   app.onError((err, c) => {
     const { status, body } = toErrorResponse(err);
     if (status === 500) log.error("request_failed", { method: c.req.method, path: c.req.path, error: redact(err) });
+    if (body.error === "DatabaseUnavailable")
+      log.warn("database_unavailable", { method: c.req.method, path: c.req.path, error: redact(err) });
     return c.json(body, status);
   });
   app.notFound((c) => c.json(errorBody("NotFound", `no route for ${c.req.method} ${c.req.path}`), 404));
