@@ -51,6 +51,9 @@ export const EditableConfigSchema = z
     price_max_age_seconds: int(10, 3600),
     funded_threshold_sol: z.number().min(0).max(1e6),
     portfolio_stale_seconds: int(10, 30 * 86400),
+    max_subrequests_per_invocation: int(10, 1000),
+    funding_execution_enabled: z.boolean(),
+    max_funding_transfer_sol: z.number().positive().max(1e4),
     helius_transaction_types: z
       .array(z.string().regex(/^[A-Z_]+$/))
       .min(1)
