@@ -1,3 +1,4 @@
+import { runFundingExecution } from "./jobs/funding-execution";
 import { runHeliusSync } from "./jobs/helius-sync";
 import { runHourlyRefresh } from "./jobs/hourly-refresh";
 import { runPerformanceAggregation } from "./jobs/performance-aggregation";
@@ -5,6 +6,7 @@ import { type Job, runJob } from "./jobs/run-job";
 
 /** Cron expression (as written in wrangler.toml) → job. DESIGN §1. */
 export const CRON_JOBS: Record<string, { name: string; job: Job }> = {
+  "* * * * *": { name: "funding_execution", job: runFundingExecution },
   "*/5 * * * *": { name: "helius_sync", job: runHeliusSync },
   "0 * * * *": { name: "hourly_refresh", job: runHourlyRefresh },
   "0 0 * * *": { name: "performance_aggregation", job: runPerformanceAggregation },

@@ -16,6 +16,7 @@ export function registerSecrets(env: Partial<Record<string, unknown>>): void {
     "HELIUS_API_KEY",
     "JUPITER_API_KEY",
     "WALLET_PRIVATE_KEY",
+    "FUNDING_WALLET_PRIVATE_KEY",
   ]) {
     const v = env[name];
     if (typeof v === "string" && v.length >= 6) secretValues.add(v);

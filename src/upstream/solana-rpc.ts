@@ -26,7 +26,7 @@ export type TokenProgram = (typeof TOKEN_PROGRAMS)[number];
 /** getMultipleAccounts takes at most 100 keys per call. */
 export const MAX_ACCOUNTS_PER_CALL = 100;
 
-type RpcEnv = { SOLANA_RPC_URL?: string; UPSTREAM_TIMEOUT_MS?: string };
+export type RpcEnv = { SOLANA_RPC_URL?: string; UPSTREAM_TIMEOUT_MS?: string };
 
 const rpcOf = (env: RpcEnv) => {
   if (!env.SOLANA_RPC_URL) throw new UpstreamError("solana-rpc", "network", "SOLANA_RPC_URL is not configured");
@@ -57,7 +57,7 @@ export function toRpcError(err: unknown, method: string, timeoutMs: number): Ups
   return new UpstreamError("solana-rpc", "network", `${method}: network error`);
 }
 
-async function call<S extends z.ZodType>(
+export async function call<S extends z.ZodType>(
   env: RpcEnv,
   method: string,
   schema: S,
@@ -78,7 +78,7 @@ async function call<S extends z.ZodType>(
   return parsed.data;
 }
 
-const u64 = z.union([z.bigint(), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+export const u64 = z.union([z.bigint(), z.number().int().nonnegative()]).transform((v) => BigInt(v));
 
 /** Lamports of one account (0 for an account that does not exist). */
 export async function getBalanceLamports(env: RpcEnv, owner: string): Promise<bigint> {
