@@ -192,7 +192,11 @@ export const ScheduledFundingSchema = z
     source_wallet: z.string().nullable(),
     status: z.enum(FUNDING_STATUSES),
     notes: z.string().nullable(),
-    tx_signature: z.string().nullable(),
+    amount_lamports: z.string().nullable().openapi({ description: "Lamports actually sent (set when signed)" }),
+    tx_signature: z.string().nullable().openapi({ description: "Stored before the send; the transfer's signature" }),
+    submitted_at: Iso.nullable(),
+    last_checked_at: Iso.nullable().openapi({ description: "Last signature-status lookup of a submitted funding" }),
+    failure_reason: z.string().nullable(),
     executed_at: Iso.nullable(),
     cancelled_at: Iso.nullable(),
     created_at: Iso,
@@ -235,6 +239,12 @@ export const LaunchSchema = z
     initial_buy_sol: z.number().nullable(),
     notes: z.string().nullable(),
     launched_at: Iso,
+    confirmation_status: z
+      .string()
+      .nullable()
+      .openapi({ description: "On-chain status of tx_signature at the last refresh (null = not looked up / unknown)" }),
+    chain_error: z.string().nullable().openapi({ description: "The transaction's error when it failed on chain" }),
+    chain_checked_at: Iso.nullable(),
     created_at: Iso,
   })
   .openapi("LaunchInfo");

@@ -112,6 +112,33 @@ export function cacheStatus(refreshedAt: string | null, staleSeconds: number, no
   return { cached_at: refreshedAt, cache_age_seconds: age, is_stale: age > staleSeconds };
 }
 
+/** An operator record as the cache sees it: a fact copied from the chain (a confirmation) or none. */
+export interface RecordFreshness {
+  /** True when part of the record comes from the chain (a launch's tx confirmation, a sent funding's status). */
+  chain_backed: boolean;
+  /** When that chain part was last looked up; null = never. */
+  chain_checked_at: string | null;
+  /** Last change of the record in D1. */
+  changed_at: string;
+}
+
+/**
+ * Cache status of a list of operator records. D1 is their source of truth, except for what comes from the
+ * chain: the list is as old as its oldest chain lookup (stale past the window, never looked up = stale).
+ * A list with no chain-backed record is D1's own data: as of its latest change, never stale.
+ */
+export function recordsCacheStatus(
+  items: readonly RecordFreshness[],
+  staleSeconds: number,
+  nowMs: number,
+): CacheStatus {
+  const backed = items.filter((i) => i.chain_backed);
+  if (backed.length > 0) return cacheStatus(oldest(backed.map((i) => i.chain_checked_at)), staleSeconds, nowMs);
+  const latest = items.reduce<string | null>((m, i) => (m === null || i.changed_at > m ? i.changed_at : m), null);
+  if (!latest) return { cached_at: null, cache_age_seconds: null, is_stale: false };
+  return { ...cacheStatus(latest, Number.POSITIVE_INFINITY, nowMs), is_stale: false };
+}
+
 /** The oldest of several timestamps, or null as soon as one of them is missing (never refreshed). */
 export function oldest(times: readonly (string | null | undefined)[]): string | null {
   let out: string | null = null;
