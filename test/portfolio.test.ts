@@ -583,7 +583,7 @@ describe("launch records under concurrency", () => {
 });
 
 describe("OpenAPI", () => {
-  it("document the 13 operations and the 207/503 refresh answers", async () => {
+  it("document the 13 operations (plus refresh-all's progress) and the 207/503 refresh answers", async () => {
     const res = await api("GET", "/openapi.json");
     const paths = res.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const ops = Object.entries(paths)
@@ -599,6 +599,7 @@ describe("OpenAPI", () => {
         "DELETE /api/wallets/{wallet_address}",
         "POST /api/wallets/{wallet_address}/refresh",
         "POST /api/wallets/refresh-all",
+        "GET /api/wallets/refresh-all/{run_id}", // progress of a chunked refresh-all (issue 15)
         "GET /api/wallets/funding/scheduled",
         "POST /api/wallets/funding/schedule",
         "DELETE /api/wallets/funding/{schedule_id}",

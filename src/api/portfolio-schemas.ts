@@ -127,6 +127,36 @@ export const RefreshAllItemSchema = z
   .object({ address: z.string(), status: z.enum(["ok", "partial", "failed"]), parts: PartResultsSchema })
   .openapi("WalletRefreshResult");
 
+export const RefreshRunSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["running", "done"]),
+    subrequest_budget: z.number().int().openapi({ description: "Subrequests each chunk may make" }),
+    wallets_total: z.number().int(),
+    wallets_done: z.number().int(),
+    ok: z.number().int(),
+    partial: z.number().int(),
+    failed: z.number().int(),
+    chunks: z.number().int(),
+    subrequests_total: z.number().int(),
+    max_chunk_subrequests: z.number().int(),
+    chunk_log: z.array(z.object({ wallets: z.number().int(), subrequests: z.number().int(), at: Iso })),
+    started_at: Iso,
+    updated_at: Iso,
+    finished_at: Iso.nullable(),
+  })
+  .openapi("RefreshRun");
+
+export const CachedRefreshRunSchema = cached(RefreshRunSchema, "CachedRefreshRun");
+
+export const RefreshRunParam = z.object({
+  run_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "run_id", in: "path" }, example: "latest" }),
+});
+
 export const RefreshAllResponseSchema = z
   .object({
     data: z.array(WalletInfoSchema),
@@ -139,6 +169,7 @@ export const RefreshAllResponseSchema = z
       partial: z.number().int(),
       failed: z.number().int(),
     }),
+    run: RefreshRunSchema,
   })
   .openapi("WalletRefreshAllResponse");
 

@@ -2,7 +2,8 @@ import { createRoute, type RouteConfig, type RouteHandler } from "@hono/zod-open
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
-import { outcomesOf, refreshAllWallets, refreshWallet } from "../db/portfolio-refresh";
+import { outcomesOf, refreshWallet } from "../db/portfolio-refresh";
+import { activeRun, getRun, latestRun, runNextChunk, runView, startRun } from "../db/portfolio-refresh-run";
 import {
   getWalletRow,
   holdingsOf,
@@ -17,6 +18,7 @@ import {
   oldest,
   operatorStatusChange,
   type PortfolioStatus,
+  recordsCacheStatus,
   refreshHttpStatus,
 } from "../domain/portfolio";
 import { ApiError, errorBody } from "../lib/errors";
@@ -24,6 +26,7 @@ import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent } from "./common";
 import {
+  CachedRefreshRunSchema,
   CachedWalletListSchema,
   CachedWalletSchema,
   CreateWalletSchema,
@@ -31,6 +34,7 @@ import {
   RefreshAllResponseSchema,
   RefreshAllUnavailableSchema,
   RefreshResponseSchema,
+  RefreshRunParam,
   RefreshUnavailableSchema,
   UpdateWalletSchema,
   WalletAddressParam,
@@ -107,17 +111,32 @@ const refreshAll = createRoute({
   path: "/wallets/refresh-all",
   tags,
   security,
-  summary: "Refresh every wallet from Solana (balances batched with getMultipleAccounts)",
+  summary: "Refresh every wallet from Solana, in chunks that stay inside max_subrequests_per_invocation",
   description:
-    "RPC calls for n wallets: ⌈n/100⌉ getMultipleAccounts + 2n getTokenAccountsByOwner (Token and Token-2022) + " +
-    "n getSignaturesForAddress, plus one getAssetBatch when some token lacks a cached name. " +
-    "200 when every part of every wallet refreshed; 207 when some failed (see `results`); 503 when none did.",
+    "All RPC calls go in JSON-RPC batches (getMultipleAccounts for balances, both token programs and the " +
+    "recent signatures per wallet, launch confirmations), new signatures are parsed by Helius (100 per call) " +
+    "to identify funding transfers, token names come in one DAS call. A chunk holds as many wallets as fit in " +
+    "the subrequest budget; this request does the first, the PortfolioRefresher's alarms the rest " +
+    "(202 with `run` while it goes on: follow GET /api/wallets/refresh-all/{run_id}). When all fit in one chunk: " +
+    "200 when every part of every wallet refreshed, 207 when some failed (see `results`), 503 when none did. " +
+    "409 while another run is in progress.",
   responses: {
-    ...errorResponses(), // first: the 503 below (cached data + envelope) replaces the generic one
+    ...errorResponses(409), // first: the 503 below (cached data + envelope) replaces the generic one
     200: jsonContent(RefreshAllResponseSchema, "Every part of every wallet refreshed"),
+    202: jsonContent(RefreshAllResponseSchema, "Accepted: the first chunk is done, the rest continues (see run)"),
     207: jsonContent(RefreshAllResponseSchema, "Multi-Status: some parts failed; their cached data was kept"),
     503: jsonContent(RefreshAllUnavailableSchema, "Nothing could be refreshed: error envelope plus the cached data"),
   },
+});
+
+const refreshRunRoute = createRoute({
+  method: "get",
+  path: "/wallets/refresh-all/{run_id}",
+  tags,
+  security,
+  summary: "Progress of a refresh-all run (`latest` for the most recent): wallets done, chunks, subrequests per chunk",
+  request: { params: RefreshRunParam },
+  responses: { 200: jsonContent(CachedRefreshRunSchema, "The run"), ...errorResponses(400, 404) },
 });
 
 const getWallet = createRoute({
@@ -277,9 +296,20 @@ export const portfolioWalletsRouter = createRouter()
   .openapi(slashAlias(createWallet), createHandler as never)
   .openapi(refreshAll, async (c) => {
     const db = getDb(c.env.DB);
+    const cfg = await loadConfig(db);
     const s = await settings(db);
-    const rows = await listWalletRows(db);
-    const results = await refreshAllWallets(c.env, db, rows, s);
+    const running = await activeRun(db);
+    if (running)
+      throw new ApiError(
+        "Conflict",
+        `a refresh-all is already in progress (run ${running.id}: ${running.wallets_done}/${running.wallets_total} ` +
+          `wallets); follow it at GET /api/wallets/refresh-all/${running.id}`,
+      );
+    // One subrequest of this invocation is kept for handing the rest to the PortfolioRefresher.
+    const started = await startRun(db, Math.max(1, cfg.max_subrequests_per_invocation - 1));
+    const { run, results } = await runNextChunk(c.env, db, started.id, s);
+    const after = run ?? started;
+    if (after.status === "running") await c.env.PORTFOLIO_REFRESHER.getByName("default").continueRun(after.id);
     const views = await viewsOf(db, await listWalletRows(db), s.staleSeconds);
     const items = results.map((r) => {
       const code = refreshHttpStatus(outcomesOf(r.parts));
@@ -288,27 +318,42 @@ export const portfolioWalletsRouter = createRouter()
         status: code === 200 ? ("ok" as const) : code === 207 ? ("partial" as const) : ("failed" as const),
       };
     });
-    const summary = {
-      wallets: items.length,
-      ok: items.filter((i) => i.status === "ok").length,
-      partial: items.filter((i) => i.status === "partial").length,
-      failed: items.filter((i) => i.status === "failed").length,
-    };
-    log.info("portfolio_refreshed_all", summary);
+    const summary = { wallets: after.wallets_total, ok: after.ok, partial: after.partial, failed: after.failed };
+    log.info("portfolio_refreshed_all", { run: after.id, status: after.status, ...summary, chunks: after.chunks });
     const body = {
       data: views,
       ...listCache(views, s.staleSeconds),
       // Nothing came from the chain when everything failed: the data is the cache's.
-      source: summary.failed === items.length ? ("cache" as const) : ("solana" as const),
+      source: summary.failed === after.wallets_done ? ("cache" as const) : ("solana" as const),
       results: items,
       summary,
+      run: runView(after),
     };
-    if (items.length > 0 && summary.failed === items.length)
+    if (after.status === "running") return c.json(body, 202);
+    if (summary.wallets > 0 && summary.failed === summary.wallets)
       return c.json(
         { ...body, ...errorBody("UpstreamUnavailable", "the Solana RPC could not be reached for any wallet") },
         503,
       );
-    return c.json(body, summary.ok === items.length ? 200 : 207);
+    return c.json(body, summary.ok === summary.wallets ? 200 : 207);
+  })
+  .openapi(refreshRunRoute, async (c) => {
+    const { run_id } = c.req.valid("param");
+    const db = getDb(c.env.DB);
+    const run = run_id === "latest" ? await latestRun(db) : await getRun(db, run_id);
+    if (!run) throw new ApiError("NotFound", `no refresh-all run ${run_id}`);
+    return c.json(
+      {
+        data: runView(run),
+        ...recordsCacheStatus(
+          [{ chain_backed: false, chain_checked_at: null, changed_at: run.updated_at }],
+          0,
+          Date.now(),
+        ),
+        source: "cache" as const,
+      },
+      200,
+    );
   })
   .openapi(getWallet, async (c) => {
     const { wallet_address } = c.req.valid("param");

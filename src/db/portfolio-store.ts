@@ -106,6 +106,9 @@ export function walletView(row: WalletInfoRow, holdings: HoldingView[], staleSec
 
 export type WalletView = ReturnType<typeof walletView>;
 
-/** Total launches of a wallet, counted from the launch records (the source of `launch_count`). */
+/**
+ * Launches of a wallet, counted from the launch records (the source of `launch_count`) whose transaction
+ * did not fail on chain (chain_error, set by a refresh's confirmation lookup).
+ */
 export const launchCountSql = (address: string) =>
-  sql<number>`(select count(*) from launches where launches.wallet_address = ${address})`;
+  sql<number>`(select count(*) from launches where launches.wallet_address = ${address} and launches.chain_error is null)`;

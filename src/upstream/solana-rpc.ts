@@ -122,7 +122,7 @@ export interface TokenAccount {
   token_program: TokenProgram;
 }
 
-const TokenAccountsSchema = z.object({
+export const TokenAccountsSchema = z.object({
   value: z.array(
     z.object({
       pubkey: z.string(),
@@ -151,6 +151,11 @@ export async function getTokenAccounts(env: RpcEnv, owner: string, program: Toke
       .getTokenAccountsByOwner(address(owner), { programId: address(program) }, { encoding: "jsonParsed" })
       .send({ abortSignal }),
   );
+  return tokenAccountsFrom(res, program);
+}
+
+/** A parsed getTokenAccountsByOwner result → token accounts (unparsed accounts skipped). */
+export function tokenAccountsFrom(res: z.infer<typeof TokenAccountsSchema>, program: TokenProgram): TokenAccount[] {
   const out: TokenAccount[] = [];
   for (const { pubkey, account } of res.value) {
     const data = account.data as {
@@ -179,7 +184,7 @@ export interface SignatureInfo {
   confirmation_status: string | null;
 }
 
-const SignaturesSchema = z.array(
+export const SignaturesSchema = z.array(
   z.object({
     signature: z.string().min(1),
     slot: u64,
@@ -210,6 +215,11 @@ export async function getRecentSignatures(
       })
       .send({ abortSignal }),
   );
+  return signaturesFrom(res);
+}
+
+/** A parsed getSignaturesForAddress result → signature infos, newest first as the node sent them. */
+export function signaturesFrom(res: z.infer<typeof SignaturesSchema>): SignatureInfo[] {
   return res.map((s) => ({
     signature: s.signature,
     slot: Number(s.slot),

@@ -15,6 +15,7 @@ import {
   signTransactionMessageWithSigners,
 } from "@solana/kit";
 import { z } from "zod";
+import { UpstreamError } from "./http";
 import { call, type RpcEnv, u64 } from "./solana-rpc";
 
 /**
@@ -129,25 +130,29 @@ export interface SignatureStatus {
   slot: number;
 }
 
+export const SignatureStatusesSchema = z.object({
+  value: z.array(
+    z
+      .object({
+        slot: u64,
+        err: z.unknown().nullable().optional(),
+        confirmationStatus: z.enum(["processed", "confirmed", "finalized"]).nullable().optional(),
+      })
+      .nullable(),
+  ),
+});
+
+export const toSignatureStatus = (
+  v: z.infer<typeof SignatureStatusesSchema>["value"][number],
+): SignatureStatus | null =>
+  v ? { confirmation_status: v.confirmationStatus ?? null, err: v.err ?? null, slot: Number(v.slot) } : null;
+
 /** Statuses of up to 256 signatures in one call; null = the cluster does not know the signature (yet). */
 export async function signatureStatuses(env: RpcEnv, signatures: readonly string[]) {
-  const schema = z.object({
-    value: z.array(
-      z
-        .object({
-          slot: u64,
-          err: z.unknown().nullable().optional(),
-          confirmationStatus: z.enum(["processed", "confirmed", "finalized"]).nullable().optional(),
-        })
-        .nullable(),
-    ),
-  });
-  const res = await call(env, "getSignatureStatuses", schema, (rpc, abortSignal) =>
+  const res = await call(env, "getSignatureStatuses", SignatureStatusesSchema, (rpc, abortSignal) =>
     rpc.getSignatureStatuses(signatures as Signature[], { searchTransactionHistory: true }).send({ abortSignal }),
   );
   if (res.value.length !== signatures.length)
-    throw new Error("getSignatureStatuses: answer length differs from the request");
-  return res.value.map((v): SignatureStatus | null =>
-    v ? { confirmation_status: v.confirmationStatus ?? null, err: v.err ?? null, slot: Number(v.slot) } : null,
-  );
+    throw new UpstreamError("solana-rpc", "malformed", "getSignatureStatuses: answer length differs from the request");
+  return res.value.map(toSignatureStatus);
 }

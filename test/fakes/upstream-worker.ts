@@ -638,12 +638,27 @@ async function rpcSend(call: RpcCall): Promise<unknown> {
 async function rpc(body: unknown, path: string): Promise<Response> {
   state.rpcHttpRequests++;
   const calls = Array.isArray(body) ? (body as RpcCall[]) : [body as RpcCall];
-  for (const c of calls) {
+  // In a batch, a scripted status failure fails only its own call (a JSON-RPC error item, as real
+  // nodes answer a rate-limited or failing call inside a batch); timeouts and malformed bodies, and
+  // any failure of a single call, fail the whole HTTP request.
+  const itemErrors = new Map<number, unknown>();
+  for (const [i, c] of calls.entries()) {
     const failed = await gate(`rpc.${c?.method ?? "unknown"}`, "POST", path, c);
-    if (failed) return failed;
+    if (!failed) continue;
+    const f = state.failures[`rpc.${c?.method ?? "unknown"}`] ?? state.failures["*"];
+    if (!Array.isArray(body) || f?.mode !== "status") return failed;
+    const status = failed.status;
+    itemErrors.set(
+      i,
+      rpcError(c?.id ?? null, status === 429 ? 429 : -32603, status === 429 ? "Too many requests" : `fake ${status}`),
+    );
   }
   const results: unknown[] = [];
-  for (const c of calls) {
+  for (const [i, c] of calls.entries()) {
+    if (itemErrors.has(i)) {
+      results.push(itemErrors.get(i));
+      continue;
+    }
     const scripted = state.rpcScripts[c?.method ?? ""];
     results.push(c?.method === "sendTransaction" && !scripted ? await rpcSend(c) : rpcOne(c ?? {}));
   }
