@@ -59,6 +59,17 @@ export const FundingTransactionSchema = z
   })
   .openapi("FundingTransaction");
 
+export const FundingTransferSchema = z
+  .object({
+    signature: z.string(),
+    sender: z.string(),
+    amount_sol: z.number(),
+    amount_lamports: z.string(),
+    slot: z.number().int().nullable(),
+    block_time: Iso.nullable(),
+  })
+  .openapi("FundingTransfer");
+
 export const WalletInfoSchema = z
   .object({
     address: z.string(),
@@ -83,6 +94,10 @@ export const WalletInfoSchema = z
       .array(FundingTransactionSchema)
       .optional()
       .openapi({ description: "Single-wallet reads only: the cached recent transactions, newest first" }),
+    funding_transfers: z
+      .array(FundingTransferSchema)
+      .optional()
+      .openapi({ description: "Single-wallet reads only: SOL received (from parsed transactions), newest first" }),
   })
   .openapi("WalletInfo");
 

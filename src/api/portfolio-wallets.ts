@@ -5,6 +5,7 @@ import { loadConfig } from "../db/config-store";
 import { outcomesOf, refreshWallet } from "../db/portfolio-refresh";
 import { activeRun, getRun, latestRun, runNextChunk, runView, startRun } from "../db/portfolio-refresh-run";
 import {
+  fundingTransfersOf,
   getWalletRow,
   holdingsOf,
   listWalletRows,
@@ -71,7 +72,8 @@ async function oneView(db: ReturnType<typeof getDb>, address: string, staleSecon
   if (!row) throw new ApiError("NotFound", `wallet ${address} is not in the portfolio`);
   const [view] = await viewsOf(db, [row], staleSeconds);
   const recent = await recentTransactionsOf(db, address);
-  return { ...(view as NonNullable<typeof view>), recent_transactions: recent };
+  const transfers = await fundingTransfersOf(db, address);
+  return { ...(view as NonNullable<typeof view>), recent_transactions: recent, funding_transfers: transfers };
 }
 
 /** List-level cache status: as old as the stalest wallet. */

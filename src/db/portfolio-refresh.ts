@@ -110,6 +110,9 @@ const settle = async <T>(part: RefreshPart, address: string, p: Promise<T>): Pro
   }
 };
 
+/** JSON of an RPC error object; kit parses its integers as bigints, which JSON.stringify refuses. */
+const jsonText = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? Number(x) : x));
+
 /** Both token programs: Token-2022 accounts are never listed under Tokenkeg. All or nothing. */
 const fetchHoldings = async (env: RpcEnv, address: string): Promise<Holding[]> => {
   const [classic, t22] = await Promise.all([
@@ -245,7 +248,7 @@ function writeStatements(
             confirmation_status: st
               ? sql`coalesce(${st.confirmation_status}, ${launches.confirmation_status})`
               : sql`${launches.confirmation_status}`,
-            chain_error: st?.err != null ? JSON.stringify(st.err) : sql`${launches.chain_error}`,
+            chain_error: st?.err != null ? jsonText(st.err) : sql`${launches.chain_error}`,
             chain_checked_at: now,
           })
           .where(and(eq(launches.wallet_address, address), eq(launches.tx_signature, sig))),
@@ -609,15 +612,9 @@ export async function refreshChunk(
   // Token names: best effort inside the reserve (a mint left unnamed is named by a later refresh).
   if (budget.left >= METADATA_RESERVE) {
     const mints = [...new Map([...fetched.values()].flatMap(holdingMints).map((m) => [m.mint, m])).values()];
-    const before = budget.used;
-    const looked = await ensureTokenMetadata(
-      env,
-      db,
-      mints.slice(0, METADATA_MINTS_PER_CHUNK),
-      opts.metadataRetrySeconds,
-    );
-    // ensureTokenMetadata makes at most one DAS call and ⌈misses/30⌉ ≤ 2 DexScreener calls for 60 mints.
-    budget.used = before + (looked > 0 ? Math.min(METADATA_RESERVE, 1 + Math.ceil(looked / 30)) : 0);
+    await ensureTokenMetadata(env, db, mints.slice(0, METADATA_MINTS_PER_CHUNK), opts.metadataRetrySeconds, (n) => {
+      budget.used += n;
+    });
   }
   return rows.map((row) => ({
     address: row.address,

@@ -1,7 +1,7 @@
 import { desc, eq, inArray, sql } from "drizzle-orm";
 import { cacheStatus, formatUnits, oldest, type RefreshPart } from "../domain/portfolio";
 import type { Db } from "./client";
-import { fundingTransactions, tokenHoldings, tokens, walletInfo } from "./schema";
+import { fundingTransactions, fundingTransfers, tokenHoldings, tokens, walletInfo } from "./schema";
 
 export type WalletInfoRow = typeof walletInfo.$inferSelect;
 
@@ -61,6 +61,22 @@ export const recentTransactionsOf = (db: Db, address: string, limit = 20) =>
     .from(fundingTransactions)
     .where(eq(fundingTransactions.wallet_address, address))
     .orderBy(desc(fundingTransactions.slot))
+    .limit(limit);
+
+/** SOL received by the wallet (identified from parsed transactions), newest first. */
+export const fundingTransfersOf = (db: Db, address: string, limit = 50) =>
+  db
+    .select({
+      signature: fundingTransfers.signature,
+      sender: fundingTransfers.sender,
+      amount_sol: fundingTransfers.amount_sol,
+      amount_lamports: fundingTransfers.amount_lamports,
+      slot: fundingTransfers.slot,
+      block_time: fundingTransfers.block_time,
+    })
+    .from(fundingTransfers)
+    .where(eq(fundingTransfers.wallet_address, address))
+    .orderBy(desc(fundingTransfers.block_time), fundingTransfers.signature)
     .limit(limit);
 
 /** The part timestamps that make up a wallet's cache age. */

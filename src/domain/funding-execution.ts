@@ -74,7 +74,10 @@ export function settleAction(
 ): SettleAction {
   if (status) {
     if (status.err != null)
-      return { kind: "failed", reason: `the transfer failed on chain: ${JSON.stringify(status.err)}` };
+      return {
+        kind: "failed",
+        reason: `the transfer failed on chain: ${JSON.stringify(status.err, (_k, x) => (typeof x === "bigint" ? Number(x) : x))}`,
+      };
     if (status.confirmation_status === "confirmed" || status.confirmation_status === "finalized")
       return { kind: "executed" };
     return { kind: "wait" };
