@@ -1,12 +1,12 @@
-import { runFundingExecution } from "./jobs/funding-execution";
 import { runHeliusSync } from "./jobs/helius-sync";
 import { runHourlyRefresh } from "./jobs/hourly-refresh";
+import { runMinuteJobs } from "./jobs/minute";
 import { runPerformanceAggregation } from "./jobs/performance-aggregation";
 import { type Job, runJob } from "./jobs/run-job";
 
 /** Cron expression (as written in wrangler.toml) → job. DESIGN §1. */
 export const CRON_JOBS: Record<string, { name: string; job: Job }> = {
-  "* * * * *": { name: "funding_execution", job: runFundingExecution },
+  "* * * * *": { name: "funding_execution", job: runMinuteJobs },
   "*/5 * * * *": { name: "helius_sync", job: runHeliusSync },
   "0 * * * *": { name: "hourly_refresh", job: runHourlyRefresh },
   "0 0 * * *": { name: "performance_aggregation", job: runPerformanceAggregation },

@@ -196,3 +196,28 @@ describe("the fake chain verifies signatures", () => {
     expect(((await junk.json()) as { error?: { code: number } }).error?.code).toBe(-32602);
   });
 });
+
+describe("the minute cron", () => {
+  it("runs the funding execution through scheduled() and records the run", async () => {
+    const { createScheduledController, createExecutionContext, waitOnExecutionContext } = await import(
+      "cloudflare:test"
+    );
+    const { scheduled } = await import("../src/scheduled");
+    const { id } = await dueFunding(0.15);
+    const ctx = createExecutionContext();
+    await scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), withKey(), ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await fundingRow(id))?.status).toBe("executed");
+    const job = await env.DB.prepare(
+      "SELECT status, detail FROM job_runs WHERE job = 'funding_execution' ORDER BY id DESC LIMIT 1",
+    ).first<{
+      status: string;
+      detail: string;
+    }>();
+    expect(job?.status).toBe("ok");
+    expect(JSON.parse(job?.detail ?? "{}")).toMatchObject({
+      funding: { started: 1 },
+      refresh_all_watchdog: { rearmed: false },
+    });
+  });
+});

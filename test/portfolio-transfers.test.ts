@@ -70,7 +70,9 @@ describe("funding transfers identified from parsed transactions", () => {
     // The failed transaction was never sent to the parse API; the other two in one batched call.
     const parsedBodies = (await fake.requests()).filter((r) => r.route === "helius.transactions");
     expect(parsedBodies).toHaveLength(1);
-    expect((parsedBodies[0]?.body as { transactions: string[] }).transactions.sort()).toEqual([sig(1), sig(2)].sort());
+    expect(((parsedBodies[0] as { body: { transactions: string[] } }).body.transactions ?? []).sort()).toEqual(
+      [sig(1), sig(2)].sort(),
+    );
 
     // Refreshed again: nothing parsed twice, nothing counted twice.
     const again = await api("POST", `/api/wallets/${wallet}/refresh`);

@@ -623,13 +623,15 @@ async function rpcSend(call: RpcCall): Promise<unknown> {
       state.balances[t.to] = (state.balances[t.to] ?? 0) + t.lamports;
       touched.add(t.from).add(t.to);
     }
-    for (const a of touched)
-      (state.signatures[a] ??= []).push({
+    for (const a of touched) {
+      state.signatures[a] = state.signatures[a] ?? [];
+      state.signatures[a].push({
         signature: tx.signature,
         slot: tx.slot,
         blockTime: tx.block_time,
         ...(tx.outcome === "failed" ? { err: { InstructionError: [0, "Custom"] } } : {}),
       });
+    }
     state.enhancedTxs[tx.signature] = enhancedOf(tx);
   }
   return { jsonrpc: "2.0", result: tx.signature, id };
