@@ -153,6 +153,17 @@ describe("scheduled fundings executed by the cron", () => {
     expect((await fake.calls())["rpc.getLatestBlockhash"]).toBe(1);
   });
 
+  it("a transfer that lands with an error on chain is failed with the reason, never re-sent", async () => {
+    const { id } = await dueFunding(0.2);
+    await fake.sendMode("fail");
+    await run();
+    const row = await fundingRow(id);
+    expect(row?.status).toBe("failed");
+    expect(row?.failure_reason).toContain("failed on chain");
+    await run();
+    expect((await fake.chain()).landed[row?.tx_signature as string]?.sends).toBe(1);
+  });
+
   it("a submitted funding cannot be cancelled (409); the cron settles it", async () => {
     const { id } = await dueFunding(0.2);
     await fake.sendMode("drop");
