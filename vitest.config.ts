@@ -30,6 +30,7 @@ export default defineConfig({
           // Explicitly empty so a developer's .dev.vars never leaks into tests.
           JUPITER_API_KEY: "",
           WALLET_PRIVATE_KEY: "",
+          FUNDING_WALLET_PRIVATE_KEY: "",
           SOLANA_RPC_URL: `${FAKE}/rpc`,
           HELIUS_API_URL: FAKE,
           JUPITER_API_URL: FAKE,

@@ -44,6 +44,8 @@ export function createApp() {
     const { status, body } = toErrorResponse(err);
     body.detail = String(redact(body.detail)); // a detail quoting a URL or header never carries a secret
     if (status === 500) log.error("request_failed", { method: c.req.method, path: c.req.path, error: redact(err) });
+    if (body.error === "DatabaseUnavailable")
+      log.warn("database_unavailable", { method: c.req.method, path: c.req.path, error: redact(err) });
     return c.json(body, status);
   });
   app.notFound((c) => c.json(errorBody("NotFound", `no route for ${c.req.method} ${c.req.path}`), 404));

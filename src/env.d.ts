@@ -7,5 +7,7 @@ declare namespace Cloudflare {
     HELIUS_API_KEY?: string;
     JUPITER_API_KEY?: string;
     WALLET_PRIVATE_KEY?: string;
+    /** base58 secret key of the wallet that executes scheduled fundings (SOL transfers). */
+    FUNDING_WALLET_PRIVATE_KEY?: string;
   }
 }

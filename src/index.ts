@@ -9,6 +9,7 @@ const app = createApp();
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
 
+export { PortfolioRefresher } from "../durable-objects/portfolio-refresher";
 export { PositionActor } from "../durable-objects/position-actor";
 export { PriceFeed } from "../durable-objects/price-feed";
 export { RateLimiter } from "../durable-objects/rate-limiter";

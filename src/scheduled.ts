@@ -1,5 +1,6 @@
 import { runHeliusSync } from "./jobs/helius-sync";
 import { runHourlyRefresh } from "./jobs/hourly-refresh";
+import { runMinuteJobs } from "./jobs/minute";
 import { runOpsMonitor } from "./jobs/ops-monitor";
 import { runPerformanceAggregation } from "./jobs/performance-aggregation";
 import { runRetention } from "./jobs/retention";
@@ -7,6 +8,7 @@ import { type Job, runJob } from "./jobs/run-job";
 
 /** Cron expression (as written in wrangler.toml) → job. DESIGN §1. */
 export const CRON_JOBS: Record<string, { name: string; job: Job; periodSeconds: number }> = {
+  "* * * * *": { name: "funding_execution", job: runMinuteJobs, periodSeconds: 60 },
   "*/5 * * * *": { name: "helius_sync", job: runHeliusSync, periodSeconds: 300 },
   "0 * * * *": { name: "hourly_refresh", job: runHourlyRefresh, periodSeconds: 3600 },
   "0 0 * * *": { name: "performance_aggregation", job: runPerformanceAggregation, periodSeconds: 86400 },

@@ -134,7 +134,10 @@ describe("fake upstream", () => {
       "sigA",
     ]);
     expect((await rpc("getLatestBlockhash", [])).result.value.blockhash).toBeTypeOf("string");
-    const sig = (await rpc("sendTransaction", ["AQID", { encoding: "base64" }])).result as string;
+    // Bytes that are no transaction are refused like a real node does; signed sends: test/funding-execution.test.ts.
+    expect((await rpc("sendTransaction", ["AQID", { encoding: "base64" }])).error.code).toBe(-32602);
+    const sig = "scriptedSig1111111111111111111111111111111111111111111111111111111111111";
+    await fake.signatureStatuses({ [sig]: { confirmationStatus: "confirmed", err: null, slot: 1 } });
     const status = await rpc("getSignatureStatuses", [[sig, "unknown"]]);
     expect(status.result.value[0].confirmationStatus).toBe("confirmed");
     expect(status.result.value[1]).toBeNull();

@@ -147,7 +147,7 @@ describe("public endpoints", () => {
 
 describe("scheduled()", () => {
   it("routes each cron expression of wrangler.toml to its job and records the run", async () => {
-    expect(Object.keys(CRON_JOBS).sort()).toEqual(["*/5 * * * *", "0 * * * *", "0 0 * * *"].sort());
+    expect(Object.keys(CRON_JOBS).sort()).toEqual(["* * * * *", "*/5 * * * *", "0 * * * *", "0 0 * * *"].sort());
     for (const [cron, { name }] of Object.entries(CRON_JOBS)) {
       const ctx = createExecutionContext();
       await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env, ctx);

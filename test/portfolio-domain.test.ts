@@ -85,3 +85,25 @@ describe("refresh HTTP status", () => {
     expect(refreshHttpStatus([bad, bad, bad])).toBe(503);
   });
 });
+
+describe("operator status changes", () => {
+  const w = { status: "UNFUNDED" as const, launch_count: 0, first_funded_at: null, last_balance_lamports: null };
+  it("archives anything, unarchives only into the status balance and launches give", async () => {
+    const { operatorStatusChange, lifecycleStatus } = await import("../src/domain/portfolio");
+    expect(operatorStatusChange(w, "ARCHIVED", 0.25, NOW)).toEqual({
+      ok: true,
+      status: "ARCHIVED",
+      first_funded_at: null,
+    });
+    expect(operatorStatusChange(w, "FUNDED", 0.25, NOW).ok).toBe(false);
+    const archivedRich = { ...w, status: "ARCHIVED" as const, last_balance_lamports: "250000000" };
+    expect(operatorStatusChange(archivedRich, "FUNDED", 0.25, NOW)).toEqual({
+      ok: true,
+      status: "FUNDED",
+      first_funded_at: NOW,
+    });
+    expect(operatorStatusChange({ ...archivedRich, launch_count: 1 }, "FUNDED", 0.25, NOW).ok).toBe(false);
+    expect(lifecycleStatus({ launch_count: 0, first_funded_at: "2026-01-01T00:00:00.000Z" }, 0n, 0.25)).toBe("FUNDED");
+    expect(lifecycleStatus({ launch_count: 0, first_funded_at: null }, 249_999_999n, 0.25)).toBe("UNFUNDED");
+  });
+});

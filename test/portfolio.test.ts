@@ -419,12 +419,16 @@ describe("funding schedule", () => {
       notes: "top-up",
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({
+    // The same CachedWalletResponse wrapper as every other answer.
+    expect(res.body).toMatchObject({ source: "cache", is_stale: false, cache_age_seconds: 0 });
+    expect(res.body.data).toMatchObject({
       wallet_address: address,
       amount_sol: 0.5,
       status: "scheduled",
       cancelled_at: null,
     });
+    expect(res.body.data).not.toHaveProperty("signed_transaction");
+    res.body.id = res.body.data.id;
     const list = await api("GET", `/api/wallets/funding/scheduled?wallet_address=${address}`);
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ source: "cache", is_stale: false });
@@ -432,8 +436,8 @@ describe("funding schedule", () => {
 
     const cancel = await api("DELETE", `/api/wallets/funding/${res.body.id}`);
     expect(cancel.status).toBe(200);
-    expect(cancel.body).toMatchObject({ id: res.body.id, status: "cancelled" });
-    expect(cancel.body.cancelled_at).toBeTypeOf("string");
+    expect(cancel.body.data).toMatchObject({ id: res.body.id, status: "cancelled" });
+    expect(cancel.body.data.cancelled_at).toBeTypeOf("string");
     const again = await api("DELETE", `/api/wallets/funding/${res.body.id}`);
     expect(again.status).toBe(409);
     expectErrorShape(again.body, "Conflict");
@@ -452,8 +456,8 @@ describe("funding schedule", () => {
       amount_sol: 1,
       scheduled_for: future(),
     });
-    await env.DB.prepare("UPDATE scheduled_funding SET status = 'executed' WHERE id = ?").bind(res.body.id).run();
-    const cancel = await api("DELETE", `/api/wallets/funding/${res.body.id}`);
+    await env.DB.prepare("UPDATE scheduled_funding SET status = 'executed' WHERE id = ?").bind(res.body.data.id).run();
+    const cancel = await api("DELETE", `/api/wallets/funding/${res.body.data.id}`);
     expect(cancel.status).toBe(409);
     expect(cancel.body.detail).toContain("executed");
   });
@@ -504,11 +508,14 @@ describe("launch records", () => {
       launched_at: "2026-11-20T10:00:00Z",
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({
+    expect(res.body.data).toMatchObject({
       wallet_address: address,
       mint_address: mint,
       launched_at: "2026-11-20T10:00:00.000Z",
+      confirmation_status: null,
     });
+    // No tx_signature: nothing of it comes from the chain, so the record is D1's own, fresh data.
+    expect(res.body).toMatchObject({ source: "cache", is_stale: false, cache_age_seconds: 0 });
     await api("POST", "/api/wallets/launches/record", { wallet_address: address, mint_address: mint2 });
     const wallet = (await api("GET", `/api/wallets/${address}`)).body.data;
     expect(wallet).toMatchObject({ status: "LAUNCHED", launch_count: 2 });
@@ -576,7 +583,7 @@ describe("launch records under concurrency", () => {
 });
 
 describe("OpenAPI", () => {
-  it("document the 13 operations and the 207/503 refresh answers", async () => {
+  it("document the 13 operations (plus refresh-all's progress) and the 207/503 refresh answers", async () => {
     const res = await api("GET", "/openapi.json");
     const paths = res.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const ops = Object.entries(paths)
@@ -592,6 +599,7 @@ describe("OpenAPI", () => {
         "DELETE /api/wallets/{wallet_address}",
         "POST /api/wallets/{wallet_address}/refresh",
         "POST /api/wallets/refresh-all",
+        "GET /api/wallets/refresh-all/{run_id}", // progress of a chunked refresh-all (issue 15)
         "GET /api/wallets/funding/scheduled",
         "POST /api/wallets/funding/schedule",
         "DELETE /api/wallets/funding/{schedule_id}",

@@ -7,8 +7,9 @@ import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent } from "./common";
-import { recordsCache } from "./portfolio-records";
+import { cachedRecords, fundingFreshness, fundingView, staleSecondsOf } from "./portfolio-records";
 import {
+  cached,
   cachedList,
   FundingListQuery,
   ScheduledFundingSchema,
@@ -19,6 +20,8 @@ import { createRouter } from "./router";
 
 const tags = ["portfolio"];
 const security = bearerSecurity;
+
+const CachedFunding = cached(ScheduledFundingSchema, "CachedScheduledFunding");
 
 const listScheduled = createRoute({
   method: "get",
@@ -44,7 +47,7 @@ const schedule = createRoute({
   summary: "Schedule a SOL funding of a portfolio wallet",
   request: { body: { content: { "application/json": { schema: ScheduleFundingSchema } }, required: true } },
   responses: {
-    201: jsonContent(ScheduledFundingSchema, "Scheduled"),
+    201: jsonContent(CachedFunding, "Scheduled"),
     ...errorResponses(400, 404, 422),
   },
 });
@@ -57,7 +60,7 @@ const cancel = createRoute({
   summary: "Cancel a scheduled funding that has not been executed yet",
   request: { params: ScheduleIdParam },
   responses: {
-    200: jsonContent(ScheduledFundingSchema, "Cancelled"),
+    200: jsonContent(CachedFunding, "Cancelled"),
     ...errorResponses(400, 404, 409),
   },
 });
@@ -74,7 +77,8 @@ export const portfolioFundingRouter = createRouter()
       .from(scheduledFunding)
       .where(where.length ? and(...where) : undefined)
       .orderBy(asc(scheduledFunding.scheduled_for), asc(scheduledFunding.created_at));
-    return c.json({ data: rows, ...recordsCache(rows.map((r) => r.updated_at)), source: "cache" as const }, 200);
+    const staleSeconds = await staleSecondsOf(db);
+    return c.json(cachedRecords(rows.map(fundingView), rows.map(fundingFreshness), staleSeconds), 200);
   })
   .openapi(schedule, async (c) => {
     const body = c.req.valid("json");
@@ -102,7 +106,8 @@ export const portfolioFundingRouter = createRouter()
       })
       .returning();
     log.info("portfolio_funding_scheduled", { id: row?.id, wallet: body.wallet_address, amount_sol: body.amount_sol });
-    return c.json(row as NonNullable<typeof row>, 201);
+    const created = row as NonNullable<typeof row>;
+    return c.json(cachedRecords(fundingView(created), [fundingFreshness(created)], await staleSecondsOf(db)), 201);
   })
   .openapi(cancel, async (c) => {
     const { schedule_id } = c.req.valid("param");
@@ -123,5 +128,5 @@ export const portfolioFundingRouter = createRouter()
       );
     }
     log.info("portfolio_funding_cancelled", { id: schedule_id, wallet: row.wallet_address });
-    return c.json(row, 200);
+    return c.json(cachedRecords(fundingView(row), [fundingFreshness(row)], await staleSecondsOf(db)), 200);
   });

@@ -2,15 +2,15 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { isConstraintError } from "../db/constraint-error";
+import { statusAfterLaunchSql } from "../db/portfolio-status";
 import { getWalletRow, launchCountSql } from "../db/portfolio-store";
 import { launches, walletInfo } from "../db/schema";
-import { statusAfterLaunch } from "../domain/portfolio";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent } from "./common";
-import { recordsCache } from "./portfolio-records";
-import { cachedList, LaunchSchema, RecordLaunchSchema, WalletAddressParam } from "./portfolio-schemas";
+import { cachedRecords, launchFreshness, launchView, staleSecondsOf } from "./portfolio-records";
+import { cached, cachedList, LaunchSchema, RecordLaunchSchema, WalletAddressParam } from "./portfolio-schemas";
 import { slashAlias } from "./portfolio-wallets";
 import { type AppEnv, createRouter } from "./router";
 
@@ -51,14 +51,15 @@ const record = createRoute({
   summary: "Record a token launched from a portfolio wallet (wallet becomes LAUNCHED, launch_count +1)",
   request: { body: { content: { "application/json": { schema: RecordLaunchSchema } }, required: true } },
   responses: {
-    201: jsonContent(LaunchSchema, "Recorded"),
+    201: jsonContent(cached(LaunchSchema, "CachedLaunch"), "Recorded (is_stale until a refresh confirms tx_signature)"),
     ...errorResponses(400, 404, 409, 422),
   },
 });
 
 const listAllHandler: RouteHandler<typeof listAll, AppEnv> = async (c) => {
-  const rows = await getDb(c.env.DB).select().from(launches).orderBy(desc(launches.launched_at));
-  return c.json({ data: rows, ...recordsCache(rows.map((r) => r.created_at)), source: "cache" as const }, 200);
+  const db = getDb(c.env.DB);
+  const rows = await db.select().from(launches).orderBy(desc(launches.launched_at));
+  return c.json(cachedRecords(rows.map(launchView), rows.map(launchFreshness), await staleSecondsOf(db)), 200);
 };
 
 export const portfolioLaunchesRouter = createRouter()
@@ -103,7 +104,7 @@ export const portfolioLaunchesRouter = createRouter()
           .update(walletInfo)
           .set({
             launch_count: launchCountSql(body.wallet_address),
-            status: statusAfterLaunch(wallet.status),
+            status: statusAfterLaunchSql(),
             updated_at: nowIso(now),
           })
           .where(eq(walletInfo.address, body.wallet_address)),
@@ -114,7 +115,8 @@ export const portfolioLaunchesRouter = createRouter()
       throw err;
     }
     log.info("portfolio_launch_recorded", { id, wallet: body.wallet_address, mint: body.mint_address });
-    return c.json(row, 201);
+    const stored = { ...row, confirmation_status: null, chain_error: null, chain_checked_at: null };
+    return c.json(cachedRecords(launchView(stored), [launchFreshness(stored)], await staleSecondsOf(db)), 201);
   })
   .openapi(listOfWallet, async (c) => {
     const { wallet_address } = c.req.valid("param");
@@ -126,5 +128,5 @@ export const portfolioLaunchesRouter = createRouter()
       .from(launches)
       .where(eq(launches.wallet_address, wallet_address))
       .orderBy(desc(launches.launched_at));
-    return c.json({ data: rows, ...recordsCache(rows.map((r) => r.created_at)), source: "cache" as const }, 200);
+    return c.json(cachedRecords(rows.map(launchView), rows.map(launchFreshness), await staleSecondsOf(db)), 200);
   });

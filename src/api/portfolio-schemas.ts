@@ -61,6 +61,17 @@ export const FundingTransactionSchema = z
   })
   .openapi("FundingTransaction");
 
+export const FundingTransferSchema = z
+  .object({
+    signature: z.string(),
+    sender: z.string(),
+    amount_sol: z.number(),
+    amount_lamports: z.string(),
+    slot: z.number().int().nullable(),
+    block_time: Iso.nullable(),
+  })
+  .openapi("FundingTransfer");
+
 export const WalletInfoSchema = z
   .object({
     address: z.string(),
@@ -85,6 +96,10 @@ export const WalletInfoSchema = z
       .array(FundingTransactionSchema)
       .optional()
       .openapi({ description: "Single-wallet reads only: the cached recent transactions, newest first" }),
+    funding_transfers: z
+      .array(FundingTransferSchema)
+      .optional()
+      .openapi({ description: "Single-wallet reads only: SOL received (from parsed transactions), newest first" }),
   })
   .openapi("WalletInfo");
 
@@ -129,6 +144,36 @@ export const RefreshAllItemSchema = z
   .object({ address: z.string(), status: z.enum(["ok", "partial", "failed"]), parts: PartResultsSchema })
   .openapi("WalletRefreshResult");
 
+export const RefreshRunSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["running", "done"]),
+    subrequest_budget: z.number().int().openapi({ description: "Subrequests each chunk may make" }),
+    wallets_total: z.number().int(),
+    wallets_done: z.number().int(),
+    ok: z.number().int(),
+    partial: z.number().int(),
+    failed: z.number().int(),
+    chunks: z.number().int(),
+    subrequests_total: z.number().int(),
+    max_chunk_subrequests: z.number().int(),
+    chunk_log: z.array(z.object({ wallets: z.number().int(), subrequests: z.number().int(), at: Iso })),
+    started_at: Iso,
+    updated_at: Iso,
+    finished_at: Iso.nullable(),
+  })
+  .openapi("RefreshRun");
+
+export const CachedRefreshRunSchema = cached(RefreshRunSchema, "CachedRefreshRun");
+
+export const RefreshRunParam = z.object({
+  run_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "run_id", in: "path" }, example: "latest" }),
+});
+
 export const RefreshAllResponseSchema = z
   .object({
     data: z.array(WalletInfoSchema),
@@ -141,6 +186,7 @@ export const RefreshAllResponseSchema = z
       partial: z.number().int(),
       failed: z.number().int(),
     }),
+    run: RefreshRunSchema,
   })
   .openapi("WalletRefreshAllResponse");
 
@@ -165,10 +211,25 @@ export const UpdateWalletSchema = z
     status: z
       .enum(PORTFOLIO_STATUSES)
       .optional()
-      .openapi({ description: "Usually ARCHIVED (or back); FUNDED/LAUNCHED are also set by refresh and launches" }),
+      .openapi({
+        description:
+          "ARCHIVED archives the wallet (it stays archived through refreshes and launches). Any other value " +
+          "unarchives it and must equal the status its balance and launches give (422 otherwise): " +
+          "FUNDED/LAUNCHED/UNFUNDED are never set by hand.",
+      }),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to update: give label, wallet_type, notes or status" })
   .openapi("UpdateWallet");
+
+export const DeleteWalletQuery = z.object({
+  force: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true")
+    .openapi({
+      description: "true: archive a wallet that has launch records or scheduled fundings instead of refusing",
+    }),
+});
 
 export const ScheduledFundingSchema = z
   .object({
@@ -179,7 +240,11 @@ export const ScheduledFundingSchema = z
     source_wallet: z.string().nullable(),
     status: z.enum(FUNDING_STATUSES),
     notes: z.string().nullable(),
-    tx_signature: z.string().nullable(),
+    amount_lamports: z.string().nullable().openapi({ description: "Lamports actually sent (set when signed)" }),
+    tx_signature: z.string().nullable().openapi({ description: "Stored before the send; the transfer's signature" }),
+    submitted_at: Iso.nullable(),
+    last_checked_at: Iso.nullable().openapi({ description: "Last signature-status lookup of a submitted funding" }),
+    failure_reason: z.string().nullable(),
     executed_at: Iso.nullable(),
     cancelled_at: Iso.nullable(),
     created_at: Iso,
@@ -222,6 +287,12 @@ export const LaunchSchema = z
     initial_buy_sol: z.number().nullable(),
     notes: z.string().nullable(),
     launched_at: Iso,
+    confirmation_status: z
+      .string()
+      .nullable()
+      .openapi({ description: "On-chain status of tx_signature at the last refresh (null = not looked up / unknown)" }),
+    chain_error: z.string().nullable().openapi({ description: "The transaction's error when it failed on chain" }),
+    chain_checked_at: Iso.nullable(),
     created_at: Iso,
   })
   .openapi("LaunchInfo");

@@ -1,7 +1,7 @@
 import { desc, eq, inArray, sql } from "drizzle-orm";
 import { cacheStatus, formatUnits, oldest, type RefreshPart } from "../domain/portfolio";
 import type { Db } from "./client";
-import { fundingTransactions, tokenHoldings, tokens, walletInfo } from "./schema";
+import { fundingTransactions, fundingTransfers, tokenHoldings, tokens, walletInfo } from "./schema";
 
 export type WalletInfoRow = typeof walletInfo.$inferSelect;
 
@@ -63,6 +63,22 @@ export const recentTransactionsOf = (db: Db, address: string, limit = 20) =>
     .orderBy(desc(fundingTransactions.slot))
     .limit(limit);
 
+/** SOL received by the wallet (identified from parsed transactions), newest first. */
+export const fundingTransfersOf = (db: Db, address: string, limit = 50) =>
+  db
+    .select({
+      signature: fundingTransfers.signature,
+      sender: fundingTransfers.sender,
+      amount_sol: fundingTransfers.amount_sol,
+      amount_lamports: fundingTransfers.amount_lamports,
+      slot: fundingTransfers.slot,
+      block_time: fundingTransfers.block_time,
+    })
+    .from(fundingTransfers)
+    .where(eq(fundingTransfers.wallet_address, address))
+    .orderBy(desc(fundingTransfers.block_time), fundingTransfers.signature)
+    .limit(limit);
+
 /** The part timestamps that make up a wallet's cache age. */
 export const partTimes = (row: WalletInfoRow): Record<RefreshPart, string | null> => ({
   balance: row.balance_refreshed_at,
@@ -106,6 +122,9 @@ export function walletView(row: WalletInfoRow, holdings: HoldingView[], staleSec
 
 export type WalletView = ReturnType<typeof walletView>;
 
-/** Total launches of a wallet, counted from the launch records (the source of `launch_count`). */
+/**
+ * Launches of a wallet, counted from the launch records (the source of `launch_count`) whose transaction
+ * did not fail on chain (chain_error, set by a refresh's confirmation lookup).
+ */
 export const launchCountSql = (address: string) =>
-  sql<number>`(select count(*) from launches where launches.wallet_address = ${address})`;
+  sql<number>`(select count(*) from launches where launches.wallet_address = ${address} and launches.chain_error is null)`;

@@ -40,7 +40,9 @@ export const PERFORMANCE_PERIODS = ["all", "30d", "7d", "24h"] as const;
 export const BREAKER_EVENT_TYPES = ["trip", "reset"] as const;
 export const BREAKER_TRIGGERS = ["manual", "max_drawdown", "win_rate", "consecutive_losses"] as const;
 export const PORTFOLIO_STATUSES = ["UNFUNDED", "FUNDED", "LAUNCHED", "ARCHIVED"] as const;
-export const FUNDING_STATUSES = ["scheduled", "executed", "cancelled", "failed"] as const;
+/** `submitted`: signed, signature stored, sent or about to be; settled by its signature status (never re-signed). */
+export const FUNDING_STATUSES = ["scheduled", "submitted", "executed", "cancelled", "failed"] as const;
+export const REFRESH_RUN_STATUSES = ["running", "done"] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Runtime configuration (DESIGN §3): one row, id = 1. Every accepted change is copied to history.
@@ -102,6 +104,11 @@ export const config = sqliteTable(
     // operations (issue 12): alert thresholds and retention
     webhook_silence_alert_minutes: integer("webhook_silence_alert_minutes").notNull().default(2880),
     retention_days: integer("retention_days").notNull().default(90),
+    // Outbound requests one Worker invocation may make (free plan 50, paid 1000; 45 leaves headroom).
+    max_subrequests_per_invocation: integer("max_subrequests_per_invocation").notNull().default(45),
+    // Scheduled fundings: executed by the cron only when switched on, never above the per-transfer cap.
+    funding_execution_enabled: bool("funding_execution_enabled").notNull().default(false),
+    max_funding_transfer_sol: real("max_funding_transfer_sol").notNull().default(1),
     // Helius address sync (ADR-001): state written by the sync job, not by operators
     helius_transaction_types: text("helius_transaction_types").notNull().default('["ANY"]'),
     helius_webhook_id: text("helius_webhook_id"),
@@ -531,11 +538,69 @@ export const fundingTransactions = sqliteTable(
     succeeded: bool("succeeded").notNull(),
     memo: text("memo"),
     confirmation_status: text("confirmation_status"),
+    // Looked at through Helius's parse API for SOL received (funding_transfers); 0 = still owed.
+    transfers_parsed: bool("transfers_parsed").notNull().default(false),
     created_at: createdAt(),
   },
   (t) => [
     primaryKey({ columns: [t.wallet_address, t.signature] }),
     index("funding_transactions_wallet_idx").on(t.wallet_address, t.slot),
+  ],
+);
+
+/**
+ * SOL received by a portfolio wallet, identified from parsed transactions (Helius `nativeTransfers`):
+ * one row per (wallet, transaction, sender), so a redelivered or re-parsed transaction never counts twice.
+ */
+export const fundingTransfers = sqliteTable(
+  "funding_transfers",
+  {
+    wallet_address: text("wallet_address")
+      .notNull()
+      .references(() => walletInfo.address, { onDelete: "cascade" }),
+    signature: text("signature").notNull(),
+    sender: text("sender").notNull(),
+    amount_lamports: text("amount_lamports").notNull(), // u64 as integer text
+    amount_sol: real("amount_sol").notNull(),
+    slot: integer("slot"),
+    block_time: text("block_time"),
+    created_at: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.wallet_address, t.signature, t.sender] }),
+    index("funding_transfers_wallet_idx").on(t.wallet_address, t.block_time),
+  ],
+);
+
+/**
+ * One refresh-all, done in chunks that each stay inside `max_subrequests_per_invocation` (one chunk per
+ * invocation: the request, then the PortfolioRefresher's alarms). The cursor is the last wallet done in
+ * (created_at, address) order; `chunk_log` keeps each chunk's subrequest count.
+ */
+export const portfolioRefreshRuns = sqliteTable(
+  "portfolio_refresh_runs",
+  {
+    id: text("id").primaryKey(),
+    status: text("status", { enum: REFRESH_RUN_STATUSES }).notNull().default("running"),
+    subrequest_budget: integer("subrequest_budget").notNull(),
+    wallets_total: integer("wallets_total").notNull(),
+    wallets_done: integer("wallets_done").notNull().default(0),
+    ok: integer("ok").notNull().default(0),
+    partial: integer("partial").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    cursor_created_at: text("cursor_created_at"),
+    cursor_address: text("cursor_address"),
+    chunks: integer("chunks").notNull().default(0),
+    subrequests_total: integer("subrequests_total").notNull().default(0),
+    max_chunk_subrequests: integer("max_chunk_subrequests").notNull().default(0),
+    chunk_log: text("chunk_log").notNull().default("[]"), // JSON [{wallets, subrequests, at}]
+    started_at: text("started_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+    finished_at: text("finished_at"),
+  },
+  (t) => [
+    index("portfolio_refresh_runs_status_idx").on(t.status, t.started_at),
+    check("portfolio_refresh_runs_status", oneOf("status", REFRESH_RUN_STATUSES)),
   ],
 );
 
@@ -552,6 +617,14 @@ export const scheduledFunding = sqliteTable(
     status: text("status", { enum: FUNDING_STATUSES }).notNull().default("scheduled"),
     notes: text("notes"),
     tx_signature: text("tx_signature"),
+    // Execution (src/jobs/funding-execution.ts): the signed transaction is stored with its signature
+    // BEFORE it is sent, so a crash is reconciled by signature status and the same bytes, never re-signed.
+    amount_lamports: text("amount_lamports"),
+    signed_transaction: text("signed_transaction"), // base64 wire transaction
+    last_valid_block_height: integer("last_valid_block_height"),
+    submitted_at: text("submitted_at"),
+    last_checked_at: text("last_checked_at"),
+    failure_reason: text("failure_reason"),
     executed_at: text("executed_at"),
     cancelled_at: text("cancelled_at"),
     created_at: createdAt(),
@@ -579,6 +652,10 @@ export const launches = sqliteTable(
     initial_buy_sol: real("initial_buy_sol"),
     notes: text("notes"),
     launched_at: text("launched_at").notNull(),
+    // On-chain confirmation of tx_signature (getSignatureStatuses at each refresh): null = not looked up.
+    confirmation_status: text("confirmation_status"),
+    chain_error: text("chain_error"),
+    chain_checked_at: text("chain_checked_at"),
     created_at: createdAt(),
   },
   (t) => [

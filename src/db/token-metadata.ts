@@ -30,6 +30,8 @@ export async function ensureTokenMetadata(
   db: Db,
   mints: readonly KnownMint[],
   retryAfterSeconds = 3600,
+  /** Told how many upstream requests are about to be made (subrequest accounting of budgeted jobs). */
+  onUpstreamCalls?: (n: number) => void,
 ): Promise<number> {
   const unique = [...new Map(mints.map((m) => [m.mint, m])).values()];
   if (unique.length === 0) return 0;
@@ -88,6 +90,7 @@ export async function ensureTokenMetadata(
     }
   >();
   try {
+    onUpstreamCalls?.(Math.ceil(missing.length / 1000));
     for (const a of await getAssetBatch(env, missing)) byMint.set(a.mint, a);
   } catch (err) {
     log.warn("token_metadata_fetch_failed", {
@@ -99,6 +102,7 @@ export async function ensureTokenMetadata(
   // DexScreener's pair baseToken for what DAS did not name (a plain RPC node has no DAS), ≤ 30 per call.
   const unnamed = missing.filter((m) => !byMint.get(m)?.name);
   if (unnamed.length > 0 && env.DEXSCREENER_API_URL) {
+    onUpstreamCalls?.(Math.ceil(unnamed.length / 30));
     try {
       for (const [mint, info] of await fetchDexTokensBatched(
         { DEXSCREENER_API_URL: env.DEXSCREENER_API_URL, UPSTREAM_TIMEOUT_MS: env.UPSTREAM_TIMEOUT_MS ?? "" },

@@ -44,6 +44,53 @@ export function nextStatus(
   return { status: "UNFUNDED", first_funded_at };
 }
 
+/**
+ * The lifecycle status a wallet has when it is not archived: LAUNCHED once it has a launch, FUNDED once it
+ * was ever funded (first_funded_at set, or the balance at/above the threshold now), UNFUNDED otherwise.
+ * The operator never picks this value; it only archives or unarchives (see operatorStatusChange).
+ */
+export function lifecycleStatus(
+  w: { launch_count: number; first_funded_at: string | null; was_launched?: boolean },
+  balanceLamports: bigint | null,
+  thresholdSol: number,
+): Exclude<PortfolioStatus, "ARCHIVED"> {
+  if (w.launch_count > 0 || w.was_launched) return "LAUNCHED";
+  if (w.first_funded_at || (balanceLamports !== null && balanceLamports >= solToLamports(thresholdSol)))
+    return "FUNDED";
+  return "UNFUNDED";
+}
+
+export type StatusChange =
+  | { ok: true; status: PortfolioStatus; first_funded_at: string | null }
+  | { ok: false; reason: string };
+
+/**
+ * What `PUT status` may do. ARCHIVED archives (a retired wallet stays retired through refreshes and
+ * launches). Any other value unarchives, and must name the status the balance and lifecycle give: the
+ * operator cannot declare a wallet FUNDED that never reached the threshold, nor UNFUNDED one that did.
+ * Unarchiving into FUNDED sets first_funded_at if it was never set (exactly once, like a refresh).
+ */
+export function operatorStatusChange(
+  current: StatusInput & { last_balance_lamports: string | null },
+  requested: PortfolioStatus,
+  thresholdSol: number,
+  now: string,
+): StatusChange {
+  if (requested === "ARCHIVED") return { ok: true, status: "ARCHIVED", first_funded_at: current.first_funded_at };
+  const balance = current.last_balance_lamports === null ? null : BigInt(current.last_balance_lamports);
+  const derived = lifecycleStatus({ ...current, was_launched: current.status === "LAUNCHED" }, balance, thresholdSol);
+  if (requested !== derived)
+    return {
+      ok: false,
+      reason:
+        `status: ${requested} contradicts the wallet's balance and lifecycle, which give ${derived} ` +
+        `(FUNDED needs a balance of at least ${thresholdSol} SOL seen by a refresh, LAUNCHED a launch record); ` +
+        "the operator may only archive (ARCHIVED) or unarchive into the derived status",
+    };
+  const first_funded_at = current.first_funded_at ?? (derived === "FUNDED" ? now : null);
+  return { ok: true, status: derived, first_funded_at };
+}
+
 /** The status after a launch is recorded: LAUNCHED unless the operator archived the wallet. */
 export const statusAfterLaunch = (current: PortfolioStatus): PortfolioStatus =>
   current === "ARCHIVED" ? "ARCHIVED" : "LAUNCHED";
@@ -63,6 +110,33 @@ export function cacheStatus(refreshedAt: string | null, staleSeconds: number, no
   if (!refreshedAt) return { cached_at: null, cache_age_seconds: null, is_stale: true };
   const age = Math.max(0, Math.floor((nowMs - Date.parse(refreshedAt)) / 1000));
   return { cached_at: refreshedAt, cache_age_seconds: age, is_stale: age > staleSeconds };
+}
+
+/** An operator record as the cache sees it: a fact copied from the chain (a confirmation) or none. */
+export interface RecordFreshness {
+  /** True when part of the record comes from the chain (a launch's tx confirmation, a sent funding's status). */
+  chain_backed: boolean;
+  /** When that chain part was last looked up; null = never. */
+  chain_checked_at: string | null;
+  /** Last change of the record in D1. */
+  changed_at: string;
+}
+
+/**
+ * Cache status of a list of operator records. D1 is their source of truth, except for what comes from the
+ * chain: the list is as old as its oldest chain lookup (stale past the window, never looked up = stale).
+ * A list with no chain-backed record is D1's own data: as of its latest change, never stale.
+ */
+export function recordsCacheStatus(
+  items: readonly RecordFreshness[],
+  staleSeconds: number,
+  nowMs: number,
+): CacheStatus {
+  const backed = items.filter((i) => i.chain_backed);
+  if (backed.length > 0) return cacheStatus(oldest(backed.map((i) => i.chain_checked_at)), staleSeconds, nowMs);
+  const latest = items.reduce<string | null>((m, i) => (m === null || i.changed_at > m ? i.changed_at : m), null);
+  if (!latest) return { cached_at: null, cache_age_seconds: null, is_stale: false };
+  return { ...cacheStatus(latest, Number.POSITIVE_INFINITY, nowMs), is_stale: false };
 }
 
 /** The oldest of several timestamps, or null as soon as one of them is missing (never refreshed). */

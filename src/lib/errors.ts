@@ -1,5 +1,6 @@
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isDatabaseUnavailable } from "./database-unavailable";
 
 /** Every error the API can answer with, and its one HTTP status (DESIGN §6). */
 export const ERROR_STATUS = {
@@ -16,6 +17,7 @@ export const ERROR_STATUS = {
   InternalError: 500,
   NotConfigured: 503,
   UpstreamUnavailable: 503,
+  DatabaseUnavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -57,6 +59,10 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   503: "UpstreamUnavailable",
 };
 
+/** The friendly answer to a D1 failure: the operator can act on it (retry), nothing internal is shown. */
+export const DATABASE_UNAVAILABLE =
+  "The database is temporarily unavailable. Your data is safe; please try again in a moment.";
+
 /** Maps anything thrown to a safe envelope: no stack, no upstream body, no secret. */
 export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (err instanceof ApiError) return { status: err.status, body: errorBody(err.code, err.message) };
@@ -71,6 +77,7 @@ export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; b
           : err.message || code;
     return { status: ERROR_STATUS[code], body: errorBody(code, detail) };
   }
+  if (isDatabaseUnavailable(err)) return { status: 503, body: errorBody("DatabaseUnavailable", DATABASE_UNAVAILABLE) };
   return { status: 500, body: errorBody("InternalError", "unexpected error; see the server log") };
 }
 

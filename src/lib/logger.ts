@@ -22,6 +22,7 @@ const SECRET_ENV_NAMES = [
   "HELIUS_API_KEY",
   "JUPITER_API_KEY",
   "WALLET_PRIVATE_KEY",
+  "FUNDING_WALLET_PRIVATE_KEY",
 ] as const;
 
 function normalize(name: string): string {

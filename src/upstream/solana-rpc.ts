@@ -26,7 +26,7 @@ export type TokenProgram = (typeof TOKEN_PROGRAMS)[number];
 /** getMultipleAccounts takes at most 100 keys per call. */
 export const MAX_ACCOUNTS_PER_CALL = 100;
 
-type RpcEnv = { SOLANA_RPC_URL?: string; UPSTREAM_TIMEOUT_MS?: string };
+export type RpcEnv = { SOLANA_RPC_URL?: string; UPSTREAM_TIMEOUT_MS?: string };
 
 const rpcOf = (env: RpcEnv) => {
   if (!env.SOLANA_RPC_URL) throw new UpstreamError("solana-rpc", "network", "SOLANA_RPC_URL is not configured");
@@ -57,7 +57,7 @@ export function toRpcError(err: unknown, method: string, timeoutMs: number): Ups
   return new UpstreamError("solana-rpc", "network", `${method}: network error`);
 }
 
-async function call<S extends z.ZodType>(
+export async function call<S extends z.ZodType>(
   env: RpcEnv,
   method: string,
   schema: S,
@@ -78,7 +78,7 @@ async function call<S extends z.ZodType>(
   return parsed.data;
 }
 
-const u64 = z.union([z.bigint(), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+export const u64 = z.union([z.bigint(), z.number().int().nonnegative()]).transform((v) => BigInt(v));
 
 /** Lamports of one account (0 for an account that does not exist). */
 export async function getBalanceLamports(env: RpcEnv, owner: string): Promise<bigint> {
@@ -122,7 +122,7 @@ export interface TokenAccount {
   token_program: TokenProgram;
 }
 
-const TokenAccountsSchema = z.object({
+export const TokenAccountsSchema = z.object({
   value: z.array(
     z.object({
       pubkey: z.string(),
@@ -151,6 +151,11 @@ export async function getTokenAccounts(env: RpcEnv, owner: string, program: Toke
       .getTokenAccountsByOwner(address(owner), { programId: address(program) }, { encoding: "jsonParsed" })
       .send({ abortSignal }),
   );
+  return tokenAccountsFrom(res, program);
+}
+
+/** A parsed getTokenAccountsByOwner result → token accounts (unparsed accounts skipped). */
+export function tokenAccountsFrom(res: z.infer<typeof TokenAccountsSchema>, program: TokenProgram): TokenAccount[] {
   const out: TokenAccount[] = [];
   for (const { pubkey, account } of res.value) {
     const data = account.data as {
@@ -179,7 +184,7 @@ export interface SignatureInfo {
   confirmation_status: string | null;
 }
 
-const SignaturesSchema = z.array(
+export const SignaturesSchema = z.array(
   z.object({
     signature: z.string().min(1),
     slot: u64,
@@ -210,6 +215,11 @@ export async function getRecentSignatures(
       })
       .send({ abortSignal }),
   );
+  return signaturesFrom(res);
+}
+
+/** A parsed getSignaturesForAddress result → signature infos, newest first as the node sent them. */
+export function signaturesFrom(res: z.infer<typeof SignaturesSchema>): SignatureInfo[] {
   return res.map((s) => ({
     signature: s.signature,
     slot: Number(s.slot),

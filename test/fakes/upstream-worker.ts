@@ -11,6 +11,15 @@
  * State is module-global: one isolate serves every request, and test files run one at a time.
  */
 
+import {
+  acceptTransaction,
+  type ChainState,
+  enhancedOf,
+  FAKE_FEE_LAMPORTS,
+  freshChain,
+  type SendMode,
+} from "./solana-chain";
+
 const WSOL = "So11111111111111111111111111111111111111112";
 const USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
 const USDT = "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB";
@@ -95,6 +104,10 @@ interface State {
   requests: { route: string; method: string; path: string; body?: unknown }[];
   blockHeight: number;
   nextWebhook: number;
+  /** Transactions sent with verified signatures (test/fakes/solana-chain.ts). */
+  chain: ChainState;
+  /** HTTP requests received on the RPC path (a JSON-RPC batch is one request). */
+  rpcHttpRequests: number;
 }
 
 const freshState = (): State => ({
@@ -141,6 +154,8 @@ const freshState = (): State => ({
   requests: [],
   blockHeight: 250_000_000,
   nextWebhook: 1,
+  chain: freshChain(),
+  rpcHttpRequests: 0,
 });
 
 let state = freshState();
@@ -563,14 +578,9 @@ function rpcOne(call: RpcCall): unknown {
       };
     case "getBlockHeight":
       return { jsonrpc: "2.0", result: state.blockHeight, id };
-    case "sendTransaction": {
-      const tx = String(p[0] ?? "");
-      if (!tx) return rpcError(id, -32602, "Invalid params: missing transaction");
-      const sig = `fakesig${state.sentTransactions.length + 1}${"1".repeat(70)}`.slice(0, 88);
-      state.sentTransactions.push(tx);
-      state.signatureStatuses[sig] ??= { confirmationStatus: "confirmed", err: null, slot: 341197300 };
-      return { jsonrpc: "2.0", result: sig, id };
-    }
+    case "sendTransaction":
+      // Verified asynchronously (WebCrypto): see rpcSend, called by rpc() before rpcOne.
+      return rpcError(id, -32603, "sendTransaction is handled by rpcSend");
     case "getSignatureStatuses": {
       const sigs = (p[0] as string[] | undefined) ?? [];
       return {
@@ -601,13 +611,75 @@ function rpcOne(call: RpcCall): unknown {
   }
 }
 
-async function rpc(body: unknown, path: string): Promise<Response> {
-  const calls = Array.isArray(body) ? (body as RpcCall[]) : [body as RpcCall];
-  for (const c of calls) {
-    const failed = await gate(`rpc.${c?.method ?? "unknown"}`, "POST", path, c);
-    if (failed) return failed;
+/**
+ * sendTransaction: decode, verify every Ed25519 signature against its signer (fee payer first), record
+ * once per signature. A landed System transfer moves the balances and appears in the signature lists and
+ * the parse API, like the real cluster would show it.
+ */
+async function rpcSend(call: RpcCall): Promise<unknown> {
+  const id = call.id ?? null;
+  const p = call.params ?? [];
+  const wire = String(p[0] ?? "");
+  if (!wire) return rpcError(id, -32602, "Invalid params: missing transaction");
+  const encoding = String((p[1] as { encoding?: string } | undefined)?.encoding ?? "base58");
+  const res = await acceptTransaction(state.chain, wire, encoding);
+  if (!res.ok) return rpcError(id, res.code, res.message);
+  state.sentTransactions.push(wire);
+  const tx = res.tx;
+  if (res.first && tx.outcome !== "dropped") {
+    state.signatureStatuses[tx.signature] ??= {
+      confirmationStatus: "confirmed",
+      err: tx.outcome === "failed" ? { InstructionError: [0, "Custom"] } : null,
+      slot: tx.slot,
+    };
+    state.balances[tx.fee_payer] = (state.balances[tx.fee_payer] ?? 0) - FAKE_FEE_LAMPORTS;
+    const touched = new Set([tx.fee_payer]);
+    for (const t of tx.outcome === "landed" ? tx.transfers : []) {
+      state.balances[t.from] = (state.balances[t.from] ?? 0) - t.lamports;
+      state.balances[t.to] = (state.balances[t.to] ?? 0) + t.lamports;
+      touched.add(t.from).add(t.to);
+    }
+    for (const a of touched) {
+      state.signatures[a] = state.signatures[a] ?? [];
+      state.signatures[a].push({
+        signature: tx.signature,
+        slot: tx.slot,
+        blockTime: tx.block_time,
+        ...(tx.outcome === "failed" ? { err: { InstructionError: [0, "Custom"] } } : {}),
+      });
+    }
+    state.enhancedTxs[tx.signature] = enhancedOf(tx);
   }
-  const results = calls.map((c) => rpcOne(c ?? {}));
+  return { jsonrpc: "2.0", result: tx.signature, id };
+}
+
+async function rpc(body: unknown, path: string): Promise<Response> {
+  state.rpcHttpRequests++;
+  const calls = Array.isArray(body) ? (body as RpcCall[]) : [body as RpcCall];
+  // In a batch, a scripted status failure fails only its own call (a JSON-RPC error item, as real
+  // nodes answer a rate-limited or failing call inside a batch); timeouts and malformed bodies, and
+  // any failure of a single call, fail the whole HTTP request.
+  const itemErrors = new Map<number, unknown>();
+  for (const [i, c] of calls.entries()) {
+    const failed = await gate(`rpc.${c?.method ?? "unknown"}`, "POST", path, c);
+    if (!failed) continue;
+    const f = state.failures[`rpc.${c?.method ?? "unknown"}`] ?? state.failures["*"];
+    if (!Array.isArray(body) || f?.mode !== "status") return failed;
+    const status = failed.status;
+    itemErrors.set(
+      i,
+      rpcError(c?.id ?? null, status === 429 ? 429 : -32603, status === 429 ? "Too many requests" : `fake ${status}`),
+    );
+  }
+  const results: unknown[] = [];
+  for (const [i, c] of calls.entries()) {
+    if (itemErrors.has(i)) {
+      results.push(itemErrors.get(i));
+      continue;
+    }
+    const scripted = state.rpcScripts[c?.method ?? ""];
+    results.push(c?.method === "sendTransaction" && !scripted ? await rpcSend(c) : rpcOne(c ?? {}));
+  }
   return json(Array.isArray(body) ? results : results[0]);
 }
 
@@ -674,6 +746,16 @@ async function control(method: string, url: URL, body: unknown): Promise<Respons
   }
   if (what === "signature-statuses" && method === "POST") {
     Object.assign(state.signatureStatuses, b);
+    return json({ ok: true });
+  }
+  if (what === "chain" && method === "GET")
+    return json({ ...state.chain, block_height: state.blockHeight, rpc_http_requests: state.rpcHttpRequests });
+  if (what === "send-mode" && method === "POST") {
+    state.chain.sendMode = (b.mode as SendMode | undefined) ?? "land";
+    return json({ ok: true });
+  }
+  if (what === "block-height" && method === "POST") {
+    state.blockHeight = Number(b.height ?? state.blockHeight);
     return json({ ok: true });
   }
   if (what === "fail" && method === "POST") {

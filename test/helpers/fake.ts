@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import type { ChainState, LandedTransaction, SendMode } from "../fakes/solana-chain";
 import type { FailureMode, FakeSignature, FakeToken, FakeTokenAccount } from "../fakes/upstream-worker";
 
 /** Drives the fake upstream worker's control API (test/fakes/upstream-worker.ts). */
@@ -43,4 +44,12 @@ export const fake = {
     ((await control("GET", "calls")) as { requests: { route: string; method: string; path: string; body?: unknown }[] })
       .requests,
   state: () => control("GET", "state") as Promise<Record<string, unknown>>,
+  /** Verified transactions by signature, the block height and the RPC HTTP request count. */
+  chain: () =>
+    control("GET", "chain") as Promise<
+      ChainState & { block_height: number; rpc_http_requests: number; landed: Record<string, LandedTransaction> }
+    >,
+  /** What happens to the next accepted transactions: land (default), drop (never lands), fail (lands with an error). */
+  sendMode: (mode: SendMode) => control("POST", "send-mode", { mode }),
+  blockHeight: (height: number) => control("POST", "block-height", { height }),
 };

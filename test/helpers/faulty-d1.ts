@@ -21,7 +21,8 @@ export function faultyD1(db: D1Database, pattern: RegExp, times = 1): D1Database
         if (prop === "bind") return (...args: unknown[]) => wrapStatement(target.bind(...args), sqlText);
         if (prop === "run" || prop === "all" || prop === "first" || prop === "raw")
           return (...args: unknown[]) => {
-            if (shouldFail(sqlText)) return Promise.reject(new Error(`injected D1 failure: ${sqlText.slice(0, 60)}`));
+            if (shouldFail(sqlText))
+              return Promise.reject(new Error(`D1_ERROR: injected failure: ${sqlText.slice(0, 60)}`));
             return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
           };
         const v = Reflect.get(target, prop, receiver);
@@ -40,7 +41,8 @@ export function faultyD1(db: D1Database, pattern: RegExp, times = 1): D1Database
         return (stmts: D1PreparedStatement[]) => {
           for (const s of stmts) {
             const text = sqlOf.get(s);
-            if (text && shouldFail(text)) return Promise.reject(new Error(`injected D1 failure: ${text.slice(0, 60)}`));
+            if (text && shouldFail(text))
+              return Promise.reject(new Error(`D1_ERROR: injected failure: ${text.slice(0, 60)}`));
           }
           // The runtime's batch wants its own statement objects, not the proxies.
           return target.batch(stmts.map((s) => real.get(s) ?? s));
