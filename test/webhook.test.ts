@@ -712,6 +712,8 @@ describe("SELL → mirror exit", () => {
     await openPosition(wallet, mint, `pos-b-${mint}`);
     await openPosition(addr(), mint, `pos-other-leader-${mint}`);
     spy.failExit = 1;
+    // The chain agrees with the history: after the sale the leader still holds 3000.
+    await fake.wallet({ address: wallet, token_accounts: [{ mint, amount: "3000000000", decimals: 6 }] });
     const s1 = sell(wallet, mint, 1000_000000n, 0.3); // a quarter of 4000
     await deliver([s1]);
     let rows = await settle(wallet);
@@ -735,6 +737,7 @@ describe("SELL → mirror exit", () => {
     expect(sig1.order_id).toBe(`exit-pos-a-${mint}`);
 
     // The leader sells the remaining 3000: everything it held → fraction 1.
+    await fake.wallet({ address: wallet, token_accounts: [] });
     const s2 = sell(wallet, mint, 3000_000000n, 0.9);
     await deliver([s2]);
     await settle(wallet);
