@@ -26,6 +26,7 @@ import {
   PRIORITY_RANK,
   type SwapRequest,
 } from "../src/domain/swap-order";
+import { type BucketLimits, type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
@@ -36,8 +37,15 @@ import { attachUpstreamHealth } from "../src/ops/upstream-store";
  * - Persistent priority queue in this object's SQLite: CRITICAL > URGENT > NORMAL > LOW, oldest first.
  * - Idempotent by `idempotency_key` (unique here and in D1).
  * - The D1 `orders` row (status pending) is the intent, written before any execution.
- * - One execution per alarm, at least `swap_min_spacing_ms` apart; the alarm re-arms in `finally` and is
- *   safe to run twice (an order is picked only while `pending`, an already-filled order is not re-filled).
+ * - Each alarm executes the due orders in priority order (up to MAX_PER_RUN); the alarm re-arms in `finally`
+ *   and is safe to run twice (an order is picked only while `pending`, an already-filled order is not re-filled).
+ * - Rate limit: only real upstream swap calls are limited, by a token bucket (`jupiter_swaps_per_second`,
+ *   `jupiter_swap_burst`; arithmetic in src/domain/token-bucket.ts, state in this object's `meta`, so eviction
+ *   neither refills nor empties it). A live order is picked only when a token is there, and takes it right
+ *   before its upstream call; a simulated fill calls no upstream and never waits for a token. While the
+ *   bucket is empty, live orders wait and the next token goes to the highest priority (exits before entries).
+ * - `swap_min_spacing_ms` (deprecated as a rate limit, default 0) is only an optional minimum gap between
+ *   any two executions, for an operator who wants to slow everything down.
  * - An open circuit breaker cancels NORMAL entries (`circuit_breaker`), at enqueue and at execution; exits run.
  * - Failures retry with exponential backoff up to `max_swap_retries`, then the order is dead-lettered.
  * - A missing price is not a failure: the order waits (exits forever; entries until the signal is stale).
@@ -48,6 +56,10 @@ import { attachUpstreamHealth } from "../src/ops/upstream-store";
  *   never becomes pending again, and a failed D1 write or actor call cannot wedge a position.
  */
 const PRICE_RETRY_MS = 5_000;
+/** Executions per alarm run: bounded so one alarm never runs long; the re-arm picks up the rest at once. */
+const MAX_PER_RUN = 25;
+/** `meta` key of the swap token bucket's state (JSON BucketState). */
+const BUCKET_KEY = "swap_bucket";
 const MAX_BACKOFF_MS = 60_000;
 /** The watchdog leaves alone D1 orders younger than this: their enqueue may still be on its way here. */
 const HEAL_GRACE_MS = 10 * 60_000;
@@ -456,6 +468,7 @@ export class SwapQueue extends DurableObject<Env> {
       pending: Object.values(depth).reduce((a, b) => a + b, 0),
       next_run_at: alarm == null ? null : nowIso(alarm),
       last_execution_at: last ? nowIso(Number(last)) : null,
+      swap_tokens: this.bucket()?.tokens ?? null,
       dead_letters: dead,
       owed,
     };
@@ -468,17 +481,24 @@ export class SwapQueue extends DurableObject<Env> {
     this.running = true;
     try {
       const cfg = await loadConfig(this.db);
-      const now = Date.now();
-      const last = Number(this.meta("last_execution_ms") ?? 0);
-      if (now < last + cfg.swap_min_spacing_ms) return;
-      const row = this.ctx.storage.sql
-        .exec<QueueRow>(
-          "SELECT * FROM queue WHERE state = 'pending' AND not_before_ms <= ? ORDER BY priority_rank, seq LIMIT 1",
-          now,
-        )
-        .toArray()[0];
-      if (!row) return;
-      await this.execute(row, cfg);
+      for (let n = 0; n < MAX_PER_RUN; n++) {
+        const now = Date.now();
+        const last = Number(this.meta("last_execution_ms") ?? 0);
+        if (now < last + cfg.swap_min_spacing_ms) return;
+        // Live orders only while the bucket holds a token: simulated ones (and owed work) pass them meanwhile.
+        const liveOk = tokenReadyAt(this.bucket(), bucketLimits(cfg), now) <= now ? 1 : 0;
+        const row = this.ctx.storage.sql
+          .exec<QueueRow>(
+            `SELECT * FROM queue WHERE state = 'pending' AND not_before_ms <= ?
+               AND (? = 1 OR json_extract(request, '$.mode') <> 'live')
+             ORDER BY priority_rank, seq LIMIT 1`,
+            now,
+            liveOk,
+          )
+          .toArray()[0];
+        if (!row) return;
+        await this.execute(row, cfg);
+      }
     } finally {
       this.running = false;
     }
@@ -567,7 +587,10 @@ export class SwapQueue extends DurableObject<Env> {
       const age = entryTimeVerdict(req.leader_block_time, Date.now(), cfg.max_signal_age_seconds);
       if (age !== "ok") return { kind: "cancelled", reason: age };
     }
-    if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
+    if (req.mode !== "simulation") {
+      if (!this.takeSwapToken(cfg)) return { kind: "wait", reason: "swap rate limit", delay_ms: 0 };
+      throw new PermanentError("live execution is not available in this build");
+    }
     // Entries run one at a time here, so this is where the book caps hold across leaders. Entries filled
     // whose position is still owed count too: they are bought, only not yet visible in D1.
     const book = await bookExposure(this.db);
@@ -657,7 +680,10 @@ export class SwapQueue extends DurableObject<Env> {
       full: (req.sell_fraction ?? 0) >= 1,
     });
     if (BigInt(sellable.amount) <= 0n) return { kind: "cancelled", reason: "nothing_to_sell" };
-    if (req.mode !== "simulation") throw new PermanentError("live execution is not available in this build");
+    if (req.mode !== "simulation") {
+      if (!this.takeSwapToken(cfg)) return { kind: "wait", reason: "swap rate limit", delay_ms: 0 };
+      throw new PermanentError("live execution is not available in this build");
+    }
     let price = req.trigger_price_usd;
     if (!(price && price > 0)) {
       const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
@@ -875,27 +901,62 @@ export class SwapQueue extends DurableObject<Env> {
     }
   }
 
+  // ------------------------------------------------------------------ swap token bucket
+
+  private bucket(): BucketState | null {
+    const raw = this.meta(BUCKET_KEY);
+    if (!raw) return null;
+    try {
+      return JSON.parse(raw) as BucketState;
+    } catch {
+      return null; // unreadable state: refill() treats it as a full bucket, as on first use
+    }
+  }
+
+  /**
+   * Takes one token for a real upstream swap call, stored before the call is made (intent before acting:
+   * a call cut short by eviction still counts against the limit, so a retry never overruns it).
+   */
+  private takeSwapToken(cfg: Config): boolean {
+    const taken = takeToken(this.bucket(), bucketLimits(cfg), Date.now());
+    this.setMeta(BUCKET_KEY, JSON.stringify(taken.state));
+    if (!taken.taken) log.info("swap_rate_limited", { ready_at: nowIso(taken.ready_at_ms) });
+    return taken.taken;
+  }
+
   /** One alarm for the earliest due work: an order never before the spacing allows, an owed step when due. */
   private async rearm(): Promise<void> {
     // A run still executing re-arms in its own finally; arming now would only spin duplicate alarms.
     if (this.running) return;
     const sql = this.ctx.storage.sql;
-    const nextOrder = sql
-      .exec<{ t: number | null }>("SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'")
+    const nextSim = sql
+      .exec<{ t: number | null }>(
+        "SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending' AND json_extract(request, '$.mode') <> 'live'",
+      )
+      .one().t;
+    const nextLive = sql
+      .exec<{ t: number | null }>(
+        "SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending' AND json_extract(request, '$.mode') = 'live'",
+      )
       .one().t;
     const nextOwed = sql
       .exec<{ t: number | null }>("SELECT MIN(not_before_ms) AS t FROM owed WHERE state = 'owed'")
       .one().t;
-    if (nextOrder == null && nextOwed == null) return;
+    if (nextSim == null && nextLive == null && nextOwed == null) return;
     const now = Date.now();
     let at = nextOwed == null ? Number.POSITIVE_INFINITY : Math.max(nextOwed, now);
-    if (nextOrder != null) {
-      let spacing = 0;
+    if (nextSim != null || nextLive != null) {
+      let cfg: Config | null = null;
       try {
-        spacing = (await loadConfig(this.db)).swap_min_spacing_ms;
+        cfg = await loadConfig(this.db);
       } catch {
-        spacing = 2000;
+        cfg = null; // D1 unreachable: retry soon with the defaults' spirit (no spacing, one token a second)
       }
+      const spacing = cfg?.swap_min_spacing_ms ?? 0;
+      const limits = cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 };
+      let nextOrder = nextSim ?? Number.POSITIVE_INFINITY;
+      if (nextLive != null)
+        nextOrder = Math.min(nextOrder, Math.max(nextLive, tokenReadyAt(this.bucket(), limits, now)));
       const last = Number(this.meta("last_execution_ms") ?? 0);
       at = Math.min(at, Math.max(nextOrder, last + spacing, now));
     }
@@ -937,6 +998,10 @@ export class SwapQueue extends DurableObject<Env> {
       value,
     );
   }
+}
+
+function bucketLimits(cfg: Config): BucketLimits {
+  return { per_second: cfg.jupiter_swaps_per_second, burst: cfg.jupiter_swap_burst };
 }
 
 /** Shape checks the type system cannot make across RPC (another actor may send anything). */

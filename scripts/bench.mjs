@@ -1,210 +1,318 @@
-// npm run bench [-- --deliveries 300 --wallets 6 --concurrency 8 --duplicates 0.1]
+// npm run bench [-- --port 8940 --floor-port 8946 --ingest 200 --isolated 20 --floor ../shared/bench/floor]
 //
-// Starts WallTrack locally against its fake upstreams (a fresh state under .wrangler/bench), adds watched
-// wallets, sends webhook deliveries with realistic enhanced-transaction payloads (BUYs of safe tokens,
-// some deliveries sent twice), then prints as JSON: webhook answer latency p50/p95/p99, deliveries per
-// second, and the signal → position-open latency p50/p95 from the timings the system recorded.
+// One run, printed as JSON: WallTrack beside the durable-ack floor (../shared/bench/README.md) under the same
+// load, as ratios, and the copy-latency legs from the timestamps WallTrack recorded, each next to its target
+// from issue 10 (met / not met). Every phase is bounded in count and time, talks only to 127.0.0.1 and the
+// servers it started (WallTrack + its fake upstreams on a fresh .wrangler/bench, the floor in a temp dir) are
+// stopped at the end.
+//
+// Phases:
+// 1. ingest: --ingest BUY deliveries at concurrency 10 over 10 watched wallets, the same bodies to the floor
+//    (one object per wallet): throughput, p99, errors, lost, duplicated; then wait until the pipeline drained.
+// 2. latency legs webhook received → entry decided (order requested) → simulated fill → position open:
+//    at concurrency 1 (--isolated deliveries, one at a time), at concurrency 8 over 8 wallets (3 rounds),
+//    and a burst of 8 BUYs of different mints from one leader.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { percentile, randomAddress } from "./lib/addresses.mjs";
+import { startFloor } from "./lib/floor.mjs";
 import { loadTs } from "./lib/load-ts.mjs";
 import { startLocalStack } from "./lib/local-stack.mjs";
 
 const { values } = parseArgs({
   options: {
-    deliveries: { type: "string", default: "200" },
-    wallets: { type: "string", default: "5" },
-    concurrency: { type: "string", default: "8" },
-    duplicates: { type: "string", default: "0.1" },
-    port: { type: "string", default: "8797" },
+    port: { type: "string", default: "8940" },
+    "floor-port": { type: "string", default: "8946" },
+    ingest: { type: "string", default: "200" },
     isolated: { type: "string", default: "20" },
+    floor: { type: "string", default: "../shared/bench/floor" },
   },
 });
-const N = Number(values.deliveries);
-const W = Number(values.wallets);
-const C = Number(values.concurrency);
-const DUP = Number(values.duplicates);
 const port = Number(values.port);
-const ISOLATED = Number(values.isolated);
+const floorPort = Number(values["floor-port"]);
+const INGEST = Math.min(2000, Number(values.ingest));
+const ISOLATED = Math.min(200, Number(values.isolated));
+for (const p of [port, port + 3, floorPort, floorPort + 1])
+  if (!(p >= 8940 && p <= 8959)) throw new Error(`ports must stay within 8940-8959 (got ${p})`);
+
+const r1 = (x) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: r1(percentile(s, 50)), p95: r1(percentile(s, 95)), p99: r1(percentile(s, 99)), n: s.length };
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends `jobs` ({url, body, headers}) at concurrency `c`; latencies, errors, answers, elapsed seconds. */
+async function load(jobs, c) {
+  const latencies = [];
+  const answers = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        const t0 = performance.now();
+        try {
+          const res = await fetch(job.url, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...job.headers },
+            body: job.body,
+            signal: AbortSignal.timeout(30_000),
+          });
+          const json = await res.json().catch(() => ({}));
+          if (res.status !== 200) errors++;
+          answers.push({ job, json });
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { latencies, answers, errors, elapsed_s: (performance.now() - started) / 1000 };
+}
 
 const { buildSwapTx, fakeSignature } = await loadTs("test/helpers/helius-payloads.ts");
-const stack = await startLocalStack({ persistTo: ".wrangler/bench", fresh: true, port, fakePort: port + 1 });
+const floor = await startFloor({ source: resolve(values.floor), port: floorPort, inspectorPort: floorPort + 1 });
+let stack;
 try {
-  // Every BUY should become a position: no spacing, no caps in the way; safety stays on (tokens are safe).
+  stack = await startLocalStack({
+    persistTo: ".wrangler/bench",
+    fresh: true,
+    port,
+    fakePort: port + 1,
+    inspectorPorts: [port + 2, port + 3],
+  });
+  // Every BUY should become a position: no caps in the way; safety stays on (the tokens are safe).
   await stack.must("PATCH", "/api/v1/config", {
-    swap_min_spacing_ms: 0,
     max_open_positions: 1000,
     max_total_exposure_usd: 1e9,
     min_leader_trade_sol: 0.01,
   });
+  const cfg = await stack.must("GET", "/api/v1/config");
   const wallets = [];
-  for (let i = 0; i < W; i++) {
-    const body = await stack.must("POST", "/api/v1/wallets", { address: randomAddress(), label: `bench-${i}` });
-    wallets.push(body.address);
-  }
-  const mints = Array.from({ length: N }, () => randomAddress());
-  await stack.fakeControl("tokens", {
-    tokens: mints.map((mint, i) => ({
-      mint,
-      price_usd: 0.001 * (1 + (i % 7)),
-      liquidity_usd: 400_000,
-      age_hours: 96,
-      top10_holder_percent: 30,
-    })),
-  });
+  for (let i = 0; i < 10; i++)
+    wallets.push(
+      (await stack.must("POST", "/api/v1/wallets", { address: randomAddress(), label: `bench-${i}` })).address,
+    );
 
-  // One BUY per delivery; a share of the deliveries is delivered a second time (Helius redelivers).
-  const deliveries = mints.map((mint, i) => {
-    const tokens = 1_000_000 + i;
-    return [
-      buildSwapTx({
-        signature: fakeSignature(`bench-${Date.now()}-${i}`),
-        wallet: wallets[i % W],
+  const safeTokens = (mints, price = 0.001) =>
+    stack.fakeControl("tokens", {
+      tokens: mints.map((mint, i) => ({
         mint,
-        side: "buy",
-        quote_amount: 0.5 + (i % 5) * 0.1,
-        token_amount: tokens,
-        fee_transfer_lamports: 113_463,
-      }),
-    ];
-  });
-  const plan = deliveries.map((d) => d);
-  for (let i = 0; i < Math.round(N * DUP); i++) plan.push(deliveries[(i * 7) % N]);
-
-  const latencies = [];
-  const counts = { accepted: 0, duplicates: 0, ignored: 0, rejected: 0, errors: 0 };
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      while (next < plan.length) {
-        const body = JSON.stringify(plan[next++]);
-        const t0 = performance.now();
-        const res = await fetch(`${stack.base}/webhooks/helius`, {
-          method: "POST",
-          headers: { authorization: stack.vars.HELIUS_WEBHOOK_SECRET, "content-type": "application/json" },
-          body,
-        });
-        const json = await res.json().catch(() => ({}));
-        latencies.push(performance.now() - t0);
-        if (res.status !== 200) counts.errors++;
-        for (const k of ["accepted", "duplicates", "ignored", "rejected"]) counts[k] += json[k] ?? 0;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-
-  // Wait for the pipeline (safety → queue → simulated fill → position) to drain.
-  let positions = [];
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const page = await stack.must("GET", "/api/v1/positions?status=open&page_size=200&page=1");
-    positions = page.items;
-    for (let p = 2; (p - 1) * 200 < page.total; p++)
-      positions = positions.concat(
-        (await stack.must("GET", `/api/v1/positions?status=open&page_size=200&page=${p}`)).items,
-      );
-    if (positions.length >= N) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  // Isolated phase: one delivery at a time on an idle pipeline — the latency a single copied trade sees.
-  const isoMints = Array.from({ length: ISOLATED }, () => randomAddress());
-  await stack.fakeControl("tokens", {
-    tokens: isoMints.map((mint) => ({
-      mint,
-      price_usd: 0.002,
-      liquidity_usd: 400_000,
-      age_hours: 96,
-      top10_holder_percent: 30,
-    })),
-  });
-  const isoSignatures = new Set();
-  for (const [i, mint] of isoMints.entries()) {
-    const signature = fakeSignature(`bench-iso-${Date.now()}-${i}`);
-    isoSignatures.add(signature);
-    const tx = buildSwapTx({
+        price_usd: price * (1 + (i % 7)),
+        liquidity_usd: 400_000,
+        age_hours: 96,
+        top10_holder_percent: 30,
+      })),
+    });
+  let seq = 0;
+  const buy = (wallet, mint) => {
+    const signature = fakeSignature(`bench-${Date.now()}-${seq++}`);
+    return {
       signature,
-      wallet: wallets[i % W],
-      mint,
-      side: "buy",
-      quote_amount: 0.7,
-      token_amount: 250_000,
-    });
-    await fetch(`${stack.base}/webhooks/helius`, {
-      method: "POST",
-      headers: { authorization: stack.vars.HELIUS_WEBHOOK_SECRET, "content-type": "application/json" },
-      body: JSON.stringify([tx]),
-    });
-    const until = Date.now() + 30_000;
-    while (Date.now() < until) {
-      const page = await stack.must("GET", "/api/v1/positions?status=open&page_size=1");
-      if (page.total >= N + i + 1) break;
-      await new Promise((r) => setTimeout(r, 50));
+      body: JSON.stringify([
+        buildSwapTx({
+          signature,
+          wallet,
+          mint,
+          side: "buy",
+          quote_amount: 0.5 + (seq % 5) * 0.1,
+          token_amount: 1_000_000 + seq,
+          fee_transfer_lamports: 113_463,
+        }),
+      ]),
+    };
+  };
+  const hook = { authorization: stack.vars.HELIUS_WEBHOOK_SECRET };
+  const allPages = async (path) => {
+    const out = [];
+    for (let p = 1; p <= 100; p++) {
+      const page = await stack.must("GET", `${path}${path.includes("?") ? "&" : "?"}page_size=200&page=${p}`);
+      out.push(...page.items);
+      if (p * 200 >= page.total) break;
+    }
+    return out;
+  };
+  const openCount = async () => (await stack.must("GET", "/api/v1/positions?status=open&page_size=1")).total;
+  const waitOpen = async (n, ms) => {
+    const until = Date.now() + ms;
+    let have = await openCount();
+    while (have < n && Date.now() < until) {
+      await sleep(50);
+      have = await openCount();
+    }
+    return have;
+  };
+
+  // ---------------------------------------------------------------- 1. ingest, beside the floor
+  const ingestMints = Array.from({ length: INGEST }, () => randomAddress());
+  await safeTokens(ingestMints);
+  const ingest = ingestMints.map((m, i) => ({ wallet: wallets[i % 10], ...buy(wallets[i % 10], m) }));
+  const floorRun = await load(
+    ingest.map((d) => ({ url: `${floor.base}/${d.wallet}`, body: d.body, headers: {} })),
+    10,
+  );
+  const floorSeen = new Map();
+  for (const a of floorRun.answers)
+    floorSeen.set(a.job.url, Math.max(floorSeen.get(a.job.url) ?? 0, Number(a.json.n ?? 0)));
+  const floorStored = [...floorSeen.values()].reduce((a, b) => a + b, 0);
+  const wtRun = await load(
+    ingest.map((d) => ({ url: `${stack.base}/webhooks/helius`, body: d.body, headers: hook })),
+    10,
+  );
+  const drained = await waitOpen(INGEST, 180_000);
+  const sentSigs = new Set(ingest.map((d) => d.signature));
+  const signals = (await allPages("/api/v1/signals")).filter((s) => sentSigs.has(s.transaction_signature));
+  const distinct = new Set(signals.map((s) => s.transaction_signature));
+  const floorStats = stats(floorRun.latencies);
+  const wtStats = stats(wtRun.latencies);
+  const floorTput = INGEST / floorRun.elapsed_s;
+  const wtTput = INGEST / wtRun.elapsed_s;
+
+  // ---------------------------------------------------------------- 2. latency legs
+  const phases = {};
+  const phaseSigs = {};
+  const track = (name, d) => {
+    phaseSigs[name] ??= new Set();
+    phaseSigs[name].add(d.signature);
+    return d;
+  };
+  let expected = drained;
+  // concurrency 1
+  {
+    const mints = Array.from({ length: ISOLATED }, () => randomAddress());
+    await safeTokens(mints, 0.002);
+    for (const [i, m] of mints.entries()) {
+      const d = track("c1", buy(wallets[i % 10], m));
+      await load([{ url: `${stack.base}/webhooks/helius`, body: d.body, headers: hook }], 1);
+      expected++;
+      await waitOpen(expected, 30_000);
     }
   }
-  positions = [];
-  for (let p = 1; ; p++) {
-    const page = await stack.must("GET", `/api/v1/positions?status=open&page_size=200&page=${p}`);
-    positions.push(...page.items);
-    if (p * 200 >= page.total) break;
+  // concurrency 8 over 8 wallets: 3 rounds of one BUY per wallet, sent together
+  for (let round = 0; round < 3; round++) {
+    const mints = Array.from({ length: 8 }, () => randomAddress());
+    await safeTokens(mints, 0.003);
+    const jobs = mints.map((m, i) => {
+      const d = track("c8", buy(wallets[i], m));
+      return { url: `${stack.base}/webhooks/helius`, body: d.body, headers: hook };
+    });
+    await load(jobs, 8);
+    expected += 8;
+    await waitOpen(expected, 60_000);
+  }
+  // a burst of 8 BUYs of different mints from one leader
+  {
+    const mints = Array.from({ length: 8 }, () => randomAddress());
+    await safeTokens(mints, 0.004);
+    const jobs = mints.map((m) => {
+      const d = track("burst", buy(wallets[9], m));
+      return { url: `${stack.base}/webhooks/helius`, body: d.body, headers: hook };
+    });
+    await load(jobs, 8);
+    expected += 8;
+    await waitOpen(expected, 60_000);
+  }
+  const allSignals = await allPages("/api/v1/signals");
+  const orders = (await allPages("/api/v1/orders")).filter((o) => o.side === "buy" && o.signal_id != null);
+  const positions = await allPages("/api/v1/positions?status=open");
+  const orderBySignal = new Map(orders.map((o) => [o.signal_id, o]));
+  const posBySignal = new Map(positions.map((p) => [p.signal_id, p]));
+  for (const [name, sigs] of Object.entries(phaseSigs)) {
+    const legs = {
+      received_to_decided: [],
+      decided_to_fill: [],
+      fill_to_open: [],
+      received_to_fill: [],
+      received_to_open: [],
+    };
+    let complete = 0;
+    for (const s of allSignals) {
+      if (!sigs.has(s.transaction_signature)) continue;
+      const o = orderBySignal.get(s.id);
+      const p = posBySignal.get(s.id);
+      if (!o?.executed_at || !p) continue;
+      complete++;
+      const rec = Date.parse(s.webhook_received_at);
+      const dec = Date.parse(o.requested_at);
+      const fill = Date.parse(o.executed_at);
+      const open = Date.parse(p.opened_at);
+      legs.received_to_decided.push(dec - rec);
+      legs.decided_to_fill.push(fill - dec);
+      legs.fill_to_open.push(open - fill);
+      legs.received_to_fill.push(fill - rec);
+      legs.received_to_open.push(open - rec);
+    }
+    phases[name] = {
+      sent: sigs.size,
+      positions_opened: complete,
+      ...Object.fromEntries(Object.entries(legs).map(([k, v]) => [k, (({ p50, p95 }) => ({ p50, p95 }))(stats(v))])),
+    };
   }
 
-  const signals = [];
-  for (let p = 1; ; p++) {
-    const page = await stack.must("GET", `/api/v1/signals?page_size=200&page=${p}`);
-    signals.push(...page.items);
-    if (p * 200 >= page.total) break;
-  }
-  const byId = new Map(signals.map((s) => [s.id, s]));
-  const latencyOf = (keep) =>
-    positions
-      .map((p) => {
-        const s = byId.get(p.signal_id);
-        return s && keep(s) ? Date.parse(p.opened_at) - Date.parse(s.webhook_received_at) : null;
-      })
-      .filter((x) => x !== null)
-      .sort((a, b) => a - b);
-  const toOpen = latencyOf((s) => !isoSignatures.has(s.transaction_signature));
-  const isolated = latencyOf((s) => isoSignatures.has(s.transaction_signature));
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const r = (x) => (x === null ? null : Math.round(x * 10) / 10);
+  const target = (ok, text) => ({ target: text, met: Boolean(ok) });
+  const lost = INGEST - distinct.size;
+  const duplicated = signals.length - distinct.size;
   console.log(
     JSON.stringify(
       {
-        deliveries_sent: plan.length,
-        distinct_transactions: N,
-        redelivered: plan.length - N,
-        watched_wallets: W,
-        concurrency: C,
-        webhook_answers: counts,
-        webhook_latency_ms: {
-          p50: r(percentile(sorted, 50)),
-          p95: r(percentile(sorted, 95)),
-          p99: r(percentile(sorted, 99)),
-          max: r(sorted.at(-1)),
+        ingest: {
+          deliveries: INGEST,
+          concurrency: 10,
+          wallets: 10,
+          walltrack: {
+            per_second: r1(wtTput),
+            latency_ms: wtStats,
+            errors: wtRun.errors,
+            lost,
+            duplicated,
+            positions_opened_after_drain: drained,
+          },
+          floor: {
+            per_second: r1(floorTput),
+            latency_ms: floorStats,
+            errors: floorRun.errors,
+            lost: INGEST - floorStored,
+            duplicated: "n/a (the floor stores every delivery; it has no dedupe)",
+          },
+          throughput_ratio: r1((wtTput / floorTput) * 100) / 100,
+          p99_ratio: r1((wtStats.p99 / floorStats.p99) * 100) / 100,
+          targets: {
+            throughput: target(wtTput >= 0.7 * floorTput, "≥ 0.7× the floor's"),
+            p99: target(wtStats.p99 <= 1.5 * floorStats.p99, "≤ 1.5× the floor's"),
+            errors_lost_duplicated: target(wtRun.errors === 0 && lost === 0 && duplicated === 0, "all zero"),
+          },
         },
-        deliveries_per_second: r(plan.length / elapsed),
-        signals_recorded: signals.length,
-        positions_opened: positions.length,
-        burst_note:
-          "the burst queues every entry at once; the single SwapQueue executes them one by one, so its latency is mostly queue wait",
-        signal_to_position_open_ms_burst: {
-          p50: r(percentile(toOpen, 50)),
-          p95: r(percentile(toOpen, 95)),
-          max: r(toOpen.at(-1)),
-          samples: toOpen.length,
+        copy_latency_ms: {
+          legs: "received = signal.webhook_received_at; decided = order.requested_at; fill = order.executed_at; open = position.opened_at",
+          concurrency_1: {
+            ...phases.c1,
+            target: target((phases.c1?.received_to_fill.p95 ?? Infinity) <= 30, "received → fill p95 ≤ 30 ms"),
+          },
+          concurrency_8_over_8_wallets: {
+            ...phases.c8,
+            target: target((phases.c8?.received_to_fill.p95 ?? Infinity) <= 100, "received → fill p95 ≤ 100 ms"),
+          },
+          burst_8_mints_one_leader: {
+            ...phases.burst,
+            target: target((phases.burst?.received_to_fill.p95 ?? Infinity) <= 100, "received → fill p95 ≤ 100 ms"),
+          },
         },
-        signal_to_position_open_ms_isolated: {
-          p50: r(percentile(isolated, 50)),
-          p95: r(percentile(isolated, 95)),
-          max: r(isolated.at(-1)),
-          samples: isolated.length,
+        config: {
+          swap_min_spacing_ms: cfg.swap_min_spacing_ms,
+          jupiter_swaps_per_second: cfg.jupiter_swaps_per_second,
+          jupiter_swap_burst: cfg.jupiter_swap_burst,
         },
-        note: "local wrangler dev (workerd) on this machine, fake upstreams on loopback; swap_min_spacing_ms set to 0",
+        note: "local wrangler dev (workerd) on this machine, fake upstreams and the floor on 127.0.0.1, one run; compare ratios, not absolute times",
       },
       null,
       2,
     ),
   );
 } finally {
-  stack.stop();
+  stack?.stop();
+  floor.stop();
 }

@@ -81,6 +81,10 @@ describe("GET/PUT/PATCH /api/v1/config", () => {
     ["helius_webhook_id", { helius_webhook_id: "forged" }],
     ["helius_last_sync_status", { helius_last_sync_status: "ok" }],
     ["unknown_knob", { unknown_knob: 1 }],
+    ["jupiter_swaps_per_second", { jupiter_swaps_per_second: 0 }],
+    ["jupiter_swaps_per_second", { jupiter_swaps_per_second: 151 }],
+    ["jupiter_swap_burst", { jupiter_swap_burst: 0 }],
+    ["jupiter_swap_burst", { jupiter_swap_burst: 1.5 }],
     // one good and one bad field: nothing applied
     ["max_swap_retries", { slippage_bps: 111, max_swap_retries: 99 }],
     // cross-field rules

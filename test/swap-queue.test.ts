@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { positionIdFor } from "../src/domain/position";
@@ -16,6 +16,7 @@ import {
   waitFor,
 } from "./helpers/execution";
 import { fake } from "./helpers/fake";
+import { queueIdle } from "./helpers/queue-steps";
 
 beforeEach(async () => {
   await fake.reset();
@@ -300,5 +301,141 @@ describe("SwapQueue: retries and dead letters", () => {
     await runDurableObjectAlarm(queue());
     const row = await filled(res.order_id);
     expect(row?.executed_price_usd).toBeCloseTo(0.505, 10);
+  });
+});
+
+describe("SwapQueue: the Jupiter token bucket limits only real upstream swaps", () => {
+  /** Empties the bucket, at a rate so low (one token per 100 s) that it cannot refill during the test. */
+  const emptyBucket = async () => {
+    await setConfig({ jupiter_swaps_per_second: 0.01, jupiter_swap_burst: 1 });
+    await runInDurableObject(queue(), (_i, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO meta (key, value) VALUES ('swap_bucket', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        JSON.stringify({ tokens: 0, at_ms: Date.now() }),
+      );
+    });
+  };
+  /** One token arrives: the clock the bucket sees is its stored state, moved here instead of waiting. */
+  const oneToken = () =>
+    runInDurableObject(queue(), (_i, state) => {
+      state.storage.sql.exec(
+        "UPDATE meta SET value = ? WHERE key = 'swap_bucket'",
+        JSON.stringify({ tokens: 1, at_ms: Date.now() }),
+      );
+    });
+  const tokens = () =>
+    runInDurableObject(queue(), (_i, state) => {
+      const raw = state.storage.sql
+        .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'swap_bucket'")
+        .toArray()[0]?.value;
+      return raw ? (JSON.parse(raw) as { tokens: number }).tokens : null;
+    });
+
+  it("a simulated fill does not wait for a token: it fills while the bucket is empty", async () => {
+    await emptyBucket();
+    const m = mint("SIMNOTOKEN");
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const res = await queue().enqueue(buyRequest(m));
+    await filled(res.order_id);
+    expect(await tokens()).toBe(0);
+  });
+
+  it("exits overtake entries when the bucket is empty: the next token goes to the exit", async () => {
+    const m = mint("BUCKETEXIT");
+    await fake.tokens({ mint: m, price_usd: 2, decimals: 6 });
+    const open = await queue().enqueue(buyRequest(m));
+    await filled(open.order_id);
+    const pid = positionIdFor(open.order_id);
+    await waitFor(() => positionRow(pid));
+    await emptyBucket();
+
+    // A live entry is queued first, a live stop-loss exit after it; neither has a token.
+    const entry = await queue().enqueue(buyRequest(mint("BUCKETENTRY"), { mode: "live" }));
+    const exit = await queue().enqueue({
+      idempotency_key: `${pid}:stop_loss`,
+      side: "sell",
+      priority: "urgent",
+      mode: "live",
+      token_mint: m,
+      wallet_id: null,
+      position_id: pid,
+      reason: "stop_loss",
+      sell_fraction: 1,
+      trigger_price_usd: 1,
+    });
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    expect((await orderRow(entry.order_id))?.status).toBe("pending");
+    expect((await orderRow(exit.order_id))?.status).toBe("pending");
+    const st = await queue().status();
+    expect(st.depth).toMatchObject({ urgent: 1, normal: 1 });
+    // The alarm waits for the next token (100 s at this rate), not for nothing.
+    expect(Date.parse(String(st.next_run_at))).toBeGreaterThan(Date.now() + 50_000);
+
+    // One token: the exit takes it (this build refuses live orders, so it is dead-lettered after taking it),
+    // and the entry queued before it still waits for the next one.
+    await oneToken();
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    const exitRow = await waitFor(async () => {
+      const r = await orderRow(exit.order_id);
+      return r?.status === "dead" ? r : null;
+    });
+    expect(String(exitRow.last_error)).toMatch(/live execution is not available/);
+    expect((await orderRow(entry.order_id))?.status).toBe("pending");
+    expect(await tokens()).toBeLessThan(1);
+
+    // The next token goes to the entry.
+    await oneToken();
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    await waitFor(async () => ((await orderRow(entry.order_id))?.status === "dead" ? true : null));
+    await setConfig({ jupiter_swaps_per_second: 0.5, jupiter_swap_burst: 2 });
+  });
+
+  it("the bucket's state survives eviction: an evicted queue does not come back with a full bucket", async () => {
+    await emptyBucket();
+    const entry = await queue().enqueue(buyRequest(mint("BUCKETEVICT"), { mode: "live" }));
+    await evictDurableObject(queue());
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    expect((await orderRow(entry.order_id))?.status).toBe("pending");
+    expect(await tokens()).toBe(0);
+    await oneToken();
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    await waitFor(async () => ((await orderRow(entry.order_id))?.status === "dead" ? true : null));
+    await setConfig({ jupiter_swaps_per_second: 0.5, jupiter_swap_burst: 2 });
+  });
+});
+
+describe("SwapQueue: simulated fills are not spaced", () => {
+  it("the shipped config spaces nothing: swap_min_spacing_ms defaults to 0, the bucket to 0.5 swaps/s, burst 2", async () => {
+    // The column defaults, as a fresh database gets them (the migrated singleton row has been edited by tests).
+    const cols = await env.DB.prepare("SELECT name, dflt_value FROM pragma_table_info('config')").all<{
+      name: string;
+      dflt_value: string | null;
+    }>();
+    const dflt = Object.fromEntries(cols.results.map((c) => [c.name, c.dflt_value]));
+    expect(dflt.swap_min_spacing_ms).toBe("0");
+    expect(Number(dflt.jupiter_swaps_per_second)).toBe(0.5);
+    expect(dflt.jupiter_swap_burst).toBe("2");
+  });
+
+  it("one alarm run fills every due simulated entry, one after the other, without waiting between them", async () => {
+    const warmMint = mint("NOSPACEW");
+    await fake.tokens({ mint: warmMint, price_usd: 1, decimals: 6 });
+    await filled((await queue().enqueue(buyRequest(warmMint))).order_id);
+    await setConfig({ swap_min_spacing_ms: 60_000 });
+    const ids: string[] = [];
+    for (const t of ["A", "B", "C"]) {
+      const m = mint(`NOSPACE${t}`);
+      await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+      ids.push((await queue().enqueue(buyRequest(m))).order_id);
+    }
+    await setConfig({ swap_min_spacing_ms: 0 });
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    for (const id of ids) expect((await orderRow(id))?.status).toBe("filled");
   });
 });

@@ -144,5 +144,5 @@ export async function startLocalStack(opts) {
     });
     return { status: res.status, body: await res.json().catch(() => ({})) };
   };
-  return { base, fakeBase, vars, api, must, deliver, fakeControl, stop };
+  return { base, fakeBase, vars, api, must, deliver, fakeControl, stop, workerPid: worker.pid };
 }

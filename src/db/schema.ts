@@ -82,7 +82,12 @@ export const config = sqliteTable(
     max_signal_age_seconds: integer("max_signal_age_seconds").notNull().default(60),
     slippage_bps: integer("slippage_bps").notNull().default(300),
     simulated_slippage_bps: integer("simulated_slippage_bps").notNull().default(100),
-    swap_min_spacing_ms: integer("swap_min_spacing_ms").notNull().default(2000),
+    // Deprecated as a rate limit (issue 10): an optional minimum gap between any two executions, 0 = none.
+    // Upstream swap calls are limited by the token bucket below; simulated fills wait for neither.
+    swap_min_spacing_ms: integer("swap_min_spacing_ms").notNull().default(0),
+    // Jupiter's Free tier allows 1 request/s per key (keyless 0.5/s); one swap is a quote and a swap call.
+    jupiter_swaps_per_second: real("jupiter_swaps_per_second").notNull().default(0.5),
+    jupiter_swap_burst: integer("jupiter_swap_burst").notNull().default(2),
     max_swap_retries: integer("max_swap_retries").notNull().default(3),
     // circuit breaker
     max_drawdown_percent: real("max_drawdown_percent").notNull().default(20),

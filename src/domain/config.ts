@@ -40,6 +40,9 @@ export const EditableConfigSchema = z
     slippage_bps: int(1, 5000),
     simulated_slippage_bps: int(0, 5000),
     swap_min_spacing_ms: int(0, 60000),
+    // Up to Jupiter's Pro tier (150 requests/s); at least one swap every 100 s.
+    jupiter_swaps_per_second: z.number().min(0.01).max(150),
+    jupiter_swap_burst: int(1, 100),
     max_swap_retries: int(0, 10),
     max_drawdown_percent: z.number().positive().max(100),
     min_win_rate_percent: pct(),
