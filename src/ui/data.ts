@@ -284,6 +284,12 @@ export async function positionDetailData(db: Db, id: string, now: number = Date.
   if (p.current_price_usd != null && Number.isFinite(last))
     points.push({ t: last, entry: null, exit: null, price: p.current_price_usd });
   points.sort((a, b) => a.t - b.t);
+  // An open position's path runs to now (at its last known price), so the chart has a span to draw
+  // the level lines across even before the first exit or poll.
+  const lastPoint = points[points.length - 1];
+  const nowS = Math.floor(now / 1000);
+  if (p.status !== "closed" && lastPoint && lastPoint.t < nowS)
+    points.push({ t: nowS, entry: null, exit: null, price: p.current_price_usd ?? lastPoint.price });
   const chartLevels: ChartSpec["levels"] = [];
   if (levels?.stop_loss_usd != null)
     chartLevels.push({ label: "stop-loss", value: levels.stop_loss_usd, color: "--neg" });
