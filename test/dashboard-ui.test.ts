@@ -357,3 +357,73 @@ describe("exitLevels", () => {
     expect(l).toMatchObject({ stop_loss_usd: null, trailing: null, next_scaling: null, time_exit_at_ms: null });
   });
 });
+
+describe("signals page", () => {
+  const seedSignal = async (
+    sig: string,
+    over: {
+      type?: string;
+      sol?: number;
+      reason?: string | null;
+      order?: string | null;
+      safety?: number | null;
+      block?: string;
+      received?: string;
+    },
+  ) => {
+    await env.DB.prepare(
+      `INSERT INTO signals (transaction_signature, wallet_address, signal_type, token_mint, sol_amount, safety_score,
+         filtered, filter_reason, order_id, block_time, webhook_received_at, processed_at, raw_payload)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`,
+    )
+      .bind(
+        sig,
+        LEADER,
+        over.type ?? "buy",
+        mint("SGW"),
+        over.sol ?? 1,
+        over.safety ?? null,
+        over.reason ? 1 : 0,
+        over.reason ?? null,
+        over.order ?? null,
+        over.block ?? "2026-11-20T10:00:00.000Z",
+        over.received ?? "2026-11-20T10:00:02.000Z",
+        "2026-11-20T10:00:02.500Z",
+      )
+      .run();
+  };
+
+  it("a filtered signal's reason is shown in words with its numbers, and a mirrored SELL is labelled mirrored", async () => {
+    await env.DB.prepare(
+      "UPDATE config SET min_leader_trade_sol = 0.5, max_leader_trade_sol = 50, max_signal_age_seconds = 60, safety_threshold = 0.6 WHERE id = 1",
+    ).run();
+    await seedSignal("sigw-small", { sol: 0.1, reason: "leader_trade_too_small" });
+    await seedSignal("sigw-stale", {
+      reason: "stale_signal",
+      block: "2026-11-20T09:58:00.000Z",
+      received: "2026-11-20T10:00:00.000Z",
+    });
+    await seedSignal("sigw-safety", { reason: "safety_check_failed", safety: 0.35 });
+    await seedSignal("sigw-mirror", { type: "sell", order: "ord_mirror_x" });
+    const cookie = await login();
+    const html = (await ui("GET", "/signals", { cookie })).text;
+    expect(html).toContain("leader&#39;s trade 0.1 SOL is below the minimum 0.5 SOL (range 0.5–50 SOL)");
+    expect(html).toContain("signal was 120 s old when received; the limit is 60 s");
+    expect(html).toContain("token safety score 0.35 is below the threshold 0.6");
+    expect(html).toContain("mirrored (exit of the copied position)");
+    expect(html).toContain("2.00 s · 0.50 s"); // block → webhook · webhook → decision
+  });
+
+  it("filters by side, outcome and reason; unknown filter values are ignored", async () => {
+    await seedSignal("sigf-big", { sol: 999, reason: "leader_trade_too_large" });
+    const cookie = await login();
+    const only = (await ui("GET", "/signals?outcome=filtered&reason=leader_trade_too_large", { cookie })).text;
+    expect(only).toContain("above the maximum");
+    expect(only).not.toContain("below the minimum");
+    const sells = (await ui("GET", "/signals?side=sell", { cookie })).text;
+    expect(sells).not.toContain("above the maximum");
+    const junk = await ui("GET", "/signals?side=%3Cx%3E&hours=-3&outcome=zzz", { cookie });
+    expect(junk.status).toBe(200);
+    expect(junk.text).toContain("above the maximum");
+  });
+});

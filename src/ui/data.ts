@@ -1,4 +1,4 @@
-import { asc, desc, eq, gte, inArray, isNotNull, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNotNull, ne, or, type SQL, sql } from "drizzle-orm";
 import { blockedWhileOpen, breakerState } from "../db/circuit-breaker";
 import type { Db } from "../db/client";
 import { loadConfig } from "../db/config-store";
@@ -99,24 +99,56 @@ export async function positionsData(db: Db, now: number = Date.now()) {
 export type PositionsData = Awaited<ReturnType<typeof positionsData>>;
 export type ClosedPositionView = PositionsData["closed"][number];
 
-export async function signalsData(db: Db) {
+/** The Signals page's filters (query string); unknown values are ignored, never an error. */
+export interface SignalFilters {
+  wallet?: string;
+  side?: "buy" | "sell" | "other";
+  outcome?: "copied" | "filtered";
+  reason?: string;
+  hours?: number;
+}
+
+export function signalFiltersOf(q: Record<string, string | undefined>): SignalFilters {
+  const f: SignalFilters = {};
+  if (q.wallet?.trim()) f.wallet = q.wallet.trim().slice(0, 64);
+  if (q.side === "buy" || q.side === "sell" || q.side === "other") f.side = q.side;
+  if (q.outcome === "copied" || q.outcome === "filtered") f.outcome = q.outcome;
+  if (q.reason?.trim()) f.reason = q.reason.trim().slice(0, 64);
+  const hours = Number(q.hours);
+  if (Number.isFinite(hours) && hours > 0 && hours <= 24 * 365) f.hours = hours;
+  return f;
+}
+
+export async function signalsData(db: Db, f: SignalFilters = {}, now: number = Date.now()) {
+  const where: SQL[] = [];
+  if (f.wallet) where.push(or(eq(signals.wallet_address, f.wallet), eq(wallets.label, f.wallet)) as SQL);
+  if (f.side) where.push(eq(signals.signal_type, f.side));
+  if (f.outcome === "filtered") where.push(eq(signals.filtered, true));
+  if (f.outcome === "copied") where.push(and(eq(signals.filtered, false), isNotNull(signals.order_id)) as SQL);
+  if (f.reason) where.push(eq(signals.filter_reason, f.reason));
+  if (f.hours) where.push(gte(signals.created_at, nowIso(now - f.hours * 3600 * 1000)));
   return db
     .select({
       id: signals.id,
       created_at: signals.created_at,
       block_time: signals.block_time,
+      webhook_received_at: signals.webhook_received_at,
       wallet_address: signals.wallet_address,
       wallet_label: wallets.label,
       signal_type: signals.signal_type,
       token_mint: signals.token_mint,
       sol_amount: signals.sol_amount,
+      safety_score: signals.safety_score,
       filtered: signals.filtered,
       filter_reason: signals.filter_reason,
       order_id: signals.order_id,
       processed_at: signals.processed_at,
+      filled_at: orders.executed_at,
     })
     .from(signals)
     .leftJoin(wallets, eq(wallets.id, signals.wallet_id))
+    .leftJoin(orders, eq(orders.id, signals.order_id))
+    .where(where.length ? and(...where) : undefined)
     .orderBy(desc(signals.created_at), desc(signals.id))
     .limit(100)
     .all();

@@ -3,6 +3,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import { resetBreakerManually, tripBreakerManually } from "../api/circuit-breaker";
 import { requestManualExit } from "../api/positions";
 import { getDb } from "../db/client";
+import { loadConfig } from "../db/config-store";
 import { safeEqual } from "../lib/auth";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
@@ -13,6 +14,7 @@ import {
   pnlCharts,
   positionDetailData,
   positionsData,
+  signalFiltersOf,
   signalsData,
   tokensData,
   walletsData,
@@ -217,8 +219,10 @@ export const dashboardRouter = new Hono<UiEnv>()
     return page(c, "Confirm manual exit", "/positions", <ConfirmExitPage d={d} percent={percent} csrf={c.var.csrf} />);
   })
   .get("/signals", requireSession, async (c) => {
-    const rows = await signalsData(getDb(c.env.DB));
-    return page(c, "Signals (latest 100)", "/signals", <SignalsPage rows={rows} />);
+    const db = getDb(c.env.DB);
+    const filters = signalFiltersOf(c.req.query());
+    const [rows, limits] = await Promise.all([signalsData(db, filters), loadConfig(db)]);
+    return page(c, "Signals (latest 100)", "/signals", <SignalsPage rows={rows} filters={filters} limits={limits} />);
   })
   .get("/wallets", requireSession, async (c) => {
     const rows = await walletsData(getDb(c.env.DB));
