@@ -427,3 +427,48 @@ describe("signals page", () => {
     expect(junk.text).toContain("above the maximum");
   });
 });
+
+describe("watchlist from the dashboard", () => {
+  const csrfOf = (html: string) => /name="_csrf" value="([0-9a-f]{64})"/.exec(html)?.[1] ?? "";
+  const walletCount = async () =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM wallets").first<{ n: number }>())?.n ?? 0;
+
+  it("a bad address is refused next to the field and adds nothing; a good one is added and can be paused", async () => {
+    const cookie = await login();
+    const csrf = csrfOf((await ui("GET", "/wallets", { cookie })).text);
+    const before = await walletCount();
+    const bad = await ui("POST", "/wallets", {
+      cookie,
+      form: { _csrf: csrf, address: "not-a-solana-address", label: "x" },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toMatch(/<span class="field-error" id="address-error">[^<]+<\/span>/);
+    expect(bad.text).toContain('value="not-a-solana-address"'); // what was typed is kept
+    expect(await walletCount()).toBe(before);
+
+    const address = "5Q544fKrFoe6tsEbD7S8EmxGTJYAKtTVhAW5Q5pge4j1";
+    const ok = await ui("POST", "/wallets", {
+      cookie,
+      form: { _csrf: csrf, address, label: "dash-added", mode: "simulation" },
+    });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).not.toContain("err=1");
+    const row = await env.DB.prepare("SELECT id, is_active, label FROM wallets WHERE address = ?")
+      .bind(address)
+      .first<{ id: number; is_active: number; label: string }>();
+    expect(row).toMatchObject({ is_active: 1, label: "dash-added" });
+
+    const dup = await ui("POST", "/wallets", { cookie, form: { _csrf: csrf, address } });
+    expect(dup.status).toBe(422);
+    expect(dup.text).toContain('class="field-error"');
+
+    const pause = await ui("POST", `/wallets/${row?.id}/active`, { cookie, form: { _csrf: csrf, active: "false" } });
+    expect(pause.headers.get("location")).not.toContain("err=1");
+    const paused = await env.DB.prepare("SELECT is_active FROM wallets WHERE id = ?")
+      .bind(row?.id)
+      .first<{ is_active: number }>();
+    expect(paused?.is_active).toBe(0);
+    const page = (await ui("GET", "/wallets", { cookie })).text;
+    expect(page).toContain(">Resume</button>");
+  });
+});

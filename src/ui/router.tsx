@@ -7,6 +7,7 @@ import { loadConfig } from "../db/config-store";
 import { safeEqual } from "../lib/auth";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
+import { callApi, fieldErrors } from "./api-call";
 import {
   bannerData,
   openPositionsData,
@@ -226,7 +227,35 @@ export const dashboardRouter = new Hono<UiEnv>()
   })
   .get("/wallets", requireSession, async (c) => {
     const rows = await walletsData(getDb(c.env.DB));
-    return page(c, "Wallets", "/wallets", <WalletsPage rows={rows} />);
+    return page(c, "Wallets", "/wallets", <WalletsPage rows={rows} csrf={c.var.csrf} />);
+  })
+  .post("/wallets", requireSession, async (c) => {
+    const body = await c.req.parseBody();
+    const values = { address: str(body.address), label: str(body.label), mode: str(body.mode) || "simulation" };
+    const r = await callApi(c.env, "POST", "/wallets", {
+      address: values.address,
+      mode: values.mode,
+      ...(values.label ? { label: values.label } : {}),
+    });
+    if (r.ok) return back(c, "/wallets", `Wallet ${values.address} added`);
+    const rows = await walletsData(getDb(c.env.DB));
+    const errors = fieldErrors(r.detail || "the wallet could not be added");
+    return page(
+      c,
+      "Wallets",
+      "/wallets",
+      <WalletsPage rows={rows} csrf={c.var.csrf} errors={errors} values={values} />,
+      422,
+    );
+  })
+  .post("/wallets/:id/active", requireSession, async (c) => {
+    const id = c.req.param("id");
+    const active = str((await c.req.parseBody()).active) === "true";
+    if (!/^\d{1,12}$/.test(id)) return back(c, "/wallets", "unknown wallet", true);
+    const r = await callApi(c.env, "PATCH", `/wallets/${id}`, { is_active: active });
+    return r.ok
+      ? back(c, "/wallets", active ? `Wallet ${id} resumed` : `Wallet ${id} paused: its buys are no longer copied`)
+      : back(c, "/wallets", r.detail || `wallet ${id} could not be changed`, true);
   })
   .get("/tokens", requireSession, async (c) => {
     const rows = await tokensData(getDb(c.env.DB));
