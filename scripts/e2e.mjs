@@ -103,6 +103,17 @@ try {
   await page.waitForURL(/msg=/);
   check((await page.textContent(".flash")).includes("Exit of 50 % queued"), "the 50 % exit is queued after confirming");
 
+  await page.goto(`${stack.base}/wallets`);
+  await page.fill('form.add-wallet input[name="address"]', "not-an-address");
+  await page.click("button:has-text('Add wallet')");
+  await page.waitForSelector("#address-error");
+  check(true, "a bad wallet address is refused next to the field");
+  await page.fill('form.add-wallet input[name="address"]', randomAddress());
+  await page.fill('form.add-wallet input[name="label"]', "beta");
+  await page.click("button:has-text('Add wallet')");
+  await page.waitForURL(/msg=/);
+  check((await page.textContent(".flash")).includes("added"), "a good wallet is added from the dashboard");
+
   for (const path of PAGES.slice(2)) {
     await page.goto(`${stack.base}${path}`);
     await page.screenshot({ path: `${SHOTS}/${path.slice(1).replace(/\//g, "-")}.png`, fullPage: true });
