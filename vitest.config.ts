@@ -2,6 +2,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
+import { copyAssets } from "./scripts/copy-assets.mjs";
 
 // The fake upstream worker is TypeScript; miniflare runs JavaScript, so bundle it first.
 const fakeUpstream = path.join(import.meta.dirname, ".wrangler", "fake-upstream.mjs");
@@ -13,6 +14,9 @@ buildSync({
   target: "es2022",
   logLevel: "error",
 });
+
+// The browser files under public/vendor (Workers static assets) come from npm packages: copy them first.
+copyAssets();
 
 // Every upstream points at the fake; its paths are distinct per service (DESIGN §7).
 const FAKE = "http://fake.upstream";

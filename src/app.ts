@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { alertsRouter } from "./api/alerts";
 import { auditRouter } from "./api/audit";
 import { auditTrail } from "./api/audit-trail";
@@ -29,7 +28,9 @@ import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
 import { API_VERSION } from "./lib/version";
 import { attachUpstreamHealth } from "./ops/upstream-store";
-import { dashboardRouter } from "./ui/router";
+import { DocsPage } from "./ui/pages/docs";
+import { UnknownUrlPage } from "./ui/pages/not-found";
+import { dashboardRouter, SECURITY_HEADERS } from "./ui/router";
 
 export function createApp() {
   const app = createRouter();
@@ -48,7 +49,13 @@ export function createApp() {
       log.warn("database_unavailable", { method: c.req.method, path: c.req.path, error: redact(err) });
     return c.json(body, status);
   });
-  app.notFound((c) => c.json(errorBody("NotFound", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound(async (c) => {
+    // A browser asking for an unknown page gets an HTML 404; the API and webhooks keep the JSON envelope.
+    const api = c.req.path.startsWith("/api/") || c.req.path.startsWith("/webhooks/");
+    if (!api && c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html"))
+      return c.html(`<!doctype html>${await UnknownUrlPage({ path: c.req.path })}`, 404, SECURITY_HEADERS);
+    return c.json(errorBody("NotFound", `no route for ${c.req.method} ${c.req.path}`), 404);
+  });
 
   app.use("/api/*", operatorAuth());
   app.use(
@@ -86,7 +93,7 @@ export function createApp() {
     openapi: "3.1.0",
     info: { title: "WallTrack API", version: API_VERSION, description: "Copy-trading of Solana memecoin wallets." },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  app.get("/docs", async (c) => c.html(`<!doctype html>${await DocsPage()}`, 200, SECURITY_HEADERS));
 
   return app;
 }

@@ -160,7 +160,8 @@ describe("manual exit from the dashboard", () => {
   it("a double-submitted sell form sells once", async () => {
     const { id } = await priced("IDU");
     const cookie = await login();
-    const page = await ui("/positions", { cookie });
+    // The form that sells is on the confirmation page (step 2 after choosing the percentage).
+    const page = await ui(`/positions/${id}/exit?percent=50`, { cookie });
     const form = sellForm(page.text, id, 50);
     expect(form._nonce).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -175,7 +176,7 @@ describe("manual exit from the dashboard", () => {
     expect(decodeURIComponent(second.headers.get("location") ?? "").replace(/\+/g, " ")).toContain("already");
 
     // The page rendered again carries fresh nonces: a new click is a new sale.
-    const again = sellForm((await ui("/positions", { cookie })).text, id, 50);
+    const again = sellForm((await ui(`/positions/${id}/exit?percent=50`, { cookie })).text, id, 50);
     expect(again._nonce).not.toBe(form._nonce);
     await ui(`/positions/${id}/exit`, { cookie, form: again });
     await amountIs(id, "250000000");
@@ -185,7 +186,7 @@ describe("manual exit from the dashboard", () => {
   it("a sell form without its nonce is refused and sells nothing", async () => {
     const { id } = await priced("IDN");
     const cookie = await login();
-    const { _nonce: _n, ...form } = sellForm((await ui("/positions", { cookie })).text, id, 100);
+    const { _nonce: _n, ...form } = sellForm((await ui(`/positions/${id}/exit?percent=100`, { cookie })).text, id, 100);
     for (const bad of [form, { ...form, _nonce: "" }, { ...form, _nonce: "x".repeat(300) }]) {
       const r = await ui(`/positions/${id}/exit`, { cookie, form: bad });
       expect(r.status).toBe(303);

@@ -1,26 +1,17 @@
 import type { Child } from "hono/jsx";
 
-const CSS = `
-body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}
-nav{display:flex;gap:1rem;align-items:center;background:#1f2937;padding:.6rem 1rem}
-nav a{color:#e5e7eb;text-decoration:none}nav a.on{color:#fff;font-weight:600;text-decoration:underline}
-nav .brand{color:#fff;font-weight:700;margin-right:1rem}nav form{margin-left:auto}
-main{padding:1rem 1.5rem;max-width:1400px}
-table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0 1.5rem}
-th,td{padding:.35rem .6rem;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap}
-th{background:#f0f1f4;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.pos{color:#047857}.neg{color:#b91c1c}
-.cards{display:flex;flex-wrap:wrap;gap:.8rem;margin:.5rem 0 1.5rem}
-.card{background:#fff;border:1px solid #e5e7eb;border-radius:6px;padding:.6rem .9rem;min-width:150px}
-.card b{display:block;font-size:1.3rem}
-.flash{padding:.5rem .8rem;border-radius:4px;background:#e0f2fe;border:1px solid #7dd3fc;margin-bottom:1rem}
-.flash.error{background:#fee2e2;border-color:#fca5a5}
-.breaker{padding:.8rem 1rem;border-radius:6px;margin-bottom:1rem;border:1px solid}
-.breaker.open{background:#fee2e2;border-color:#f87171}.breaker.closed{background:#ecfdf5;border-color:#6ee7b7}
-form.inline{display:inline;margin:0}button{cursor:pointer}
-input[type=text],input[type=password]{padding:.3rem;min-width:260px}
-.muted{color:#6b7280}
-`;
+/**
+ * Every browser asset is a file the Worker serves itself from public/ (Workers static assets): our
+ * stylesheet and script, and htmx and uPlot copied from their npm packages by scripts/copy-assets.mjs.
+ * No inline script or style, so the CSP can say script-src 'self'; style-src 'self'.
+ */
+export const ASSETS = {
+  css: ["/vendor/uPlot.min.css", "/assets/dashboard.css"],
+  js: ["/vendor/htmx.min.js", "/vendor/uPlot.iife.min.js", "/assets/dashboard.js"],
+} as const;
+
+/** htmx would inject its indicator <style>, which the CSP refuses: turned off, our CSS has none to need. */
+const HTMX_CONFIG = JSON.stringify({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false });
 
 export function Document(props: { title: string; children: Child }) {
   return (
@@ -30,7 +21,13 @@ export function Document(props: { title: string; children: Child }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{`${props.title} · WallTrack`}</title>
-        <style>{CSS}</style>
+        <meta name="htmx-config" content={HTMX_CONFIG} />
+        {ASSETS.css.map((href) => (
+          <link rel="stylesheet" href={href} />
+        ))}
+        {ASSETS.js.map((src) => (
+          <script src={src} defer />
+        ))}
       </head>
       <body>{props.children}</body>
     </html>
@@ -43,6 +40,7 @@ const NAV = [
   { href: "/signals", label: "Signals" },
   { href: "/wallets", label: "Wallets" },
   { href: "/tokens", label: "Tokens" },
+  { href: "/docs", label: "API docs" },
 ] as const;
 
 export function Layout(props: {
@@ -50,6 +48,8 @@ export function Layout(props: {
   path: string;
   csrf: string;
   flash?: { msg: string; error: boolean } | null;
+  /** The breaker banner shown on every page (rendered by the router from D1). */
+  banner?: Child;
   children: Child;
 }) {
   return (
@@ -67,6 +67,7 @@ export function Layout(props: {
         </form>
       </nav>
       <main>
+        {props.banner ?? null}
         <h1>{props.title}</h1>
         {props.flash ? <div class={props.flash.error ? "flash error" : "flash"}>{props.flash.msg}</div> : null}
         {props.children}

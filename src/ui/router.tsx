@@ -6,16 +6,33 @@ import { requestManualExit } from "../api/positions";
 import { recordAudit } from "../db/audit";
 import { breakerState } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
+import { loadConfig } from "../db/config-store";
 import { positions } from "../db/schema";
 import { safeEqual } from "../lib/auth";
 import { blockedFor, clientAddress, countFailure } from "../lib/edge-limits";
 import { ApiError, type ErrorCode } from "../lib/errors";
 import { log } from "../lib/logger";
-import { overviewData, positionsData, signalsData, tokensData, walletsData } from "./data";
+import { callApi, fieldErrors } from "./api-call";
+import {
+  bannerData,
+  openPositionsData,
+  overviewData,
+  pnlCharts,
+  positionDetailData,
+  positionsData,
+  signalFiltersOf,
+  signalsData,
+  tokensData,
+  walletsData,
+} from "./data";
 import { type FlashKey, flashFor } from "./flash";
 import { Layout } from "./layout";
+import { BreakerBanner } from "./pages/breaker-banner";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
+import { NotFoundPage } from "./pages/not-found";
+import { OpenPositionsTable } from "./pages/open-positions";
 import { OverviewPage } from "./pages/overview";
+import { ConfirmExitPage, PositionDetailPage, SELL_ALL_PHRASE, SellAllPage } from "./pages/position-detail";
 import { PositionsPage } from "./pages/positions";
 import { SignalsPage } from "./pages/signals";
 import { TokensPage } from "./pages/tokens";
@@ -40,10 +57,17 @@ import {
 type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string; actor: string } };
 type Ctx = Context<UiEnv>;
 
-const SECURITY_HEADERS = {
+/**
+ * Strict CSP: scripts and styles only from the Worker's own files (public/, Workers static assets), no
+ * inline script or style element; htmx and the charts fetch only from 'self'. uPlot positions its
+ * elements through the CSSOM, which style-src does not govern.
+ */
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export const SECURITY_HEADERS = {
   "cache-control": "no-store",
-  "content-security-policy":
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "content-security-policy": DASHBOARD_CSP,
   "x-content-type-options": "nosniff",
   "referrer-policy": "same-origin",
 };
@@ -57,7 +81,7 @@ function tooManyLogins(c: Ctx, retryAfter: number) {
 async function render(
   c: Ctx,
   node: HtmlEscapedString | Promise<HtmlEscapedString>,
-  status: 200 | 401 | 403 | 429 | 503 = 200,
+  status: 200 | 401 | 403 | 404 | 422 | 429 | 503 = 200,
 ) {
   return c.html(`<!doctype html>${await node}`, status, SECURITY_HEADERS);
 }
@@ -138,6 +162,30 @@ async function act(
   }
 }
 
+/** A full dashboard page: the layout with the breaker banner (every page shows it) around `body`. */
+async function page(
+  c: Ctx,
+  title: string,
+  path: string,
+  body: HtmlEscapedString | Promise<HtmlEscapedString>,
+  status: 200 | 404 | 422 = 200,
+) {
+  const breaker = await bannerData(getDb(c.env.DB));
+  return render(
+    c,
+    <Layout
+      title={title}
+      path={path}
+      csrf={c.var.csrf}
+      flash={flashOf(c)}
+      banner={<BreakerBanner breaker={breaker} csrf={c.var.csrf} />}
+    >
+      {body}
+    </Layout>,
+    status,
+  );
+}
+
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 /** A sell form's nonce: the crypto.randomUUID() minted when the page was rendered. */
 const FORM_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -172,49 +220,106 @@ export const dashboardRouter = new Hono<UiEnv>()
     return c.redirect("/login", 303);
   })
   .get("/", requireSession, async (c) => {
-    const data = await overviewData(getDb(c.env.DB));
-    return render(
-      c,
-      <Layout title="Overview" path="/" csrf={c.var.csrf} flash={flashOf(c)}>
-        <OverviewPage data={data} csrf={c.var.csrf} />
-      </Layout>,
-    );
+    const db = getDb(c.env.DB);
+    const [data, charts, open] = await Promise.all([overviewData(db), pnlCharts(db), openPositionsData(db)]);
+    return page(c, "Overview", "/", <OverviewPage data={data} charts={charts} open={open} />);
+  })
+  // The live part of the overview and positions pages, polled every 5 s by htmx (an HTML fragment).
+  .get("/partials/open-positions", requireSession, async (c) => {
+    const rows = await openPositionsData(getDb(c.env.DB));
+    return c.html(await (<OpenPositionsTable rows={rows} />), 200, SECURITY_HEADERS);
   })
   .get("/positions", requireSession, async (c) => {
     const data = await positionsData(getDb(c.env.DB));
-    return render(
-      c,
-      <Layout title="Positions" path="/positions" csrf={c.var.csrf} flash={flashOf(c)}>
-        <PositionsPage data={data} csrf={c.var.csrf} />
-      </Layout>,
+    return page(c, "Positions", "/positions", <PositionsPage open={data.open} closed={data.closed} />);
+  })
+  .get("/positions/sell-all", requireSession, async (c) => {
+    const open = (await openPositionsData(getDb(c.env.DB))).filter((p) => p.status === "open");
+    return page(c, "Sell all open positions", "/positions", <SellAllPage open={open.length} csrf={c.var.csrf} />);
+  })
+  .post("/positions/sell-all", requireSession, async (c) => {
+    const body = await c.req.parseBody();
+    const db = getDb(c.env.DB);
+    const open = (await openPositionsData(db)).filter((p) => p.status === "open");
+    if (str(body.confirm) !== SELL_ALL_PHRASE)
+      return page(
+        c,
+        "Sell all open positions",
+        "/positions",
+        <SellAllPage open={open.length} csrf={c.var.csrf} error={`type ${SELL_ALL_PHRASE} exactly to confirm`} />,
+        422,
+      );
+    const nonce = str(body._nonce);
+    if (!FORM_NONCE.test(nonce)) return back(c, "/positions", "form_expired");
+    // One Idempotency-Key per (form, position): a resubmitted form asks each actor again and sells once.
+    const results = await Promise.allSettled(
+      open.map((p) => requestManualExit(c.env, p.id, 100, `dashboard:sell-all:${nonce}:${p.id}`)),
     );
+    const failed = results.flatMap((r, i) =>
+      r.status === "rejected" ? [`${open[i]?.id}: ${r.reason instanceof ApiError ? r.reason.message : "failed"}`] : [],
+    );
+    for (const r of results) if (r.status === "rejected" && !(r.reason instanceof ApiError)) throw r.reason;
+    log.info("dashboard_sell_all_requested", { positions: open.length, failed: failed.length });
+    await auditUi(c, "position.sell_all", null, 200, { open: open.map((p) => p.id) }, { refused: failed });
+    return back(c, "/positions", failed.length ? "sell_all_partial" : "sell_all_queued");
+  })
+  .get("/positions/:id", requireSession, async (c) => {
+    const d = await positionDetailData(getDb(c.env.DB), c.req.param("id"));
+    if (!d) return page(c, "Position not found", "/positions", <NotFoundPage what="This position" />, 404);
+    return page(c, `Position ${d.position.symbol ?? d.position.id}`, "/positions", <PositionDetailPage d={d} />);
+  })
+  // Step 2 of a manual exit (step 1 is the percentage form): the confirmation, with the one-time nonce.
+  .get("/positions/:id/exit", requireSession, async (c) => {
+    const id = c.req.param("id");
+    const percent = Number(str(c.req.query("percent")));
+    if (!Number.isFinite(percent) || percent <= 0 || percent > 100)
+      return back(c, `/positions/${encodeURIComponent(id)}`, "percent_invalid");
+    const d = await positionDetailData(getDb(c.env.DB), id);
+    if (!d) return page(c, "Position not found", "/positions", <NotFoundPage what="This position" />, 404);
+    if (d.position.status !== "open") return back(c, `/positions/${encodeURIComponent(id)}`, "position_not_open");
+    return page(c, "Confirm manual exit", "/positions", <ConfirmExitPage d={d} percent={percent} csrf={c.var.csrf} />);
   })
   .get("/signals", requireSession, async (c) => {
-    const rows = await signalsData(getDb(c.env.DB));
-    return render(
-      c,
-      <Layout title="Signals (latest 100)" path="/signals" csrf={c.var.csrf} flash={flashOf(c)}>
-        <SignalsPage rows={rows} />
-      </Layout>,
-    );
+    const db = getDb(c.env.DB);
+    const filters = signalFiltersOf(c.req.query());
+    const [rows, limits] = await Promise.all([signalsData(db, filters), loadConfig(db)]);
+    return page(c, "Signals (latest 100)", "/signals", <SignalsPage rows={rows} filters={filters} limits={limits} />);
   })
   .get("/wallets", requireSession, async (c) => {
     const rows = await walletsData(getDb(c.env.DB));
-    return render(
+    return page(c, "Wallets", "/wallets", <WalletsPage rows={rows} csrf={c.var.csrf} />);
+  })
+  .post("/wallets", requireSession, async (c) => {
+    const body = await c.req.parseBody();
+    const values = { address: str(body.address), label: str(body.label), mode: str(body.mode) || "simulation" };
+    const r = await callApi(c.env, "POST", "/wallets", {
+      address: values.address,
+      mode: values.mode,
+      ...(values.label ? { label: values.label } : {}),
+    });
+    if (r.ok) return back(c, "/wallets", "wallet_added");
+    const rows = await walletsData(getDb(c.env.DB));
+    const errors = fieldErrors(r.detail || "the wallet could not be added");
+    return page(
       c,
-      <Layout title="Wallets" path="/wallets" csrf={c.var.csrf} flash={flashOf(c)}>
-        <WalletsPage rows={rows} />
-      </Layout>,
+      "Wallets",
+      "/wallets",
+      <WalletsPage rows={rows} csrf={c.var.csrf} errors={errors} values={values} />,
+      422,
     );
+  })
+  .post("/wallets/:id/active", requireSession, async (c) => {
+    const id = c.req.param("id");
+    const active = str((await c.req.parseBody()).active) === "true";
+    if (!/^\d{1,12}$/.test(id)) return back(c, "/wallets", "wallet_not_found");
+    const r = await callApi(c.env, "PATCH", `/wallets/${id}`, { is_active: active });
+    return r.ok
+      ? back(c, "/wallets", active ? "wallet_resumed" : "wallet_paused")
+      : back(c, "/wallets", r.status === 404 ? "wallet_not_found" : "wallet_change_refused");
   })
   .get("/tokens", requireSession, async (c) => {
     const rows = await tokensData(getDb(c.env.DB));
-    return render(
-      c,
-      <Layout title="Tokens (latest 100 checked)" path="/tokens" csrf={c.var.csrf} flash={flashOf(c)}>
-        <TokensPage rows={rows} />
-      </Layout>,
-    );
+    return page(c, "Tokens (latest 100 checked)", "/tokens", <TokensPage rows={rows} />);
   })
   .post("/positions/:id/exit", requireSession, async (c) => {
     const id = c.req.param("id");

@@ -1,32 +1,15 @@
-import type { OverviewData } from "../data";
-import { pnlClass, time, usd } from "../format";
-import { Csrf } from "../layout";
+import type { ChartSpec, OpenPositionView, OverviewData } from "../data";
+import { pnlClass, Time, usd } from "../format";
+import { LiveOpenPositions } from "./positions";
 
-export function OverviewPage(props: { data: OverviewData; csrf: string }) {
-  const { breaker, counts, pnl, jobs, helius } = props.data;
+export function OverviewPage(props: {
+  data: OverviewData;
+  charts: { equity: ChartSpec; daily: ChartSpec };
+  open: OpenPositionView[];
+}) {
+  const { counts, pnl, jobs, helius } = props.data;
   return (
     <>
-      <section class={breaker.open ? "breaker open" : "breaker closed"}>
-        <h2>Circuit breaker: {breaker.open ? "OPEN — new entries are stopped" : "closed — trading normally"}</h2>
-        <p>
-          Since {time(breaker.since)} · trigger {breaker.trigger ?? "—"} · reason {breaker.reason ?? "—"}
-          {breaker.open ? ` · new entries blocked so far: ${breaker.new_positions_blocked ?? 0}` : ""}
-        </p>
-        {breaker.open ? (
-          <form method="post" action="/circuit-breaker/resume">
-            <Csrf token={props.csrf} />
-            <input type="text" name="reason" maxlength={500} placeholder="reason (optional)" />{" "}
-            <button type="submit">Resume</button>
-          </form>
-        ) : (
-          <form method="post" action="/circuit-breaker/trip">
-            <Csrf token={props.csrf} />
-            <input type="text" name="reason" required maxlength={500} placeholder="reason (required)" />{" "}
-            <button type="submit">Stop new entries</button>
-          </form>
-        )}
-      </section>
-
       <div class="cards">
         <div class="card">
           Active wallets<b>{counts.active_wallets}</b>
@@ -53,51 +36,75 @@ export function OverviewPage(props: { data: OverviewData; csrf: string }) {
         </div>
       </div>
 
+      <div class="charts">
+        <div class="chart">
+          <h3>Equity curve (cumulative realized PnL)</h3>
+          <div id="equity-chart" data-chart={JSON.stringify(props.charts.equity)} data-empty="No closed trade yet." />
+        </div>
+        <div class="chart">
+          <h3>Daily realized PnL</h3>
+          <div id="daily-chart" data-chart={JSON.stringify(props.charts.daily)} data-empty="No closed trade yet." />
+        </div>
+      </div>
+
+      <h2>Open positions (live)</h2>
+      <LiveOpenPositions rows={props.open} />
+
       <h2>Jobs</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Job</th>
-            <th>Last status</th>
-            <th>Started</th>
-            <th>Finished</th>
-            <th>Detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map(({ job, run }) => (
+      <div class="scroll">
+        <table>
+          <thead>
             <tr>
-              <td>{job}</td>
-              <td>{run?.status ?? "never ran"}</td>
-              <td>{time(run?.started_at)}</td>
-              <td>{time(run?.finished_at)}</td>
-              <td class="muted">{run?.detail ? run.detail.slice(0, 160) : ""}</td>
+              <th>Job</th>
+              <th>Last status</th>
+              <th>Started</th>
+              <th>Finished</th>
+              <th>Detail</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {jobs.map(({ job, run }) => (
+              <tr>
+                <td>{job}</td>
+                <td>{run?.status ?? "never ran"}</td>
+                <td>
+                  <Time iso={run?.started_at} />
+                </td>
+                <td>
+                  <Time iso={run?.finished_at} />
+                </td>
+                <td class="muted">{run?.detail ? run.detail.slice(0, 160) : ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
 
       <h2>Helius address sync</h2>
-      <table>
-        <tbody>
-          <tr>
-            <th>Webhook</th>
-            <td>{helius.webhook_id ?? "not created yet"}</td>
-          </tr>
-          <tr>
-            <th>Last sync</th>
-            <td>{time(helius.last_sync_at)}</td>
-          </tr>
-          <tr>
-            <th>Status</th>
-            <td>{helius.last_sync_status ?? "—"}</td>
-          </tr>
-          <tr>
-            <th>Error</th>
-            <td>{helius.last_sync_error ?? "—"}</td>
-          </tr>
-        </tbody>
-      </table>
+      <div class="scroll">
+        <table>
+          <tbody>
+            <tr>
+              <th>Webhook</th>
+              <td>{helius.webhook_id ?? "not created yet"}</td>
+            </tr>
+            <tr>
+              <th>Last sync</th>
+              <td>
+                <Time iso={helius.last_sync_at} />
+              </td>
+            </tr>
+            <tr>
+              <th>Status</th>
+              <td>{helius.last_sync_status ?? "—"}</td>
+            </tr>
+            <tr>
+              <th>Error</th>
+              <td>{helius.last_sync_error ?? "—"}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

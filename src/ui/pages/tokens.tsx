@@ -5,33 +5,35 @@ import { price, short, time, usd } from "../format";
 export function TokensPage(props: { rows: TokenRow[] }) {
   if (props.rows.length === 0) return <p class="muted">No token has been checked yet.</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>Token</th>
-          <th>Mint</th>
-          <th>DEX</th>
-          <th>Pair</th>
-          <th>Liquidity</th>
-          <th>Price</th>
-          <th>Safety</th>
-          <th>Checked</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((t) => (
+    <div class="scroll">
+      <table>
+        <thead>
           <tr>
-            <td>{t.symbol ?? t.name ?? "—"}</td>
-            <td title={t.mint_address}>{short(t.mint_address)}</td>
-            <td>{t.dex_name ?? "—"}</td>
-            <td title={t.pair_address ?? ""}>{short(t.pair_address)}</td>
-            <td>{usd(t.liquidity_usd)}</td>
-            <td>{price(t.price_usd)}</td>
-            <td>{t.safety_score == null ? "—" : t.safety_score.toFixed(2)}</td>
-            <td>{time(t.safety_checked_at)}</td>
+            <th>Token</th>
+            <th>Mint</th>
+            <th>DEX</th>
+            <th>Pair</th>
+            <th>Liquidity</th>
+            <th>Price</th>
+            <th>Safety</th>
+            <th>Checked</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.rows.map((t) => (
+            <tr>
+              <td>{t.symbol ?? t.name ?? "—"}</td>
+              <td title={t.mint_address}>{short(t.mint_address)}</td>
+              <td>{t.dex_name ?? "—"}</td>
+              <td title={t.pair_address ?? ""}>{short(t.pair_address)}</td>
+              <td>{usd(t.liquidity_usd)}</td>
+              <td>{price(t.price_usd)}</td>
+              <td>{t.safety_score == null ? "—" : t.safety_score.toFixed(2)}</td>
+              <td>{time(t.safety_checked_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

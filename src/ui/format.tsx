@@ -47,3 +47,13 @@ export function amountLeftPercent(current: string, entry: string): number | null
 }
 
 export const pnlClass = (n: number | null | undefined) => (n == null || n === 0 ? "" : n > 0 ? "pos" : "neg");
+
+/** A timestamp the browser rewrites into its own time zone (dashboard.js); the UTC text stays as fallback. */
+export function Time(props: { iso: string | null | undefined }) {
+  if (!props.iso) return <>—</>;
+  return <time datetime={props.iso}>{time(props.iso)}</time>;
+}
+
+/** Token links: Solscan (the mint on chain) and DexScreener (its market). */
+export const solscanToken = (mint: string) => `https://solscan.io/token/${encodeURIComponent(mint)}`;
+export const dexscreenerToken = (mint: string) => `https://dexscreener.com/solana/${encodeURIComponent(mint)}`;

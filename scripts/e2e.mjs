@@ -1,0 +1,162 @@
+// npm run test:e2e — the dashboard end to end in Debian's Chromium (playwright-core, never a downloaded
+// browser) against a local Worker and the fake upstreams (ports 8930/8931, state in .wrangler/e2e, wiped).
+// Logs in, receives a webhook BUY and sees the position appear without reloading, opens its chart, exits
+// 50 % after confirming, checks /docs renders with every non-local request blocked, every page at
+// 390×844 without horizontal page scroll, the HTML 404, and logout. Screenshots: docs/screenshots/.
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { randomAddress } from "./lib/addresses.mjs";
+import { loadTs } from "./lib/load-ts.mjs";
+import { startLocalStack } from "./lib/local-stack.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SHOTS = "docs/screenshots";
+const PAGES = ["/", "/positions", "/signals", "/wallets", "/tokens", "/positions/sell-all"];
+let passed = 0;
+
+function check(cond, what) {
+  if (!cond) throw new Error(`e2e failed: ${what}`);
+  passed++;
+  console.log(`  ✓ ${what}`);
+}
+
+if (!existsSync(CHROMIUM)) {
+  console.error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  process.exit(2);
+}
+mkdirSync(SHOTS, { recursive: true });
+const { buildSwapTx, fakeSignature } = await loadTs("test/helpers/helius-payloads.ts");
+
+const stack = await startLocalStack({ persistTo: ".wrangler/e2e", fresh: true, port: 8930, fakePort: 8931 });
+let browser;
+try {
+  const leader = randomAddress();
+  await stack.must("POST", "/api/v1/wallets", { address: leader, label: "alpha" });
+  const token = {
+    mint: randomAddress(),
+    symbol: "E2E",
+    name: "E2E coin",
+    price_usd: 1,
+    liquidity_usd: 350_000,
+    age_hours: 72,
+    top10_holder_percent: 35,
+  };
+  await stack.fakeControl("tokens", { tokens: [token] });
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Offline proof: any request that is not to the local Worker is refused (and counted).
+  const external = [];
+  await context.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === "127.0.0.1") return route.continue();
+    external.push(url.href);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+
+  await page.goto(`${stack.base}/`);
+  check(new URL(page.url()).pathname === "/login", "no session: the overview lands on /login");
+  await page.fill('input[name="token"]', stack.vars.OPERATOR_TOKEN);
+  await page.click('button[type="submit"]');
+  await page.waitForURL(`${stack.base}/`);
+  check((await page.textContent("#breaker h2")).includes("Circuit breaker: closed"), "logged in: the overview");
+  check(await page.locator("#equity-chart").isVisible(), "the equity chart box is on the overview");
+
+  // A webhook BUY arrives while the overview is open: the htmx refresh shows it without a reload.
+  const res = await stack.deliver([
+    buildSwapTx({
+      signature: fakeSignature(`e2e-${Date.now()}`),
+      wallet: leader,
+      mint: token.mint,
+      side: "buy",
+      quote_amount: 1,
+      token_amount: 150,
+      fee_transfer_lamports: 100_000,
+    }),
+  ]);
+  check(res.status < 300, `the webhook BUY is accepted (${res.status})`);
+  await page.locator("#open-positions tr[data-position]").first().waitFor({ timeout: 60_000 });
+  check((await page.textContent("#open-positions")).includes("E2E"), "the position appears without reloading");
+  await page.screenshot({ path: `${SHOTS}/overview.png`, fullPage: true });
+
+  await page.goto(`${stack.base}/positions`);
+  await page.screenshot({ path: `${SHOTS}/positions.png`, fullPage: true });
+  await page.click("#open-positions a:has-text('Details')");
+  await page.waitForSelector("#price-chart canvas", { timeout: 10_000 });
+  check(true, "the position detail draws its price chart (uPlot canvas)");
+  const legend = await page.textContent("#price-chart");
+  check(legend.includes("stop-loss"), "the chart draws the exit levels");
+  await page.screenshot({ path: `${SHOTS}/position-detail.png`, fullPage: true });
+
+  await page.fill('input[name="percent"]', "50");
+  await page.click("button:has-text('Sell % …')");
+  await page.waitForSelector("text=Confirm: sell 50 %");
+  check(true, "exiting asks for confirmation first");
+  await page.screenshot({ path: `${SHOTS}/confirm-exit.png`, fullPage: true });
+  await page.click("button:has-text('Confirm: sell 50 %')");
+  await page.waitForURL(/msg=/);
+  check((await page.textContent(".flash")).includes("Exit of 50 % queued"), "the 50 % exit is queued after confirming");
+
+  await page.goto(`${stack.base}/wallets`);
+  await page.fill('form.add-wallet input[name="address"]', "not-an-address");
+  await page.click("button:has-text('Add wallet')");
+  await page.waitForSelector("#address-error");
+  check(true, "a bad wallet address is refused next to the field");
+  await page.fill('form.add-wallet input[name="address"]', randomAddress());
+  await page.fill('form.add-wallet input[name="label"]', "beta");
+  await page.click("button:has-text('Add wallet')");
+  await page.waitForURL(/msg=/);
+  check((await page.textContent(".flash")).includes("added"), "a good wallet is added from the dashboard");
+
+  for (const path of PAGES.slice(2)) {
+    await page.goto(`${stack.base}${path}`);
+    await page.screenshot({ path: `${SHOTS}/${path.slice(1).replace(/\//g, "-")}.png`, fullPage: true });
+  }
+
+  await page.goto(`${stack.base}/docs`);
+  await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
+  check((await page.textContent(".swagger-ui .info .title")).includes("WallTrack API"), "/docs renders Swagger UI");
+  await page.screenshot({ path: `${SHOTS}/docs.png` });
+  check(external.length === 0, `no request left the machine (${external.join(", ") || "none"})`);
+
+  await page.goto(`${stack.base}/no-such-page`);
+  check((await page.textContent("h1")).includes("404"), "an unknown URL shows the HTML 404 page");
+
+  // Phone: every page without horizontal page scroll.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of [...PAGES, "/docs"]) {
+    await page.goto(`${stack.base}${path}`);
+    await page.waitForLoadState("load");
+    const { scroll, width } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      width: window.innerWidth,
+    }));
+    check(scroll <= width, `390×844 ${path}: no horizontal page scroll (${scroll} ≤ ${width})`);
+    if (path === "/" || path === "/positions")
+      await page.screenshot({ path: `${SHOTS}/phone${path === "/" ? "-overview" : "-positions"}.png`, fullPage: true });
+  }
+  check(
+    consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e)).length === 0,
+    `no CSP violation in the console (${consoleErrors.join(" | ") || "none"})`,
+  );
+
+  await page.goto(`${stack.base}/`);
+  await page.click("nav form button");
+  await page.waitForURL(`${stack.base}/login`);
+  await page.goto(`${stack.base}/positions`);
+  check(new URL(page.url()).pathname === "/login", "after logout the dashboard is refused");
+  console.log(`e2e: ${passed} passed, 0 failed (screenshots in ${SHOTS}/)`);
+} catch (err) {
+  console.error(err);
+  console.log(`e2e: ${passed} passed, 1 failed`);
+  process.exitCode = 1;
+} finally {
+  await browser?.close();
+  stack.stop();
+}
