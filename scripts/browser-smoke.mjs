@@ -65,14 +65,14 @@ try {
   await page.goto(`${stack.base}/`);
   await page.fill('input[name="reason"]', "browser smoke pause");
   await page.click('form[action="/circuit-breaker/trip"] button');
-  await page.waitForURL(/\/\?msg=/);
+  await page.waitForURL(/\/\?flash=/);
   check((await page.textContent("h2")).includes("OPEN"), "the breaker trips through the form");
   const state = await stack.must("GET", "/api/v1/circuit-breaker");
   check(state.open && state.reason === "browser smoke pause", "the API sees the manual trip");
   await page.screenshot({ path: ".wrangler/dashboard.png", fullPage: true });
 
   await page.click('form[action="/circuit-breaker/resume"] button');
-  await page.waitForURL(/\/\?msg=/);
+  await page.waitForURL(/\/\?flash=/);
   check((await page.textContent("h2")).includes("closed"), "the breaker resumes through the form");
 
   await page.click("nav form button");

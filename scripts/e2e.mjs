@@ -100,8 +100,8 @@ try {
   check(true, "exiting asks for confirmation first");
   await page.screenshot({ path: `${SHOTS}/confirm-exit.png`, fullPage: true });
   await page.click("button:has-text('Confirm: sell 50 %')");
-  await page.waitForURL(/msg=/);
-  check((await page.textContent(".flash")).includes("Exit of 50 % queued"), "the 50 % exit is queued after confirming");
+  await page.waitForURL(/flash=exit_queued/);
+  check((await page.textContent(".flash")).includes("Exit queued"), "the 50 % exit is queued after confirming");
 
   await page.goto(`${stack.base}/wallets`);
   await page.fill('form.add-wallet input[name="address"]', "not-an-address");
@@ -111,7 +111,7 @@ try {
   await page.fill('form.add-wallet input[name="address"]', randomAddress());
   await page.fill('form.add-wallet input[name="label"]', "beta");
   await page.click("button:has-text('Add wallet')");
-  await page.waitForURL(/msg=/);
+  await page.waitForURL(/flash=wallet_added/);
   check((await page.textContent(".flash")).includes("added"), "a good wallet is added from the dashboard");
 
   for (const path of PAGES.slice(2)) {

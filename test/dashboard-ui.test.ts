@@ -260,11 +260,11 @@ describe("selling from the dashboard", () => {
     for (const bad of ["0", "101", "x"]) {
       const r = await ui("GET", `/positions/${id}/exit?percent=${bad}`, { cookie });
       expect(r.status).toBe(303);
-      expect(r.headers.get("location")).toContain("err=1");
+      expect(r.headers.get("location")).toContain("flash=percent_invalid");
     }
     const done = await ui("POST", `/positions/${id}/exit`, { cookie, form });
     expect(done.status).toBe(303);
-    expect(done.headers.get("location")).not.toContain("err=1");
+    expect(done.headers.get("location")).toContain("flash=exit_queued");
     const sells = (await ordersOf(id)).filter((o) => o.side === "sell");
     expect(sells).toHaveLength(1);
     expect(sells[0]?.sell_fraction).toBeCloseTo(0.4);
@@ -290,7 +290,7 @@ describe("selling from the dashboard", () => {
 
     const ok = await ui("POST", "/positions/sell-all", { cookie, form: { ...form, confirm: "SELL ALL" } });
     expect(ok.status).toBe(303);
-    expect(ok.headers.get("location")).not.toContain("err=1");
+    expect(ok.headers.get("location")).toContain("flash=sell_all_queued");
     // The same form submitted again (double click) sells nothing more.
     await ui("POST", "/positions/sell-all", { cookie, form: { ...form, confirm: "SELL ALL" } });
     for (const id of ids) {
@@ -452,7 +452,7 @@ describe("watchlist from the dashboard", () => {
       form: { _csrf: csrf, address, label: "dash-added", mode: "simulation" },
     });
     expect(ok.status).toBe(303);
-    expect(ok.headers.get("location")).not.toContain("err=1");
+    expect(ok.headers.get("location")).toContain("flash=wallet_added");
     const row = await env.DB.prepare("SELECT id, is_active, label FROM wallets WHERE address = ?")
       .bind(address)
       .first<{ id: number; is_active: number; label: string }>();
@@ -463,7 +463,7 @@ describe("watchlist from the dashboard", () => {
     expect(dup.text).toContain('class="field-error"');
 
     const pause = await ui("POST", `/wallets/${row?.id}/active`, { cookie, form: { _csrf: csrf, active: "false" } });
-    expect(pause.headers.get("location")).not.toContain("err=1");
+    expect(pause.headers.get("location")).toContain("flash=wallet_paused");
     const paused = await env.DB.prepare("SELECT is_active FROM wallets WHERE id = ?")
       .bind(row?.id)
       .first<{ is_active: number }>();

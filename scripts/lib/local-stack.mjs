@@ -21,7 +21,8 @@ async function waitFor(url, ms, label, proc) {
     if (proc.exitCode !== null)
       throw new Error(`${label} exited early (code ${proc.exitCode}); see its log in the state folder`);
     try {
-      const res = await fetch(url);
+      // Bounded: a server that accepts the connection but never answers must not hang the script.
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
       if (res.status < 500) return;
     } catch {
       /* not up yet */
