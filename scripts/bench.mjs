@@ -32,8 +32,9 @@ const port = Number(values.port);
 const floorPort = Number(values["floor-port"]);
 const INGEST = Math.min(2000, Number(values.ingest));
 const ISOLATED = Math.min(200, Number(values.isolated));
+// WallTrack takes port..port+3 (worker, fake upstream, their inspectors), the floor floorPort..floorPort+1.
 for (const p of [port, port + 3, floorPort, floorPort + 1])
-  if (!(p >= 8940 && p <= 8959)) throw new Error(`ports must stay within 8940-8959 (got ${p})`);
+  if (!(Number.isInteger(p) && p >= 1024 && p <= 65535)) throw new Error(`ports must be 1024-65535 (got ${p})`);
 
 const r1 = (x) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
 const stats = (xs) => {
