@@ -1,4 +1,9 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  evictDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
@@ -11,6 +16,7 @@ import {
 import worker from "../src/index";
 import { reconcile } from "../src/jobs/reconciliation";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
+import { injectD1Fault } from "./helpers/d1-fault";
 import { LEADER, mint } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { faultyD1 } from "./helpers/faulty-d1";
@@ -371,6 +377,48 @@ describe("reconciliation run", () => {
     const mine = (await findingsOf(done?.run_id as number)).filter((x) => x.token_mint === m);
     expect(mine.map((x) => [x.kind, x.observations])).toEqual([["position_without_holding", 1]]);
     expect(await env.DB.prepare("SELECT * FROM job_locks WHERE name = 'reconciliation'").first()).toBeNull();
+  });
+
+  it("a holdings refresh that fails skips the holdings comparison with its reason: nothing counted, nothing closed, no holdings alert resolved", async () => {
+    const m = mint("RPCF");
+    const p = await openLive(m, "3000");
+    const w = await tradingWallet([]);
+    const r1 = await reconcile(w.env, "api");
+    expect((await findingsOf(r1?.run_id as number)).filter((x) => x.position_id === p.id)).toHaveLength(1);
+    await agePreviousObservation(p.id);
+    await fake.fail("rpc.getTokenAccountsByOwner", { mode: "status", status: 503, times: 10 });
+    const r2 = await reconcile(w.env, "api");
+    await fake.clearFailure("rpc.getTokenAccountsByOwner");
+    expect(r2?.holdings_checked).toBe(false);
+    expect(r2?.holdings_skip_reason).toMatch(/token holdings/);
+    expect((await positionRow(p.id)).status).toBe("open");
+    const missing = await env.DB.prepare("SELECT observations FROM reconciliation_missing WHERE position_id = ?")
+      .bind(p.id)
+      .first<{ observations: number }>();
+    expect(missing?.observations).toBe(1);
+    expect((await alertOf(`position_without_holding:${p.id}`))?.status).toBe("open");
+  });
+
+  it("a close whose D1 write fails is healed by the next run through the actor; the closed state survives eviction", async () => {
+    const m = mint("HEAL");
+    const p = await openLive(m, "3000");
+    const w = await tradingWallet([]);
+    await reconcile(w.env, "api");
+    await agePreviousObservation(p.id);
+    // The actor decides and persists the close, then its D1 write fails once.
+    const fault = await injectD1Fault(p.actor as unknown as DurableObjectStub, /positions/i, 1);
+    const r2 = await reconcile(w.env, "api");
+    expect(fault.thrown).toBe(1);
+    expect(r2?.positions_closed).toBe(0);
+    expect((await p.actor.status()).position_status).toBe("closed");
+    expect((await positionRow(p.id)).status).toBe("open"); // the read model lags behind
+    await evictDurableObject(p.actor as unknown as DurableObjectStub);
+    await agePreviousObservation(p.id);
+    const r3 = await reconcile(w.env, "api");
+    expect(r3?.positions_closed).toBe(1);
+    const row = await positionRow(p.id);
+    expect([row.status, row.exit_reason]).toEqual(["closed", "sold_externally"]);
+    expect((await p.actor.status()).position_status).toBe("closed");
   });
 
   it("two runs started together: exactly one runs, the other is skipped", async () => {
