@@ -447,6 +447,14 @@ describe("reconciliation run", () => {
     expect((await alertOf(`holding_without_position:${stray}`))?.count).toBe(2);
   });
 
+  it("a D1 failure writing the run row itself still releases the lock: the next run is not locked out for the lease", async () => {
+    const db = faultyD1(env.DB, /insert into "reconciliation_runs"/i);
+    await expect(reconcile({ ...env, DB: db } as Env, "api")).rejects.toThrow();
+    expect(db.failures()).toBe(1);
+    expect(await env.DB.prepare("SELECT * FROM job_locks WHERE name = 'reconciliation'").first()).toBeNull();
+    expect(await reconcile(env, "api")).not.toBeNull();
+  });
+
   it("the hourly cron runs it, recorded in job_runs and the heartbeats", async () => {
     const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM reconciliation_runs WHERE trigger = 'cron'").first<{
       n: number;

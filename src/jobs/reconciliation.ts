@@ -111,114 +111,124 @@ export async function reconcile(env: Env, trigger: "cron" | "api"): Promise<Reco
   const db = getDb(env.DB);
   const holder = await acquireJobLock(db, RECONCILIATION_LOCK, LEASE_MS);
   if (!holder) return null;
-  const run = await db
-    .insert(reconciliationRuns)
-    .values({ trigger, status: "running", started_at: nowIso() })
-    .returning({ id: reconciliationRuns.id })
-    .get();
+  let run: { id: number } | undefined;
   try {
-    const cfg = await loadConfig(db);
-    const findings: Finding[] = [];
-    const checkedKinds = new Set<Finding["kind"]>(["pnl_mismatch"]);
-    const skipped = new Set<string>();
-    let closed = 0;
-
-    // Orders vs positions: realized PnL against the sum of the fills (every mode).
-    const fills = await loadPositionFills(env.DB, Date.now());
-    for (const s of fills.skipped_subjects) skipped.add(s);
-    for (const p of fills.positions) {
-      const f = pnlFinding(p);
-      if (f) findings.push(f);
-    }
-
-    // Positions vs the trading wallet's holdings (live positions only).
-    const holdings = await tradingWalletHoldings(env);
-    let positionsChecked = fills.positions.length;
-    if (holdings.checked) {
-      for (const k of ["holding_without_position", "position_without_holding", "amount_mismatch"] as const)
-        checkedKinds.add(k);
-      const live = await livePositions(db);
-      positionsChecked += live.length;
-      const cmp = compareHoldings(live, holdings.held, holdings.snapshot_at, cfg.reconciliation_tolerance_percent);
-      findings.push(...cmp.findings);
-      for (const s of cmp.skipped_subjects) skipped.add(s);
-      await resetMissing(db, env.DB, cmp.present);
-      for (const p of cmp.missing) {
-        const observations = await recordMissing(env.DB, p, holdings.snapshot_at);
-        let wasClosed = false;
-        if (observations >= MISSING_OBSERVATIONS_TO_CLOSE) {
-          // Through its PositionActor (the one writer), which refuses if an exit of ours is in flight. A
-          // failure leaves the count in place: the next run tries again.
-          try {
-            const res = await env.POSITION_ACTOR.getByName(p.id).closeSoldExternally({ observations });
-            wasClosed = res.closed;
-            if (res.closed) {
-              closed++;
-              await forgetMissing(db, p.id);
-            } else log.warn("reconciliation_close_refused", { position_id: p.id, reason: res.reason });
-          } catch (err) {
-            log.warn("reconciliation_close_failed", { position_id: p.id, error: redact(err) });
-          }
-        }
-        findings.push(missingFinding(p, observations, wasClosed));
-      }
-    }
-
-    const resolved = await raiseAlertsAndResolve(env.DB, findings, checkedKinds, skipped);
-    const finishedAt = nowIso();
-    const rows = findings.map((f) => ({
-      run_id: run.id,
-      kind: f.kind,
-      subject: f.subject,
-      position_id: f.position_id,
-      token_mint: f.token_mint,
-      mode: f.mode,
-      expected: f.expected,
-      actual: f.actual,
-      observations: typeof f.detail.observations === "number" ? f.detail.observations : null,
-      action: f.action ?? null,
-      message: f.message,
-      detail: JSON.stringify(f.detail),
-    }));
-    const finish = db
-      .update(reconciliationRuns)
-      .set({
-        status: "ok",
-        wallet_address: holdings.address,
-        holdings_checked: holdings.checked,
-        holdings_skip_reason: holdings.checked ? null : holdings.reason,
-        holdings_snapshot_at: holdings.checked ? holdings.snapshot_at : null,
-        positions_checked: positionsChecked,
-        findings: findings.length,
-        positions_closed: closed,
-        alerts_resolved: resolved,
-        finished_at: finishedAt,
-      })
-      .where(eq(reconciliationRuns.id, run.id));
-    const inserts = [];
-    for (let i = 0; i < rows.length; i += 8)
-      inserts.push(db.insert(reconciliationFindings).values(rows.slice(i, i + 8)));
-    await db.batch([finish, ...inserts]);
-    log.info("reconciliation_finished", { run_id: run.id, findings: findings.length, closed, resolved });
-    return {
-      run_id: run.id,
-      findings: findings.length,
-      positions_closed: closed,
-      alerts_resolved: resolved,
-      holdings_checked: holdings.checked,
-      holdings_skip_reason: holdings.checked ? null : holdings.reason,
-    };
+    run = await db
+      .insert(reconciliationRuns)
+      .values({ trigger, status: "running", started_at: nowIso() })
+      .returning({ id: reconciliationRuns.id })
+      .get();
+    return await reconcileUnderLock(env, db, run.id);
   } catch (err) {
     const message = String(redact(err instanceof Error ? err.message : String(err)));
-    await db
-      .update(reconciliationRuns)
-      .set({ status: "error", error: message, finished_at: nowIso() })
-      .where(eq(reconciliationRuns.id, run.id))
-      .catch(() => undefined);
+    if (run)
+      await db
+        .update(reconciliationRuns)
+        .set({ status: "error", error: message, finished_at: nowIso() })
+        .where(eq(reconciliationRuns.id, run.id))
+        .catch(() => undefined);
     throw err;
   } finally {
     await releaseJobLock(db, RECONCILIATION_LOCK, holder).catch(() => undefined);
   }
+}
+
+async function reconcileUnderLock(
+  env: Env,
+  db: ReturnType<typeof getDb>,
+  runId: number,
+): Promise<ReconciliationOutcome> {
+  const run = { id: runId };
+  const cfg = await loadConfig(db);
+  const findings: Finding[] = [];
+  const checkedKinds = new Set<Finding["kind"]>(["pnl_mismatch"]);
+  const skipped = new Set<string>();
+  let closed = 0;
+
+  // Orders vs positions: realized PnL against the sum of the fills (every mode).
+  const fills = await loadPositionFills(env.DB, Date.now());
+  for (const s of fills.skipped_subjects) skipped.add(s);
+  for (const p of fills.positions) {
+    const f = pnlFinding(p);
+    if (f) findings.push(f);
+  }
+
+  // Positions vs the trading wallet's holdings (live positions only).
+  const holdings = await tradingWalletHoldings(env);
+  let positionsChecked = fills.positions.length;
+  if (holdings.checked) {
+    for (const k of ["holding_without_position", "position_without_holding", "amount_mismatch"] as const)
+      checkedKinds.add(k);
+    const live = await livePositions(db);
+    positionsChecked += live.length;
+    const cmp = compareHoldings(live, holdings.held, holdings.snapshot_at, cfg.reconciliation_tolerance_percent);
+    findings.push(...cmp.findings);
+    for (const s of cmp.skipped_subjects) skipped.add(s);
+    await resetMissing(db, env.DB, cmp.present);
+    for (const p of cmp.missing) {
+      const observations = await recordMissing(env.DB, p, holdings.snapshot_at);
+      let wasClosed = false;
+      if (observations >= MISSING_OBSERVATIONS_TO_CLOSE) {
+        // Through its PositionActor (the one writer), which refuses if an exit of ours is in flight. A
+        // failure leaves the count in place: the next run tries again.
+        try {
+          const res = await env.POSITION_ACTOR.getByName(p.id).closeSoldExternally({ observations });
+          wasClosed = res.closed;
+          if (res.closed) {
+            closed++;
+            await forgetMissing(db, p.id);
+          } else log.warn("reconciliation_close_refused", { position_id: p.id, reason: res.reason });
+        } catch (err) {
+          log.warn("reconciliation_close_failed", { position_id: p.id, error: redact(err) });
+        }
+      }
+      findings.push(missingFinding(p, observations, wasClosed));
+    }
+  }
+
+  const resolved = await raiseAlertsAndResolve(env.DB, findings, checkedKinds, skipped);
+  const finishedAt = nowIso();
+  const rows = findings.map((f) => ({
+    run_id: run.id,
+    kind: f.kind,
+    subject: f.subject,
+    position_id: f.position_id,
+    token_mint: f.token_mint,
+    mode: f.mode,
+    expected: f.expected,
+    actual: f.actual,
+    observations: typeof f.detail.observations === "number" ? f.detail.observations : null,
+    action: f.action ?? null,
+    message: f.message,
+    detail: JSON.stringify(f.detail),
+  }));
+  const finish = db
+    .update(reconciliationRuns)
+    .set({
+      status: "ok",
+      wallet_address: holdings.address,
+      holdings_checked: holdings.checked,
+      holdings_skip_reason: holdings.checked ? null : holdings.reason,
+      holdings_snapshot_at: holdings.checked ? holdings.snapshot_at : null,
+      positions_checked: positionsChecked,
+      findings: findings.length,
+      positions_closed: closed,
+      alerts_resolved: resolved,
+      finished_at: finishedAt,
+    })
+    .where(eq(reconciliationRuns.id, run.id));
+  const inserts = [];
+  for (let i = 0; i < rows.length; i += 8) inserts.push(db.insert(reconciliationFindings).values(rows.slice(i, i + 8)));
+  await db.batch([finish, ...inserts]);
+  log.info("reconciliation_finished", { run_id: run.id, findings: findings.length, closed, resolved });
+  return {
+    run_id: run.id,
+    findings: findings.length,
+    positions_closed: closed,
+    alerts_resolved: resolved,
+    holdings_checked: holdings.checked,
+    holdings_skip_reason: holdings.checked ? null : holdings.reason,
+  };
 }
 
 /** The hourly job (and the API's run), recorded in job_runs and heartbeats by runJob. */
