@@ -135,6 +135,27 @@ describe("reconciliation rules (pure)", () => {
     expect(cmp.skipped_subjects).toContain("position_without_holding:c");
   });
 
+  it("a position closed by us after the snapshot (its tokens still in the snapshot) is no holding without a position", () => {
+    const cmp = compareHoldings(
+      [
+        {
+          id: "sold",
+          token_mint: "M5",
+          status: "closed",
+          current_amount: "0",
+          opened_at: "2026-01-01T00:00:00.000Z",
+          closed_at: "2026-01-01T12:00:01.000Z",
+          order_in_flight: false,
+        },
+      ],
+      [{ mint: "M5", balance: "10" }],
+      "2026-01-01T12:00:00.000Z",
+      1,
+    );
+    expect(cmp.findings).toEqual([]);
+    expect(cmp.skipped_subjects).toContain("holding_without_position:M5");
+  });
+
   it("realized PnL from fills is Σ proceeds − cost basis of what each sold", () => {
     const p = {
       id: "p",

@@ -29,6 +29,7 @@ export interface LivePosition {
   status: "open" | "closing" | "closed";
   current_amount: string;
   opened_at: string;
+  closed_at?: string | null;
   /** An exit or entry order of this position is pending, executing or submitted (ours may explain a change). */
   order_in_flight: boolean;
 }
@@ -67,8 +68,8 @@ export const subjectOf = (kind: ReconciliationFindingKind, key: string) => `${ki
 
 /**
  * Compares live positions with a holdings snapshot. A mint is judged only when every live position in it is
- * open, opened before the snapshot and without an order in flight: otherwise WallTrack's own trade may be
- * what the snapshot shows, and the mint waits for the next run.
+ * open, opened before the snapshot and without an order in flight, and none was closed after the snapshot:
+ * otherwise WallTrack's own trade may be what the snapshot shows, and the mint waits for the next run.
  */
 export function compareHoldings(
   positions: readonly LivePosition[],
@@ -83,7 +84,8 @@ export function compareHoldings(
   }
   const byMint = new Map<string, LivePosition[]>();
   for (const p of positions) {
-    if (p.status === "closed") continue;
+    // A position closed after the snapshot was taken still held its tokens then: its mint waits a run.
+    if (p.status === "closed" && !(p.closed_at && p.closed_at >= snapshotAt)) continue;
     byMint.set(p.token_mint, [...(byMint.get(p.token_mint) ?? []), p]);
   }
   const out: HoldingsComparison = { findings: [], missing: [], present: [], skipped_subjects: [] };
@@ -91,7 +93,7 @@ export function compareHoldings(
   for (const [mint, list] of byMint) {
     const judged = list.every((p) => p.status === "open" && !p.order_in_flight && p.opened_at < snapshotAt);
     if (!judged) {
-      out.skipped_subjects.push(subjectOf("amount_mismatch", mint));
+      out.skipped_subjects.push(subjectOf("amount_mismatch", mint), subjectOf("holding_without_position", mint));
       for (const p of list) out.skipped_subjects.push(subjectOf("position_without_holding", p.id));
       continue;
     }

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, gte, inArray, or } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { acquireJobLock, releaseJobLock } from "../db/job-lock";
@@ -70,8 +70,11 @@ async function tradingWalletHoldings(env: Env): Promise<Holdings> {
   return { checked: true, address, snapshot_at: parts.holdings.refreshed_at, held };
 }
 
-/** Live positions not closed, with whether an order of theirs is still moving. */
-async function livePositions(db: ReturnType<typeof getDb>): Promise<LivePosition[]> {
+/**
+ * Live positions not closed (and those closed since the snapshot, whose mint must wait), with whether an
+ * order of theirs is still moving. Read after the snapshot, so a position opened or closed meanwhile is seen.
+ */
+async function livePositions(db: ReturnType<typeof getDb>, snapshotAt: string): Promise<LivePosition[]> {
   const rows = await db
     .select({
       id: positions.id,
@@ -79,9 +82,15 @@ async function livePositions(db: ReturnType<typeof getDb>): Promise<LivePosition
       status: positions.status,
       current_amount: positions.current_amount,
       opened_at: positions.opened_at,
+      closed_at: positions.closed_at,
     })
     .from(positions)
-    .where(and(eq(positions.mode, "live"), inArray(positions.status, ["open", "closing"])));
+    .where(
+      and(
+        eq(positions.mode, "live"),
+        or(inArray(positions.status, ["open", "closing"]), gte(positions.closed_at, snapshotAt)),
+      ),
+    );
   const moving = new Set<string>();
   for (let i = 0; i < rows.length; i += 90) {
     const ids = rows.slice(i, i + 90).map((r) => r.id);
@@ -159,7 +168,7 @@ async function reconcileUnderLock(
   if (holdings.checked) {
     for (const k of ["holding_without_position", "position_without_holding", "amount_mismatch"] as const)
       checkedKinds.add(k);
-    const live = await livePositions(db);
+    const live = await livePositions(db, holdings.snapshot_at);
     positionsChecked += live.length;
     const cmp = compareHoldings(live, holdings.held, holdings.snapshot_at, cfg.reconciliation_tolerance_percent);
     findings.push(...cmp.findings);
