@@ -74,6 +74,8 @@ interface PositionState {
   retry_gen: number;
   opened_at: string;
   closed_at: string | null;
+  /** Base units the trading wallet no longer held when reconciliation closed the position (additive). */
+  sold_externally_amount?: string;
 }
 
 type ExitRow = {
@@ -710,6 +712,50 @@ export class PositionActor extends DurableObject<Env> {
     log.warn("position_exits_healed", { position_id: st.id, released: released.map((r) => r.orderId) });
     await this.releaseExits(released);
     return Math.max(released.length, 1);
+  }
+
+  /**
+   * Reconciliation (issue 12): the trading wallet held none of this position's tokens on two consecutive
+   * holdings snapshots, so they were sold outside WallTrack. Closes the position `sold_externally` here, its
+   * one writer, so this state and D1 agree. Refused while an exit of ours is decided or queued (our own sale
+   * explains the missing tokens) or when the position is not open. No proceeds are invented: realized PnL
+   * stays the sum of WallTrack's own fills and the vanished amount is kept apart. Idempotent: a repeat of a
+   * close already done only re-writes the D1 row (a first call may have stopped before it).
+   */
+  async closeSoldExternally(input: {
+    observations: number;
+  }): Promise<{ closed: boolean; reason?: "not_found" | "already_closed" | "not_open" | "exit_in_flight" }> {
+    const st = this.state;
+    if (!st) return { closed: false, reason: "not_found" };
+    if (st.status === "closed") {
+      if (st.exit_reason === "sold_externally") {
+        await this.syncD1();
+        return { closed: true };
+      }
+      return { closed: false, reason: "already_closed" };
+    }
+    if (st.status !== "open") return { closed: false, reason: "not_open" };
+    if (this.pendingExits().full || this.pendingExits().partial > 0n)
+      return { closed: false, reason: "exit_in_flight" };
+    const nowStr = nowIso();
+    this.ctx.storage.transactionSync(() => {
+      st.sold_externally_amount = st.current_amount;
+      st.current_amount = "0";
+      st.status = "closed";
+      st.closed_at = nowStr;
+      st.exit_reason = "sold_externally";
+      st.next_poll_at = null;
+      this.save();
+    });
+    await this.ctx.storage.deleteAlarm();
+    log.warn("position_closed", {
+      position_id: st.id,
+      reason: "sold_externally",
+      amount: st.sold_externally_amount,
+      observations: input.observations,
+    });
+    await this.syncD1();
+    return { closed: true };
   }
 
   /** Identity and health of this instance. */

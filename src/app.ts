@@ -12,6 +12,7 @@ import { ordersRouter } from "./api/orders";
 import { performanceRouter } from "./api/performance";
 import { portfolioRouter } from "./api/portfolio";
 import { positionsRouter } from "./api/positions";
+import { reconciliationRouter } from "./api/reconciliation";
 import { createRouter } from "./api/router";
 import { signalsRouter } from "./api/signals";
 import { signalsExportRouter } from "./api/signals-export";
@@ -85,6 +86,7 @@ export function createApp() {
   app.route("/api/v1", alertsRouter);
   app.route("/api/v1", auditRouter);
   app.route("/api/v1", exportRouter);
+  app.route("/api/v1", reconciliationRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
 

@@ -3,6 +3,7 @@ import { runHourlyRefresh } from "./jobs/hourly-refresh";
 import { runMinuteJobs } from "./jobs/minute";
 import { runOpsMonitor } from "./jobs/ops-monitor";
 import { runPerformanceAggregation } from "./jobs/performance-aggregation";
+import { reconciliationJob } from "./jobs/reconciliation";
 import { runRetention } from "./jobs/retention";
 import { type Job, runJob } from "./jobs/run-job";
 
@@ -21,6 +22,7 @@ export const CRON_JOBS: Record<string, { name: string; job: Job; periodSeconds: 
 export const OPS_JOBS: { cron: string; name: string; job: Job; periodSeconds: number }[] = [
   { cron: "*/5 * * * *", name: "ops_monitor", job: runOpsMonitor, periodSeconds: 300 },
   { cron: "0 0 * * *", name: "retention", job: runRetention, periodSeconds: 86400 },
+  { cron: "0 * * * *", name: "reconciliation", job: reconciliationJob("cron"), periodSeconds: 3600 },
 ];
 
 export async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {

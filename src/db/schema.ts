@@ -35,6 +35,8 @@ export const EXIT_REASONS = [
   "mirror_exit",
   "time_exit",
   "manual",
+  // Closed by reconciliation: the trading wallet no longer held the tokens (sold outside WallTrack).
+  "sold_externally",
 ] as const;
 export const PERFORMANCE_PERIODS = ["all", "30d", "7d", "24h"] as const;
 export const BREAKER_EVENT_TYPES = ["trip", "reset"] as const;
@@ -109,6 +111,8 @@ export const config = sqliteTable(
     // operations (issue 12): alert thresholds and retention
     webhook_silence_alert_minutes: integer("webhook_silence_alert_minutes").notNull().default(2880),
     retention_days: integer("retention_days").notNull().default(90),
+    // Reconciliation (issue 12): held vs expected token amounts may differ by this share before it is a finding
+    reconciliation_tolerance_percent: real("reconciliation_tolerance_percent").notNull().default(1),
     // Outbound requests one Worker invocation may make (free plan 50, paid 1000; 45 leaves headroom).
     max_subrequests_per_invocation: integer("max_subrequests_per_invocation").notNull().default(45),
     // Scheduled fundings: executed by the cron only when switched on, never above the per-transfer cap.
@@ -855,3 +859,84 @@ export const dashboardSession = sqliteTable(
   },
   () => [check("dashboard_session_singleton", sql.raw("id = 1"))],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Reconciliation (issue 12): positions vs orders vs the trading wallet's real token holdings.
+// ---------------------------------------------------------------------------------------------
+export const RECONCILIATION_RUN_STATUSES = ["running", "ok", "error"] as const;
+export const RECONCILIATION_FINDING_KINDS = [
+  "holding_without_position",
+  "position_without_holding",
+  "amount_mismatch",
+  "pnl_mismatch",
+] as const;
+
+/** One row per reconciliation run (hourly cron or POST /api/v1/reconciliation/run). */
+export const reconciliationRuns = sqliteTable(
+  "reconciliation_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    trigger: text("trigger").notNull(), // "cron" | "api"
+    status: text("status", { enum: RECONCILIATION_RUN_STATUSES }).notNull().default("running"),
+    wallet_address: text("wallet_address"), // the trading wallet compared, when known
+    holdings_checked: bool("holdings_checked").notNull().default(false),
+    holdings_skip_reason: text("holdings_skip_reason"), // why holdings were not compared (no key, refresh failed)
+    holdings_snapshot_at: text("holdings_snapshot_at"), // when the compared holdings were fetched
+    positions_checked: integer("positions_checked").notNull().default(0),
+    findings: integer("findings").notNull().default(0),
+    positions_closed: integer("positions_closed").notNull().default(0),
+    alerts_resolved: integer("alerts_resolved").notNull().default(0),
+    error: text("error"),
+    started_at: text("started_at").notNull(),
+    finished_at: text("finished_at"),
+  },
+  (t) => [
+    index("reconciliation_runs_recent_idx").on(t.started_at),
+    check("reconciliation_runs_status", oneOf("status", RECONCILIATION_RUN_STATUSES)),
+  ],
+);
+
+/** What one run found; `subject` is also the subject of its `reconciliation` alert. */
+export const reconciliationFindings = sqliteTable(
+  "reconciliation_findings",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    run_id: integer("run_id")
+      .notNull()
+      .references(() => reconciliationRuns.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: RECONCILIATION_FINDING_KINDS }).notNull(),
+    subject: text("subject").notNull(),
+    position_id: text("position_id"),
+    token_mint: text("token_mint"),
+    mode: text("mode", { enum: WALLET_MODES }),
+    expected: text("expected"), // base units or USD, as text
+    actual: text("actual"),
+    observations: integer("observations"), // position_without_holding: consecutive runs that saw it
+    action: text("action"), // "closed_sold_externally" when this run closed the position
+    message: text("message").notNull(),
+    detail: text("detail").notNull().default("{}"), // JSON
+    created_at: createdAt(),
+  },
+  (t) => [
+    index("reconciliation_findings_run_idx").on(t.run_id),
+    index("reconciliation_findings_subject_idx").on(t.kind, t.subject),
+    check("reconciliation_findings_kind", oneOf("kind", RECONCILIATION_FINDING_KINDS)),
+  ],
+);
+
+/**
+ * Live positions whose tokens the trading wallet did not hold, with how many consecutive holdings snapshots
+ * saw them missing. Two close the position `sold_externally`; a snapshot that holds the token deletes the row
+ * (the count starts again). Keyed by snapshot time, so a run repeated on the same snapshot counts once.
+ */
+export const reconciliationMissing = sqliteTable("reconciliation_missing", {
+  position_id: text("position_id").primaryKey(),
+  token_mint: text("token_mint").notNull(),
+  observations: integer("observations").notNull().default(1),
+  first_seen_at: text("first_seen_at").notNull(),
+  last_snapshot_at: text("last_snapshot_at").notNull(),
+});
+
+export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect;
+export type ReconciliationFindingRow = typeof reconciliationFindings.$inferSelect;
+export type ReconciliationFindingKind = (typeof RECONCILIATION_FINDING_KINDS)[number];

@@ -59,6 +59,7 @@ export const EditableConfigSchema = z
     live_min_win_rate_percent: pct(),
     webhook_silence_alert_minutes: int(5, 30 * 1440),
     retention_days: int(7, 3650),
+    reconciliation_tolerance_percent: pct(50),
     max_subrequests_per_invocation: int(10, 1000),
     funding_execution_enabled: z.boolean(),
     max_funding_transfer_sol: z.number().positive().max(1e4),

@@ -66,6 +66,7 @@ export function priorityFor(reason: OrderReason): OrderPriority {
     case "take_profit":
     case "time_exit":
     case "manual":
+    case "sold_externally": // never enqueued (reconciliation closes without a swap); urgent if it ever were
       return "urgent";
     case "scaling_out":
       return "low";
