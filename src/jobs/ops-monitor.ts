@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { raiseAlert, resolveAlertOf } from "../db/alerts";
 import { breakerAlert } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
+import { raisePausedLeaders } from "../db/leader-alerts";
 import { circuitBreakerEvents, jobRuns, wallets } from "../db/schema";
 import { type AlertInput, type AlertKind, MONITORED_KINDS } from "../domain/alerts";
 import { LATE_AFTER_PERIODS } from "../domain/heartbeat";
@@ -105,6 +106,9 @@ export const runOpsMonitor: Job = async (env) => {
     if (!(await env.DB.prepare("SELECT 1 FROM alerts WHERE subject = ?").bind(`event:${e.id}`).first()))
       await breakerAlert(env.DB, e);
 
+  // Leaders paused anywhere (API, dashboard, config import) whose alert is not there yet.
+  const paused = await raisePausedLeaders(env.DB, now);
+
   const quiet = await db
     .select({ address: wallets.address, last: wallets.last_signal_at, created: wallets.created_at })
     .from(wallets)
@@ -130,7 +134,14 @@ export const runOpsMonitor: Job = async (env) => {
   const resolved = await resolveCleared(env.DB, seen, now);
   return {
     status: "ok",
-    detail: { verdict: status.verdict, conditions: seen.length, raised, resolved, dead_letters: dead.length },
+    detail: {
+      verdict: status.verdict,
+      conditions: seen.length,
+      raised,
+      resolved,
+      dead_letters: dead.length,
+      leaders_paused: paused,
+    },
   };
 };
 
