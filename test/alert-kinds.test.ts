@@ -53,7 +53,7 @@ describe("leader paused", () => {
     const at = nowIso(Date.now() - 60_000);
     await env.DB.prepare("UPDATE wallets SET is_active = 0, deactivated_at = ? WHERE address = ?").bind(at, w).run();
     expect(await alertsOf("leader_paused")).toHaveLength(0);
-    expect((await monitor()).detail?.leaders_paused).toBeGreaterThanOrEqual(1);
+    expect(((await monitor()).detail as Record<string, unknown>).leaders_paused).toBeGreaterThanOrEqual(1);
     const mine = async () => (await alertsOf("leader_paused")).filter((a) => a.subject.startsWith(w));
     expect((await mine()).map((a) => a.subject)).toEqual([`${w}@${at}`]);
     await monitor();

@@ -6,8 +6,10 @@ import { raisePausedLeaders } from "../db/leader-alerts";
 import { circuitBreakerEvents, jobRuns, wallets } from "../db/schema";
 import { type AlertInput, type AlertKind, MONITORED_KINDS } from "../domain/alerts";
 import { LATE_AFTER_PERIODS } from "../domain/heartbeat";
+import type { UsageReading } from "../domain/rate-usage";
 import { nowIso } from "../lib/time";
 import { collectStatus, STALE_PRICE_MS } from "../ops/status";
+import { flushUsage } from "../upstream/usage-counter";
 import type { Job } from "./run-job";
 
 /** A watched wallet with no signal for this long is worth a look (issue 12). */
@@ -21,6 +23,7 @@ export const WALLET_SILENCE_MS = 72 * 3_600_000;
 export const runOpsMonitor: Job = async (env) => {
   const now = Date.now();
   const db = getDb(env.DB);
+  await flushUsage(now); // this isolate's own counts first
   const status = await collectStatus(env, now);
   const seen: AlertInput[] = [];
   const byName = new Map(status.components.map((c) => [c.name, c]));
@@ -87,6 +90,17 @@ export const runOpsMonitor: Job = async (env) => {
         message: c.reason,
         detail: c.detail,
       });
+
+  // Rate-limit usage at or over 80 % of its plan limit (a condition: resolved when usage falls back).
+  for (const c of status.components.filter((x) => x.name.startsWith("upstream:")))
+    for (const u of (c.detail.rate_limits ?? []) as UsageReading[])
+      if (u.over_alert_threshold)
+        seen.push({
+          kind: "rate_limit_high",
+          subject: u.metric,
+          message: `${u.metric}: ${u.used} of ${u.limit} per ${u.window} (${u.percent} %)`,
+          detail: { ...u },
+        });
 
   // Dead letters are events: one alert per dead order, ever.
   const dead = await env.SWAP_QUEUE.getByName("default")
