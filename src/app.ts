@@ -8,6 +8,7 @@ import { exitStrategiesRouter } from "./api/exit-strategies";
 import { exportRouter } from "./api/export";
 import { healthRouter } from "./api/health";
 import { latencyRouter } from "./api/latency";
+import { notificationsRouter } from "./api/notifications";
 import { ordersRouter } from "./api/orders";
 import { performanceRouter } from "./api/performance";
 import { portfolioRouter } from "./api/portfolio";
@@ -84,6 +85,7 @@ export function createApp() {
   app.route("/api/v1", tokensRouter);
   app.route("/api/v1", statusRouter);
   app.route("/api/v1", alertsRouter);
+  app.route("/api/v1", notificationsRouter);
   app.route("/api/v1", auditRouter);
   app.route("/api/v1", exportRouter);
   app.route("/api/v1", reconciliationRouter);

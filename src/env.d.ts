@@ -9,5 +9,9 @@ declare namespace Cloudflare {
     WALLET_PRIVATE_KEY?: string;
     /** base58 secret key of the wallet that executes scheduled fundings (SOL transfers). */
     FUNDING_WALLET_PRIVATE_KEY?: string;
+    /** Telegram bot token for notifications (the chat id is config `telegram_chat_id`). */
+    TELEGRAM_BOT_TOKEN?: string;
+    /** HMAC-SHA256 key of the notification webhook's `x-walltrack-signature` header. */
+    NOTIFY_WEBHOOK_SECRET?: string;
   }
 }

@@ -1,6 +1,7 @@
 import { runHeliusSync } from "./jobs/helius-sync";
 import { runHourlyRefresh } from "./jobs/hourly-refresh";
 import { runMinuteJobs } from "./jobs/minute";
+import { runNotifications } from "./jobs/notifications";
 import { runOpsMonitor } from "./jobs/ops-monitor";
 import { runPerformanceAggregation } from "./jobs/performance-aggregation";
 import { reconciliationJob } from "./jobs/reconciliation";
@@ -21,6 +22,8 @@ export const CRON_JOBS: Record<string, { name: string; job: Job; periodSeconds: 
  */
 export const OPS_JOBS: { cron: string; name: string; job: Job; periodSeconds: number }[] = [
   { cron: "*/5 * * * *", name: "ops_monitor", job: runOpsMonitor, periodSeconds: 300 },
+  // Outbox delivery (Telegram, webhook): every minute, its own run so a failing channel never touches fundings.
+  { cron: "* * * * *", name: "notifications", job: runNotifications, periodSeconds: 60 },
   { cron: "0 0 * * *", name: "retention", job: runRetention, periodSeconds: 86400 },
   { cron: "0 * * * *", name: "reconciliation", job: reconciliationJob("cron"), periodSeconds: 3600 },
 ];

@@ -8,6 +8,7 @@ const TIME_COLUMN: Record<RetentionTable, string> = {
   signals: RETENTION_TABLES.signals.time,
   job_runs: RETENTION_TABLES.job_runs.time,
   alerts: RETENTION_TABLES.alerts.time,
+  notifications: RETENTION_TABLES.notifications.time,
 };
 
 const Params = z.object({

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, count, eq, inArray, notExists, type SQL, sql } from "drizzle-orm";
 import { type Db, getDb } from "../db/client";
 import { isConstraintError } from "../db/constraint-error";
+import { raisePausedLeaders } from "../db/leader-alerts";
 import { liveGateInput, overrideRow } from "../db/live-gate-store";
 import {
   exitStrategies,
@@ -17,7 +18,7 @@ import { EditableConfigSchema } from "../domain/config";
 import { liveGate } from "../domain/live-gate";
 import { parseWalletKey, walletTransition } from "../domain/wallet-rules";
 import { ApiError } from "../lib/errors";
-import { log } from "../lib/logger";
+import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf, queryBool } from "./common";
 import { createRouter } from "./router";
@@ -247,6 +248,15 @@ function mapWriteError(err: unknown, address: string): never {
   throw err;
 }
 
+/** The wallet is paused already; its alert must not fail the answer (the 5-minute monitor raises it then). */
+async function alertPaused(d1: D1Database) {
+  try {
+    await raisePausedLeaders(d1);
+  } catch (err) {
+    log.warn("leader_paused_alert_failed", { error: redact(err) });
+  }
+}
+
 async function updateWallet(
   env: Env,
   key: string,
@@ -286,6 +296,7 @@ async function updateWallet(
     if (!row) throw new ApiError("NotFound", `no wallet ${key} on the watchlist`);
     if (forced) log.warn("wallet_live_forced", { wallet_id: row.id, detail: forced.detail });
     log.info("wallet_updated", { wallet_id: row.id, fields: Object.keys(changes) });
+    if (current.is_active && !row.is_active) await alertPaused(env.DB);
     return row;
   } catch (err) {
     mapWriteError(err, current.address);
@@ -383,6 +394,7 @@ export const walletsRouter = createRouter()
         .returning()
         .get();
       log.info("wallet_deactivated", { wallet_id: wallet.id, open_positions: openCount });
+      if (wallet.is_active) await alertPaused(c.env.DB);
       return c.json(row as WalletRow, 200);
     }
     if (openCount > 0)

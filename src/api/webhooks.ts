@@ -8,6 +8,7 @@ import { clientAddress, countFailure } from "../lib/edge-limits";
 import { ApiError, errorBody, formatZodIssues } from "../lib/errors";
 import { jsonBoundsViolation } from "../lib/json-bounds";
 import { log } from "../lib/logger";
+import { countUsage, flushUsageIfDue } from "../upstream/usage-counter";
 import { errorResponses, jsonContent } from "./common";
 import { createRouter } from "./router";
 
@@ -97,6 +98,13 @@ webhooksRouter.openapi(postHelius, async (c) => {
   });
   if (errors.length) log.warn("webhook_items_rejected", { count: errors.length, first: errors[0] });
 
+  // Helius bills and limits webhook events: counted in memory, written behind the answer (issue 12).
+  countUsage("helius.events", items.length, receivedAt);
+  try {
+    c.executionCtx.waitUntil(flushUsageIfDue());
+  } catch {
+    // No execution context (a bare app.request in a test): the next flush writes the count.
+  }
   const res = await handOff(c.env, valid, receivedAt);
   // Every hand-off is settled before answering; if any failed the answer is 5xx so Helius redelivers — what
   // was persisted then counts as duplicate.

@@ -45,6 +45,10 @@ export const PORTFOLIO_STATUSES = ["UNFUNDED", "FUNDED", "LAUNCHED", "ARCHIVED"]
 /** `submitted`: signed, signature stored, sent or about to be; settled by its signature status (never re-signed). */
 export const FUNDING_STATUSES = ["scheduled", "submitted", "executed", "cancelled", "failed"] as const;
 export const REFRESH_RUN_STATUSES = ["running", "done"] as const;
+export const NOTIFY_SEVERITIES = ["info", "warning", "critical"] as const;
+export const NOTIFICATION_CHANNELS = ["telegram", "webhook"] as const;
+export const NOTIFICATION_KINDS = ["alert", "trade_entry", "trade_exit", "daily_summary", "test"] as const;
+export const NOTIFICATION_STATUSES = ["pending", "delivered"] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Runtime configuration (DESIGN §3): one row, id = 1. Every accepted change is copied to history.
@@ -118,6 +122,21 @@ export const config = sqliteTable(
     // Scheduled fundings: executed by the cron only when switched on, never above the per-transfer cap.
     funding_execution_enabled: bool("funding_execution_enabled").notNull().default(false),
     max_funding_transfer_sol: real("max_funding_transfer_sol").notNull().default(1),
+    // Notifications (issue 12): alerts at or above this severity, and trade events, go to the configured
+    // channels (a channel is on when its target is set; its secret comes from env).
+    notify_min_severity: text("notify_min_severity", { enum: NOTIFY_SEVERITIES }).notNull().default("warning"),
+    notify_trade_events: bool("notify_trade_events").notNull().default(true),
+    notify_daily_summary: bool("notify_daily_summary").notNull().default(true),
+    telegram_chat_id: text("telegram_chat_id"),
+    notify_webhook_url: text("notify_webhook_url"),
+    // Upstream plan limits (issue 12): usage counted by the clients is compared with these; 80 % alerts.
+    helius_events_per_day_limit: integer("helius_events_per_day_limit").notNull().default(100000),
+    helius_credits_per_month_limit: integer("helius_credits_per_month_limit").notNull().default(1000000),
+    jupiter_price_requests_per_minute_limit: integer("jupiter_price_requests_per_minute_limit").notNull().default(60),
+    jupiter_swap_requests_per_minute_limit: integer("jupiter_swap_requests_per_minute_limit").notNull().default(60),
+    rugcheck_requests_per_minute_limit: integer("rugcheck_requests_per_minute_limit").notNull().default(60),
+    dexscreener_requests_per_minute_limit: integer("dexscreener_requests_per_minute_limit").notNull().default(300),
+    upstream_429_per_minute_limit: integer("upstream_429_per_minute_limit").notNull().default(10),
     // Helius address sync (ADR-001): state written by the sync job, not by operators
     helius_transaction_types: text("helius_transaction_types").notNull().default('["ANY"]'),
     helius_webhook_id: text("helius_webhook_id"),
@@ -843,6 +862,55 @@ export const auditLog = sqliteTable(
 );
 
 export type HeartbeatRow = typeof heartbeats.$inferSelect;
+/**
+ * Notification outbox (issue 12): one row per (channel, event), written in the same D1 batch as the alert
+ * (or swept from the positions read model for trade events), delivered at least once by the minute
+ * `notifications` job with backoff. `lease_until` keeps two overlapping runs from sending the same row at
+ * once. Rows hold no secret: the bot token and the webhook secret are read from env at delivery.
+ */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    channel: text("channel", { enum: NOTIFICATION_CHANNELS }).notNull(),
+    event_key: text("event_key").notNull(), // alert:<id> · entry:<position> · exit:<position> · summary:<day>
+    kind: text("kind", { enum: NOTIFICATION_KINDS }).notNull(),
+    payload: text("payload").notNull(), // JSON: what is sent
+    status: text("status", { enum: NOTIFICATION_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    last_error: text("last_error"),
+    last_attempt_at: text("last_attempt_at"),
+    next_attempt_at: text("next_attempt_at").notNull(),
+    lease_until: text("lease_until"),
+    delivered_at: text("delivered_at"),
+    created_at: text("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("notifications_event_unique").on(t.channel, t.event_key),
+    index("notifications_due_idx").on(t.status, t.next_attempt_at),
+    check("notifications_channel", oneOf("channel", NOTIFICATION_CHANNELS)),
+    check("notifications_kind", oneOf("kind", NOTIFICATION_KINDS)),
+    check("notifications_status", oneOf("status", NOTIFICATION_STATUSES)),
+  ],
+);
+export type NotificationRow = typeof notifications.$inferSelect;
+
+/**
+ * Upstream usage per metric and window (issue 12): `window` is the window's start as an ISO prefix
+ * (`2026-12-02T00:41` per minute, `2026-12-02` per day, `2026-12` per month). The clients count in memory
+ * and add their counts here in one batch per flush, never one write per call.
+ */
+export const rateUsage = sqliteTable(
+  "rate_usage",
+  {
+    metric: text("metric").notNull(), // e.g. jupiter.price, helius.credits, dexscreener.429
+    window: text("window").notNull(),
+    count: integer("count").notNull().default(0),
+    updated_at: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metric, t.window] })],
+);
+
 export type AlertRow = typeof alerts.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
 

@@ -44,6 +44,7 @@ export const MONITORED_KINDS: readonly AlertKind[] = [
   "upstream_failing",
   "cron_late",
   "cron_failing",
+  "rate_limit_high",
 ];
 
 const SEVERITY_RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { SIZING_MODES } from "../db/schema";
+import { NOTIFY_SEVERITIES, SIZING_MODES } from "../db/schema";
 
 /**
  * The operator-editable trading parameters (DESIGN §3) with their accepted ranges.
@@ -63,6 +63,26 @@ export const EditableConfigSchema = z
     max_subrequests_per_invocation: int(10, 1000),
     funding_execution_enabled: z.boolean(),
     max_funding_transfer_sol: z.number().positive().max(1e4),
+    notify_min_severity: z.enum(NOTIFY_SEVERITIES),
+    notify_trade_events: z.boolean(),
+    notify_daily_summary: z.boolean(),
+    // A numeric chat id (negative for groups) or a public @channel name, as sendMessage's chat_id accepts.
+    telegram_chat_id: z
+      .string()
+      .regex(/^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$/, "a numeric chat id or an @channel name")
+      .nullable(),
+    notify_webhook_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .nullable(),
+    // Plan limits (Helius Free: 1M credits/month; Jupiter Free: 60 requests/min; DexScreener tokens: 300/min).
+    helius_events_per_day_limit: int(1, 1e9),
+    helius_credits_per_month_limit: int(1, 1e10),
+    jupiter_price_requests_per_minute_limit: int(1, 1e6),
+    jupiter_swap_requests_per_minute_limit: int(1, 1e6),
+    rugcheck_requests_per_minute_limit: int(1, 1e6),
+    dexscreener_requests_per_minute_limit: int(1, 1e6),
+    upstream_429_per_minute_limit: int(1, 1e6),
     helius_transaction_types: z
       .array(z.string().regex(/^[A-Z_]+$/))
       .min(1)

@@ -1,3 +1,4 @@
+import { raiseAlert } from "../db/alerts";
 import { type HandOffItem, handOff } from "../db/wallet-handoff";
 import { type ChainSignature, chunks, nextCursor, planBackfill, rotate } from "../domain/backfill";
 import { HeliusTxSchema } from "../domain/helius-tx";
@@ -86,6 +87,24 @@ async function knownSignatures(env: BackfillEnv, sigs: readonly string[]): Promi
 }
 
 /**
+ * "Backfill finding missed trades" (issue 12): the webhook lost these transactions. One event alert per
+ * recovery (subject = the wallet and the first signature recovered, which never comes back: it is a signal
+ * now). The transactions are persisted already, so a failing alert write is logged, never fatal.
+ */
+async function alertMissed(env: BackfillEnv, wallet: BackfillWallet, sigs: string[]) {
+  try {
+    await raiseAlert(env.DB, {
+      kind: "backfill_missed",
+      subject: `${wallet.address}:${sigs[0]}`,
+      message: `backfill recovered ${sigs.length} transaction(s) of ${wallet.address} the webhook never delivered`,
+      detail: { address: wallet.address, wallet_id: wallet.id, signatures: sigs.slice(0, 20), count: sigs.length },
+    });
+  } catch (err) {
+    log.warn("backfill_alert_failed", { wallet: wallet.address, error: redact(err) });
+  }
+}
+
+/**
  * One wallet: the signatures newer than its cursor, minus failed ones and those already signals, fetched from
  * Helius in batches of ≤ 100 and handed to the wallet actors exactly as a webhook delivery would be. The
  * cursor only moves past what is resolved, so what fails now is looked at again next run.
@@ -115,6 +134,7 @@ async function backfillWallet(
   budget.left -= take.length;
 
   const errors: string[] = [];
+  const recovered: string[] = [];
   for (const batch of chunks(take, HELIUS_MAX_PARSE)) {
     let raw: unknown[];
     try {
@@ -144,8 +164,10 @@ async function backfillWallet(
     const res = await handOff(env, items, Date.now());
     res.outcomes.forEach((o, i) => {
       const sig = (items[i] as HandOffItem).tx.signature;
-      if (o === "accepted") out.recovered++;
-      else if (o === "duplicate") out.duplicates++;
+      if (o === "accepted") {
+        out.recovered++;
+        recovered.push(sig);
+      } else if (o === "duplicate") out.duplicates++;
       else if (o === "ignored") out.ignored++;
       else {
         out.failed++;
@@ -156,6 +178,7 @@ async function backfillWallet(
   }
   if (errors.length) out.error = errors.join("; ");
 
+  if (recovered.length) await alertMissed(env, wallet, recovered);
   const next = nextCursor(sigs, unresolved);
   if (next && next !== cursor) await actor.setBackfillCursor(next);
   return out;

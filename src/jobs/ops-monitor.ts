@@ -2,11 +2,14 @@ import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { raiseAlert, resolveAlertOf } from "../db/alerts";
 import { breakerAlert } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
+import { raisePausedLeaders } from "../db/leader-alerts";
 import { circuitBreakerEvents, jobRuns, wallets } from "../db/schema";
 import { type AlertInput, type AlertKind, MONITORED_KINDS } from "../domain/alerts";
 import { LATE_AFTER_PERIODS } from "../domain/heartbeat";
+import type { UsageReading } from "../domain/rate-usage";
 import { nowIso } from "../lib/time";
 import { collectStatus, STALE_PRICE_MS } from "../ops/status";
+import { flushUsage } from "../upstream/usage-counter";
 import type { Job } from "./run-job";
 
 /** A watched wallet with no signal for this long is worth a look (issue 12). */
@@ -20,6 +23,7 @@ export const WALLET_SILENCE_MS = 72 * 3_600_000;
 export const runOpsMonitor: Job = async (env) => {
   const now = Date.now();
   const db = getDb(env.DB);
+  await flushUsage(now); // this isolate's own counts first
   const status = await collectStatus(env, now);
   const seen: AlertInput[] = [];
   const byName = new Map(status.components.map((c) => [c.name, c]));
@@ -87,6 +91,17 @@ export const runOpsMonitor: Job = async (env) => {
         detail: c.detail,
       });
 
+  // Rate-limit usage at or over 80 % of its plan limit (a condition: resolved when usage falls back).
+  for (const c of status.components.filter((x) => x.name.startsWith("upstream:")))
+    for (const u of (c.detail.rate_limits ?? []) as UsageReading[])
+      if (u.over_alert_threshold)
+        seen.push({
+          kind: "rate_limit_high",
+          subject: u.metric,
+          message: `${u.metric}: ${u.used} of ${u.limit} per ${u.window} (${u.percent} %)`,
+          detail: { ...u },
+        });
+
   // Dead letters are events: one alert per dead order, ever.
   const dead = await env.SWAP_QUEUE.getByName("default")
     .status()
@@ -104,6 +119,9 @@ export const runOpsMonitor: Job = async (env) => {
   for (const e of await db.select().from(circuitBreakerEvents).orderBy(desc(circuitBreakerEvents.id)).limit(20).all())
     if (!(await env.DB.prepare("SELECT 1 FROM alerts WHERE subject = ?").bind(`event:${e.id}`).first()))
       await breakerAlert(env.DB, e);
+
+  // Leaders paused anywhere (API, dashboard, config import) whose alert is not there yet.
+  const paused = await raisePausedLeaders(env.DB, now);
 
   const quiet = await db
     .select({ address: wallets.address, last: wallets.last_signal_at, created: wallets.created_at })
@@ -130,7 +148,14 @@ export const runOpsMonitor: Job = async (env) => {
   const resolved = await resolveCleared(env.DB, seen, now);
   return {
     status: "ok",
-    detail: { verdict: status.verdict, conditions: seen.length, raised, resolved, dead_letters: dead.length },
+    detail: {
+      verdict: status.verdict,
+      conditions: seen.length,
+      raised,
+      resolved,
+      dead_letters: dead.length,
+      leaders_paused: paused,
+    },
   };
 };
 

@@ -23,6 +23,8 @@ export const RETENTION_TABLES = {
   },
   job_runs: { time: "started_at", deletable: "status != 'running'" },
   alerts: { time: "last_seen_at", deletable: "status = 'resolved'" },
+  // A pending notification is still owed (retried until delivered): only delivered ones go.
+  notifications: { time: "created_at", deletable: "status = 'delivered'" },
 } as const;
 export type RetentionTable = keyof typeof RETENTION_TABLES;
 
@@ -43,6 +45,28 @@ export async function deleteOlderThan(d1: D1Database, table: RetentionTable, cut
   return { deleted, batches, more_left: true };
 }
 
+/**
+ * Upstream usage counters of windows not written since the cutoff (issue 12). Nothing to archive: the
+ * counts are operational, shown by the status only for the current windows.
+ *
+ * Price ticks have no D1 table: each PositionActor keeps its last 500 ticks in its own storage (a ring,
+ * durable-objects/position-actor.ts), so they never grow without bound and need no retention here.
+ */
+async function deleteOldUsage(d1: D1Database, cutoff: string, maxBatches: number) {
+  let deleted = 0;
+  for (let b = 0; b < maxBatches; b++) {
+    const r = await d1
+      .prepare(
+        `DELETE FROM rate_usage WHERE rowid IN (SELECT rowid FROM rate_usage WHERE updated_at < ?1 LIMIT ${RETENTION_BATCH})`,
+      )
+      .bind(cutoff)
+      .run();
+    deleted += r.meta.changes;
+    if (r.meta.changes < RETENTION_BATCH) return { deleted, batches: b + 1, more_left: false };
+  }
+  return { deleted, batches: maxBatches, more_left: true };
+}
+
 export const runRetention: Job = async (env, scheduledTime) => {
   const cfg = await loadConfig(getDb(env.DB));
   const cutoff = nowIso(scheduledTime - cfg.retention_days * 86_400_000);
@@ -53,5 +77,6 @@ export const runRetention: Job = async (env, scheduledTime) => {
     budget -= r.batches;
     tables[table] = r;
   }
+  tables.rate_usage = await deleteOldUsage(env.DB, cutoff, Math.max(1, budget));
   return { status: "ok", detail: { retention_days: cfg.retention_days, cutoff, tables } };
 };

@@ -5,6 +5,7 @@ import { jobRuns } from "../db/schema";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { attachUpstreamHealth } from "../ops/upstream-store";
+import { flushUsage } from "../upstream/usage-counter";
 
 export type JobResult = { status: "ok" | "skipped"; detail?: Record<string, unknown> };
 export type Job = (env: Env, scheduledTime: number) => Promise<JobResult>;
@@ -21,7 +22,8 @@ export async function runJob(env: Env, name: string, cron: string | null, job: J
     .returning({ id: jobRuns.id })
     .get();
   try {
-    const result = await job(env, scheduledTime);
+    // Upstream usage counted during the run is written when it ends, whatever the outcome.
+    const result = await job(env, scheduledTime).finally(() => flushUsage());
     await db
       .update(jobRuns)
       .set({ status: result.status, detail: JSON.stringify(result.detail ?? {}), finished_at: nowIso() })

@@ -23,6 +23,8 @@ const SECRET_ENV_NAMES = [
   "JUPITER_API_KEY",
   "WALLET_PRIVATE_KEY",
   "FUNDING_WALLET_PRIVATE_KEY",
+  "TELEGRAM_BOT_TOKEN",
+  "NOTIFY_WEBHOOK_SECRET",
 ] as const;
 
 function normalize(name: string): string {

@@ -3,7 +3,9 @@ import { breakerState } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { heartbeats, orders, positions, signals, upstreamHealth, walletInfo, wallets } from "../db/schema";
+import type { Config } from "../domain/config";
 import { type ComponentVerdict, heartbeatVerdict, type Verdict, worst } from "../domain/heartbeat";
+import { RATE_METRICS, type UsageReading, usageReadings, windowKey } from "../domain/rate-usage";
 import { upstreamVerdict } from "../domain/upstream-health";
 import { nowIso } from "../lib/time";
 import { tradingWalletKey } from "../lib/trading-wallet";
@@ -156,13 +158,26 @@ export async function collectStatus(env: Env, now = Date.now()) {
 
   // --- upstreams
   const health = new Map((await db.select().from(upstreamHealth).all()).map((u) => [u.service, u]));
+  const usage = await rateUsageReadings(env.DB, cfg, now);
   for (const service of UPSTREAM_SERVICES) {
     const row = health.get(service) ?? null;
     const recent = row ? (JSON.parse(row.recent) as number[]) : [];
+    const limits = usage.filter((u) => RATE_SERVICE[u.metric] === service);
+    const high = limits.filter((u) => u.over_alert_threshold);
+    const base = upstreamVerdict({ recent, openUntil: row?.open_until ?? null, now });
+    const verdict: ComponentVerdict = high.length
+      ? {
+          verdict: worst(base.verdict, "late"),
+          reason: `${base.verdict === "ok" ? "" : `${base.reason}; `}rate-limit usage ${high
+            .map((u) => `${u.metric} ${u.used}/${u.limit} (${u.percent} %) per ${u.window}`)
+            .join(", ")}`,
+        }
+      : base;
     out.push({
       name: `upstream:${service}`,
-      ...upstreamVerdict({ recent, openUntil: row?.open_until ?? null, now }),
+      ...verdict,
       detail: {
+        rate_limits: limits,
         last_success_at: row?.last_success_at ?? null,
         last_failure_at: row?.last_failure_at ?? null,
         last_error: row?.last_error ?? null,
@@ -188,6 +203,19 @@ export async function collectStatus(env: Env, now = Date.now()) {
   out.push(await tradingWalletStatus(env, db));
 
   return { verdict: worst(...out.map((c) => c.verdict)), generated_at: nowIso(now), components: out };
+}
+
+const RATE_SERVICE = Object.fromEntries(
+  Object.entries(RATE_METRICS).map(([metric, def]) => [metric, def.service]),
+) as Record<string, string>;
+
+/** Usage per metric against its configured plan limit, from the counts flushed to `rate_usage`. */
+export async function rateUsageReadings(d1: D1Database, limits: Config, now: number): Promise<UsageReading[]> {
+  const { results } = await d1
+    .prepare("SELECT metric, window, count FROM rate_usage WHERE window >= ?1 OR window = ?2 OR window = ?3")
+    .bind(windowKey("minute", now - 5 * 60_000), windowKey("day", now), windowKey("month", now))
+    .all<{ metric: string; window: string; count: number }>();
+  return usageReadings(results, limits, now);
 }
 
 function heartbeatDetail(hb: typeof heartbeats.$inferSelect | null) {

@@ -2,6 +2,7 @@ import { raiseAlert, resolveAlertOf } from "../db/alerts";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { setUpstreamSink, type UpstreamSnapshot } from "../upstream/health-tracker";
+import { setUsageSink } from "../upstream/usage-counter";
 
 /**
  * Connects the in-memory upstream breaker to D1: its snapshot lands in `upstream_health` (read by the
@@ -10,6 +11,23 @@ import { setUpstreamSink, type UpstreamSnapshot } from "../upstream/health-track
  */
 export function attachUpstreamHealth(env: { DB: D1Database }) {
   setUpstreamSink((s) => writeSnapshot(env.DB, s));
+  setUsageSink((rows) => writeUsage(env.DB, rows));
+}
+
+/** Adds counted upstream usage to its windows: one batch per flush, never one write per call. */
+export async function writeUsage(d1: D1Database, rows: { metric: string; window: string; count: number }[]) {
+  if (rows.length === 0) return;
+  const at = nowIso();
+  await d1.batch(
+    rows.map((r) =>
+      d1
+        .prepare(
+          `INSERT INTO rate_usage (metric, window, count, updated_at) VALUES (?1, ?2, ?3, ?4)
+           ON CONFLICT (metric, window) DO UPDATE SET count = count + excluded.count, updated_at = excluded.updated_at`,
+        )
+        .bind(r.metric, r.window, r.count, at),
+    ),
+  );
 }
 
 async function writeSnapshot(d1: D1Database, s: UpstreamSnapshot) {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { admitCall, recordCall } from "./health-tracker";
+import { countCall } from "./usage-counter";
 
 export const UPSTREAM_SERVICES = ["helius", "jupiter", "dexscreener", "rugcheck", "solana-rpc"] as const;
 export type UpstreamService = (typeof UPSTREAM_SERVICES)[number];
@@ -67,14 +68,18 @@ export async function fetchJson<T extends z.ZodType>(
     throw new UpstreamError(opts.service, "circuit_open", "skipped: failing upstream in cool-down", {
       retryable: true,
     });
+  const method = opts.init?.method ?? "GET";
   try {
     const out = await fetchJsonOnce(opts);
     await recordCall(opts.service, true, null);
+    // Rate-limit usage (issue 12): counted in memory, written to D1 at most every few seconds.
+    await countCall(opts.service, method, opts.url, out.status);
     return out;
   } catch (err) {
     // An answered 4xx (unknown token, bad request) is the upstream working; only outages count.
     const outage = err instanceof UpstreamError && (err.retryable || err.kind === "malformed");
     await recordCall(opts.service, !outage, err instanceof Error ? err.message : String(err));
+    await countCall(opts.service, method, opts.url, err instanceof UpstreamError ? err.status : null);
     throw err;
   }
 }

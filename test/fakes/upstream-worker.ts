@@ -108,6 +108,20 @@ interface State {
   chain: ChainState;
   /** HTTP requests received on the RPC path (a JSON-RPC batch is one request). */
   rpcHttpRequests: number;
+  /** What the fake Telegram Bot API and the fake notification webhook received, in order (raw body kept for signatures). */
+  notifications: FakeNotification[];
+}
+
+/** One request received by the fake Telegram (`/bot<token>/sendMessage`) or the fake webhook receiver (`/notify/…`). */
+export interface FakeNotification {
+  route: "telegram.sendMessage" | "notify.webhook";
+  path: string;
+  /** Telegram: the bot token from the path. */
+  token?: string;
+  headers: Record<string, string>;
+  raw: string;
+  /** false when the scripted failure answered instead (the request still arrived). */
+  accepted: boolean;
 }
 
 const freshState = (): State => ({
@@ -156,6 +170,7 @@ const freshState = (): State => ({
   nextWebhook: 1,
   chain: freshChain(),
   rpcHttpRequests: 0,
+  notifications: [],
 });
 
 let state = freshState();
@@ -708,6 +723,7 @@ async function control(method: string, url: URL, body: unknown): Promise<Respons
   if (what === "holds" && method === "GET")
     return json(Object.fromEntries([...holds].map(([route, h]) => [route, h.waiting])));
   if (what === "calls" && method === "GET") return json({ calls: state.calls, requests: state.requests });
+  if (what === "notifications" && method === "GET") return json(state.notifications);
   if (what === "state" && method === "GET") return json(state);
   if (what === "tokens" && method === "POST") {
     for (const t of (b.tokens as FakeToken[] | undefined) ?? [b as unknown as FakeToken]) {
@@ -777,6 +793,60 @@ async function control(method: string, url: URL, body: unknown): Promise<Respons
   return json({ error: `unknown control ${method} ${what}` }, 404);
 }
 
+// ------------------------------------------------------------------ Telegram Bot API + notification webhook
+let telegramMessageId = 1;
+/** Telegram's answers (https://core.telegram.org/bots/api#making-requests); a scripted failure uses Telegram's error shape. */
+async function notifyRoute(request: Request, url: URL): Promise<Response> {
+  const tg = url.pathname.match(/^\/bot([^/]+)\/sendMessage$/);
+  const route = tg ? "telegram.sendMessage" : "notify.webhook";
+  const raw = await request.text();
+  const headers = Object.fromEntries([...request.headers].filter(([k]) => k.startsWith("x-") || k === "content-type"));
+  const entry: FakeNotification = {
+    route,
+    path: url.pathname,
+    headers,
+    raw,
+    accepted: false,
+    ...(tg ? { token: tg[1] } : {}),
+  };
+  state.notifications.push(entry);
+  const failed = await gate(route, request.method, url.pathname);
+  if (failed) {
+    if (!tg) return failed;
+    const status = failed.status;
+    return json(
+      {
+        ok: false,
+        error_code: status,
+        description: status === 429 ? "Too Many Requests: retry after 7" : `Internal Server Error (fake ${status})`,
+        ...(status === 429 ? { parameters: { retry_after: 7 } } : {}),
+      },
+      status,
+    );
+  }
+  if (tg) {
+    let body: { chat_id?: unknown; text?: unknown } = {};
+    try {
+      body = JSON.parse(raw);
+    } catch {}
+    if (!body.chat_id || typeof body.text !== "string" || body.text.length === 0)
+      return json({ ok: false, error_code: 400, description: "Bad Request: message text is empty" }, 400);
+    entry.accepted = true;
+    return json({
+      ok: true,
+      result: {
+        message_id: telegramMessageId++,
+        from: { id: 1, is_bot: true, first_name: "FakeBot" },
+        chat: { id: Number(body.chat_id) || 0, type: "private" },
+        date: Math.floor(Date.now() / 1000),
+        text: body.text,
+      },
+    });
+  }
+  entry.accepted = true;
+  return json({ received: true });
+}
+
 // ------------------------------------------------------------------ dispatch
 async function readBody(request: Request): Promise<unknown> {
   if (request.method === "GET" || request.method === "HEAD") return undefined;
@@ -793,6 +863,8 @@ export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname;
+    // Before readBody: the webhook receiver needs the raw bytes the signature covers.
+    if (/^\/bot[^/]+\/sendMessage$/.test(path) || path.startsWith("/notify/")) return notifyRoute(request, url);
     const body = await readBody(request);
     if (path.startsWith("/__fake/")) return control(request.method, url, body);
 

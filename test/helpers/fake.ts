@@ -1,6 +1,12 @@
 import { env } from "cloudflare:workers";
 import type { ChainState, LandedTransaction, SendMode } from "../fakes/solana-chain";
-import type { FailureMode, FakeSignature, FakeToken, FakeTokenAccount } from "../fakes/upstream-worker";
+import type {
+  FailureMode,
+  FakeNotification,
+  FakeSignature,
+  FakeToken,
+  FakeTokenAccount,
+} from "../fakes/upstream-worker";
 
 /** Drives the fake upstream worker's control API (test/fakes/upstream-worker.ts). */
 async function control(method: "GET" | "POST", what: string, body?: unknown) {
@@ -52,4 +58,6 @@ export const fake = {
   /** What happens to the next accepted transactions: land (default), drop (never lands), fail (lands with an error). */
   sendMode: (mode: SendMode) => control("POST", "send-mode", { mode }),
   blockHeight: (height: number) => control("POST", "block-height", { height }),
+  /** Requests the fake Telegram (route `telegram.sendMessage`) and webhook receiver (`notify.webhook`) got. */
+  notifications: () => control("GET", "notifications") as Promise<FakeNotification[]>,
 };
