@@ -9,5 +9,7 @@ declare namespace Cloudflare {
     WALLET_PRIVATE_KEY?: string;
     /** base58 secret key of the wallet that executes scheduled fundings (SOL transfers). */
     FUNDING_WALLET_PRIVATE_KEY?: string;
+    /** Set only by the bench's own `wrangler dev --var` (scripts/bench.mjs): mounts src/api/bench-seed.ts. */
+    BENCH_SEED_ENABLED?: string;
   }
 }
