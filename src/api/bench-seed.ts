@@ -17,7 +17,7 @@ import type { AppEnv } from "./router";
  * measures is the production one. Only simulation positions; nothing is bought.
  */
 const MAX_PER_CALL = 200; // PositionActor RPCs per request stay well under the subrequest limit
-const OPEN_CONCURRENCY = 25;
+const OPEN_CONCURRENCY = 50;
 const BENCH_DECIMALS = 6;
 const BENCH_AMOUNT = 1_000_000_000n; // 1,000 tokens at 6 decimals
 
