@@ -33,8 +33,10 @@ import { fetchJupiterPricesBatched, JUPITER_PRICE_MAX_IDS } from "../src/upstrea
  *
  * Rounds (src/domain/price-rounds.ts): positions poll on their own alarms, so one round's polls arrive spread
  * over seconds, not in one coalescing window. Each flush fills the free ids of its Jupiter calls with the
- * tracked mints due to poll next, and a poll whose mint was fetched at most FRESH_MS ago is answered from that
- * fetch (with its real observation time and age): N polling positions cost ⌈N/50⌉ calls per round.
+ * tracked mints due to poll next, and the next request for such a mint, if it comes within FRESH_MS, is
+ * answered from that fetch (once, with its real observation time and age): N polling positions cost ⌈N/50⌉
+ * calls per round. A price a caller asked for is never reused for another request: a reused price is only
+ * one fetched ahead for the poll it was predicted for.
  */
 const COLLECT_IDLE_MS = 15;
 // A held round is flushed after this at the latest, so a caller that never releases cannot stall prices.
@@ -88,9 +90,9 @@ export class PriceFeed extends DurableObject<Env> {
   };
   /** Request history per mint (to predict the next polls) and this round's upstream fetches; in memory. */
   private tracked = new Map<string, MintPolls>();
-  private fetched = new Map<string, Fetched>();
-  /** Mints of the upstream round in flight: a poll for one of them waits for it instead of a new call. */
-  private inFlightMints = new Set<string>();
+  private piggybacked = new Map<string, Fetched>();
+  /** Mints piggybacked on the upstream round in flight: a poll for one of them waits for it, no new call. */
+  private inFlightExtra = new Set<string>();
   private pollDefaultMs: number | null = null;
   private held: ReturnType<typeof setTimeout> | null = null;
 
@@ -150,7 +152,7 @@ export class PriceFeed extends DurableObject<Env> {
       else ask.push(m);
     }
     // A mint the round in flight is fetching: wait for that round rather than asking again.
-    if (ask.some((m) => this.inFlightMints.has(m)) && this.inFlight) {
+    if (ask.some((m) => this.inFlightExtra.has(m)) && this.inFlight) {
       await this.inFlight.catch(() => undefined);
       const after = this.now();
       ask = ask.filter((m) => {
@@ -161,13 +163,13 @@ export class PriceFeed extends DurableObject<Env> {
     }
     this.bump("served_fresh", unique.length - ask.length);
     if (ask.length === 0) return out;
-    const fetched = await new Promise<PriceMap>((resolve, reject) => {
+    const asked = await new Promise<PriceMap>((resolve, reject) => {
       const batch = this.collectingBatch();
       for (const m of ask) batch.mints.add(m);
       batch.waiters.push({ mints: ask, resolve, reject });
       this.armFlush(batch);
     });
-    return { ...out, ...fetched };
+    return { ...out, ...asked };
   }
 
   /** Counts in memory and in this object's SQLite (the same synchronous write), so an eviction keeps them. */
@@ -186,10 +188,11 @@ export class PriceFeed extends DurableObject<Env> {
     return Date.now();
   }
 
-  /** A quote from a fetch of this round (≤ FRESH_MS old), or null. */
+  /** The price piggybacked for this mint's poll if ≤ FRESH_MS old, consumed (answers one request), or null. */
   private freshQuote(mint: string, now: number): PriceQuote | null {
-    const f = this.fetched.get(mint);
+    const f = this.piggybacked.get(mint);
     if (!f || !isFresh(f.at_ms, now)) return null;
+    this.piggybacked.delete(mint);
     return {
       mint,
       price_usd: f.price_usd,
@@ -254,7 +257,7 @@ export class PriceFeed extends DurableObject<Env> {
     this.collecting = null;
     this.inFlight = this.resolveBatch(batch).finally(() => {
       this.inFlight = null;
-      this.inFlightMints.clear();
+      this.inFlightExtra.clear();
     });
   }
 
@@ -262,7 +265,7 @@ export class PriceFeed extends DurableObject<Env> {
     try {
       const asked = [...batch.mints];
       const extra = this.piggyback(batch.mints);
-      for (const m of [...asked, ...extra]) this.inFlightMints.add(m);
+      for (const m of extra) this.inFlightExtra.add(m);
       const prices = await this.fetchPrices(asked, extra);
       for (const w of batch.waiters) {
         const out: PriceMap = {};
@@ -280,11 +283,11 @@ export class PriceFeed extends DurableObject<Env> {
     const now = this.now();
     for (const m of pruneTracked(this.tracked, now))
       this.ctx.storage.sql.exec("DELETE FROM poll_history WHERE mint = ?", m);
-    for (const [m, f] of this.fetched) if (!isFresh(f.at_ms, now)) this.fetched.delete(m);
+    for (const [m, f] of this.piggybacked) if (!isFresh(f.at_ms, now)) this.piggybacked.delete(m);
     if (slots === 0 || this.tracked.size <= asked.size) return [];
     const extra = piggybackMints({
       tracked: this.tracked,
-      fetchedAt: (m) => this.fetched.get(m)?.at_ms,
+      fetchedAt: (m) => this.piggybacked.get(m)?.at_ms,
       exclude: asked,
       now,
       slots,
@@ -325,7 +328,6 @@ export class PriceFeed extends DurableObject<Env> {
     const observed = nowIso(now);
     const out: PriceMap = {};
     for (const [m, f] of found) {
-      this.fetched.set(m, { price_usd: f.price, source: f.source, at_ms: now });
       this.ctx.storage.sql.exec(
         `INSERT INTO last_prices (mint, price_usd, source, observed_at_ms) VALUES (?, ?, ?, ?)
          ON CONFLICT(mint) DO UPDATE SET price_usd = excluded.price_usd, source = excluded.source,
@@ -345,9 +347,9 @@ export class PriceFeed extends DurableObject<Env> {
     return out;
   }
 
-  /** A piggybacked price: kept for this round and as the last known price. */
+  /** A piggybacked price: kept for the poll it was fetched for, and as the last known price. */
   private remember(mint: string, price: number, source: PriceSource, now: number) {
-    this.fetched.set(mint, { price_usd: price, source, at_ms: now });
+    this.piggybacked.set(mint, { price_usd: price, source, at_ms: now });
     this.ctx.storage.sql.exec(
       `INSERT INTO last_prices (mint, price_usd, source, observed_at_ms) VALUES (?, ?, ?, ?)
        ON CONFLICT(mint) DO UPDATE SET price_usd = excluded.price_usd, source = excluded.source,

@@ -159,23 +159,28 @@ describe("PriceFeed coalescing", () => {
     }
   }, 90_000);
 
-  it("a piggybacked price older than the freshness window is fetched again, never served stale as fresh", async () => {
-    const [a, b] = [mint("FWA"), mint("FWB")];
-    await fake.tokens({ mint: a, price_usd: 1 }, { mint: b, price_usd: 2 });
+  it("a piggybacked price answers its poll once within the freshness window, never a later or stale read", async () => {
+    const [a, b, c] = [mint("FWA"), mint("FWB"), mint("FWC")];
+    await fake.tokens({ mint: a, price_usd: 1 }, { mint: b, price_usd: 2 }, { mint: c, price_usd: 3 });
     const t0 = Date.now();
     await setFeedClock(t0);
-    await feed().getPrices([b]);
+    await feed().getPrices([b, c]);
     await setFeedClock(t0 + 20_000);
-    // b is due (asked 20 s ago, the shortest poll): it rides in a's call.
+    // b and c are due (asked 20 s ago, the shortest poll): they ride in a's call.
     expect((await feed().getPrices([a]))[a]).toMatchObject({ price_usd: 1, source: "jupiter" });
     expect((await fake.calls())["jupiter.price"]).toBe(2);
-    await fake.tokens({ mint: b, price_usd: 2.5 });
-    await setFeedClock(t0 + 20_000 + 1_000);
+    await fake.tokens({ mint: b, price_usd: 2.5 }, { mint: c, price_usd: 3.5 });
+    // b's poll 1 s later: answered from that fetch, with its age, no call.
+    await setFeedClock(t0 + 21_000);
     expect((await feed().getPrices([b]))[b]).toMatchObject({ price_usd: 2, source: "jupiter", age_seconds: 1 });
     expect((await fake.calls())["jupiter.price"]).toBe(2);
-    await setFeedClock(t0 + 20_000 + 3_001);
-    expect((await feed().getPrices([b]))[b]).toMatchObject({ price_usd: 2.5, source: "jupiter", age_seconds: 0 });
+    // Asked again: the piggybacked price answered one request only; this one goes upstream.
+    expect((await feed().getPrices([b]))[b]).toMatchObject({ price_usd: 2.5, age_seconds: 0 });
     expect((await fake.calls())["jupiter.price"]).toBe(3);
+    // c asked past the window: never served stale as fresh.
+    await setFeedClock(t0 + 23_001);
+    expect((await feed().getPrices([c]))[c]).toMatchObject({ price_usd: 3.5, source: "jupiter", age_seconds: 0 });
+    expect((await fake.calls())["jupiter.price"]).toBe(4);
   });
 
   it("splits more than 50 mints into ceil(n/50) Jupiter calls", async () => {
@@ -218,8 +223,6 @@ describe("PriceFeed fallbacks", () => {
     expect((await feed().getPrices([m]))[m]?.source).toBe("jupiter");
     await fake.fail("jupiter.price", { status: 503 });
     await fake.fail("dexscreener.tokens", { status: 502 });
-    // Past the freshness window of that fetch: the next reads ask the (failing) upstreams again.
-    await setFeedClock(Date.now() + 5_000);
 
     const recent = (await feed().getPrices([m]))[m];
     expect(recent).toMatchObject({ price_usd: 1.25, source: "last_known" });
