@@ -2,11 +2,19 @@ import { DurableObject } from "cloudflare:workers";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import type { PriceMap, PriceQuote, PriceSource } from "../src/domain/price";
+import {
+  freeSlots,
+  isFresh,
+  type MintPolls,
+  piggybackMints,
+  pruneTracked,
+  recordRequest,
+} from "../src/domain/price-rounds";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { fetchDexTokensBatched } from "../src/upstream/dexscreener";
-import { fetchJupiterPricesBatched } from "../src/upstream/jupiter";
+import { fetchJupiterPricesBatched, JUPITER_PRICE_MAX_IDS } from "../src/upstream/jupiter";
 
 /**
  * PriceFeed (singleton "default"): every price read of the system goes through here so that N positions
@@ -22,6 +30,13 @@ import { fetchJupiterPricesBatched } from "../src/upstream/jupiter";
  * must not depend on speed (tests, benchmarks: "one round of N polls costs one call"), a caller holds the
  * flush (`holdFlush`), drives its requests, checks they all joined (`status().collecting_requests`), and
  * releases (`releaseFlush`): the held batch then goes as one round, however slowly it was collected.
+ *
+ * Rounds (src/domain/price-rounds.ts): positions poll on their own alarms, so one round's polls arrive spread
+ * over seconds, not in one coalescing window. Each flush fills the free ids of its Jupiter calls with the
+ * tracked mints due to poll next, and the next request for such a mint, if it comes within FRESH_MS, is
+ * answered from that fetch (once, with its real observation time and age): N polling positions cost ⌈N/50⌉
+ * calls per round. A price a caller asked for is never reused for another request: a reused price is only
+ * one fetched ahead for the poll it was predicted for.
  */
 const COLLECT_IDLE_MS = 15;
 // A held round is flushed after this at the latest, so a caller that never releases cannot stall prices.
@@ -29,6 +44,7 @@ const HOLD_MAX_MS = 60_000;
 const COLLECT_MAX_MS = 150;
 const CONFIG_TTL_MS = 30_000;
 const DEFAULT_MAX_AGE_S = 300;
+const DEFAULT_POLL_MS = 20_000;
 
 interface Waiter {
   mints: string[];
@@ -44,6 +60,12 @@ interface Batch {
   maxTimer: ReturnType<typeof setTimeout> | null;
 }
 
+interface Fetched {
+  price_usd: number;
+  source: PriceSource;
+  at_ms: number;
+}
+
 interface LastPrice {
   mint: string;
   price_usd: number;
@@ -55,7 +77,23 @@ export class PriceFeed extends DurableObject<Env> {
   private collecting: Batch | null = null;
   private inFlight: Promise<void> | null = null;
   private maxAge: { seconds: number; loadedAt: number } | null = null;
-  private counters = { batches: 0, jupiter_errors: 0, dexscreener_errors: 0 };
+  private counters = {
+    batches: 0,
+    jupiter_errors: 0,
+    dexscreener_errors: 0,
+    /** getPrices calls, mints asked in them, and mints answered from a fresh fetch without a call. */
+    requests: 0,
+    mints_requested: 0,
+    served_fresh: 0,
+    /** Mints added to a round's free Jupiter ids. */
+    piggybacked: 0,
+  };
+  /** Request history per mint (to predict the next polls) and this round's upstream fetches; in memory. */
+  private tracked = new Map<string, MintPolls>();
+  private piggybacked = new Map<string, Fetched>();
+  /** Mints piggybacked on the upstream round in flight: a poll for one of them waits for it, no new call. */
+  private inFlightExtra = new Set<string>();
+  private pollDefaultMs: number | null = null;
   private held: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -68,6 +106,19 @@ export class PriceFeed extends DurableObject<Env> {
         source TEXT NOT NULL,
         observed_at_ms INTEGER NOT NULL
       )`);
+      // What predicts the next polls, and the counters, survive an eviction between two rounds.
+      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS poll_history (
+        mint TEXT PRIMARY KEY,
+        last_request_ms INTEGER NOT NULL,
+        interval_ms INTEGER
+      )`);
+      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)");
+      for (const r of ctx.storage.sql
+        .exec<{ mint: string; last_request_ms: number; interval_ms: number | null }>("SELECT * FROM poll_history")
+        .toArray())
+        this.tracked.set(r.mint, { last_request_ms: r.last_request_ms, interval_ms: r.interval_ms });
+      for (const r of ctx.storage.sql.exec<{ name: string; n: number }>("SELECT name, n FROM counters").toArray())
+        if (r.name in this.counters) this.counters[r.name as keyof typeof this.counters] = r.n;
     });
   }
 
@@ -77,12 +128,78 @@ export class PriceFeed extends DurableObject<Env> {
       throw new TypeError("mints must be an array of non-empty mint addresses");
     const unique = [...new Set(mints)];
     if (unique.length === 0) return {};
-    return new Promise<PriceMap>((resolve, reject) => {
+    const now = this.now();
+    this.bump("requests", 1);
+    this.bump("mints_requested", unique.length);
+    for (const m of unique) {
+      const prev = this.tracked.get(m);
+      const next = recordRequest(prev, now);
+      if (next === prev) continue;
+      this.tracked.set(m, next);
+      this.ctx.storage.sql.exec(
+        `INSERT INTO poll_history (mint, last_request_ms, interval_ms) VALUES (?, ?, ?)
+         ON CONFLICT(mint) DO UPDATE SET last_request_ms = excluded.last_request_ms, interval_ms = excluded.interval_ms`,
+        m,
+        next.last_request_ms,
+        next.interval_ms,
+      );
+    }
+    const out: PriceMap = {};
+    let ask: string[] = [];
+    for (const m of unique) {
+      const q = this.freshQuote(m, now);
+      if (q) out[m] = q;
+      else ask.push(m);
+    }
+    // A mint the round in flight is fetching: wait for that round rather than asking again.
+    if (ask.some((m) => this.inFlightExtra.has(m)) && this.inFlight) {
+      await this.inFlight.catch(() => undefined);
+      const after = this.now();
+      ask = ask.filter((m) => {
+        const q = this.freshQuote(m, after);
+        if (q) out[m] = q;
+        return !q;
+      });
+    }
+    this.bump("served_fresh", unique.length - ask.length);
+    if (ask.length === 0) return out;
+    const asked = await new Promise<PriceMap>((resolve, reject) => {
       const batch = this.collectingBatch();
-      for (const m of unique) batch.mints.add(m);
-      batch.waiters.push({ mints: unique, resolve, reject });
+      for (const m of ask) batch.mints.add(m);
+      batch.waiters.push({ mints: ask, resolve, reject });
       this.armFlush(batch);
     });
+    return { ...out, ...asked };
+  }
+
+  /** Counts in memory and in this object's SQLite (the same synchronous write), so an eviction keeps them. */
+  private bump(name: keyof PriceFeed["counters"], by: number) {
+    if (by === 0) return;
+    this.counters[name] += by;
+    this.ctx.storage.sql.exec(
+      "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = excluded.n",
+      name,
+      this.counters[name],
+    );
+  }
+
+  /** The clock (a seam: tests fix it so that freshness never depends on how fast a machine runs). */
+  protected now(): number {
+    return Date.now();
+  }
+
+  /** The price piggybacked for this mint's poll if ≤ FRESH_MS old, consumed (answers one request), or null. */
+  private freshQuote(mint: string, now: number): PriceQuote | null {
+    const f = this.piggybacked.get(mint);
+    if (!f || !isFresh(f.at_ms, now)) return null;
+    this.piggybacked.delete(mint);
+    return {
+      mint,
+      price_usd: f.price_usd,
+      source: f.source,
+      observed_at: nowIso(f.at_ms),
+      age_seconds: Math.floor((now - f.at_ms) / 1000),
+    };
   }
 
   /**
@@ -140,12 +257,16 @@ export class PriceFeed extends DurableObject<Env> {
     this.collecting = null;
     this.inFlight = this.resolveBatch(batch).finally(() => {
       this.inFlight = null;
+      this.inFlightExtra.clear();
     });
   }
 
   private async resolveBatch(batch: Batch): Promise<void> {
     try {
-      const prices = await this.fetchPrices([...batch.mints]);
+      const asked = [...batch.mints];
+      const extra = this.piggyback(batch.mints);
+      for (const m of extra) this.inFlightExtra.add(m);
+      const prices = await this.fetchPrices(asked, extra);
       for (const w of batch.waiters) {
         const out: PriceMap = {};
         for (const m of w.mints) out[m] = prices[m] ?? null;
@@ -156,15 +277,42 @@ export class PriceFeed extends DurableObject<Env> {
     }
   }
 
-  private async fetchPrices(mints: string[]): Promise<PriceMap> {
-    this.counters.batches++;
-    const now = Date.now();
+  /** The due mints that fit in the free ids of the calls `asked` costs anyway (never an extra call). */
+  private piggyback(asked: ReadonlySet<string>): string[] {
+    const slots = freeSlots(asked.size, JUPITER_PRICE_MAX_IDS);
+    const now = this.now();
+    for (const m of pruneTracked(this.tracked, now))
+      this.ctx.storage.sql.exec("DELETE FROM poll_history WHERE mint = ?", m);
+    for (const [m, f] of this.piggybacked) if (!isFresh(f.at_ms, now)) this.piggybacked.delete(m);
+    if (slots === 0 || this.tracked.size <= asked.size) return [];
+    const extra = piggybackMints({
+      tracked: this.tracked,
+      fetchedAt: (m) => this.piggybacked.get(m)?.at_ms,
+      exclude: asked,
+      now,
+      slots,
+      defaultIntervalMs: this.defaultPollMs(),
+    });
+    this.bump("piggybacked", extra.length);
+    return extra;
+  }
+
+  /**
+   * Fetches `asked` (Jupiter → DexScreener → last known) and, in the same Jupiter calls, `extra` (piggybacked:
+   * kept for the polls due next when Jupiter prices them, no fallback spent on them). Answers `asked` only.
+   */
+  private async fetchPrices(mints: string[], extra: string[] = []): Promise<PriceMap> {
+    this.bump("batches", 1);
+    const now = this.now();
     const found = new Map<string, { price: number; source: PriceSource }>();
+    const asked = new Set(mints);
     try {
-      for (const [m, p] of await fetchJupiterPricesBatched(this.env, mints))
-        found.set(m, { price: p, source: "jupiter" });
+      for (const [m, p] of await fetchJupiterPricesBatched(this.env, [...mints, ...extra])) {
+        if (asked.has(m)) found.set(m, { price: p, source: "jupiter" });
+        else this.remember(m, p, "jupiter", now);
+      }
     } catch (err) {
-      this.counters.jupiter_errors++;
+      this.bump("jupiter_errors", 1);
       log.warn("price_fetch_failed", { service: "jupiter", mints: mints.length, error: String(err) });
     }
     const missing = mints.filter((m) => !found.has(m));
@@ -173,7 +321,7 @@ export class PriceFeed extends DurableObject<Env> {
         for (const [m, info] of await fetchDexTokensBatched(this.env, missing))
           if (info.price_usd != null) found.set(m, { price: info.price_usd, source: "dexscreener" });
       } catch (err) {
-        this.counters.dexscreener_errors++;
+        this.bump("dexscreener_errors", 1);
         log.warn("price_fetch_failed", { service: "dexscreener", mints: missing.length, error: String(err) });
       }
     }
@@ -197,6 +345,20 @@ export class PriceFeed extends DurableObject<Env> {
       for (const m of stillMissing) out[m] = this.lastKnownQuote(m, now, maxAge);
     }
     return out;
+  }
+
+  /** A piggybacked price: kept for the poll it was fetched for, and as the last known price. */
+  private remember(mint: string, price: number, source: PriceSource, now: number) {
+    this.piggybacked.set(mint, { price_usd: price, source, at_ms: now });
+    this.ctx.storage.sql.exec(
+      `INSERT INTO last_prices (mint, price_usd, source, observed_at_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT(mint) DO UPDATE SET price_usd = excluded.price_usd, source = excluded.source,
+         observed_at_ms = excluded.observed_at_ms`,
+      mint,
+      price,
+      source,
+      now,
+    );
   }
 
   private lastKnownQuote(mint: string, now: number, maxAgeSeconds: number): PriceQuote | null {
@@ -231,11 +393,21 @@ export class PriceFeed extends DurableObject<Env> {
     try {
       const cfg = await loadConfig(getDb(this.env.DB));
       this.maxAge = { seconds: cfg.price_max_age_seconds, loadedAt: now };
+      this.pollDefaultMs = cfg.poll_urgent_seconds * 1000;
     } catch (err) {
       log.warn("price_config_unavailable", { error: String(err) });
       return this.maxAge?.seconds ?? DEFAULT_MAX_AGE_S;
     }
     return this.maxAge.seconds;
+  }
+
+  /**
+   * The shortest poll interval (config), the prediction for a mint seen once. Never awaited on a flush: a fill
+   * or a poll must not wait for D1; the cached config refreshes behind (same read as price_max_age_seconds).
+   */
+  private defaultPollMs(): number {
+    if (!this.maxAge || Date.now() - this.maxAge.loadedAt >= CONFIG_TTL_MS) this.ctx.waitUntil(this.maxAgeSeconds());
+    return this.pollDefaultMs ?? DEFAULT_POLL_MS;
   }
 
   /** Identity and health of this instance. */
@@ -250,6 +422,7 @@ export class PriceFeed extends DurableObject<Env> {
       collecting_requests: this.collecting?.waiters.length ?? 0,
       held: this.held !== null,
       in_flight: this.inFlight !== null,
+      tracked_polling_mints: this.tracked.size,
       ...this.counters,
     };
   }

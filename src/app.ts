@@ -1,6 +1,7 @@
 import { alertsRouter } from "./api/alerts";
 import { auditRouter } from "./api/audit";
 import { auditTrail } from "./api/audit-trail";
+import { benchSeedRoutes } from "./api/bench-seed";
 import { circuitBreakerRouter } from "./api/circuit-breaker";
 import { configRouter } from "./api/config";
 import { configBackupRouter } from "./api/config-backup";
@@ -64,6 +65,8 @@ export function createApp() {
     "/api/*",
     auditTrail(() => app),
   );
+  // Bench-only (src/api/bench-seed.ts): exists only where BENCH_SEED_ENABLED is set (the bench's wrangler dev).
+  app.use("/api/v1/bench/*", benchSeedRoutes());
 
   app.route("/", healthRouter);
   app.route("/api/v1", configRouter);

@@ -13,5 +13,7 @@ declare namespace Cloudflare {
     TELEGRAM_BOT_TOKEN?: string;
     /** HMAC-SHA256 key of the notification webhook's `x-walltrack-signature` header. */
     NOTIFY_WEBHOOK_SECRET?: string;
+    /** Set only by the bench's own `wrangler dev --var` (scripts/bench.mjs): mounts src/api/bench-seed.ts. */
+    BENCH_SEED_ENABLED?: string;
   }
 }

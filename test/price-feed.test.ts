@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import jupiterDocs from "../../shared/fixtures/jupiter-price-v3.docs.json";
@@ -8,6 +8,15 @@ import { fake } from "./helpers/fake";
 
 const feed = () => env.PRICE_FEED.getByName("default");
 
+/** Fixes the feed's clock (its `now()` seam), or gives it back the real one with `null`. */
+async function setFeedClock(ms: number | null) {
+  await runInDurableObject(feed(), (instance) => {
+    const o = instance as unknown as { now?: () => number };
+    if (ms === null) delete o.now;
+    else o.now = () => ms;
+  });
+}
+
 beforeEach(async () => {
   await fake.reset();
   await setConfig({ price_max_age_seconds: 300 });
@@ -15,6 +24,7 @@ beforeEach(async () => {
 // A test that fails while the feed is held must not stall the next ones.
 afterEach(async () => {
   await feed().releaseFlush();
+  await setFeedClock(null);
 });
 
 /**
@@ -96,6 +106,81 @@ describe("PriceFeed coalescing", () => {
     expect(rows?.n).toBe(50);
     // The polls re-armed themselves: stop them, so that no later test counts their calls.
     await Promise.all(actors.map((a) => runInDurableObject(a, (_i, state) => state.storage.deleteAlarm())));
+  });
+
+  it("60 positions polling one at a time, spread over a round, cost ceil(60/50) = 2 Jupiter calls per round", async () => {
+    // Each position polls on its own alarm: a round's polls arrive one by one, not in one coalescing window.
+    // The feed's clock is fixed per round, so what counts as "fresh" never depends on how fast this runs.
+    const mints = Array.from({ length: 60 }, (_, i) => mint(`RD${i}`));
+    await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1, decimals: 6 })));
+    const ids = mints.map((m) => `pos_round_${m}`);
+    const actors = ids.map((id) => env.POSITION_ACTOR.getByName(id));
+    try {
+      await feed().holdFlush(); // an alarm firing on its own before round 1 joins round 1
+      await Promise.all(
+        actors.map((actor, i) =>
+          actor.open({
+            position_id: ids[i] as string,
+            entry_order_id: `ord_round_${i}`,
+            wallet_id: null,
+            source_wallet_address: LEADER,
+            signal_id: null,
+            token_mint: mints[i] as string,
+            token_decimals: 6,
+            mode: "simulation",
+            exit_strategy_id: null,
+            entry_price_usd: 1,
+            entry_amount: "50000000",
+            entry_cost_usd: 50,
+          }),
+        ),
+      );
+      await fake.reset();
+      await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1, decimals: 6 })));
+      const t0 = Date.now();
+      await setFeedClock(t0);
+      // Round 1, all together (held): the feed learns the mints; ceil(60/50) calls.
+      await oneRound(60, () => Promise.all(actors.map((a) => runDurableObjectAlarm(a))));
+      expect((await fake.calls())["jupiter.price"]).toBe(2);
+      // Idle between rounds, the feed may be evicted: what it learnt of the polls survives.
+      await evictDurableObject(feed());
+      // Round 2, 20 s later (the urgent poll), one alarm at a time, each answered before the next starts:
+      // the most spread a round can be. The calls carry the polls due next in their free ids.
+      await setFeedClock(t0 + 20_000);
+      for (const a of actors) await runDurableObjectAlarm(a);
+      expect((await fake.calls())["jupiter.price"]).toBe(4);
+      expect((await feed().status()).served_fresh).toBeGreaterThanOrEqual(58);
+      const rows = await env.DB.prepare(
+        `SELECT COUNT(*) AS n FROM positions WHERE id LIKE 'pos_round_%' AND price_source = 'jupiter' AND current_price_usd = 1`,
+      ).first<{ n: number }>();
+      expect(rows?.n).toBe(60);
+    } finally {
+      await Promise.all(actors.map((a) => runInDurableObject(a, (_i, state) => state.storage.deleteAlarm())));
+    }
+  }, 90_000);
+
+  it("a piggybacked price answers its poll once within the freshness window, never a later or stale read", async () => {
+    const [a, b, c] = [mint("FWA"), mint("FWB"), mint("FWC")];
+    await fake.tokens({ mint: a, price_usd: 1 }, { mint: b, price_usd: 2 }, { mint: c, price_usd: 3 });
+    const t0 = Date.now();
+    await setFeedClock(t0);
+    await feed().getPrices([b, c]);
+    await setFeedClock(t0 + 20_000);
+    // b and c are due (asked 20 s ago, the shortest poll): they ride in a's call.
+    expect((await feed().getPrices([a]))[a]).toMatchObject({ price_usd: 1, source: "jupiter" });
+    expect((await fake.calls())["jupiter.price"]).toBe(2);
+    await fake.tokens({ mint: b, price_usd: 2.5 }, { mint: c, price_usd: 3.5 });
+    // b's poll 1 s later: answered from that fetch, with its age, no call.
+    await setFeedClock(t0 + 21_000);
+    expect((await feed().getPrices([b]))[b]).toMatchObject({ price_usd: 2, source: "jupiter", age_seconds: 1 });
+    expect((await fake.calls())["jupiter.price"]).toBe(2);
+    // Asked again: the piggybacked price answered one request only; this one goes upstream.
+    expect((await feed().getPrices([b]))[b]).toMatchObject({ price_usd: 2.5, age_seconds: 0 });
+    expect((await fake.calls())["jupiter.price"]).toBe(3);
+    // c asked past the window: never served stale as fresh.
+    await setFeedClock(t0 + 23_001);
+    expect((await feed().getPrices([c]))[c]).toMatchObject({ price_usd: 3.5, source: "jupiter", age_seconds: 0 });
+    expect((await fake.calls())["jupiter.price"]).toBe(4);
   });
 
   it("splits more than 50 mints into ceil(n/50) Jupiter calls", async () => {

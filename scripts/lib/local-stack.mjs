@@ -34,7 +34,8 @@ async function waitFor(url, ms, label, proc) {
 
 /**
  * @param {{ persistTo: string, fresh?: boolean, port?: number, fakePort?: number, quiet?: boolean,
- *   inspectorPorts?: [number, number] }} opts  inspectorPorts: [worker, fake] (default: port + 1000 each)
+ *   inspectorPorts?: [number, number], vars?: Record<string, string> }} opts  inspectorPorts: [worker, fake]
+ *   (default: port + 1000 each); vars: extra `--var` for the Worker (the bench's BENCH_SEED_ENABLED)
  */
 export async function startLocalStack(opts) {
   const port = opts.port ?? 8787;
@@ -91,6 +92,7 @@ export async function startLocalStack(opts) {
       ...upstreamVars,
       "--var",
       `SOLANA_RPC_URL:${fakeBase}/rpc`,
+      ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       "--inspector-port",
       String(opts.inspectorPorts?.[0] ?? port + 1000),
     ],
@@ -98,6 +100,17 @@ export async function startLocalStack(opts) {
   );
   const stop = () => {
     for (const p of [worker, fake]) if (p.exitCode === null) p.kill("SIGTERM");
+  };
+  /** Stops both servers and resolves once they exited (SIGKILL after `ms`), so their ports can be reused. */
+  const stopAndWait = async (ms = 15_000) => {
+    const exited = (p) =>
+      p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once("exit", r));
+    stop();
+    const timer = setTimeout(() => {
+      for (const p of [worker, fake]) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+    }, ms);
+    await Promise.all([worker, fake].map(exited));
+    clearTimeout(timer);
   };
   process.on("exit", stop);
   try {
@@ -145,5 +158,5 @@ export async function startLocalStack(opts) {
     });
     return { status: res.status, body: await res.json().catch(() => ({})) };
   };
-  return { base, fakeBase, vars, api, must, deliver, fakeControl, stop, workerPid: worker.pid };
+  return { base, fakeBase, vars, api, must, deliver, fakeControl, stop, stopAndWait, workerPid: worker.pid };
 }

@@ -8,6 +8,32 @@
  */
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { ReconciliationFindingKind } from "../domain/vocabulary";
+// The domain owns its vocabulary (src/domain/vocabulary.ts); the schema builds its CHECK constraints from it
+// and re-exports it, so that code reading the relational model keeps one import.
+import {
+  BREAKER_EVENT_TYPES,
+  BREAKER_TRIGGERS,
+  EXIT_REASONS,
+  FUNDING_STATUSES,
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_KINDS,
+  NOTIFICATION_STATUSES,
+  NOTIFY_SEVERITIES,
+  ORDER_PRIORITIES,
+  ORDER_SIDES,
+  ORDER_STATUSES,
+  PERFORMANCE_PERIODS,
+  PORTFOLIO_STATUSES,
+  POSITION_STATUSES,
+  RECONCILIATION_FINDING_KINDS,
+  RECONCILIATION_RUN_STATUSES,
+  REFRESH_RUN_STATUSES,
+  SIGNAL_TYPES,
+  SIZING_MODES,
+  SYNC_STATUSES,
+  WALLET_MODES,
+} from "../domain/vocabulary";
 
 const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 const createdAt = () => text("created_at").notNull().default(nowIso);
@@ -18,37 +44,27 @@ const bool = (name: string) => integer(name, { mode: "boolean" });
 const oneOf = (column: string, values: readonly string[]) =>
   sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
 
-export const WALLET_MODES = ["simulation", "live"] as const;
-export const SIZING_MODES = ["fixed_usd", "fixed_sol", "percent_capital", "risk_percent", "leader_ratio"] as const;
-export const SYNC_STATUSES = ["pending", "synced", "error"] as const;
-export const SIGNAL_TYPES = ["buy", "sell", "other"] as const;
-export const ORDER_SIDES = ["buy", "sell"] as const;
-export const ORDER_PRIORITIES = ["critical", "urgent", "normal", "low"] as const;
-export const ORDER_STATUSES = ["pending", "executing", "submitted", "filled", "failed", "cancelled", "dead"] as const;
-export const POSITION_STATUSES = ["open", "closing", "closed"] as const;
-/** The one closed list of exit reasons (DESIGN §4), used by orders, positions and the API. */
-export const EXIT_REASONS = [
-  "stop_loss",
-  "trailing_stop",
-  "take_profit",
-  "scaling_out",
-  "mirror_exit",
-  "time_exit",
-  "manual",
-  // Closed by reconciliation: the trading wallet no longer held the tokens (sold outside WallTrack).
-  "sold_externally",
-] as const;
-export const PERFORMANCE_PERIODS = ["all", "30d", "7d", "24h"] as const;
-export const BREAKER_EVENT_TYPES = ["trip", "reset"] as const;
-export const BREAKER_TRIGGERS = ["manual", "max_drawdown", "win_rate", "consecutive_losses"] as const;
-export const PORTFOLIO_STATUSES = ["UNFUNDED", "FUNDED", "LAUNCHED", "ARCHIVED"] as const;
-/** `submitted`: signed, signature stored, sent or about to be; settled by its signature status (never re-signed). */
-export const FUNDING_STATUSES = ["scheduled", "submitted", "executed", "cancelled", "failed"] as const;
-export const REFRESH_RUN_STATUSES = ["running", "done"] as const;
-export const NOTIFY_SEVERITIES = ["info", "warning", "critical"] as const;
-export const NOTIFICATION_CHANNELS = ["telegram", "webhook"] as const;
-export const NOTIFICATION_KINDS = ["alert", "trade_entry", "trade_exit", "daily_summary", "test"] as const;
-export const NOTIFICATION_STATUSES = ["pending", "delivered"] as const;
+export {
+  BREAKER_EVENT_TYPES,
+  BREAKER_TRIGGERS,
+  EXIT_REASONS,
+  FUNDING_STATUSES,
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_KINDS,
+  NOTIFICATION_STATUSES,
+  NOTIFY_SEVERITIES,
+  ORDER_PRIORITIES,
+  ORDER_SIDES,
+  ORDER_STATUSES,
+  PERFORMANCE_PERIODS,
+  PORTFOLIO_STATUSES,
+  POSITION_STATUSES,
+  REFRESH_RUN_STATUSES,
+  SIGNAL_TYPES,
+  SIZING_MODES,
+  SYNC_STATUSES,
+  WALLET_MODES,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Runtime configuration (DESIGN §3): one row, id = 1. Every accepted change is copied to history.
@@ -699,9 +715,7 @@ export type TokenRow = typeof tokens.$inferSelect;
 export type SignalRow = typeof signals.$inferSelect;
 export type OrderRow = typeof orders.$inferSelect;
 export type PositionRow = typeof positions.$inferSelect;
-export type ExitReason = (typeof EXIT_REASONS)[number];
-export type OrderPriority = (typeof ORDER_PRIORITIES)[number];
-export type WalletMode = (typeof WALLET_MODES)[number];
+export type { ExitReason, OrderPriority, WalletMode } from "../domain/vocabulary";
 
 /** One row per cron job run, so the operator can see what ran, when, and how it ended. */
 export const JOB_STATUSES = ["running", "ok", "error", "skipped"] as const;
@@ -931,13 +945,7 @@ export const dashboardSession = sqliteTable(
 // ---------------------------------------------------------------------------------------------
 // Reconciliation (issue 12): positions vs orders vs the trading wallet's real token holdings.
 // ---------------------------------------------------------------------------------------------
-export const RECONCILIATION_RUN_STATUSES = ["running", "ok", "error"] as const;
-export const RECONCILIATION_FINDING_KINDS = [
-  "holding_without_position",
-  "position_without_holding",
-  "amount_mismatch",
-  "pnl_mismatch",
-] as const;
+export { RECONCILIATION_FINDING_KINDS, RECONCILIATION_RUN_STATUSES };
 
 /** One row per reconciliation run (hourly cron or POST /api/v1/reconciliation/run). */
 export const reconciliationRuns = sqliteTable(
@@ -1007,4 +1015,4 @@ export const reconciliationMissing = sqliteTable("reconciliation_missing", {
 
 export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect;
 export type ReconciliationFindingRow = typeof reconciliationFindings.$inferSelect;
-export type ReconciliationFindingKind = (typeof RECONCILIATION_FINDING_KINDS)[number];
+export type { ReconciliationFindingKind };

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { NOTIFY_SEVERITIES, SIZING_MODES } from "../db/schema";
+import { NOTIFY_SEVERITIES, SIZING_MODES } from "./vocabulary";
 
 /**
  * The operator-editable trading parameters (DESIGN §3) with their accepted ranges.

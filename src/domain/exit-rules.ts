@@ -1,5 +1,5 @@
-import type { ExitReason } from "../db/schema";
 import type { StrategyRules } from "./exit-strategy";
+import type { ExitReason } from "./vocabulary";
 
 /**
  * Exit evaluation for one price tick (DESIGN §4). Pure: the PositionActor feeds it state and enqueues

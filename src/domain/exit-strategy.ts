@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import type { ExitStrategyRow } from "../db/schema";
 
 /**
  * Exit-strategy rules (DESIGN §4): a catalog template merged with a per-position JSON override.
@@ -104,8 +103,22 @@ export function mergeStrategy(template: StrategyRules, override: StrategyOverrid
   return merged;
 }
 
+/**
+ * A catalog row as stored (the exit_strategies table): rules as columns, the lists as JSON text. Declared
+ * here by shape, so that the domain does not depend on the relational model (src/db/ imports the domain).
+ */
+export interface StoredStrategyRules {
+  stop_loss_percent: number | null;
+  trailing_stop_percent: number | null;
+  trailing_activation_percent: number | null;
+  scaling_levels: string;
+  mirror_exit_enabled: boolean;
+  max_hold_minutes: number | null;
+  take_profit_table: string;
+}
+
 /** Decodes a catalog row's JSON columns into rules. */
-export function rulesFromRow(row: ExitStrategyRow): StrategyRules {
+export function rulesFromRow(row: StoredStrategyRules): StrategyRules {
   return {
     stop_loss_percent: row.stop_loss_percent,
     trailing_stop_percent: row.trailing_stop_percent,

@@ -1,4 +1,4 @@
-import type { ExitReason, WalletMode } from "../db/schema";
+import type { ExitReason, WalletMode } from "./vocabulary";
 
 /** The RPC contract between the SwapQueue (the executor) and a PositionActor (one per position). */
 

@@ -1,6 +1,6 @@
-import type { ReconciliationFindingKind, WalletMode } from "../db/schema";
 import { costBasisOf } from "./exit-rules";
 import { USDC_MINT, USDT_MINT, WSOL_MINT } from "./price";
+import type { ReconciliationFindingKind, WalletMode } from "./vocabulary";
 
 /**
  * Reconciliation rules (issue 12): positions vs orders vs the trading wallet's real token holdings.

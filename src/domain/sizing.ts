@@ -1,5 +1,5 @@
-import type { SIZING_MODES } from "../db/schema";
 import type { Config } from "./config";
+import type { SizingMode } from "./vocabulary";
 
 /**
  * Entry sizing (DESIGN §4): fixed USD, fixed SOL, percent of capital (the seed's capital × allocation %, the
@@ -7,7 +7,7 @@ import type { Config } from "./config";
  * of it: the formula percent_capital had before it followed the seed), or a ratio of the leader's trade; a re-buy is a percentage of the first entry. The result is always
  * clamped to [min_position_usd, max_position_usd]. Pure; the SOL price comes from the caller.
  */
-export type SizingMode = (typeof SIZING_MODES)[number];
+export type { SizingMode };
 
 export type SizingConfig = Pick<
   Config,

@@ -1,7 +1,7 @@
-import type { ExitReason } from "../db/schema";
 import { applyExitFill, type PollConfig, positionPnl, toUi } from "./exit-rules";
 import type { StrategyRules } from "./exit-strategy";
 import { mirrorExitAmount, positionTick } from "./position-tick";
+import type { ExitReason } from "./vocabulary";
 
 /**
  * The strategy simulator (issue 14): a position's life on a given price path, computed by the same

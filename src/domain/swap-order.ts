@@ -1,4 +1,4 @@
-import type { ExitReason, OrderPriority, WalletMode } from "../db/schema";
+import type { ExitReason, OrderPriority, WalletMode } from "./vocabulary";
 
 /**
  * The contract between the actors that want a swap (WalletActor for entries, PositionActor for exits)
