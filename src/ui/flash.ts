@@ -24,6 +24,30 @@ export const FLASH = {
   position_closed: { text: "That position is already closed.", error: true },
   breaker_already_open: { text: "The circuit breaker is already open.", error: true },
   breaker_not_open: { text: "The circuit breaker is not open.", error: true },
+  portfolio_refreshed: { text: "Wallet refreshed: balance, holdings and funding are fresh.", error: false },
+  portfolio_refresh_partial: {
+    text: "Wallet refreshed in part: a failed part kept its cached data; its reason is in the row.",
+    error: true,
+  },
+  portfolio_refresh_failed: {
+    text: "The refresh failed (Solana unreachable); every part kept its cached data.",
+    error: true,
+  },
+  portfolio_wallet_not_found: { text: "That wallet is not in the portfolio.", error: true },
+  portfolio_refresh_all_done: { text: "Refresh all: every part of every wallet refreshed.", error: false },
+  portfolio_refresh_all_partial: {
+    text: "Refresh all: some parts failed and kept their cached data; see each row.",
+    error: true,
+  },
+  portfolio_refresh_all_running: {
+    text: "Refresh all: the first chunk is done; the rest continues in the background (reload to follow).",
+    error: false,
+  },
+  portfolio_refresh_all_failed: {
+    text: "Refresh all failed: Solana could not be reached for any wallet.",
+    error: true,
+  },
+  portfolio_refresh_all_busy: { text: "A refresh-all is already in progress; wait for it to finish.", error: true },
   action_refused: { text: "The action was refused by a rule; see the API for the details.", error: true },
 } as const;
 

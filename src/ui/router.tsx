@@ -32,11 +32,13 @@ import { LoginPage, NotConfiguredPage } from "./pages/login";
 import { NotFoundPage } from "./pages/not-found";
 import { OpenPositionsTable } from "./pages/open-positions";
 import { OverviewPage } from "./pages/overview";
+import { PortfolioPage } from "./pages/portfolio";
 import { ConfirmExitPage, PositionDetailPage, SELL_ALL_PHRASE, SellAllPage } from "./pages/position-detail";
 import { PositionsPage } from "./pages/positions";
 import { SignalsPage } from "./pages/signals";
 import { TokensPage } from "./pages/tokens";
 import { WalletsPage } from "./pages/wallets";
+import { portfolioData } from "./portfolio-data";
 import {
   csrfToken,
   csrfValid,
@@ -186,6 +188,10 @@ async function page(
   );
 }
 
+/** The per-part outcome of a refresh / the run summary, for the audit record (never the whole answer). */
+const refreshOf = (body: unknown) => (body as { refresh?: unknown } | null)?.refresh ?? null;
+const summaryOf = (body: unknown) => (body as { summary?: unknown } | null)?.summary ?? null;
+
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 /** A sell form's nonce: the crypto.randomUUID() minted when the page was rendered. */
 const FORM_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -320,6 +326,40 @@ export const dashboardRouter = new Hono<UiEnv>()
   .get("/tokens", requireSession, async (c) => {
     const rows = await tokensData(getDb(c.env.DB));
     return page(c, "Tokens (latest 100 checked)", "/tokens", <TokensPage rows={rows} />);
+  })
+  .get("/portfolio", requireSession, async (c) => {
+    const data = await portfolioData(getDb(c.env.DB));
+    return page(c, "Portfolio", "/portfolio", <PortfolioPage data={data} csrf={c.var.csrf} />);
+  })
+  // Refreshes go through the portfolio API's own code path; the per-part outcome stays on the row (D1).
+  .post("/portfolio/refresh-all", requireSession, async (c) => {
+    const r = await callApi(c.env, "POST", "/api/wallets/refresh-all");
+    const key: FlashKey =
+      r.status === 200
+        ? "portfolio_refresh_all_done"
+        : r.status === 202
+          ? "portfolio_refresh_all_running"
+          : r.status === 207
+            ? "portfolio_refresh_all_partial"
+            : r.status === 409
+              ? "portfolio_refresh_all_busy"
+              : "portfolio_refresh_all_failed";
+    await auditUi(c, "portfolio.refresh_all", null, r.status, null, { summary: summaryOf(r.body) });
+    return back(c, "/portfolio", key);
+  })
+  .post("/portfolio/:address/refresh", requireSession, async (c) => {
+    const address = c.req.param("address");
+    const r = await callApi(c.env, "POST", `/api/wallets/${encodeURIComponent(address)}/refresh`);
+    const key: FlashKey =
+      r.status === 200
+        ? "portfolio_refreshed"
+        : r.status === 207
+          ? "portfolio_refresh_partial"
+          : r.status === 404 || r.status === 400
+            ? "portfolio_wallet_not_found"
+            : "portfolio_refresh_failed";
+    await auditUi(c, "portfolio.refresh", address, r.status, null, { refresh: refreshOf(r.body) });
+    return back(c, "/portfolio", key);
   })
   .post("/positions/:id/exit", requireSession, async (c) => {
     const id = c.req.param("id");
