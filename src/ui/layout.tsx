@@ -41,7 +41,7 @@ const NAV = [
   { href: "/wallets", label: "Wallets" },
   { href: "/tokens", label: "Tokens" },
   { href: "/portfolio", label: "Portfolio" },
-  { href: "/health", label: "Health" },
+  { href: "/status", label: "Health" },
   { href: "/alerts", label: "Alerts" },
   { href: "/docs", label: "API docs" },
 ] as const;
