@@ -155,7 +155,39 @@ describe("health page", () => {
     expect(sells.map((o) => o.id)).toEqual([first.body.retried_as]);
   });
 
-  it("a parked inbox row is requeued from the page; an unknown one is a flash", async () => {
+  it("a parked inbox row is listed with its error and requeued from the page (audited); then it is not dead", async () => {
+    const wallet = randomAddress();
+    expect((await api("POST", "/api/v1/wallets", { address: wallet, label: "parked" })).status).toBe(201);
+    const signature = "5".repeat(64);
+    // The state the WalletActor leaves after MAX_INBOX_ATTEMPTS: the row dead, its signal invalid_transaction.
+    await runInDurableObject(env.WALLET_ACTOR.getByName(wallet), (_i, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO inbox (signature, payload, received_at_ms, wallet_active, state, signal_type, attempts, next_attempt_ms, last_error) VALUES (?, '{}', ?, 1, 'dead', 'other', 5, 0, 'Invalid time value')",
+        signature,
+        Date.now(),
+      );
+    });
+    await env.DB.prepare(
+      "INSERT INTO signals (transaction_signature, wallet_address, signal_type, webhook_received_at, raw_payload, filtered, filter_reason) VALUES (?, ?, 'other', ?, '{}', 1, 'invalid_transaction')",
+    )
+      .bind(signature, wallet, new Date().toISOString())
+      .run();
+    const { cookie, csrf, html } = await session("/status");
+    expect(html).toContain(`data-inbox="${signature}"`);
+    expect(html).toContain("Invalid time value");
+    const res = await ui("POST", `/status/inbox/${wallet}/${signature}/requeue`, { cookie, form: { _csrf: csrf } });
+    expect(res.headers.get("location")).toBe("/status?flash=inbox_requeued");
+    const row = (await env.WALLET_ACTOR.getByName(wallet).inbox()).find((r) => r.signature === signature);
+    expect(row?.state).not.toBe("dead");
+    const again = await ui("POST", `/status/inbox/${wallet}/${signature}/requeue`, { cookie, form: { _csrf: csrf } });
+    expect(again.headers.get("location")).toBe("/status?flash=inbox_not_dead");
+    const audit = await env.DB.prepare("SELECT outcome_status FROM audit_log WHERE subject = ? ORDER BY id")
+      .bind(`${wallet}:${signature}`)
+      .first<{ outcome_status: number }>();
+    expect(audit?.outcome_status).toBe(200);
+  });
+
+  it("an unknown inbox row is a flash, not a crash", async () => {
     const { cookie, csrf } = await session("/status");
     const wallet = randomAddress();
     const res = await ui("POST", `/status/inbox/${wallet}/${"1".repeat(64)}/requeue`, {
