@@ -131,10 +131,10 @@ describe("the OpenAPI document", () => {
       for (const [status, res] of Object.entries((op.responses ?? {}) as Json)) {
         const code = Number(status);
         if (code < 400) continue;
-        const media = (res.content ?? {})["application/json"];
+        const media = res.content?.["application/json"];
         // Only the error envelope itself (a 503 of /health is its own health body).
         if (media?.schema?.$ref !== "#/components/schemas/Error") continue;
-        const error = media?.example?.error as keyof typeof ERROR_STATUS | undefined;
+        const error = media.example?.error as keyof typeof ERROR_STATUS | undefined;
         if (!error || ERROR_STATUS[error] !== code)
           bad.push(`${method.toUpperCase()} ${path} ${status}: ${error ?? "no example"}`);
       }

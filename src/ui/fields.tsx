@@ -26,17 +26,15 @@ function Value(props: { v: unknown }) {
     return v.length === 0 ? (
       <span class="muted">none</span>
     ) : (
-      <>
-        {v
-          .map((x) =>
-            typeof x === "object" && x !== null
-              ? flatten(x)
-                  .map(([k, y]) => `${words(k)} ${String(y)}`)
-                  .join(", ")
-              : String(x),
-          )
-          .join("; ")}
-      </>
+      v
+        .map((x) =>
+          typeof x === "object" && x !== null
+            ? flatten(x)
+                .map(([k, y]) => `${words(k)} ${String(y)}`)
+                .join(", ")
+            : String(x),
+        )
+        .join("; ")
     );
   return <>{String(v)}</>;
 }
