@@ -65,13 +65,6 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // A Durable Object alarm still running when a file ends (a position's price poll) may log after vitest
-    // closed that file's RPC: the log line is lost, nothing failed. Only that one teardown race is ignored;
-    // every other unhandled error still fails the run.
-    onUnhandledError(error) {
-      if (error.name === "EnvironmentTeardownError" && /"onUserConsoleLog" was pending/.test(error.message ?? ""))
-        return false;
-    },
     // NFR-6: `npm run coverage` measures lines inside workerd (istanbul instruments the source; the
     // v8 provider cannot see into workerd). .ci/run reads coverage-summary.json and fails below 70 %.
     coverage: {

@@ -474,6 +474,29 @@ export class SwapQueue extends DurableObject<Env> {
     };
   }
 
+  /** One dead letter with its original request (for the operator's retry), or null when there is none. */
+  async deadLetter(orderId: string): Promise<{ order_id: string; attempts: number; request: SwapRequest } | null> {
+    const row = this.ctx.storage.sql
+      .exec<{ order_id: string; attempts: number; request: string }>(
+        "SELECT order_id, attempts, request FROM dead_letters WHERE order_id = ?",
+        orderId,
+      )
+      .toArray()[0];
+    return row
+      ? { order_id: row.order_id, attempts: row.attempts, request: JSON.parse(row.request) as SwapRequest }
+      : null;
+  }
+
+  /**
+   * The operator discards a dead letter: only the record leaves the list. The order stays `dead` in D1 and its
+   * release already ran (queued with the dead letter in one transaction), so nothing is owed by discarding.
+   */
+  async discardDeadLetter(orderId: string): Promise<boolean> {
+    const r = this.ctx.storage.sql.exec("DELETE FROM dead_letters WHERE order_id = ?", orderId);
+    if (r.rowsWritten > 0) log.info("dead_letter_discarded", { order_id: orderId });
+    return r.rowsWritten > 0;
+  }
+
   // ------------------------------------------------------------------ execution
 
   private async runDue(): Promise<void> {

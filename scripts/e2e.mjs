@@ -1,7 +1,7 @@
 // npm run test:e2e — the dashboard end to end in Debian's Chromium (playwright-core, never a downloaded
 // browser) against a local Worker and the fake upstreams (ports 8930/8931, state in .wrangler/e2e, wiped).
 // Logs in, receives a webhook BUY and sees the position appear without reloading, opens its chart, exits
-// 50 % after confirming, checks /docs renders with every non-local request blocked, every page at
+// 50 % after confirming, refreshes a portfolio wallet and sees it turn fresh, checks /docs renders with every non-local request blocked, every page at
 // 390×844 without horizontal page scroll, the HTML 404, and logout. Screenshots: docs/screenshots/.
 import { existsSync, mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
@@ -11,7 +11,17 @@ import { startLocalStack } from "./lib/local-stack.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = "docs/screenshots";
-const PAGES = ["/", "/positions", "/signals", "/wallets", "/tokens", "/positions/sell-all"];
+const PAGES = [
+  "/",
+  "/positions",
+  "/signals",
+  "/wallets",
+  "/tokens",
+  "/positions/sell-all",
+  "/portfolio",
+  "/status",
+  "/alerts",
+];
 let passed = 0;
 
 function check(cond, what) {
@@ -113,6 +123,28 @@ try {
   await page.click("button:has-text('Add wallet')");
   await page.waitForURL(/flash=wallet_added/);
   check((await page.textContent(".flash")).includes("added"), "a good wallet is added from the dashboard");
+
+  // Portfolio: an operator wallet never refreshed is stale; refreshing it from the page makes it fresh.
+  const own = randomAddress();
+  await stack.must("POST", "/api/wallets/", { address: own, label: "launcher" });
+  await stack.fakeControl("wallets", { address: own, lamports: 2_000_000_000 });
+  await page.goto(`${stack.base}/portfolio`);
+  const ownRow = `#portfolio-wallets tr[data-wallet="${own}"]`;
+  check(
+    (await page.getAttribute(`${ownRow} td[data-freshness]`, "data-freshness")) === "stale",
+    "a portfolio wallet never refreshed shows stale",
+  );
+  await page.click(`${ownRow} button:has-text('Refresh')`);
+  await page.waitForURL(/flash=portfolio_refreshed/);
+  check(
+    (await page.getAttribute(`${ownRow} td[data-freshness]`, "data-freshness")) === "fresh",
+    "after Refresh its cache is fresh (FUNDED, balance shown)",
+  );
+  check((await page.textContent(ownRow)).includes("FUNDED"), "the refreshed wallet is FUNDED");
+
+  // Health and Alerts: readable status, auto-refreshed.
+  await page.goto(`${stack.base}/status`);
+  check(await page.locator('#health tr[data-component="webhook"]').isVisible(), "the health page shows the webhook");
 
   for (const path of PAGES.slice(2)) {
     await page.goto(`${stack.base}${path}`);

@@ -1,11 +1,12 @@
 import { env, exports } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { exitLevels } from "../src/domain/exit-levels";
 import type { StrategyRules } from "../src/domain/exit-strategy";
 import { OPERATOR_TOKEN } from "./helpers/api";
 import { LEADER, mint, resetBreaker, tripBreaker } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { openPosition, ordersOf } from "./helpers/positions";
+import { quiesceActors } from "./helpers/quiesce";
 
 /** Issue 13: the dashboard's assets, CSP, pages, live refresh, confirmation steps and 404. */
 const BASE = "https://walltrack.test";
@@ -60,6 +61,9 @@ const chartOf = (html: string, id: string) => {
 const asset = (path: string) => env.ASSETS.fetch(`${BASE}${path}`);
 
 afterEach(resetBreaker);
+// The positions opened here keep polling prices on their alarms: stopped before the file ends, so no alarm
+// logs into vitest's closed RPC after teardown.
+afterAll(quiesceActors);
 
 describe("browser assets and CSP", () => {
   it("the Worker serves htmx, uPlot, Swagger UI and its own script and stylesheet from its static assets", async () => {

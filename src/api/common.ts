@@ -14,7 +14,10 @@ export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 |
   Object.fromEntries(
     [...new Set([401, 503, ...statuses])].map((s) => [
       s,
-      { description: errorDescription[s], content: { "application/json": { schema: ErrorSchema } } },
+      {
+        description: errorDescription[s],
+        content: { "application/json": { schema: ErrorSchema, example: errorExample[s] } },
+      },
     ]),
   );
 
@@ -29,6 +32,25 @@ const errorDescription: Record<number, string> = {
   422: "Refused by a rule",
   429: "Too many failed attempts from this address (see Retry-After)",
   503: "Not configured, or an upstream is unavailable",
+};
+
+/** The example of each error status names an error of that status (ERROR_STATUS), as the API answers it. */
+const example = (error: keyof typeof ERROR_STATUS, detail: string) => ({
+  error,
+  detail,
+  timestamp: "2026-11-21T10:09:28.123Z",
+});
+const errorExample: Record<number, ReturnType<typeof example>> = {
+  400: example("ValidationError", "address: must be a base58 Solana address (32 bytes)"),
+  401: example("Unauthorized", "missing or invalid bearer token"),
+  403: example("Forbidden", "the webhook's authorization header does not match"),
+  404: example("NotFound", "no such resource"),
+  409: example("Conflict", "the resource is in a state that does not allow this"),
+  413: example("PayloadTooLarge", "the body is larger than the limit"),
+  415: example("UnsupportedMediaType", "send the body with content-type: application/json"),
+  422: example("RuleRefused", "refused by a rule: the detail says which and why"),
+  429: example("TooManyRequests", "too many failed attempts from this address; retry later"),
+  503: example("UpstreamUnavailable", "an upstream (or the database) is unavailable"),
 };
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -18,6 +18,7 @@ import { ApiError, errorBody } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent, queryBool } from "./common";
+import { CONFIG_EXAMPLE } from "./config";
 import { createRouter } from "./router";
 import { SolanaAddress, walletFields } from "./wallets";
 
@@ -104,7 +105,58 @@ const importRoute = createRoute({
     query: z.object({
       dry_run: queryBool.optional().openapi({ description: "true: only show what would change" }),
     }),
-    body: { content: { "application/json": { schema: ConfigBackupSchema } }, required: true },
+    body: {
+      content: {
+        "application/json": {
+          schema: ConfigBackupSchema,
+          example: {
+            format: BACKUP_FORMAT,
+            version: BACKUP_VERSION,
+            exported_at: "2026-11-21T10:09:28.123Z",
+            config: CONFIG_EXAMPLE,
+            exit_strategies: [
+              {
+                name: "Default",
+                description: "The seeded default",
+                stop_loss_percent: 50,
+                trailing_stop_percent: 20,
+                trailing_activation_percent: 50,
+                scaling_levels: [{ multiple: 2, sell_percent: 50 }],
+                mirror_exit_enabled: true,
+                max_hold_minutes: 1440,
+                take_profit_table: [],
+                is_default: true,
+              },
+            ],
+            wallets: [
+              {
+                address: "7YygHaahdKVNtbu9GyFRnnBgf7hKzC76hnuHHfxCKRij",
+                label: "alpha",
+                mode: "simulation",
+                is_active: true,
+                exit_strategy: "Default",
+                // A backup carries every setting; null = the global config applies.
+                capital_allocation_percent: null,
+                discovery_source: null,
+                discovery_date: null,
+                discovery_notes: null,
+                initial_win_rate_percent: null,
+                initial_trades_observed: null,
+                min_leader_trade_sol: null,
+                max_leader_trade_sol: null,
+                allow_rebuys: null,
+                rebuy_size_percent: null,
+                mint_cooldown_seconds: null,
+                position_sizing_mode: null,
+                fixed_position_usd: null,
+                leader_ratio: null,
+              },
+            ],
+          },
+        },
+      },
+      required: true,
+    },
   },
   responses: {
     200: jsonContent(ImportResultSchema, "What changed (or would change)"),

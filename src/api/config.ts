@@ -1,20 +1,80 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { count, desc } from "drizzle-orm";
+import { count, desc, getTableColumns } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { writeConfigChange } from "../db/config-write";
-import { configHistory } from "../db/schema";
-import { type Config, ConfigSchema, type EditableConfig, EditableConfigSchema } from "../domain/config";
+import { configHistory, config as configTable } from "../db/schema";
+import {
+  type Config,
+  ConfigSchema as DomainConfigSchema,
+  type EditableConfig,
+  EditableConfigSchema,
+} from "../domain/config";
 import { decideConfigChange, editableOf, nextVersion } from "../domain/config-change";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "./common";
+import { CONFIG_FIELD_HELP } from "./config-docs";
 import { createRouter } from "./router";
 
 // `.strict()`: an unknown field (a typo, or the sync state `helius_*`, which only the sync job writes)
 // is refused with 400 instead of being silently ignored.
-const ConfigPutBody = EditableConfigSchema.strict().openapi("ConfigReplace");
-const ConfigPatchBody = EditableConfigSchema.partial().strict().openapi("ConfigPatch");
+/** "≥ 0 and ≤ 100", "integer ≥ 1 and ≤ 1000", "one of a, b": the range as the schema checks it. */
+function rangeOf(field: z.ZodType): string {
+  const s = z.toJSONSchema(field) as {
+    type?: string;
+    enum?: unknown[];
+    minimum?: number;
+    maximum?: number;
+    exclusiveMinimum?: number;
+    exclusiveMaximum?: number;
+    minItems?: number;
+    maxItems?: number;
+  };
+  if (s.enum) return `one of ${s.enum.join(", ")}`;
+  if (s.type === "boolean") return "true or false";
+  if (s.type === "array") return `${s.minItems ?? 0} to ${s.maxItems ?? "any"} Helius transaction type names`;
+  const lo =
+    s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : s.minimum !== undefined ? `≥ ${s.minimum}` : "";
+  const hi =
+    s.exclusiveMaximum !== undefined ? `< ${s.exclusiveMaximum}` : s.maximum !== undefined ? `≤ ${s.maximum}` : "";
+  return `${s.type === "integer" ? "integer " : ""}${[lo, hi].filter(Boolean).join(" and ")}`;
+}
+
+const CONFIG_KEYS = Object.keys(EditableConfigSchema.shape) as (keyof EditableConfig)[];
+
+/** Each editable field with its meaning and range in /openapi.json (the checks are the domain schema's own). */
+const DescribedConfig = EditableConfigSchema.extend(
+  Object.fromEntries(
+    CONFIG_KEYS.map((k) => {
+      const field = EditableConfigSchema.shape[k] as z.ZodType;
+      const help = CONFIG_FIELD_HELP[k] ?? k.replace(/_/g, " ");
+      return [k, field.openapi({ description: `${help} Range: ${rangeOf(field)}.` })];
+    }),
+  ) as typeof EditableConfigSchema.shape,
+);
+
+/** The seeded defaults (the D1 column defaults) as the example of a full replace: valid by construction. */
+export const CONFIG_EXAMPLE = Object.fromEntries(
+  CONFIG_KEYS.map((k) => {
+    const d = (getTableColumns(configTable) as Record<string, { default?: unknown }>)[k]?.default;
+    return [k, typeof d === "string" && d.startsWith("[") ? JSON.parse(d) : d];
+  }),
+) as EditableConfig;
+
+/** The answer: the described fields plus the sync state only the sync job writes. */
+const ConfigSchema = DescribedConfig.extend({
+  helius_webhook_id: DomainConfigSchema.shape.helius_webhook_id,
+  helius_last_sync_at: DomainConfigSchema.shape.helius_last_sync_at,
+  helius_last_sync_status: DomainConfigSchema.shape.helius_last_sync_status,
+  helius_last_sync_error: DomainConfigSchema.shape.helius_last_sync_error,
+  updated_at: DomainConfigSchema.shape.updated_at,
+}).openapi("ConfigDescribed");
+
+const ConfigPutBody = DescribedConfig.strict().openapi("ConfigReplace", { example: CONFIG_EXAMPLE });
+const ConfigPatchBody = DescribedConfig.partial()
+  .strict()
+  .openapi("ConfigPatch", { example: { max_open_positions: 5, slippage_bps: 300 } });
 
 const ConfigHistoryItem = z
   .object({

@@ -67,8 +67,21 @@ const IdParam = z.object({
 });
 
 const tags = ["exit-strategies"];
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
+/** The example Swagger UI pre-fills (it must pass the schema: test/openapi-doc.test.ts checks it). */
+const STRATEGY_EXAMPLE = {
+  name: "Scalp 2x",
+  description: "Tight stop, half out at 2x, trailing after +30 %",
+  stop_loss_percent: 20,
+  trailing_stop_percent: 15,
+  trailing_activation_percent: 30,
+  scaling_levels: [{ multiple: 2, sell_percent: 50 }],
+  mirror_exit_enabled: true,
+  max_hold_minutes: 240,
+  take_profit_table: [{ after_minutes: 60, min_profit_percent: 10 }],
+  is_default: false,
+};
+const body = <T extends z.ZodType>(schema: T, example: Record<string, unknown> = STRATEGY_EXAMPLE) => ({
+  body: { content: { "application/json": { schema, example } }, required: true },
 });
 
 const listRoute = createRoute({
@@ -112,7 +125,7 @@ const patchRoute = createRoute({
   tags,
   summary: "Change some fields of a strategy",
   security: bearerSecurity,
-  request: { params: IdParam, ...body(StrategyPatch) },
+  request: { params: IdParam, ...body(StrategyPatch, { stop_loss_percent: 25, max_hold_minutes: 120 }) },
   responses: { 200: jsonContent(ExitStrategySchema, "The strategy"), ...errorResponses(400, 404, 409, 422) },
 });
 const deleteRoute = createRoute({

@@ -2,7 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { ORDER_PRIORITIES, ORDER_SIDES, ORDER_STATUSES, orders, WALLET_MODES } from "../db/schema";
+import { ApiError } from "../lib/errors";
+import { log } from "../lib/logger";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "./common";
+import { requestManualExit } from "./positions";
 import { createRouter } from "./router";
 
 /** Read model of the swap orders (the SwapQueue is their one writer). */
@@ -109,7 +112,91 @@ const queueStatus = createRoute({
   responses: { 200: jsonContent(QueueStatusSchema, "The queue"), ...errorResponses() },
 });
 
+const DeadLetterParam = z.object({
+  order_id: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: "order_id", in: "path" }, example: "0f8fad5b-d9cb-469f-a165-70867728950e" }),
+});
+
+const retryDeadLetter = createRoute({
+  method: "post",
+  path: "/swap-queue/dead-letters/{order_id}/retry",
+  tags: ["orders"],
+  summary: "Retry a dead SELL as a new exit of the same share of what the position still holds",
+  description:
+    "A dead order is never revived (its D1 row stays `dead`, its release already ran): a dead SELL is retried as " +
+    "a new manual exit of the position, idempotent per dead letter (a second retry answers the same order), and " +
+    "the dead letter is then removed. A dead BUY is refused (409): the leader's trade it copied is too old to " +
+    "enter at its price; discard it instead.",
+  security: bearerSecurity,
+  request: { params: DeadLetterParam },
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          order_id: z.string().openapi({ description: "The dead order" }),
+          retried_as: z
+            .string()
+            .nullable()
+            .openapi({ description: "The new exit order (null when nothing was left to sell)" }),
+          position_id: z.string(),
+          percent: z.number(),
+          replayed: z.boolean().openapi({ description: "true when this dead letter was already retried" }),
+        })
+        .openapi("DeadLetterRetried"),
+      "Retried as a new exit",
+    ),
+    ...errorResponses(400, 404, 409),
+  },
+});
+
+const discardDeadLetter = createRoute({
+  method: "post",
+  path: "/swap-queue/dead-letters/{order_id}/discard",
+  tags: ["orders"],
+  summary: "Discard a dead letter (the order stays dead in D1; only the record leaves the list)",
+  security: bearerSecurity,
+  request: { params: DeadLetterParam },
+  responses: {
+    200: jsonContent(
+      z.object({ order_id: z.string(), discarded: z.literal(true) }).openapi("DeadLetterDiscarded"),
+      "Discarded",
+    ),
+    ...errorResponses(400, 404),
+  },
+});
+
 export const ordersRouter = createRouter()
+  .openapi(retryDeadLetter, async (c) => {
+    const { order_id } = c.req.valid("param");
+    const queue = c.env.SWAP_QUEUE.getByName("default");
+    const dead = await queue.deadLetter(order_id);
+    if (!dead) throw new ApiError("NotFound", `no dead letter for order ${order_id}`);
+    const req = dead.request;
+    if (req.side !== "sell" || !req.position_id)
+      throw new ApiError(
+        "Conflict",
+        `order ${order_id} is a dead ${req.side.toUpperCase()}: an entry is not retried (the leader's trade is too old to copy at its price); discard it`,
+      );
+    const percent = Math.min(100, Math.max(0.01, Math.round((req.sell_fraction ?? 1) * 10000) / 100));
+    // The key names the dead letter: a retry repeated (double click, lost answer) asks for the same exit.
+    const r = await requestManualExit(c.env, req.position_id, percent, `dead-letter-retry:${order_id}`);
+    // Only once the new exit is persisted: a crash before this leaves the letter listed, and a retry replays.
+    await queue.discardDeadLetter(order_id);
+    log.info("dead_letter_retried", { order_id, retried_as: r.order_id, replayed: r.replayed });
+    return c.json(
+      { order_id, retried_as: r.order_id, position_id: req.position_id, percent, replayed: r.replayed },
+      200,
+    );
+  })
+  .openapi(discardDeadLetter, async (c) => {
+    const { order_id } = c.req.valid("param");
+    if (!(await c.env.SWAP_QUEUE.getByName("default").discardDeadLetter(order_id)))
+      throw new ApiError("NotFound", `no dead letter for order ${order_id}`);
+    return c.json({ order_id, discarded: true as const }, 200);
+  })
   .openapi(queueStatus, async (c) => {
     const s = await c.env.SWAP_QUEUE.getByName("default").status();
     return c.json(

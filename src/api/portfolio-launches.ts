@@ -49,7 +49,26 @@ const record = createRoute({
   tags,
   security,
   summary: "Record a token launched from a portfolio wallet (wallet becomes LAUNCHED, launch_count +1)",
-  request: { body: { content: { "application/json": { schema: RecordLaunchSchema } }, required: true } },
+  request: {
+    body: {
+      content: {
+        "application/json": {
+          schema: RecordLaunchSchema,
+          example: {
+            wallet_address: "83astBRguLMdt2h5U1Tpdq5tjFoJ6noeGwaY3mDLVcri",
+            mint_address: "7YygHaahdKVNtbu9GyFRnnBgf7hKzC76hnuHHfxCKRij",
+            name: "Example coin",
+            ticker: "EXMPL",
+            platform: "pump.fun",
+            tx_signature: "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW",
+            initial_buy_sol: 1.5,
+            launched_at: "2026-11-22T08:00:00Z",
+          },
+        },
+      },
+      required: true,
+    },
+  },
   responses: {
     201: jsonContent(cached(LaunchSchema, "CachedLaunch"), "Recorded (is_stale until a refresh confirms tx_signature)"),
     ...errorResponses(400, 404, 409, 422),

@@ -175,7 +175,15 @@ const strategyRoute = createRoute({
   security: bearerSecurity,
   request: {
     params: IdParam,
-    body: { content: { "application/json": { schema: StrategyOverrideSchema } }, required: true },
+    body: {
+      content: {
+        "application/json": {
+          schema: StrategyOverrideSchema,
+          example: { stop_loss_percent: 25, trailing_stop_percent: 10 },
+        },
+      },
+      required: true,
+    },
   },
   responses: {
     200: jsonContent(z.object({ position_id: z.string(), rules: StrategyRulesSchema }), "The merged rules in force"),

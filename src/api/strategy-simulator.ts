@@ -99,7 +99,26 @@ const simulateRoute = createRoute({
   tags: ["exit-strategies"],
   summary: "Simulate an exit strategy on a price path with the PositionActor's per-tick code",
   security: bearerSecurity,
-  request: { body: { content: { "application/json": { schema: SimulateBody } }, required: true } },
+  request: {
+    body: {
+      content: {
+        "application/json": {
+          schema: SimulateBody,
+          example: {
+            strategy_id: 1,
+            entry_price_usd: 0.002,
+            amount_usd: 100,
+            ticks: [
+              { at_seconds: 60, price_usd: 0.0026 },
+              { at_seconds: 120, price_usd: 0.0041 },
+            ],
+            leader_sales: [{ at_seconds: 180, fraction: 0.5 }],
+          },
+        },
+      },
+      required: true,
+    },
+  },
   responses: { 200: jsonContent(ResultSchema, "The exits in order and the PnL"), ...errorResponses(400, 404) },
 });
 

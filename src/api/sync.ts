@@ -105,7 +105,12 @@ const runBackfillRoute = createRoute({
     "through Helius parse-transactions and handed to the WalletActors like a webhook delivery. A late BUY is " +
     "filtered stale_signal; a late SELL still mirrors exits. Per-wallet failures are reported, not thrown.",
   security: bearerSecurity,
-  request: { body: { content: { "application/json": { schema: BackfillBody } }, required: false } },
+  request: {
+    body: {
+      content: { "application/json": { schema: BackfillBody, example: { wallet: 1, limit: 50 } } },
+      required: false,
+    },
+  },
   responses: { 200: jsonContent(BackfillResult, "Per-wallet counts"), ...errorResponses(400, 404) },
 });
 

@@ -74,7 +74,12 @@ const route = createRoute({
   security: bearerSecurity,
   request: {
     params: z.object({ id_or_address: z.string().openapi({ param: { name: "id_or_address", in: "path" } }) }),
-    body: { content: { "application/json": { schema: EvaluateBody } }, required: true },
+    body: {
+      content: {
+        "application/json": { schema: EvaluateBody, example: { strategy_id: 1, source: "recorded", limit: 200 } },
+      },
+      required: true,
+    },
   },
   responses: {
     200: jsonContent(ResultSchema, "The evaluation, stored on the wallet"),

@@ -106,9 +106,11 @@ const tags = ["watchlist"];
 const ForceQuery = z.object({
   force: queryBool.optional().openapi({ description: "switch to live past the live gate (recorded)" }),
 });
-const json = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
+/** The example Swagger UI pre-fills (it must pass the schema: test/openapi-doc.test.ts checks it). */
+const json = <T extends z.ZodType>(schema: T, example: Record<string, unknown>) => ({
+  body: { content: { "application/json": { schema, example } }, required: true },
 });
+const WALLET_EXAMPLE = { address: "7YygHaahdKVNtbu9GyFRnnBgf7hKzC76hnuHHfxCKRij", label: "alpha", mode: "simulation" };
 
 const createWallet = createRoute({
   method: "post",
@@ -116,7 +118,7 @@ const createWallet = createRoute({
   tags,
   summary: "Add a wallet to the watchlist (starts helius_sync_status = pending)",
   security: bearerSecurity,
-  request: { query: ForceQuery, ...json(WalletCreate) },
+  request: { query: ForceQuery, ...json(WalletCreate, WALLET_EXAMPLE) },
   responses: { 201: jsonContent(WalletSchema, "The new wallet"), ...errorResponses(400, 409, 422) },
 });
 const listWallets = createRoute({
@@ -143,7 +145,7 @@ const putWallet = createRoute({
   tags,
   summary: "Replace a wallet's editable fields",
   security: bearerSecurity,
-  request: { params: KeyParam, query: ForceQuery, ...json(WalletReplace) },
+  request: { params: KeyParam, query: ForceQuery, ...json(WalletReplace, WALLET_EXAMPLE) },
   responses: { 200: jsonContent(WalletSchema, "The wallet"), ...errorResponses(400, 404, 409, 422) },
 });
 const patchWallet = createRoute({
@@ -152,7 +154,7 @@ const patchWallet = createRoute({
   tags,
   summary: "Change some of a wallet's fields",
   security: bearerSecurity,
-  request: { params: KeyParam, query: ForceQuery, ...json(WalletPatch) },
+  request: { params: KeyParam, query: ForceQuery, ...json(WalletPatch, { label: "alpha (paused)", is_active: false }) },
   responses: { 200: jsonContent(WalletSchema, "The wallet"), ...errorResponses(400, 404, 409, 422) },
 });
 const deleteWallet = createRoute({

@@ -1,4 +1,8 @@
+import { alertsRouter } from "../api/alerts";
+import { ordersRouter } from "../api/orders";
+import { portfolioRouter } from "../api/portfolio";
 import { createRouter } from "../api/router";
+import { walletInboxRouter } from "../api/wallet-inbox";
 import { walletsRouter } from "../api/wallets";
 import { toErrorResponse } from "../lib/errors";
 
@@ -6,7 +10,13 @@ import { toErrorResponse } from "../lib/errors";
  * The dashboard's forms call the API's own routes in-process (same validation, same rules, same error
  * envelope), behind the dashboard's session instead of the bearer token. Only the routers the forms use.
  */
-const internal = createRouter().route("/", walletsRouter);
+const internal = createRouter()
+  .route("/", walletsRouter)
+  .route("/", walletInboxRouter)
+  .route("/", ordersRouter)
+  .route("/", alertsRouter)
+  // Mounted where the app mounts it (/api, not /api/v1): its /wallets/ paths are the portfolio's.
+  .route("/api", portfolioRouter);
 internal.onError((err, c) => {
   const { status, body } = toErrorResponse(err);
   return c.json(body, status);

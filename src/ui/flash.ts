@@ -24,6 +24,44 @@ export const FLASH = {
   position_closed: { text: "That position is already closed.", error: true },
   breaker_already_open: { text: "The circuit breaker is already open.", error: true },
   breaker_not_open: { text: "The circuit breaker is not open.", error: true },
+  portfolio_refreshed: { text: "Wallet refreshed: balance, holdings and funding are fresh.", error: false },
+  portfolio_refresh_partial: {
+    text: "Wallet refreshed in part: a failed part kept its cached data; its reason is in the row.",
+    error: true,
+  },
+  portfolio_refresh_failed: {
+    text: "The refresh failed (Solana unreachable); every part kept its cached data.",
+    error: true,
+  },
+  portfolio_wallet_not_found: { text: "That wallet is not in the portfolio.", error: true },
+  portfolio_refresh_all_done: { text: "Refresh all: every part of every wallet refreshed.", error: false },
+  portfolio_refresh_all_partial: {
+    text: "Refresh all: some parts failed and kept their cached data; see each row.",
+    error: true,
+  },
+  portfolio_refresh_all_running: {
+    text: "Refresh all: the first chunk is done; the rest continues in the background (reload to follow).",
+    error: false,
+  },
+  portfolio_refresh_all_failed: {
+    text: "Refresh all failed: Solana could not be reached for any wallet.",
+    error: true,
+  },
+  portfolio_refresh_all_busy: { text: "A refresh-all is already in progress; wait for it to finish.", error: true },
+  dead_letter_retried: { text: "Dead letter retried: a new exit of the same share was queued.", error: false },
+  dead_letter_discarded: { text: "Dead letter discarded (the order stays dead).", error: false },
+  dead_letter_not_found: { text: "That dead letter is no longer listed.", error: true },
+  dead_letter_not_retried: {
+    text: "That dead letter cannot be retried (a dead entry is never bought late, or its position is not open); discard it.",
+    error: true,
+  },
+  inbox_requeued: { text: "Transaction requeued: the wallet's actor processes it again.", error: false },
+  inbox_not_found: { text: "That inbox row does not exist.", error: true },
+  inbox_not_dead: { text: "That inbox row is no longer dead; nothing to requeue.", error: true },
+  alert_acknowledged: { text: "Alert acknowledged.", error: false },
+  alert_resolved: { text: "Alert resolved.", error: false },
+  alert_not_found: { text: "That alert does not exist.", error: true },
+  alert_conflict: { text: "That alert already moved on (acknowledged or resolved).", error: true },
   action_refused: { text: "The action was refused by a rule; see the API for the details.", error: true },
 } as const;
 

@@ -40,6 +40,9 @@ const NAV = [
   { href: "/signals", label: "Signals" },
   { href: "/wallets", label: "Wallets" },
   { href: "/tokens", label: "Tokens" },
+  { href: "/portfolio", label: "Portfolio" },
+  { href: "/status", label: "Health" },
+  { href: "/alerts", label: "Alerts" },
   { href: "/docs", label: "API docs" },
 ] as const;
 

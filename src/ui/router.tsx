@@ -1,13 +1,14 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { HtmlEscapedString } from "hono/utils/html";
+import { changeAlert } from "../api/alerts";
 import { resetBreakerManually, tripBreakerManually } from "../api/circuit-breaker";
 import { requestManualExit } from "../api/positions";
 import { recordAudit } from "../db/audit";
 import { breakerState } from "../db/circuit-breaker";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
-import { positions } from "../db/schema";
+import { alerts, positions } from "../db/schema";
 import { safeEqual } from "../lib/auth";
 import { blockedFor, clientAddress, countFailure } from "../lib/edge-limits";
 import { ApiError, type ErrorCode } from "../lib/errors";
@@ -26,17 +27,22 @@ import {
   walletsData,
 } from "./data";
 import { type FlashKey, flashFor } from "./flash";
+import { alertsData, healthData } from "./health-data";
 import { Layout } from "./layout";
+import { AlertsBody, AlertsPage } from "./pages/alerts";
 import { BreakerBanner } from "./pages/breaker-banner";
+import { HealthBody, HealthPage } from "./pages/health";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
 import { NotFoundPage } from "./pages/not-found";
 import { OpenPositionsTable } from "./pages/open-positions";
 import { OverviewPage } from "./pages/overview";
+import { PortfolioPage } from "./pages/portfolio";
 import { ConfirmExitPage, PositionDetailPage, SELL_ALL_PHRASE, SellAllPage } from "./pages/position-detail";
 import { PositionsPage } from "./pages/positions";
 import { SignalsPage } from "./pages/signals";
 import { TokensPage } from "./pages/tokens";
 import { WalletsPage } from "./pages/wallets";
+import { portfolioData } from "./portfolio-data";
 import {
   csrfToken,
   csrfValid,
@@ -186,6 +192,10 @@ async function page(
   );
 }
 
+/** The per-part outcome of a refresh / the run summary, for the audit record (never the whole answer). */
+const refreshOf = (body: unknown) => (body as { refresh?: unknown } | null)?.refresh ?? null;
+const summaryOf = (body: unknown) => (body as { summary?: unknown } | null)?.summary ?? null;
+
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 /** A sell form's nonce: the crypto.randomUUID() minted when the page was rendered. */
 const FORM_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -320,6 +330,101 @@ export const dashboardRouter = new Hono<UiEnv>()
   .get("/tokens", requireSession, async (c) => {
     const rows = await tokensData(getDb(c.env.DB));
     return page(c, "Tokens (latest 100 checked)", "/tokens", <TokensPage rows={rows} />);
+  })
+  .get("/portfolio", requireSession, async (c) => {
+    const data = await portfolioData(getDb(c.env.DB));
+    return page(c, "Portfolio", "/portfolio", <PortfolioPage data={data} csrf={c.var.csrf} />);
+  })
+  // Refreshes go through the portfolio API's own code path; the per-part outcome stays on the row (D1).
+  .post("/portfolio/refresh-all", requireSession, async (c) => {
+    const r = await callApi(c.env, "POST", "/api/wallets/refresh-all");
+    const key: FlashKey =
+      r.status === 200
+        ? "portfolio_refresh_all_done"
+        : r.status === 202
+          ? "portfolio_refresh_all_running"
+          : r.status === 207
+            ? "portfolio_refresh_all_partial"
+            : r.status === 409
+              ? "portfolio_refresh_all_busy"
+              : "portfolio_refresh_all_failed";
+    await auditUi(c, "portfolio.refresh_all", null, r.status, null, { summary: summaryOf(r.body) });
+    return back(c, "/portfolio", key);
+  })
+  .post("/portfolio/:address/refresh", requireSession, async (c) => {
+    const address = c.req.param("address");
+    const r = await callApi(c.env, "POST", `/api/wallets/${encodeURIComponent(address)}/refresh`);
+    const key: FlashKey =
+      r.status === 200
+        ? "portfolio_refreshed"
+        : r.status === 207
+          ? "portfolio_refresh_partial"
+          : r.status === 404 || r.status === 400
+            ? "portfolio_wallet_not_found"
+            : "portfolio_refresh_failed";
+    await auditUi(c, "portfolio.refresh", address, r.status, null, { refresh: refreshOf(r.body) });
+    return back(c, "/portfolio", key);
+  })
+  .get("/status", requireSession, async (c) => {
+    const data = await healthData(c.env, getDb(c.env.DB));
+    return page(c, "Health", "/status", <HealthPage data={data} csrf={c.var.csrf} />);
+  })
+  .get("/partials/status", requireSession, async (c) => {
+    const data = await healthData(c.env, getDb(c.env.DB));
+    return c.html(await (<HealthBody data={data} csrf={c.var.csrf} />), 200, SECURITY_HEADERS);
+  })
+  // Dead letters and parked inbox rows: through the API's own routes; every attempt audited.
+  .post("/status/dead-letters/:order_id/:action{retry|discard}", requireSession, async (c) => {
+    const { order_id, action } = c.req.param();
+    const r = await callApi(c.env, "POST", `/swap-queue/dead-letters/${encodeURIComponent(order_id)}/${action}`);
+    const key: FlashKey = r.ok
+      ? action === "retry"
+        ? "dead_letter_retried"
+        : "dead_letter_discarded"
+      : r.status === 404
+        ? "dead_letter_not_found"
+        : r.status === 409
+          ? "dead_letter_not_retried"
+          : "action_refused";
+    await auditUi(c, `swap_queue.dead_letter.${action}`, order_id, r.status, null, r.body);
+    return back(c, "/status", key);
+  })
+  .post("/status/inbox/:wallet/:signature/requeue", requireSession, async (c) => {
+    const { wallet, signature } = c.req.param();
+    const r = await callApi(
+      c.env,
+      "POST",
+      `/wallets/${encodeURIComponent(wallet)}/inbox/${encodeURIComponent(signature)}/retry`,
+    );
+    const key: FlashKey = r.ok
+      ? "inbox_requeued"
+      : r.status === 404 || r.status === 400
+        ? "inbox_not_found"
+        : r.status === 409
+          ? "inbox_not_dead"
+          : "action_refused";
+    await auditUi(c, "wallet.inbox.requeue", `${wallet}:${signature}`, r.status, null, r.body);
+    return back(c, "/status", key);
+  })
+  .get("/alerts", requireSession, async (c) => {
+    const data = await alertsData(getDb(c.env.DB));
+    return page(c, "Alerts", "/alerts", <AlertsPage data={data} csrf={c.var.csrf} />);
+  })
+  .get("/partials/alerts", requireSession, async (c) => {
+    const data = await alertsData(getDb(c.env.DB));
+    return c.html(await (<AlertsBody data={data} csrf={c.var.csrf} />), 200, SECURITY_HEADERS);
+  })
+  .post("/alerts/:id/:to{ack|resolve}", requireSession, async (c) => {
+    const { id: raw, to } = c.req.param();
+    if (!/^\d{1,12}$/.test(raw)) return back(c, "/alerts", "alert_not_found");
+    const id = Number(raw);
+    const state = () => getDb(c.env.DB).select().from(alerts).where(eq(alerts.id, id)).get();
+    const audit = { action: `alert.${to}`, subject: String(id), state };
+    const refusals = { NotFound: "alert_not_found", Conflict: "alert_conflict" } as const;
+    return act(c, "/alerts", audit, refusals, async () => {
+      await changeAlert(c.env.DB, id, to === "ack" ? "acknowledged" : "resolved", c.var.actor);
+      return to === "ack" ? "alert_acknowledged" : "alert_resolved";
+    });
   })
   .post("/positions/:id/exit", requireSession, async (c) => {
     const id = c.req.param("id");

@@ -1,26 +1,6 @@
 import type { OpenPositionView } from "../data";
-import { amountLeftPercent, dexscreenerToken, pct, pnlClass, price, short, solscanToken, Time, usd } from "../format";
-
-/** Token symbol/name with its Solscan and DexScreener links; the mint on hover. */
-export function TokenCell(props: { mint: string; symbol: string | null; name: string | null }) {
-  return (
-    <td title={props.mint}>
-      <b>{props.symbol ?? short(props.mint)}</b> {props.name ? <span class="muted">{props.name}</span> : null}{" "}
-      <a href={solscanToken(props.mint)} rel="noopener noreferrer" target="_blank">
-        Solscan
-      </a>{" "}
-      <a href={dexscreenerToken(props.mint)} rel="noopener noreferrer" target="_blank">
-        DexScreener
-      </a>
-    </td>
-  );
-}
-
-export function LeaderCell(props: { address: string; label: string | null }) {
-  return (
-    <td title={props.address}>{props.label ? `${props.label} (${short(props.address)})` : short(props.address)}</td>
-  );
-}
+import { amountLeftPercent, pct, pnlClass, price, Time, usd } from "../format";
+import { IdentityCells } from "./identity-cells";
 
 /** The exit levels in force, in words with their prices. */
 export function LevelsText(props: { levels: OpenPositionView["levels"] }) {
@@ -83,9 +63,7 @@ export function OpenPositionsTable(props: { rows: OpenPositionView[] }) {
         <tbody>
           {props.rows.map((p) => (
             <tr data-position={p.id}>
-              <TokenCell mint={p.token_mint} symbol={p.symbol} name={p.name} />
-              <LeaderCell address={p.source_wallet_address} label={p.leader_label} />
-              <td>{p.mode}</td>
+              <IdentityCells p={p} />
               <td>{p.status}</td>
               <td class="num">{price(p.entry_price_usd)}</td>
               <td class="num">{price(p.current_price_usd)}</td>

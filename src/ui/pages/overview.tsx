@@ -1,4 +1,5 @@
 import type { ChartSpec, OpenPositionView, OverviewData } from "../data";
+import { Fields } from "../fields";
 import { pnlClass, Time, usd } from "../format";
 import { LiveOpenPositions } from "./positions";
 
@@ -73,7 +74,7 @@ export function OverviewPage(props: {
                 <td>
                   <Time iso={run?.finished_at} />
                 </td>
-                <td class="muted">{run?.detail ? run.detail.slice(0, 160) : ""}</td>
+                <td class="wrap">{run?.detail ? <Fields data={run.detail} /> : null}</td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,7 @@
 import type { ClosedPositionView, OpenPositionView } from "../data";
 import { pct, pnlClass, price, Time, usd } from "../format";
-import { LeaderCell, OpenPositionsTable, TokenCell } from "./open-positions";
+import { IdentityCells } from "./identity-cells";
+import { OpenPositionsTable } from "./open-positions";
 
 /** The open table refreshes itself every 5 s (htmx); a panic sell-all sits under it. */
 export function LiveOpenPositions(props: { rows: OpenPositionView[] }) {
@@ -44,9 +45,7 @@ export function PositionsPage(props: { open: OpenPositionView[]; closed: ClosedP
             <tbody>
               {closed.map((p) => (
                 <tr>
-                  <TokenCell mint={p.token_mint} symbol={p.symbol} name={p.name} />
-                  <LeaderCell address={p.source_wallet_address} label={p.leader_label} />
-                  <td>{p.mode}</td>
+                  <IdentityCells p={p} />
                   <td>
                     <a href={`/positions/${encodeURIComponent(p.id)}`}>{p.exit_reason ?? "—"}</a>
                   </td>

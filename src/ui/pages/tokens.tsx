@@ -1,5 +1,6 @@
 import type { TokenRow } from "../../db/schema";
-import { price, short, time, usd } from "../format";
+import { price, short, Time, usd } from "../format";
+import { TokenCell } from "./identity-cells";
 
 /** The token cache: what the safety check saw, including the pair it chose (DEX and pair address). */
 export function TokensPage(props: { rows: TokenRow[] }) {
@@ -10,7 +11,6 @@ export function TokensPage(props: { rows: TokenRow[] }) {
         <thead>
           <tr>
             <th>Token</th>
-            <th>Mint</th>
             <th>DEX</th>
             <th>Pair</th>
             <th>Liquidity</th>
@@ -22,14 +22,15 @@ export function TokensPage(props: { rows: TokenRow[] }) {
         <tbody>
           {props.rows.map((t) => (
             <tr>
-              <td>{t.symbol ?? t.name ?? "—"}</td>
-              <td title={t.mint_address}>{short(t.mint_address)}</td>
+              <TokenCell mint={t.mint_address} symbol={t.symbol} name={t.name} />
               <td>{t.dex_name ?? "—"}</td>
               <td title={t.pair_address ?? ""}>{short(t.pair_address)}</td>
               <td>{usd(t.liquidity_usd)}</td>
               <td>{price(t.price_usd)}</td>
               <td>{t.safety_score == null ? "—" : t.safety_score.toFixed(2)}</td>
-              <td>{time(t.safety_checked_at)}</td>
+              <td>
+                <Time iso={t.safety_checked_at} />
+              </td>
             </tr>
           ))}
         </tbody>
