@@ -28,6 +28,7 @@ import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
 import { API_VERSION } from "./lib/version";
 import { attachUpstreamHealth } from "./ops/upstream-store";
+import { configUiRouter } from "./ui/config-routes";
 import { DocsPage } from "./ui/pages/docs";
 import { UnknownUrlPage } from "./ui/pages/not-found";
 import { dashboardRouter, SECURITY_HEADERS } from "./ui/router";
@@ -87,6 +88,7 @@ export function createApp() {
   app.route("/api/v1", exportRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
+  app.route("/", configUiRouter); // dashboard: config editor
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

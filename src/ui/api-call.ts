@@ -1,3 +1,6 @@
+import { configRouter } from "../api/config";
+import { exitStrategiesRouter } from "../api/exit-strategies";
+import { positionsRouter } from "../api/positions";
 import { createRouter } from "../api/router";
 import { walletsRouter } from "../api/wallets";
 import { toErrorResponse } from "../lib/errors";
@@ -6,7 +9,11 @@ import { toErrorResponse } from "../lib/errors";
  * The dashboard's forms call the API's own routes in-process (same validation, same rules, same error
  * envelope), behind the dashboard's session instead of the bearer token. Only the routers the forms use.
  */
-const internal = createRouter().route("/", walletsRouter);
+const internal = createRouter()
+  .route("/", walletsRouter)
+  .route("/", configRouter)
+  .route("/", exitStrategiesRouter)
+  .route("/", positionsRouter);
 internal.onError((err, c) => {
   const { status, body } = toErrorResponse(err);
   return c.json(body, status);
@@ -35,4 +42,24 @@ export function fieldErrors(detail: string): Record<string, string> {
     out[field] = out[field] ? `${out[field]}; ${part.slice(i + 2)}` : i > 0 ? part.slice(i + 2) : part;
   }
   return out;
+}
+
+/**
+ * The errors of a refused API call, by field. A 400 lists one problem per field (`a: x; b.0.c: y`), each
+ * shown next to its field (`b.0.c` → `b`). Any other refusal (422 rule, 409 conflict) is one sentence,
+ * which may itself contain "; " (the live guardrail's numbers): all of it goes next to the field it
+ * names first, or to the form.
+ */
+export function apiErrors(r: { status: number; detail: string }, fallback: string): Record<string, string> {
+  const detail = r.detail || fallback;
+  if (r.status === 400) {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(fieldErrors(detail))) {
+      const field = k.split(".")[0] ?? k;
+      out[field] = out[field] ? `${out[field]}; ${v}` : k === field ? v : `${k}: ${v}`;
+    }
+    return out;
+  }
+  const m = /^([a-z_][a-z0-9_]*)(?:\.[\w.]+)?: ([\s\S]*)$/.exec(detail);
+  return m?.[1] && m[2] ? { [m[1]]: m[2] } : { form: detail };
 }

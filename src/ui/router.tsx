@@ -54,8 +54,8 @@ import {
  * bearer auth does not apply — `requireSession` does instead, per route (a `use("*")` here would
  * also catch the API paths once mounted at "/").
  */
-type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string; actor: string } };
-type Ctx = Context<UiEnv>;
+export type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string; actor: string } };
+export type Ctx = Context<UiEnv>;
 
 /**
  * Strict CSP: scripts and styles only from the Worker's own files (public/, Workers static assets), no
@@ -78,7 +78,7 @@ function tooManyLogins(c: Ctx, retryAfter: number) {
   return render(c, <LoginPage error={`Too many failed logins from this address; retry in ${retryAfter} s.`} />, 429);
 }
 
-async function render(
+export async function render(
   c: Ctx,
   node: HtmlEscapedString | Promise<HtmlEscapedString>,
   status: 200 | 401 | 403 | 404 | 422 | 429 | 503 = 200,
@@ -89,7 +89,7 @@ async function render(
 const secretOf = (c: Ctx) => c.env.OPERATOR_TOKEN || null;
 
 /** Valid session or 302 /login; OPERATOR_TOKEN unset → 503 (never open); a POST must carry the CSRF token. */
-const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
+export const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
   const secret = secretOf(c);
   if (!secret) return render(c, <NotConfiguredPage />, 503);
   const session = await validSession(c, secret);
@@ -109,12 +109,13 @@ const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
 
 const flashOf = (c: Ctx) => flashFor(c.req.query("flash"));
 
-const back = (c: Ctx, to: string, key: FlashKey) => c.redirect(`${to}?${new URLSearchParams({ flash: key })}`, 303);
+export const back = (c: Ctx, to: string, key: FlashKey) =>
+  c.redirect(`${to}?${new URLSearchParams({ flash: key })}`, 303);
 
 /** Who acted, for the audit trail: the session's issue time names it; the token never appears. */
 const sessionActor = (raw: string) => `session:${/^walltrack-dashboard\.v1\.(\d+)/.exec(raw)?.[1] ?? "unknown"}`;
 
-async function auditUi(
+export async function auditUi(
   c: Ctx,
   action: string,
   subject: string | null,
@@ -163,7 +164,7 @@ async function act(
 }
 
 /** A full dashboard page: the layout with the breaker banner (every page shows it) around `body`. */
-async function page(
+export async function page(
   c: Ctx,
   title: string,
   path: string,
@@ -186,9 +187,9 @@ async function page(
   );
 }
 
-const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+export const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 /** A sell form's nonce: the crypto.randomUUID() minted when the page was rendered. */
-const FORM_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const FORM_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const dashboardRouter = new Hono<UiEnv>()
   .get("/login", (c) => (secretOf(c) ? render(c, <LoginPage />) : render(c, <NotConfiguredPage />, 503)))
