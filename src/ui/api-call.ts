@@ -1,5 +1,6 @@
 import { configRouter } from "../api/config";
 import { exitStrategiesRouter } from "../api/exit-strategies";
+import { performanceRouter } from "../api/performance";
 import { positionsRouter } from "../api/positions";
 import { createRouter } from "../api/router";
 import { walletsRouter } from "../api/wallets";
@@ -13,7 +14,8 @@ const internal = createRouter()
   .route("/", walletsRouter)
   .route("/", configRouter)
   .route("/", exitStrategiesRouter)
-  .route("/", positionsRouter);
+  .route("/", positionsRouter)
+  .route("/", performanceRouter);
 internal.onError((err, c) => {
   const { status, body } = toErrorResponse(err);
   return c.json(body, status);

@@ -15,6 +15,7 @@ export const FLASH = {
   wallet_not_found: { text: "That wallet does not exist.", error: true },
   wallet_change_refused: { text: "The wallet could not be changed; see the API for the details.", error: true },
   wallet_saved: { text: "Wallet saved.", error: false },
+  performance_recomputed: { text: "Performance recomputed for every wallet.", error: false },
   config_saved: { text: "Config saved; the change is in the history below.", error: false },
   config_unchanged: { text: "Nothing changed: every value was already in force.", error: false },
   strategy_created: { text: "Exit strategy added to the catalog.", error: false },

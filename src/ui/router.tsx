@@ -23,7 +23,6 @@ import {
   signalFiltersOf,
   signalsData,
   tokensData,
-  walletsData,
 } from "./data";
 import { type FlashKey, flashFor } from "./flash";
 import { Layout } from "./layout";
@@ -46,6 +45,7 @@ import {
   startSession,
   validSession,
 } from "./session";
+import { watchlistData, watchlistSortOf } from "./wallet-data";
 
 /**
  * The operator dashboard (DESIGN §2 src/ui/): server-rendered pages over D1, a cookie session signed
@@ -287,8 +287,9 @@ export const dashboardRouter = new Hono<UiEnv>()
     return page(c, "Signals (latest 100)", "/signals", <SignalsPage rows={rows} filters={filters} limits={limits} />);
   })
   .get("/wallets", requireSession, async (c) => {
-    const rows = await walletsData(getDb(c.env.DB));
-    return page(c, "Wallets", "/wallets", <WalletsPage rows={rows} csrf={c.var.csrf} />);
+    const { sort, dir } = watchlistSortOf(c.req.query());
+    const rows = await watchlistData(getDb(c.env.DB), sort, dir);
+    return page(c, "Wallets", "/wallets", <WalletsPage rows={rows} csrf={c.var.csrf} sort={sort} dir={dir} />);
   })
   .post("/wallets", requireSession, async (c) => {
     const body = await c.req.parseBody();
@@ -299,7 +300,7 @@ export const dashboardRouter = new Hono<UiEnv>()
       ...(values.label ? { label: values.label } : {}),
     });
     if (r.ok) return back(c, "/wallets", "wallet_added");
-    const rows = await walletsData(getDb(c.env.DB));
+    const rows = await watchlistData(getDb(c.env.DB), null, "desc");
     const errors = fieldErrors(r.detail || "the wallet could not be added");
     return page(
       c,
