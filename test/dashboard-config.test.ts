@@ -11,6 +11,24 @@ const cfgRow = () => env.DB.prepare("SELECT * FROM config WHERE id = 1").first<R
 const historyCount = async () =>
   (await env.DB.prepare("SELECT count(*) AS n FROM config_history").first<{ n: number }>())?.n ?? 0;
 
+describe("editing pages", () => {
+  it("config, strategies and a wallet page keep the strict CSP: no inline script, style or event handler", async () => {
+    const w = await env.DB.prepare(
+      "INSERT INTO wallets (address, label) VALUES ('CspWa11et1111111111111111111111111111111111', 'csp') RETURNING id",
+    ).first<{ id: number }>();
+    const { cookie } = await uiSession("/config");
+    for (const path of ["/config", "/strategies", "/strategies/1", `/wallets/${w?.id}`]) {
+      const res = await ui("GET", path, { cookie });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-security-policy"), path).toContain("script-src 'self'");
+      expect(res.text, path).not.toMatch(/<style|\sstyle="/);
+      expect(res.text, path).not.toMatch(/<script(?![^>]*\bsrc=)/);
+      expect(res.text, path).not.toMatch(/\son[a-z]+="/);
+      expect(res.text, path).toContain('href="/assets/settings.css"');
+    }
+  });
+});
+
 describe("config editor", () => {
   it("lists every editable parameter in its group with the range read from the API's schema and a help line", async () => {
     const { cookie } = await uiSession("/config");
