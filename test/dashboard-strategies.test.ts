@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { apiErrors } from "../src/ui/api-call";
 import { rulesFromForm } from "../src/ui/strategy-form";
 import { mint } from "./helpers/execution";
 import { fieldError, formOf } from "./helpers/forms";
@@ -193,6 +194,29 @@ describe("a position's strategy override from the dashboard", () => {
       scaling_levels: [],
       take_profit_table: [],
       mirror_exit_enabled: true,
+    });
+  });
+
+  it("API errors go next to their field: list rows keep their index; a rule refusal's whole sentence stays together", () => {
+    expect(
+      apiErrors(
+        {
+          status: 400,
+          detail: "scaling_levels.0.multiple: Too small; scaling_levels.1.multiple: Too small; name: Required",
+        },
+        "x",
+      ),
+    ).toEqual({
+      scaling_levels: "scaling_levels.0.multiple: Too small; scaling_levels.1.multiple: Too small",
+      name: "Required",
+    });
+    expect(
+      apiErrors({ status: 422, detail: "mode: live needs 10 trade(s); evaluation: none; simulation copies: 0" }, "x"),
+    ).toEqual({
+      mode: "live needs 10 trade(s); evaluation: none; simulation copies: 0",
+    });
+    expect(apiErrors({ status: 409, detail: "exit strategy 1 is the default" }, "x")).toEqual({
+      form: "exit strategy 1 is the default",
     });
   });
 });

@@ -58,7 +58,8 @@ export function apiErrors(r: { status: number; detail: string }, fallback: strin
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(fieldErrors(detail))) {
       const field = k.split(".")[0] ?? k;
-      out[field] = out[field] ? `${out[field]}; ${v}` : k === field ? v : `${k}: ${v}`;
+      const text = k === field ? v : `${k}: ${v}`; // a row of a list keeps its index (scaling_levels.1.multiple)
+      out[field] = out[field] ? `${out[field]}; ${text}` : text;
     }
     return out;
   }
