@@ -128,4 +128,22 @@ describe("config editor", () => {
     expect(cfg.mint_cooldown_seconds).toBe(other);
     expect(cfg.slippage_bps).not.toBe(321);
   });
+
+  it("PATCH /config with a stale If-Match is refused 409 and writes nothing; with the version in force it applies", async () => {
+    const cfg = (await api("GET", "/api/v1/config")).body as { updated_at: string; max_swap_retries: number };
+    const next = cfg.max_swap_retries === 4 ? 5 : 4;
+    expect((await api("PATCH", "/api/v1/config", { jupiter_swap_burst: 3 })).status).toBe(200); // another change lands
+    const before = await cfgRow();
+    const history = await historyCount();
+    const stale = await api("PATCH", "/api/v1/config", { max_swap_retries: next }, { "if-match": cfg.updated_at });
+    expect(stale.status).toBe(409);
+    expect((stale.body as { error: string; detail: string }).error).toBe("Conflict");
+    expect((stale.body as { detail: string }).detail).toMatch(/^if-match: the config changed since/);
+    expect(await cfgRow()).toEqual(before);
+    expect(await historyCount()).toBe(history);
+    const fresh = (await api("GET", "/api/v1/config")).body as { updated_at: string };
+    const ok = await api("PATCH", "/api/v1/config", { max_swap_retries: next }, { "if-match": fresh.updated_at });
+    expect(ok.status).toBe(200);
+    expect((ok.body as { max_swap_retries: number }).max_swap_retries).toBe(next);
+  });
 });

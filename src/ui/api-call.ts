@@ -21,12 +21,18 @@ internal.onError((err, c) => {
   return c.json(body, status);
 });
 
-export async function callApi(env: Env, method: string, path: string, body?: unknown) {
+export async function callApi(
+  env: Env,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await internal.request(
     path,
     {
       method,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     },
     env,

@@ -37,6 +37,7 @@ async function configPage(
  * force are sent to PATCH /api/v1/config (the API's own range and cross-field checks, its history row).
  * The page carries the config version it was rendered from: if the config changed since (another tab,
  * the API), the form's stale values would undo that change, so it is refused and the fresh values shown.
+ * The version also goes to the API as If-Match, which closes the gap between this check and the write.
  */
 export const configUiRouter = new Hono<UiEnv>()
   .get("/config", requireSession, (c) => configPage(c))
@@ -53,14 +54,18 @@ export const configUiRouter = new Hono<UiEnv>()
       if (JSON.stringify(value) !== JSON.stringify(current[f.key])) patch[f.key] = value;
     }
     if (!Object.keys(patch).length) return back(c, "/config", "config_unchanged");
-    if (str(body._version) !== current.updated_at)
-      return configPage(c, {
+    const version = str(body._version);
+    const stale = () =>
+      configPage(c, {
         errors: {
           form: "The config changed since this page was loaded (another tab or the API); nothing was saved. The values in force are shown: make your change again.",
         },
         status: 422,
       });
-    const r = await callApi(c.env, "PATCH", "/config", patch);
+    if (version !== current.updated_at) return stale();
+    // If-Match: the API itself refuses the change if another one lands between this read and its write.
+    const r = await callApi(c.env, "PATCH", "/config", patch, { "if-match": version });
+    if (r.status === 409 && r.detail.startsWith("if-match:")) return stale();
     const before = Object.fromEntries(Object.keys(patch).map((k) => [k, current[k as keyof Config]]));
     if (r.ok) {
       await auditUi(c, "config.update", "config", 200, before, patch);
