@@ -1,9 +1,13 @@
 // npm run test:e2e — the dashboard end to end in Debian's Chromium (playwright-core, never a downloaded
-// browser) against a local Worker and the fake upstreams (ports 8930/8931, state in .wrangler/e2e, wiped).
+// browser) against a local Worker and the fake upstreams (ports 8930-8933 by default, `-- --port N` takes
+// N..N+3: worker, fake upstream, their inspectors; state in .wrangler/e2e, wiped).
 // Logs in, receives a webhook BUY and sees the position appear without reloading, opens its chart, exits
-// 50 % after confirming, refreshes a portfolio wallet and sees it turn fresh, checks /docs renders with every non-local request blocked, every page at
+// 50 % after confirming, refreshes a portfolio wallet and sees it turn fresh, edits a wallet (a refused switch to
+// live shown next to the field), changes a config value (an out-of-range one refused next to the field), adds and
+// edits an exit strategy, checks /docs renders with every non-local request blocked, every page at
 // 390×844 without horizontal page scroll, the HTML 404, and logout. Screenshots: docs/screenshots/.
 import { existsSync, mkdirSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { randomAddress } from "./lib/addresses.mjs";
 import { loadTs } from "./lib/load-ts.mjs";
@@ -21,7 +25,13 @@ const PAGES = [
   "/portfolio",
   "/status",
   "/alerts",
+  "/config",
+  "/strategies",
 ];
+const { values: opts } = parseArgs({ options: { port: { type: "string", default: "8930" } } });
+const PORT = Number(opts.port);
+if (!(Number.isInteger(PORT) && PORT >= 1024 && PORT + 3 <= 65535))
+  throw new Error(`--port must be 1024-65532 (got ${opts.port})`);
 let passed = 0;
 
 function check(cond, what) {
@@ -37,7 +47,13 @@ if (!existsSync(CHROMIUM)) {
 mkdirSync(SHOTS, { recursive: true });
 const { buildSwapTx, fakeSignature } = await loadTs("test/helpers/helius-payloads.ts");
 
-const stack = await startLocalStack({ persistTo: ".wrangler/e2e", fresh: true, port: 8930, fakePort: 8931 });
+const stack = await startLocalStack({
+  persistTo: ".wrangler/e2e",
+  fresh: true,
+  port: PORT,
+  fakePort: PORT + 1,
+  inspectorPorts: [PORT + 2, PORT + 3],
+});
 let browser;
 try {
   const leader = randomAddress();
@@ -145,9 +161,83 @@ try {
   // Health and Alerts: readable status, auto-refreshed.
   await page.goto(`${stack.base}/status`);
   check(await page.locator('#health tr[data-component="webhook"]').isVisible(), "the health page shows the webhook");
+  // Watchlist edit: the wallet page, a refused switch to live (the API's reason next to the field), a saved edit.
+  await page.click("#watchlist tr:has-text('alpha') a:has-text('Edit')");
+  await page.waitForSelector("form.wallet-edit");
+  const walletPath = new URL(page.url()).pathname;
+  await page.selectOption('form.wallet-edit select[name="mode"]', "live");
+  await page.click("button:has-text('Save wallet')");
+  await page.waitForSelector("#mode-error");
+  check(
+    (await page.textContent("#mode-error")).includes("live"),
+    "a refused switch to live says why next to the mode field",
+  );
+  await page.fill('form.wallet-edit input[name="label"]', "alpha edited");
+  await page.selectOption('form.wallet-edit select[name="mode"]', "simulation");
+  await page.click("button:has-text('Save wallet')");
+  await page.waitForURL(/flash=wallet_saved/);
+  check(
+    (await page.inputValue('form.wallet-edit input[name="label"]')) === "alpha edited",
+    "a wallet is edited from the dashboard",
+  );
+  await page.click("button:has-text('Recompute now')");
+  await page.waitForURL(/flash=performance_recomputed/);
+  check(await page.locator("#perf-simulation").isVisible(), "the wallet shows its performance windows");
+  await page.screenshot({ path: `${SHOTS}/wallet-edit.png`, fullPage: true });
+  await page.goto(`${stack.base}/wallets?sort=pnl&dir=desc`);
+  check(await page.locator("#watchlist th a.sorted").isVisible(), "the watchlist sorts by a column");
+
+  // Config: an out-of-range value is refused next to its field; a valid one is saved and shows in the history.
+  await page.goto(`${stack.base}/config`);
+  await page.fill("#cfg-max_open_positions", "5000");
+  await page.click("button:has-text('Save changes')");
+  await page.waitForSelector("#max_open_positions-error");
+  check(
+    (await page.textContent("#max_open_positions-error")).includes("1000"),
+    "an out-of-range config value is refused next to its field",
+  );
+  await page.locator("#max_open_positions-error").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/config-refused.png` });
+  await page.fill("#cfg-max_open_positions", "7");
+  await page.click("button:has-text('Save changes')");
+  await page.waitForURL(/flash=config_saved/);
+  check((await page.inputValue("#cfg-max_open_positions")) === "7", "a config value is changed from the dashboard");
+  check(
+    (await page.textContent("#config-history + .scroll")).includes("max_open_positions"),
+    "the change history shows the change",
+  );
+  await page.screenshot({ path: `${SHOTS}/config.png`, fullPage: true });
+
+  // Exit strategies: add one, then edit it (a bad value refused next to the field first).
+  await page.goto(`${stack.base}/strategies`);
+  await page.fill('form.strategy-form input[name="name"]', "e2e-strategy");
+  await page.fill('form.strategy-form input[name="stop_loss_percent"]', "20");
+  await page.fill('form.strategy-form input[name="scaling_levels"]', "2:50, 3:25");
+  await page.click("button:has-text('Add strategy')");
+  await page.waitForURL(/flash=strategy_created/);
+  await page.click("#strategies tr:has-text('e2e-strategy') a:has-text('Edit')");
+  await page.waitForSelector("form.strategy-form");
+  const strategyPath = new URL(page.url()).pathname;
+  await page.fill('form.strategy-form input[name="stop_loss_percent"]', "150");
+  await page.click("button:has-text('Save strategy')");
+  await page.waitForSelector("#stop_loss_percent-error");
+  check(
+    ((await page.textContent("#stop_loss_percent-error")) ?? "").trim().length > 0,
+    "an out-of-range stop-loss is refused next to its field",
+  );
+  await page.fill('form.strategy-form input[name="stop_loss_percent"]', "15");
+  await page.click("button:has-text('Save strategy')");
+  await page.waitForURL(/flash=strategy_saved/);
+  check(
+    (await page.textContent("#strategies tr:has-text('e2e-strategy')")).includes("15 %"),
+    "an exit strategy is edited from the dashboard",
+  );
+  await page.screenshot({ path: `${SHOTS}/strategies.png`, fullPage: true });
+  PAGES.push(walletPath, strategyPath);
 
   for (const path of PAGES.slice(2)) {
     await page.goto(`${stack.base}${path}`);
+    if (/\/\d+$/.test(path)) continue; // the edit pages have their own screenshots above
     await page.screenshot({ path: `${SHOTS}/${path.slice(1).replace(/\//g, "-")}.png`, fullPage: true });
   }
 
@@ -172,6 +262,7 @@ try {
     check(scroll <= width, `390×844 ${path}: no horizontal page scroll (${scroll} ≤ ${width})`);
     if (path === "/" || path === "/positions")
       await page.screenshot({ path: `${SHOTS}/phone${path === "/" ? "-overview" : "-positions"}.png`, fullPage: true });
+    if (path === "/config") await page.screenshot({ path: `${SHOTS}/phone-config.png` });
   }
   check(
     consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e)).length === 0,

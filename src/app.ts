@@ -31,9 +31,12 @@ import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
 import { API_VERSION } from "./lib/version";
 import { attachUpstreamHealth } from "./ops/upstream-store";
+import { configUiRouter } from "./ui/config-routes";
 import { DocsPage } from "./ui/pages/docs";
 import { UnknownUrlPage } from "./ui/pages/not-found";
 import { dashboardRouter, SECURITY_HEADERS } from "./ui/router";
+import { strategyUiRouter } from "./ui/strategy-routes";
+import { walletUiRouter } from "./ui/wallet-routes";
 
 export function createApp() {
   const app = createRouter();
@@ -94,6 +97,9 @@ export function createApp() {
   app.route("/api/v1", reconciliationRouter);
   app.route("/api", portfolioRouter);
   app.route("/", dashboardRouter); // operator dashboard: its own cookie session, not in /openapi.json
+  app.route("/", configUiRouter); // dashboard: config editor
+  app.route("/", walletUiRouter); // dashboard: watchlist edit and per-wallet performance
+  app.route("/", strategyUiRouter); // dashboard: exit-strategy catalog and position overrides
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

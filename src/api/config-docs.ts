@@ -1,57 +1,9 @@
+import { CONFIG_FIELD_DOCS } from "../domain/config-fields";
+
 /**
  * One line per config field for the OpenAPI document: what it means (the range is added from the schema).
- * Same words as the dashboard config editor (branch i13-config, src/domain/config-fields.ts): once both
- * are merged, one of the two lists should read the other.
+ * Read from the dashboard config editor's list (src/domain/config-fields.ts), so the two never drift.
  */
-export const CONFIG_FIELD_HELP: Record<string, string> = {
-  capital_usd: "Trading capital in USD that percent-based sizing is taken from.",
-  position_sizing_mode:
-    "How an entry is sized: fixed USD, fixed SOL, percent of capital, risk percent, or a ratio of the leader's size.",
-  fixed_position_usd: "Entry size in USD when the sizing mode is fixed_usd.",
-  fixed_position_sol: "Entry size in SOL when the sizing mode is fixed_sol.",
-  risk_per_trade_percent: "Percent of capital put into one entry in risk_percent mode.",
-  capital_allocation_percent: "Percent of capital per entry in percent_capital mode (a wallet may override it).",
-  leader_ratio: "Multiple of the leader's trade size in leader_ratio mode (0.1 = a tenth).",
-  min_position_usd: "Every entry is raised to at least this many USD.",
-  max_position_usd: "Every entry is clamped to at most this many USD.",
-  allow_rebuys: "Copy a leader's second buy of a token it already bought (off = buy once).",
-  rebuy_size_percent: "Size of a re-buy, in percent of a normal entry.",
-  min_leader_trade_sol: "A leader's buy smaller than this (SOL) is not copied.",
-  max_leader_trade_sol: "A leader's buy larger than this (SOL) is not copied.",
-  mint_cooldown_seconds: "After an exit, no new entry in the same token for this long.",
-  max_open_positions: "No new entry while this many positions are open.",
-  max_total_exposure_usd: "No new entry that would take the open cost above this many USD.",
-  max_signal_age_seconds: "A BUY older than this (from its block time) is filtered stale_signal, never chased.",
-  max_drawdown_percent: "The circuit breaker opens when the drawdown from peak reaches this.",
-  min_win_rate_percent: "The circuit breaker opens when the win rate over the window falls below this.",
-  win_rate_window: "Number of latest closed trades the breaker's win rate is taken over.",
-  consecutive_loss_limit: "The circuit breaker opens after this many losses in a row.",
-  live_min_trades: "The live guardrail: evaluated or simulated trades a wallet needs before it may trade live.",
-  live_min_win_rate_percent: "The live guardrail: win rate those trades must reach.",
-  safety_check_enabled: "Check each token before buying (off skips the safety score).",
-  safety_threshold: "Safety score (0 to 1) a token needs to be bought.",
-  min_liquidity_usd: "A token with less pool liquidity than this fails the liquidity check.",
-  max_top10_holder_percent: "A token whose 10 largest holders own more than this fails the holders check.",
-  min_token_age_hours: "A token younger than this fails the age check.",
-  max_transfer_fee_bps: "A token-2022 transfer fee above this (basis points) fails.",
-  token_cache_ttl_seconds: "How long a token's safety result is reused before re-checking.",
-  near_trigger_percent: "Within this percent of an exit trigger a position's price is polled urgently.",
-  price_max_age_seconds: "When the price source fails, the last price is used only if younger than this.",
-  poll_urgent_seconds: "Price poll interval of a position near a trigger.",
-  poll_active_seconds: "Price poll interval of a position with an armed trailing stop.",
-  poll_stable_seconds: "Price poll interval of every other open position.",
-  slippage_bps: "Slippage tolerance of live Jupiter swaps, in basis points.",
-  simulated_slippage_bps: "Slippage charged to simulated fills, in basis points.",
-  swap_min_spacing_ms: "Optional minimum gap between two swaps (0 = the token bucket alone).",
-  jupiter_swaps_per_second: "Token-bucket rate of Jupiter calls (your plan's limit).",
-  jupiter_swap_burst: "Token-bucket size: swaps allowed at once after a quiet spell.",
-  max_swap_retries: "Retries of a failed swap before the order is given up.",
-  funded_threshold_sol: "A portfolio wallet holding at least this much SOL is FUNDED.",
-  portfolio_stale_seconds: "A portfolio wallet's cached balances older than this are stale.",
-  funding_execution_enabled: "Send due scheduled funding transfers (off = schedule only).",
-  max_funding_transfer_sol: "A scheduled transfer above this many SOL is never sent.",
-  webhook_silence_alert_minutes: "Alert when no webhook delivery arrived for this many minutes.",
-  retention_days: "Signals and logs older than this many days are purged.",
-  max_subrequests_per_invocation: "Upstream calls one Worker invocation may make (50 free plan, 1,000 paid).",
-  helius_transaction_types: "Transaction types the Helius webhook subscribes to (ANY = every trade), comma-separated.",
-};
+export const CONFIG_FIELD_HELP: Record<string, string> = Object.fromEntries(
+  Object.entries(CONFIG_FIELD_DOCS).map(([k, v]) => [k, v.help]),
+);

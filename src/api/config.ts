@@ -76,6 +76,23 @@ const ConfigPatchBody = DescribedConfig.partial()
   .strict()
   .openapi("ConfigPatch", { example: { max_open_positions: 5, slippage_bps: 300 } });
 
+/**
+ * Optimistic concurrency for a client that decided its change on a config it read earlier (the
+ * dashboard's form): the `updated_at` it read. If the config changed since, the change is refused with
+ * 409 instead of silently undoing the other change.
+ */
+const VersionHeaders = z.object({
+  "if-match": z
+    .string()
+    .max(64)
+    .optional()
+    .openapi({
+      param: { name: "if-match", in: "header" },
+      description: "the config's updated_at this change was decided on; a newer config answers 409",
+      example: "2026-01-01T00:00:00.000Z",
+    }),
+});
+
 const ConfigHistoryItem = z
   .object({
     id: z.number().int(),
@@ -112,7 +129,10 @@ const patchConfig = createRoute({
   tags: ["config"],
   summary: "Change some editable parameters (range-checked; all or nothing; history row per change)",
   security: bearerSecurity,
-  request: { body: { content: { "application/json": { schema: ConfigPatchBody } }, required: true } },
+  request: {
+    headers: VersionHeaders,
+    body: { content: { "application/json": { schema: ConfigPatchBody } }, required: true },
+  },
   responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409) },
 });
 
@@ -132,10 +152,16 @@ const getHistory = createRoute({
 const MAX_ATTEMPTS = 3;
 
 /** Read → decide → conditional write, retried when a concurrent writer changed the row in between. */
-async function changeConfig(env: Env, patch: Partial<EditableConfig>): Promise<Config> {
+async function changeConfig(env: Env, patch: Partial<EditableConfig>, ifMatch?: string): Promise<Config> {
   const db = getDb(env.DB);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const current = await loadConfig(db);
+    // Checked on every attempt: a retry after a lost race must not apply a change decided on an older config.
+    if (ifMatch !== undefined && current.updated_at !== ifMatch)
+      throw new ApiError(
+        "Conflict",
+        `if-match: the config changed since ${ifMatch} (now ${current.updated_at}); re-read it and decide again`,
+      );
     const previous = editableOf(current);
     const decision = decideConfigChange(previous, patch);
     if (decision.kind === "refused") throw new ApiError("ValidationError", decision.problems.join("; "));
@@ -164,7 +190,7 @@ export const configRouter = createRouter()
     return c.json(await changeConfig(c.env, c.req.valid("json")), 200);
   })
   .openapi(patchConfig, async (c) => {
-    return c.json(await changeConfig(c.env, c.req.valid("json")), 200);
+    return c.json(await changeConfig(c.env, c.req.valid("json"), c.req.valid("header")["if-match"]), 200);
   })
   .openapi(getHistory, async (c) => {
     const { page, page_size } = c.req.valid("query");

@@ -350,6 +350,11 @@ export async function positionDetailData(db: Db, id: string, now: number = Date.
     levels,
     fills,
     chart,
+    // The catalog template the override is merged over (the strategy override form shows it).
+    template: (() => {
+      const t = strategies.find((s) => s.id === p.exit_strategy_id) ?? strategies.find((s) => s.is_default);
+      return t ? { name: t.name, rules: rulesFromRow(t) } : null;
+    })(),
   };
 }
 export type PositionDetail = NonNullable<Awaited<ReturnType<typeof positionDetailData>>>;

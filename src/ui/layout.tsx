@@ -6,7 +6,7 @@ import type { Child } from "hono/jsx";
  * No inline script or style, so the CSP can say script-src 'self'; style-src 'self'.
  */
 export const ASSETS = {
-  css: ["/vendor/uPlot.min.css", "/assets/dashboard.css"],
+  css: ["/vendor/uPlot.min.css", "/assets/dashboard.css", "/assets/settings.css"],
   js: ["/vendor/htmx.min.js", "/vendor/uPlot.iife.min.js", "/assets/dashboard.js"],
 } as const;
 
@@ -43,6 +43,8 @@ const NAV = [
   { href: "/portfolio", label: "Portfolio" },
   { href: "/status", label: "Health" },
   { href: "/alerts", label: "Alerts" },
+  { href: "/strategies", label: "Strategies" },
+  { href: "/config", label: "Config" },
   { href: "/docs", label: "API docs" },
 ] as const;
 

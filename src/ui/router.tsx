@@ -24,7 +24,6 @@ import {
   signalFiltersOf,
   signalsData,
   tokensData,
-  walletsData,
 } from "./data";
 import { type FlashKey, flashFor } from "./flash";
 import { alertsData, healthData } from "./health-data";
@@ -52,6 +51,7 @@ import {
   startSession,
   validSession,
 } from "./session";
+import { watchlistData, watchlistSortOf } from "./wallet-data";
 
 /**
  * The operator dashboard (DESIGN §2 src/ui/): server-rendered pages over D1, a cookie session signed
@@ -60,8 +60,8 @@ import {
  * bearer auth does not apply — `requireSession` does instead, per route (a `use("*")` here would
  * also catch the API paths once mounted at "/").
  */
-type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string; actor: string } };
-type Ctx = Context<UiEnv>;
+export type UiEnv = { Bindings: Env; Variables: { secret: string; csrf: string; actor: string } };
+export type Ctx = Context<UiEnv>;
 
 /**
  * Strict CSP: scripts and styles only from the Worker's own files (public/, Workers static assets), no
@@ -84,7 +84,7 @@ function tooManyLogins(c: Ctx, retryAfter: number) {
   return render(c, <LoginPage error={`Too many failed logins from this address; retry in ${retryAfter} s.`} />, 429);
 }
 
-async function render(
+export async function render(
   c: Ctx,
   node: HtmlEscapedString | Promise<HtmlEscapedString>,
   status: 200 | 401 | 403 | 404 | 422 | 429 | 503 = 200,
@@ -95,7 +95,7 @@ async function render(
 const secretOf = (c: Ctx) => c.env.OPERATOR_TOKEN || null;
 
 /** Valid session or 302 /login; OPERATOR_TOKEN unset → 503 (never open); a POST must carry the CSRF token. */
-const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
+export const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
   const secret = secretOf(c);
   if (!secret) return render(c, <NotConfiguredPage />, 503);
   const session = await validSession(c, secret);
@@ -115,12 +115,13 @@ const requireSession: MiddlewareHandler<UiEnv> = async (c, next) => {
 
 const flashOf = (c: Ctx) => flashFor(c.req.query("flash"));
 
-const back = (c: Ctx, to: string, key: FlashKey) => c.redirect(`${to}?${new URLSearchParams({ flash: key })}`, 303);
+export const back = (c: Ctx, to: string, key: FlashKey) =>
+  c.redirect(`${to}?${new URLSearchParams({ flash: key })}`, 303);
 
 /** Who acted, for the audit trail: the session's issue time names it; the token never appears. */
 const sessionActor = (raw: string) => `session:${/^walltrack-dashboard\.v1\.(\d+)/.exec(raw)?.[1] ?? "unknown"}`;
 
-async function auditUi(
+export async function auditUi(
   c: Ctx,
   action: string,
   subject: string | null,
@@ -169,7 +170,7 @@ async function act(
 }
 
 /** A full dashboard page: the layout with the breaker banner (every page shows it) around `body`. */
-async function page(
+export async function page(
   c: Ctx,
   title: string,
   path: string,
@@ -196,9 +197,9 @@ async function page(
 const refreshOf = (body: unknown) => (body as { refresh?: unknown } | null)?.refresh ?? null;
 const summaryOf = (body: unknown) => (body as { summary?: unknown } | null)?.summary ?? null;
 
-const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+export const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 /** A sell form's nonce: the crypto.randomUUID() minted when the page was rendered. */
-const FORM_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const FORM_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const dashboardRouter = new Hono<UiEnv>()
   .get("/login", (c) => (secretOf(c) ? render(c, <LoginPage />) : render(c, <NotConfiguredPage />, 503)))
@@ -296,8 +297,9 @@ export const dashboardRouter = new Hono<UiEnv>()
     return page(c, "Signals (latest 100)", "/signals", <SignalsPage rows={rows} filters={filters} limits={limits} />);
   })
   .get("/wallets", requireSession, async (c) => {
-    const rows = await walletsData(getDb(c.env.DB));
-    return page(c, "Wallets", "/wallets", <WalletsPage rows={rows} csrf={c.var.csrf} />);
+    const { sort, dir } = watchlistSortOf(c.req.query());
+    const rows = await watchlistData(getDb(c.env.DB), sort, dir);
+    return page(c, "Wallets", "/wallets", <WalletsPage rows={rows} csrf={c.var.csrf} sort={sort} dir={dir} />);
   })
   .post("/wallets", requireSession, async (c) => {
     const body = await c.req.parseBody();
@@ -308,7 +310,7 @@ export const dashboardRouter = new Hono<UiEnv>()
       ...(values.label ? { label: values.label } : {}),
     });
     if (r.ok) return back(c, "/wallets", "wallet_added");
-    const rows = await walletsData(getDb(c.env.DB));
+    const rows = await watchlistData(getDb(c.env.DB), null, "desc");
     const errors = fieldErrors(r.detail || "the wallet could not be added");
     return page(
       c,

@@ -52,6 +52,11 @@ export function PositionDetailPage(props: { d: PositionDetail }) {
           Manual exit of what remains: <ExitRequestForm id={p.id} />
         </p>
       ) : null}
+      {p.status !== "closed" ? (
+        <p>
+          <a href={`/positions/${encodeURIComponent(p.id)}/strategy`}>Edit this position's strategy override</a>
+        </p>
+      ) : null}
 
       <h2>Orders</h2>
       <div class="scroll">

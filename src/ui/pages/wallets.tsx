@@ -1,6 +1,6 @@
-import type { WalletRow } from "../../db/schema";
-import { short, Time } from "../format";
+import { pct, pnlClass, short, Time, usd } from "../format";
 import { Csrf } from "../layout";
+import type { SortDir, WatchlistRow, WatchlistSort } from "../wallet-data";
 
 const FieldError = (props: { id: string; msg?: string }) =>
   props.msg ? (
@@ -39,12 +39,33 @@ function AddWalletForm(props: { csrf: string; errors: Record<string, string>; va
   );
 }
 
+/** A column header that sorts the watchlist by it (a link: works without JavaScript); again flips the order. */
+function SortTh(props: { col: WatchlistSort; label: string; sort: WatchlistSort | null; dir: SortDir; num?: boolean }) {
+  const on = props.sort === props.col;
+  const dir = on && props.dir === "desc" ? "asc" : "desc";
+  return (
+    <th class={props.num ? "num" : ""} aria-sort={on ? (props.dir === "asc" ? "ascending" : "descending") : undefined}>
+      <a href={`/wallets?sort=${props.col}&dir=${dir}`} class={on ? "sorted" : ""}>
+        {props.label}
+        {on ? (props.dir === "asc" ? " ▲" : " ▼") : ""}
+      </a>
+    </th>
+  );
+}
+
 export function WalletsPage(props: {
-  rows: WalletRow[];
+  rows: WatchlistRow[];
   csrf: string;
   errors?: Record<string, string>;
   values?: Record<string, string>;
+  sort?: WatchlistSort | null;
+  dir?: SortDir;
 }) {
+  const sort = props.sort ?? null;
+  const dir = props.dir ?? "desc";
+  const th = (col: WatchlistSort, label: string, num = false) => (
+    <SortTh col={col} label={label} sort={sort} dir={dir} num={num} />
+  );
   return (
     <>
       <AddWalletForm csrf={props.csrf} errors={props.errors ?? {}} values={props.values ?? {}} />
@@ -52,25 +73,37 @@ export function WalletsPage(props: {
         <p class="muted">The watchlist is empty.</p>
       ) : (
         <div class="scroll">
-          <table>
+          <table id="watchlist">
             <thead>
               <tr>
-                <th>Label</th>
+                {th("label", "Label")}
                 <th>Address</th>
-                <th>Mode</th>
-                <th>Active</th>
+                {th("mode", "Mode")}
+                {th("active", "Active")}
+                <th>Strategy</th>
+                {th("trades", "Trades", true)}
+                {th("win_rate", "Win rate", true)}
+                {th("pnl", "PnL (all)", true)}
+                {th("streak", "Streak", true)}
                 <th>Helius sync</th>
-                <th>Last signal</th>
+                {th("last_signal", "Last signal")}
                 <th />
               </tr>
             </thead>
             <tbody>
-              {props.rows.map((w) => (
-                <tr>
-                  <td>{w.label ?? "—"}</td>
+              {props.rows.map(({ wallet: w, strategy, perf }) => (
+                <tr data-wallet={String(w.id)}>
+                  <td>
+                    <a href={`/wallets/${w.id}`}>{w.label ?? "—"}</a>
+                  </td>
                   <td title={w.address}>{short(w.address)}</td>
                   <td>{w.mode}</td>
                   <td>{w.is_active ? "yes" : "paused"}</td>
+                  <td>{strategy ?? "—"}</td>
+                  <td class="num">{perf ? perf.closed_position_count : "—"}</td>
+                  <td class="num">{pct(perf?.win_rate_percent)}</td>
+                  <td class={`num ${pnlClass(perf?.total_pnl_usd)}`}>{perf ? usd(perf.total_pnl_usd) : "—"}</td>
+                  <td class="num">{perf ? perf.current_streak : "—"}</td>
                   <td title={w.helius_sync_error ?? ""}>
                     {w.helius_sync_status}
                     {w.helius_synced_at ? (
@@ -86,6 +119,7 @@ export function WalletsPage(props: {
                     <Time iso={w.last_signal_at} />
                   </td>
                   <td>
+                    <a href={`/wallets/${w.id}`}>Edit</a>{" "}
                     <form class="inline" method="post" action={`/wallets/${w.id}/active`}>
                       <Csrf token={props.csrf} />
                       <input type="hidden" name="active" value={w.is_active ? "false" : "true"} />
