@@ -1,8 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
-import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
-import { loadConfig } from "../src/db/config-store";
 import { isConstraintError } from "../src/db/constraint-error";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { bookExposure } from "../src/db/positions-store";
@@ -39,6 +37,8 @@ import type {
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
+import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /** What the webhook route knows about the watched wallet when it hands a delivery over. */
@@ -140,8 +140,12 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
  * stored before the enqueue), retries failures with backoff, and re-arms itself in `finally`.
  */
 export class WalletActor extends DurableObject<Env> {
+  /** Config, breaker, this wallet and its strategy, pushed by their writers (src/pipeline/hot-state.ts). */
+  private readonly hot: HotStateStore<WalletHotState>;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.hot = new HotStateStore<WalletHotState>(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -165,6 +169,21 @@ export class WalletActor extends DurableObject<Env> {
 
   private get db() {
     return getDb(this.env.DB);
+  }
+
+  /** The push (src/pipeline/wallet-hot-state.ts): a newer snapshot replaces the cached one, an older is ignored. */
+  async applyHotState(snapshot: HotSnapshot<WalletHotState>): Promise<{ applied: boolean; version: number }> {
+    return this.hot.apply(snapshot);
+  }
+
+  /** The cached snapshot's version (null: none yet), for the API, tests and diagnostics. */
+  async hotStateVersion(): Promise<number | null> {
+    return this.hot.current()?.version ?? null;
+  }
+
+  /** What the decisions read instead of D1; loaded from D1 only by an actor that has no snapshot yet. */
+  private hotState(address: string): Promise<WalletHotState> {
+    return this.hot.get(() => loadWalletHotState(this.env.DB, address));
   }
 
   private address(): string | null {
@@ -207,7 +226,7 @@ export class WalletActor extends DurableObject<Env> {
     // delivery still acks fast; what is left, or fails here, is recorded by the alarm.
     const budgetEnd = Date.now() + INGEST_RECORD_BUDGET_MS;
     try {
-      const config = await loadConfig(this.db);
+      const { config } = await this.hotState(wallet.address);
       for (const signature of accepted) {
         if (Date.now() > budgetEnd) break;
         const row = this.row(signature);
@@ -299,7 +318,7 @@ export class WalletActor extends DurableObject<Env> {
       .exec<Row>(`SELECT * FROM inbox WHERE ${ACTIVE} AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50`, now)
       .toArray();
     if (due.length === 0) return;
-    const config = await loadConfig(this.db);
+    const { config } = await this.hotState(this.address() as string);
     // One at a time and in arrival order: a leader's buy is decided before its next buy of the same mint.
     for (const r of due) {
       if (r.state === "parking") {
@@ -673,12 +692,11 @@ export class WalletActor extends DurableObject<Env> {
       await this.finish(row, { filter_reason: "leader_already_sold" }, `sold in ${laterSale}`);
       return null;
     }
-    const wallet = await db.select().from(wallets).where(eq(wallets.address, address)).get();
+    const { wallet, breaker } = await this.hotState(address);
     if (!wallet?.is_active) {
       await this.finish(row, { filter_reason: "inactive_wallet" });
       return null;
     }
-    const breaker = await breakerState(db);
     if (breaker.open) {
       await this.finish(row, { filter_reason: "circuit_breaker" }, breaker.reason ?? breaker.trigger ?? "open");
       return null;

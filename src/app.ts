@@ -28,6 +28,7 @@ import { errorBody, toErrorResponse } from "./lib/errors";
 import { log, redact, registerSecrets } from "./lib/logger";
 import { API_VERSION } from "./lib/version";
 import { attachUpstreamHealth } from "./ops/upstream-store";
+import { pushHotStateAfterWrites } from "./pipeline/hot-state-push";
 import { DocsPage } from "./ui/pages/docs";
 import { UnknownUrlPage } from "./ui/pages/not-found";
 import { dashboardRouter, SECURITY_HEADERS } from "./ui/router";
@@ -58,6 +59,7 @@ export function createApp() {
   });
 
   app.use("/api/*", operatorAuth());
+  app.use("*", pushHotStateAfterWrites()); // after auth: only accepted writes reach it
   app.use(
     "/api/*",
     auditTrail(() => app),

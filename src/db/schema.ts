@@ -855,3 +855,27 @@ export const dashboardSession = sqliteTable(
   },
   () => [check("dashboard_session_singleton", sql.raw("id = 1"))],
 );
+
+/**
+ * Hot-state version (issue 10, src/pipeline/hot-state.ts): one counter bumped by D1 triggers on every write
+ * that changes what the actors cache (config, breaker events, wallet settings, exit strategies), so no writer
+ * can forget it. An actor whose cached snapshot carries a lower version is stale.
+ */
+export const hotState = sqliteTable(
+  "hot_state",
+  {
+    id: integer("id").primaryKey().default(1),
+    version: integer("version").notNull().default(0),
+  },
+  () => [check("hot_state_singleton", sql.raw("id = 1"))],
+);
+
+/**
+ * The version each cache (a WalletActor: `wallet:<address>`) confirmed it applied. A target behind
+ * `hot_state.version` is owed a push; the minute cron re-pushes until it confirms.
+ */
+export const hotStateAcks = sqliteTable("hot_state_acks", {
+  target: text("target").primaryKey(),
+  version: integer("version").notNull(),
+  updated_at: updatedAt(),
+});
