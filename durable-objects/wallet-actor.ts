@@ -5,7 +5,7 @@ import { isConstraintError } from "../src/db/constraint-error";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { bookExposure } from "../src/db/positions-store";
 import { positions, signals, wallets } from "../src/db/schema";
-import { assessTokenSafety } from "../src/db/token-safety";
+import type { SafetyOutcome } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
@@ -611,6 +611,11 @@ export class WalletActor extends DurableObject<Env> {
     }
   }
 
+  /** The mint's safety, from its TokenSafety object (cached with its TTL, one lookup for concurrent looks). */
+  protected async tokenSafety(mint: string, config: Config): Promise<SafetyOutcome> {
+    return this.env.TOKEN_SAFETY.getByName(mint).assess(mint, config);
+  }
+
   protected async enqueueEntry(req: SwapRequest): Promise<EnqueueResult> {
     return this.env.SWAP_QUEUE.getByName("default").enqueue(req);
   }
@@ -725,7 +730,7 @@ export class WalletActor extends DurableObject<Env> {
     let safetyScore: number | null = null;
     let decimals = c.token_decimals;
     if (config.safety_check_enabled) {
-      const safety = await assessTokenSafety(this.env, db, mint, config);
+      const safety = await this.tokenSafety(mint, config);
       decimals ??= safety.decimals;
       if (safety.status === "unavailable") {
         await this.finish(row, { ...priceFields, filter_reason: "safety_unavailable" }, safety.detail);
