@@ -493,6 +493,13 @@ export class WalletActor extends DurableObject<Env> {
       block_time: tx ? nowIso(tx.timestamp * 1000) : null,
       filtered: filter !== null,
       filter_reason: filter,
+      filter_detail:
+        tx && (filter === "stale_signal" || filter === "invalid_timestamp")
+          ? filterDetail(undefined, {
+              signal_age_seconds: row.received_at_ms / 1000 - tx.timestamp,
+              max_signal_age_seconds: config.max_signal_age_seconds,
+            })
+          : null,
       webhook_received_at: receivedIso,
       processed_at: filter ? nowIso(now) : null,
       processing_duration_ms: filter ? now - row.received_at_ms : null,
@@ -579,12 +586,17 @@ export class WalletActor extends DurableObject<Env> {
     row: Row,
     fields: Partial<typeof signals.$inferInsert> & { filter_reason?: FilterReason | null },
     detail?: string,
+    numbers?: Record<string, unknown>,
   ) {
     const now = Date.now();
     // A pass never clears `filtered`: the SwapQueue may already have refused the entry (caps, breaker,
     // no price) and marked the signal, in either order relative to this write.
     const { filter_reason, filtered, ...rest } = fields;
-    const verdict = filter_reason ? { filtered: true, filter_reason } : filtered ? { filtered: true } : {};
+    const verdict = filter_reason
+      ? { filtered: true, filter_reason, filter_detail: filterDetail(detail, numbers) }
+      : filtered
+        ? { filtered: true }
+        : {};
     await this.db
       .update(signals)
       .set({
@@ -684,9 +696,13 @@ export class WalletActor extends DurableObject<Env> {
     const { tx, c } = this.classification(row);
     const mint = c.token_mint as string;
     // Checked again at decision time: a record delayed by retries must not turn into a late entry.
-    const age = entryTimeVerdict(tx.timestamp, Date.now(), config.max_signal_age_seconds);
+    const decidedAt = Date.now();
+    const age = entryTimeVerdict(tx.timestamp, decidedAt, config.max_signal_age_seconds);
     if (age !== "ok") {
-      await this.finish(row, { filter_reason: age }, `${age} when decided`);
+      await this.finish(row, { filter_reason: age }, `${age} when decided`, {
+        signal_age_seconds: decidedAt / 1000 - tx.timestamp,
+        max_signal_age_seconds: config.max_signal_age_seconds,
+      });
       return null;
     }
     const laterSale = await this.saleAfter(address, mint, {
@@ -703,7 +719,10 @@ export class WalletActor extends DurableObject<Env> {
       return null;
     }
     if (breaker.open) {
-      await this.finish(row, { filter_reason: "circuit_breaker" }, breaker.reason ?? breaker.trigger ?? "open");
+      await this.finish(row, { filter_reason: "circuit_breaker" }, breaker.reason ?? breaker.trigger ?? "open", {
+        breaker_trigger: breaker.trigger,
+        breaker_since: breaker.since,
+      });
       return null;
     }
     const solUsd = await this.solUsd();
@@ -723,7 +742,12 @@ export class WalletActor extends DurableObject<Env> {
     const facts = await this.copyFacts(address, mint, row.signal_id as number);
     const verdict = checkCopyRules(rules, { ...facts, leader_trade_sol: priced.sol_amount, now_ms: Date.now() });
     if (!verdict.ok) {
-      await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail);
+      await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail, {
+        leader_trade_sol: priced.sol_amount,
+        ...rules,
+        open_positions: facts.open_positions,
+        last_exit_at: facts.last_exit_at_ms === null ? null : nowIso(facts.last_exit_at_ms),
+      });
       return null;
     }
 
@@ -742,6 +766,18 @@ export class WalletActor extends DurableObject<Env> {
           row,
           { ...priceFields, safety_score: safetyScore, filter_reason: "safety_check_failed" },
           JSON.stringify(safety.result.checks),
+          {
+            score: safetyScore,
+            safety_threshold: config.safety_threshold,
+            checks: safety.result.checks,
+            inputs: safety.inputs,
+            limits: {
+              min_liquidity_usd: config.min_liquidity_usd,
+              max_top10_holder_percent: config.max_top10_holder_percent,
+              min_token_age_hours: config.min_token_age_hours,
+              max_transfer_fee_bps: config.max_transfer_fee_bps,
+            },
+          },
         );
         return null;
       }
@@ -766,7 +802,11 @@ export class WalletActor extends DurableObject<Env> {
           : null,
     });
     if (!size.ok) {
-      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: size.reason }, size.detail);
+      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: size.reason }, size.detail, {
+        leader_sol: priced.sol_amount,
+        leader_usd: priced.usd_amount,
+        sol_usd: solUsd,
+      });
       return null;
     }
     if (!(size.usd > 0)) {
@@ -779,6 +819,13 @@ export class WalletActor extends DurableObject<Env> {
         row,
         { ...priceFields, safety_score: safetyScore, filter_reason: exposure.reason },
         exposure.detail,
+        {
+          entry_usd: size.usd,
+          exposure_usd: facts.exposure_usd,
+          max_total_exposure_usd: rules.max_total_exposure_usd,
+          open_positions: facts.open_positions,
+          max_open_positions: rules.max_open_positions,
+        },
       );
       return null;
     }
@@ -1066,6 +1113,12 @@ export class WalletActor extends DurableObject<Env> {
   async status(): Promise<{ actor: string; id: string; name: string | null }> {
     return { actor: "WalletActor", id: this.ctx.id.toString(), name: this.ctx.id.name ?? null };
   }
+}
+
+/** The stored `filter_detail`: the reason's text and the numbers it was decided on, as they were then. */
+function filterDetail(detail: string | undefined, numbers: Record<string, unknown> | undefined): string | null {
+  if (detail === undefined && numbers === undefined) return null;
+  return JSON.stringify({ ...(detail === undefined ? {} : { detail }), ...numbers });
 }
 
 function errMessage(err: unknown): string {

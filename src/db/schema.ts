@@ -280,6 +280,8 @@ export const signals = sqliteTable(
     block_time: text("block_time"),
     filtered: bool("filtered").notNull().default(false),
     filter_reason: text("filter_reason"),
+    // JSON: the numbers the decision was taken on (value and limit of the failed check, issue 13)
+    filter_detail: text("filter_detail"),
     safety_score: real("safety_score"),
     entry_usd: real("entry_usd"), // size decided for a copied BUY
     order_id: text("order_id"), // the entry (BUY) or mirror-exit order it led to

@@ -1,0 +1,1 @@
+ALTER TABLE `signals` ADD `filter_detail` text;
