@@ -7,7 +7,8 @@ import { repushBehind } from "./wallet-hot-state";
  * restore, reset), the circuit breaker, wallets (create, update, pause, activate, delete) and the exit
  * strategy catalog, through the API or the dashboard's forms.
  */
-const HOT_WRITES = /^(\/api\/v1)?\/(config|circuit-breaker|wallets|exit-strategies)(\/|$)/;
+const HOT_WRITES =
+  /^(\/api\/v1)?\/(config(\/.*)?|circuit-breaker(\/.*)?|exit-strategies(\/.*)?|wallets(\/[^/]+)?(\/active)?)$/;
 
 /**
  * After a write on one of those paths, pushes the new hot-state version to every actor behind it, before
