@@ -142,6 +142,8 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 export class WalletActor extends DurableObject<Env> {
   /** Config, breaker, this wallet and its strategy, pushed by their writers (src/pipeline/hot-state.ts). */
   private readonly hot: HotStateStore<WalletHotState>;
+  /** Inbox rows a run of processDue is working on (in memory: an evicted object has no run left). */
+  private readonly busy = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -320,24 +322,38 @@ export class WalletActor extends DurableObject<Env> {
     if (due.length === 0) return;
     const { config } = await this.hotState(this.address() as string);
     // One at a time and in arrival order: a leader's buy is decided before its next buy of the same mint.
-    for (const r of due) {
-      if (r.state === "parking") {
-        await this.recordParked(r, now);
-        continue;
-      }
+    for (const listed of due) {
+      // A row another run is working on (two alarm runs can overlap, e.g. a forced run beside the scheduled
+      // one) is left to it; the others are re-read, as an earlier row's step may have finished them.
+      if (this.busy.has(listed.signature)) continue;
+      const r = this.row(listed.signature);
+      if (!r || !["received", "recorded", "parking"].includes(r.state)) continue;
+      this.busy.add(r.signature);
       try {
-        let row: Row | undefined = r;
-        if (row.state === "received") {
-          await this.record(row, config);
-          row = this.row(r.signature);
-        }
-        if (row?.state !== "recorded") continue;
-        if (row.signal_type === "buy") await this.processBuy(row, config);
-        else if (row.signal_type === "sell") await this.processSell(row);
-        else this.setState(row.signature, "done");
-      } catch (err) {
-        this.failed(r, err, now);
+        await this.processRow(r, config, now);
+      } finally {
+        this.busy.delete(r.signature);
       }
+    }
+  }
+
+  private async processRow(r: Row, config: Config, now: number) {
+    if (r.state === "parking") {
+      await this.recordParked(r, now);
+      return;
+    }
+    try {
+      let row: Row | undefined = r;
+      if (row.state === "received") {
+        await this.record(row, config);
+        row = this.row(r.signature);
+      }
+      if (row?.state !== "recorded") return;
+      if (row.signal_type === "buy") await this.processBuy(row, config);
+      else if (row.signal_type === "sell") await this.processSell(row);
+      else this.setState(row.signature, "done");
+    } catch (err) {
+      this.failed(r, err, now);
     }
   }
 
