@@ -23,6 +23,7 @@ declare namespace Cloudflare {
 		PRICE_FEED: DurableObjectNamespace<import("./src/index").PriceFeed>;
 		RATE_LIMITER: DurableObjectNamespace<import("./src/index").RateLimiter>;
 		PORTFOLIO_REFRESHER: DurableObjectNamespace<import("./src/index").PortfolioRefresher>;
+		TOKEN_SAFETY: DurableObjectNamespace<import("./src/index").TokenSafety>;
 	}
 }
 interface Env extends Cloudflare.Env {}

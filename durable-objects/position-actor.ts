@@ -22,6 +22,7 @@ import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../s
 import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { repushBehind } from "../src/pipeline/wallet-hot-state";
 
 /**
  * PositionActor (one per position, named by its id): the one writer of its position (DESIGN §1).
@@ -780,8 +781,10 @@ export class PositionActor extends DurableObject<Env> {
     try {
       const cfg = await loadConfig(this.db);
       const res = await checkBreakerRules(this.db, cfg);
-      if (res.tripped)
+      if (res.tripped) {
         log.warn("circuit_breaker_tripped", { trigger: res.event?.trigger, position_id: this.state?.id });
+        await repushBehind(this.env); // never throws on a failed push: the minute cron repeats what is owed
+      }
     } catch (err) {
       log.warn("circuit_breaker_check_failed", { error: String(err) });
       throw err;

@@ -1,13 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
-import { breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
-import { loadConfig } from "../src/db/config-store";
 import { isConstraintError } from "../src/db/constraint-error";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { bookExposure } from "../src/db/positions-store";
 import { positions, signals, wallets } from "../src/db/schema";
-import { assessTokenSafety } from "../src/db/token-safety";
+import type { SafetyOutcome } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
@@ -39,6 +37,8 @@ import type {
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
+import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /** What the webhook route knows about the watched wallet when it hands a delivery over. */
@@ -140,8 +140,14 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
  * stored before the enqueue), retries failures with backoff, and re-arms itself in `finally`.
  */
 export class WalletActor extends DurableObject<Env> {
+  /** Config, breaker, this wallet and its strategy, pushed by their writers (src/pipeline/hot-state.ts). */
+  private readonly hot: HotStateStore<WalletHotState>;
+  /** Inbox rows a run of processDue is working on (in memory: an evicted object has no run left). */
+  private readonly busy = new Set<string>();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.hot = new HotStateStore<WalletHotState>(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -165,6 +171,21 @@ export class WalletActor extends DurableObject<Env> {
 
   private get db() {
     return getDb(this.env.DB);
+  }
+
+  /** The push (src/pipeline/wallet-hot-state.ts): a newer snapshot replaces the cached one, an older is ignored. */
+  async applyHotState(snapshot: HotSnapshot<WalletHotState>): Promise<{ applied: boolean; version: number }> {
+    return this.hot.apply(snapshot);
+  }
+
+  /** The cached snapshot's version (null: none yet), for the API, tests and diagnostics. */
+  async hotStateVersion(): Promise<number | null> {
+    return this.hot.current()?.version ?? null;
+  }
+
+  /** What the decisions read instead of D1; loaded from D1 only by an actor that has no snapshot yet. */
+  private hotState(address: string): Promise<WalletHotState> {
+    return this.hot.get(() => loadWalletHotState(this.env.DB, address));
   }
 
   private address(): string | null {
@@ -207,7 +228,7 @@ export class WalletActor extends DurableObject<Env> {
     // delivery still acks fast; what is left, or fails here, is recorded by the alarm.
     const budgetEnd = Date.now() + INGEST_RECORD_BUDGET_MS;
     try {
-      const config = await loadConfig(this.db);
+      const { config } = await this.hotState(wallet.address);
       for (const signature of accepted) {
         if (Date.now() > budgetEnd) break;
         const row = this.row(signature);
@@ -299,26 +320,40 @@ export class WalletActor extends DurableObject<Env> {
       .exec<Row>(`SELECT * FROM inbox WHERE ${ACTIVE} AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50`, now)
       .toArray();
     if (due.length === 0) return;
-    const config = await loadConfig(this.db);
+    const { config } = await this.hotState(this.address() as string);
     // One at a time and in arrival order: a leader's buy is decided before its next buy of the same mint.
-    for (const r of due) {
-      if (r.state === "parking") {
-        await this.recordParked(r, now);
-        continue;
-      }
+    for (const listed of due) {
+      // A row another run is working on (two alarm runs can overlap, e.g. a forced run beside the scheduled
+      // one) is left to it; the others are re-read, as an earlier row's step may have finished them.
+      if (this.busy.has(listed.signature)) continue;
+      const r = this.row(listed.signature);
+      if (!r || !["received", "recorded", "parking"].includes(r.state)) continue;
+      this.busy.add(r.signature);
       try {
-        let row: Row | undefined = r;
-        if (row.state === "received") {
-          await this.record(row, config);
-          row = this.row(r.signature);
-        }
-        if (row?.state !== "recorded") continue;
-        if (row.signal_type === "buy") await this.processBuy(row, config);
-        else if (row.signal_type === "sell") await this.processSell(row);
-        else this.setState(row.signature, "done");
-      } catch (err) {
-        this.failed(r, err, now);
+        await this.processRow(r, config, now);
+      } finally {
+        this.busy.delete(r.signature);
       }
+    }
+  }
+
+  private async processRow(r: Row, config: Config, now: number) {
+    if (r.state === "parking") {
+      await this.recordParked(r, now);
+      return;
+    }
+    try {
+      let row: Row | undefined = r;
+      if (row.state === "received") {
+        await this.record(row, config);
+        row = this.row(r.signature);
+      }
+      if (row?.state !== "recorded") return;
+      if (row.signal_type === "buy") await this.processBuy(row, config);
+      else if (row.signal_type === "sell") await this.processSell(row);
+      else this.setState(row.signature, "done");
+    } catch (err) {
+      this.failed(r, err, now);
     }
   }
 
@@ -474,6 +509,13 @@ export class WalletActor extends DurableObject<Env> {
       block_time: tx ? nowIso(tx.timestamp * 1000) : null,
       filtered: filter !== null,
       filter_reason: filter,
+      filter_detail:
+        tx && (filter === "stale_signal" || filter === "invalid_timestamp")
+          ? filterDetail(undefined, {
+              signal_age_seconds: row.received_at_ms / 1000 - tx.timestamp,
+              max_signal_age_seconds: config.max_signal_age_seconds,
+            })
+          : null,
       webhook_received_at: receivedIso,
       processed_at: filter ? nowIso(now) : null,
       processing_duration_ms: filter ? now - row.received_at_ms : null,
@@ -560,12 +602,17 @@ export class WalletActor extends DurableObject<Env> {
     row: Row,
     fields: Partial<typeof signals.$inferInsert> & { filter_reason?: FilterReason | null },
     detail?: string,
+    numbers?: Record<string, unknown>,
   ) {
     const now = Date.now();
     // A pass never clears `filtered`: the SwapQueue may already have refused the entry (caps, breaker,
     // no price) and marked the signal, in either order relative to this write.
     const { filter_reason, filtered, ...rest } = fields;
-    const verdict = filter_reason ? { filtered: true, filter_reason } : filtered ? { filtered: true } : {};
+    const verdict = filter_reason
+      ? { filtered: true, filter_reason, filter_detail: filterDetail(detail, numbers) }
+      : filtered
+        ? { filtered: true }
+        : {};
     await this.db
       .update(signals)
       .set({
@@ -590,6 +637,11 @@ export class WalletActor extends DurableObject<Env> {
       log.warn("sol_price_unavailable", { error: errMessage(err) });
       return null;
     }
+  }
+
+  /** The mint's safety, from its TokenSafety object (cached with its TTL, one lookup for concurrent looks). */
+  protected async tokenSafety(mint: string, config: Config): Promise<SafetyOutcome> {
+    return this.env.TOKEN_SAFETY.getByName(mint).assess(mint, config);
   }
 
   protected async enqueueEntry(req: SwapRequest): Promise<EnqueueResult> {
@@ -660,9 +712,13 @@ export class WalletActor extends DurableObject<Env> {
     const { tx, c } = this.classification(row);
     const mint = c.token_mint as string;
     // Checked again at decision time: a record delayed by retries must not turn into a late entry.
-    const age = entryTimeVerdict(tx.timestamp, Date.now(), config.max_signal_age_seconds);
+    const decidedAt = Date.now();
+    const age = entryTimeVerdict(tx.timestamp, decidedAt, config.max_signal_age_seconds);
     if (age !== "ok") {
-      await this.finish(row, { filter_reason: age }, `${age} when decided`);
+      await this.finish(row, { filter_reason: age }, `${age} when decided`, {
+        signal_age_seconds: decidedAt / 1000 - tx.timestamp,
+        max_signal_age_seconds: config.max_signal_age_seconds,
+      });
       return null;
     }
     const laterSale = await this.saleAfter(address, mint, {
@@ -673,14 +729,16 @@ export class WalletActor extends DurableObject<Env> {
       await this.finish(row, { filter_reason: "leader_already_sold" }, `sold in ${laterSale}`);
       return null;
     }
-    const wallet = await db.select().from(wallets).where(eq(wallets.address, address)).get();
+    const { wallet, breaker } = await this.hotState(address);
     if (!wallet?.is_active) {
       await this.finish(row, { filter_reason: "inactive_wallet" });
       return null;
     }
-    const breaker = await breakerState(db);
     if (breaker.open) {
-      await this.finish(row, { filter_reason: "circuit_breaker" }, breaker.reason ?? breaker.trigger ?? "open");
+      await this.finish(row, { filter_reason: "circuit_breaker" }, breaker.reason ?? breaker.trigger ?? "open", {
+        breaker_trigger: breaker.trigger,
+        breaker_since: breaker.since,
+      });
       return null;
     }
     const solUsd = await this.solUsd();
@@ -700,14 +758,19 @@ export class WalletActor extends DurableObject<Env> {
     const facts = await this.copyFacts(address, mint, row.signal_id as number);
     const verdict = checkCopyRules(rules, { ...facts, leader_trade_sol: priced.sol_amount, now_ms: Date.now() });
     if (!verdict.ok) {
-      await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail);
+      await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail, {
+        leader_trade_sol: priced.sol_amount,
+        ...rules,
+        open_positions: facts.open_positions,
+        last_exit_at: facts.last_exit_at_ms === null ? null : nowIso(facts.last_exit_at_ms),
+      });
       return null;
     }
 
     let safetyScore: number | null = null;
     let decimals = c.token_decimals;
     if (config.safety_check_enabled) {
-      const safety = await assessTokenSafety(this.env, db, mint, config);
+      const safety = await this.tokenSafety(mint, config);
       decimals ??= safety.decimals;
       if (safety.status === "unavailable") {
         await this.finish(row, { ...priceFields, filter_reason: "safety_unavailable" }, safety.detail);
@@ -719,6 +782,18 @@ export class WalletActor extends DurableObject<Env> {
           row,
           { ...priceFields, safety_score: safetyScore, filter_reason: "safety_check_failed" },
           JSON.stringify(safety.result.checks),
+          {
+            score: safetyScore,
+            safety_threshold: config.safety_threshold,
+            checks: safety.result.checks,
+            inputs: safety.inputs,
+            limits: {
+              min_liquidity_usd: config.min_liquidity_usd,
+              max_top10_holder_percent: config.max_top10_holder_percent,
+              min_token_age_hours: config.min_token_age_hours,
+              max_transfer_fee_bps: config.max_transfer_fee_bps,
+            },
+          },
         );
         return null;
       }
@@ -743,7 +818,11 @@ export class WalletActor extends DurableObject<Env> {
           : null,
     });
     if (!size.ok) {
-      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: size.reason }, size.detail);
+      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: size.reason }, size.detail, {
+        leader_sol: priced.sol_amount,
+        leader_usd: priced.usd_amount,
+        sol_usd: solUsd,
+      });
       return null;
     }
     if (!(size.usd > 0)) {
@@ -756,6 +835,13 @@ export class WalletActor extends DurableObject<Env> {
         row,
         { ...priceFields, safety_score: safetyScore, filter_reason: exposure.reason },
         exposure.detail,
+        {
+          entry_usd: size.usd,
+          exposure_usd: facts.exposure_usd,
+          max_total_exposure_usd: rules.max_total_exposure_usd,
+          open_positions: facts.open_positions,
+          max_open_positions: rules.max_open_positions,
+        },
       );
       return null;
     }
@@ -1043,6 +1129,12 @@ export class WalletActor extends DurableObject<Env> {
   async status(): Promise<{ actor: string; id: string; name: string | null }> {
     return { actor: "WalletActor", id: this.ctx.id.toString(), name: this.ctx.id.name ?? null };
   }
+}
+
+/** The stored `filter_detail`: the reason's text and the numbers it was decided on, as they were then. */
+function filterDetail(detail: string | undefined, numbers: Record<string, unknown> | undefined): string | null {
+  if (detail === undefined && numbers === undefined) return null;
+  return JSON.stringify({ ...(detail === undefined ? {} : { detail }), ...numbers });
 }
 
 function errMessage(err: unknown): string {

@@ -46,7 +46,8 @@ CREATE TABLE `reconciliation_runs` (
 );
 --> statement-breakpoint
 CREATE INDEX `reconciliation_runs_recent_idx` ON `reconciliation_runs` (`started_at`);--> statement-breakpoint
-PRAGMA foreign_keys=OFF;--> statement-breakpoint
+-- D1 runs a migration inside a transaction, where PRAGMA foreign_keys is a no-op: defer the checks instead.
+PRAGMA defer_foreign_keys = on;--> statement-breakpoint
 CREATE TABLE `__new_positions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`wallet_id` integer,
@@ -96,7 +97,7 @@ CREATE TABLE `__new_positions` (
 INSERT INTO `__new_positions`("id", "wallet_id", "source_wallet_address", "signal_id", "entry_order_id", "token_mint", "token_decimals", "mode", "status", "exit_strategy_id", "strategy_override", "entry_price_usd", "entry_price_sol", "entry_amount", "entry_cost_usd", "entry_cost_sol", "current_amount", "current_price_usd", "peak_price_usd", "trailing_active", "scaling_levels_hit", "unrealized_pnl_usd", "realized_pnl_usd", "total_pnl_usd", "pnl_percent", "sold_amount", "exit_proceeds_usd", "avg_exit_price_usd", "exit_reason", "price_source", "last_price_at", "next_poll_at", "poll_interval_seconds", "opened_at", "closed_at", "created_at", "updated_at") SELECT "id", "wallet_id", "source_wallet_address", "signal_id", "entry_order_id", "token_mint", "token_decimals", "mode", "status", "exit_strategy_id", "strategy_override", "entry_price_usd", "entry_price_sol", "entry_amount", "entry_cost_usd", "entry_cost_sol", "current_amount", "current_price_usd", "peak_price_usd", "trailing_active", "scaling_levels_hit", "unrealized_pnl_usd", "realized_pnl_usd", "total_pnl_usd", "pnl_percent", "sold_amount", "exit_proceeds_usd", "avg_exit_price_usd", "exit_reason", "price_source", "last_price_at", "next_poll_at", "poll_interval_seconds", "opened_at", "closed_at", "created_at", "updated_at" FROM `positions`;--> statement-breakpoint
 DROP TABLE `positions`;--> statement-breakpoint
 ALTER TABLE `__new_positions` RENAME TO `positions`;--> statement-breakpoint
-PRAGMA foreign_keys=ON;--> statement-breakpoint
+PRAGMA defer_foreign_keys = off;--> statement-breakpoint
 CREATE INDEX `positions_status_idx` ON `positions` (`status`,`opened_at`);--> statement-breakpoint
 CREATE INDEX `positions_wallet_mint_idx` ON `positions` (`source_wallet_address`,`token_mint`,`status`);--> statement-breakpoint
 CREATE INDEX `positions_mint_idx` ON `positions` (`token_mint`,`closed_at`);--> statement-breakpoint

@@ -32,6 +32,7 @@ import { log, redact, registerSecrets } from "./lib/logger";
 import { API_VERSION } from "./lib/version";
 import { attachUpstreamHealth } from "./ops/upstream-store";
 import { configUiRouter } from "./ui/config-routes";
+import { pushHotStateAfterWrites } from "./pipeline/hot-state-push";
 import { DocsPage } from "./ui/pages/docs";
 import { UnknownUrlPage } from "./ui/pages/not-found";
 import { dashboardRouter, SECURITY_HEADERS } from "./ui/router";
@@ -64,6 +65,7 @@ export function createApp() {
   });
 
   app.use("/api/*", operatorAuth());
+  app.use("*", pushHotStateAfterWrites()); // after auth: only accepted writes reach it
   app.use(
     "/api/*",
     auditTrail(() => app),

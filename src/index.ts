@@ -14,4 +14,5 @@ export { PositionActor } from "../durable-objects/position-actor";
 export { PriceFeed } from "../durable-objects/price-feed";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { SwapQueue } from "../durable-objects/swap-queue";
+export { TokenSafety } from "../durable-objects/token-safety";
 export { WalletActor } from "../durable-objects/wallet-actor";

@@ -322,7 +322,8 @@ describe("item 13 — an acked item whose processing always throws", () => {
     const { wallet, mint } = await setup(); // the actor instance exists: the fault goes in before the delivery
     const stub = env.WALLET_ACTOR.getByName(wallet);
     // The signal write of record() is a batch with the wallet's last_signal_at update; the parked write is not.
-    const fault = await injectD1Fault(stub, /last_signal_at/, Number.POSITIVE_INFINITY);
+    // (Matched on the SET: the hot-state read of the wallet row also names the column.)
+    const fault = await injectD1Fault(stub, /set "last_signal_at"/, Number.POSITIVE_INFINITY);
     const item = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     expect(await deliver([item])).toMatchObject({ status: 200, body: { accepted: 1 } });
     const row = async () => (await stub.inbox()).find((r) => r.signature === item.signature);

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.captured.json";
 import worker from "../src/index";
+import { pushHotState } from "../src/pipeline/wallet-hot-state";
 import { randomAddress } from "./helpers/addresses";
 import { expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
@@ -578,6 +579,8 @@ describe("BUY pipeline", () => {
     await deliver([t]);
     await settle(wallet);
     await env.DB.prepare("UPDATE config SET max_total_exposure_usd = 1000, max_open_positions = 1").run();
+    // A write outside the API reaches the warm actor by a push (the API's writes push on their own).
+    await pushHotState(env, { addresses: [wallet] });
     const held = await env.DB.prepare(
       `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
         entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at)

@@ -30,6 +30,14 @@ const SignalSchema = z
     block_time: z.string().nullable(),
     filtered: z.boolean(),
     filter_reason: z.string().nullable(),
+    filter_detail: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({
+        description:
+          "The numbers the decision was taken on, as they were then: the failed check's value and limit " +
+          "(safety inputs and thresholds, signal age and limit, leader size and range, exposure and caps)",
+      }),
     safety_score: z.number().nullable(),
     entry_usd: z.number().nullable(),
     order_id: z.string().nullable(),
@@ -81,6 +89,20 @@ const getSignal = createRoute({
 
 const { raw_payload: _raw, ...listColumns } = getTableColumns(signals);
 
+/** `filter_detail` is stored as JSON text; a row written before it existed (or unreadable) answers null. */
+function withDetail<T extends { filter_detail: string | null }>(
+  row: T,
+): Omit<T, "filter_detail"> & { filter_detail: Record<string, unknown> | null } {
+  let detail: Record<string, unknown> | null = null;
+  try {
+    const v = row.filter_detail ? JSON.parse(row.filter_detail) : null;
+    detail = v && typeof v === "object" && !Array.isArray(v) ? v : null;
+  } catch {
+    detail = null;
+  }
+  return { ...row, filter_detail: detail };
+}
+
 export const signalsRouter = createRouter()
   .openapi(listSignals, async (c) => {
     const q = c.req.valid("query");
@@ -106,7 +128,7 @@ export const signalsRouter = createRouter()
         .offset((q.page - 1) * q.page_size),
       db.select({ n: count() }).from(signals).where(cond).get(),
     ]);
-    return c.json({ items, total: total?.n ?? 0, page: q.page, page_size: q.page_size }, 200);
+    return c.json({ items: items.map(withDetail), total: total?.n ?? 0, page: q.page, page_size: q.page_size }, 200);
   })
   .openapi(getSignal, async (c) => {
     const { id } = c.req.valid("param");
@@ -118,5 +140,5 @@ export const signalsRouter = createRouter()
     } catch {
       // kept as text: it was stored verbatim
     }
-    return c.json({ ...row, raw_payload: raw }, 200);
+    return c.json({ ...withDetail(row), raw_payload: raw }, 200);
   });

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { type HandOffItem, handOff } from "../db/wallet-handoff";
 import { HeliusTxSchema } from "../domain/helius-tx";
 import { safeEqual, tooMany } from "../lib/auth";
 import { clientAddress, countFailure } from "../lib/edge-limits";
@@ -9,6 +8,7 @@ import { ApiError, errorBody, formatZodIssues } from "../lib/errors";
 import { jsonBoundsViolation } from "../lib/json-bounds";
 import { log } from "../lib/logger";
 import { countUsage, flushUsageIfDue } from "../upstream/usage-counter";
+import { type HandOffItem, handOff } from "../pipeline/wallet-handoff";
 import { errorResponses, jsonContent } from "./common";
 import { createRouter } from "./router";
 

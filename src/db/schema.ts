@@ -319,6 +319,8 @@ export const signals = sqliteTable(
     block_time: text("block_time"),
     filtered: bool("filtered").notNull().default(false),
     filter_reason: text("filter_reason"),
+    // JSON: the numbers the decision was taken on (value and limit of the failed check, issue 13)
+    filter_detail: text("filter_detail"),
     safety_score: real("safety_score"),
     entry_usd: real("entry_usd"), // size decided for a copied BUY
     order_id: text("order_id"), // the entry (BUY) or mirror-exit order it led to
@@ -1016,3 +1018,26 @@ export const reconciliationMissing = sqliteTable("reconciliation_missing", {
 export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect;
 export type ReconciliationFindingRow = typeof reconciliationFindings.$inferSelect;
 export type { ReconciliationFindingKind };
+/**
+ * Hot-state version (issue 10, src/pipeline/hot-state.ts): one counter bumped by D1 triggers on every write
+ * that changes what the actors cache (config, breaker events, wallet settings, exit strategies), so no writer
+ * can forget it. An actor whose cached snapshot carries a lower version is stale.
+ */
+export const hotState = sqliteTable(
+  "hot_state",
+  {
+    id: integer("id").primaryKey().default(1),
+    version: integer("version").notNull().default(0),
+  },
+  () => [check("hot_state_singleton", sql.raw("id = 1"))],
+);
+
+/**
+ * The version each cache (a WalletActor: `wallet:<address>`) confirmed it applied. A target behind
+ * `hot_state.version` is owed a push; the minute cron re-pushes until it confirms.
+ */
+export const hotStateAcks = sqliteTable("hot_state_acks", {
+  target: text("target").primaryKey(),
+  version: integer("version").notNull(),
+  updated_at: updatedAt(),
+});

@@ -96,45 +96,58 @@ export function inputsFromUpstream(
   };
 }
 
-export async function assessTokenSafety(
-  env: Env2,
-  db: Db,
-  mint: string,
-  config: Config,
-  nowMs: number = Date.now(),
-): Promise<SafetyOutcome> {
-  const row = await db.select().from(tokens).where(eq(tokens.mint_address, mint)).get();
-  const cachedAt = row?.safety_checked_at ? Date.parse(row.safety_checked_at) : Number.NaN;
-  if (row && Number.isFinite(cachedAt) && nowMs - cachedAt < config.token_cache_ttl_seconds * 1000) {
-    const inputs = inputsFromRow(row, nowMs);
-    return {
-      status: "ok",
-      result: scoreSafety(inputs, config),
-      inputs,
-      source: "cache",
-      decimals: row.decimals,
-      checked_at: row.safety_checked_at as string,
-    };
-  }
+/** The fields of a token row the safety score is computed from (the DO cache keeps exactly these). */
+export type SafetyRow = Pick<
+  TokenRow,
+  | "decimals"
+  | "liquidity_usd"
+  | "top10_holder_percent"
+  | "token_age_hours"
+  | "pair_created_at"
+  | "mint_authority"
+  | "freeze_authority"
+  | "is_rugged"
+  | "rugcheck_risk_level"
+  | "transfer_fee_bps"
+  | "contract_flags"
+  | "safety_checked_at"
+>;
 
+/** A cached result scored with the current config (a threshold change applies at once, without a refetch). */
+export function outcomeFromRow(
+  row: SafetyRow,
+  config: Config,
+  nowMs: number,
+  source: "cache" | "stale_cache",
+): Extract<SafetyOutcome, { status: "ok" }> {
+  const inputs = inputsFromRow(row as TokenRow, nowMs);
+  return {
+    status: "ok",
+    result: scoreSafety(inputs, config),
+    inputs,
+    source,
+    decimals: row.decimals,
+    checked_at: row.safety_checked_at as string,
+  };
+}
+
+/** Whether a cached row is still within `token_cache_ttl_seconds`. */
+export function isFresh(row: SafetyRow | null | undefined, config: Config, nowMs: number): boolean {
+  const at = row?.safety_checked_at ? Date.parse(row.safety_checked_at) : Number.NaN;
+  return Number.isFinite(at) && nowMs - at < config.token_cache_ttl_seconds * 1000;
+}
+
+/** The new token row values of one upstream lookup (RugCheck + DexScreener), or the RugCheck failure. */
+export async function lookupUpstream(
+  env: Env2,
+  mint: string,
+  row: Partial<TokenRow> | null,
+  config: Config,
+  nowMs: number,
+): Promise<Lookup> {
   const [rc, dx] = await Promise.allSettled([fetchRugcheckReport(env, mint), fetchDexTokens(env, [mint])]);
-  if (rc.status === "rejected") {
-    const error = rc.reason instanceof Error ? rc.reason.message : String(rc.reason);
-    if (row && Number.isFinite(cachedAt)) {
-      log.warn("token_safety_stale_cache_used", { mint, checked_at: row.safety_checked_at, error });
-      const inputs = inputsFromRow(row, nowMs);
-      return {
-        status: "ok",
-        result: scoreSafety(inputs, config),
-        inputs,
-        source: "stale_cache",
-        decimals: row.decimals,
-        checked_at: row.safety_checked_at as string,
-      };
-    }
-    log.warn("token_safety_unavailable", { mint, error });
-    return { status: "unavailable", detail: error, decimals: row?.decimals ?? null };
-  }
+  if (rc.status === "rejected")
+    return { ok: false, error: rc.reason instanceof Error ? rc.reason.message : String(rc.reason) };
   const report = rc.value;
   const dex = dx.status === "fulfilled" ? (dx.value.get(mint) ?? null) : null;
   if (dx.status === "rejected")
@@ -173,9 +186,60 @@ export async function assessTokenSafety(
     metadata_updated_at: checkedAt,
     updated_at: checkedAt,
   };
+  return { ok: true, values, inputs, result };
+}
+
+export type TokenValues = Omit<TokenRow, "mint_address" | "created_at">;
+export type Lookup =
+  | { ok: true; values: TokenValues; inputs: SafetyInputs; result: SafetyResult }
+  | { ok: false; error: string };
+
+/** Upserts the lookup into D1's `tokens` (the API's read model of the cache). */
+export async function writeTokenRow(db: Db, mint: string, values: TokenValues) {
   await db
     .insert(tokens)
     .values({ mint_address: mint, ...values })
     .onConflictDoUpdate({ target: tokens.mint_address, set: values });
-  return { status: "ok", result, inputs, source: "upstream", decimals, checked_at: checkedAt };
+}
+
+/** The safety outcome of a lookup result: fresh values, else a stale cached row, else unavailable. */
+export function outcomeOfLookup(
+  mint: string,
+  lookup: Lookup,
+  row: SafetyRow | null | undefined,
+  config: Config,
+  nowMs: number,
+): SafetyOutcome {
+  if (lookup.ok) {
+    const { inputs, result, values } = lookup;
+    return {
+      status: "ok",
+      result,
+      inputs,
+      source: "upstream",
+      decimals: values.decimals,
+      checked_at: values.safety_checked_at as string,
+    };
+  }
+  if (row?.safety_checked_at && Number.isFinite(Date.parse(row.safety_checked_at))) {
+    log.warn("token_safety_stale_cache_used", { mint, checked_at: row.safety_checked_at, error: lookup.error });
+    return outcomeFromRow(row, config, nowMs, "stale_cache");
+  }
+  log.warn("token_safety_unavailable", { mint, error: lookup.error });
+  return { status: "unavailable", detail: lookup.error, decimals: row?.decimals ?? null };
+}
+
+/** The D1-backed assessment (API, tools): the cached row when fresh, else one lookup written to `tokens`. */
+export async function assessTokenSafety(
+  env: Env2,
+  db: Db,
+  mint: string,
+  config: Config,
+  nowMs: number = Date.now(),
+): Promise<SafetyOutcome> {
+  const row = await db.select().from(tokens).where(eq(tokens.mint_address, mint)).get();
+  if (row && isFresh(row, config, nowMs)) return outcomeFromRow(row, config, nowMs, "cache");
+  const lookup = await lookupUpstream(env, mint, row ?? null, config, nowMs);
+  if (lookup.ok) await writeTokenRow(db, mint, lookup.values);
+  return outcomeOfLookup(mint, lookup, row, config, nowMs);
 }

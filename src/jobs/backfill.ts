@@ -1,8 +1,8 @@
 import { raiseAlert } from "../db/alerts";
-import { type HandOffItem, handOff } from "../db/wallet-handoff";
 import { type ChainSignature, chunks, nextCursor, planBackfill, rotate } from "../domain/backfill";
 import { HeliusTxSchema } from "../domain/helius-tx";
 import { log, redact } from "../lib/logger";
+import { type HandOffItem, handOff } from "../pipeline/wallet-handoff";
 import { HELIUS_MAX_PARSE, parseTransactions } from "../upstream/helius";
 import { getRecentSignatures } from "../upstream/solana-rpc";
 

@@ -5,6 +5,7 @@ import { loadConfig } from "../db/config-store";
 import { positions } from "../db/schema";
 import { ensureTokenMetadata } from "../db/token-metadata";
 import { log, redact } from "../lib/logger";
+import { repushBehind } from "../pipeline/wallet-hot-state";
 import { runBackfill } from "./backfill";
 import type { Job } from "./run-job";
 
@@ -60,6 +61,7 @@ export const runHourlyRefresh: Job = async (env, scheduledTime) => {
     open.map((p) => ({ mint: p.token_mint, decimals: p.token_decimals })),
   );
   const breaker = await checkBreakerRules(db, await loadConfig(db));
+  if (breaker.tripped) await repushBehind(env); // the actors stop entries before their next decision
   if (failed) log.warn("watchdog_incomplete", { failed });
   let backfill: Record<string, unknown>;
   try {

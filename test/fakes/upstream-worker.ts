@@ -179,9 +179,10 @@ let state = freshState();
  * Held routes: their requests wait until the test releases them (kept apart from `state`, which is JSON). A test
  * can then act while a caller is known to be blocked at that call — no timing involved.
  */
-const holds = new Map<string, { waiting: number; gate: Promise<void>; release: () => void }>();
+const holds = new Map<string, { waiting: number; released: boolean }>();
 function releaseHold(route: string) {
-  holds.get(route)?.release();
+  const hold = holds.get(route);
+  if (hold) hold.released = true;
   holds.delete(route);
 }
 
@@ -202,7 +203,9 @@ async function gate(route: string, method: string, path: string, body?: unknown)
   const hold = holds.get(route);
   if (hold) {
     hold.waiting++;
-    await hold.gate;
+    // Polled with a timer, not awaited on a promise another request resolves: workerd cancels continuations
+    // resolved from a finished request's context and calls a request with no pending I/O hung.
+    while (!hold.released) await sleep(5);
   }
   const latency = state.latency[route] ?? state.latency["*"];
   if (latency) await sleep(latency);
@@ -711,13 +714,7 @@ async function control(method: string, url: URL, body: unknown): Promise<Respons
     // { route } — hold its requests until { route, release: true }; GET holds → waiting requests per route
     const route = String(b.route);
     if (b.release) releaseHold(route);
-    else if (!holds.has(route)) {
-      let release = () => {};
-      const gate = new Promise<void>((r) => {
-        release = r;
-      });
-      holds.set(route, { waiting: 0, gate, release });
-    }
+    else if (!holds.has(route)) holds.set(route, { waiting: 0, released: false });
     return json({ ok: true });
   }
   if (what === "holds" && method === "GET")

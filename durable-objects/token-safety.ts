@@ -1,0 +1,94 @@
+import { DurableObject } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { getDb } from "../src/db/client";
+import { tokens } from "../src/db/schema";
+import {
+  isFresh,
+  type Lookup,
+  lookupUpstream,
+  outcomeFromRow,
+  outcomeOfLookup,
+  type SafetyOutcome,
+  type SafetyRow,
+  type TokenValues,
+  writeTokenRow,
+} from "../src/db/token-safety";
+import type { Config } from "../src/domain/config";
+import { log } from "../src/lib/logger";
+import { attachUpstreamHealth } from "../src/ops/upstream-store";
+
+/**
+ * TokenSafety: one per mint (`getByName(mint)`), issue 10. Holds the mint's last safety lookup in its own
+ * storage for `token_cache_ttl_seconds`, so a WalletActor's decision reads no D1, and makes concurrent first
+ * looks single-flight: several leaders buying the same new mint at once share ONE RugCheck / DexScreener
+ * lookup (the first caller starts it, the others await the same promise). Each caller scores the shared
+ * inputs with its own config. D1's `tokens` row (the API's view of the cache) is written behind the answer.
+ */
+export class TokenSafety extends DurableObject<Env> {
+  private inflight: Promise<{ lookup: Lookup | null; row: SafetyRow | null }> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    attachUpstreamHealth(env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  }
+
+  private cached(): TokenValues | null {
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'safety'")
+      .toArray()[0];
+    return row ? (JSON.parse(row.value) as TokenValues) : null;
+  }
+
+  private store(values: Partial<TokenValues>) {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('safety', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      JSON.stringify(values),
+    );
+  }
+
+  /** The mint's safety outcome under `config`: cached while fresh, else one shared upstream lookup. */
+  async assess(mint: string, config: Config, nowMs: number = Date.now()): Promise<SafetyOutcome> {
+    const row = this.cached();
+    if (row && isFresh(row, config, nowMs)) return outcomeFromRow(row, config, nowMs, "cache");
+    // No await between the check and the assignment: every concurrent caller joins the same lookup.
+    this.inflight ??= this.refresh(mint, config, nowMs).finally(() => {
+      this.inflight = null;
+    });
+    const { lookup, row: known } = await this.inflight;
+    if (lookup === null) return outcomeFromRow(known as SafetyRow, config, nowMs, "cache");
+    if (lookup.ok) return { ...outcomeFromRow(lookup.values, config, nowMs, "cache"), source: "upstream" };
+    return outcomeOfLookup(mint, lookup, known, config, nowMs);
+  }
+
+  private async refresh(mint: string, config: Config, nowMs: number) {
+    let row: SafetyRow | null = this.cached();
+    if (!row) {
+      // A first look: a result D1 already holds (cached before this object existed) is taken over once.
+      try {
+        const d1 = await getDb(this.env.DB).select().from(tokens).where(eq(tokens.mint_address, mint)).get();
+        if (d1) {
+          const { mint_address: _m, created_at: _c, ...values } = d1;
+          if (isFresh(d1, config, nowMs)) {
+            this.store(values);
+            return { lookup: null, row: d1 as SafetyRow };
+          }
+          row = d1;
+        }
+      } catch (err) {
+        log.warn("token_safety_d1_unavailable", { mint, error: String(err) });
+      }
+    }
+    const lookup = await lookupUpstream(this.env, mint, row as Partial<TokenValues> | null, config, nowMs);
+    if (lookup.ok) {
+      this.store(lookup.values);
+      // Behind the answer: D1's copy is a read model; the next lookup rewrites it if this one fails.
+      this.ctx.waitUntil(
+        writeTokenRow(getDb(this.env.DB), mint, lookup.values).catch((err) =>
+          log.warn("token_row_write_failed", { mint, error: String(err) }),
+        ),
+      );
+    }
+    return { lookup, row };
+  }
+}

@@ -1,0 +1,84 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { fake } from "./helpers/fake";
+import { patchEnv } from "./helpers/faults";
+import { addr, nativeBuy } from "./helpers/helius";
+import { deliver, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
+
+const LEADERS = 5;
+
+/** Polls a condition the test drives (no wall-clock expectation: it only bounds a stuck test). */
+async function until(what: string, ok: () => Promise<boolean>) {
+  for (let i = 0; i < 400; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+beforeEach(async () => {
+  await fake.reset();
+});
+
+describe("token safety per mint (issue 10)", () => {
+  it("N concurrent first BUYs of one new mint by N leaders make ONE RugCheck lookup", async () => {
+    const mint = addr();
+    await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    const leaders = Array.from({ length: LEADERS }, () => addr());
+    const spies = [];
+    for (const w of leaders) {
+      await insertWallet(w);
+      spies.push(await spyActor(w));
+    }
+    // Count the leaders' safety looks, so the test knows when all N are waiting on the mint.
+    let looks = 0;
+    for (const w of leaders)
+      await runInDurableObject(env.WALLET_ACTOR.getByName(w), (instance) => {
+        const i = instance as unknown as { tokenSafety: (...a: unknown[]) => Promise<unknown> };
+        const real = i.tokenSafety.bind(instance);
+        i.tokenSafety = (...a) => {
+          looks++;
+          return real(...a);
+        };
+      });
+    // The held lookup must outlast the polling below on a loaded machine: no client timeout in this object.
+    await patchEnv(env.TOKEN_SAFETY.getByName(mint), { UPSTREAM_TIMEOUT_MS: "60000" });
+    await fake.hold("rugcheck.report");
+    const buys = leaders.map((w) => nativeBuy(w, mint, { sol: 1, tokens: 1000 }));
+    for (const b of buys) expect((await deliver([b])).status).toBe(200);
+    // Every leader's decision runs at once and reaches the safety lookup while the first one is held.
+    const alarms = leaders.map((w) => runDurableObjectAlarm(env.WALLET_ACTOR.getByName(w)));
+    await until("all leaders looked the mint up", async () => looks >= LEADERS);
+    await until("the lookup reached RugCheck", async () => (await fake.held("rugcheck.report")) >= 1);
+    expect(await fake.held("rugcheck.report")).toBe(1);
+    await fake.release("rugcheck.report");
+    await Promise.all(alarms);
+    // The actors' own alarms may have been the ones that ran: wait until every inbox is worked through.
+    for (const w of leaders) await settle(w);
+    expect((await fake.calls())["rugcheck.report"]).toBe(1);
+    for (const [k, spy] of spies.entries()) {
+      expect(spy.enqueued, leaders[k]).toHaveLength(1);
+      expect(await signalBySignature(buys[k]!.signature)).toMatchObject({ filtered: 0 });
+    }
+  });
+
+  it("a cached result is used within the TTL and looked up again after it", async () => {
+    const mint = addr();
+    await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    const cfg = (await env.DB.prepare("SELECT * FROM config WHERE id = 1").first<any>()) as any;
+    const config = { ...cfg, helius_transaction_types: [] };
+    const stub = env.TOKEN_SAFETY.getByName(mint);
+    const now = Date.now();
+    expect(await stub.assess(mint, config, now)).toMatchObject({ status: "ok", source: "upstream" });
+    expect(await stub.assess(mint, config, now + 1000)).toMatchObject({ status: "ok", source: "cache" });
+    expect((await fake.calls())["rugcheck.report"]).toBe(1);
+    const later = now + (config.token_cache_ttl_seconds + 1) * 1000;
+    expect(await stub.assess(mint, config, later)).toMatchObject({ status: "ok", source: "upstream" });
+    expect((await fake.calls())["rugcheck.report"]).toBe(2);
+    // RugCheck down past the TTL: the stale result is used, with its source saying so.
+    await fake.fail("rugcheck.report", { status: 500, times: -1 });
+    const stale = await stub.assess(mint, config, later + (config.token_cache_ttl_seconds + 1) * 1000);
+    expect(stale).toMatchObject({ status: "ok", source: "stale_cache" });
+  });
+});
