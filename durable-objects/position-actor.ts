@@ -32,6 +32,8 @@ import { nowIso } from "../src/lib/time";
  * re-enqueues it next time with the same key, so an exit is never lost nor queued twice.
  */
 const TICKS_KEPT = 500;
+/** Poll interval of a position whose config cannot be read (D1 unreachable, nothing cached yet). */
+const DEFAULT_URGENT_SECONDS = 20;
 
 type Status = "open" | "closing" | "closed";
 
@@ -46,7 +48,11 @@ interface PositionState {
   mode: WalletMode;
   status: Status;
   exit_strategy_id: number | null;
-  template_rules: StrategyRules;
+  /**
+   * null while the template is still to be read: a position opened while D1 was unreachable (issue 10) is
+   * opened from its fill all the same, and its rules are read by the next alarm before any exit is decided.
+   */
+  template_rules: StrategyRules | null;
   strategy_override: StrategyOverride | null;
   entry_price_usd: number;
   entry_amount: string;
@@ -72,6 +78,8 @@ interface PositionState {
   last_error: string | null;
   manual_seq: number;
   retry_gen: number;
+  /** Bumped by every save: the D1 row carries it, so a late (older) write never lands over a newer one. */
+  version?: number;
   opened_at: string;
   closed_at: string | null;
 }
@@ -96,6 +104,8 @@ export type ActResult<T> =
 export class PositionActor extends DurableObject<Env> {
   private state: PositionState | null = null;
   private d1Chain: Promise<void> = Promise.resolve();
+  /** Last config read, served while D1 is unreachable (see hotConfig). */
+  private lastConfig: Config | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -167,13 +177,13 @@ export class PositionActor extends DurableObject<Env> {
     }
     const problem = openProblem(input);
     if (problem) throw new TypeError(`invalid open input: ${problem}`);
-    // Every read first: nothing is decided until all awaits are done, so a failed read leaves nothing behind.
-    // A strategy deleted between the signal and the fill falls back to the default: the position must open.
-    const template =
-      (await loadTemplate(this.db, input.exit_strategy_id)) ??
-      (input.exit_strategy_id != null ? await loadTemplate(this.db, null) : null);
-    if (!template) throw new Error(`exit strategy ${input.exit_strategy_id ?? "default"} not found`);
-    const cfg = await loadConfig(this.db);
+    // Every read first: nothing is decided until all awaits are done. The tokens are bought, so the position
+    // opens from its fill alone: a template or config that cannot be read now is read by the first alarm.
+    const template = await this.hotTemplate(input.exit_strategy_id).catch((err) => {
+      log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
+      return null;
+    });
+    const cfg = await this.hotConfig().catch(() => null);
     if (this.state) return this.reopen(); // a concurrent open won while this one awaited
     const now = Date.now();
     this.state = {
@@ -186,8 +196,8 @@ export class PositionActor extends DurableObject<Env> {
       token_decimals: input.token_decimals,
       mode: input.mode,
       status: "open",
-      exit_strategy_id: template.id,
-      template_rules: template.rules,
+      exit_strategy_id: template?.id ?? input.exit_strategy_id,
+      template_rules: template?.rules ?? null,
       strategy_override: null,
       entry_price_usd: input.entry_price_usd,
       entry_amount: input.entry_amount,
@@ -213,10 +223,11 @@ export class PositionActor extends DurableObject<Env> {
       opened_at: nowIso(now),
       closed_at: null,
     };
-    this.schedule(now, cfg.poll_urgent_seconds, "urgent");
+    const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
+    this.schedule(now, urgent, "urgent");
     // State and alarm in the same storage write: no await between deciding and persisting.
     this.save();
-    const armed = this.ctx.storage.setAlarm(now + cfg.poll_urgent_seconds * 1000);
+    const armed = this.ctx.storage.setAlarm(now + urgent * 1000);
     await armed;
     await this.syncD1();
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
@@ -246,10 +257,11 @@ export class PositionActor extends DurableObject<Env> {
     try {
       // Mirror exits owed from before the open (an open that stopped before applying them), then exits decided
       // by a run that stopped before enqueuing them, with their original keys.
+      if (st.template_rules == null) await this.resolveTemplate();
       await this.applyOwedMirrors();
       await this.enqueueDecided();
       const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([st.token_mint]))[st.token_mint] ?? null;
-      cfg = await loadConfig(this.db);
+      cfg = await this.hotConfig();
       if (!quote) {
         this.recordUnavailable();
         seconds = cfg.poll_urgent_seconds;
@@ -267,7 +279,7 @@ export class PositionActor extends DurableObject<Env> {
     } finally {
       const s = this.state;
       if (s && s.status !== "closed") {
-        const interval = seconds ?? cfg?.poll_urgent_seconds ?? 20;
+        const interval = seconds ?? cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
         const now = Date.now();
         if (seconds == null) this.schedule(now, interval, "urgent");
         this.save();
@@ -624,6 +636,7 @@ export class PositionActor extends DurableObject<Env> {
     if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
     const parsed = StrategyOverrideSchema.safeParse(override);
     if (!parsed.success) return { ok: false, code: "invalid", detail: formatZodIssues(parsed.error.issues) };
+    if (!st.template_rules) return { ok: false, code: "conflict", detail: "the exit strategy is not loaded yet" };
     const merged = mergeStrategy(st.template_rules, parsed.data);
     const problems = strategyProblems(merged);
     if (problems.length > 0) return { ok: false, code: "invalid", detail: problems.join("; ") };
@@ -652,7 +665,7 @@ export class PositionActor extends DurableObject<Env> {
       )
       .one();
     return {
-      rules: this.rules(),
+      rules: st.template_rules ? this.rules() : null,
       strategy_override: st.strategy_override,
       poll_mode: st.poll_mode,
       last_error: st.last_error,
@@ -732,7 +745,7 @@ export class PositionActor extends DurableObject<Env> {
    */
   private async checkBreaker() {
     try {
-      const cfg = await loadConfig(this.db);
+      const cfg = await this.hotConfig();
       const res = await checkBreakerRules(this.db, cfg);
       if (res.tripped)
         log.warn("circuit_breaker_tripped", { trigger: res.event?.trigger, position_id: this.state?.id });
@@ -744,7 +757,45 @@ export class PositionActor extends DurableObject<Env> {
 
   private rules(): StrategyRules {
     const st = this.state as PositionState;
+    // Never decide an exit without the position's rules: the caller fails and is retried.
+    if (!st.template_rules) throw new Error("exit strategy not loaded yet");
     return mergeStrategy(st.template_rules, st.strategy_override);
+  }
+
+  // ------------------------------------------------------------------ hot state
+
+  /**
+   * The exit-strategy template of a position (a strategy deleted between the signal and the fill falls back
+   * to the catalog default); throws when neither can be read.
+   */
+  // hot-state: wired by integrator
+  private async hotTemplate(strategyId: number | null): Promise<{ id: number; rules: StrategyRules }> {
+    const template =
+      (await loadTemplate(this.db, strategyId)) ?? (strategyId != null ? await loadTemplate(this.db, null) : null);
+    if (!template) throw new Error(`exit strategy ${strategyId ?? "default"} not found`);
+    return template;
+  }
+
+  /** The config, read from D1 today; the last value is served while D1 is unreachable. */
+  // hot-state: wired by integrator
+  private async hotConfig(): Promise<Config> {
+    try {
+      this.lastConfig = await loadConfig(this.db);
+    } catch (err) {
+      if (!this.lastConfig) throw err;
+    }
+    return this.lastConfig;
+  }
+
+  /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
+  private async resolveTemplate(): Promise<void> {
+    const st = this.state as PositionState;
+    const template = await this.hotTemplate(st.exit_strategy_id);
+    if (!this.state || this.state.template_rules) return;
+    this.state.template_rules = template.rules;
+    this.state.exit_strategy_id = template.id;
+    this.save();
+    log.info("position_template_loaded", { position_id: st.id, exit_strategy_id: template.id });
   }
 
   /** `<position>:<rule>[:<level|signal|n>]`, with a generation suffix once a dead full exit was released. */
@@ -879,6 +930,7 @@ export class PositionActor extends DurableObject<Env> {
 
   private save() {
     if (!this.state) return;
+    this.state.version = (this.state.version ?? 0) + 1;
     this.ctx.storage.sql.exec(
       "INSERT INTO position_state (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
       JSON.stringify(this.state),
@@ -929,6 +981,7 @@ export class PositionActor extends DurableObject<Env> {
         poll_interval_seconds: st.poll_interval_seconds,
         opened_at: st.opened_at,
         closed_at: st.closed_at,
+        state_version: st.version ?? 0,
         updated_at: nowIso(),
       });
     };
@@ -939,7 +992,7 @@ export class PositionActor extends DurableObject<Env> {
 
 /** State written by older versions: scaling levels hit by index become the same levels by multiple. */
 function upgradeState(st: PositionState): PositionState {
-  if (st.scaling_levels_hit_format === "multiple") return st;
+  if (st.scaling_levels_hit_format === "multiple" || !st.template_rules) return st;
   const rules = mergeStrategy(st.template_rules, st.strategy_override);
   return {
     ...st,
