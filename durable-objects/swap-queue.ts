@@ -3,13 +3,12 @@ import { type BreakerState, breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import { getOrder, type OrderPatch, openOrdersBefore, settleOrder } from "../src/db/orders-store";
+import { type OrderPatch, settleOrder } from "../src/db/orders-store";
 import { openPositionsForBook } from "../src/db/positions-store";
-import { ORDER_PRIORITIES } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
 import { buyBeforeSale } from "../src/domain/leader-timeline";
-import { type ExitFill, type OpenPositionInput, positionIdFor } from "../src/domain/position";
+import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import {
@@ -24,8 +23,10 @@ import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-b
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
-import { type D1Step, d1StepStatements, type QueuedOrder, runBatch } from "../src/pipeline/order-write-behind";
 import { QueueBook } from "../src/pipeline/queue-book";
+import { healOpenOrders } from "../src/pipeline/queue-heal";
+import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
+import { createQueueTables, type QueueRow, type QueueState, queueDepthAndOwed } from "../src/pipeline/queue-storage";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -60,43 +61,6 @@ const MAX_PER_RUN = 25;
 /** `meta` key of the swap token bucket's state (JSON BucketState). */
 const BUCKET_KEY = "swap_bucket";
 const MAX_BACKOFF_MS = 60_000;
-/** The watchdog leaves alone D1 orders younger than this: their enqueue may still be on its way here. */
-const HEAL_GRACE_MS = 10 * 60_000;
-
-type QueueState = "pending" | "done" | "cancelled" | "dead";
-
-type QueueRow = {
-  seq: number;
-  order_id: string;
-  idempotency_key: string;
-  priority: string;
-  request: string;
-  state: QueueState;
-  attempts: number;
-  not_before_ms: number;
-  last_error: string | null;
-  created_at_ms: number;
-};
-
-/** What an outcome still owes elsewhere, one idempotent call each (see `runStep`). */
-type OwedStep =
-  | D1Step
-  | { step: "open_position"; payload: OpenPositionInput }
-  | { step: "apply_fill"; payload: { position_id: string; fill: ExitFill } }
-  | { step: "release"; payload: { position_id: string; outcome: "cancelled" | "dead"; key: string } };
-
-const D1_STEPS: ReadonlySet<string> = new Set(["d1_order", "signal_filtered"]);
-
-type OwedRow = {
-  order_id: string;
-  step: OwedStep["step"];
-  payload: string;
-  state: "owed" | "done";
-  attempts: number;
-  last_error: string | null;
-  not_before_ms: number;
-  created_at_ms: number;
-};
 
 type Outcome =
   | { kind: "filled"; d1: OrderPatch; next: OwedStep; book: (b: QueueBook) => void }
@@ -111,6 +75,7 @@ export class SwapQueue extends DurableObject<Env> {
   /** The order `execute` is working on (memory is enough: an eviction aborts that execution with it). */
   private executing: string | null = null;
   private book!: QueueBook;
+  private readonly owed: OwedLedger;
   /** Last config / breaker read, served while D1 is unreachable (see hotConfig / hotBreaker). */
   private lastConfig: Config | null = null;
   private lastBreaker: BreakerState | null = null;
@@ -118,54 +83,21 @@ export class SwapQueue extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
+    this.owed = new OwedLedger(
+      ctx.storage.sql,
+      () => this.db,
+      (step, orderId) => this.runStep(step, orderId),
+    );
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
-      sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-      sql.exec(`CREATE TABLE IF NOT EXISTS queue (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        order_id TEXT NOT NULL UNIQUE,
-        idempotency_key TEXT NOT NULL UNIQUE,
-        priority TEXT NOT NULL,
-        priority_rank INTEGER NOT NULL,
-        request TEXT NOT NULL,
-        state TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        not_before_ms INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        created_at_ms INTEGER NOT NULL,
-        finished_at_ms INTEGER
-      )`);
-      sql.exec("CREATE INDEX IF NOT EXISTS queue_due ON queue (state, priority_rank, seq)");
-      sql.exec(`CREATE TABLE IF NOT EXISTS dead_letters (
-        order_id TEXT PRIMARY KEY,
-        idempotency_key TEXT NOT NULL,
-        request TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        last_error TEXT,
-        died_at TEXT NOT NULL
-      )`);
-      // Kept after done (state 'done'), so the watchdog can replay a step whose effect was later undone.
-      sql.exec(`CREATE TABLE IF NOT EXISTS owed (
-        order_id TEXT NOT NULL,
-        step TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        state TEXT NOT NULL DEFAULT 'owed',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        not_before_ms INTEGER NOT NULL DEFAULT 0,
-        created_at_ms INTEGER NOT NULL,
-        done_at_ms INTEGER,
-        PRIMARY KEY (order_id, step)
-      )`);
-      sql.exec("CREATE INDEX IF NOT EXISTS owed_due ON owed (state, not_before_ms)");
-      // Entries whose leader sold the mint before they executed (issue 9): the executor must not fill them.
-      sql.exec(`CREATE TABLE IF NOT EXISTS leader_exits (
-        order_id TEXT PRIMARY KEY,
-        signal_id INTEGER,
-        at_ms INTEGER NOT NULL
-      )`);
+      createQueueTables(sql);
       this.book = new QueueBook(sql);
     });
+  }
+
+  /** Owed steps being run now (read by the test helpers' `queueIdle`). */
+  get stepsRunning(): Set<string> {
+    return this.owed.running;
   }
 
   private get db() {
@@ -212,13 +144,13 @@ export class SwapQueue extends DurableObject<Env> {
       );
       if (cancelReason)
         this.ctx.storage.sql.exec("UPDATE queue SET finished_at_ms = ? WHERE order_id = ?", now, orderId);
-      this.recordOwed(orderId, [
+      this.owed.record(orderId, [
         { step: "d1_order", payload: cancelReason ? { status: "cancelled", cancel_reason: cancelReason } : {} },
       ]);
     });
     if (cancelReason) log.info("order_cancelled", { order_id: orderId, reason: cancelReason, side: req.side });
     else log.info("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
-    await this.runOwed(orderId);
+    await this.owed.run(orderId);
     await this.rearm();
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
     return { ...this.resultFor(row, false), cancel_reason: cancelReason ?? undefined };
@@ -315,10 +247,10 @@ export class SwapQueue extends DurableObject<Env> {
     let error: string | null = null;
     try {
       // Owed steps first: they are cheap, never wait for the spacing, and unblock positions.
-      await this.runOwed();
+      await this.owed.run();
       await this.runDue();
       // The D1 rows of what this run executed, in one batch behind the decisions (issue 10).
-      await this.runOwed();
+      await this.owed.run();
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       throw err;
@@ -345,71 +277,9 @@ export class SwapQueue extends DurableObject<Env> {
    * a dead BUY never stays pending in D1 (counted as exposure, blocking the mint as already_bought).
    */
   async healOrders(): Promise<{ checked: number; replayed: number; orphaned: number }> {
-    const cutoff = nowIso(Date.now() - HEAL_GRACE_MS);
-    const open = await openOrdersBefore(this.db, cutoff, 500);
-    let replayed = 0;
-    let orphaned = 0;
-    const sql = this.ctx.storage.sql;
-    for (const o of open) {
-      const row = sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", o.id).toArray()[0];
-      if (row?.state === "pending") continue; // live: the queue will execute it
-      if (row) {
-        const known = sql.exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order'", o.id).toArray().length;
-        if (known) {
-          sql.exec(
-            "UPDATE owed SET state = 'owed', not_before_ms = 0, done_at_ms = NULL WHERE order_id = ? AND step = 'd1_order'",
-            o.id,
-          );
-        } else if (row.state === "done") {
-          // A fill recorded by an earlier build without its owed steps: its data lives in D1 only if it was
-          // written, and it was not. Nothing here to replay it from; the operator sees it in the log.
-          log.error("order_heal_fill_unknown", { order_id: o.id });
-          continue;
-        } else {
-          this.recordOwed(o.id, [
-            {
-              step: "d1_order",
-              payload:
-                row.state === "dead"
-                  ? { status: "dead", attempts: row.attempts, last_error: row.last_error }
-                  : { status: "cancelled", cancel_reason: row.last_error },
-            },
-          ]);
-        }
-        replayed++;
-        log.warn("order_heal_replayed", { order_id: o.id, queue_state: row.state });
-        continue;
-      }
-      const order = await getOrder(this.db, o.id);
-      if (!order || !["pending", "executing", "submitted", "failed"].includes(order.status)) continue;
-      const message = "orphaned: the swap queue never recorded this order (healed by the watchdog)";
-      const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "dead", last_error: message } }];
-      if (order.side === "buy" && order.signal_id != null)
-        steps.push({ step: "signal_filtered", payload: { signal_id: order.signal_id, reason: "entry_failed" } });
-      if (order.side === "sell" && order.position_id)
-        steps.push({
-          step: "release",
-          payload: { position_id: order.position_id, outcome: "dead", key: order.idempotency_key },
-        });
-      this.ctx.storage.transactionSync(() => {
-        sql.exec(
-          `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          order.id,
-          order.idempotency_key,
-          JSON.stringify({ from_d1: true, side: order.side, token_mint: order.token_mint }),
-          order.attempts,
-          message,
-          nowIso(),
-        );
-        this.recordOwed(order.id, steps);
-      });
-      orphaned++;
-      log.error("order_heal_orphaned", { order_id: order.id, side: order.side });
-    }
-    if (replayed + orphaned > 0) await this.runOwed();
+    const res = await healOpenOrders(this.ctx.storage, this.db, this.owed);
     await this.rearm();
-    return { checked: open.length, replayed, orphaned };
+    return res;
   }
 
   /**
@@ -428,44 +298,15 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** Queue depth per priority, the next run, the dead letters and the owed steps still to do, for the operator. */
   async status() {
-    const sql = this.ctx.storage.sql;
-    const depth = Object.fromEntries(ORDER_PRIORITIES.map((p) => [p, 0])) as Record<string, number>;
-    for (const r of sql
-      .exec<{ priority: string; n: number }>(
-        "SELECT priority, COUNT(*) AS n FROM queue WHERE state = 'pending' GROUP BY priority",
-      )
-      .toArray())
-      depth[r.priority] = r.n;
-    const dead = sql
-      .exec<{
-        order_id: string;
-        idempotency_key: string;
-        attempts: number;
-        last_error: string | null;
-        died_at: string;
-      }>(
-        "SELECT order_id, idempotency_key, attempts, last_error, died_at FROM dead_letters ORDER BY died_at DESC LIMIT 50",
-      )
-      .toArray();
-    const owed = sql
-      .exec<{ order_id: string; step: string; attempts: number; last_error: string | null; not_before_ms: number }>(
-        "SELECT order_id, step, attempts, last_error, not_before_ms FROM owed WHERE state = 'owed' ORDER BY created_at_ms LIMIT 50",
-      )
-      .toArray()
-      .map((o) => ({ ...o, next_attempt_at: nowIso(o.not_before_ms) }));
-    const alarm = await this.ctx.storage.getAlarm();
     const last = this.meta("last_execution_ms");
     return {
       actor: "SwapQueue",
       id: this.ctx.id.toString(),
       name: this.ctx.id.name ?? null,
-      depth,
-      pending: Object.values(depth).reduce((a, b) => a + b, 0),
-      next_run_at: alarm == null ? null : nowIso(alarm),
+      ...queueDepthAndOwed(this.ctx.storage.sql),
+      next_run_at: await this.ctx.storage.getAlarm().then((a) => (a == null ? null : nowIso(a))),
       last_execution_at: last ? nowIso(Number(last)) : null,
       swap_tokens: this.bucket()?.tokens ?? null,
-      dead_letters: dead,
-      owed,
     };
   }
 
@@ -522,11 +363,11 @@ export class SwapQueue extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
         outcome.book(this.book);
-        this.recordOwed(row.order_id, [outcome.next, { step: "d1_order", payload: outcome.d1 }]);
+        this.owed.record(row.order_id, [outcome.next, { step: "d1_order", payload: outcome.d1 }]);
       });
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
       // The position at once (actor state); the D1 rows go with the run's batch (the alarm's last runOwed).
-      await this.runOwed(row.order_id, { d1: false });
+      await this.owed.run(row.order_id, { d1: false });
     } else if (outcome.kind === "cancelled") {
       await this.cancel(row, req, outcome.reason);
     } else {
@@ -729,10 +570,10 @@ export class SwapQueue extends DurableObject<Env> {
         Date.now(),
         row.order_id,
       );
-      this.recordOwed(row.order_id, steps);
+      this.owed.record(row.order_id, steps);
     });
     log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
-    await this.runOwed(row.order_id);
+    await this.owed.run(row.order_id);
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
@@ -767,10 +608,10 @@ export class SwapQueue extends DurableObject<Env> {
           message,
           nowIso(),
         );
-        this.recordOwed(row.order_id, steps);
+        this.owed.record(row.order_id, steps);
       });
       log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });
-      await this.runOwed(row.order_id);
+      await this.owed.run(row.order_id);
       return;
     }
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempts - 1));
@@ -794,143 +635,12 @@ export class SwapQueue extends DurableObject<Env> {
     }
   }
 
-  // ------------------------------------------------------------------ owed work
-
-  /** Records steps owed by an order's outcome; call inside the transaction that records the outcome. */
-  private recordOwed(orderId: string, steps: OwedStep[]) {
-    const now = Date.now();
-    for (const s of steps)
-      this.ctx.storage.sql.exec(
-        `INSERT INTO owed (order_id, step, payload, state, created_at_ms) VALUES (?, ?, ?, 'owed', ?)
-         ON CONFLICT(order_id, step) DO UPDATE SET payload = excluded.payload, state = 'owed', not_before_ms = 0,
-           done_at_ms = NULL`,
-        orderId,
-        s.step,
-        JSON.stringify(s.payload),
-        now,
-      );
-  }
-
-  private readonly stepsRunning = new Set<string>();
-
-  /**
-   * Runs the owed steps that are due (or all of one order's, right after its outcome), each on its own: a
-   * failure is recorded with a backoff and retried by the alarm, it never blocks the other steps. Actor calls
-   * run first (they unblock positions); the D1 steps then go as one batch (`d1: false` leaves them to the
-   * run's flush). A step is marked done only if its payload is still the one run, so an outcome recorded
-   * while its intent was being written is never lost.
-   */
-  private async runOwed(orderId?: string, opts: { d1?: boolean } = {}): Promise<void> {
-    const sql = this.ctx.storage.sql;
-    const rows = orderId
-      ? sql.exec<OwedRow>("SELECT * FROM owed WHERE state = 'owed' AND order_id = ? ORDER BY rowid", orderId).toArray()
-      : sql
-          .exec<OwedRow>(
-            "SELECT * FROM owed WHERE state = 'owed' AND not_before_ms <= ? ORDER BY not_before_ms, rowid LIMIT 50",
-            Date.now(),
-          )
-          .toArray();
-    const d1: OwedRow[] = [];
-    for (const r of rows) {
-      const isD1 = D1_STEPS.has(r.step);
-      if (isD1 && opts.d1 === false) continue;
-      const id = `${r.order_id}/${r.step}`;
-      if (this.stepsRunning.has(id)) continue; // a concurrent run (alarm vs. inline) is already on it
-      // This list was read before earlier steps were awaited: another run may have done this one meanwhile.
-      const cur = sql
-        .exec<OwedRow>("SELECT * FROM owed WHERE order_id = ? AND step = ? AND state = 'owed'", r.order_id, r.step)
-        .toArray()[0];
-      if (!cur) continue;
-      this.stepsRunning.add(id);
-      if (isD1) {
-        d1.push(cur);
-        continue;
-      }
-      try {
-        await this.runStep({ step: cur.step, payload: JSON.parse(cur.payload) } as OwedStep, r.order_id);
-        this.stepDone(cur);
-      } catch (err) {
-        this.stepFailed(cur, err);
-      } finally {
-        this.stepsRunning.delete(id);
-      }
-    }
-    if (d1.length > 0) await this.flushD1(d1);
-  }
-
-  /** The owed D1 steps as one batch; if it fails, each on its own, so one bad row never holds the others. */
-  private async flushD1(rows: OwedRow[]): Promise<void> {
-    const items = rows.map((r) => ({ r, stmts: this.d1Statements(r) }));
-    try {
-      await runBatch(
-        this.db,
-        items.flatMap((i) => i.stmts),
-      );
-      for (const i of items) this.stepDone(i.r);
-    } catch (err) {
-      if (items.length === 1) this.stepFailed(rows[0] as OwedRow, err);
-      else
-        for (const i of items)
-          try {
-            await runBatch(this.db, i.stmts);
-            this.stepDone(i.r);
-          } catch (e) {
-            this.stepFailed(i.r, e);
-          }
-    } finally {
-      for (const r of rows) this.stepsRunning.delete(`${r.order_id}/${r.step}`);
-    }
-  }
-
-  private d1Statements(r: OwedRow) {
-    const q = this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", r.order_id).toArray()[0];
-    const order: QueuedOrder | null = q
-      ? {
-          order_id: q.order_id,
-          idempotency_key: q.idempotency_key,
-          request: JSON.parse(q.request) as SwapRequest,
-          created_at_ms: q.created_at_ms,
-        }
-      : null;
-    return d1StepStatements(this.db, { step: r.step, payload: JSON.parse(r.payload) } as D1Step, r.order_id, order);
-  }
-
-  private stepDone(r: OwedRow) {
-    this.ctx.storage.sql.exec(
-      "UPDATE owed SET state = 'done', done_at_ms = ?, last_error = NULL WHERE order_id = ? AND step = ? AND payload = ?",
-      Date.now(),
-      r.order_id,
-      r.step,
-      r.payload,
-    );
-  }
-
-  private stepFailed(r: OwedRow, err: unknown) {
-    const attempts = r.attempts + 1;
-    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
-    const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-    // Guarded by payload too: an outcome recorded meanwhile is due at once, not after this step's backoff.
-    this.ctx.storage.sql.exec(
-      "UPDATE owed SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ? AND step = ? AND payload = ?",
-      attempts,
-      message,
-      Date.now() + backoff,
-      r.order_id,
-      r.step,
-      r.payload,
-    );
-    log.warn("order_step_failed", { order_id: r.order_id, step: r.step, attempts, error: message });
-  }
-
   /** One owed step; each is idempotent (D1 writes are guarded, the PositionActor dedups by order id). */
   private async runStep(s: OwedStep, orderId: string): Promise<void> {
     switch (s.step) {
       case "d1_order":
       case "signal_filtered":
-        return runBatch(
-          this.db,
-          this.d1Statements({ order_id: orderId, step: s.step, payload: JSON.stringify(s.payload) } as OwedRow),
-        );
+        return this.owed.runD1(s, orderId);
       case "open_position":
         await this.env.POSITION_ACTOR.getByName(s.payload.position_id).open(s.payload);
         return;
