@@ -4,18 +4,26 @@ import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { loadTemplate, upsertPosition } from "../src/db/positions-store";
-import type { ExitReason, WalletMode } from "../src/db/schema";
+import type { ExitReason } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
-import { applyExitFill, fractionOf, levelIndexesToMultiples, positionPnl } from "../src/domain/exit-rules";
+import { applyExitFill, fractionOf } from "../src/domain/exit-rules";
 import {
   mergeStrategy,
-  type StrategyOverride,
   StrategyOverrideSchema,
   type StrategyRules,
   strategyProblems,
 } from "../src/domain/exit-strategy";
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
+import {
+  type ExitRow,
+  isMirrorRequest,
+  newPositionState,
+  openProblem,
+  type PositionState,
+  type Status,
+  upgradeState,
+} from "../src/domain/position-state";
 import { mirrorExitAmount, positionTick } from "../src/domain/position-tick";
 import type { PriceQuote } from "../src/domain/price";
 import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../src/domain/swap-order";
@@ -23,6 +31,8 @@ import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { repushBehind } from "../src/pipeline/wallet-hot-state";
+import { createPositionTables } from "../src/pipeline/position-storage";
+import { positionRowOf } from "../src/pipeline/position-write-behind";
 
 /**
  * PositionActor (one per position, named by its id): the one writer of its position (DESIGN §1).
@@ -33,64 +43,8 @@ import { repushBehind } from "../src/pipeline/wallet-hot-state";
  * re-enqueues it next time with the same key, so an exit is never lost nor queued twice.
  */
 const TICKS_KEPT = 500;
-
-type Status = "open" | "closing" | "closed";
-
-interface PositionState {
-  id: string;
-  wallet_id: number | null;
-  source_wallet_address: string;
-  signal_id: number | null;
-  entry_order_id: string;
-  token_mint: string;
-  token_decimals: number;
-  mode: WalletMode;
-  status: Status;
-  exit_strategy_id: number | null;
-  template_rules: StrategyRules;
-  strategy_override: StrategyOverride | null;
-  entry_price_usd: number;
-  entry_amount: string;
-  entry_cost_usd: number;
-  current_amount: string;
-  current_price_usd: number | null;
-  peak_price_usd: number;
-  trailing_active: boolean;
-  /** Multiples of the scaling levels that fired (issue 9 item 7); see `scaling_levels_hit_format`. */
-  scaling_levels_hit: number[];
-  /** "multiple" once `scaling_levels_hit` holds multiples; absent in state written by older versions (indexes). */
-  scaling_levels_hit_format?: "multiple";
-  realized_pnl_usd: number;
-  sold_amount: string;
-  exit_proceeds_usd: number;
-  avg_exit_price_usd: number | null;
-  exit_reason: ExitReason | null;
-  price_source: string | null;
-  last_price_at: string | null;
-  next_poll_at: string | null;
-  poll_interval_seconds: number | null;
-  poll_mode: string | null;
-  last_error: string | null;
-  manual_seq: number;
-  retry_gen: number;
-  opened_at: string;
-  closed_at: string | null;
-  /** Base units the trading wallet no longer held when reconciliation closed the position (additive). */
-  sold_externally_amount?: string;
-}
-
-type ExitRow = {
-  key: string;
-  reason: ExitReason;
-  amount: string;
-  full: number;
-  level: number | null;
-  signal_id: number | null;
-  price_usd: number | null;
-  state: "decided" | "queued" | "filled" | "cancelled" | "dead";
-  order_id: string | null;
-  created_at: string;
-};
+/** Poll interval of a position whose config cannot be read (D1 unreachable, nothing cached yet). */
+const DEFAULT_URGENT_SECONDS = 20;
 
 export type ActResult<T> =
   | ({ ok: true } & T)
@@ -99,53 +53,14 @@ export type ActResult<T> =
 export class PositionActor extends DurableObject<Env> {
   private state: PositionState | null = null;
   private d1Chain: Promise<void> = Promise.resolve();
+  /** Last config read, served while D1 is unreachable (see hotConfig). */
+  private lastConfig: Config | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
-      sql.exec("CREATE TABLE IF NOT EXISTS position_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
-      sql.exec(`CREATE TABLE IF NOT EXISTS exits (
-        key TEXT PRIMARY KEY,
-        reason TEXT NOT NULL,
-        amount TEXT NOT NULL,
-        full INTEGER NOT NULL,
-        level INTEGER,
-        signal_id INTEGER,
-        price_usd REAL,
-        state TEXT NOT NULL,
-        order_id TEXT,
-        created_at TEXT NOT NULL
-      )`);
-      sql.exec(`CREATE TABLE IF NOT EXISTS fills (
-        order_id TEXT PRIMARY KEY,
-        sold_amount TEXT NOT NULL,
-        proceeds_usd REAL NOT NULL,
-        price_usd REAL NOT NULL,
-        reason TEXT NOT NULL,
-        filled_at TEXT NOT NULL
-      )`);
-      // Manual exits by Idempotency-Key: a retried request or a double-submitted form finds its first
-      // answer here (written in the same transaction as the exit it decided) instead of selling again.
-      sql.exec(`CREATE TABLE IF NOT EXISTS manual_requests (
-        idempotency_key TEXT PRIMARY KEY,
-        percent REAL NOT NULL,
-        exit_key TEXT NOT NULL,
-        amount TEXT NOT NULL,
-        created_at TEXT NOT NULL
-      )`);
-      sql.exec(`CREATE TABLE IF NOT EXISTS ticks (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        price_usd REAL,
-        source TEXT
-      )`);
-      // Mirror exits owed to a position not opened yet (its entry executing or filled when the leader sold).
-      sql.exec(`CREATE TABLE IF NOT EXISTS owed_mirrors (
-        signal_id INTEGER PRIMARY KEY,
-        request TEXT NOT NULL,
-        created_at TEXT NOT NULL
-      )`);
+      createPositionTables(sql);
       const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
       this.state = row ? upgradeState(JSON.parse(row.json) as PositionState) : null;
     });
@@ -170,56 +85,21 @@ export class PositionActor extends DurableObject<Env> {
     }
     const problem = openProblem(input);
     if (problem) throw new TypeError(`invalid open input: ${problem}`);
-    // Every read first: nothing is decided until all awaits are done, so a failed read leaves nothing behind.
-    // A strategy deleted between the signal and the fill falls back to the default: the position must open.
-    const template =
-      (await loadTemplate(this.db, input.exit_strategy_id)) ??
-      (input.exit_strategy_id != null ? await loadTemplate(this.db, null) : null);
-    if (!template) throw new Error(`exit strategy ${input.exit_strategy_id ?? "default"} not found`);
-    const cfg = await loadConfig(this.db);
+    // Every read first: nothing is decided until all awaits are done. The tokens are bought, so the position
+    // opens from its fill alone: a template or config that cannot be read now is read by the first alarm.
+    const template = await this.hotTemplate(input.exit_strategy_id).catch((err) => {
+      log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
+      return null;
+    });
+    const cfg = await this.hotConfig().catch(() => null);
     if (this.state) return this.reopen(); // a concurrent open won while this one awaited
     const now = Date.now();
-    this.state = {
-      id: input.position_id,
-      wallet_id: input.wallet_id,
-      source_wallet_address: input.source_wallet_address,
-      signal_id: input.signal_id,
-      entry_order_id: input.entry_order_id,
-      token_mint: input.token_mint,
-      token_decimals: input.token_decimals,
-      mode: input.mode,
-      status: "open",
-      exit_strategy_id: template.id,
-      template_rules: template.rules,
-      strategy_override: null,
-      entry_price_usd: input.entry_price_usd,
-      entry_amount: input.entry_amount,
-      entry_cost_usd: input.entry_cost_usd,
-      current_amount: input.entry_amount,
-      current_price_usd: input.entry_price_usd,
-      peak_price_usd: input.entry_price_usd,
-      trailing_active: false,
-      scaling_levels_hit: [],
-      realized_pnl_usd: 0,
-      sold_amount: "0",
-      exit_proceeds_usd: 0,
-      avg_exit_price_usd: null,
-      exit_reason: null,
-      price_source: null,
-      last_price_at: null,
-      next_poll_at: null,
-      poll_interval_seconds: null,
-      poll_mode: null,
-      last_error: null,
-      manual_seq: 0,
-      retry_gen: 0,
-      opened_at: nowIso(now),
-      closed_at: null,
-    };
-    this.schedule(now, cfg.poll_urgent_seconds, "urgent");
+    this.state = newPositionState(input, template, now);
+    const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
+    this.schedule(now, urgent, "urgent");
     // State and alarm in the same storage write: no await between deciding and persisting.
     this.save();
-    const armed = this.ctx.storage.setAlarm(now + cfg.poll_urgent_seconds * 1000);
+    const armed = this.ctx.storage.setAlarm(now + urgent * 1000);
     await armed;
     await this.syncD1();
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
@@ -249,10 +129,11 @@ export class PositionActor extends DurableObject<Env> {
     try {
       // Mirror exits owed from before the open (an open that stopped before applying them), then exits decided
       // by a run that stopped before enqueuing them, with their original keys.
+      if (st.template_rules == null) await this.resolveTemplate();
       await this.applyOwedMirrors();
       await this.enqueueDecided();
       const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([st.token_mint]))[st.token_mint] ?? null;
-      cfg = await loadConfig(this.db);
+      cfg = await this.hotConfig();
       if (!quote) {
         this.recordUnavailable();
         seconds = cfg.poll_urgent_seconds;
@@ -270,7 +151,7 @@ export class PositionActor extends DurableObject<Env> {
     } finally {
       const s = this.state;
       if (s && s.status !== "closed") {
-        const interval = seconds ?? cfg?.poll_urgent_seconds ?? 20;
+        const interval = seconds ?? cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
         const now = Date.now();
         if (seconds == null) this.schedule(now, interval, "urgent");
         this.save();
@@ -627,6 +508,7 @@ export class PositionActor extends DurableObject<Env> {
     if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
     const parsed = StrategyOverrideSchema.safeParse(override);
     if (!parsed.success) return { ok: false, code: "invalid", detail: formatZodIssues(parsed.error.issues) };
+    if (!st.template_rules) return { ok: false, code: "conflict", detail: "the exit strategy is not loaded yet" };
     const merged = mergeStrategy(st.template_rules, parsed.data);
     const problems = strategyProblems(merged);
     if (problems.length > 0) return { ok: false, code: "invalid", detail: problems.join("; ") };
@@ -655,7 +537,7 @@ export class PositionActor extends DurableObject<Env> {
       )
       .one();
     return {
-      rules: this.rules(),
+      rules: st.template_rules ? this.rules() : null,
       strategy_override: st.strategy_override,
       poll_mode: st.poll_mode,
       last_error: st.last_error,
@@ -730,6 +612,7 @@ export class PositionActor extends DurableObject<Env> {
     if (!st) return { closed: false, reason: "not_found" };
     if (st.status === "closed") {
       if (st.exit_reason === "sold_externally") {
+        await this.swapQueue().positionClosedOutside(st.id);
         await this.syncD1();
         return { closed: true };
       }
@@ -755,6 +638,8 @@ export class PositionActor extends DurableObject<Env> {
       amount: st.sold_externally_amount,
       observations: input.observations,
     });
+    // The queue's exposure book only learns of closes through its own fills; a repeat of this call repeats it.
+    await this.swapQueue().positionClosedOutside(st.id);
     await this.syncD1();
     return { closed: true };
   }
@@ -779,7 +664,7 @@ export class PositionActor extends DurableObject<Env> {
    */
   private async checkBreaker() {
     try {
-      const cfg = await loadConfig(this.db);
+      const cfg = await this.hotConfig();
       const res = await checkBreakerRules(this.db, cfg);
       if (res.tripped) {
         log.warn("circuit_breaker_tripped", { trigger: res.event?.trigger, position_id: this.state?.id });
@@ -793,7 +678,45 @@ export class PositionActor extends DurableObject<Env> {
 
   private rules(): StrategyRules {
     const st = this.state as PositionState;
+    // Never decide an exit without the position's rules: the caller fails and is retried.
+    if (!st.template_rules) throw new Error("exit strategy not loaded yet");
     return mergeStrategy(st.template_rules, st.strategy_override);
+  }
+
+  // ------------------------------------------------------------------ hot state
+
+  /**
+   * The exit-strategy template of a position (a strategy deleted between the signal and the fill falls back
+   * to the catalog default); throws when neither can be read.
+   */
+  // hot-state: wired by integrator
+  private async hotTemplate(strategyId: number | null): Promise<{ id: number; rules: StrategyRules }> {
+    const template =
+      (await loadTemplate(this.db, strategyId)) ?? (strategyId != null ? await loadTemplate(this.db, null) : null);
+    if (!template) throw new Error(`exit strategy ${strategyId ?? "default"} not found`);
+    return template;
+  }
+
+  /** The config, read from D1 today; the last value is served while D1 is unreachable. */
+  // hot-state: wired by integrator
+  private async hotConfig(): Promise<Config> {
+    try {
+      this.lastConfig = await loadConfig(this.db);
+    } catch (err) {
+      if (!this.lastConfig) throw err;
+    }
+    return this.lastConfig;
+  }
+
+  /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
+  private async resolveTemplate(): Promise<void> {
+    const st = this.state as PositionState;
+    const template = await this.hotTemplate(st.exit_strategy_id);
+    if (!this.state || this.state.template_rules) return;
+    this.state.template_rules = template.rules;
+    this.state.exit_strategy_id = template.id;
+    this.save();
+    log.info("position_template_loaded", { position_id: st.id, exit_strategy_id: template.id });
   }
 
   /** `<position>:<rule>[:<level|signal|n>]`, with a generation suffix once a dead full exit was released. */
@@ -928,6 +851,7 @@ export class PositionActor extends DurableObject<Env> {
 
   private save() {
     if (!this.state) return;
+    this.state.version = (this.state.version ?? 0) + 1;
     this.ctx.storage.sql.exec(
       "INSERT INTO position_state (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
       JSON.stringify(this.state),
@@ -939,84 +863,9 @@ export class PositionActor extends DurableObject<Env> {
     const run = async () => {
       const st = this.state;
       if (!st) return;
-      const pnl = positionPnl({
-        entry_amount: BigInt(st.entry_amount),
-        entry_cost_usd: st.entry_cost_usd,
-        current_amount: BigInt(st.current_amount),
-        decimals: st.token_decimals,
-        price_usd: st.current_price_usd,
-        realized_pnl_usd: st.realized_pnl_usd,
-      });
-      await upsertPosition(this.db, {
-        id: st.id,
-        wallet_id: st.wallet_id,
-        source_wallet_address: st.source_wallet_address,
-        signal_id: st.signal_id,
-        entry_order_id: st.entry_order_id,
-        token_mint: st.token_mint,
-        token_decimals: st.token_decimals,
-        mode: st.mode,
-        status: st.status,
-        exit_strategy_id: st.exit_strategy_id,
-        strategy_override: st.strategy_override ? JSON.stringify(st.strategy_override) : null,
-        entry_price_usd: st.entry_price_usd,
-        entry_amount: st.entry_amount,
-        entry_cost_usd: st.entry_cost_usd,
-        current_amount: st.current_amount,
-        current_price_usd: st.current_price_usd,
-        peak_price_usd: st.peak_price_usd,
-        trailing_active: st.trailing_active,
-        scaling_levels_hit: JSON.stringify(st.scaling_levels_hit),
-        ...pnl,
-        sold_amount: st.sold_amount,
-        exit_proceeds_usd: st.exit_proceeds_usd,
-        avg_exit_price_usd: st.avg_exit_price_usd,
-        exit_reason: st.exit_reason,
-        price_source: st.price_source,
-        last_price_at: st.last_price_at,
-        next_poll_at: st.next_poll_at,
-        poll_interval_seconds: st.poll_interval_seconds,
-        opened_at: st.opened_at,
-        closed_at: st.closed_at,
-        updated_at: nowIso(),
-      });
+      await upsertPosition(this.db, positionRowOf(st));
     };
     this.d1Chain = this.d1Chain.catch(() => undefined).then(run);
     return this.d1Chain;
   }
-}
-
-/** State written by older versions: scaling levels hit by index become the same levels by multiple. */
-function upgradeState(st: PositionState): PositionState {
-  if (st.scaling_levels_hit_format === "multiple") return st;
-  const rules = mergeStrategy(st.template_rules, st.strategy_override);
-  return {
-    ...st,
-    scaling_levels_hit: levelIndexesToMultiples(rules, st.scaling_levels_hit ?? []),
-    scaling_levels_hit_format: "multiple",
-  };
-}
-
-function isMirrorRequest(r: MirrorExitRequest): boolean {
-  return (
-    !!r &&
-    Number.isSafeInteger(r.signal_id) &&
-    typeof r.leader_address === "string" &&
-    typeof r.token_mint === "string" &&
-    typeof r.fraction === "number" &&
-    r.fraction > 0 &&
-    r.fraction <= 1 + 1e-9
-  );
-}
-
-function openProblem(i: OpenPositionInput): string | null {
-  if (!i || typeof i.position_id !== "string" || !i.position_id) return "position_id";
-  if (typeof i.token_mint !== "string" || !i.token_mint) return "token_mint";
-  if (!Number.isInteger(i.token_decimals) || i.token_decimals < 0 || i.token_decimals > 18) return "token_decimals";
-  if (!(i.entry_price_usd > 0)) return "entry_price_usd";
-  if (!(i.entry_cost_usd > 0)) return "entry_cost_usd";
-  if (typeof i.entry_amount !== "string" || !/^\d+$/.test(i.entry_amount) || BigInt(i.entry_amount) <= 0n)
-    return "entry_amount";
-  if (i.mode !== "simulation" && i.mode !== "live") return "mode";
-  return null;
 }

@@ -1,22 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { breakerState } from "../src/db/circuit-breaker";
+import { type BreakerState, breakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import {
-  getOrder,
-  insertOrderIntent,
-  markSignalFiltered,
-  type OrderPatch,
-  openOrdersBefore,
-  settleOrder,
-} from "../src/db/orders-store";
-import { bookExposure } from "../src/db/positions-store";
-import { ORDER_PRIORITIES } from "../src/db/schema";
+import { type OrderPatch, settleOrder } from "../src/db/orders-store";
+import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
 import { buyBeforeSale } from "../src/domain/leader-timeline";
-import { type ExitFill, type OpenPositionInput, positionIdFor } from "../src/domain/position";
+import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import {
@@ -26,17 +18,25 @@ import {
   PRIORITY_RANK,
   type SwapRequest,
 } from "../src/domain/swap-order";
-import { type BucketLimits, type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
+import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
+import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
+import { QueueBook } from "../src/pipeline/queue-book";
+import { healOpenOrders } from "../src/pipeline/queue-heal";
+import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
+import { createQueueTables, type QueueRow, type QueueState, queueDepthAndOwed } from "../src/pipeline/queue-storage";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
  *
  * - Persistent priority queue in this object's SQLite: CRITICAL > URGENT > NORMAL > LOW, oldest first.
  * - Idempotent by `idempotency_key` (unique here and in D1).
- * - The D1 `orders` row (status pending) is the intent, written before any execution.
+ * - The intent is the queue row in this object's SQLite (issue 10: decided from actor state, no D1 read on the
+ *   hot path); the D1 `orders` row is written behind it (an owed `d1_order` step, the intent insert and the
+ *   outcome in one guarded batch), and a live order waits until its intent is in D1 before any upstream call.
+ * - The book caps are judged from the queue's own book (src/pipeline/queue-book.ts), written with each fill.
  * - Each alarm executes the due orders in priority order (up to MAX_PER_RUN); the alarm re-arms in `finally`
  *   and is safe to run twice (an order is picked only while `pending`, an already-filled order is not re-filled).
  * - Rate limit: only real upstream swap calls are limited, by a token bucket (`jupiter_swaps_per_second`,
@@ -61,45 +61,9 @@ const MAX_PER_RUN = 25;
 /** `meta` key of the swap token bucket's state (JSON BucketState). */
 const BUCKET_KEY = "swap_bucket";
 const MAX_BACKOFF_MS = 60_000;
-/** The watchdog leaves alone D1 orders younger than this: their enqueue may still be on its way here. */
-const HEAL_GRACE_MS = 10 * 60_000;
-
-type QueueState = "pending" | "done" | "cancelled" | "dead";
-
-type QueueRow = {
-  seq: number;
-  order_id: string;
-  idempotency_key: string;
-  priority: string;
-  request: string;
-  state: QueueState;
-  attempts: number;
-  not_before_ms: number;
-  last_error: string | null;
-  created_at_ms: number;
-};
-
-/** What an outcome still owes elsewhere, one idempotent call each (see `runStep`). */
-type OwedStep =
-  | { step: "d1_order"; payload: OrderPatch }
-  | { step: "open_position"; payload: OpenPositionInput }
-  | { step: "apply_fill"; payload: { position_id: string; fill: ExitFill } }
-  | { step: "release"; payload: { position_id: string; outcome: "cancelled" | "dead"; key: string } }
-  | { step: "signal_filtered"; payload: { signal_id: number; reason: string } };
-
-type OwedRow = {
-  order_id: string;
-  step: OwedStep["step"];
-  payload: string;
-  state: "owed" | "done";
-  attempts: number;
-  last_error: string | null;
-  not_before_ms: number;
-  created_at_ms: number;
-};
 
 type Outcome =
-  | { kind: "filled"; d1: OrderPatch; next: OwedStep }
+  | { kind: "filled"; d1: OrderPatch; next: OwedStep; book: (b: QueueBook) => void }
   | { kind: "cancelled"; reason: string }
   | { kind: "wait"; reason: string; delay_ms: number };
 
@@ -110,64 +74,41 @@ export class SwapQueue extends DurableObject<Env> {
   private running = false;
   /** The order `execute` is working on (memory is enough: an eviction aborts that execution with it). */
   private executing: string | null = null;
+  private book!: QueueBook;
+  private readonly owed: OwedLedger;
+  /** Last config / breaker read, served while D1 is unreachable (see hotConfig / hotBreaker). */
+  private lastConfig: Config | null = null;
+  private lastBreaker: BreakerState | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
+    this.owed = new OwedLedger(
+      ctx.storage.sql,
+      () => this.db,
+      (step, orderId) => this.runStep(step, orderId),
+    );
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
-      sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-      sql.exec(`CREATE TABLE IF NOT EXISTS queue (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        order_id TEXT NOT NULL UNIQUE,
-        idempotency_key TEXT NOT NULL UNIQUE,
-        priority TEXT NOT NULL,
-        priority_rank INTEGER NOT NULL,
-        request TEXT NOT NULL,
-        state TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        not_before_ms INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        created_at_ms INTEGER NOT NULL,
-        finished_at_ms INTEGER
-      )`);
-      sql.exec("CREATE INDEX IF NOT EXISTS queue_due ON queue (state, priority_rank, seq)");
-      sql.exec(`CREATE TABLE IF NOT EXISTS dead_letters (
-        order_id TEXT PRIMARY KEY,
-        idempotency_key TEXT NOT NULL,
-        request TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        last_error TEXT,
-        died_at TEXT NOT NULL
-      )`);
-      // Kept after done (state 'done'), so the watchdog can replay a step whose effect was later undone.
-      sql.exec(`CREATE TABLE IF NOT EXISTS owed (
-        order_id TEXT NOT NULL,
-        step TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        state TEXT NOT NULL DEFAULT 'owed',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        not_before_ms INTEGER NOT NULL DEFAULT 0,
-        created_at_ms INTEGER NOT NULL,
-        done_at_ms INTEGER,
-        PRIMARY KEY (order_id, step)
-      )`);
-      sql.exec("CREATE INDEX IF NOT EXISTS owed_due ON owed (state, not_before_ms)");
-      // Entries whose leader sold the mint before they executed (issue 9): the executor must not fill them.
-      sql.exec(`CREATE TABLE IF NOT EXISTS leader_exits (
-        order_id TEXT PRIMARY KEY,
-        signal_id INTEGER,
-        at_ms INTEGER NOT NULL
-      )`);
+      createQueueTables(sql);
+      this.book = new QueueBook(sql);
     });
+  }
+
+  /** Owed steps being run now (read by the test helpers' `queueIdle`). */
+  get stepsRunning(): Set<string> {
+    return this.owed.running;
   }
 
   private get db() {
     return getDb(this.env.DB);
   }
 
-  /** Persists a swap intent (idempotent by `idempotency_key`) and arms the executor. */
+  /**
+   * Persists a swap intent (idempotent by `idempotency_key`) in this object's SQLite, with its D1 row owed in
+   * the same write, and arms the executor. The D1 write is tried at once (the read model stays current) but
+   * its failure only leaves it owed: the order executes all the same.
+   */
   async enqueue(req: SwapRequest): Promise<EnqueueResult> {
     const problem = requestProblem(req);
     if (problem) throw new TypeError(`invalid swap request: ${problem}`);
@@ -177,66 +118,50 @@ export class SwapQueue extends DurableObject<Env> {
 
     const now = Date.now();
     let cancelReason: string | null = null;
-    if (req.priority === "normal" && (await breakerState(this.db)).open) cancelReason = "circuit_breaker";
+    if (req.priority === "normal" && (await this.hotBreaker()).open) cancelReason = "circuit_breaker";
     // An entry already too old (or dated in the future) is refused at once, as it would be at execution.
     if (!cancelReason && req.side === "buy" && req.leader_block_time !== undefined) {
-      const age = entryTimeVerdict(req.leader_block_time, now, (await loadConfig(this.db)).max_signal_age_seconds);
+      const age = entryTimeVerdict(req.leader_block_time, now, (await this.hotConfig()).max_signal_age_seconds);
       if (age !== "ok") cancelReason = age;
     }
-
-    const stored = await insertOrderIntent(this.db, {
-      id: `ord_${crypto.randomUUID()}`,
-      idempotency_key: req.idempotency_key,
-      position_id: req.position_id ?? null,
-      signal_id: req.signal_id ?? null,
-      wallet_id: req.wallet_id,
-      token_mint: req.token_mint,
-      side: req.side,
-      priority: req.priority,
-      mode: req.mode,
-      status: cancelReason ? "cancelled" : "pending",
-      cancel_reason: cancelReason,
-      reason: req.reason,
-      requested_amount: req.sell_amount ?? null,
-      requested_usd: req.requested_usd ?? null,
-      sell_fraction: req.sell_fraction ?? null,
-      expected_price_usd: req.trigger_price_usd ?? null,
-      scaling_level: req.scaling_level ?? null,
-      requested_at: nowIso(now),
-    });
-    // A concurrent enqueue of the same key may have won the race while D1 was awaited.
+    // A concurrent enqueue of the same key may have won the race while the hot state was awaited.
     const raced = this.rowByKey(req.idempotency_key);
     if (raced) return this.resultFor(raced, true);
-    // A D1 row left by an earlier enqueue that stopped before this point: resume from its status
-    // (a filled one stays pending here so that its post-fill step, which is idempotent, runs).
-    const state: QueueState =
-      stored.status === "cancelled" ? "cancelled" : stored.status === "dead" ? "dead" : "pending";
-    this.ctx.storage.sql.exec(
-      `INSERT INTO queue (order_id, idempotency_key, priority, priority_rank, request, state, last_error, created_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      stored.id,
-      req.idempotency_key,
-      req.priority,
-      PRIORITY_RANK[req.priority],
-      JSON.stringify(req),
-      state,
-      stored.cancel_reason,
-      now,
-    );
-    if (cancelReason) log.info("order_cancelled", { order_id: stored.id, reason: cancelReason, side: req.side });
-    else
-      log.info("order_enqueued", { order_id: stored.id, side: req.side, priority: req.priority, reason: req.reason });
+
+    const orderId = `ord_${crypto.randomUUID()}`;
+    this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec(
+        `INSERT INTO queue (order_id, idempotency_key, priority, priority_rank, request, state, last_error, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        orderId,
+        req.idempotency_key,
+        req.priority,
+        PRIORITY_RANK[req.priority],
+        JSON.stringify(req),
+        cancelReason ? "cancelled" : "pending",
+        cancelReason,
+        now,
+      );
+      if (cancelReason)
+        this.ctx.storage.sql.exec("UPDATE queue SET finished_at_ms = ? WHERE order_id = ?", now, orderId);
+      this.owed.record(orderId, [
+        { step: "d1_order", payload: cancelReason ? { status: "cancelled", cancel_reason: cancelReason } : {} },
+      ]);
+    });
+    if (cancelReason) log.info("order_cancelled", { order_id: orderId, reason: cancelReason, side: req.side });
+    else log.info("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
+    await this.owed.run(orderId);
     await this.rearm();
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
-    return { ...this.resultFor(row, false), cancel_reason: stored.cancel_reason ?? undefined };
+    return { ...this.resultFor(row, false), cancel_reason: cancelReason ?? undefined };
   }
 
   /**
    * The leader sold the mint: its entries made before the sale and not executed yet are cancelled
    * (`leader_exited`); those executing or filled are returned in flight, their positions owed the mirror exit.
    * The mark is written before any await, so an execution that starts meanwhile refuses to fill (executeBuy
-   * checks it right before the fill); a filled order (per D1, even if the queue row is still pending after a
-   * crash) is never cancelled: its tokens are bought and must become a position.
+   * checks it right before the fill); a filled order (queue state done, recorded in the fill's own write) is
+   * never cancelled: its tokens are bought and must become a position.
    */
   async leaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
     if (!notice || typeof notice.leader_address !== "string" || typeof notice.token_mint !== "string")
@@ -283,16 +208,16 @@ export class SwapQueue extends DurableObject<Env> {
       candidates.push(r);
     }
     for (const r of candidates) {
-      const order = await getOrder(this.db, r.order_id);
+      // The queue's own state is the truth of a fill (its D1 row may still be owed).
       const now = this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", r.order_id).one();
-      if (order?.status === "filled" || now.state === "done" || this.executing === r.order_id) {
+      if (now.state === "done" || this.executing === r.order_id) {
         result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
       } else if (now.state === "pending") {
         const req = JSON.parse(now.request) as SwapRequest;
         await this.cancel(now, req, "leader_exited");
         result.cancelled.push({ order_id: r.order_id, signal_id: req.signal_id ?? null });
       } else if (now.state === "cancelled" && now.last_error === "leader_exited") {
-        // The executor reached it first while D1 was read, and honoured the mark.
+        // The executor reached it first while an earlier cancel was awaited, and honoured the mark.
         result.cancelled.push({
           order_id: r.order_id,
           signal_id: (JSON.parse(now.request) as SwapRequest).signal_id ?? null,
@@ -322,8 +247,10 @@ export class SwapQueue extends DurableObject<Env> {
     let error: string | null = null;
     try {
       // Owed steps first: they are cheap, never wait for the spacing, and unblock positions.
-      await this.runOwed();
+      await this.owed.run();
       await this.runDue();
+      // The D1 rows of what this run executed, in one batch behind the decisions (issue 10).
+      await this.owed.run();
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       throw err;
@@ -350,71 +277,9 @@ export class SwapQueue extends DurableObject<Env> {
    * a dead BUY never stays pending in D1 (counted as exposure, blocking the mint as already_bought).
    */
   async healOrders(): Promise<{ checked: number; replayed: number; orphaned: number }> {
-    const cutoff = nowIso(Date.now() - HEAL_GRACE_MS);
-    const open = await openOrdersBefore(this.db, cutoff, 500);
-    let replayed = 0;
-    let orphaned = 0;
-    const sql = this.ctx.storage.sql;
-    for (const o of open) {
-      const row = sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", o.id).toArray()[0];
-      if (row?.state === "pending") continue; // live: the queue will execute it
-      if (row) {
-        const known = sql.exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order'", o.id).toArray().length;
-        if (known) {
-          sql.exec(
-            "UPDATE owed SET state = 'owed', not_before_ms = 0, done_at_ms = NULL WHERE order_id = ? AND step = 'd1_order'",
-            o.id,
-          );
-        } else if (row.state === "done") {
-          // A fill recorded by an earlier build without its owed steps: its data lives in D1 only if it was
-          // written, and it was not. Nothing here to replay it from; the operator sees it in the log.
-          log.error("order_heal_fill_unknown", { order_id: o.id });
-          continue;
-        } else {
-          this.recordOwed(o.id, [
-            {
-              step: "d1_order",
-              payload:
-                row.state === "dead"
-                  ? { status: "dead", attempts: row.attempts, last_error: row.last_error }
-                  : { status: "cancelled", cancel_reason: row.last_error },
-            },
-          ]);
-        }
-        replayed++;
-        log.warn("order_heal_replayed", { order_id: o.id, queue_state: row.state });
-        continue;
-      }
-      const order = await getOrder(this.db, o.id);
-      if (!order || !["pending", "executing", "submitted", "failed"].includes(order.status)) continue;
-      const message = "orphaned: the swap queue never recorded this order (healed by the watchdog)";
-      const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "dead", last_error: message } }];
-      if (order.side === "buy" && order.signal_id != null)
-        steps.push({ step: "signal_filtered", payload: { signal_id: order.signal_id, reason: "entry_failed" } });
-      if (order.side === "sell" && order.position_id)
-        steps.push({
-          step: "release",
-          payload: { position_id: order.position_id, outcome: "dead", key: order.idempotency_key },
-        });
-      this.ctx.storage.transactionSync(() => {
-        sql.exec(
-          `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          order.id,
-          order.idempotency_key,
-          JSON.stringify({ from_d1: true, side: order.side, token_mint: order.token_mint }),
-          order.attempts,
-          message,
-          nowIso(),
-        );
-        this.recordOwed(order.id, steps);
-      });
-      orphaned++;
-      log.error("order_heal_orphaned", { order_id: order.id, side: order.side });
-    }
-    if (replayed + orphaned > 0) await this.runOwed();
+    const res = await healOpenOrders(this.ctx.storage, this.db, this.owed);
     await this.rearm();
-    return { checked: open.length, replayed, orphaned };
+    return res;
   }
 
   /**
@@ -433,44 +298,15 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** Queue depth per priority, the next run, the dead letters and the owed steps still to do, for the operator. */
   async status() {
-    const sql = this.ctx.storage.sql;
-    const depth = Object.fromEntries(ORDER_PRIORITIES.map((p) => [p, 0])) as Record<string, number>;
-    for (const r of sql
-      .exec<{ priority: string; n: number }>(
-        "SELECT priority, COUNT(*) AS n FROM queue WHERE state = 'pending' GROUP BY priority",
-      )
-      .toArray())
-      depth[r.priority] = r.n;
-    const dead = sql
-      .exec<{
-        order_id: string;
-        idempotency_key: string;
-        attempts: number;
-        last_error: string | null;
-        died_at: string;
-      }>(
-        "SELECT order_id, idempotency_key, attempts, last_error, died_at FROM dead_letters ORDER BY died_at DESC LIMIT 50",
-      )
-      .toArray();
-    const owed = sql
-      .exec<{ order_id: string; step: string; attempts: number; last_error: string | null; not_before_ms: number }>(
-        "SELECT order_id, step, attempts, last_error, not_before_ms FROM owed WHERE state = 'owed' ORDER BY created_at_ms LIMIT 50",
-      )
-      .toArray()
-      .map((o) => ({ ...o, next_attempt_at: nowIso(o.not_before_ms) }));
-    const alarm = await this.ctx.storage.getAlarm();
     const last = this.meta("last_execution_ms");
     return {
       actor: "SwapQueue",
       id: this.ctx.id.toString(),
       name: this.ctx.id.name ?? null,
-      depth,
-      pending: Object.values(depth).reduce((a, b) => a + b, 0),
-      next_run_at: alarm == null ? null : nowIso(alarm),
+      ...queueDepthAndOwed(this.ctx.storage.sql),
+      next_run_at: await this.ctx.storage.getAlarm().then((a) => (a == null ? null : nowIso(a))),
       last_execution_at: last ? nowIso(Number(last)) : null,
       swap_tokens: this.bucket()?.tokens ?? null,
-      dead_letters: dead,
-      owed,
     };
   }
 
@@ -503,7 +339,7 @@ export class SwapQueue extends DurableObject<Env> {
     if (this.running) return; // a forced run while one is executing: the finally of the first re-arms
     this.running = true;
     try {
-      const cfg = await loadConfig(this.db);
+      const cfg = await this.hotConfig();
       for (let n = 0; n < MAX_PER_RUN; n++) {
         const now = Date.now();
         const last = Number(this.meta("last_execution_ms") ?? 0);
@@ -546,13 +382,15 @@ export class SwapQueue extends DurableObject<Env> {
     }
     const sql = this.ctx.storage.sql;
     if (outcome.kind === "filled") {
-      // The fill and what it owes, in one write: from here on the order is never executed again.
+      // The fill, the book and what it owes, in one write: from here on the order is never executed again.
       this.ctx.storage.transactionSync(() => {
         sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
-        this.recordOwed(row.order_id, [outcome.next, { step: "d1_order", payload: outcome.d1 }]);
+        outcome.book(this.book);
+        this.owed.record(row.order_id, [outcome.next, { step: "d1_order", payload: outcome.d1 }]);
       });
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
-      await this.runOwed(row.order_id);
+      // The position at once (actor state); the D1 rows go with the run's batch (the alarm's last runOwed).
+      await this.owed.run(row.order_id, { d1: false });
     } else if (outcome.kind === "cancelled") {
       await this.cancel(row, req, outcome.reason);
     } else {
@@ -570,8 +408,6 @@ export class SwapQueue extends DurableObject<Env> {
     const entry = req.entry;
     if (!entry || !(req.requested_usd && req.requested_usd > 0)) throw new PermanentError("buy without entry details");
     const positionId = positionIdFor(row.order_id);
-    const order = await getOrder(this.db, row.order_id);
-    if (!order) throw new Error(`order ${row.order_id} missing in D1`);
     const opening = (o: { executed_price_usd: number; executed_out_amount: string; executed_usd: number }) => ({
       step: "open_position" as const,
       payload: {
@@ -589,50 +425,28 @@ export class SwapQueue extends DurableObject<Env> {
         entry_cost_usd: o.executed_usd,
       },
     });
-    // Fill state first: an entry already executed (a fill an earlier build wrote to D1 before stopping) is
-    // bought; the breaker, the caps and the price only gate entries not executed yet.
-    if (order.status === "filled" && order.executed_out_amount && order.executed_price_usd && order.executed_usd)
-      return {
-        kind: "filled",
-        d1: { status: "filled", position_id: positionId },
-        next: opening({
-          executed_price_usd: order.executed_price_usd,
-          executed_out_amount: order.executed_out_amount,
-          executed_usd: order.executed_usd,
-        }),
-      };
-    if (req.priority === "normal" && (await breakerState(this.db)).open)
-      return { kind: "cancelled", reason: "circuit_breaker" };
-    if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
-    // The age is measured from the leader's trade, however long the entry waited here (spacing, other
-    // orders, retries, no price): WallTrack never chases an old trade (DESIGN §4).
-    if (req.leader_block_time !== undefined) {
-      const age = entryTimeVerdict(req.leader_block_time, Date.now(), cfg.max_signal_age_seconds);
-      if (age !== "ok") return { kind: "cancelled", reason: age };
-    }
-    if (req.mode !== "simulation") {
-      if (!this.takeSwapToken(cfg)) return { kind: "wait", reason: "swap rate limit", delay_ms: 0 };
-      throw new PermanentError("live execution is not available in this build");
-    }
-    // Entries run one at a time here, so this is where the book caps hold across leaders. Entries filled
-    // whose position is still owed count too: they are bought, only not yet visible in D1.
-    const book = await bookExposure(this.db);
-    const owedOpen = this.owedOpenings();
-    const caps = checkBookCaps(
-      cfg,
-      { open_positions: book.open_positions + owedOpen.n, exposure_usd: book.exposure_usd + owedOpen.usd },
-      req.requested_usd,
-    );
+    const refusal = entryRefusal({
+      priority: req.priority,
+      breaker_open: req.priority === "normal" && (await this.hotBreaker()).open,
+      leader_exited: this.leaderExited(row.order_id),
+      leader_block_time: req.leader_block_time,
+      now_ms: Date.now(),
+      max_signal_age_seconds: cfg.max_signal_age_seconds,
+    });
+    if (refusal) return { kind: "cancelled", reason: refusal };
+    if (req.mode !== "simulation") return this.live(row, cfg);
+    // Entries run one at a time here, so this is where the book caps hold across leaders; the book is this
+    // queue's own (every fill updates it in its own write), so a fill whose position is still owed counts.
+    if (!(await this.bookReady())) return { kind: "wait", reason: "book not loaded", delay_ms: PRICE_RETRY_MS };
+    const caps = checkBookCaps(cfg, this.book.exposure(), req.requested_usd);
     if (!caps.ok) {
       log.info("entry_refused_by_caps", { order_id: row.order_id, reason: caps.reason, detail: caps.detail });
       return { kind: "cancelled", reason: caps.reason };
     }
     const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
     if (!quote) {
-      // Without the leader's block time (an older request), the wait is bounded from the enqueue time.
-      const since = req.leader_block_time !== undefined ? req.leader_block_time * 1000 : row.created_at_ms;
-      if (Date.now() - since > cfg.max_signal_age_seconds * 1000)
-        return { kind: "cancelled", reason: "price_unavailable" };
+      const v = priceWaitVerdict(req.leader_block_time, row.created_at_ms, Date.now(), cfg.max_signal_age_seconds);
+      if (v === "price_unavailable") return { kind: "cancelled", reason: v };
       return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
     }
     const fill = simulateBuy({
@@ -663,15 +477,59 @@ export class SwapQueue extends DurableObject<Env> {
         last_error: null,
       },
       next: opening(executed),
+      book: (b) => b.opened(positionId, executed.executed_usd, executed.executed_out_amount),
     };
+  }
+
+  /**
+   * A live order: its D1 intent must be written before any upstream call (DESIGN §1), and it needs a swap
+   * token. This build has no live executor, so with both it is dead-lettered.
+   */
+  private live(row: QueueRow, cfg: Config): Outcome {
+    const intentOwed = this.ctx.storage.sql
+      .exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order' AND state = 'owed'", row.order_id)
+      .toArray().length;
+    if (intentOwed) return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
+    if (!this.takeSwapToken(cfg)) return { kind: "wait", reason: "swap rate limit", delay_ms: 0 };
+    throw new PermanentError("live execution is not available in this build");
+  }
+
+  /**
+   * Reconciliation closed a position `sold_externally` (its PositionActor, not a fill of this queue): the book
+   * stops counting it against the caps. Idempotent; the actor repeats it with every repeat of the close.
+   */
+  async positionClosedOutside(positionId: string): Promise<void> {
+    this.book.closedOutside(positionId);
+  }
+
+  /** The book is loaded from D1 once (its first use after an upgrade), with the openings still owed here. */
+  private async bookReady(): Promise<boolean> {
+    if (this.book.seeded()) return true;
+    let rows: Awaited<ReturnType<typeof openPositionsForBook>>;
+    try {
+      rows = await openPositionsForBook(this.db);
+    } catch (err) {
+      log.warn("swap_book_seed_failed", { error: String(err) });
+      return false;
+    }
+    const owed = this.ctx.storage.sql
+      .exec<{ payload: string }>("SELECT payload FROM owed WHERE step = 'open_position' AND state = 'owed'")
+      .toArray()
+      .map((r) => JSON.parse(r.payload) as OpenPositionInput)
+      .map((o) => ({
+        id: o.position_id,
+        entry_cost_usd: o.entry_cost_usd,
+        entry_amount: o.entry_amount,
+        current_amount: o.entry_amount,
+      }));
+    if (!this.book.seeded()) this.book.seed([...rows, ...owed]);
+    return true;
   }
 
   private async executeSell(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
     if (!req.position_id) throw new PermanentError("sell without position_id");
     const positionId = req.position_id;
     const actor = this.env.POSITION_ACTOR.getByName(positionId);
-    const order = await getOrder(this.db, row.order_id);
-    if (!order) throw new Error(`order ${row.order_id} missing in D1`);
     const applying = (sold: string, proceeds: number, price: number): OwedStep => ({
       step: "apply_fill",
       payload: {
@@ -686,27 +544,14 @@ export class SwapQueue extends DurableObject<Env> {
         },
       },
     });
-    if (
-      order.status === "filled" &&
-      order.executed_in_amount &&
-      order.executed_usd != null &&
-      order.executed_price_usd != null
-    )
-      return {
-        kind: "filled",
-        d1: { status: "filled" },
-        next: applying(order.executed_in_amount, order.executed_usd, order.executed_price_usd),
-      };
+    const full = (req.sell_fraction ?? 0) >= 1;
     const sellable = await actor.sellable({
       order_id: row.order_id,
       amount: req.sell_amount,
-      full: (req.sell_fraction ?? 0) >= 1,
+      full,
     });
     if (BigInt(sellable.amount) <= 0n) return { kind: "cancelled", reason: "nothing_to_sell" };
-    if (req.mode !== "simulation") {
-      if (!this.takeSwapToken(cfg)) return { kind: "wait", reason: "swap rate limit", delay_ms: 0 };
-      throw new PermanentError("live execution is not available in this build");
-    }
+    if (req.mode !== "simulation") return this.live(row, cfg);
     let price = req.trigger_price_usd;
     if (!(price && price > 0)) {
       const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
@@ -735,6 +580,7 @@ export class SwapQueue extends DurableObject<Env> {
         last_error: null,
       },
       next: applying(fill.sold_amount.toString(), fill.proceeds_usd, fill.executed_price_usd),
+      book: (b) => b.sold(positionId, fill.sold_amount.toString(), full),
     };
   }
 
@@ -755,10 +601,10 @@ export class SwapQueue extends DurableObject<Env> {
         Date.now(),
         row.order_id,
       );
-      this.recordOwed(row.order_id, steps);
+      this.owed.record(row.order_id, steps);
     });
     log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
-    await this.runOwed(row.order_id);
+    await this.owed.run(row.order_id);
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
@@ -793,10 +639,10 @@ export class SwapQueue extends DurableObject<Env> {
           message,
           nowIso(),
         );
-        this.recordOwed(row.order_id, steps);
+        this.owed.record(row.order_id, steps);
       });
       log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });
-      await this.runOwed(row.order_id);
+      await this.owed.run(row.order_id);
       return;
     }
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempts - 1));
@@ -820,95 +666,12 @@ export class SwapQueue extends DurableObject<Env> {
     }
   }
 
-  // ------------------------------------------------------------------ owed work
-
-  /** Records steps owed by an order's outcome; call inside the transaction that records the outcome. */
-  private recordOwed(orderId: string, steps: OwedStep[]) {
-    const now = Date.now();
-    for (const s of steps)
-      this.ctx.storage.sql.exec(
-        `INSERT INTO owed (order_id, step, payload, state, created_at_ms) VALUES (?, ?, ?, 'owed', ?)
-         ON CONFLICT(order_id, step) DO UPDATE SET payload = excluded.payload, state = 'owed', not_before_ms = 0,
-           done_at_ms = NULL`,
-        orderId,
-        s.step,
-        JSON.stringify(s.payload),
-        now,
-      );
-  }
-
-  /** Entries filled whose position is still owed: count and cost, for the book caps. */
-  private owedOpenings(): { n: number; usd: number } {
-    let n = 0;
-    let usd = 0;
-    for (const r of this.ctx.storage.sql
-      .exec<{ payload: string }>("SELECT payload FROM owed WHERE step = 'open_position' AND state = 'owed'")
-      .toArray()) {
-      n++;
-      usd += (JSON.parse(r.payload) as OpenPositionInput).entry_cost_usd;
-    }
-    return { n, usd };
-  }
-
-  private readonly stepsRunning = new Set<string>();
-
-  /**
-   * Runs the owed steps that are due (or all of one order's, right after its outcome), each on its own: a
-   * failure is recorded with a backoff and retried by the alarm, it never blocks the other steps.
-   */
-  private async runOwed(orderId?: string): Promise<void> {
-    const sql = this.ctx.storage.sql;
-    const rows = orderId
-      ? sql.exec<OwedRow>("SELECT * FROM owed WHERE state = 'owed' AND order_id = ? ORDER BY rowid", orderId).toArray()
-      : sql
-          .exec<OwedRow>(
-            "SELECT * FROM owed WHERE state = 'owed' AND not_before_ms <= ? ORDER BY not_before_ms, rowid LIMIT 50",
-            Date.now(),
-          )
-          .toArray();
-    for (const r of rows) {
-      const id = `${r.order_id}/${r.step}`;
-      if (this.stepsRunning.has(id)) continue; // a concurrent run (alarm vs. inline) is already on it
-      // This list was read before earlier steps were awaited: another run may have done this one meanwhile.
-      const cur = sql
-        .exec<OwedRow>("SELECT * FROM owed WHERE order_id = ? AND step = ? AND state = 'owed'", r.order_id, r.step)
-        .toArray()[0];
-      if (!cur) continue;
-      this.stepsRunning.add(id);
-      try {
-        await this.runStep({ step: cur.step, payload: JSON.parse(cur.payload) } as OwedStep, r.order_id);
-        sql.exec(
-          "UPDATE owed SET state = 'done', done_at_ms = ?, last_error = NULL WHERE order_id = ? AND step = ?",
-          Date.now(),
-          r.order_id,
-          r.step,
-        );
-      } catch (err) {
-        const attempts = cur.attempts + 1;
-        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
-        const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-        sql.exec(
-          "UPDATE owed SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ? AND step = ?",
-          attempts,
-          message,
-          Date.now() + backoff,
-          r.order_id,
-          r.step,
-        );
-        log.warn("order_step_failed", { order_id: r.order_id, step: r.step, attempts, error: message });
-      } finally {
-        this.stepsRunning.delete(id);
-      }
-    }
-  }
-
   /** One owed step; each is idempotent (D1 writes are guarded, the PositionActor dedups by order id). */
   private async runStep(s: OwedStep, orderId: string): Promise<void> {
     switch (s.step) {
       case "d1_order":
-        return settleOrder(this.db, orderId, s.payload);
       case "signal_filtered":
-        return markSignalFiltered(this.db, s.payload.signal_id, orderId, s.payload.reason);
+        return this.owed.runD1(s, orderId);
       case "open_position":
         await this.env.POSITION_ACTOR.getByName(s.payload.position_id).open(s.payload);
         return;
@@ -969,12 +732,8 @@ export class SwapQueue extends DurableObject<Env> {
     const now = Date.now();
     let at = nextOwed == null ? Number.POSITIVE_INFINITY : Math.max(nextOwed, now);
     if (nextSim != null || nextLive != null) {
-      let cfg: Config | null = null;
-      try {
-        cfg = await loadConfig(this.db);
-      } catch {
-        cfg = null; // D1 unreachable: retry soon with the defaults' spirit (no spacing, one token a second)
-      }
+      // Config unknown (D1 unreachable, nothing cached): retry soon, no spacing, one token a second.
+      const cfg = await this.hotConfig().catch(() => null);
       const spacing = cfg?.swap_min_spacing_ms ?? 0;
       const limits = cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 };
       let nextOrder = nextSim ?? Number.POSITIVE_INFINITY;
@@ -985,6 +744,35 @@ export class SwapQueue extends DurableObject<Env> {
     }
     const current = await this.ctx.storage.getAlarm();
     if (current == null || current > at || current < Date.now()) await this.ctx.storage.setAlarm(at);
+  }
+
+  // ------------------------------------------------------------------ hot state
+
+  /**
+   * The config this queue decides with. Read from D1 today, the last value kept so that an unreachable D1
+   * does not stop the queue (it is the read that may be stale, never a decision taken without config).
+   */
+  // hot-state: wired by integrator
+  private async hotConfig(): Promise<Config> {
+    try {
+      this.lastConfig = await loadConfig(this.db);
+    } catch (err) {
+      if (!this.lastConfig) throw err;
+      log.warn("swap_config_read_failed", { error: String(err), served: "last known" });
+    }
+    return this.lastConfig;
+  }
+
+  /** The circuit breaker's state, the same way (an unknown breaker with nothing known throws: no entry runs). */
+  // hot-state: wired by integrator
+  private async hotBreaker(): Promise<BreakerState> {
+    try {
+      this.lastBreaker = await breakerState(this.db);
+    } catch (err) {
+      if (!this.lastBreaker) throw err;
+      log.warn("swap_breaker_read_failed", { error: String(err), served: "last known" });
+    }
+    return this.lastBreaker;
   }
 
   // ------------------------------------------------------------------ small helpers
@@ -1021,38 +809,4 @@ export class SwapQueue extends DurableObject<Env> {
       value,
     );
   }
-}
-
-function bucketLimits(cfg: Config): BucketLimits {
-  return { per_second: cfg.jupiter_swaps_per_second, burst: cfg.jupiter_swap_burst };
-}
-
-/** Shape checks the type system cannot make across RPC (another actor may send anything). */
-function requestProblem(r: SwapRequest): string | null {
-  if (!r || typeof r !== "object") return "body";
-  if (typeof r.idempotency_key !== "string" || !r.idempotency_key || r.idempotency_key.length > 200)
-    return "idempotency_key";
-  if (r.side !== "buy" && r.side !== "sell") return "side";
-  if (!(r.priority in PRIORITY_RANK)) return "priority";
-  if (r.mode !== "simulation" && r.mode !== "live") return "mode";
-  if (typeof r.token_mint !== "string" || !r.token_mint) return "token_mint";
-  if (r.side === "buy") {
-    if (!(typeof r.requested_usd === "number" && Number.isFinite(r.requested_usd) && r.requested_usd > 0))
-      return "requested_usd";
-    if (!r.entry || typeof r.entry.source_wallet_address !== "string") return "entry";
-    const d = r.entry.token_decimals;
-    if (!Number.isInteger(d) || d < 0 || d > 18) return "entry.token_decimals";
-    // Not range-checked here: a future or absurd block time is a refusal (invalid_timestamp), not a bad shape.
-    if (r.leader_block_time !== undefined && typeof r.leader_block_time !== "number") return "leader_block_time";
-    if (r.leader_slot !== undefined && !(Number.isSafeInteger(r.leader_slot) && r.leader_slot >= 0))
-      return "leader_slot";
-  } else {
-    if (typeof r.position_id !== "string" || !r.position_id) return "position_id";
-    if (r.sell_amount !== undefined && !/^\d+$/.test(r.sell_amount)) return "sell_amount";
-    if (r.sell_fraction !== undefined && !(r.sell_fraction > 0 && r.sell_fraction <= 1)) return "sell_fraction";
-    if (r.trigger_price_usd !== undefined && !(r.trigger_price_usd > 0)) return "trigger_price_usd";
-    if (r.scaling_level !== undefined && !(Number.isFinite(r.scaling_level) && r.scaling_level > 0))
-      return "scaling_level";
-  }
-  return null;
 }

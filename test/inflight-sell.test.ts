@@ -14,7 +14,9 @@ import { randomAddress } from "./helpers/addresses";
 import { drainQueue, holdQueue, releaseQueue } from "./helpers/drive";
 import { buyRequest, queue, resetBreaker, setConfig } from "./helpers/execution";
 import { fake } from "./helpers/fake";
+import { faultyNamespace, patchEnv } from "./helpers/faults";
 import { buildSwapTx, fakeSignature } from "./helpers/helius-payloads";
+import { stepQueue } from "./helpers/queue-steps";
 import { ordersOf, positionsOf } from "./helpers/rows";
 import { deliver, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
@@ -106,13 +108,11 @@ describe("a leader SELL while our copy of its BUY is in flight", () => {
     await deliver([buy]);
     await settle(leader);
     const [entry] = await ordersOf(mint);
-    // The queue filled the entry and stopped before opening the position (the D1 fill write is the fill).
-    await env.DB.prepare(
-      `UPDATE orders SET status = 'filled', position_id = ?, executed_price_usd = 0.00202,
-         executed_out_amount = '24752475247', executed_usd = 50, executed_at = ? WHERE id = ?`,
-    )
-      .bind(positionIdFor(entry.id), new Date().toISOString(), entry.id)
-      .run();
+    // The queue fills the entry and its position open fails (it stays owed): the queue's record is the fill.
+    const opens = faultyNamespace(env.POSITION_ACTOR, { method: "open", times: 1000 });
+    const restore = await patchEnv(env.SWAP_QUEUE.getByName("default"), { POSITION_ACTOR: opens.binding });
+    await stepQueue();
+    expect(opens.thrown()).toBeGreaterThan(0);
 
     // The leader sells half; the chain shows the other half still held.
     await fake.wallet({ address: leader, token_accounts: [{ mint, amount: "50000000000", decimals: 6 }] });
@@ -124,6 +124,7 @@ describe("a leader SELL while our copy of its BUY is in flight", () => {
     expect(await posStub.summary()).toBeNull(); // not open yet: the exit is owed
     await evictDurableObject(posStub);
 
+    await restore();
     await releaseQueue();
     await drainQueue(); // opens the position, which queues the owed CRITICAL mirror exit; the queue fills it
     const [position] = await positionsOf(mint);

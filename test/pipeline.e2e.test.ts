@@ -3,6 +3,7 @@
  * (dedupe, classify, gates, safety from the fake RugCheck/DexScreener) → SwapQueue (simulated fill at the
  * PriceFeed price + slippage) → PositionActor (open) → leader SELL → CRITICAL mirror exit → fill.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { randomAddress } from "./helpers/addresses";
@@ -185,6 +186,10 @@ describe("webhook → open simulated position → mirror exit", () => {
     await env.DB.prepare("UPDATE positions SET status = 'closed', closed_at = ? WHERE status != 'closed'")
       .bind(new Date().toISOString())
       .run();
+    // The queue judges the caps from its own book (issue 10): the same positions closed there by hand.
+    await runInDurableObject(env.SWAP_QUEUE.getByName("default"), (_i, state) => {
+      state.storage.sql.exec("UPDATE book SET closed = 1");
+    });
     expect((await api("PATCH", "/api/v1/config", { max_open_positions: 2, max_total_exposure_usd: 1000 })).status).toBe(
       200,
     );

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, gte } from "drizzle-orm";
+import { and, eq, gte, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { orders, PERFORMANCE_PERIODS, signals } from "../db/schema";
+import { effectiveSignal } from "../db/signal-outcomes";
 import { latencyDistribution } from "../domain/latency";
 import { bearerSecurity, errorResponses, jsonContent } from "./common";
 import { createRouter } from "./router";
@@ -56,7 +57,7 @@ export const latencyRouter = createRouter().openapi(route, async (c) => {
   const span = WINDOW_MS[window];
   const where = and(
     eq(signals.signal_type, "buy"),
-    eq(signals.filtered, false),
+    sql`${effectiveSignal.filtered} = 0`,
     eq(orders.side, "buy"),
     ...(span !== null ? [gte(signals.webhook_received_at, new Date(Date.now() - span).toISOString())] : []),
   );

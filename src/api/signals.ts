@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, count, desc, eq, getTableColumns, gte, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, gte, type SQL, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { PERFORMANCE_PERIODS, SIGNAL_TYPES, signals } from "../db/schema";
+import { effectiveSignal } from "../db/signal-outcomes";
 import { FILTER_REASONS } from "../domain/signal-filters";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf, queryBool } from "./common";
@@ -87,7 +88,9 @@ const getSignal = createRoute({
   responses: { 200: jsonContent(SignalDetailSchema, "The signal"), ...errorResponses(400, 404) },
 });
 
-const { raw_payload: _raw, ...listColumns } = getTableColumns(signals);
+const { raw_payload: _raw, ...storedColumns } = getTableColumns(signals);
+// The stored decision with the queue's later refusal folded in (signals are append-only, issue 16).
+const listColumns = { ...storedColumns, ...effectiveSignal };
 
 /** `filter_detail` is stored as JSON text; a row written before it existed (or unreadable) answers null. */
 function withDetail<T extends { filter_detail: string | null }>(
@@ -113,8 +116,8 @@ export const signalsRouter = createRouter()
         /^\d+$/.test(q.wallet) ? eq(signals.wallet_id, Number(q.wallet)) : eq(signals.wallet_address, q.wallet),
       );
     if (q.type) where.push(eq(signals.signal_type, q.type));
-    if (q.filtered !== undefined) where.push(eq(signals.filtered, q.filtered));
-    if (q.filter_reason) where.push(eq(signals.filter_reason, q.filter_reason));
+    if (q.filtered !== undefined) where.push(sql`${effectiveSignal.filtered} = ${q.filtered ? 1 : 0}`);
+    if (q.filter_reason) where.push(sql`${effectiveSignal.filter_reason} = ${q.filter_reason}`);
     const span = WINDOW_MS[q.window];
     if (span !== null) where.push(gte(signals.created_at, new Date(Date.now() - span).toISOString()));
     const cond = where.length ? and(...where) : undefined;
@@ -132,7 +135,11 @@ export const signalsRouter = createRouter()
   })
   .openapi(getSignal, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await getDb(c.env.DB).select().from(signals).where(eq(signals.id, id)).get();
+    const row = await getDb(c.env.DB)
+      .select({ ...getTableColumns(signals), ...effectiveSignal })
+      .from(signals)
+      .where(eq(signals.id, id))
+      .get();
     if (!row) throw new ApiError("NotFound", `no signal ${id}`);
     let raw: unknown = row.raw_payload;
     try {

@@ -1,6 +1,6 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { type OrderRow, orders, signals } from "./schema";
+import { type OrderRow, orders } from "./schema";
 
 export type OrderInsert = typeof orders.$inferInsert;
 type OrderStatus = OrderRow["status"];
@@ -35,17 +35,26 @@ export const OPEN_ORDER_STATUSES = ["pending", "executing", "submitted", "failed
  * pending. Idempotent, so the SwapQueue retries it until done.
  */
 export async function settleOrder(db: Db, id: string, patch: OrderPatch): Promise<void> {
+  await settleOrderQuery(db, id, patch).run();
+}
+
+/** The guarded update of `settleOrder` as a statement, for a write-behind batch. */
+export function settleOrderQuery(db: Db, id: string, patch: OrderPatch) {
   const guard =
     patch.status === "filled"
       ? ne(orders.status, "filled")
       : patch.status === "cancelled" || patch.status === "dead"
         ? inArray(orders.status, OPEN_ORDER_STATUSES)
         : eq(orders.status, "pending");
-  await db
+  return db
     .update(orders)
     .set({ ...patch, updated_at: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
-    .where(and(eq(orders.id, id), guard))
-    .run();
+    .where(and(eq(orders.id, id), guard));
+}
+
+/** The intent insert of `insertOrderIntent` as a statement: a row already there (same key) is left as is. */
+export function orderIntentInsert(db: Db, row: OrderInsert) {
+  return db.insert(orders).values(row).onConflictDoNothing({ target: orders.idempotency_key });
 }
 
 /** Orders still open in D1 that were requested before `beforeIso`, for the watchdog to compare with the queue. */
@@ -61,16 +70,4 @@ export async function openOrdersBefore(db: Db, beforeIso: string, limit: number)
 
 export async function getOrder(db: Db, id: string): Promise<OrderRow | undefined> {
   return db.select().from(orders).where(eq(orders.id, id)).get();
-}
-
-/**
- * Records on the signal that the entry it led to (`entry:<signal_id>`) was refused by the queue, with the
- * order id, whether or not the WalletActor has written its own outcome yet; never overwrites an earlier
- * filter reason.
- */
-export async function markSignalFiltered(db: Db, signalId: number, orderId: string, reason: string): Promise<void> {
-  await db
-    .update(signals)
-    .set({ filtered: true, filter_reason: reason, order_id: orderId })
-    .where(and(eq(signals.id, signalId), eq(signals.filtered, false)));
 }

@@ -3,6 +3,7 @@ import { computeStats, PERIOD_MS, type PerformanceStats, type Period } from "../
 import { nowIso } from "../lib/time";
 import type { Db } from "./client";
 import { positions, signals, WALLET_MODES, wallets } from "./schema";
+import { effectiveSignal } from "./signal-outcomes";
 
 /** Performance rows per upsert statement: one JSON parameter each (D1 allows 100 bound parameters). */
 const ROWS_PER_STATEMENT = 200;
@@ -69,7 +70,7 @@ export async function recomputePerformance(db: Db, now = Date.now(), walletIds?:
       .where(filter ? inIds(positions.wallet_id) : isNotNull(positions.wallet_id))
       .all(),
     db
-      .select({ wallet_id: signals.wallet_id, created_at: signals.created_at, filtered: signals.filtered })
+      .select({ wallet_id: signals.wallet_id, created_at: signals.created_at, filtered: effectiveSignal.filtered })
       .from(signals)
       .where(filter ? inIds(signals.wallet_id) : isNotNull(signals.wallet_id))
       .all(),

@@ -1,4 +1,4 @@
-import { eq, ne } from "drizzle-orm";
+import { eq, ne, sql } from "drizzle-orm";
 import type { StrategyRules } from "../domain/exit-strategy";
 import { rulesFromRow } from "../domain/exit-strategy";
 import { bookExposure as exposureOf } from "../domain/exposure";
@@ -7,10 +7,21 @@ import { exitStrategies, type PositionRow, positions } from "./schema";
 
 export type PositionInsert = typeof positions.$inferInsert;
 
-/** Upserts the whole read-model row (the PositionActor is its one writer, DESIGN §1). */
+/**
+ * Upserts the whole read-model row (the PositionActor is its one writer, DESIGN §1). A write from an older
+ * state version than the row's (a late write of an evicted instance) changes nothing: never backwards.
+ */
 export async function upsertPosition(db: Db, row: PositionInsert): Promise<void> {
   const { id: _id, created_at: _c, ...rest } = row;
-  await db.insert(positions).values(row).onConflictDoUpdate({ target: positions.id, set: rest }).run();
+  await db
+    .insert(positions)
+    .values(row)
+    .onConflictDoUpdate({
+      target: positions.id,
+      set: rest,
+      setWhere: sql`excluded.state_version >= ${positions.state_version}`,
+    })
+    .run();
 }
 
 export async function getPosition(db: Db, id: string): Promise<PositionRow | undefined> {
@@ -46,4 +57,18 @@ export async function bookExposure(
     .from(positions)
     .where(ne(positions.status, "closed"));
   return exposureOf(rows, queuedEntriesUsd);
+}
+
+/** Positions not closed as the SwapQueue's book seeds them (once, on its first use after an upgrade). */
+export async function openPositionsForBook(db: Db) {
+  return db
+    .select({
+      id: positions.id,
+      entry_cost_usd: positions.entry_cost_usd,
+      entry_amount: positions.entry_amount,
+      current_amount: positions.current_amount,
+    })
+    .from(positions)
+    .where(ne(positions.status, "closed"))
+    .all();
 }

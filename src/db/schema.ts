@@ -341,6 +341,26 @@ export const signals = sqliteTable(
 );
 
 // ---------------------------------------------------------------------------------------------
+// Signal outcomes: later facts about a signal (the queue refused its entry, ...), insert-only (issue 16: a
+// signal row is written once; what happens to it afterwards is a row here, never an edit of the signal).
+// ---------------------------------------------------------------------------------------------
+export const SIGNAL_OUTCOME_KINDS = ["filtered"] as const;
+export const signalOutcomes = sqliteTable(
+  "signal_outcomes",
+  {
+    signal_id: integer("signal_id").notNull(),
+    kind: text("kind", { enum: SIGNAL_OUTCOME_KINDS }).notNull(),
+    reason: text("reason"),
+    order_id: text("order_id"),
+    created_at: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.signal_id, t.kind] }),
+    check("signal_outcomes_kind", oneOf("kind", SIGNAL_OUTCOME_KINDS)),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
 // Orders: every swap intent, persisted before any upstream call (DESIGN §1).
 // ---------------------------------------------------------------------------------------------
 export const orders = sqliteTable(
@@ -443,6 +463,8 @@ export const positions = sqliteTable(
     opened_at: text("opened_at").notNull(),
     closed_at: text("closed_at"),
     created_at: createdAt(),
+    // The PositionActor's state version this row was written from: a late (older) write never lands over it.
+    state_version: integer("state_version").notNull().default(0),
     updated_at: updatedAt(),
   },
   (t) => [

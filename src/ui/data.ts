@@ -3,6 +3,7 @@ import { blockedWhileOpen, breakerState } from "../db/circuit-breaker";
 import type { Db } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { exitStrategies, jobRuns, orders, type PositionRow, positions, signals, tokens, wallets } from "../db/schema";
+import { effectiveSignal } from "../db/signal-outcomes";
 import { type ExitLevels, exitLevels } from "../domain/exit-levels";
 import { mergeStrategy, rulesFromRow, StrategyOverrideSchema, type StrategyRules } from "../domain/exit-strategy";
 import { nowIso } from "../lib/time";
@@ -21,7 +22,7 @@ export async function overviewData(db: Db, now: number = Date.now()) {
     db
       .select({
         n: sql<number>`count(*)`,
-        filtered: sql<number>`coalesce(sum(case when ${signals.filtered} then 1 else 0 end), 0)`,
+        filtered: sql<number>`coalesce(sum(${effectiveSignal.filtered}), 0)`,
       })
       .from(signals)
       .where(gte(signals.created_at, since24h))
@@ -123,9 +124,10 @@ export async function signalsData(db: Db, f: SignalFilters = {}, now: number = D
   const where: SQL[] = [];
   if (f.wallet) where.push(or(eq(signals.wallet_address, f.wallet), eq(wallets.label, f.wallet)) as SQL);
   if (f.side) where.push(eq(signals.signal_type, f.side));
-  if (f.outcome === "filtered") where.push(eq(signals.filtered, true));
-  if (f.outcome === "copied") where.push(and(eq(signals.filtered, false), isNotNull(signals.order_id)) as SQL);
-  if (f.reason) where.push(eq(signals.filter_reason, f.reason));
+  if (f.outcome === "filtered") where.push(sql`${effectiveSignal.filtered} = 1`);
+  if (f.outcome === "copied")
+    where.push(sql`${effectiveSignal.filtered} = 0 AND ${effectiveSignal.order_id} IS NOT NULL`);
+  if (f.reason) where.push(sql`${effectiveSignal.filter_reason} = ${f.reason}`);
   if (f.hours) where.push(gte(signals.created_at, nowIso(now - f.hours * 3600 * 1000)));
   return db
     .select({
@@ -139,15 +141,13 @@ export async function signalsData(db: Db, f: SignalFilters = {}, now: number = D
       token_mint: signals.token_mint,
       sol_amount: signals.sol_amount,
       safety_score: signals.safety_score,
-      filtered: signals.filtered,
-      filter_reason: signals.filter_reason,
-      order_id: signals.order_id,
+      ...effectiveSignal,
       processed_at: signals.processed_at,
       filled_at: orders.executed_at,
     })
     .from(signals)
     .leftJoin(wallets, eq(wallets.id, signals.wallet_id))
-    .leftJoin(orders, eq(orders.id, signals.order_id))
+    .leftJoin(orders, sql`${orders.id} = ${effectiveSignal.order_id}`)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(signals.created_at), desc(signals.id))
     .limit(100)

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { InboxRow, WalletActor } from "../../durable-objects/wallet-actor";
+import { SIGNALS_READ_COLUMNS } from "../../src/db/signal-outcomes";
 import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../../src/domain/swap-order";
 
 export const HELIUS_SECRET = "test-helius-auth-header";
@@ -107,5 +108,7 @@ export async function settle(address: string, { forceDue = false } = {}): Promis
 }
 
 export async function signalBySignature(signature: string) {
-  return env.DB.prepare("SELECT * FROM signals WHERE transaction_signature = ?").bind(signature).first<any>();
+  return env.DB.prepare(`SELECT ${SIGNALS_READ_COLUMNS} FROM signals WHERE transaction_signature = ?`)
+    .bind(signature)
+    .first<any>();
 }

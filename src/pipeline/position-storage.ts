@@ -1,0 +1,49 @@
+/**
+ * The PositionActor's own SQLite: its state (one JSON row), the exits it decided (by idempotency key), the
+ * fills applied (by order id), manual requests by Idempotency-Key, recent price ticks and mirror exits owed
+ * to a position not opened yet. Created idempotently at every start.
+ */
+export function createPositionTables(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS position_state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
+  sql.exec(`CREATE TABLE IF NOT EXISTS exits (
+    key TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    full INTEGER NOT NULL,
+    level INTEGER,
+    signal_id INTEGER,
+    price_usd REAL,
+    state TEXT NOT NULL,
+    order_id TEXT,
+    created_at TEXT NOT NULL
+  )`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS fills (
+    order_id TEXT PRIMARY KEY,
+    sold_amount TEXT NOT NULL,
+    proceeds_usd REAL NOT NULL,
+    price_usd REAL NOT NULL,
+    reason TEXT NOT NULL,
+    filled_at TEXT NOT NULL
+  )`);
+  // Manual exits by Idempotency-Key: a retried request or a double-submitted form finds its first
+  // answer here (written in the same transaction as the exit it decided) instead of selling again.
+  sql.exec(`CREATE TABLE IF NOT EXISTS manual_requests (
+    idempotency_key TEXT PRIMARY KEY,
+    percent REAL NOT NULL,
+    exit_key TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  )`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS ticks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    price_usd REAL,
+    source TEXT
+  )`);
+  // Mirror exits owed to a position not opened yet (its entry executing or filled when the leader sold).
+  sql.exec(`CREATE TABLE IF NOT EXISTS owed_mirrors (
+    signal_id INTEGER PRIMARY KEY,
+    request TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  )`);
+}

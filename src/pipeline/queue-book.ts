@@ -1,0 +1,83 @@
+import { bookExposure, type ExposedPosition } from "../domain/exposure";
+
+/**
+ * The SwapQueue's own book of positions for the caps (issue 10: no D1 read on the hot path). Every position
+ * comes from an entry this queue filled and shrinks only by exits it filled, so the queue records both in the
+ * same storage write as the fill, and the caps are judged from here. Positions opened before this book
+ * existed are copied from D1 once (`seed`), the only D1 read it ever needs.
+ */
+export class QueueBook {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS book (
+      position_id TEXT PRIMARY KEY,
+      entry_cost_usd REAL NOT NULL,
+      entry_amount TEXT NOT NULL,
+      current_amount TEXT NOT NULL,
+      closed INTEGER NOT NULL DEFAULT 0
+    )`);
+  }
+
+  seeded(): boolean {
+    return this.sql.exec("SELECT 1 FROM meta WHERE key = 'book_seeded'").toArray().length > 0;
+  }
+
+  /** Copies open positions from D1 (first use after an upgrade); positions already here are kept. */
+  seed(rows: readonly ({ id: string } & ExposedPosition)[]) {
+    for (const r of rows)
+      this.sql.exec(
+        `INSERT INTO book (position_id, entry_cost_usd, entry_amount, current_amount) VALUES (?, ?, ?, ?)
+         ON CONFLICT(position_id) DO NOTHING`,
+        r.id,
+        r.entry_cost_usd,
+        r.entry_amount,
+        r.current_amount,
+      );
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('book_seeded', ?) ON CONFLICT(key) DO NOTHING",
+      String(rows.length),
+    );
+  }
+
+  /** An entry filled: its position is in the book (call in the fill's storage transaction). */
+  opened(positionId: string, costUsd: number, amount: string) {
+    this.sql.exec(
+      `INSERT INTO book (position_id, entry_cost_usd, entry_amount, current_amount) VALUES (?, ?, ?, ?)
+       ON CONFLICT(position_id) DO NOTHING`,
+      positionId,
+      costUsd,
+      amount,
+      amount,
+    );
+  }
+
+  /** An exit filled: what remains shrinks; a full exit or nothing left closes it (in the fill's transaction). */
+  sold(positionId: string, soldAmount: string, full: boolean) {
+    const row = this.sql
+      .exec<{ current_amount: string }>("SELECT current_amount FROM book WHERE position_id = ?", positionId)
+      .toArray()[0];
+    if (!row) return;
+    const left = BigInt(row.current_amount) - BigInt(soldAmount);
+    const rest = left > 0n ? left : 0n;
+    this.sql.exec(
+      "UPDATE book SET current_amount = ?, closed = ? WHERE position_id = ?",
+      rest.toString(),
+      full || rest === 0n ? 1 : 0,
+      positionId,
+    );
+  }
+
+  /** A position closed outside the queue (reconciliation's sold_externally): it no longer counts. Idempotent. */
+  closedOutside(positionId: string) {
+    this.sql.exec("UPDATE book SET current_amount = '0', closed = 1 WHERE position_id = ?", positionId);
+  }
+
+  /** Open positions and the USD still at risk, by the one domain definition. */
+  exposure(): { open_positions: number; exposure_usd: number } {
+    const open = this.sql
+      .exec<{ entry_cost_usd: number; entry_amount: string; current_amount: string }>(
+        "SELECT entry_cost_usd, entry_amount, current_amount FROM book WHERE closed = 0",
+      )
+      .toArray();
+    return bookExposure(open);
+  }
+}

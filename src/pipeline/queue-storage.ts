@@ -1,0 +1,98 @@
+import { ORDER_PRIORITIES } from "../db/schema";
+import { nowIso } from "../lib/time";
+
+/**
+ * The SwapQueue's own SQLite (DESIGN §1): the queue (intent and state of every order), the dead letters, the
+ * owed steps (kept after done, so the watchdog can replay a step whose effect was later undone), the leader
+ * exits and `meta` (bucket, last execution, hot-state caches). Created idempotently at every start.
+ */
+export function createQueueTables(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  sql.exec(`CREATE TABLE IF NOT EXISTS queue (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id TEXT NOT NULL UNIQUE,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    priority TEXT NOT NULL,
+    priority_rank INTEGER NOT NULL,
+    request TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before_ms INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at_ms INTEGER NOT NULL,
+    finished_at_ms INTEGER
+  )`);
+  sql.exec("CREATE INDEX IF NOT EXISTS queue_due ON queue (state, priority_rank, seq)");
+  sql.exec(`CREATE TABLE IF NOT EXISTS dead_letters (
+    order_id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL,
+    request TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_error TEXT,
+    died_at TEXT NOT NULL
+  )`);
+  // Kept after done (state 'done'), so the watchdog can replay a step whose effect was later undone.
+  sql.exec(`CREATE TABLE IF NOT EXISTS owed (
+    order_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'owed',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    not_before_ms INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL,
+    done_at_ms INTEGER,
+    PRIMARY KEY (order_id, step)
+  )`);
+  sql.exec("CREATE INDEX IF NOT EXISTS owed_due ON owed (state, not_before_ms)");
+  // Entries whose leader sold the mint before they executed (issue 9): the executor must not fill them.
+  sql.exec(`CREATE TABLE IF NOT EXISTS leader_exits (
+    order_id TEXT PRIMARY KEY,
+    signal_id INTEGER,
+    at_ms INTEGER NOT NULL
+  )`);
+}
+
+export type QueueState = "pending" | "done" | "cancelled" | "dead";
+
+export type QueueRow = {
+  seq: number;
+  order_id: string;
+  idempotency_key: string;
+  priority: string;
+  request: string;
+  state: QueueState;
+  attempts: number;
+  not_before_ms: number;
+  last_error: string | null;
+  created_at_ms: number;
+};
+
+/** Queue depth per priority, the dead letters and the owed steps still to do, for the operator's status. */
+export function queueDepthAndOwed(sql: SqlStorage) {
+  const depth = Object.fromEntries(ORDER_PRIORITIES.map((p) => [p, 0])) as Record<string, number>;
+  for (const r of sql
+    .exec<{ priority: string; n: number }>(
+      "SELECT priority, COUNT(*) AS n FROM queue WHERE state = 'pending' GROUP BY priority",
+    )
+    .toArray())
+    depth[r.priority] = r.n;
+  const dead = sql
+    .exec<{
+      order_id: string;
+      idempotency_key: string;
+      attempts: number;
+      last_error: string | null;
+      died_at: string;
+    }>(
+      "SELECT order_id, idempotency_key, attempts, last_error, died_at FROM dead_letters ORDER BY died_at DESC LIMIT 50",
+    )
+    .toArray();
+  const owed = sql
+    .exec<{ order_id: string; step: string; attempts: number; last_error: string | null; not_before_ms: number }>(
+      "SELECT order_id, step, attempts, last_error, not_before_ms FROM owed WHERE state = 'owed' ORDER BY created_at_ms LIMIT 50",
+    )
+    .toArray()
+    .map((o) => ({ ...o, next_attempt_at: nowIso(o.not_before_ms) }));
+  return { depth, pending: Object.values(depth).reduce((a, b) => a + b, 0), dead_letters: dead, owed };
+}
