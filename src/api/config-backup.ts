@@ -18,6 +18,7 @@ import { ApiError, errorBody } from "../lib/errors";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent, queryBool } from "./common";
+import { liveKeyState } from "./live-readiness";
 import { createRouter } from "./router";
 import { SolanaAddress, walletFields } from "./wallets";
 
@@ -147,7 +148,7 @@ configBackupRouter
         const { doc: current, version } = await readBackup(db, nowIso());
         const problems = backupProblems(current, next, {
           configProblems: configConsistencyProblems(next.config),
-          liveKeyConfigured: Boolean(c.env.WALLET_PRIVATE_KEY),
+          liveKey: await liveKeyState(c.env),
           positionsByStrategy: await positionsByStrategy(db),
         });
         if (problems.length)

@@ -6,9 +6,11 @@ import { writeConfigChange } from "../db/config-write";
 import { configHistory } from "../db/schema";
 import { type Config, ConfigSchema, type EditableConfig, EditableConfigSchema } from "../domain/config";
 import { decideConfigChange, editableOf, nextVersion } from "../domain/config-change";
+import { liveSwitchRefusal } from "../domain/live-guard";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "./common";
+import { liveKeyState } from "./live-readiness";
 import { createRouter } from "./router";
 
 // `.strict()`: an unknown field (a typo, or the sync state `helius_*`, which only the sync job writes)
@@ -43,7 +45,7 @@ const putConfig = createRoute({
   summary: "Replace every editable parameter (range-checked; all or nothing; history row per change)",
   security: bearerSecurity,
   request: { body: { content: { "application/json": { schema: ConfigPutBody } }, required: true } },
-  responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409) },
+  responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409, 422) },
 });
 
 const patchConfig = createRoute({
@@ -53,7 +55,7 @@ const patchConfig = createRoute({
   summary: "Change some editable parameters (range-checked; all or nothing; history row per change)",
   security: bearerSecurity,
   request: { body: { content: { "application/json": { schema: ConfigPatchBody } }, required: true } },
-  responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409) },
+  responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409, 422) },
 });
 
 const getHistory = createRoute({
@@ -79,6 +81,14 @@ async function changeConfig(env: Env, patch: Partial<EditableConfig>): Promise<C
     const previous = editableOf(current);
     const decision = decideConfigChange(previous, patch);
     if (decision.kind === "refused") throw new ApiError("ValidationError", decision.problems.join("; "));
+    if (decision.kind === "changed") {
+      const refused = liveSwitchRefusal(
+        previous.live_trading_enabled,
+        decision.next.live_trading_enabled,
+        await liveKeyState(env),
+      );
+      if (refused) throw new ApiError("RuleRefused", refused);
+    }
     if (decision.kind === "unchanged") return current;
     const applied = await writeConfigChange(env.DB, {
       expectedVersion: current.updated_at,
