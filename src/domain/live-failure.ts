@@ -53,7 +53,8 @@ export function instructionError(err: unknown): { custom?: number; name?: string
 /** A transaction that landed with an error (`meta.err` / status `err`). */
 export function classifyOnChainError(err: unknown): LiveFailure {
   const ie = instructionError(err);
-  const text = JSON.stringify(err ?? null).slice(0, 200);
+  // RPC clients parse the error's integers as bigints (kit does): print them as numbers.
+  const text = JSON.stringify(err ?? null, (_k, v) => (typeof v === "bigint" ? Number(v) : v)).slice(0, 200);
   if (ie?.custom !== undefined && SLIPPAGE_CODES.has(ie.custom))
     return { kind: "slippage", code: "SLIPPAGE_TOLERANCE_EXCEEDED", detail: `landed failed: ${text}` };
   // Custom 1 is InsufficientFunds of the token program (and lamports of the system program).

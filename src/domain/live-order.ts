@@ -75,6 +75,11 @@ export interface LiveOrderState {
   /** 1-based; a re-quote (slippage, expiry) starts the next attempt. */
   attempt: number;
   slippage_bps: number;
+  /**
+   * The amount really swapped (base units), after the money limits (spend cap / real holding), fixed
+   * before the first quote and kept for every later attempt.
+   */
+  sized_amount: string | null;
   /** Jupiter's QuoteResponse, passed back to /swap unchanged. */
   quote: Record<string, unknown> | null;
   quoted_out_amount: string | null;
@@ -109,6 +114,7 @@ export function newLiveOrder(intent: LiveOrderIntent, slippage_bps: number, now:
     status: "pending",
     attempt: 1,
     slippage_bps,
+    sized_amount: null,
     quote: null,
     quoted_out_amount: null,
     signature: null,
@@ -143,6 +149,8 @@ export function transitionAllowed(prev: LiveOrderState | null, next: LiveOrderSt
   if (prev.intent.order_id !== next.intent.order_id) return false;
   if (isTerminal(prev)) return false;
   if (progress(next) < progress(prev)) return false;
+  // The sized amount is fixed once set.
+  if (prev.sized_amount !== null && next.sized_amount !== prev.sized_amount) return false;
   // The signature of an attempt is fixed once signed.
   if (mayStillLand(prev) && next.attempt === prev.attempt && next.signature !== prev.signature) return false;
   return true;
@@ -157,6 +165,13 @@ const at = (s: LiveOrderState, status: LiveOrderStatus, now: number): LiveOrderS
 
 const setAttempt = (s: LiveOrderState, patch: Partial<LiveAttempt>): LiveAttempt[] =>
   s.attempts.map((a) => (a.attempt === s.attempt ? { ...a, ...patch } : a));
+
+/** The money limits were applied: this amount is what every attempt of the order swaps. */
+export function sized(s: LiveOrderState, amount: string, now: number): LiveOrderState {
+  if (s.status !== "pending" || s.sized_amount !== null) throw new Error("sized twice");
+  if (!/^\d+$/.test(amount) || BigInt(amount) <= 0n) throw new RangeError("sized amount must be a positive integer");
+  return { ...s, sized_amount: amount, updated_at: now };
+}
 
 export function quoted(s: LiveOrderState, quote: Record<string, unknown>, outAmount: string, now: number) {
   if (s.status !== "pending") throw new Error(`quoted from ${s.status}`);
