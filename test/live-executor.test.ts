@@ -413,6 +413,21 @@ describe("live executor: unconfirmed, slippage, terminal errors, stuck exits, 42
     expect(done.state.stuck).toBe(false);
   });
 
+  it("a run past its time budget while in flight is deferred (still submitted) and the next run confirms it, same signature", async () => {
+    await fake.swapScript({ land: [{ outcome: "land", pending_polls: 4 }] });
+    const port = new MemoryPort();
+    const clock = virtualClock();
+    const r = await executor(port, clock, { max_run_ms: 3000 }).start(intent(), SIZING_BUY);
+    expect(r.kind).toBe("deferred");
+    expect(r.state.status).toBe("submitted");
+    const sig = r.state.signature;
+    clock.advance(2000);
+    const done = await executor(port, clock).run(port.last as LiveOrderState, SIZING_BUY);
+    expect(done.state.status).toBe("executed");
+    expect(done.state.signature).toBe(sig);
+    expect((await fake.swaps()).built).toBe(1);
+  });
+
   it("HTTP 429 waits for the reset (deferred, not failed), then the same step runs", async () => {
     await fake.fail("jupiter.quote", { status: 429, times: 1 });
     const port = new MemoryPort();

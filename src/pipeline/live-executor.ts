@@ -19,6 +19,7 @@ import {
   isTerminal,
   type LiveOrderIntent,
   type LiveOrderState,
+  mayStillLand,
   newLiveOrder,
   quoted,
   restartAttempt,
@@ -99,6 +100,11 @@ export interface LiveExecutorOptions {
   max_inline_wait_ms?: number;
   /** Consecutive RPC failures while reconciling before the order is deferred (it stays submitted). */
   max_reconcile_errors?: number;
+  /**
+   * Time budget of one `run` call while a signature is in flight: past it the order is deferred (still
+   * submitted, reconciled by the next run), so one slow confirmation never holds the queue's other orders.
+   */
+  max_run_ms?: number;
 }
 
 export type LiveRunResult =
@@ -111,7 +117,13 @@ export class LiveExecutor {
   private signerCache: KeyPairSigner | null = null;
 
   constructor(opts: LiveExecutorOptions) {
-    this.o = { rebroadcast_interval_ms: 2000, max_inline_wait_ms: 5000, max_reconcile_errors: 10, ...opts };
+    this.o = {
+      rebroadcast_interval_ms: 2000,
+      max_inline_wait_ms: 5000,
+      max_reconcile_errors: 10,
+      max_run_ms: Number.POSITIVE_INFINITY,
+      ...opts,
+    };
   }
 
   /** Starts a new order: its intent is saved (pending) before any upstream call. */
@@ -128,9 +140,12 @@ export class LiveExecutor {
     this.last = from;
     let s = from;
     let reconcileErrors = 0;
+    const startedAt = this.o.clock.now();
     for (;;) {
       if (isTerminal(s)) return { kind: "done", state: s };
       const now = this.o.clock.now();
+      if (mayStillLand(s) && s.status === "submitted" && now - startedAt >= this.o.max_run_ms)
+        return { kind: "deferred", state: s, not_before: now + this.o.rebroadcast_interval_ms, reason: "IN_FLIGHT" };
       if (s.not_before !== null && now < s.not_before) {
         const wait = s.not_before - now;
         if (wait > this.o.max_inline_wait_ms)
@@ -410,8 +425,8 @@ export class LiveExecutor {
         await this.o.clock.sleep(Math.min(500, this.o.rebroadcast_interval_ms));
         return s;
       }
-      const key = await this.signer();
-      const owner = key.ok ? key.signer.address : "";
+      // The fee payer is the trading wallet (checked before signing): no key is needed to read the fill.
+      const owner = tx.transaction.message.accountKeys[0] ?? "";
       const meta = tx.meta;
       const keys = [
         ...tx.transaction.message.accountKeys,
@@ -434,12 +449,11 @@ export class LiveExecutor {
         post_tokens: toks(meta.postTokenBalances),
       };
       const fill = readFill(balances, owner, s.intent.token_mint);
-      if (!fill.ok)
-        return this.fail(
-          s,
-          { kind: "fatal", code: "FILL_UNREADABLE", detail: fill.reason },
-          `FILL_UNREADABLE: ${fill.reason}`,
-        );
+      if (!fill.ok) {
+        // It landed: never call it failed. An unreadable answer is retried (the order stays submitted).
+        log.warn("live_fill_unreadable", { order_id: s.intent.order_id, signature: sig, reason: fill.reason });
+        return "rpc_error";
+      }
       const abs = (v: bigint) => (v < 0n ? -v : v);
       log.info("live_order_executed", { order_id: s.intent.order_id, signature: sig, sends: s.sends });
       return this.save(
