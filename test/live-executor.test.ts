@@ -1,7 +1,9 @@
 import "../src/index"; // start-up: isSecureContext for @solana/kit signing
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { LiveOrderIntent, LiveOrderState } from "../src/domain/live-order";
+import worker from "../src/index";
 import { collectStatus } from "../src/ops/status";
 import {
   LiveExecutor,
@@ -515,7 +517,16 @@ describe("live executor: unconfirmed, slippage, terminal errors, stuck exits, 42
 
 afterAll(async () => {
   // Canary: the trading key (and its seed) never reached a log line, a stored state, a status answer or D1.
-  const status = JSON.stringify(await collectStatus(liveEnv));
+  let status = JSON.stringify(await collectStatus(liveEnv));
+  // and every operator answer that could mention the trading wallet (bodies and headers)
+  for (const path of ["/api/v1/status", "/api/v1/config", "/api/v1/orders", "/api/v1/wallets", "/"]) {
+    const res = await worker.fetch(
+      new Request(`https://walltrack.test${path}`, { headers: { authorization: "Bearer test-operator-token" } }),
+      liveEnv,
+      createExecutionContext(),
+    );
+    status += `${JSON.stringify([...res.headers])} ${await res.text()}`;
+  }
   const tables = await env.DB.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' AND name NOT LIKE 'd1_%'",
   ).all<{ name: string }>();
