@@ -7,9 +7,11 @@ import { api, expectErrorShape } from "./helpers/api";
 import { setConfig } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { buildSwapTx, fakeSignature } from "./helpers/helius-payloads";
+import { newSolanaSecretKey } from "./helpers/keys";
 
 /** Issue 14: leader evaluation and the live gate (live_min_trades, live_min_win_rate_percent, force). */
-const KEY = "not-a-real-key-but-present";
+// A valid trading key and the master switch on (issue 11's guardrails): these tests are about the gate alone.
+const KEY = (await newSolanaSecretKey()).secret;
 async function withKey(method: string, path: string, body?: unknown) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(
@@ -59,10 +61,10 @@ async function recorded(
 
 beforeEach(async () => {
   await fake.reset();
-  await setConfig({ live_min_trades: 3, live_min_win_rate_percent: 60 });
+  await setConfig({ live_min_trades: 3, live_min_win_rate_percent: 60, live_trading_enabled: true });
 });
 afterAll(async () => {
-  await setConfig({ live_min_trades: 10, live_min_win_rate_percent: 50 });
+  await setConfig({ live_min_trades: 10, live_min_win_rate_percent: 50, live_trading_enabled: false });
 });
 
 describe("live gate", () => {

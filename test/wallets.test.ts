@@ -5,6 +5,11 @@ import worker from "../src/index";
 import { base58OfLength, randomAddress } from "./helpers/addresses";
 import { api, expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
+import { newSolanaSecretKey } from "./helpers/keys";
+
+const TRADING = await newSolanaSecretKey();
+const TRADING_KEY = TRADING.secret;
+const TRADING_SEED = TRADING.seed;
 
 const walletCount = async () =>
   (await env.DB.prepare("SELECT COUNT(*) AS n FROM wallets").first<{ n: number }>())?.n ?? 0;
@@ -287,7 +292,7 @@ describe("DELETE /api/v1/wallets/{id_or_address}", () => {
 
 describe("live mode with a trading key configured", () => {
   // The worker under another env: the same app, with WALLET_PRIVATE_KEY set (never returned or logged).
-  async function callWithKey(method: string, path: string, body?: unknown) {
+  async function callWithKey(method: string, path: string, body?: unknown, key = TRADING_KEY) {
     const ctx = createExecutionContext();
     const res = await worker.fetch(
       new Request(`https://walltrack.test${path}`, {
@@ -295,18 +300,23 @@ describe("live mode with a trading key configured", () => {
         headers: { authorization: "Bearer test-operator-token", "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
-      { ...env, WALLET_PRIVATE_KEY: "not-a-real-key-but-present" },
+      { ...env, WALLET_PRIVATE_KEY: key },
       ctx,
     );
     await waitOnExecutionContext(ctx);
     const text = await res.text();
-    expect(text).not.toContain("not-a-real-key-but-present");
+    expect(text).not.toContain(key);
     return { status: res.status, body: JSON.parse(text) };
   }
+  const switchOn = (on: boolean) =>
+    env.DB.prepare("UPDATE config SET live_trading_enabled = ? WHERE id = 1")
+      .bind(on ? 1 : 0)
+      .run();
 
   it("accepts live on create and on a switch", async () => {
     // The live gate (issue 14) is opened for this test: it is about the trading key alone.
     await env.DB.prepare("UPDATE config SET live_min_trades = 0 WHERE id = 1").run();
+    await switchOn(true);
     const created = await callWithKey("POST", "/api/v1/wallets", { address: randomAddress(), mode: "live" });
     expect(created.status).toBe(201);
     expect(created.body.mode).toBe("live");
@@ -317,6 +327,44 @@ describe("live mode with a trading key configured", () => {
     // without the key, an already-live wallet can still be edited and switched back to simulation
     expect((await api("PATCH", `/api/v1/wallets/${sim.id}`, { label: "still live" })).status).toBe(200);
     expect((await api("PATCH", `/api/v1/wallets/${sim.id}`, { mode: "simulation" })).status).toBe(200);
+    await switchOn(false);
     await env.DB.prepare("UPDATE config SET live_min_trades = 10 WHERE id = 1").run();
+  });
+
+  it("guardrails: a malformed key, or the switch off, refuses live with 422 naming which (POST, PATCH, PUT)", async () => {
+    await env.DB.prepare("UPDATE config SET live_min_trades = 0 WHERE id = 1").run();
+    const sim = (await api("POST", "/api/v1/wallets", { address: randomAddress() })).body;
+    // switch on, key malformed (right length in characters, not a key): the reason names the key, never echoes it
+    await switchOn(true);
+    for (const bad of ["not-a-real-key-but-present", "1".repeat(88), TRADING_SEED.slice(0, -4)]) {
+      const r = await callWithKey("PATCH", `/api/v1/wallets/${sim.id}`, { mode: "live" }, bad);
+      expect(r.status).toBe(422);
+      expectErrorShape(r.body, "RuleRefused");
+      expect(r.body.detail).toMatch(/valid key: WALLET_PRIVATE_KEY is not a base58 Solana secret key/);
+      expect(r.body.detail).not.toMatch(/switched off/);
+    }
+    // valid key, switch off
+    await switchOn(false);
+    for (const [method, path, body] of [
+      ["PATCH", `/api/v1/wallets/${sim.id}`, { mode: "live" }],
+      ["PUT", `/api/v1/wallets/${sim.id}`, { mode: "live", label: "x" }],
+      ["POST", "/api/v1/wallets", { address: randomAddress(), mode: "live" }],
+    ] as const) {
+      const r = await callWithKey(method, path, body);
+      expect(r.status).toBe(422);
+      expect(r.body.detail).toMatch(/live trading is switched off \(config live_trading_enabled is false\)/);
+      expect(r.body.detail).not.toMatch(/WALLET_PRIVATE_KEY/);
+    }
+    // both wrong: both named
+    const both = await callWithKey("PATCH", `/api/v1/wallets/${sim.id}`, { mode: "live" }, "xyz");
+    expect(both.body.detail).toMatch(/valid key.*; mode: live trading is switched off/);
+    // the 32-byte seed alone is a valid key too
+    await switchOn(true);
+    const seeded = await callWithKey("PATCH", `/api/v1/wallets/${sim.id}`, { mode: "live" }, TRADING_SEED);
+    expect(seeded.status).toBe(200);
+    await switchOn(false);
+    await env.DB.prepare("UPDATE config SET live_min_trades = 10 WHERE id = 1").run();
+    const row = await env.DB.prepare("SELECT mode FROM wallets WHERE id = ?").bind(sim.id).first<{ mode: string }>();
+    expect(row?.mode).toBe("live");
   });
 });

@@ -19,6 +19,7 @@ import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent, queryBool } from "./common";
 import { CONFIG_EXAMPLE } from "./config";
+import { liveKeyState } from "./live-readiness";
 import { createRouter } from "./router";
 import { SolanaAddress, walletFields } from "./wallets";
 
@@ -199,7 +200,7 @@ configBackupRouter
         const { doc: current, version } = await readBackup(db, nowIso());
         const problems = backupProblems(current, next, {
           configProblems: configConsistencyProblems(next.config),
-          liveKeyConfigured: Boolean(c.env.WALLET_PRIVATE_KEY),
+          liveKey: await liveKeyState(c.env),
           positionsByStrategy: await positionsByStrategy(db),
         });
         if (problems.length)

@@ -11,10 +11,12 @@ import {
   EditableConfigSchema,
 } from "../domain/config";
 import { decideConfigChange, editableOf, nextVersion } from "../domain/config-change";
+import { liveSwitchRefusal } from "../domain/live-guard";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "./common";
 import { CONFIG_FIELD_HELP } from "./config-docs";
+import { liveKeyState } from "./live-readiness";
 import { createRouter } from "./router";
 
 // `.strict()`: an unknown field (a typo, or the sync state `helius_*`, which only the sync job writes)
@@ -120,7 +122,7 @@ const putConfig = createRoute({
   summary: "Replace every editable parameter (range-checked; all or nothing; history row per change)",
   security: bearerSecurity,
   request: { body: { content: { "application/json": { schema: ConfigPutBody } }, required: true } },
-  responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409) },
+  responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409, 422) },
 });
 
 const patchConfig = createRoute({
@@ -133,7 +135,7 @@ const patchConfig = createRoute({
     headers: VersionHeaders,
     body: { content: { "application/json": { schema: ConfigPatchBody } }, required: true },
   },
-  responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409) },
+  responses: { 200: jsonContent(ConfigSchema, "The config after the change"), ...errorResponses(400, 409, 422) },
 });
 
 const getHistory = createRoute({
@@ -165,6 +167,14 @@ async function changeConfig(env: Env, patch: Partial<EditableConfig>, ifMatch?: 
     const previous = editableOf(current);
     const decision = decideConfigChange(previous, patch);
     if (decision.kind === "refused") throw new ApiError("ValidationError", decision.problems.join("; "));
+    if (decision.kind === "changed") {
+      const refused = liveSwitchRefusal(
+        previous.live_trading_enabled,
+        decision.next.live_trading_enabled,
+        await liveKeyState(env),
+      );
+      if (refused) throw new ApiError("RuleRefused", refused);
+    }
     if (decision.kind === "unchanged") return current;
     const applied = await writeConfigChange(env.DB, {
       expectedVersion: current.updated_at,

@@ -21,6 +21,7 @@ import { ApiError } from "../lib/errors";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf, queryBool } from "./common";
+import { liveReadiness } from "./live-readiness";
 import { createRouter } from "./router";
 
 const cfg = EditableConfigSchema.shape;
@@ -279,7 +280,8 @@ async function updateWallet(
   const next = { ...current, ...base, ...changes, exit_strategy_id } as WalletRow;
   checkCrossFields(next as unknown as Partial<WalletFields>);
   const now = nowIso();
-  const t = walletTransition(current, next, { liveKeyConfigured: Boolean(env.WALLET_PRIVATE_KEY), now });
+  const live = await liveReadiness(env, db, next.mode === "live" && current.mode !== "live");
+  const t = walletTransition(current, next, { live, now });
   if (!t.ok) throw new ApiError("RuleRefused", t.reason);
   const forced = await gateLive(db, current, next, current.address, force);
   const set = {
@@ -313,7 +315,8 @@ export const walletsRouter = createRouter()
     const values = { ...DEFAULTS, ...fields, exit_strategy_id };
     checkCrossFields(values);
     const now = nowIso();
-    const t = walletTransition(null, values, { liveKeyConfigured: Boolean(c.env.WALLET_PRIVATE_KEY), now });
+    const live = await liveReadiness(c.env, db, values.mode === "live");
+    const t = walletTransition(null, values, { live, now });
     if (!t.ok) throw new ApiError("RuleRefused", t.reason);
     const forced = await gateLive(db, null, values, address, c.req.valid("query").force === true);
     try {

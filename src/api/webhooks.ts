@@ -7,8 +7,8 @@ import { clientAddress, countFailure } from "../lib/edge-limits";
 import { ApiError, errorBody, formatZodIssues } from "../lib/errors";
 import { jsonBoundsViolation } from "../lib/json-bounds";
 import { log } from "../lib/logger";
-import { countUsage, flushUsageIfDue } from "../upstream/usage-counter";
 import { type HandOffItem, handOff } from "../pipeline/wallet-handoff";
+import { countUsage, flushUsageIfDue } from "../upstream/usage-counter";
 import { errorResponses, jsonContent } from "./common";
 import { createRouter } from "./router";
 

@@ -25,6 +25,7 @@ import {
   ORDER_STATUSES,
   PERFORMANCE_PERIODS,
   PORTFOLIO_STATUSES,
+  PRIORITY_FEE_MODES,
   POSITION_STATUSES,
   RECONCILIATION_FINDING_KINDS,
   RECONCILIATION_RUN_STATUSES,
@@ -59,6 +60,7 @@ export {
   PERFORMANCE_PERIODS,
   PORTFOLIO_STATUSES,
   POSITION_STATUSES,
+  type PRIORITY_FEE_MODES,
   REFRESH_RUN_STATUSES,
   SIGNAL_TYPES,
   SIZING_MODES,
@@ -111,6 +113,19 @@ export const config = sqliteTable(
     jupiter_swaps_per_second: real("jupiter_swaps_per_second").notNull().default(0.5),
     jupiter_swap_burst: integer("jupiter_swap_burst").notNull().default(2),
     max_swap_retries: integer("max_swap_retries").notNull().default(3),
+    // live execution (issue 11): a re-quote after slippage never asks for more than this
+    max_slippage_bps: integer("max_slippage_bps").notNull().default(1000),
+    // Jupiter priority fee: `fixed` = priority_fee_lamports exactly; `auto` = Jupiter's estimate (veryHigh)
+    // capped at priority_fee_max_lamports.
+    priority_fee_mode: text("priority_fee_mode", { enum: PRIORITY_FEE_MODES }).notNull().default("auto"),
+    priority_fee_lamports: integer("priority_fee_lamports").notNull().default(100000),
+    priority_fee_max_lamports: integer("priority_fee_max_lamports").notNull().default(1000000),
+    // Jupiter's /swap already simulates; skipping the node's preflight saves a round trip.
+    skip_preflight: bool("skip_preflight").notNull().default(false),
+    // SOL a live entry always leaves in the trading wallet for fees, rent and exits.
+    sol_fee_reserve: real("sol_fee_reserve").notNull().default(0.05),
+    // Master switch: no wallet goes live and no live order runs while it is off.
+    live_trading_enabled: bool("live_trading_enabled").notNull().default(false),
     // circuit breaker
     max_drawdown_percent: real("max_drawdown_percent").notNull().default(20),
     min_win_rate_percent: real("min_win_rate_percent").notNull().default(40),

@@ -1,6 +1,7 @@
 import type { EditableConfig } from "./config";
 import { changedConfigFields } from "./config-change";
 import { type StrategyRules, strategyProblems } from "./exit-strategy";
+import { type LiveKeyState, liveSwitchRefusal } from "./live-guard";
 import { walletTransition } from "./wallet-rules";
 
 /**
@@ -148,7 +149,8 @@ export function diffFieldNames(d: BackupDiff): string[] {
 export interface ImportContext {
   /** Configuration problems of the imported config (range checks passed; cross-field rules). */
   configProblems: string[];
-  liveKeyConfigured: boolean;
+  /** The trading key's state; the switch is the imported config's own `live_trading_enabled`. */
+  liveKey: LiveKeyState;
   /** Positions (any status) per strategy name: such a strategy cannot be removed (their history keeps it). */
   positionsByStrategy: ReadonlyMap<string, number>;
 }
@@ -156,6 +158,12 @@ export interface ImportContext {
 /** Every reason the document cannot be applied as a whole (empty = it can). Range checks are zod's, before. */
 export function backupProblems(current: ConfigBackup, next: ConfigBackup, ctx: ImportContext): string[] {
   const problems = ctx.configProblems.map((p) => `config.${p}`);
+  const switchRefused = liveSwitchRefusal(
+    current.config.live_trading_enabled,
+    next.config.live_trading_enabled,
+    ctx.liveKey,
+  );
+  if (switchRefused) problems.push(`config.${switchRefused}`);
   const names = new Map<string, number>();
   next.exit_strategies.forEach((s, i) => {
     if (names.has(s.name)) problems.push(`exit_strategies.${i}.name: "${s.name}" appears twice`);
@@ -182,7 +190,10 @@ export function backupProblems(current: ConfigBackup, next: ConfigBackup, ctx: I
       w.min_leader_trade_sol > w.max_leader_trade_sol
     )
       problems.push(`wallets.${i}.min_leader_trade_sol: must not exceed max_leader_trade_sol`);
-    const t = walletTransition(curW.get(w.address) ?? null, w, { liveKeyConfigured: ctx.liveKeyConfigured, now: "" });
+    const t = walletTransition(curW.get(w.address) ?? null, w, {
+      live: { key: ctx.liveKey, switch_on: next.config.live_trading_enabled },
+      now: "",
+    });
     if (!t.ok) problems.push(`wallets.${i}.${t.reason}`);
   });
   // A wallet left out keeps its strategy: that strategy cannot be removed under it.

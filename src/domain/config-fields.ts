@@ -96,6 +96,25 @@ export const CONFIG_FIELD_DOCS: Record<keyof EditableConfig, { group: ConfigGrou
   jupiter_swaps_per_second: { group: "swaps", help: "Token-bucket rate of Jupiter calls (your plan's limit)." },
   jupiter_swap_burst: { group: "swaps", help: "Token-bucket size: swaps allowed at once after a quiet spell." },
   max_swap_retries: { group: "swaps", help: "Retries of a failed swap before the order is given up." },
+  max_slippage_bps: {
+    group: "swaps",
+    help: "Ceiling for live re-quotes after a slippage error; slippage_bps may not exceed it.",
+  },
+  priority_fee_mode: {
+    group: "swaps",
+    help: "Live swaps' priority fee: fixed (priority_fee_lamports) or Jupiter's auto estimate capped by the max.",
+  },
+  priority_fee_lamports: { group: "swaps", help: "Priority fee in lamports when the mode is fixed." },
+  priority_fee_max_lamports: { group: "swaps", help: "Cap on Jupiter's auto priority fee, in lamports." },
+  skip_preflight: { group: "swaps", help: "Send live transactions without the RPC's preflight simulation." },
+  sol_fee_reserve: {
+    group: "swaps",
+    help: "SOL always kept in the trading wallet for fees; live entries never spend it.",
+  },
+  live_trading_enabled: {
+    group: "swaps",
+    help: "Master switch for real swaps: off refuses every live wallet and entry (refused on in this build).",
+  },
   funded_threshold_sol: { group: "portfolio", help: "A portfolio wallet holding at least this much SOL is FUNDED." },
   portfolio_stale_seconds: {
     group: "portfolio",

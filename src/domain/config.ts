@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { NOTIFY_SEVERITIES, SIZING_MODES } from "./vocabulary";
+import { NOTIFY_SEVERITIES, PRIORITY_FEE_MODES, SIZING_MODES } from "./vocabulary";
 
 /**
  * The operator-editable trading parameters (DESIGN §3) with their accepted ranges.
@@ -44,6 +44,14 @@ export const EditableConfigSchema = z
     jupiter_swaps_per_second: z.number().min(0.01).max(150),
     jupiter_swap_burst: int(1, 100),
     max_swap_retries: int(0, 10),
+    max_slippage_bps: int(1, 5000),
+    priority_fee_mode: z.enum(PRIORITY_FEE_MODES),
+    // 0.1 SOL: far above any sane priority fee; a typo of an extra zero is refused.
+    priority_fee_lamports: int(0, 100_000_000),
+    priority_fee_max_lamports: int(0, 100_000_000),
+    skip_preflight: z.boolean(),
+    sol_fee_reserve: z.number().min(0).max(100),
+    live_trading_enabled: z.boolean(),
     max_drawdown_percent: z.number().positive().max(100),
     min_win_rate_percent: pct(),
     win_rate_window: int(1, 1000),
@@ -100,6 +108,7 @@ export function configConsistencyProblems(c: EditableConfig): string[] {
     problems.push("min_leader_trade_sol: must not exceed max_leader_trade_sol");
   if (!(c.poll_urgent_seconds <= c.poll_active_seconds && c.poll_active_seconds <= c.poll_stable_seconds))
     problems.push("poll_urgent_seconds: polling intervals must satisfy urgent <= active <= stable");
+  if (c.slippage_bps > c.max_slippage_bps) problems.push("slippage_bps: must not exceed max_slippage_bps");
   return problems;
 }
 

@@ -7,6 +7,8 @@
 /** How a wallet (and everything it opens) trades: paper fills or real swaps. */
 export const WALLET_MODES = ["simulation", "live"] as const;
 export type WalletMode = (typeof WALLET_MODES)[number];
+/** How the live executor asks Jupiter for a priority fee (issue 11). */
+export const PRIORITY_FEE_MODES = ["fixed", "auto"] as const;
 
 /** Entry sizing modes (DESIGN §4). */
 export const SIZING_MODES = ["fixed_usd", "fixed_sol", "percent_capital", "risk_percent", "leader_ratio"] as const;

@@ -1,4 +1,5 @@
 import { isAddress } from "@solana/kit";
+import { type LiveReadiness, liveRefusals } from "./live-guard";
 
 /**
  * A Solana address as the watchlist accepts it: base58 that decodes to exactly 32 bytes
@@ -18,18 +19,18 @@ export interface WalletState {
 }
 
 /**
- * What an update of mode / activity implies. Switching to `live` needs the trading key (a live wallet
- * without one would accept signals it can never trade). A (re-)activated or deactivated wallet must be
+ * What an update of mode / activity implies. Switching to `live` needs a valid trading key and the master
+ * switch on (a live wallet without them would accept signals it can never trade); each missing one is named. A (re-)activated or deactivated wallet must be
  * pushed to (or removed from) the Helius webhook again, so its sync status returns to `pending`.
  */
 export function walletTransition(
   before: WalletState | null,
   after: WalletState,
-  ctx: { liveKeyConfigured: boolean; now: string },
+  ctx: { live: LiveReadiness; now: string },
 ): { ok: false; reason: string } | { ok: true; resetSync: boolean; deactivated_at?: string | null } {
   const switchingToLive = after.mode === "live" && before?.mode !== "live";
-  if (switchingToLive && !ctx.liveKeyConfigured)
-    return { ok: false, reason: "mode: live trading needs WALLET_PRIVATE_KEY to be configured; use simulation" };
+  const refusals = switchingToLive ? liveRefusals(ctx.live) : [];
+  if (refusals.length) return { ok: false, reason: refusals.join("; ") };
   if (!before) return { ok: true, resetSync: true, deactivated_at: after.is_active ? null : ctx.now };
   if (before.is_active === after.is_active) return { ok: true, resetSync: false };
   return { ok: true, resetSync: true, deactivated_at: after.is_active ? null : ctx.now };

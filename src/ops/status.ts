@@ -5,6 +5,7 @@ import { loadConfig } from "../db/config-store";
 import { heartbeats, orders, positions, signals, upstreamHealth, walletInfo, wallets } from "../db/schema";
 import type { Config } from "../domain/config";
 import { type ComponentVerdict, heartbeatVerdict, type Verdict, worst } from "../domain/heartbeat";
+import { LIVE_EXECUTION_WIRED, LIVE_NOT_WIRED_REASON } from "../domain/live-guard";
 import { RATE_METRICS, type UsageReading, usageReadings, windowKey } from "../domain/rate-usage";
 import { upstreamVerdict } from "../domain/upstream-health";
 import { nowIso } from "../lib/time";
@@ -200,7 +201,7 @@ export async function collectStatus(env: Env, now = Date.now()) {
   });
 
   // --- trading wallet
-  out.push(await tradingWalletStatus(env, db));
+  out.push(await tradingWalletStatus(env, db, cfg.live_trading_enabled));
 
   return { verdict: worst(...out.map((c) => c.verdict)), generated_at: nowIso(now), components: out };
 }
@@ -310,22 +311,34 @@ async function swapQueueStatus(
   };
 }
 
-async function tradingWalletStatus(env: Env, db: ReturnType<typeof getDb>): Promise<ComponentStatus> {
+async function tradingWalletStatus(
+  env: Env,
+  db: ReturnType<typeof getDb>,
+  switchOn: boolean,
+): Promise<ComponentStatus> {
   const key = await tradingWalletKey(env.WALLET_PRIVATE_KEY);
   const live = (await db.select({ n: count() }).from(wallets).where(eq(wallets.mode, "live")).get())?.n ?? 0;
+  // What the switch means in this build: until the executor is wired, no live order runs whatever it says.
+  const liveSwitch = switchOn ? (LIVE_EXECUTION_WIRED ? "on" : "on (not wired)") : "off";
+  const base = {
+    key_state: key.state,
+    live_switch: liveSwitch,
+    live_execution_wired: LIVE_EXECUTION_WIRED,
+    live_wallets: live,
+  };
   if (!key.configured)
     return {
       name: "trading_wallet",
-      verdict: "ok",
-      reason: "not configured (WALLET_PRIVATE_KEY unset); live off, simulation only",
-      detail: { address: null, sol_balance: null, live_switch: "off", live_wallets: live },
+      verdict: live > 0 ? "failing" : "ok",
+      reason: "missing: WALLET_PRIVATE_KEY is not configured; live refused, simulation only",
+      detail: { address: null, sol_balance: null, ...base },
     };
   if (!key.valid)
     return {
       name: "trading_wallet",
       verdict: "failing",
-      reason: key.problem,
-      detail: { address: null, sol_balance: null, live_switch: "off", live_wallets: live },
+      reason: `malformed: ${key.problem}; every live path refuses`,
+      detail: { address: null, sol_balance: null, ...base },
     };
   // Its balance is known when the portfolio has it (cache-first; a status read never touches the chain).
   const info = await db
@@ -336,14 +349,14 @@ async function tradingWalletStatus(env: Env, db: ReturnType<typeof getDb>): Prom
   return {
     name: "trading_wallet",
     verdict: "ok",
-    // Live execution is not built yet: whatever the wallets say, no real swap is sent.
-    reason: "configured; live execution is not built yet (live off)",
+    reason: LIVE_EXECUTION_WIRED
+      ? `ok: key valid; live trading ${switchOn ? "on" : "off"}`
+      : `ok: key valid; ${LIVE_NOT_WIRED_REASON} (live off)`,
     detail: {
       address: key.address,
       sol_balance: info?.sol ?? null,
       sol_balance_at: info?.at ?? null,
-      live_switch: "off",
-      live_wallets: live,
+      ...base,
     },
   };
 }

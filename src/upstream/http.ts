@@ -15,17 +15,20 @@ export class UpstreamError extends Error {
   readonly status: number | null;
   readonly retryable: boolean;
   readonly kind: "http" | "timeout" | "network" | "malformed" | "circuit_open";
+  /** For a 429: how long the upstream asked to wait (Retry-After / x-ratelimit-reset), when it said so. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     service: UpstreamService,
     kind: UpstreamError["kind"],
     message: string,
-    opts: { status?: number | null; retryable?: boolean } = {},
+    opts: { status?: number | null; retryable?: boolean; retryAfterMs?: number } = {},
   ) {
     super(`${service}: ${message}`);
     this.name = "UpstreamError";
     this.service = service;
     this.kind = kind;
     this.status = opts.status ?? null;
+    this.retryAfterMs = opts.retryAfterMs;
     this.retryable =
       opts.retryable ?? (kind !== "malformed" && (opts.status == null || opts.status === 429 || opts.status >= 500));
   }
@@ -103,7 +106,11 @@ async function fetchJsonOnce<T extends z.ZodType>(
   if (!res.ok && !opts.acceptStatuses?.includes(res.status)) {
     // Drain the body so the connection is reusable; never echo it.
     await res.body?.cancel();
-    throw new UpstreamError(service, "http", `HTTP ${res.status} (${safeUrl})`, { status: res.status });
+    const retryAfterMs = res.status === 429 ? retryAfterOf(res.headers) : undefined;
+    throw new UpstreamError(service, "http", `HTTP ${res.status} (${safeUrl})`, {
+      status: res.status,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
   }
   let body: unknown;
   try {
@@ -121,4 +128,16 @@ async function fetchJsonOnce<T extends z.ZodType>(
     });
   }
   return { status: res.status, data: parsed.data };
+}
+
+/**
+ * The wait a 429 asks for: `Retry-After` (seconds) or Jupiter's `x-ratelimit-reset` (seconds until the
+ * window resets; https://dev.jup.ag/portal/rate-limits). Absurd values (over an hour) are ignored.
+ */
+export function retryAfterOf(headers: Headers): number | undefined {
+  for (const name of ["retry-after", "x-ratelimit-reset"]) {
+    const v = Number(headers.get(name));
+    if (headers.get(name) !== null && Number.isFinite(v) && v >= 0 && v <= 3600) return Math.ceil(v * 1000);
+  }
+  return undefined;
 }

@@ -164,13 +164,35 @@ export const SwapResponseSchema = z
   .loose();
 export type SwapResponse = z.infer<typeof SwapResponseSchema>;
 
+/** A 200 from /swap whose own simulation failed: never sign it. Carries Jupiter's code for the failure policy. */
+export class JupiterSimulationError extends UpstreamError {
+  readonly errorCode: string | undefined;
+  readonly simulationMessage: string | undefined;
+  constructor(e: { errorCode?: string; error?: string }) {
+    super("jupiter", "http", `swap simulation failed: ${e.errorCode ?? "unknown"}`, { status: 200, retryable: false });
+    this.errorCode = e.errorCode;
+    // Jupiter's own message (program logs summary): public chain data, kept for classification only.
+    this.simulationMessage = e.error?.slice(0, 300);
+  }
+}
+
+/** How the priority fee is asked for (config `priority_fee_mode`, `priority_fee_lamports`, `priority_fee_max_lamports`). */
+export type PriorityFee = { mode: "fixed"; lamports: number } | { mode: "auto"; max_lamports: number };
+
+/** The documented `prioritizationFeeLamports` forms: an integer, or Jupiter's estimate capped. */
+export const prioritizationFeeOf = (fee: PriorityFee) =>
+  fee.mode === "fixed"
+    ? fee.lamports
+    : { priorityLevelWithMaxLamports: { priorityLevel: "veryHigh", maxLamports: fee.max_lamports } };
+
 /**
- * `POST /swap/v1/swap`: an unsigned base64 VersionedTransaction for the quote. A 200 can still carry a
- * `simulationError`; that is thrown as a non-retryable error so the caller never signs it.
+ * `POST /swap/v1/swap`: an unsigned base64 VersionedTransaction for the quote, paid by `userPublicKey`
+ * (the trading wallet). A 200 can still carry a `simulationError`; that is thrown as a
+ * JupiterSimulationError (not retryable as is) so the caller never signs it.
  */
 export async function fetchSwapTransaction(
   env: JupiterEnv,
-  body: { userPublicKey: string; quoteResponse: JupiterQuote; maxPriorityLamports?: number },
+  body: { userPublicKey: string; quoteResponse: JupiterQuote; priorityFee?: PriorityFee },
 ): Promise<SwapResponse> {
   const { data } = await fetchJson({
     service: "jupiter",
@@ -184,22 +206,11 @@ export async function fetchSwapTransaction(
         quoteResponse: body.quoteResponse,
         wrapAndUnwrapSol: true,
         dynamicComputeUnitLimit: true,
-        prioritizationFeeLamports: {
-          priorityLevelWithMaxLamports: {
-            priorityLevel: "veryHigh",
-            maxLamports: body.maxPriorityLamports ?? 1_000_000,
-          },
-        },
+        prioritizationFeeLamports: prioritizationFeeOf(body.priorityFee ?? { mode: "auto", max_lamports: 1_000_000 }),
       }),
     },
     timeoutMs: timeoutFrom(env),
   });
-  if (data.simulationError)
-    throw new UpstreamError(
-      "jupiter",
-      "http",
-      `swap simulation failed: ${data.simulationError.errorCode ?? data.simulationError.error ?? "unknown"}`,
-      { retryable: false },
-    );
+  if (data.simulationError) throw new JupiterSimulationError(data.simulationError);
   return data;
 }

@@ -19,6 +19,17 @@ import {
   freshChain,
   type SendMode,
 } from "./solana-chain";
+import {
+  blockhashOf,
+  buildSwap,
+  FAKE_SWAP_PRIORITY_FEE,
+  freshSwaps,
+  type LandScript,
+  landSwap,
+  type SwapState,
+  swapStatus,
+  swapTransaction,
+} from "./solana-swaps";
 
 const WSOL = "So11111111111111111111111111111111111111112";
 const USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
@@ -108,6 +119,8 @@ interface State {
   chain: ChainState;
   /** HTTP requests received on the RPC path (a JSON-RPC batch is one request). */
   rpcHttpRequests: number;
+  /** Jupiter swap transactions built, landed and scripted (test/fakes/solana-swaps.ts). */
+  swaps: SwapState;
   /** What the fake Telegram Bot API and the fake notification webhook received, in order (raw body kept for signatures). */
   notifications: FakeNotification[];
 }
@@ -171,6 +184,7 @@ const freshState = (): State => ({
   chain: freshChain(),
   rpcHttpRequests: 0,
   notifications: [],
+  swaps: freshSwaps(),
 });
 
 let state = freshState();
@@ -289,18 +303,39 @@ function jupiterQuote(url: URL): Response {
   });
 }
 
-function jupiterSwap(body: unknown): Response {
-  const b = body as { userPublicKey?: string; quoteResponse?: unknown } | null;
+async function jupiterSwap(body: unknown): Promise<Response> {
+  const b = body as {
+    userPublicKey?: string;
+    quoteResponse?: { inputMint?: string; outputMint?: string; inAmount?: string; outAmount?: string };
+  } | null;
   if (!b?.userPublicKey || !b.quoteResponse)
     return json({ error: "userPublicKey and quoteResponse are required" }, 400);
-  // Not a signable transaction: the live executor's tests script their own bytes (see the swap tests).
+  const q = b.quoteResponse;
+  const simulationError = state.swaps.simulationErrors.shift() ?? null;
+  let built: { wire: string; last_valid_block_height: number };
+  try {
+    // A real unsigned v0 transaction paid by userPublicKey (its signature slot empty): the executor signs it.
+    built = await buildSwap(
+      state.swaps,
+      b.userPublicKey,
+      {
+        inputMint: String(q.inputMint),
+        outputMint: String(q.outputMint),
+        inAmount: String(q.inAmount),
+        outAmount: String(q.outAmount),
+      },
+      state.blockHeight,
+    );
+  } catch {
+    return json({ error: "invalid userPublicKey or quoteResponse", errorCode: "INVALID_REQUEST" }, 400);
+  }
   return json({
-    swapTransaction: btoa(`fake-unsigned-tx:${b.userPublicKey}:${Date.now()}`),
-    lastValidBlockHeight: state.blockHeight + 150,
-    prioritizationFeeLamports: 9999,
+    swapTransaction: built.wire,
+    lastValidBlockHeight: built.last_valid_block_height,
+    prioritizationFeeLamports: FAKE_SWAP_PRIORITY_FEE,
     computeUnitLimit: 388876,
     prioritizationType: { computeBudget: { microLamports: 25715, estimatedMicroLamports: 785154 } },
-    simulationError: null,
+    simulationError,
   });
 }
 
@@ -594,8 +629,15 @@ function rpcOne(call: RpcCall): unknown {
         },
         id,
       };
-    case "getBlockHeight":
-      return { jsonrpc: "2.0", result: state.blockHeight, id };
+    case "getBlockHeight": {
+      const height = state.blockHeight;
+      state.blockHeight += state.swaps.blockHeightStep; // scripted: the chain moves on between polls
+      return { jsonrpc: "2.0", result: height, id };
+    }
+    case "getTransaction": {
+      const tx = swapTransaction(state.swaps, String(p[0] ?? ""));
+      return { jsonrpc: "2.0", result: tx ?? null, id };
+    }
     case "sendTransaction":
       // Verified asynchronously (WebCrypto): see rpcSend, called by rpc() before rpcOne.
       return rpcError(id, -32603, "sendTransaction is handled by rpcSend");
@@ -603,7 +645,13 @@ function rpcOne(call: RpcCall): unknown {
       const sigs = (p[0] as string[] | undefined) ?? [];
       return {
         jsonrpc: "2.0",
-        result: { context: ctx(), value: sigs.map((s) => state.signatureStatuses[s] ?? null) },
+        result: {
+          context: ctx(),
+          value: sigs.map((s) => {
+            const swap = swapStatus(state.swaps, s);
+            return swap === undefined ? (state.signatureStatuses[s] ?? null) : swap;
+          }),
+        },
         id,
       };
     }
@@ -640,8 +688,28 @@ async function rpcSend(call: RpcCall): Promise<unknown> {
   const wire = String(p[0] ?? "");
   if (!wire) return rpcError(id, -32602, "Invalid params: missing transaction");
   const encoding = String((p[1] as { encoding?: string } | undefined)?.encoding ?? "base58");
+  const blockhash = blockhashOf(wire, encoding);
+  const swapTerms = blockhash ? state.swaps.byBlockhash[blockhash] : undefined;
   const res = await acceptTransaction(state.chain, wire, encoding);
   if (!res.ok) return rpcError(id, res.code, res.message);
+  if (swapTerms) {
+    // A swap whose blockhash has expired never lands (a real node answers "Blockhash not found").
+    if (res.first && state.blockHeight > swapTerms.last_valid_block_height) {
+      delete state.chain.landed[res.signature];
+      state.swaps.expiredSends++;
+      return rpcError(id, -32002, "Transaction simulation failed: Blockhash not found");
+    }
+    state.sentTransactions.push(wire);
+    if (res.first) {
+      const landed = landSwap(state.swaps, swapTerms, res.signature, res.tx.slot, state.chain.sendMode, {
+        balances: state.balances,
+        tokenAccounts: state.tokenAccounts,
+        decimalsOf: (mint) => (state.tokens[mint] ? tokenDefaults(state.tokens[mint]).decimals : 6),
+      });
+      res.tx.outcome = landed.outcome === "land" ? "landed" : landed.outcome === "drop" ? "dropped" : "failed";
+    }
+    return { jsonrpc: "2.0", result: res.signature, id };
+  }
   state.sentTransactions.push(wire);
   const tx = res.tx;
   if (res.first && tx.outcome !== "dropped") {
@@ -768,9 +836,19 @@ async function control(method: string, url: URL, body: unknown): Promise<Respons
     return json({ ok: true });
   }
   if (what === "block-height" && method === "POST") {
+    // { height?, step? } — step: how far the chain moves after each getBlockHeight answer
     state.blockHeight = Number(b.height ?? state.blockHeight);
+    if (typeof b.step === "number") state.swaps.blockHeightStep = b.step;
     return json({ ok: true });
   }
+  if (what === "swap-script" && method === "POST") {
+    // { simulation_errors?: [{errorCode, error}], land?: [LandScript] } — consumed one per swap / per landed swap
+    for (const e of (b.simulation_errors as { errorCode: string; error?: string }[] | undefined) ?? [])
+      state.swaps.simulationErrors.push(e);
+    for (const l of (b.land as LandScript[] | undefined) ?? []) state.swaps.landQueue.push(l);
+    return json({ ok: true });
+  }
+  if (what === "swaps" && method === "GET") return json(state.swaps);
   if (what === "fail" && method === "POST") {
     const route = String(b.route ?? "*");
     if (b.clear) delete state.failures[route];
@@ -873,7 +951,7 @@ export default {
       return (await gate("helius.transactions", "POST", path, body)) ?? heliusParse(url, body);
     if (path === "/price/v3") return (await gate("jupiter.price", "GET", path)) ?? jupiterPrice(url);
     if (path === "/swap/v1/quote") return (await gate("jupiter.quote", "GET", path)) ?? jupiterQuote(url);
-    if (path === "/swap/v1/swap") return (await gate("jupiter.swap", "POST", path, body)) ?? jupiterSwap(body);
+    if (path === "/swap/v1/swap") return (await gate("jupiter.swap", "POST", path, body)) ?? (await jupiterSwap(body));
     if (path.startsWith("/tokens/v1/solana/"))
       return (await gate("dexscreener.tokens", "GET", path)) ?? dexTokens(path);
     const rc = path.match(/^\/v1\/tokens\/([^/]+)\/report(\/summary)?$/);

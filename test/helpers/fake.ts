@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import type { ChainState, LandedTransaction, SendMode } from "../fakes/solana-chain";
+import type { LandScript, SwapState } from "../fakes/solana-swaps";
 import type {
   FailureMode,
   FakeNotification,
@@ -57,7 +58,12 @@ export const fake = {
     >,
   /** What happens to the next accepted transactions: land (default), drop (never lands), fail (lands with an error). */
   sendMode: (mode: SendMode) => control("POST", "send-mode", { mode }),
-  blockHeight: (height: number) => control("POST", "block-height", { height }),
+  blockHeight: (height: number, step?: number) => control("POST", "block-height", { height, step }),
+  /** Next swaps' simulationErrors and next landed swaps' fate (land / drop / fail, pending polls, fill factor). */
+  swapScript: (s: { simulation_errors?: { errorCode: string; error?: string }[]; land?: LandScript[] }) =>
+    control("POST", "swap-script", s),
+  /** Swap transactions built (by blockhash) and landed (by signature). */
+  swaps: () => control("GET", "swaps") as Promise<SwapState>,
   /** Requests the fake Telegram (route `telegram.sendMessage`) and webhook receiver (`notify.webhook`) got. */
   notifications: () => control("GET", "notifications") as Promise<FakeNotification[]>,
 };
