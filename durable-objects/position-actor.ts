@@ -30,9 +30,9 @@ import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../s
 import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
-import { repushBehind } from "../src/pipeline/wallet-hot-state";
 import { createPositionTables } from "../src/pipeline/position-storage";
 import { positionRowOf } from "../src/pipeline/position-write-behind";
+import { repushBehind } from "../src/pipeline/wallet-hot-state";
 
 /**
  * PositionActor (one per position, named by its id): the one writer of its position (DESIGN §1).
