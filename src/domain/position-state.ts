@@ -1,9 +1,8 @@
-import type { ExitReason, WalletMode } from "../db/schema";
-import { nowIso } from "../lib/time";
 import { levelIndexesToMultiples } from "./exit-rules";
 import { mergeStrategy, type StrategyOverride, type StrategyRules } from "./exit-strategy";
 import type { OpenPositionInput } from "./position";
 import type { MirrorExitRequest } from "./swap-order";
+import type { ExitReason, WalletMode } from "./vocabulary";
 
 /**
  * The PositionActor's state (persisted as one JSON row in its storage) and the pure checks around it: the
@@ -148,7 +147,7 @@ export function newPositionState(
     last_error: null,
     manual_seq: 0,
     retry_gen: 0,
-    opened_at: nowIso(now),
+    opened_at: new Date(now).toISOString(),
     closed_at: null,
   };
 }
