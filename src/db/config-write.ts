@@ -40,5 +40,8 @@ export async function writeConfigChange(
       change.newVersion,
     );
   const [updated] = await d1.batch([update, history]);
-  return (updated?.meta.changes ?? 0) === 1;
+  // D1's meta.changes also counts the rows the hot-state trigger (migration i10-core_data) updated, so an
+  // applied change reports 2; the guarded UPDATE itself changes one row or none, and the trigger fires only
+  // when it changed one. (SQL's changes(), used by the history insert above, counts direct changes only.)
+  return (updated?.meta.changes ?? 0) >= 1;
 }

@@ -227,7 +227,7 @@ function unwrapNullable(s: JsonSchema): { s: JsonSchema; nullable: boolean } {
 
 function rangeWords(schema: JsonSchema): string {
   const { s, nullable } = unwrapNullable(schema);
-  if (s.type === "string") {
+  if (s.type === "string" && !s.enum) {
     const what = s.format === "uri" ? "an http(s) URL" : "text";
     return nullable ? `${what}, or empty for none` : what;
   }
