@@ -11,6 +11,7 @@ import {
   EditableConfigSchema,
 } from "../domain/config";
 import { decideConfigChange, editableOf, nextVersion } from "../domain/config-change";
+import { CONFIG_FIELDS } from "../domain/config-fields";
 import { liveSwitchRefusal } from "../domain/live-guard";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/logger";
@@ -22,26 +23,8 @@ import { createRouter } from "./router";
 // `.strict()`: an unknown field (a typo, or the sync state `helius_*`, which only the sync job writes)
 // is refused with 400 instead of being silently ignored.
 /** "≥ 0 and ≤ 100", "integer ≥ 1 and ≤ 1000", "one of a, b": the range as the schema checks it. */
-function rangeOf(field: z.ZodType): string {
-  const s = z.toJSONSchema(field) as {
-    type?: string;
-    enum?: unknown[];
-    minimum?: number;
-    maximum?: number;
-    exclusiveMinimum?: number;
-    exclusiveMaximum?: number;
-    minItems?: number;
-    maxItems?: number;
-  };
-  if (s.enum) return `one of ${s.enum.join(", ")}`;
-  if (s.type === "boolean") return "true or false";
-  if (s.type === "array") return `${s.minItems ?? 0} to ${s.maxItems ?? "any"} Helius transaction type names`;
-  const lo =
-    s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : s.minimum !== undefined ? `≥ ${s.minimum}` : "";
-  const hi =
-    s.exclusiveMaximum !== undefined ? `< ${s.exclusiveMaximum}` : s.maximum !== undefined ? `≤ ${s.maximum}` : "";
-  return `${s.type === "integer" ? "integer " : ""}${[lo, hi].filter(Boolean).join(" and ")}`;
-}
+/** The accepted range in words, from the same schema reading the dashboard's config editor uses. */
+const RANGE_OF = Object.fromEntries(CONFIG_FIELDS.map((f) => [f.key, f.range])) as Record<string, string>;
 
 const CONFIG_KEYS = Object.keys(EditableConfigSchema.shape) as (keyof EditableConfig)[];
 
@@ -51,7 +34,7 @@ const DescribedConfig = EditableConfigSchema.extend(
     CONFIG_KEYS.map((k) => {
       const field = EditableConfigSchema.shape[k] as z.ZodType;
       const help = CONFIG_FIELD_HELP[k] ?? k.replace(/_/g, " ");
-      return [k, field.openapi({ description: `${help} Range: ${rangeOf(field)}.` })];
+      return [k, field.openapi({ description: `${help} Range: ${RANGE_OF[k]}.` })];
     }),
   ) as typeof EditableConfigSchema.shape,
 );
@@ -60,6 +43,8 @@ const DescribedConfig = EditableConfigSchema.extend(
 export const CONFIG_EXAMPLE = Object.fromEntries(
   CONFIG_KEYS.map((k) => {
     const d = (getTableColumns(configTable) as Record<string, { default?: unknown }>)[k]?.default;
+    // A column without a default is a nullable setting that starts unset (telegram_chat_id, notify_webhook_url).
+    if (d === undefined) return [k, null];
     return [k, typeof d === "string" && d.startsWith("[") ? JSON.parse(d) : d];
   }),
 ) as EditableConfig;
