@@ -5,7 +5,7 @@ import { pickWebhooks, planHeliusSync, webhookAction, webhookUpToDate } from "..
 import worker from "../src/index";
 import { runHeliusSync } from "../src/jobs/helius-sync";
 import { randomAddress } from "./helpers/addresses";
-import { api, expectErrorShape } from "./helpers/api";
+import { api, expectErrorShape, withEnv } from "./helpers/api";
 import { fake } from "./helpers/fake";
 
 type FakeWebhook = {
@@ -228,14 +228,18 @@ describe("Helius address sync", () => {
     const a = await addWallet();
     await sync();
     const b = await addWallet();
-    await fake.latency("helius.webhooks.put", 250);
-    const [res] = await Promise.all([
-      sync(),
-      (async () => {
-        await new Promise((r) => setTimeout(r, 60));
-        return api("PATCH", `/api/v1/wallets/${b.id}`, { is_active: false });
-      })(),
-    ]);
+    // The change is made once the push has reached Helius (a condition, not a 60 ms sleep, which on a loaded
+    // machine could fire before the run read the wallets); the push answers after 1 s, and the upstream
+    // timeout is raised to 10 s meanwhile so load cannot turn that slow answer into a 503.
+    await fake.latency("helius.webhooks.put", 1000);
+    const res = await withEnv({ UPSTREAM_TIMEOUT_MS: "10000" }, async () => {
+      const running = sync();
+      for (let i = 0; i < 1500 && !(await fake.calls())["helius.webhooks.put"]; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect((await fake.calls())["helius.webhooks.put"]).toBe(1);
+      expect((await api("PATCH", `/api/v1/wallets/${b.id}`, { is_active: false })).status).toBe(200);
+      return running;
+    });
     expect(res.status).toBe(200);
     // b was pushed as active but is now inactive: the push does not reflect it, so it must not be "synced"
     expect((await walletRow(b.id))?.helius_sync_status).toBe("pending");
@@ -356,8 +360,12 @@ describe("Helius sync: one writer, no duplicate webhooks (issue 9)", () => {
   it("5 concurrent syncs create 1 webhook", async () => {
     const a = await addWallet();
     // A slow creation: without one writer, every run lists no webhook before the first creation lands.
+    // The upstream timeout is raised for these runs: with the config's 400 ms, load turned the 250 ms answer
+    // into a timeout (503).
     await fake.latency("helius.webhooks.post", 250);
-    const runs = await Promise.all(Array.from({ length: 5 }, () => sync()));
+    const runs = await withEnv({ UPSTREAM_TIMEOUT_MS: "10000" }, () =>
+      Promise.all(Array.from({ length: 5 }, () => sync())),
+    );
     await fake.latency("helius.webhooks.post", 0);
     for (const r of runs) expect(r.status).toBe(200);
     const hooks = await fakeWebhooks();

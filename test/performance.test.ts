@@ -108,8 +108,11 @@ describe("performance aggregation", () => {
     const insert = env.DB.prepare(
       "INSERT INTO positions (id, wallet_id, source_wallet_address, token_mint, token_decimals, mode, status, entry_price_usd, entry_amount, entry_cost_usd, current_amount, total_pnl_usd, pnl_percent, opened_at, closed_at) VALUES (?, ?, 'PerfWallet11111111111111111111111111111111', 'Mint', 6, ?, ?, 1, '1000', 10, ?, ?, ?, ?, ?)",
     );
-    const opened = new Date(Date.now() - 3_600_000).toISOString();
-    const closed = new Date(Date.now() - 1_800_000).toISOString(); // held 30 min
+    // One clock reading for both ends: two Date.now() calls can straddle a millisecond on a loaded machine,
+    // making the hold 30.0000167 min instead of exactly 30.
+    const now = Date.now();
+    const opened = new Date(now - 3_600_000).toISOString();
+    const closed = new Date(now - 1_800_000).toISOString(); // held 30 min
     await env.DB.batch([
       insert.bind("p1", w?.id, "simulation", "closed", "0", 12.5, 125, opened, closed),
       insert.bind("p2", w?.id, "simulation", "closed", "0", -2.5, -25, opened, closed),

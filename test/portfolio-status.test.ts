@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { testAddress } from "./helpers/addresses";
-import { api, expectErrorShape } from "./helpers/api";
+import { api, expectErrorShape, withEnv } from "./helpers/api";
 import { fake } from "./helpers/fake";
 
 let seq = 0;
@@ -66,12 +66,20 @@ describe("status rule on every path", () => {
     const address = nextWallet();
     await createWallet(address);
     await fake.wallet({ address, lamports: 1_000_000_000 });
-    // The refresh reads the wallet, then waits on the RPC; the archive is written in that gap.
-    await fake.latency("rpc.getBalance", 300);
-    const refreshing = api("POST", `/api/wallets/${address}/refresh`);
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await api("PUT", `/api/wallets/${address}`, { status: "ARCHIVED" })).status).toBe(200);
-    const res = await refreshing;
+    // The refresh reads the wallet, then waits on the RPC; the archive is written in that gap. The balance
+    // answer is delayed 1 s and the test waits until that call has reached the chain (a condition, not a
+    // fixed sleep). The upstream timeout is raised to 10 s meanwhile: with the config's 400 ms, machine load
+    // turned the slow answer into a timeout (207). (The fake's hold/release cannot be used here: a hold
+    // released from another request's context never wakes the held request in workerd.)
+    await fake.latency("rpc.getBalance", 1000);
+    const res = await withEnv({ UPSTREAM_TIMEOUT_MS: "10000" }, async () => {
+      const refreshing = api("POST", `/api/wallets/${address}/refresh`);
+      for (let i = 0; i < 1500 && !(await fake.calls())["rpc.getBalance"]; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect((await fake.calls())["rpc.getBalance"]).toBe(1);
+      expect((await api("PUT", `/api/wallets/${address}`, { status: "ARCHIVED" })).status).toBe(200);
+      return refreshing;
+    });
     expect(res.status).toBe(200);
     // Whatever the interleaving, the archive stands and the funding time is recorded once.
     const after = await row(address);
