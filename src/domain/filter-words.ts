@@ -2,8 +2,9 @@ import type { FilterReason } from "./signal-filters";
 
 /**
  * A filtered signal's reason in words, with its numbers: what the signal row recorded (size, safety
- * score, on-chain and reception times) against the limit in the config now. The decision-time detail is
- * only in the logs, so a limit changed since then shows today's value, and the text says "limit".
+ * score, on-chain and reception times) against the limits it was decided on. Those come from the row's
+ * `filter_detail` (the numbers of that moment, issue 13); a row written before it existed falls back to the
+ * config's limits now.
  */
 export interface FilterFacts {
   filter_reason: string | null;
@@ -12,6 +13,8 @@ export interface FilterFacts {
   safety_score: number | null;
   block_time: string | null;
   webhook_received_at: string | null;
+  /** The stored decision numbers (JSON), or null. */
+  filter_detail?: string | null;
 }
 
 export interface FilterLimits {
@@ -26,7 +29,25 @@ export interface FilterLimits {
 
 const n = (v: number | null, digits = 3) => (v == null || !Number.isFinite(v) ? "?" : String(+v.toFixed(digits)));
 
-export function filterInWords(s: FilterFacts, cfg: FilterLimits): string {
+/** The limits a signal was decided on: the stored ones where the row has them, else today's config. */
+export function limitsOfDecision(s: FilterFacts, now: FilterLimits): FilterLimits {
+  let stored: Record<string, unknown> = {};
+  try {
+    const v: unknown = s.filter_detail ? JSON.parse(s.filter_detail) : null;
+    if (v && typeof v === "object") stored = v as Record<string, unknown>;
+  } catch {
+    return now; // an unreadable detail is no reason to hide the words
+  }
+  const out = { ...now };
+  for (const k of Object.keys(now) as (keyof FilterLimits)[]) {
+    const x = stored[k];
+    if (typeof x === "number" && Number.isFinite(x)) out[k] = x;
+  }
+  return out;
+}
+
+export function filterInWords(s: FilterFacts, current: FilterLimits): string {
+  const cfg = limitsOfDecision(s, current);
   const reason = s.filter_reason as FilterReason | null;
   switch (reason) {
     case null:

@@ -141,6 +141,7 @@ export async function signalsData(db: Db, f: SignalFilters = {}, now: number = D
       token_mint: signals.token_mint,
       sol_amount: signals.sol_amount,
       safety_score: signals.safety_score,
+      filter_detail: signals.filter_detail,
       ...effectiveSignal,
       processed_at: signals.processed_at,
       filled_at: orders.executed_at,
