@@ -1,5 +1,5 @@
 // npm run bench [-- --port 8940 --floor-port 8946 --ingest 200 --isolated 20 --floor ../shared/bench/floor
-//                   --poll-sizes 1,50,500,2000 --poll-seconds 25 --poll-rounds 3 --phases ingest,latency,prices]
+//                   --poll-sizes 1,50,500,2000 --poll-seconds 25 --poll-rounds 3 --phases ingest,latency,prices,recompute]
 //
 // One run, printed as JSON: WallTrack beside the durable-ack floor (../shared/bench/README.md) under the same
 // load, as ratios, and the copy-latency legs from the timestamps WallTrack recorded, each next to its target
@@ -18,6 +18,9 @@
 //    src/api/bench-seed.ts): N simulation positions opened through the real PositionActor, polling through the
 //    real PriceFeed on their own alarms. Per round (every position polled once, counted by the feed): Jupiter
 //    price calls from the fake upstream's counter vs ceil(N/50), and the workerd process's RSS.
+// 4. recompute (issue 12): the performance recompute over 2,000 wallets in the Workers runtime
+//    (`npm run bench:recompute`, bench/recompute.bench-run.ts, no server), its figure folded in here.
+import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { percentile, randomAddress } from "./lib/addresses.mjs";
@@ -36,7 +39,7 @@ const { values } = parseArgs({
     "poll-sizes": { type: "string", default: "1,50,500,2000" },
     "poll-seconds": { type: "string", default: "25" },
     "poll-rounds": { type: "string", default: "3" },
-    phases: { type: "string", default: "ingest,latency,prices" },
+    phases: { type: "string", default: "ingest,latency,prices,recompute" },
   },
 });
 const PHASES = new Set(values.phases.split(",").map((p) => p.trim()));
@@ -107,9 +110,22 @@ if (PHASES.has("ingest") || PHASES.has("latency"))
   });
 if (PHASES.has("prices"))
   report.price_polling = await pricePolling().catch((err) => ({ error: String(err?.message ?? err) }));
+if (PHASES.has("recompute")) report.performance_recompute = recomputeBench();
 report.note =
   "local wrangler dev (workerd) on this machine, fake upstreams and the floor on 127.0.0.1, one run; compare ratios, not absolute times";
 console.log(JSON.stringify(report, null, 2));
+
+/** Runs the recompute benchmark (vitest in workerd, bounded by its own 300 s timeout) and reads its JSON line. */
+function recomputeBench() {
+  const run = spawnSync("npx", ["vitest", "run", "--config", "vitest.bench.config.ts"], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  const line = `${run.stdout}\n${run.stderr}`.split("\n").find((l) => l.includes('"bench":"performance_recompute"'));
+  if (!line) return { error: `no figure printed (exit ${run.status ?? run.signal})` };
+  const figure = JSON.parse(line.slice(line.indexOf("{")));
+  return { ...figure, target: target(figure.wallets >= 2000, "2,000 wallets recomputed in set queries") };
+}
 
 async function ingestAndLatency() {
   const floor = await startFloor({ source: resolve(values.floor), port: floorPort, inspectorPort: floorPort + 1 });
