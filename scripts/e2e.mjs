@@ -162,6 +162,7 @@ try {
   await page.goto(`${stack.base}/status`);
   check(await page.locator('#health tr[data-component="webhook"]').isVisible(), "the health page shows the webhook");
   // Watchlist edit: the wallet page, a refused switch to live (the API's reason next to the field), a saved edit.
+  await page.goto(`${stack.base}/wallets`);
   await page.click("#watchlist tr:has-text('alpha') a:has-text('Edit')");
   await page.waitForSelector("form.wallet-edit");
   const walletPath = new URL(page.url()).pathname;
