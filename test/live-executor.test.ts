@@ -465,7 +465,7 @@ describe("live executor: unconfirmed, slippage, terminal errors, stuck exits, 42
 
   it("guardrails: a malformed or missing key, or the switch off for an entry, refuses with its reason before any call", async () => {
     for (const [key, reason] of [
-      ["canaryWalletPrivKey5Hq9Zr2", /WALLET_PRIVATE_KEY is not a base58 Solana secret key/],
+      ["not-base58-canary-0", /WALLET_PRIVATE_KEY is not a base58 Solana secret key/],
       ["", /WALLET_PRIVATE_KEY is not configured/],
     ] as const) {
       const r = await new LiveExecutor({
@@ -534,7 +534,7 @@ afterAll(async () => {
   for (const t of tables.results)
     dump += JSON.stringify((await env.DB.prepare(`SELECT * FROM "${t.name}"`).all()).results);
   const fakeState = JSON.stringify(await fake.state());
-  for (const canary of [KEY.secret, KEY.seed, "canaryWalletPrivKey5Hq9Zr2"]) {
+  for (const canary of [KEY.secret, KEY.seed, "not-base58-canary-0"]) {
     for (const l of logLines) expect(l.includes(canary), `log line leaks the key: ${l.slice(0, 80)}`).toBe(false);
     expect(status.includes(canary)).toBe(false);
     expect(dump.includes(canary)).toBe(false);

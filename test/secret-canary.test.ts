@@ -22,7 +22,7 @@ import { insertWallet } from "./helpers/wallet-actor";
  * stay readable.
  */
 const CANARY_JUPITER = "canary-jupiter-key-7f3a91";
-const CANARY_WALLET = "canaryWalletPrivKey5Hq9Zr2";
+const CANARY_WALLET = "canary-wallet-key-not-base58-0";
 const OPERATOR = env.OPERATOR_TOKEN as string;
 const HELIUS_SECRET = env.HELIUS_WEBHOOK_SECRET as string;
 const HELIUS_KEY = env.HELIUS_API_KEY as string;
