@@ -8,7 +8,6 @@
  */
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { ReconciliationFindingKind } from "../domain/vocabulary";
 // The domain owns its vocabulary (src/domain/vocabulary.ts); the schema builds its CHECK constraints from it
 // and re-exports it, so that code reading the relational model keeps one import.
 import {
@@ -45,28 +44,8 @@ const bool = (name: string) => integer(name, { mode: "boolean" });
 const oneOf = (column: string, values: readonly string[]) =>
   sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
 
-export {
-  BREAKER_EVENT_TYPES,
-  BREAKER_TRIGGERS,
-  EXIT_REASONS,
-  FUNDING_STATUSES,
-  NOTIFICATION_CHANNELS,
-  NOTIFICATION_KINDS,
-  NOTIFICATION_STATUSES,
-  NOTIFY_SEVERITIES,
-  ORDER_PRIORITIES,
-  ORDER_SIDES,
-  ORDER_STATUSES,
-  PERFORMANCE_PERIODS,
-  PORTFOLIO_STATUSES,
-  POSITION_STATUSES,
-  type PRIORITY_FEE_MODES,
-  REFRESH_RUN_STATUSES,
-  SIGNAL_TYPES,
-  SIZING_MODES,
-  SYNC_STATUSES,
-  WALLET_MODES,
-};
+// The vocabulary, re-exported so code reading the relational model keeps one import.
+export * from "../domain/vocabulary";
 
 // ---------------------------------------------------------------------------------------------
 // Runtime configuration (DESIGN §3): one row, id = 1. Every accepted change is copied to history.
@@ -984,7 +963,6 @@ export const dashboardSession = sqliteTable(
 // ---------------------------------------------------------------------------------------------
 // Reconciliation (issue 12): positions vs orders vs the trading wallet's real token holdings.
 // ---------------------------------------------------------------------------------------------
-export { RECONCILIATION_FINDING_KINDS, RECONCILIATION_RUN_STATUSES };
 
 /** One row per reconciliation run (hourly cron or POST /api/v1/reconciliation/run). */
 export const reconciliationRuns = sqliteTable(
@@ -1054,7 +1032,6 @@ export const reconciliationMissing = sqliteTable("reconciliation_missing", {
 
 export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect;
 export type ReconciliationFindingRow = typeof reconciliationFindings.$inferSelect;
-export type { ReconciliationFindingKind };
 /**
  * Hot-state version (issue 10, src/pipeline/hot-state.ts): one counter bumped by D1 triggers on every write
  * that changes what the actors cache (config, breaker events, wallet settings, exit strategies), so no writer
