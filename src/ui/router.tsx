@@ -87,7 +87,7 @@ function tooManyLogins(c: Ctx, retryAfter: number) {
 export async function render(
   c: Ctx,
   node: HtmlEscapedString | Promise<HtmlEscapedString>,
-  status: 200 | 401 | 403 | 404 | 422 | 429 | 503 = 200,
+  status: 200 | 401 | 403 | 404 | 409 | 422 | 429 | 503 = 200,
 ) {
   return c.html(`<!doctype html>${await node}`, status, SECURITY_HEADERS);
 }
@@ -175,7 +175,7 @@ export async function page(
   title: string,
   path: string,
   body: HtmlEscapedString | Promise<HtmlEscapedString>,
-  status: 200 | 404 | 422 = 200,
+  status: 200 | 404 | 409 | 422 = 200,
 ) {
   const breaker = await bannerData(getDb(c.env.DB));
   return render(
