@@ -224,8 +224,8 @@ function checkCrossFields(f: Partial<WalletFields>) {
     throw new ApiError("ValidationError", "min_leader_trade_sol: must not exceed max_leader_trade_sol");
 }
 
-/** Every editable field at its default, for POST and for PUT (full replacement). */
-const DEFAULTS: Omit<WalletFields, "exit_strategy_id"> = {
+/** Every editable field at its default, for POST and for PUT (full replacement); the backup's example too. */
+export const DEFAULTS: Omit<WalletFields, "exit_strategy_id"> = {
   label: null,
   mode: "simulation",
   is_active: true,
