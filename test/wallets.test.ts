@@ -454,7 +454,7 @@ describe("If-Match on PUT / PATCH /api/v1/wallets/{id} (optimistic concurrency, 
     expect((await api("PATCH", `/api/v1/wallets/${w.id}`, { label: "v4" })).body.label).toBe("v4");
   });
 
-  it("two edits within one millisecond still get different versions", async () => {
+  it("the new version is always after the one read, even with the clock behind it (two edits in one ms differ)", async () => {
     const w = (await api("POST", "/api/v1/wallets", { address: randomAddress() })).body;
     const future = new Date(Date.now() + 60_000).toISOString(); // the clock is behind the stored version
     await env.DB.prepare("UPDATE wallets SET updated_at = ? WHERE id = ?").bind(future, w.id).run();
