@@ -1,10 +1,12 @@
 // npm run test:browser — the dashboard in a real browser (Debian's Chromium via playwright-core), offline.
 //
-// Starts WallTrack locally (state in .wrangler/browser-smoke, wiped at start; ports 8817/8818), adds a
+// Starts WallTrack locally (state in .wrangler/browser-smoke, wiped at start; ports 8817-8820 by default,
+// `-- --port N` takes N..N+3: worker, fake upstream, their inspectors), adds a
 // wallet whose label is an XSS attempt, then in Chromium: a page without a session lands on /login, a
 // wrong token is refused, the right one opens the overview, the label shows as text (no dialog), the
 // breaker is tripped and resumed through the forms. Screenshot: .wrangler/dashboard.png.
 import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { randomAddress } from "./lib/addresses.mjs";
 import { startLocalStack } from "./lib/local-stack.mjs";
@@ -22,7 +24,17 @@ if (!existsSync(CHROMIUM)) {
   process.exit(2);
 }
 
-const stack = await startLocalStack({ persistTo: ".wrangler/browser-smoke", fresh: true, port: 8817, fakePort: 8818 });
+const { values: opts } = parseArgs({ options: { port: { type: "string", default: "8817" } } });
+const PORT = Number(opts.port);
+if (!(Number.isInteger(PORT) && PORT >= 1024 && PORT + 3 <= 65535))
+  throw new Error(`--port must be 1024-65532 (got ${opts.port})`);
+const stack = await startLocalStack({
+  persistTo: ".wrangler/browser-smoke",
+  fresh: true,
+  port: PORT,
+  fakePort: PORT + 1,
+  inspectorPorts: [PORT + 2, PORT + 3],
+});
 let browser;
 try {
   await stack.must("POST", "/api/v1/wallets", { address: randomAddress(), label: XSS_LABEL });

@@ -1,7 +1,8 @@
 // npm run test:e2e — the dashboard end to end in Debian's Chromium (playwright-core, never a downloaded
 // browser) against a local Worker and the fake upstreams (ports 8930-8933 by default, `-- --port N` takes
 // N..N+3: worker, fake upstream, their inspectors; state in .wrangler/e2e, wiped).
-// Logs in, receives a webhook BUY and sees the position appear without reloading, opens its chart, exits
+// Logs in, receives a webhook BUY and sees the position and the summary cards change without reloading, sees a
+// filtered BUY's reason in words on /signals, opens its chart, exits
 // 50 % after confirming, refreshes a portfolio wallet and sees it turn fresh, edits a wallet (a refused switch to
 // live shown next to the field), changes a config value (an out-of-range one refused next to the field), adds and
 // edits an exit strategy, checks /docs renders with every non-local request blocked, every page at
@@ -94,7 +95,13 @@ try {
   check((await page.textContent("#breaker h2")).includes("Circuit breaker: closed"), "logged in: the overview");
   check(await page.locator("#equity-chart").isVisible(), "the equity chart box is on the overview");
 
-  // A webhook BUY arrives while the overview is open: the htmx refresh shows it without a reload.
+  // A webhook BUY arrives while the overview is open: the htmx refresh shows it without a reload (the
+  // marker set on this window survives only if the page was never reloaded), the summary cards included.
+  const openCard = '#overview-cards [data-card="open_positions"] b';
+  check((await page.textContent(openCard)).trim() === "0", "the overview's open positions card starts at 0");
+  await page.evaluate(() => {
+    window.__e2eNoReload = true;
+  });
   const res = await stack.deliver([
     buildSwapTx({
       signature: fakeSignature(`e2e-${Date.now()}`),
@@ -109,7 +116,53 @@ try {
   check(res.status < 300, `the webhook BUY is accepted (${res.status})`);
   await page.locator("#open-positions tr[data-position]").first().waitFor({ timeout: 60_000 });
   check((await page.textContent("#open-positions")).includes("E2E"), "the position appears without reloading");
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === "1", openCard, {
+    timeout: 60_000,
+  });
+  check(
+    await page.evaluate(() => window.__e2eNoReload === true),
+    "the summary cards refresh without reloading (open positions 0 → 1)",
+  );
   await page.screenshot({ path: `${SHOTS}/overview.png`, fullPage: true });
+
+  // A BUY of an unsafe token (no liquidity, a freeze authority: the fake's RugCheck and DexScreener say so) is
+  // filtered; /signals says why in words with the score and the threshold. The signal row may reach D1 a
+  // little after the webhook's answer (write-behind), so the page is polled until it shows.
+  const unsafe = {
+    mint: randomAddress(),
+    symbol: "RUG",
+    name: "Unsafe coin",
+    price_usd: 0.001,
+    liquidity_usd: 500,
+    age_hours: 72,
+    top10_holder_percent: 35,
+    freeze_authority: "Frz1111111111111111111111111111111111111111",
+  };
+  await stack.fakeControl("tokens", { tokens: [unsafe] });
+  const unsafeRes = await stack.deliver([
+    buildSwapTx({
+      signature: fakeSignature(`e2e-unsafe-${Date.now()}`),
+      wallet: leader,
+      mint: unsafe.mint,
+      side: "buy",
+      quote_amount: 1,
+      token_amount: 1000,
+      fee_transfer_lamports: 100_000,
+    }),
+  ]);
+  check(unsafeRes.status < 300, `the webhook BUY of an unsafe token is accepted (${unsafeRes.status})`);
+  const filteredCell = `#signals tr[data-token="${unsafe.mint}"] td[data-outcome="filtered"]`;
+  for (const until = Date.now() + 60_000; ; ) {
+    await page.goto(`${stack.base}/signals?outcome=filtered`);
+    if ((await page.locator(filteredCell).count()) > 0) break;
+    if (Date.now() > until) throw new Error("e2e failed: the filtered BUY never showed on /signals within 60 s");
+    await page.waitForTimeout(500);
+  }
+  const why = (await page.textContent(filteredCell)).trim();
+  check(
+    /^not copied: token safety score [\d.]+ is below the threshold [\d.]+$/.test(why),
+    `a filtered signal's reason in words with its numbers ("${why}")`,
+  );
 
   await page.goto(`${stack.base}/positions`);
   await page.screenshot({ path: `${SHOTS}/positions.png`, fullPage: true });
@@ -181,6 +234,19 @@ try {
     (await page.inputValue('form.wallet-edit input[name="label"]')) === "alpha edited",
     "a wallet is edited from the dashboard",
   );
+  // A form left open while the wallet changes elsewhere (here: the API) is refused, never undoing that change.
+  await stack.must("PATCH", `/api/v1${walletPath}`, { label: "alpha elsewhere" });
+  await page.fill('form.wallet-edit input[name="label"]', "alpha stale");
+  await page.click("button:has-text('Save wallet')");
+  await page.waitForSelector("#form-error");
+  check(
+    (await page.textContent("#form-error")).includes("changed since this page was loaded") &&
+      (await page.inputValue('form.wallet-edit input[name="label"]')) === "alpha elsewhere",
+    "a stale wallet form is refused next to the form, with the values in force shown",
+  );
+  await page.fill('form.wallet-edit input[name="label"]', "alpha edited");
+  await page.click("button:has-text('Save wallet')");
+  await page.waitForURL(/flash=wallet_saved/);
   await page.click("button:has-text('Recompute now')");
   await page.waitForURL(/flash=performance_recomputed/);
   check(await page.locator("#perf-simulation").isVisible(), "the wallet shows its performance windows");
@@ -206,6 +272,10 @@ try {
   check(
     (await page.textContent("#config-history + .scroll")).includes("max_open_positions"),
     "the change history shows the change",
+  );
+  check(
+    (await page.textContent("#config-history + .scroll tr[data-history]")).includes("dashboard"),
+    "the history records the change as made from the dashboard",
   );
   await page.screenshot({ path: `${SHOTS}/config.png`, fullPage: true });
 

@@ -116,6 +116,27 @@ describe("config editor", () => {
     expect(row).toContain(`<td class="diff-new">${next}</td>`);
   });
 
+  it("the history records who changed it: dashboard for the form, api for an API client (changed_by)", async () => {
+    const lastBy = async () =>
+      (
+        await env.DB.prepare("SELECT changed_by FROM config_history ORDER BY id DESC LIMIT 1").first<{
+          changed_by: string;
+        }>()
+      )?.changed_by;
+    const { cookie } = await uiSession("/config");
+    const form = formOf((await ui("GET", "/config", { cookie })).text, "/config");
+    const next = Number(form.max_swap_retries) === 4 ? 5 : 4;
+    const res = await ui("POST", "/config", { cookie, form: { ...form, max_swap_retries: String(next) } });
+    expect(res.headers.get("location")).toContain("flash=config_saved");
+    expect(await lastBy()).toBe("dashboard");
+    const page = (await ui("GET", "/config", { cookie })).text;
+    expect(/<tr data-history="\d+">[\s\S]*?<\/tr>/.exec(page)?.[0]).toContain("<td>dashboard</td>");
+    expect((await api("PATCH", "/api/v1/config", { max_swap_retries: next === 4 ? 5 : 4 })).status).toBe(200);
+    expect(await lastBy()).toBe("api");
+    const history = (await api("GET", "/api/v1/config/history?page_size=2")).body.items;
+    expect(history.map((h: { changed_by: string }) => h.changed_by)).toEqual(["api", "dashboard"]);
+  });
+
   it("a form rendered before another change is refused instead of undoing that change", async () => {
     const { cookie } = await uiSession("/config");
     const form = formOf((await ui("GET", "/config", { cookie })).text, "/config");

@@ -202,6 +202,29 @@ describe("dashboard pages", () => {
     expect((await ui("GET", "/partials/open-positions")).status).toBe(302);
   });
 
+  it("the overview's summary cards refresh every 5 s through htmx from a partial that needs a session", async () => {
+    const cookie = await login();
+    const html = (await ui("GET", "/", { cookie })).text;
+    expect(html).toContain(
+      'class="cards" id="overview-cards" hx-get="/partials/overview-cards" hx-trigger="every 5s" hx-swap="innerHTML"',
+    );
+    const openCard = (text: string) =>
+      Number(/<div class="card" data-card="open_positions">Open positions<b>(\d+)<\/b>/.exec(text)?.[1] ?? Number.NaN);
+    const part = await ui("GET", "/partials/overview-cards", { cookie });
+    expect(part.status).toBe(200);
+    expect(part.text).not.toContain("<html");
+    expect(part.headers.get("content-security-policy")).toContain("script-src 'self'");
+    for (const card of ["active_wallets", "signals_24h", "pending_orders", "realized_pnl", "total_pnl"])
+      expect(part.text).toContain(`data-card="${card}"`);
+    const before = openCard(part.text);
+    expect(before).toBe(openCard(html));
+    const m = mint("CRD");
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    await openPosition(m, { entry_price_usd: 1 });
+    expect(openCard((await ui("GET", "/partials/overview-cards", { cookie })).text)).toBe(before + 1);
+    expect((await ui("GET", "/partials/overview-cards")).status).toBe(302);
+  });
+
   it("the overview charts the equity curve and daily PnL with simulation and live apart", async () => {
     const insert = (id: string, mode: string, pnl: number, closedAt: string) =>
       env.DB.prepare(

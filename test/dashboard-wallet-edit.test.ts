@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { api } from "./helpers/api";
 import { fieldError, formOf } from "./helpers/forms";
 import { ui, uiSession } from "./helpers/ui";
 
@@ -120,5 +121,38 @@ describe("watchlist edit from the dashboard", () => {
     expect(await walletRow(beta)).toEqual(before);
     const missing = await ui("GET", "/wallets/424242", { cookie });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe("wallet edit version check (issue 13): a form rendered before another change never undoes it", () => {
+  it("a save after another change is refused 409 next to the form, with the values in force, and nothing written", async () => {
+    const { cookie } = await uiSession(`/wallets/${beta}`);
+    const form = formOf((await ui("GET", `/wallets/${beta}`, { cookie })).text, `/wallets/${beta}`);
+    expect(form._version).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    // Another tab (or the API, or the watchlist's pause button) changes the label after the page was rendered.
+    expect((await api("PATCH", `/api/v1/wallets/${beta}`, { label: "beta elsewhere" })).status).toBe(200);
+    const before = await walletRow(beta);
+    const res = await ui("POST", `/wallets/${beta}`, { cookie, form: { ...form, is_active: "false" } });
+    expect(res.status).toBe(409);
+    expect(fieldError(res.text, "form")).toMatch(/changed since this page was loaded/);
+    expect(res.text).toContain('value="beta elsewhere"'); // the values in force, not the stale ones
+    expect(await walletRow(beta)).toEqual(before); // the stale label did not come back, the pause was not applied
+    // Reloaded, the form carries the new version and the same change is saved.
+    const fresh = formOf(res.text, `/wallets/${beta}`);
+    const ok = await ui("POST", `/wallets/${beta}`, { cookie, form: { ...fresh, is_active: "false" } });
+    expect(ok.headers.get("location")).toContain("flash=wallet_saved");
+    expect(await walletRow(beta)).toMatchObject({ label: "beta elsewhere", is_active: 0 });
+    await api("PATCH", `/api/v1/wallets/${beta}`, { label: "beta", is_active: true });
+  });
+
+  it("a form without its version is refused (the check is required for the form)", async () => {
+    const { cookie } = await uiSession(`/wallets/${beta}`);
+    const { _version, ...form } = formOf((await ui("GET", `/wallets/${beta}`, { cookie })).text, `/wallets/${beta}`);
+    expect(_version).toBeTruthy();
+    const before = await walletRow(beta);
+    const res = await ui("POST", `/wallets/${beta}`, { cookie, form: { ...form, label: "no version" } });
+    expect(res.status).toBe(409);
+    expect(fieldError(res.text, "form")).toMatch(/nothing was saved/);
+    expect(await walletRow(beta)).toEqual(before);
   });
 });

@@ -368,3 +368,167 @@ describe("live mode with a trading key configured", () => {
     expect(row?.mode).toBe("live");
   });
 });
+
+/**
+ * A D1 binding whose first statement matching `match` lets `before` run first (on the real binding): a
+ * concurrent writer landing exactly between a route's read and its write, deterministically.
+ */
+function racingD1(real: D1Database, match: RegExp, before: () => Promise<unknown>): D1Database {
+  let fired = false;
+  const fire = async (query: string) => {
+    if (fired || !match.test(query)) return;
+    fired = true;
+    await before();
+  };
+  const unwrap = new WeakMap<object, { stmt: D1PreparedStatement; query: string }>();
+  const wrap = (stmt: D1PreparedStatement, query: string): D1PreparedStatement => {
+    const proxy = new Proxy(stmt, {
+      get(target, prop) {
+        if (prop === "bind") return (...args: unknown[]) => wrap(target.bind(...args), query);
+        if (prop === "run" || prop === "all" || prop === "first" || prop === "raw")
+          return async (...args: unknown[]) => {
+            await fire(query);
+            return (target as any)[prop](...args);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    unwrap.set(proxy, { stmt, query });
+    return proxy;
+  };
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => wrap(target.prepare(query), query);
+      if (prop === "batch")
+        return async (stmts: D1PreparedStatement[]) => {
+          for (const s of stmts) await fire(unwrap.get(s)?.query ?? "");
+          return target.batch(stmts.map((s) => unwrap.get(s)?.stmt ?? s));
+        };
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+describe("If-Match on PUT / PATCH /api/v1/wallets/{id} (optimistic concurrency, issue 13)", () => {
+  async function call(
+    overrides: Partial<Env>,
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+  ) {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`https://walltrack.test${path}`, {
+        method,
+        headers: { authorization: "Bearer test-operator-token", "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      }),
+      { ...env, ...overrides },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, body: JSON.parse(await res.text()) };
+  }
+  const row = (id: number) =>
+    env.DB.prepare("SELECT label, mode, is_active, updated_at FROM wallets WHERE id = ?").bind(id).first();
+
+  it("a stale If-Match is refused 409 and writes nothing; the version in force applies; without it PATCH applies", async () => {
+    const w = (await api("POST", "/api/v1/wallets", { address: randomAddress(), label: "v1" })).body;
+    const other = await api("PATCH", `/api/v1/wallets/${w.id}`, { label: "v2" }); // another change lands
+    expect(other.status).toBe(200);
+    expect(other.body.updated_at > w.updated_at).toBe(true); // every change moves the version on
+    const before = await row(w.id);
+    for (const method of ["PATCH", "PUT"]) {
+      const stale = await api(method, `/api/v1/wallets/${w.id}`, { label: "stale" }, { "if-match": w.updated_at });
+      expect(stale.status, method).toBe(409);
+      expectErrorShape(stale.body, "Conflict");
+      expect(stale.body.detail).toMatch(/^if-match: the wallet changed since/);
+    }
+    expect(await row(w.id)).toEqual(before);
+    const ok = await api("PATCH", `/api/v1/wallets/${w.id}`, { label: "v3" }, { "if-match": other.body.updated_at });
+    expect(ok.status).toBe(200);
+    expect(ok.body.label).toBe("v3");
+    expect((await api("PATCH", `/api/v1/wallets/${w.id}`, { label: "v4" })).body.label).toBe("v4");
+  });
+
+  it("the new version is always after the one read, even with the clock behind it (two edits in one ms differ)", async () => {
+    const w = (await api("POST", "/api/v1/wallets", { address: randomAddress() })).body;
+    const future = new Date(Date.now() + 60_000).toISOString(); // the clock is behind the stored version
+    await env.DB.prepare("UPDATE wallets SET updated_at = ? WHERE id = ?").bind(future, w.id).run();
+    const a = await api("PATCH", `/api/v1/wallets/${w.id}`, { label: "a" }, { "if-match": future });
+    expect(a.status).toBe(200);
+    expect(a.body.updated_at > future).toBe(true);
+    const stale = await api("PATCH", `/api/v1/wallets/${w.id}`, { label: "b" }, { "if-match": future });
+    expect(stale.status).toBe(409);
+  });
+
+  it("a change landing between the version check and the write is not overwritten (the write itself is conditional)", async () => {
+    const w = (await api("POST", "/api/v1/wallets", { address: randomAddress(), label: "mine" })).body;
+    const concurrent = () =>
+      env.DB.prepare("UPDATE wallets SET label = 'theirs', updated_at = ? WHERE id = ?")
+        .bind(new Date(Date.now() + 1000).toISOString(), w.id)
+        .run();
+    const DB = racingD1(env.DB, /^update "wallets"/i, concurrent);
+    const res = await call(
+      { DB },
+      "PATCH",
+      `/api/v1/wallets/${w.id}`,
+      { is_active: false },
+      { "if-match": w.updated_at },
+    );
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toMatch(/^if-match:/);
+    expect(await row(w.id)).toMatchObject({ label: "theirs", is_active: 1 });
+  });
+
+  it("a forced switch to live with If-Match: recorded once when it applies; neither switch nor record when it loses the race", async () => {
+    await env.DB.prepare("UPDATE config SET live_trading_enabled = 1, live_min_trades = 10 WHERE id = 1").run();
+    try {
+      const key = { WALLET_PRIVATE_KEY: TRADING_KEY };
+      const overrides = async (id: number) =>
+        (
+          await env.DB.prepare("SELECT COUNT(*) AS n FROM live_gate_overrides WHERE wallet_id = ?")
+            .bind(id)
+            .first<{ n: number }>()
+        )?.n;
+      const w = (await api("POST", "/api/v1/wallets", { address: randomAddress() })).body;
+      const ok = await call(
+        key,
+        "PATCH",
+        `/api/v1/wallets/${w.id}?force=true`,
+        { mode: "live" },
+        { "if-match": w.updated_at },
+      );
+      expect(ok.status).toBe(200);
+      expect(ok.body.mode).toBe("live");
+      expect(await overrides(w.id)).toBe(1);
+      const audit = await env.DB.prepare("SELECT * FROM live_gate_overrides WHERE wallet_id = ?").bind(w.id).first();
+      expect(audit).toMatchObject({ wallet_address: w.address, simulation_trades: 0, required_trades: 10 });
+      expect(String(audit?.detail)).toMatch(/evaluation: none/);
+
+      const v = (await api("POST", "/api/v1/wallets", { address: randomAddress() })).body;
+      const concurrent = () =>
+        env.DB.prepare("UPDATE wallets SET label = 'theirs', updated_at = ? WHERE id = ?")
+          .bind(new Date(Date.now() + 1000).toISOString(), v.id)
+          .run();
+      const DB = racingD1(env.DB, /^(update "wallets"|insert into "live_gate_overrides")/i, concurrent);
+      const lost = await call(
+        { ...key, DB },
+        "PATCH",
+        `/api/v1/wallets/${v.id}?force=true`,
+        { mode: "live" },
+        {
+          "if-match": v.updated_at,
+        },
+      );
+      expect(lost.status).toBe(409);
+      expect(await row(v.id)).toMatchObject({ mode: "simulation", label: "theirs" });
+      expect(await overrides(v.id)).toBe(0);
+    } finally {
+      await env.DB.prepare("UPDATE config SET live_trading_enabled = 0, live_min_trades = 10 WHERE id = 1").run();
+    }
+  });
+});

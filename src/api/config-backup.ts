@@ -21,7 +21,7 @@ import { bearerSecurity, errorResponses, jsonContent, queryBool } from "./common
 import { CONFIG_EXAMPLE } from "./config";
 import { liveKeyState } from "./live-readiness";
 import { createRouter } from "./router";
-import { SolanaAddress, walletFields } from "./wallets";
+import { SolanaAddress, DEFAULTS as WALLET_DEFAULTS, walletFields } from "./wallets";
 
 const IMPORT_MAX_BYTES = 1024 * 1024;
 
@@ -130,27 +130,12 @@ const importRoute = createRoute({
               },
             ],
             wallets: [
+              // A backup carries every setting, built from the wallet defaults (null = the global config applies).
               {
                 address: "7YygHaahdKVNtbu9GyFRnnBgf7hKzC76hnuHHfxCKRij",
-                label: "alpha",
-                mode: "simulation",
-                is_active: true,
                 exit_strategy: "Default",
-                // A backup carries every setting; null = the global config applies.
-                capital_allocation_percent: null,
-                discovery_source: null,
-                discovery_date: null,
-                discovery_notes: null,
-                initial_win_rate_percent: null,
-                initial_trades_observed: null,
-                min_leader_trade_sol: null,
-                max_leader_trade_sol: null,
-                allow_rebuys: null,
-                rebuy_size_percent: null,
-                mint_cooldown_seconds: null,
-                position_sizing_mode: null,
-                fixed_position_usd: null,
-                leader_ratio: null,
+                ...WALLET_DEFAULTS,
+                label: "alpha",
               },
             ],
           },

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { count, desc, getTableColumns } from "drizzle-orm";
+import type { Context } from "hono";
 import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { writeConfigChange } from "../db/config-write";
@@ -18,7 +19,7 @@ import { log } from "../lib/logger";
 import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "./common";
 import { CONFIG_FIELD_HELP } from "./config-docs";
 import { liveKeyState } from "./live-readiness";
-import { createRouter } from "./router";
+import { type AppEnv, createRouter } from "./router";
 
 // `.strict()`: an unknown field (a typo, or the sync state `helius_*`, which only the sync job writes)
 // is refused with 400 instead of being silently ignored.
@@ -139,7 +140,12 @@ const getHistory = createRoute({
 const MAX_ATTEMPTS = 3;
 
 /** Read → decide → conditional write, retried when a concurrent writer changed the row in between. */
-async function changeConfig(env: Env, patch: Partial<EditableConfig>, ifMatch?: string): Promise<Config> {
+async function changeConfig(
+  env: Env,
+  patch: Partial<EditableConfig>,
+  opts: { ifMatch?: string; changedBy: string },
+): Promise<Config> {
+  const { ifMatch, changedBy } = opts;
   const db = getDb(env.DB);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const current = await loadConfig(db);
@@ -167,7 +173,7 @@ async function changeConfig(env: Env, patch: Partial<EditableConfig>, ifMatch?: 
       previous,
       next: decision.next,
       changed: decision.changed,
-      changedBy: "api",
+      changedBy,
     });
     if (applied) {
       log.info("config_changed", { changed_fields: decision.changed });
@@ -177,15 +183,19 @@ async function changeConfig(env: Env, patch: Partial<EditableConfig>, ifMatch?: 
   throw new ApiError("Conflict", "config was changed concurrently by another request; retry");
 }
 
+/** The history's changed_by: "dashboard" for the dashboard's forms (in-process), "api" for any HTTP client. */
+const changedByOf = (c: Context<AppEnv>) => c.var.channel ?? "api";
+
 export const configRouter = createRouter()
   .openapi(getConfig, async (c) => {
     return c.json(await loadConfig(getDb(c.env.DB)), 200);
   })
   .openapi(putConfig, async (c) => {
-    return c.json(await changeConfig(c.env, c.req.valid("json")), 200);
+    return c.json(await changeConfig(c.env, c.req.valid("json"), { changedBy: changedByOf(c) }), 200);
   })
   .openapi(patchConfig, async (c) => {
-    return c.json(await changeConfig(c.env, c.req.valid("json"), c.req.valid("header")["if-match"]), 200);
+    const ifMatch = c.req.valid("header")["if-match"];
+    return c.json(await changeConfig(c.env, c.req.valid("json"), { ifMatch, changedBy: changedByOf(c) }), 200);
   })
   .openapi(getHistory, async (c) => {
     const { page, page_size } = c.req.valid("query");

@@ -3,7 +3,7 @@ import { and, asc, count, eq, inArray, notExists, type SQL, sql } from "drizzle-
 import { type Db, getDb } from "../db/client";
 import { isConstraintError } from "../db/constraint-error";
 import { raisePausedLeaders } from "../db/leader-alerts";
-import { liveGateInput, overrideRow } from "../db/live-gate-store";
+import { liveGateInput, overrideInsertIfVersion, overrideRow } from "../db/live-gate-store";
 import {
   exitStrategies,
   liveGateOverrides,
@@ -15,6 +15,7 @@ import {
 } from "../db/schema";
 import { addressProblem } from "../domain/address";
 import { EditableConfigSchema } from "../domain/config";
+import { nextVersion } from "../domain/config-change";
 import { liveGate } from "../domain/live-gate";
 import { parseWalletKey, walletTransition } from "../domain/wallet-rules";
 import { ApiError } from "../lib/errors";
@@ -95,6 +96,23 @@ const WalletSchema = z
   })
   .openapi("Wallet");
 
+/**
+ * Optimistic concurrency for a client that decided its change on a wallet it read earlier (the dashboard's
+ * edit form): the `updated_at` it read. If the wallet changed since, the change is refused with 409 instead
+ * of silently undoing the other change. Optional for API clients.
+ */
+const VersionHeaders = z.object({
+  "if-match": z
+    .string()
+    .max(64)
+    .optional()
+    .openapi({
+      param: { name: "if-match", in: "header" },
+      description: "the wallet's updated_at this change was decided on; a newer wallet answers 409",
+      example: "2026-01-01T00:00:00.000Z",
+    }),
+});
+
 const KeyParam = z.object({
   id_or_address: z.string().openapi({ param: { name: "id_or_address", in: "path" }, example: "1" }),
 });
@@ -146,7 +164,7 @@ const putWallet = createRoute({
   tags,
   summary: "Replace a wallet's editable fields",
   security: bearerSecurity,
-  request: { params: KeyParam, query: ForceQuery, ...json(WalletReplace, WALLET_EXAMPLE) },
+  request: { params: KeyParam, query: ForceQuery, headers: VersionHeaders, ...json(WalletReplace, WALLET_EXAMPLE) },
   responses: { 200: jsonContent(WalletSchema, "The wallet"), ...errorResponses(400, 404, 409, 422) },
 });
 const patchWallet = createRoute({
@@ -155,7 +173,12 @@ const patchWallet = createRoute({
   tags,
   summary: "Change some of a wallet's fields",
   security: bearerSecurity,
-  request: { params: KeyParam, query: ForceQuery, ...json(WalletPatch, { label: "alpha (paused)", is_active: false }) },
+  request: {
+    params: KeyParam,
+    query: ForceQuery,
+    headers: VersionHeaders,
+    ...json(WalletPatch, { label: "alpha (paused)", is_active: false }),
+  },
   responses: { 200: jsonContent(WalletSchema, "The wallet"), ...errorResponses(400, 404, 409, 422) },
 });
 const deleteWallet = createRoute({
@@ -201,8 +224,8 @@ function checkCrossFields(f: Partial<WalletFields>) {
     throw new ApiError("ValidationError", "min_leader_trade_sol: must not exceed max_leader_trade_sol");
 }
 
-/** Every editable field at its default, for POST and for PUT (full replacement). */
-const DEFAULTS: Omit<WalletFields, "exit_strategy_id"> = {
+/** Every editable field at its default, for POST and for PUT (full replacement); the backup's example too. */
+export const DEFAULTS: Omit<WalletFields, "exit_strategy_id"> = {
   label: null,
   mode: "simulation",
   is_active: true,
@@ -260,15 +283,20 @@ async function alertPaused(d1: D1Database) {
   }
 }
 
+const staleWallet = (ifMatch: string, now: string) =>
+  new ApiError("Conflict", `if-match: the wallet changed since ${ifMatch} (now ${now}); re-read it and decide again`);
+
 async function updateWallet(
   env: Env,
   key: string,
   body: z.infer<typeof WalletReplace>,
   replace: boolean,
   force = false,
+  ifMatch?: string,
 ): Promise<WalletRow> {
   const db = getDb(env.DB);
   const current = await findWallet(db, key);
+  if (ifMatch !== undefined && current.updated_at !== ifMatch) throw staleWallet(ifMatch, current.updated_at);
   const { address, ...changes } = body;
   if (address !== undefined && address !== current.address)
     throw new ApiError("RuleRefused", "address: the address of a wallet cannot be changed; add a new wallet instead");
@@ -288,16 +316,33 @@ async function updateWallet(
     ...base,
     ...changes,
     exit_strategy_id,
-    updated_at: now,
+    // Strictly after the version read: two edits within one millisecond still differ (If-Match, helius sync).
+    updated_at: nextVersion(current.updated_at, Date.parse(now)),
     ...(t.resetSync ? { helius_sync_status: "pending" as const, helius_sync_error: null } : {}),
     ...(t.deactivated_at !== undefined ? { deactivated_at: t.deactivated_at } : {}),
   };
   try {
-    const update = db.update(wallets).set(set).where(eq(wallets.id, current.id)).returning();
-    // A forced switch and its audit row land together or not at all.
-    const rows = forced ? (await db.batch([update, db.insert(liveGateOverrides).values(forced)]))[0] : await update;
+    // With If-Match the write itself is conditional on the version read: a change landing between the
+    // check above and this write is never overwritten.
+    const where =
+      ifMatch === undefined
+        ? eq(wallets.id, current.id)
+        : and(eq(wallets.id, current.id), eq(wallets.updated_at, ifMatch));
+    const update = db.update(wallets).set(set).where(where).returning();
+    // A forced switch and its audit row land together or not at all (the row only if the version still holds).
+    const audit = forced
+      ? ifMatch === undefined
+        ? db.insert(liveGateOverrides).values(forced)
+        : overrideInsertIfVersion(db, forced, current.id, ifMatch)
+      : null;
+    const rows = audit ? (await db.batch([audit, update]))[1] : await update;
     const row = rows[0];
-    if (!row) throw new ApiError("NotFound", `no wallet ${key} on the watchlist`);
+    if (!row) {
+      const fresh =
+        ifMatch === undefined ? null : await db.select().from(wallets).where(eq(wallets.id, current.id)).get();
+      if (fresh && ifMatch !== undefined) throw staleWallet(ifMatch, fresh.updated_at);
+      throw new ApiError("NotFound", `no wallet ${key} on the watchlist`);
+    }
     if (forced) log.warn("wallet_live_forced", { wallet_id: row.id, detail: forced.detail });
     log.info("wallet_updated", { wallet_id: row.id, fields: Object.keys(changes) });
     if (current.is_active && !row.is_active) await alertPaused(env.DB);
@@ -366,17 +411,15 @@ export const walletsRouter = createRouter()
   })
   .openapi(putWallet, async (c) => {
     const { force } = c.req.valid("query");
-    return c.json(
-      await updateWallet(c.env, c.req.valid("param").id_or_address, c.req.valid("json"), true, force === true),
-      200,
-    );
+    const key = c.req.valid("param").id_or_address;
+    const ifMatch = c.req.valid("header")["if-match"];
+    return c.json(await updateWallet(c.env, key, c.req.valid("json"), true, force === true, ifMatch), 200);
   })
   .openapi(patchWallet, async (c) => {
     const { force } = c.req.valid("query");
-    return c.json(
-      await updateWallet(c.env, c.req.valid("param").id_or_address, c.req.valid("json"), false, force === true),
-      200,
-    );
+    const key = c.req.valid("param").id_or_address;
+    const ifMatch = c.req.valid("header")["if-match"];
+    return c.json(await updateWallet(c.env, key, c.req.valid("json"), false, force === true, ifMatch), 200);
   })
   .openapi(deleteWallet, async (c) => {
     const db = getDb(c.env.DB);

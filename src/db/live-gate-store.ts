@@ -1,9 +1,9 @@
-import { and, count, eq, gt, sql } from "drizzle-orm";
+import { and, count, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import type { LiveGateInput, LiveGateResult } from "../domain/live-gate";
 import { winRate } from "../domain/live-gate";
 import type { Db } from "./client";
 import { loadConfig } from "./config-store";
-import { positions, type WalletRow } from "./schema";
+import { liveGateOverrides, positions, type WalletRow, wallets } from "./schema";
 
 /** The live gate's numbers for one wallet: its last evaluation and its closed simulation copies. */
 export async function liveGateInput(db: Db, wallet: WalletRow | null): Promise<LiveGateInput> {
@@ -54,4 +54,28 @@ export function overrideRow(address: string, walletId: number | null, g: LiveGat
     required_win_rate_percent: g.live_min_win_rate_percent,
     detail: gate.ok ? "gate passed" : gate.detail,
   };
+}
+
+/**
+ * The override's audit row, inserted only if the wallet is still at `version` (If-Match): put before the
+ * wallet's conditional UPDATE in one batch, both see the same version, so the switch and its record land
+ * together or neither does. INSERT … SELECT lists every column in the table's order (drizzle's insert order).
+ */
+export function overrideInsertIfVersion(
+  db: Db,
+  row: ReturnType<typeof overrideRow>,
+  walletId: number,
+  version: string,
+  now: string = new Date().toISOString(),
+) {
+  const values: Record<string, unknown> = { ...row, id: null, created_at: now };
+  const list = sql.join(
+    Object.keys(getTableColumns(liveGateOverrides)).map((k) => sql`${values[k] ?? null}`),
+    sql`, `,
+  );
+  return db
+    .insert(liveGateOverrides)
+    .select(
+      sql`SELECT ${list} WHERE EXISTS (SELECT 1 FROM ${wallets} WHERE ${wallets.id} = ${walletId} AND ${wallets.updated_at} = ${version})`,
+    );
 }

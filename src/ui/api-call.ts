@@ -14,7 +14,13 @@ import { toErrorResponse } from "../lib/errors";
  * The dashboard's forms call the API's own routes in-process (same validation, same rules, same error
  * envelope), behind the dashboard's session instead of the bearer token. Only the routers the forms use.
  */
-const internal = createRouter()
+const internal = createRouter();
+// The routes record who made a change (the config history's changed_by): these calls are the dashboard's.
+internal.use("*", async (c, next) => {
+  c.set("channel", "dashboard");
+  await next();
+});
+internal
   .route("/", walletsRouter)
   .route("/", configRouter)
   .route("/", exitStrategiesRouter)

@@ -11,12 +11,10 @@ import { nowIso } from "../lib/time";
 /** Read models of the dashboard pages, straight from D1 (never through the Worker's own HTTP API). */
 export const DASHBOARD_JOBS = ["helius_sync", "hourly_refresh", "performance_aggregation"] as const;
 
-export async function overviewData(db: Db, now: number = Date.now()) {
+/** The overview's summary cards (counts and PnL): the whole page shows them, /partials/overview-cards refreshes them. */
+export async function overviewCardsData(db: Db, now: number = Date.now()) {
   const since24h = nowIso(now - 24 * 3600 * 1000);
-  const [breaker, blocked, cfg, activeWallets, openPositions, sig, inFlight, pnl, jobs] = await Promise.all([
-    breakerState(db),
-    blockedWhileOpen(db),
-    loadConfig(db),
+  const [activeWallets, openPositions, sig, inFlight, pnl] = await Promise.all([
     db.select({ n: sql<number>`count(*)` }).from(wallets).where(eq(wallets.is_active, true)).get(),
     db.select({ n: sql<number>`count(*)` }).from(positions).where(ne(positions.status, "closed")).get(),
     db
@@ -40,6 +38,30 @@ export async function overviewData(db: Db, now: number = Date.now()) {
       })
       .from(positions)
       .get(),
+  ]);
+  const orderCount = (s: string) => inFlight.find((o) => o.status === s)?.n ?? 0;
+  const realized = pnl?.realized ?? 0;
+  const unrealized = pnl?.unrealized ?? 0;
+  return {
+    counts: {
+      active_wallets: activeWallets?.n ?? 0,
+      open_positions: openPositions?.n ?? 0,
+      signals_24h: sig?.n ?? 0,
+      filtered_24h: sig?.filtered ?? 0,
+      pending_orders: orderCount("pending"),
+      in_flight_orders: orderCount("executing") + orderCount("submitted"),
+    },
+    pnl: { realized, unrealized, total: realized + unrealized },
+  };
+}
+export type OverviewCardsData = Awaited<ReturnType<typeof overviewCardsData>>;
+
+export async function overviewData(db: Db, now: number = Date.now()) {
+  const [breaker, blocked, cfg, cards, jobs] = await Promise.all([
+    breakerState(db),
+    blockedWhileOpen(db),
+    loadConfig(db),
+    overviewCardsData(db, now),
     Promise.all(
       DASHBOARD_JOBS.map(async (job) => ({
         job,
@@ -54,20 +76,9 @@ export async function overviewData(db: Db, now: number = Date.now()) {
       })),
     ),
   ]);
-  const orderCount = (s: string) => inFlight.find((o) => o.status === s)?.n ?? 0;
-  const realized = pnl?.realized ?? 0;
-  const unrealized = pnl?.unrealized ?? 0;
   return {
     breaker: { ...breaker, new_positions_blocked: blocked },
-    counts: {
-      active_wallets: activeWallets?.n ?? 0,
-      open_positions: openPositions?.n ?? 0,
-      signals_24h: sig?.n ?? 0,
-      filtered_24h: sig?.filtered ?? 0,
-      pending_orders: orderCount("pending"),
-      in_flight_orders: orderCount("executing") + orderCount("submitted"),
-    },
-    pnl: { realized, unrealized, total: realized + unrealized },
+    ...cards,
     jobs,
     helius: {
       webhook_id: cfg.helius_webhook_id,
@@ -155,10 +166,6 @@ export async function signalsData(db: Db, f: SignalFilters = {}, now: number = D
     .all();
 }
 export type SignalRow = Awaited<ReturnType<typeof signalsData>>[number];
-
-export async function walletsData(db: Db) {
-  return db.select().from(wallets).orderBy(desc(wallets.is_active), desc(wallets.created_at), desc(wallets.id)).all();
-}
 
 export async function tokensData(db: Db) {
   return db.select().from(tokens).orderBy(desc(tokens.updated_at), desc(tokens.mint_address)).limit(100).all();

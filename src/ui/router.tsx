@@ -17,6 +17,7 @@ import { callApi, fieldErrors } from "./api-call";
 import {
   bannerData,
   openPositionsData,
+  overviewCardsData,
   overviewData,
   pnlCharts,
   positionDetailData,
@@ -34,7 +35,7 @@ import { HealthBody, HealthPage } from "./pages/health";
 import { LoginPage, NotConfiguredPage } from "./pages/login";
 import { NotFoundPage } from "./pages/not-found";
 import { OpenPositionsTable } from "./pages/open-positions";
-import { OverviewPage } from "./pages/overview";
+import { OverviewCards, OverviewPage } from "./pages/overview";
 import { PortfolioPage } from "./pages/portfolio";
 import { ConfirmExitPage, PositionDetailPage, SELL_ALL_PHRASE, SellAllPage } from "./pages/position-detail";
 import { PositionsPage } from "./pages/positions";
@@ -87,7 +88,7 @@ function tooManyLogins(c: Ctx, retryAfter: number) {
 export async function render(
   c: Ctx,
   node: HtmlEscapedString | Promise<HtmlEscapedString>,
-  status: 200 | 401 | 403 | 404 | 422 | 429 | 503 = 200,
+  status: 200 | 401 | 403 | 404 | 409 | 422 | 429 | 503 = 200,
 ) {
   return c.html(`<!doctype html>${await node}`, status, SECURITY_HEADERS);
 }
@@ -175,7 +176,7 @@ export async function page(
   title: string,
   path: string,
   body: HtmlEscapedString | Promise<HtmlEscapedString>,
-  status: 200 | 404 | 422 = 200,
+  status: 200 | 404 | 409 | 422 = 200,
 ) {
   const breaker = await bannerData(getDb(c.env.DB));
   return render(
@@ -239,6 +240,11 @@ export const dashboardRouter = new Hono<UiEnv>()
   .get("/partials/open-positions", requireSession, async (c) => {
     const rows = await openPositionsData(getDb(c.env.DB));
     return c.html(await (<OpenPositionsTable rows={rows} />), 200, SECURITY_HEADERS);
+  })
+  // The overview's summary cards, polled every 5 s by htmx (an HTML fragment).
+  .get("/partials/overview-cards", requireSession, async (c) => {
+    const cards = await overviewCardsData(getDb(c.env.DB));
+    return c.html(await (<OverviewCards cards={cards} />), 200, SECURITY_HEADERS);
   })
   .get("/positions", requireSession, async (c) => {
     const data = await positionsData(getDb(c.env.DB));

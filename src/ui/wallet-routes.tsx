@@ -9,11 +9,13 @@ import { auditUi, back, type Ctx, page, requireSession, str, type UiEnv } from "
 import { walletDetailData } from "./wallet-data";
 
 const WALLET_ID = /^\d{1,12}$/;
+export const STALE_WALLET =
+  "This wallet changed since this page was loaded (another tab, the API or the watchlist's pause/resume); nothing was saved. The values in force are shown: make your change again.";
 
 async function walletPage(
   c: Ctx,
   id: number,
-  opts: { errors?: Record<string, string>; values?: Record<string, string>; status?: 200 | 422 } = {},
+  opts: { errors?: Record<string, string>; values?: Record<string, string>; status?: 200 | 409 | 422 } = {},
 ) {
   const d = await walletDetailData(getDb(c.env.DB), id);
   if (!d) return page(c, "Wallet not found", "/wallets", <NotFoundPage what="This wallet" />, 404);
@@ -68,7 +70,14 @@ export const walletUiRouter = new Hono<UiEnv>()
     if (!current) return back(c, "/wallets", "wallet_not_found");
     const patch = walletPatch(current, values);
     if (!Object.keys(patch).length) return back(c, `/wallets/${id}`, "wallet_saved");
-    const r = await callApi(c.env, "PATCH", `/wallets/${id}`, patch);
+    // The form's values were decided on the wallet as it was rendered: if it changed since (another tab, the
+    // API, a pause from the watchlist), saving them would undo that change. Refused; the values in force shown.
+    const version = str(body._version);
+    const stale = () => walletPage(c, Number(id), { errors: { form: STALE_WALLET }, status: 409 });
+    if (version !== current.updated_at) return stale();
+    // If-Match: the API itself refuses the change if another one lands between this read and its write.
+    const r = await callApi(c.env, "PATCH", `/wallets/${id}`, patch, { "if-match": version });
+    if (r.status === 409 && r.detail.startsWith("if-match:")) return stale();
     const before = Object.fromEntries(Object.keys(patch).map((k) => [k, current[k as keyof WalletRow]]));
     await auditUi(c, "wallet.update", id, r.ok ? 200 : r.status, before, r.ok ? patch : { error: r.detail });
     if (r.ok) {

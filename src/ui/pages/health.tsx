@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import { Fields } from "../fields";
 import { short, Time } from "../format";
 import type { HealthData } from "../health-data";
@@ -6,6 +7,24 @@ import { Csrf } from "../layout";
 type Component = HealthData["status"]["components"][number];
 
 const verdictClass = (v: string) => (v === "ok" ? "pos" : "neg");
+
+/**
+ * A table that scrolls inside its box (the phone layout), or when it has no row the `empty` message (nothing
+ * at all without one, so its heading can be left out by the caller too).
+ */
+function ScrollTable(props: { rows: number; empty?: string; id?: string; head: Child; children: Child }) {
+  if (props.rows === 0) return props.empty ? <p class="muted">{props.empty}</p> : null;
+  return (
+    <div class="scroll">
+      <table id={props.id}>
+        <thead>
+          <tr>{props.head}</tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
 
 function ComponentRows(props: { rows: Component[] }) {
   return (
@@ -31,21 +50,19 @@ function Components(props: { title: string; rows: Component[] }) {
   return (
     <>
       <h2>{props.title}</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>Component</th>
-              <th>Verdict</th>
-              <th>Reason</th>
-              <th>Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            <ComponentRows rows={props.rows} />
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable
+        rows={props.rows.length}
+        head={
+          <>
+            <th>Component</th>
+            <th>Verdict</th>
+            <th>Reason</th>
+            <th>Details</th>
+          </>
+        }
+      >
+        <ComponentRows rows={props.rows} />
+      </ScrollTable>
     </>
   );
 }
@@ -77,78 +94,72 @@ function SwapQueue(props: { swap: HealthData["swap"]; csrf: string }) {
         />
       </p>
       <h3>Dead letters ({q.dead_letters.length})</h3>
-      {q.dead_letters.length === 0 ? (
-        <p class="muted">No dead letter.</p>
-      ) : (
-        <div class="scroll">
-          <table id="dead-letters">
-            <thead>
-              <tr>
-                <th>Order</th>
-                <th>Key</th>
-                <th class="num">Attempts</th>
-                <th>Last error</th>
-                <th>Died</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {q.dead_letters.map((d) => (
-                <tr data-dead-letter={d.order_id}>
-                  <td title={d.order_id}>{short(d.order_id)}</td>
-                  <td>{d.idempotency_key}</td>
-                  <td class="num">{d.attempts}</td>
-                  <td class="wrap">{d.last_error ?? "—"}</td>
-                  <td>
-                    <Time iso={d.died_at} />
-                  </td>
-                  <td>
-                    <PostButton
-                      action={`/status/dead-letters/${encodeURIComponent(d.order_id)}/retry`}
-                      csrf={props.csrf}
-                      label="Retry"
-                    />{" "}
-                    <PostButton
-                      action={`/status/dead-letters/${encodeURIComponent(d.order_id)}/discard`}
-                      csrf={props.csrf}
-                      label="Discard"
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ScrollTable
+        rows={q.dead_letters.length}
+        empty="No dead letter."
+        id="dead-letters"
+        head={
+          <>
+            <th>Order</th>
+            <th>Key</th>
+            <th class="num">Attempts</th>
+            <th>Last error</th>
+            <th>Died</th>
+            <th />
+          </>
+        }
+      >
+        {q.dead_letters.map((d) => (
+          <tr data-dead-letter={d.order_id}>
+            <td title={d.order_id}>{short(d.order_id)}</td>
+            <td>{d.idempotency_key}</td>
+            <td class="num">{d.attempts}</td>
+            <td class="wrap">{d.last_error ?? "—"}</td>
+            <td>
+              <Time iso={d.died_at} />
+            </td>
+            <td>
+              <PostButton
+                action={`/status/dead-letters/${encodeURIComponent(d.order_id)}/retry`}
+                csrf={props.csrf}
+                label="Retry"
+              />{" "}
+              <PostButton
+                action={`/status/dead-letters/${encodeURIComponent(d.order_id)}/discard`}
+                csrf={props.csrf}
+                label="Discard"
+              />
+            </td>
+          </tr>
+        ))}
+      </ScrollTable>
       {q.owed.length ? (
         <>
           <h3>Steps still owed ({q.owed.length}, retried by the queue)</h3>
-          <div class="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th>Order</th>
-                  <th>Step</th>
-                  <th class="num">Attempts</th>
-                  <th>Last error</th>
-                  <th>Next attempt</th>
-                </tr>
-              </thead>
-              <tbody>
-                {q.owed.map((o) => (
-                  <tr>
-                    <td title={o.order_id}>{short(o.order_id)}</td>
-                    <td>{o.step}</td>
-                    <td class="num">{o.attempts}</td>
-                    <td class="wrap">{o.last_error ?? "—"}</td>
-                    <td>
-                      <Time iso={o.next_attempt_at} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            rows={q.owed.length}
+            head={
+              <>
+                <th>Order</th>
+                <th>Step</th>
+                <th class="num">Attempts</th>
+                <th>Last error</th>
+                <th>Next attempt</th>
+              </>
+            }
+          >
+            {q.owed.map((o) => (
+              <tr>
+                <td title={o.order_id}>{short(o.order_id)}</td>
+                <td>{o.step}</td>
+                <td class="num">{o.attempts}</td>
+                <td class="wrap">{o.last_error ?? "—"}</td>
+                <td>
+                  <Time iso={o.next_attempt_at} />
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         </>
       ) : null}
     </>
@@ -159,42 +170,38 @@ function Inbox(props: { rows: HealthData["inbox"]; csrf: string }) {
   return (
     <>
       <h2>Wallet inbox dead letters ({props.rows.length})</h2>
-      {props.rows.length === 0 ? (
-        <p class="muted">No parked transaction.</p>
-      ) : (
-        <div class="scroll">
-          <table id="inbox-dead">
-            <thead>
-              <tr>
-                <th>Wallet</th>
-                <th>Transaction</th>
-                <th>Type</th>
-                <th class="num">Attempts</th>
-                <th>Last error</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {props.rows.map((r) => (
-                <tr data-inbox={r.signature}>
-                  <td title={r.wallet}>{short(r.wallet)}</td>
-                  <td title={r.signature}>{short(r.signature)}</td>
-                  <td>{r.signal_type ?? "—"}</td>
-                  <td class="num">{r.attempts}</td>
-                  <td class="wrap">{r.last_error ?? "—"}</td>
-                  <td>
-                    <PostButton
-                      action={`/status/inbox/${encodeURIComponent(r.wallet)}/${encodeURIComponent(r.signature)}/requeue`}
-                      csrf={props.csrf}
-                      label="Requeue"
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ScrollTable
+        rows={props.rows.length}
+        empty="No parked transaction."
+        id="inbox-dead"
+        head={
+          <>
+            <th>Wallet</th>
+            <th>Transaction</th>
+            <th>Type</th>
+            <th class="num">Attempts</th>
+            <th>Last error</th>
+            <th />
+          </>
+        }
+      >
+        {props.rows.map((r) => (
+          <tr data-inbox={r.signature}>
+            <td title={r.wallet}>{short(r.wallet)}</td>
+            <td title={r.signature}>{short(r.signature)}</td>
+            <td>{r.signal_type ?? "—"}</td>
+            <td class="num">{r.attempts}</td>
+            <td class="wrap">{r.last_error ?? "—"}</td>
+            <td>
+              <PostButton
+                action={`/status/inbox/${encodeURIComponent(r.wallet)}/${encodeURIComponent(r.signature)}/requeue`}
+                csrf={props.csrf}
+                label="Requeue"
+              />
+            </td>
+          </tr>
+        ))}
+      </ScrollTable>
     </>
   );
 }
@@ -204,36 +211,34 @@ function Jobs(props: { rows: HealthData["jobs"] }) {
   return (
     <>
       <h2>Recent job runs</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Status</th>
-              <th>Started</th>
-              <th>Finished</th>
-              <th>Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((j) => (
-              <tr>
-                <td>{j.job}</td>
-                <td>{j.status}</td>
-                <td>
-                  <Time iso={j.started_at} />
-                </td>
-                <td>
-                  <Time iso={j.finished_at} />
-                </td>
-                <td class="wrap">
-                  <Fields data={j.detail} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable
+        rows={props.rows.length}
+        head={
+          <>
+            <th>Job</th>
+            <th>Status</th>
+            <th>Started</th>
+            <th>Finished</th>
+            <th>Details</th>
+          </>
+        }
+      >
+        {props.rows.map((j) => (
+          <tr>
+            <td>{j.job}</td>
+            <td>{j.status}</td>
+            <td>
+              <Time iso={j.started_at} />
+            </td>
+            <td>
+              <Time iso={j.finished_at} />
+            </td>
+            <td class="wrap">
+              <Fields data={j.detail} />
+            </td>
+          </tr>
+        ))}
+      </ScrollTable>
     </>
   );
 }

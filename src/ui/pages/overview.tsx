@@ -1,41 +1,58 @@
-import type { ChartSpec, OpenPositionView, OverviewData } from "../data";
+import type { ChartSpec, OpenPositionView, OverviewCardsData, OverviewData } from "../data";
 import { Fields } from "../fields";
 import { pnlClass, Time, usd } from "../format";
 import { LiveOpenPositions } from "./positions";
+
+/** The summary cards, served alone by /partials/overview-cards (each card names its value in data-card). */
+export function OverviewCards(props: { cards: OverviewCardsData }) {
+  const { counts, pnl } = props.cards;
+  return (
+    <>
+      <div class="card" data-card="active_wallets">
+        Active wallets<b>{counts.active_wallets}</b>
+      </div>
+      <div class="card" data-card="open_positions">
+        Open positions<b>{counts.open_positions}</b>
+      </div>
+      <div class="card" data-card="signals_24h">
+        Signals 24 h<b>{counts.signals_24h}</b>
+        <span class="muted">{counts.filtered_24h} filtered</span>
+      </div>
+      <div class="card" data-card="pending_orders">
+        Pending orders<b>{counts.pending_orders}</b>
+        <span class="muted">{counts.in_flight_orders} in flight</span>
+      </div>
+      <div class="card" data-card="realized_pnl">
+        Realized PnL<b class={pnlClass(pnl.realized)}>{usd(pnl.realized)}</b>
+      </div>
+      <div class="card" data-card="unrealized_pnl">
+        Unrealized PnL<b class={pnlClass(pnl.unrealized)}>{usd(pnl.unrealized)}</b>
+      </div>
+      <div class="card" data-card="total_pnl">
+        Total PnL<b class={pnlClass(pnl.total)}>{usd(pnl.total)}</b>
+      </div>
+    </>
+  );
+}
+
+/** The cards refresh themselves every 5 s (htmx), like the open positions under them. */
+function LiveOverviewCards(props: { cards: OverviewCardsData }) {
+  return (
+    <div class="cards" id="overview-cards" hx-get="/partials/overview-cards" hx-trigger="every 5s" hx-swap="innerHTML">
+      <OverviewCards cards={props.cards} />
+    </div>
+  );
+}
 
 export function OverviewPage(props: {
   data: OverviewData;
   charts: { equity: ChartSpec; daily: ChartSpec };
   open: OpenPositionView[];
 }) {
-  const { counts, pnl, jobs, helius } = props.data;
+  const { jobs, helius } = props.data;
   return (
     <>
-      <div class="cards">
-        <div class="card">
-          Active wallets<b>{counts.active_wallets}</b>
-        </div>
-        <div class="card">
-          Open positions<b>{counts.open_positions}</b>
-        </div>
-        <div class="card">
-          Signals 24 h<b>{counts.signals_24h}</b>
-          <span class="muted">{counts.filtered_24h} filtered</span>
-        </div>
-        <div class="card">
-          Pending orders<b>{counts.pending_orders}</b>
-          <span class="muted">{counts.in_flight_orders} in flight</span>
-        </div>
-        <div class="card">
-          Realized PnL<b class={pnlClass(pnl.realized)}>{usd(pnl.realized)}</b>
-        </div>
-        <div class="card">
-          Unrealized PnL<b class={pnlClass(pnl.unrealized)}>{usd(pnl.unrealized)}</b>
-        </div>
-        <div class="card">
-          Total PnL<b class={pnlClass(pnl.total)}>{usd(pnl.total)}</b>
-        </div>
-      </div>
+      <LiveOverviewCards cards={props.data} />
 
       <div class="charts">
         <div class="chart">

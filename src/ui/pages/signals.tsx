@@ -95,7 +95,7 @@ export function SignalsPage(props: { rows: SignalRow[]; filters: SignalFilters; 
         <p class="muted">No signal matches.</p>
       ) : (
         <div class="scroll">
-          <table>
+          <table id="signals">
             <thead>
               <tr>
                 <th>Time</th>
@@ -109,7 +109,7 @@ export function SignalsPage(props: { rows: SignalRow[]; filters: SignalFilters; 
             </thead>
             <tbody>
               {props.rows.map((s) => (
-                <tr>
+                <tr data-signal={String(s.id)} data-token={s.token_mint ?? ""}>
                   <td>
                     <Time iso={s.created_at} />
                   </td>
@@ -119,7 +119,9 @@ export function SignalsPage(props: { rows: SignalRow[]; filters: SignalFilters; 
                   <td>{s.signal_type}</td>
                   <td title={s.token_mint ?? ""}>{short(s.token_mint)}</td>
                   <td class="num">{sol(s.sol_amount)}</td>
-                  <td class={s.filtered ? "muted" : ""}>{outcome(s, props.limits)}</td>
+                  <td class={s.filtered ? "muted" : ""} data-outcome={s.filtered ? "filtered" : "other"}>
+                    {outcome(s, props.limits)}
+                  </td>
                   <td>
                     <Latency s={s} />
                   </td>

@@ -95,6 +95,8 @@ export function WalletEditPage(props: {
 
       <form method="post" action={`/wallets/${w.id}`} class="edit-form wallet-edit">
         <Csrf token={props.csrf} />
+        {/* The version this form was rendered from: a save after another change is refused (409), not applied. */}
+        <input type="hidden" name="_version" value={w.updated_at} />
         <FieldError id="form-error" msg={errors.form ?? errors.body} />
         <div class={cls("label")}>
           <label>
