@@ -214,6 +214,13 @@ try {
   // Health and Alerts: readable status, auto-refreshed.
   await page.goto(`${stack.base}/status`);
   check(await page.locator('#health tr[data-component="webhook"]').isVisible(), "the health page shows the webhook");
+  // The trading-wallet panel says in words whether the key is usable (this stack has none: absent), and the
+  // last reconciliation run (or that there was none yet) is summarised.
+  check(
+    /Key: (valid|malformed|absent)/.test(await page.textContent("#trading-wallet")),
+    "the health page shows the trading wallet's key state in words",
+  );
+  check(await page.locator("#reconciliation").isVisible(), "the health page shows the last reconciliation run");
   // Watchlist edit: the wallet page, a refused switch to live (the API's reason next to the field), a saved edit.
   await page.goto(`${stack.base}/wallets`);
   await page.click("#watchlist tr:has-text('alpha') a:has-text('Edit')");

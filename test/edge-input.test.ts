@@ -8,8 +8,8 @@ import { fetchDexTokens } from "../src/upstream/dexscreener";
 import { fetchJupiterPrices, fetchQuote } from "../src/upstream/jupiter";
 import { fetchRugcheckReport } from "../src/upstream/rugcheck";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
-import { injectD1Fault } from "./helpers/d1-fault";
 import { fake } from "./helpers/fake";
+import { faultyD1, patchEnv } from "./helpers/faults";
 import { addr, nativeBuy } from "./helpers/helius";
 import { deliver, HELIUS_SECRET, insertWallet, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
@@ -323,14 +323,15 @@ describe("item 13 — an acked item whose processing always throws", () => {
     const stub = env.WALLET_ACTOR.getByName(wallet);
     // The signal write of record() is a batch with the wallet's last_signal_at update; the parked write is not.
     // (Matched on the SET: the hot-state read of the wallet row also names the column.)
-    const fault = await injectD1Fault(stub, /set "last_signal_at"/, Number.POSITIVE_INFINITY);
+    const fault = faultyD1(env.DB, { match: /set "last_signal_at"/, times: Number.POSITIVE_INFINITY });
+    await patchEnv(stub, { DB: fault.binding });
     const item = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     expect(await deliver([item])).toMatchObject({ status: 200, body: { accepted: 1 } });
     const row = async () => (await stub.inbox()).find((r) => r.signature === item.signature);
     for (let run = 0; run < MAX_INBOX_ATTEMPTS + 5 && (await row())?.state !== "dead"; run++)
       await runAlarmOnce(wallet);
     expect(await row()).toMatchObject({ state: "dead", attempts: MAX_INBOX_ATTEMPTS });
-    expect(fault.thrown).toBeGreaterThanOrEqual(MAX_INBOX_ATTEMPTS);
+    expect(fault.thrown()).toBeGreaterThanOrEqual(MAX_INBOX_ATTEMPTS);
     const signal = await signalBySignature(item.signature);
     expect(signal).toMatchObject({ filtered: 1, filter_reason: "invalid_transaction" });
     expect(JSON.parse(signal.raw_payload)).toEqual(item);
@@ -343,9 +344,10 @@ describe("item 13 — an acked item whose processing always throws", () => {
     const stub = env.WALLET_ACTOR.getByName(wallet);
     const badRow = async () => (await stub.inbox()).find((r) => r.signature === bad.signature);
     // The only signals insert this row can make is the parked one (its classification throws before).
-    const fault = await injectD1Fault(stub, /insert into "signals"/i);
-    for (let run = 0; run < MAX_INBOX_ATTEMPTS + 5 && fault.thrown === 0; run++) await runAlarmOnce(wallet);
-    expect(fault.thrown).toBe(1);
+    const fault = faultyD1(env.DB, { match: /insert into "signals"/i });
+    await patchEnv(stub, { DB: fault.binding });
+    for (let run = 0; run < MAX_INBOX_ATTEMPTS + 5 && fault.thrown() === 0; run++) await runAlarmOnce(wallet);
+    expect(fault.thrown()).toBe(1);
     expect(await badRow()).toMatchObject({ state: "parking", attempts: MAX_INBOX_ATTEMPTS });
     expect(await signalBySignature(bad.signature)).toBeNull();
     await runAlarmOnce(wallet);

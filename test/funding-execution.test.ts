@@ -7,7 +7,7 @@ import { testAddress } from "./helpers/addresses";
 import { api } from "./helpers/api";
 import { setConfig } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1 } from "./helpers/faulty-d1";
+import { faultyD1 } from "./helpers/faults";
 import { newSolanaSecretKey } from "./helpers/keys";
 
 let funder: { secret: string; address: string };
@@ -125,8 +125,8 @@ describe("scheduled fundings executed by the cron", () => {
 
   it("a crash after the send, before the outcome is stored: settled by signature status without a second send", async () => {
     const { id } = await dueFunding(0.3);
-    const binding = faultyD1(env.DB, /^update "scheduled_funding" set "status" = \?.*"executed_at"/i);
-    const crashed = await run(withKey({ DB: binding }));
+    const db = faultyD1(env.DB, { match: /^update "scheduled_funding" set "status" = \?.*"executed_at"/i });
+    const crashed = await run(withKey({ DB: db.binding }));
     expect(crashed.status).toBe("error");
     expect(await fundingRow(id)).toMatchObject({ status: "submitted" });
     await run();

@@ -10,7 +10,7 @@ import { deliverNotifications, enqueueOwedEvents } from "../src/jobs/notificatio
 import { api, expectErrorShape } from "./helpers/api";
 import { mint } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1 } from "./helpers/faulty-d1";
+import { faultyD1 } from "./helpers/faults";
 import { openPosition } from "./helpers/positions";
 
 const BOT_TOKEN = env.TELEGRAM_BOT_TOKEN as string;
@@ -191,9 +191,9 @@ describe("notifications: alerts pushed to Telegram and a signed webhook", () => 
   it("a lost outcome write (the send went out, the row was not updated) is sent again after its lease: at least once", async () => {
     await channelsOn();
     await raiseAlert(env.DB, { kind: "sync_error", subject: "helius", message: "sync failed" });
-    const flaky = faultyD1(env.DB, /SET status = 'delivered'/, 1);
+    const flaky = faultyD1(env.DB, { match: /SET status = 'delivered'/ });
     const t0 = Date.now();
-    await expect(deliverNotifications({ ...env, DB: flaky }, t0)).rejects.toThrow(/injected failure/);
+    await expect(deliverNotifications({ ...env, DB: flaky.binding }, t0)).rejects.toThrow(/injected D1 fault/);
     // Leased, not delivered: an overlapping run at the same time leaves it alone.
     expect(await deliverNotifications(env, t0)).toMatchObject({ claimed: 0 });
     const later = await deliverNotifications(env, t0 + 10 * 60_000);

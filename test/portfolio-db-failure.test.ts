@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { testAddress } from "./helpers/addresses";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
-import { faultyD1 } from "./helpers/faulty-d1";
+import { faultyD1 } from "./helpers/faults";
 
 async function callWith(db: D1Database, method: string, path: string, body?: unknown) {
   const ctx = createExecutionContext();
@@ -23,23 +23,23 @@ async function callWith(db: D1Database, method: string, path: string, body?: unk
 
 describe("a D1 failure answers 503 with the friendly message", () => {
   it("a D1 failure on the wallet list answers 503 DatabaseUnavailable in the error envelope", async () => {
-    const binding = faultyD1(env.DB, /from "wallet_info"/i);
-    const res = await callWith(binding, "GET", "/api/wallets/");
+    const db = faultyD1(env.DB, { match: /from "wallet_info"/i });
+    const res = await callWith(db.binding, "GET", "/api/wallets/");
     expect(res.status).toBe(503);
     expectErrorShape(res.body, "DatabaseUnavailable");
     expect(res.body.detail).toMatch(/temporarily unavailable.*try again/i);
     expect(JSON.stringify(res.body)).not.toMatch(/D1_ERROR|select|wallet_info|injected/i);
-    expect(binding.failures()).toBe(1);
+    expect(db.thrown()).toBe(1);
   });
 
   it("a D1 failure while creating a wallet answers 503 and a retry succeeds", async () => {
     const address = testAddress(155, 1);
-    const binding = faultyD1(env.DB, /^insert into "wallet_info"/i);
-    const res = await callWith(binding, "POST", "/api/wallets/", { address });
+    const db = faultyD1(env.DB, { match: /^insert into "wallet_info"/i });
+    const res = await callWith(db.binding, "POST", "/api/wallets/", { address });
     expect(res.status).toBe(503);
     expectErrorShape(res.body, "DatabaseUnavailable");
     expect((await api("GET", `/api/wallets/${address}`)).status).toBe(404);
-    expect((await callWith(binding, "POST", "/api/wallets/", { address })).status).toBe(201);
+    expect((await callWith(db.binding, "POST", "/api/wallets/", { address })).status).toBe(201);
   });
 
   it("a constraint violation is not a database failure (a duplicate stays 409)", async () => {

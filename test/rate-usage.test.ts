@@ -16,7 +16,7 @@ import { flushUsage, pendingUsage, resetUsage } from "../src/upstream/usage-coun
 import { api } from "./helpers/api";
 import { setConfig } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1 } from "./helpers/faulty-d1";
+import { faultyD1 } from "./helpers/faults";
 
 const FAKE = "http://fake.upstream";
 const priceCall = () =>
@@ -98,7 +98,7 @@ describe("rate-limit usage counted by the clients", () => {
     expect(await stored("jupiter.price")).toBe(0);
 
     // The flush fails once (D1 down): nothing is lost, the next flush writes everything.
-    attachUpstreamHealth({ DB: faultyD1(env.DB, /INSERT INTO rate_usage/, 1) });
+    attachUpstreamHealth({ DB: faultyD1(env.DB, { match: /INSERT INTO rate_usage/ }).binding });
     await flushUsage();
     expect(await stored("jupiter.price")).toBe(0);
     expect(pendingUsage().some((r) => r.metric === "jupiter.price")).toBe(true);

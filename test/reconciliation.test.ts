@@ -16,10 +16,9 @@ import {
 import worker from "../src/index";
 import { reconcile } from "../src/jobs/reconciliation";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
-import { injectD1Fault } from "./helpers/d1-fault";
 import { LEADER, mint } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1 } from "./helpers/faulty-d1";
+import { faultyD1, patchEnv } from "./helpers/faults";
 import { newSolanaSecretKey } from "./helpers/keys";
 
 const WSOL = "So11111111111111111111111111111111111111112";
@@ -427,9 +426,10 @@ describe("reconciliation run", () => {
     await reconcile(w.env, "api");
     await agePreviousObservation(p.id);
     // The actor decides and persists the close, then its D1 write fails once.
-    const fault = await injectD1Fault(p.actor as unknown as DurableObjectStub, /positions/i, 1);
+    const fault = faultyD1(env.DB, { match: /positions/i });
+    await patchEnv(p.actor as unknown as DurableObjectStub, { DB: fault.binding });
     const r2 = await reconcile(w.env, "api");
-    expect(fault.thrown).toBe(1);
+    expect(fault.thrown()).toBe(1);
     expect(r2?.positions_closed).toBe(0);
     expect((await p.actor.status()).position_status).toBe("closed");
     expect((await positionRow(p.id)).status).toBe("open"); // the read model lags behind
@@ -451,12 +451,12 @@ describe("reconciliation run", () => {
   it("a D1 failure while storing the findings marks the run error, releases the lock, and the next run succeeds", async () => {
     const stray = mint("FAULT");
     const w = await tradingWallet([{ mint: stray, amount: "9" }]);
-    const db = faultyD1(env.DB, /insert into "reconciliation_findings"/i);
-    await expect(reconcile({ ...w.env, DB: db } as Env, "api")).rejects.toThrow(/injected failure/);
-    expect(db.failures()).toBe(1);
+    const db = faultyD1(env.DB, { match: /insert into "reconciliation_findings"/i });
+    await expect(reconcile({ ...w.env, DB: db.binding } as Env, "api")).rejects.toThrow(/injected D1 fault/);
+    expect(db.thrown()).toBe(1);
     const last = await env.DB.prepare("SELECT * FROM reconciliation_runs ORDER BY id DESC LIMIT 1").first<any>();
     expect(last.status).toBe("error");
-    expect(last.error).toMatch(/injected failure/);
+    expect(last.error).toMatch(/injected D1 fault/);
     expect(await env.DB.prepare("SELECT * FROM job_locks WHERE name = 'reconciliation'").first()).toBeNull();
     const next = await reconcile(w.env, "api");
     expect(
@@ -469,9 +469,9 @@ describe("reconciliation run", () => {
   });
 
   it("a D1 failure writing the run row itself still releases the lock: the next run is not locked out for the lease", async () => {
-    const db = faultyD1(env.DB, /insert into "reconciliation_runs"/i);
-    await expect(reconcile({ ...env, DB: db } as Env, "api")).rejects.toThrow();
-    expect(db.failures()).toBe(1);
+    const db = faultyD1(env.DB, { match: /insert into "reconciliation_runs"/i });
+    await expect(reconcile({ ...env, DB: db.binding } as Env, "api")).rejects.toThrow();
+    expect(db.thrown()).toBe(1);
     expect(await env.DB.prepare("SELECT * FROM job_locks WHERE name = 'reconciliation'").first()).toBeNull();
     expect(await reconcile(env, "api")).not.toBeNull();
   });

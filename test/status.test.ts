@@ -8,6 +8,7 @@ import { collectStatus } from "../src/ops/status";
 import { api, expectErrorShape } from "./helpers/api";
 import { mint } from "./helpers/execution";
 import { fake } from "./helpers/fake";
+import { faultyD1 } from "./helpers/faults";
 import { openPosition } from "./helpers/positions";
 
 beforeEach(async () => {
@@ -155,11 +156,12 @@ describe("GET /api/v1/status", () => {
 
 describe("heartbeat faults", () => {
   it("a heartbeat write that fails never fails the job it describes", async () => {
-    const { faultyD1 } = await import("./helpers/faulty-d1");
-    const db = faultyD1(env.DB, /INSERT INTO heartbeats/, 2);
-    const r = await runJob({ ...env, DB: db }, "performance_aggregation", "0 0 * * *", async () => ({ status: "ok" }));
+    const db = faultyD1(env.DB, { match: /INSERT INTO heartbeats/, times: 2 });
+    const r = await runJob({ ...env, DB: db.binding }, "performance_aggregation", "0 0 * * *", async () => ({
+      status: "ok",
+    }));
     expect(r.status).toBe("ok");
-    expect(db.failures()).toBe(2);
+    expect(db.thrown()).toBe(2);
     const run = await env.DB.prepare(
       "SELECT status FROM job_runs WHERE job = 'performance_aggregation' ORDER BY id DESC LIMIT 1",
     ).first<{ status: string }>();

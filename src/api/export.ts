@@ -9,6 +9,8 @@ const TIME_COLUMN: Record<RetentionTable, string> = {
   job_runs: RETENTION_TABLES.job_runs.time,
   alerts: RETENTION_TABLES.alerts.time,
   notifications: RETENTION_TABLES.notifications.time,
+  reconciliation_findings: RETENTION_TABLES.reconciliation_findings.time,
+  reconciliation_runs: RETENTION_TABLES.reconciliation_runs.time,
 };
 
 const Params = z.object({

@@ -9,10 +9,21 @@ import type { Job } from "./run-job";
  * goes on the next day (the detail says `more_left`). Export them first with GET /api/v1/export/{table}.
  *
  * Never deleted: a signal any position or order refers to (that is trade history, and every open
- * position's history among it), alerts not resolved, job runs still running.
+ * position's history among it), alerts not resolved, job runs still running, the latest reconciliation run
+ * (and the latest finished one) with its findings.
  */
 export const RETENTION_BATCH = 500;
 export const RETENTION_MAX_BATCHES = 40;
+
+/**
+ * Reconciliation runs never deleted, however old: the latest run (what the status and the Health page
+ * summarise) and the latest finished one (when the latest is running or failed). A run still `running`
+ * past the cutoff (at least 7 days) died long ago: its lease is 15 minutes, so it goes like the others.
+ */
+function keptRunExcluded(alias: string) {
+  return `${alias}.id != (SELECT MAX(id) FROM reconciliation_runs)
+      AND ${alias}.id != COALESCE((SELECT MAX(id) FROM reconciliation_runs WHERE status = 'ok'), -1)`;
+}
 
 /** The tables retention covers, and which of their rows are old enough AND allowed to go. */
 export const RETENTION_TABLES = {
@@ -25,6 +36,18 @@ export const RETENTION_TABLES = {
   alerts: { time: "last_seen_at", deletable: "status = 'resolved'" },
   // A pending notification is still owed (retried until delivered): only delivered ones go.
   notifications: { time: "created_at", deletable: "status = 'delivered'" },
+  // Findings before their runs (this order is the deletion order): a run goes only once it has none left,
+  // so the foreign key never depends on the cascade, and a run whose findings did not fit this run's
+  // budget waits for the next day with them.
+  reconciliation_findings: {
+    time: "created_at",
+    deletable: `run_id IN (SELECT r.id FROM reconciliation_runs r WHERE ${keptRunExcluded("r")})`,
+  },
+  reconciliation_runs: {
+    time: "started_at",
+    deletable: `${keptRunExcluded("reconciliation_runs")}
+      AND NOT EXISTS (SELECT 1 FROM reconciliation_findings f WHERE f.run_id = reconciliation_runs.id)`,
+  },
 } as const;
 export type RetentionTable = keyof typeof RETENTION_TABLES;
 

@@ -12,6 +12,7 @@ import { nowIso } from "../lib/time";
 import { tradingWalletKey } from "../lib/trading-wallet";
 import { CRON_JOBS, OPS_JOBS } from "../scheduled";
 import { UPSTREAM_SERVICES } from "../upstream/http";
+import { lastReconciliation } from "./reconciliation-summary";
 
 /**
  * GET /api/v1/status (issue 12): one verdict per component, computed from the heartbeats and the read
@@ -203,7 +204,10 @@ export async function collectStatus(env: Env, now = Date.now()) {
   // --- trading wallet
   out.push(await tradingWalletStatus(env, db, cfg.live_trading_enabled));
 
-  return { verdict: worst(...out.map((c) => c.verdict)), generated_at: nowIso(now), components: out };
+  // The last reconciliation run, summarised (its findings are alerts already: it adds no verdict).
+  const reconciliation = await lastReconciliation(db);
+
+  return { verdict: worst(...out.map((c) => c.verdict)), generated_at: nowIso(now), components: out, reconciliation };
 }
 
 const RATE_SERVICE = Object.fromEntries(

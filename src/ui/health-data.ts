@@ -1,11 +1,13 @@
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { loadConfig } from "../db/config-store";
-import { alerts, jobRuns, signals } from "../db/schema";
+import { alerts, jobRuns, signals, wallets } from "../db/schema";
 import { collectStatus } from "../ops/status";
 
 /** How many wallets' inboxes the Health page asks for dead rows (those with a parked transaction recently). */
 const INBOX_WALLETS = 50;
+/** Live-mode wallets listed by name on the Health page (the status gives the full count). */
+const LIVE_WALLETS_SHOWN = 50;
 
 /**
  * The Health page's read model: the operator status (GET /api/v1/status), the SwapQueue with its dead
@@ -15,7 +17,7 @@ const INBOX_WALLETS = 50;
  */
 export async function healthData(env: Env, db: Db) {
   const queue = env.SWAP_QUEUE.getByName("default");
-  const [status, swap, cfg, parked, jobs] = await Promise.all([
+  const [status, swap, cfg, parked, jobs, liveWallets] = await Promise.all([
     collectStatus(env),
     queue.status(),
     loadConfig(db),
@@ -27,6 +29,14 @@ export async function healthData(env: Env, db: Db) {
       .limit(INBOX_WALLETS)
       .all(),
     db.select().from(jobRuns).orderBy(desc(jobRuns.started_at), desc(jobRuns.id)).limit(20).all(),
+    // The leaders copied in live mode (the trading-wallet panel names them; the status only counts them).
+    db
+      .select({ id: wallets.id, address: wallets.address, label: wallets.label, is_active: wallets.is_active })
+      .from(wallets)
+      .where(eq(wallets.mode, "live"))
+      .orderBy(wallets.id)
+      .limit(LIVE_WALLETS_SHOWN)
+      .all(),
   ]);
   const inbox = (
     await Promise.all(
@@ -48,6 +58,7 @@ export async function healthData(env: Env, db: Db) {
     swap: { ...swap, bucket: { per_second: cfg.jupiter_swaps_per_second, burst: cfg.jupiter_swap_burst } },
     inbox,
     jobs,
+    trading: { live_trading_enabled: cfg.live_trading_enabled, live_wallets: liveWallets },
   };
 }
 export type HealthData = Awaited<ReturnType<typeof healthData>>;

@@ -9,6 +9,13 @@ import { runInDurableObject } from "cloudflare:test";
  *
  * The patch lives on that instance only: `evictDurableObject` / `abortAllDurableObjects` drop it (a fresh
  * instance reads the real env again), which is itself the "process died" half of a fault test.
+ *
+ * Outside an actor (a job, a route called through `worker.fetch`), pass `db.binding` as the env's DB:
+ *
+ *   const db = faultyD1(env.DB, { match: /insert into "reconciliation_runs"/i, times: 2 });
+ *   await runJob({ ...env, DB: db.binding }, ...); expect(db.thrown()).toBe(2);
+ *
+ * This is the one D1 fault helper of the suite (it replaced test/helpers/faulty-d1.ts and d1-fault.ts).
  */
 
 export interface D1Fault {

@@ -1,6 +1,6 @@
 import type { Child } from "hono/jsx";
 import { Fields } from "../fields";
-import { short, Time } from "../format";
+import { short, sol, Time } from "../format";
 import type { HealthData } from "../health-data";
 import { Csrf } from "../layout";
 
@@ -206,6 +206,115 @@ function Inbox(props: { rows: HealthData["inbox"]; csrf: string }) {
   );
 }
 
+const KEY_STATE_WORDS: Record<string, string> = { ok: "valid", malformed: "malformed", missing: "absent" };
+
+/**
+ * The trading wallet (issue 11): the public key derived from WALLET_PRIVATE_KEY (never the key), whether the
+ * key is usable and why not, the live master switch, and which leaders are copied live. All from the
+ * status's `trading_wallet` component, whose reason never quotes the key.
+ */
+function TradingWallet(props: { component: Component | undefined; trading: HealthData["trading"] }) {
+  const c = props.component;
+  const d = (c?.detail ?? {}) as {
+    address?: string | null;
+    key_state?: string;
+    live_switch?: string;
+    sol_balance?: number | null;
+    sol_balance_at?: string | null;
+  };
+  const state = d.key_state ?? "missing";
+  const live = props.trading.live_wallets;
+  return (
+    <>
+      <h2>Trading wallet</h2>
+      <div id="trading-wallet" data-key-state={state}>
+        <p>
+          Public key:{" "}
+          {d.address ? <code id="trading-address">{d.address}</code> : <span class="muted">none (no usable key)</span>}
+        </p>
+        <p>
+          Key: <b class={state === "ok" ? "pos" : "neg"}>{KEY_STATE_WORDS[state] ?? state}</b>
+          {c ? <> — {c.reason}</> : null}
+        </p>
+        <p>
+          Live trading switch (live_trading_enabled):{" "}
+          <b id="live-switch">{props.trading.live_trading_enabled ? "on" : "off"}</b>
+          {d.live_switch?.includes("not wired") ? " (not wired in this build: no live order runs)" : ""}
+        </p>
+        {d.address ? (
+          <p>
+            SOL balance:{" "}
+            {d.sol_balance == null ? (
+              <span class="muted">not known yet (refreshed with the portfolio)</span>
+            ) : (
+              <>
+                {sol(d.sol_balance)} (as of <Time iso={d.sol_balance_at} />)
+              </>
+            )}
+          </p>
+        ) : null}
+        <p>
+          Wallets in live mode ({live.length}):{" "}
+          {live.length === 0 ? (
+            <span class="muted">none; every wallet is simulated</span>
+          ) : (
+            live.map((w, i) => (
+              <>
+                {i > 0 ? ", " : ""}
+                <a href={`/wallets/${w.id}`} data-live-wallet={w.address} title={w.address}>
+                  {w.label || short(w.address)}
+                </a>
+                {w.is_active ? "" : " (inactive)"}
+              </>
+            ))
+          )}
+        </p>
+      </div>
+    </>
+  );
+}
+
+/** The last reconciliation run in words, its findings by severity, and where the findings are. */
+function Reconciliation(props: { run: HealthData["status"]["reconciliation"] }) {
+  const r = props.run;
+  return (
+    <>
+      <h2>Reconciliation</h2>
+      {r ? (
+        <div id="reconciliation" data-run={r.run_id} data-run-status={r.status}>
+          <p>
+            Last run #{r.run_id} ({r.trigger}), started <Time iso={r.started_at} />
+            {r.finished_at ? (
+              <>
+                , finished <Time iso={r.finished_at} />
+              </>
+            ) : null}
+            : <span class={r.status === "error" || r.by_severity.critical > 0 ? "neg" : ""}>{r.summary}</span>
+          </p>
+          <p>
+            Findings: <b data-severity="critical">{r.by_severity.critical}</b> critical,{" "}
+            <b data-severity="warning">{r.by_severity.warning}</b> warning
+            {r.findings > 0 ? (
+              <>
+                {" "}
+                (<Fields data={Object.fromEntries(Object.entries(r.by_kind).filter(([, n]) => n > 0))} />)
+              </>
+            ) : null}
+          </p>
+          <p class="muted">
+            The findings in full: <code>GET {r.route}</code>; each one is also a reconciliation alert on{" "}
+            <a href="/alerts">Alerts</a>.
+          </p>
+        </div>
+      ) : (
+        <p class="muted" id="reconciliation">
+          No reconciliation run yet (hourly; POST /api/v1/reconciliation/run runs one now).
+        </p>
+      )}
+    </>
+  );
+}
+
 function Jobs(props: { rows: HealthData["jobs"] }) {
   if (props.rows.length === 0) return null;
   return (
@@ -245,7 +354,7 @@ function Jobs(props: { rows: HealthData["jobs"] }) {
 
 /** The live part of the Health page, polled every 10 s by htmx (/partials/status). */
 export function HealthBody(props: { data: HealthData; csrf: string }) {
-  const { status, swap, inbox, jobs } = props.data;
+  const { status, swap, inbox, jobs, trading } = props.data;
   const of = (test: (name: string) => boolean) => status.components.filter((c) => test(c.name));
   return (
     <>
@@ -260,6 +369,8 @@ export function HealthBody(props: { data: HealthData; csrf: string }) {
         title="Actors, positions and wallet"
         rows={of((n) => !n.startsWith("cron:") && !n.startsWith("upstream:") && n !== "webhook")}
       />
+      <TradingWallet component={status.components.find((c) => c.name === "trading_wallet")} trading={trading} />
+      <Reconciliation run={status.reconciliation} />
       <SwapQueue swap={swap} csrf={props.csrf} />
       <Inbox rows={inbox} csrf={props.csrf} />
       <Jobs rows={jobs} />
