@@ -41,7 +41,10 @@ import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
-/** What the webhook route knows about the watched wallet when it hands a delivery over. */
+/**
+ * What the webhook route knows about the watched wallet when it hands a delivery over: a routing hint, possibly
+ * stale (the route's isolate cache). The actor decides from its own hot state, confirmed from D1 in doubt.
+ */
 export interface WalletSnapshot {
   id: number;
   address: string;
@@ -56,7 +59,10 @@ export interface IngestItem {
 
 export interface IngestResult {
   signature: string;
-  status: "accepted" | "duplicate";
+  /** ignored: the wallet is not watched any more (deleted since the route's snapshot), nothing was stored. */
+  status: "accepted" | "duplicate" | "ignored";
+  /** The wallet as this actor knows it (null: gone), for the route's watch cache. */
+  wallet?: { id: number; is_active: boolean } | null;
 }
 
 /** Retry state of one inbox row, exposed for operators and tests. */
@@ -199,11 +205,18 @@ export class WalletActor extends DurableObject<Env> {
    * Persists the transactions (duplicates detected by signature) and records their signals. Resolves only
    * once every accepted item is in this object's durable storage, so the route can ack Helius.
    */
-  async ingest(wallet: WalletSnapshot, items: IngestItem[], receivedAtMs: number): Promise<IngestResult[]> {
+  async ingest(snapshot: WalletSnapshot, items: IngestItem[], receivedAtMs: number): Promise<IngestResult[]> {
     const sqlx = this.ctx.storage.sql;
     const known = this.address();
-    if (known && known !== wallet.address) throw new Error(`WalletActor of ${known} got items for ${wallet.address}`);
-    if (!known) sqlx.exec("INSERT INTO meta (key, value) VALUES ('address', ?)", wallet.address);
+    if (known && known !== snapshot.address)
+      throw new Error(`WalletActor of ${known} got items for ${snapshot.address}`);
+    // The route's snapshot may be stale: the wallet is taken from the hot state, and from D1 when they disagree.
+    const wallet = this.watched(snapshot) ?? (await this.confirmWallet(snapshot.address));
+    if (wallet === null) {
+      log.info("delivery_ignored_wallet_gone", { address: snapshot.address, items: items.length });
+      return items.map((i) => ({ signature: i.signature, status: "ignored", wallet: null }));
+    }
+    if (!this.address()) sqlx.exec("INSERT INTO meta (key, value) VALUES ('address', ?)", snapshot.address);
     // All inserts happen before the first await: no other call can interleave between check and write.
     const results: IngestResult[] = items.map((item) => {
       const cur = sqlx.exec(
@@ -216,7 +229,7 @@ export class WalletActor extends DurableObject<Env> {
         wallet.is_active ? 1 : 0,
         receivedAtMs,
       );
-      return { signature: item.signature, status: cur.rowsWritten > 0 ? "accepted" : "duplicate" };
+      return { signature: item.signature, status: cur.rowsWritten > 0 ? "accepted" : "duplicate", wallet };
     });
     const accepted = results.filter((r) => r.status === "accepted").map((r) => r.signature);
     // Armed on duplicates too while work is pending: a redelivery repairs a hand-off that failed after
@@ -228,16 +241,33 @@ export class WalletActor extends DurableObject<Env> {
     // delivery still acks fast; what is left, or fails here, is recorded by the alarm.
     const budgetEnd = Date.now() + INGEST_RECORD_BUDGET_MS;
     try {
-      const { config } = await this.hotState(wallet.address);
+      const { config } = await this.hotState(snapshot.address);
       for (const signature of accepted) {
         if (Date.now() > budgetEnd) break;
         const row = this.row(signature);
         if (row?.state === "received") await this.record(row, config);
       }
     } catch (err) {
-      log.warn("signal_record_deferred", { wallet: wallet.address, error: errMessage(err) });
+      log.warn("signal_record_deferred", { wallet: snapshot.address, error: errMessage(err) });
     }
     return results;
+  }
+
+  /** The wallet from the hot state when it agrees with the route's snapshot; undefined when in doubt. */
+  private watched(snapshot: WalletSnapshot): { id: number; is_active: boolean } | undefined {
+    const w = this.hot.current()?.data.wallet;
+    if (!w || w.address !== snapshot.address || w.id !== snapshot.id) return undefined;
+    return { id: w.id, is_active: w.is_active };
+  }
+
+  /**
+   * The rare slow path: the hot state has no wallet, another id (deleted and re-added) or none at all. A fresh
+   * D1 snapshot settles it (kept unless a newer push landed meanwhile); null: the wallet is not watched.
+   */
+  private async confirmWallet(address: string): Promise<{ id: number; is_active: boolean } | null> {
+    this.hot.apply(await loadWalletHotState(this.env.DB, address));
+    const w = this.hot.current()?.data.wallet;
+    return w && w.address === address ? { id: w.id, is_active: w.is_active } : null;
   }
 
   /** The inbox rows (newest first), optionally of one state, for the API, tests and diagnostics. */
