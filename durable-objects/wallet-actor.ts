@@ -38,6 +38,7 @@ import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { KeyedChains } from "../src/pipeline/mint-chains";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
@@ -122,8 +123,11 @@ type Row = {
   last_error: string | null;
 };
 
-/** Time the webhook hand-off may spend writing signal rows before it answers (Helius wants a 200 within 1 s). */
-const INGEST_RECORD_BUDGET_MS = 250;
+/**
+ * When the alarm comes back for rows a chain holds: only if the chain died with the object (an eviction);
+ * a live chain finishes them first and re-arms for any retry it leaves.
+ */
+const SAFETY_NET_MS = 5000;
 /** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
 const INBOX_RETENTION_MS = 7 * 86_400_000;
 const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
@@ -135,6 +139,7 @@ const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0,
  */
 export const MAX_INBOX_ATTEMPTS = 10;
 /** Inbox states the alarm works on. */
+const ACTIVE_STATES = ["received", "recorded", "parking"] as const;
 const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 
 /**
@@ -148,8 +153,8 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 export class WalletActor extends DurableObject<Env> {
   /** Config, breaker, this wallet and its strategy, pushed by their writers (src/pipeline/hot-state.ts). */
   private readonly hot: HotStateStore<WalletHotState>;
-  /** Inbox rows a run of processDue is working on (in memory: an evicted object has no run left). */
-  private readonly busy = new Set<string>();
+  /** Inbox rows being decided, one chain per mint (in memory: an evicted object has no run left). */
+  private readonly chains = new KeyedChains();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -202,8 +207,10 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   /**
-   * Persists the transactions (duplicates detected by signature) and records their signals. Resolves only
-   * once every accepted item is in this object's durable storage, so the route can ack Helius.
+   * Persists the transactions (duplicates detected by signature) and answers: the route acks Helius on
+   * the durable inbox write alone (issue 10). The decision of each accepted row then goes on in this actor,
+   * on its mint's chain, without the RPC waiting for it; the alarm armed here finishes whatever that run
+   * does not (an eviction, a failure).
    */
   async ingest(snapshot: WalletSnapshot, items: IngestItem[], receivedAtMs: number): Promise<IngestResult[]> {
     const sqlx = this.ctx.storage.sql;
@@ -232,25 +239,47 @@ export class WalletActor extends DurableObject<Env> {
       return { signature: item.signature, status: cur.rowsWritten > 0 ? "accepted" : "duplicate", wallet };
     });
     const accepted = results.filter((r) => r.status === "accepted").map((r) => r.signature);
-    // Armed on duplicates too while work is pending: a redelivery repairs a hand-off that failed after
-    // persisting but before arming.
-    const pending = sqlx.exec(`SELECT 1 FROM inbox WHERE ${ACTIVE} LIMIT 1`).toArray().length > 0;
-    if (pending) await this.armAlarm(Date.now());
-    if (accepted.length === 0) return results;
-    // Recording the signal rows now makes them visible at once, within a time budget so that a large
-    // delivery still acks fast; what is left, or fails here, is recorded by the alarm.
-    const budgetEnd = Date.now() + INGEST_RECORD_BUDGET_MS;
-    try {
-      const { config } = await this.hotState(snapshot.address);
-      for (const signature of accepted) {
-        if (Date.now() > budgetEnd) break;
-        const row = this.row(signature);
-        if (row?.state === "received") await this.record(row, config);
-      }
-    } catch (err) {
-      log.warn("signal_record_deferred", { wallet: snapshot.address, error: errMessage(err) });
+    // Decided now, in this delivery: each row joins its mint's chain (not awaited by the RPC). Added before
+    // the first await, so the alarm can never take a row of this delivery ahead of its chain.
+    for (const signature of accepted) {
+      const row = this.row(signature);
+      if (row) void this.schedule(row);
     }
+    // The safety net, armed on duplicates too while work is pending: a redelivery repairs a hand-off that
+    // failed after persisting but before arming. Not at once: the chains are on it.
+    const pending = sqlx.exec(`SELECT 1 FROM inbox WHERE ${ACTIVE} LIMIT 1`).toArray().length > 0;
+    if (pending) await this.armAlarm(Date.now() + (accepted.length > 0 ? SAFETY_NET_MS : 0));
     return results;
+  }
+
+  /** Resolves once no row of this instance is held by a chain (tests, diagnostics). */
+  async drained(): Promise<void> {
+    await this.chains.drained();
+  }
+
+  /**
+   * Puts the row on its mint's chain: rows of one mint run one at a time in arrival order (a leader's BUY
+   * then SELL of a mint), rows of other mints concurrently. Rows without a mint run alone.
+   */
+  private schedule(row: Row): Promise<void> {
+    return this.chains.add(
+      chainKey(row, this.address() as string),
+      row.signature,
+      () => this.work(row.signature),
+      (err) => log.warn("wallet_actor_chain_failed", { signature: row.signature, error: errMessage(err) }),
+    );
+  }
+
+  /** One chain step: the row as stored now, decided with the hot config; owed retries keep the alarm armed. */
+  private async work(signature: string) {
+    const listed = this.row(signature);
+    if (!listed || !(ACTIVE_STATES as readonly string[]).includes(listed.state)) return;
+    const { config } = await this.hotState(this.address() as string);
+    const r = this.row(signature); // re-read: the await let other calls run
+    if (!r || !(ACTIVE_STATES as readonly string[]).includes(r.state)) return;
+    await this.processRow(r, config, Date.now());
+    const after = this.row(signature);
+    if (after && (ACTIVE_STATES as readonly string[]).includes(after.state)) await this.armAlarm(after.next_attempt_ms);
   }
 
   /** The wallet from the hot state when it agrees with the route's snapshot; undefined when in doubt. */
@@ -322,9 +351,17 @@ export class WalletActor extends DurableObject<Env> {
       failure = errMessage(err);
       log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errMessage(err) });
     } finally {
-      const next = this.ctx.storage.sql
-        .exec<{ t: number | null }>(`SELECT MIN(next_attempt_ms) AS t FROM inbox WHERE ${ACTIVE}`)
-        .toArray()[0]?.t;
+      // A row a chain holds is its chain's until it ends; the alarm only comes back for it later, in case
+      // the object is evicted with the chain unfinished.
+      const soonest = this.ctx.storage.sql
+        .exec<{ signature: string; t: number }>(
+          `SELECT signature, next_attempt_ms AS t FROM inbox WHERE ${ACTIVE} ORDER BY next_attempt_ms LIMIT ?`,
+          this.chains.size + 1,
+        )
+        .toArray();
+      const free = soonest.find((r) => !this.chains.holds(r.signature))?.t;
+      const held = soonest.some((r) => this.chains.holds(r.signature)) ? Date.now() + SAFETY_NET_MS : null;
+      const next = free == null ? held : held == null ? free : Math.min(free, held);
       if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
       await alarmHeartbeat(this.env.DB, "wallet_actor", {
         startedAt,
@@ -350,21 +387,11 @@ export class WalletActor extends DurableObject<Env> {
       .exec<Row>(`SELECT * FROM inbox WHERE ${ACTIVE} AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50`, now)
       .toArray();
     if (due.length === 0) return;
-    const { config } = await this.hotState(this.address() as string);
-    // One at a time and in arrival order: a leader's buy is decided before its next buy of the same mint.
-    for (const listed of due) {
-      // A row another run is working on (two alarm runs can overlap, e.g. a forced run beside the scheduled
-      // one) is left to it; the others are re-read, as an earlier row's step may have finished them.
-      if (this.busy.has(listed.signature)) continue;
-      const r = this.row(listed.signature);
-      if (!r || !["received", "recorded", "parking"].includes(r.state)) continue;
-      this.busy.add(r.signature);
-      try {
-        await this.processRow(r, config, now);
-      } finally {
-        this.busy.delete(r.signature);
-      }
-    }
+    // Fails the whole run (backed off) when the config cannot be had: nothing could be decided.
+    await this.hotState(this.address() as string);
+    // The same per-mint chains as a delivery, in arrival order: a row a chain holds (this delivery's, or
+    // another alarm run's) is left to it, and a row of a busy mint waits behind that mint's chain.
+    await Promise.all(due.filter((r) => !this.chains.holds(r.signature)).map((r) => this.schedule(r)));
   }
 
   private async processRow(r: Row, config: Config, now: number) {
@@ -1165,6 +1192,18 @@ export class WalletActor extends DurableObject<Env> {
 function filterDetail(detail: string | undefined, numbers: Record<string, unknown> | undefined): string | null {
   if (detail === undefined && numbers === undefined) return null;
   return JSON.stringify({ ...(detail === undefined ? {} : { detail }), ...numbers });
+}
+
+/** The chain a row runs on: its mint's, or its own when it names none (not a trade, unreadable). */
+function chainKey(row: Row, address: string): string {
+  try {
+    const parsed = HeliusTxSchema.safeParse(JSON.parse(row.payload));
+    const mint = parsed.success ? classify(parsed.data, address).token_mint : null;
+    if (mint) return `mint:${mint}`;
+  } catch {
+    // An unclassifiable row (its processing parks it): no mint to order it with.
+  }
+  return `tx:${row.signature}`;
 }
 
 function errMessage(err: unknown): string {

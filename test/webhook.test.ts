@@ -117,7 +117,7 @@ describe("the real captured PumpSwap delivery", () => {
 });
 
 describe("durable hand-off", () => {
-  it("the ack needs only the actor's inbox: a failed signal write is recorded later by the alarm", async () => {
+  it("the ack needs only the actor's inbox: a failed signal write is retried by the alarm", async () => {
     const { wallet, mint } = await setup();
     const stub = env.WALLET_ACTOR.getByName(wallet);
     await runInDurableObject(stub, (instance) => {
@@ -132,9 +132,11 @@ describe("durable hand-off", () => {
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     const res = await deliver([t]);
     expect(res.body).toMatchObject({ accepted: 1 });
+    // The decision the delivery started failed on the signal write: the row waits for its retry.
+    await stub.drained();
     expect(await signalBySignature(t.signature)).toBeNull();
-    expect((await stub.inbox()).map((r) => [r.signature, r.state])).toEqual([[t.signature, "received"]]);
-    await settle(wallet);
+    expect((await stub.inbox()).map((r) => [r.signature, r.state, r.attempts])).toEqual([[t.signature, "received", 1]]);
+    await settle(wallet, { forceDue: true });
     expect(await signalBySignature(t.signature)).toMatchObject({ signal_type: "buy", entry_usd: 50 });
   });
 });
@@ -264,6 +266,7 @@ describe("routing", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ accepted: 2, rejected: 2, ignored: 0, duplicates: 0 });
     expect(res.body.errors.map((e: { index: number }) => e.index)).toEqual([1, 2]);
+    await settle(wallet);
     expect(await signalBySignature(a.signature)).toBeTruthy();
     expect(await signalBySignature(b.signature)).toBeTruthy();
   });

@@ -94,12 +94,15 @@ export async function spyActor(address: string, solUsd: number | null = 150): Pr
 /** Runs the actor's alarm until nothing is due (the alarm may also fire on its own). */
 export async function settle(address: string, { forceDue = false } = {}): Promise<InboxRow[]> {
   const stub = env.WALLET_ACTOR.getByName(address);
+  await stub.drained();
   if (forceDue)
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("UPDATE inbox SET next_attempt_ms = 0 WHERE state != 'done'");
     });
   for (let i = 0; i < 40; i++) {
+    await stub.drained(); // the decisions a delivery started (issue 10: not awaited by the ack)
     await runDurableObjectAlarm(stub);
+    await stub.drained();
     const rows = await stub.inbox();
     if (!rows.some((r) => r.state !== "done" && r.next_attempt_ms <= Date.now() && r.attempts === 0)) return rows;
     await new Promise((r) => setTimeout(r, 25));
