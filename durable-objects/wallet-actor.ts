@@ -39,6 +39,8 @@ import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { KeyedChains } from "../src/pipeline/mint-chains";
+import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from "../src/pipeline/queue-facts";
+import { SignalLog } from "../src/pipeline/signal-log";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
@@ -155,10 +157,13 @@ export class WalletActor extends DurableObject<Env> {
   private readonly hot: HotStateStore<WalletHotState>;
   /** Inbox rows being decided, one chain per mint (in memory: an evicted object has no run left). */
   private readonly chains = new KeyedChains();
+  /** This leader's classified trades, what the decisions read instead of D1's signals. */
+  private readonly trades: SignalLog;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<WalletHotState>(ctx.storage.sql);
+    this.trades = new SignalLog(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -275,6 +280,7 @@ export class WalletActor extends DurableObject<Env> {
     const listed = this.row(signature);
     if (!listed || !(ACTIVE_STATES as readonly string[]).includes(listed.state)) return;
     const { config } = await this.hotState(this.address() as string);
+    await this.tradesReady();
     const r = this.row(signature); // re-read: the await let other calls run
     if (!r || !(ACTIVE_STATES as readonly string[]).includes(r.state)) return;
     await this.processRow(r, config, Date.now());
@@ -616,6 +622,7 @@ export class WalletActor extends DurableObject<Env> {
     let id = (inserted as { id: number }[])[0]?.id;
     let type = values.signal_type as string;
     let final = filter !== null;
+    let ownedByOther = false;
     if (id === undefined) {
       // Already recorded: by an earlier attempt of this actor, or by the actor of another watched wallet
       // involved in the same transaction (one signal per transaction, DESIGN §4).
@@ -641,8 +648,20 @@ export class WalletActor extends DurableObject<Env> {
       if (existing.wallet_address !== address) {
         log.info("signal_owned_by_other_wallet", { signature: row.signature, owner: existing.wallet_address, address });
         final = true;
+        ownedByOther = true;
       }
     }
+    // The decisions' own history of this leader (a trade another watched wallet owns is not this one's).
+    if (!ownedByOther && c && tx && c.token_mint && (type === "buy" || type === "sell"))
+      this.trades.note({
+        signature: row.signature,
+        type,
+        mint: c.token_mint,
+        amount: c.token_amount,
+        slot: tx.slot ?? null,
+        block_time_ms: tx.timestamp * 1000,
+        received_ms: row.received_at_ms,
+      });
     // Only from 'received': a slower concurrent record (ingest vs alarm) must not reopen a finished row.
     this.ctx.storage.sql.exec(
       "UPDATE inbox SET state = ?, signal_id = ?, signal_type = ?, last_error = NULL WHERE signature = ? AND state = 'received'",
@@ -701,6 +720,19 @@ export class WalletActor extends DurableObject<Env> {
     return this.env.TOKEN_SAFETY.getByName(mint).assess(mint, config);
   }
 
+  /** The mint's decimals from its TokenSafety object (its last lookup), when the payload did not carry them. */
+  protected async tokenDecimals(mint: string): Promise<number | null> {
+    return this.env.TOKEN_SAFETY.getByName(mint).decimals(mint);
+  }
+
+  protected async queueEntryFacts(q: EntryFactsQuery): Promise<EntryFacts | null> {
+    return this.env.SWAP_QUEUE.getByName("default").entryFacts(q);
+  }
+
+  protected async queueOpenCopies(q: OpenCopiesQuery): Promise<OpenCopies | null> {
+    return this.env.SWAP_QUEUE.getByName("default").openCopies(q);
+  }
+
   protected async enqueueEntry(req: SwapRequest): Promise<EnqueueResult> {
     return this.env.SWAP_QUEUE.getByName("default").enqueue(req);
   }
@@ -740,6 +772,8 @@ export class WalletActor extends DurableObject<Env> {
       decision = await this.decideEntry(row, config);
       if (!decision) return; // filtered and finished
       this.saveDecision(row.signature, decision);
+      // Counted as this leader's entry in the mint from now on, while its enqueue is retried too.
+      this.trades.entered(row.signature, decision.request.requested_usd ?? null, null);
     }
     try {
       const result = await this.enqueueEntry(decision.request);
@@ -748,6 +782,8 @@ export class WalletActor extends DurableObject<Env> {
         result.status === "cancelled" && (FILTER_REASONS as readonly string[]).includes(result.cancel_reason ?? "")
           ? (result.cancel_reason as FilterReason)
           : null;
+      // A refused entry is no first entry (a later BUY of the mint may go); a queued one names its order.
+      this.trades.entered(row.signature, cancelled ? null : (decision.request.requested_usd ?? null), result.order_id);
       await this.finish(
         row,
         { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null, filter_reason: cancelled },
@@ -756,6 +792,7 @@ export class WalletActor extends DurableObject<Env> {
       log.info("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
     } catch (err) {
       if (Date.now() > retryUntil) {
+        this.trades.entered(row.signature, null, null);
         await this.finish(row, { filter_reason: "enqueue_failed" }, errMessage(err));
         return;
       }
@@ -778,7 +815,7 @@ export class WalletActor extends DurableObject<Env> {
       });
       return null;
     }
-    const laterSale = await this.saleAfter(address, mint, {
+    const laterSale = this.saleAfter(mint, {
       slot: tx.slot ?? null,
       block_time_ms: tx.timestamp * 1000,
     });
@@ -812,7 +849,7 @@ export class WalletActor extends DurableObject<Env> {
     }
 
     const rules = effectiveCopyRules(config, wallet);
-    const facts = await this.copyFacts(address, mint, row.signal_id as number);
+    const facts = await this.copyFacts(address, mint, row.signature, rules.mint_cooldown_seconds);
     const verdict = checkCopyRules(rules, { ...facts, leader_trade_sol: priced.sol_amount, now_ms: Date.now() });
     if (!verdict.ok) {
       await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail, {
@@ -855,11 +892,7 @@ export class WalletActor extends DurableObject<Env> {
         return null;
       }
     }
-    if (decimals === null) {
-      const t = await db.run(sql`SELECT decimals FROM tokens WHERE mint_address = ${mint}`);
-      const d = (t.results[0] as { decimals?: number | null } | undefined)?.decimals;
-      decimals = typeof d === "number" ? d : null;
-    }
+    if (decimals === null) decimals = await this.tokenDecimals(mint);
     if (decimals === null) {
       await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: "token_decimals_unknown" });
       return null;
@@ -943,34 +976,103 @@ export class WalletActor extends DurableObject<Env> {
     };
   }
 
-  /** A SELL of this leader and mint made at or after `buy` on chain (a late or out-of-order BUY), or null. */
-  private async saleAfter(address: string, mint: string, buy: ChainPoint): Promise<string | null> {
-    const sales = await this.db
+  /**
+   * The trade log copied from D1 once (an actor that existed before it), the only D1 read it needs; a failure
+   * fails the step, retried like any other.
+   */
+  private async tradesReady() {
+    if (this.trades.seeded()) return;
+    const rows = await this.db
       .select({
         signature: signals.transaction_signature,
+        type: signals.signal_type,
+        mint: signals.token_mint,
+        amount: signals.token_amount,
         slot: signals.slot,
         block_time: signals.block_time,
         received: signals.webhook_received_at,
+        entry_usd: signals.entry_usd,
+        order_id: signals.order_id,
+        filtered: signals.filtered,
       })
       .from(signals)
-      .where(and(eq(signals.wallet_address, address), eq(signals.token_mint, mint), eq(signals.signal_type, "sell")));
-    const hit = sales.find((x) => {
+      .where(and(eq(signals.wallet_address, this.address() as string), ne(signals.signal_type, "other")))
+      .orderBy(asc(signals.id));
+    if (this.trades.seeded()) return;
+    this.trades.seed(
+      rows.flatMap((r) =>
+        r.mint && (r.type === "buy" || r.type === "sell")
+          ? [
+              {
+                signature: r.signature,
+                type: r.type,
+                mint: r.mint,
+                amount: r.amount,
+                slot: r.slot,
+                block_time_ms: r.block_time ? Date.parse(r.block_time) : null,
+                received_ms: r.received ? Date.parse(r.received) : 0,
+                entry_usd: r.filtered ? null : r.entry_usd,
+                order_id: r.order_id,
+              },
+            ]
+          : [],
+      ),
+    );
+  }
+
+  /** A SELL of this leader and mint made at or after `buy` on chain (a late or out-of-order BUY), or null. */
+  private saleAfter(mint: string, buy: ChainPoint): string | null {
+    const hit = this.trades.trades(mint, "sell").find((x) => {
       // A sale dated in the future (bad timestamp) counts as made when received, as decideExit takes it: it
       // must not block every later BUY of the mint.
-      const t = x.block_time ? Date.parse(x.block_time) : null;
-      const r = x.received ? Date.parse(x.received) : null;
-      const at = t !== null && r !== null && t > r + MAX_CLOCK_SKEW_SECONDS * 1000 ? r : t;
+      const t = x.block_time_ms;
+      const at = t !== null && t > x.received_ms + MAX_CLOCK_SKEW_SECONDS * 1000 ? x.received_ms : t;
       return buyBeforeSale(buy, { slot: x.slot, block_time_ms: at });
     });
     return hit?.signature ?? null;
   }
 
-  /** The D1 facts the copy rules need (see domain/copy-rules.ts). */
-  private async copyFacts(address: string, mint: string, signalId: number) {
+  /**
+   * The facts the copy rules need (see domain/copy-rules.ts), from actor state: this actor's trade log and the
+   * SwapQueue's book (one RPC). D1 only where the book cannot answer: not loaded yet, or closes it never saw
+   * within the mint's cooldown (positions older than the book).
+   */
+  private async copyFacts(address: string, mint: string, signature: string, cooldownSeconds: number) {
+    const entries = this.trades.trades(mint, "buy").filter((t) => t.signature !== signature && t.entry_usd !== null);
+    const facts = await this.queueEntryFacts({
+      leader_address: address,
+      token_mint: mint,
+      order_ids: entries.flatMap((e) => (e.order_id ? [e.order_id] : [])),
+    });
+    if (!facts) return this.copyFactsFromD1(address, mint, signature);
+    // The first entry of this leader in this mint: a position, or an entry decided whose order did not fail —
+    // so a second buy cannot slip in while the first is in flight.
+    const live = entries.find((e) => {
+      const state = e.order_id ? facts.order_states[e.order_id] : null;
+      return state !== "cancelled" && state !== "dead";
+    });
+    const since = Date.now() - cooldownSeconds * 1000;
+    const unseen =
+      facts.closes_known_since_ms > since || (facts.unknown_close_at_ms !== null && facts.unknown_close_at_ms > since);
+    const lastExit = unseen ? await this.lastExitFromD1(mint) : facts.last_exit_at_ms;
+    return {
+      prior_entry_usd: facts.first_position_usd ?? live?.entry_usd ?? null,
+      last_exit_at_ms: lastExit,
+      open_positions: facts.open_positions,
+      exposure_usd: facts.exposure_usd,
+    };
+  }
+
+  private async lastExitFromD1(mint: string): Promise<number | null> {
+    const r = await this.db.get<{ t: string | null }>(sql`
+      SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
+    return r?.t ? Date.parse(r.t) : null;
+  }
+
+  /** The D1 facts (the SwapQueue's book not loaded yet: its first use after an upgrade). */
+  private async copyFactsFromD1(address: string, mint: string, signature: string) {
     const db = this.db;
     const q = async <T>(query: ReturnType<typeof sql>) => (await db.run(query)).results[0] as T | undefined;
-    // The first entry of this leader in this mint: a position, or an entry decided (queued, or still being
-    // retried) whose order did not fail — so a second buy cannot slip in while the first is in flight.
     const firstPosition = await q<{ usd: number }>(sql`
       SELECT entry_cost_usd AS usd FROM positions
       WHERE source_wallet_address = ${address} AND token_mint = ${mint} ORDER BY opened_at LIMIT 1`);
@@ -979,11 +1081,9 @@ export class WalletActor extends DurableObject<Env> {
       : await q<{ usd: number }>(sql`
       SELECT s.entry_usd AS usd FROM signals s LEFT JOIN orders o ON o.id = s.order_id
       WHERE s.wallet_address = ${address} AND s.token_mint = ${mint} AND s.signal_type = 'buy'
-        AND s.entry_usd IS NOT NULL AND s.filtered = 0 AND s.id != ${signalId}
+        AND s.entry_usd IS NOT NULL AND s.filtered = 0 AND s.transaction_signature != ${signature}
         AND (o.id IS NULL OR o.status NOT IN ('failed', 'cancelled', 'dead'))
       ORDER BY s.id LIMIT 1`);
-    const lastExit = await q<{ t: string | null }>(sql`
-      SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
     const queued = await db.run(sql`
       SELECT requested_usd AS usd FROM orders WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
     // The same exposure the SwapQueue checks at execution (cost of what remains), plus the queued entries.
@@ -993,7 +1093,7 @@ export class WalletActor extends DurableObject<Env> {
     );
     return {
       prior_entry_usd: firstPosition?.usd ?? firstSignal?.usd ?? null,
-      last_exit_at_ms: lastExit?.t ? Date.parse(lastExit.t) : null,
+      last_exit_at_ms: await this.lastExitFromD1(mint),
       open_positions: book.open_positions,
       exposure_usd: book.exposure_usd,
     };
@@ -1084,47 +1184,22 @@ export class WalletActor extends DurableObject<Env> {
 
     // Only positions copied from a leader BUY made before this SELL: a sale recovered late (backfill) must not
     // close what was copied from the leader's later re-entry. A position of unknown origin is still mirrored.
-    const open = await this.db
-      .select({ id: positions.id })
-      .from(positions)
-      .leftJoin(signals, eq(signals.id, positions.signal_id))
-      .where(
-        and(
-          eq(positions.status, "open"),
-          eq(positions.source_wallet_address, address),
-          eq(positions.token_mint, mint),
-          or(isNull(signals.block_time), lte(signals.block_time, soldAt)),
-        ),
-      )
-      .orderBy(asc(positions.opened_at));
-    const positionIds = [...new Set([...open.map((p) => p.id), ...queued.in_flight.map((f) => f.position_id)])];
+    // The SwapQueue's book names the open copies (one RPC); D1 only for positions older than the book.
+    const copies = await this.queueOpenCopies({ leader_address: address, token_mint: mint, sold_at_ms: saleS * 1000 });
+    const open = copies?.complete ? copies.position_ids : await this.openCopiesFromD1(address, mint, soldAt);
+    const positionIds = [...new Set([...open, ...queued.in_flight.map((f) => f.position_id)])];
 
-    const history = await this.db
-      .select({
-        id: signals.id,
-        type: signals.signal_type,
-        amount: signals.token_amount,
-        slot: signals.slot,
-        block_time: signals.block_time,
-      })
-      .from(signals)
-      .where(
-        and(
-          eq(signals.wallet_address, address),
-          eq(signals.token_mint, mint),
-          ne(signals.id, signalId),
-          ne(signals.signal_type, "other"),
-        ),
-      );
+    // The leader's holding before the sale, from this actor's own log of its trades in the mint.
+    const history = this.trades.trades(mint).filter((h) => h.signature !== row.signature);
     const held = holdingBefore(
       history.map((h) => ({
-        type: h.type === "buy" ? ("buy" as const) : ("sell" as const),
+        type: h.type,
         amount: h.amount,
         slot: h.slot,
-        block_time_ms: h.block_time ? Date.parse(h.block_time) : null,
-        seq: h.id,
+        block_time_ms: h.block_time_ms,
+        seq: h.seq,
       })),
-      { ...sale, seq: signalId },
+      { ...sale, seq: this.trades.seqOf(row.signature) ?? Number.MAX_SAFE_INTEGER },
     );
     const sold = c.token_amount && /^\d+$/.test(c.token_amount) ? BigInt(c.token_amount) : null;
     const facts = { sold, history_before: held, emptied_in_tx: leaderEmptiedInTx(tx, address, mint) };
@@ -1146,6 +1221,24 @@ export class WalletActor extends DurableObject<Env> {
       order_id: null,
       cancelled_entries: [...cancelledInbox, ...queued.cancelled.map((e) => e.order_id)],
     };
+  }
+
+  /** Open positions copied from this leader's BUYs of the mint made before the sale, from D1 (the slow path). */
+  private async openCopiesFromD1(address: string, mint: string, soldAt: string): Promise<string[]> {
+    const open = await this.db
+      .select({ id: positions.id })
+      .from(positions)
+      .leftJoin(signals, eq(signals.id, positions.signal_id))
+      .where(
+        and(
+          eq(positions.status, "open"),
+          eq(positions.source_wallet_address, address),
+          eq(positions.token_mint, mint),
+          or(isNull(signals.block_time), lte(signals.block_time, soldAt)),
+        ),
+      )
+      .orderBy(asc(positions.opened_at));
+    return open.map((p) => p.id);
   }
 
   /**

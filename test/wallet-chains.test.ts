@@ -98,7 +98,7 @@ describe("WalletActor: decided inside the delivery, per-mint chains (issue 10)",
     const { wallet, mints, spy, stub } = await leader();
     const hold = await holdSafety(wallet, [mints[0]]);
     const t = nativeBuy(wallet, mints[0], { sol: 1, tokens: 1000 });
-    const res = await deliver([t]);
+    const res = await deliver([t], undefined, { wait: false });
     // Answered while the decision is held open inside the actor.
     expect(res).toMatchObject({ status: 200, body: { accepted: 1 } });
     await hold.reached(mints[0]);
@@ -117,9 +117,9 @@ describe("WalletActor: decided inside the delivery, per-mint chains (issue 10)",
     const hold = await holdSafety(wallet, [mints[0]]);
     const a = nativeBuy(wallet, mints[0], { sol: 1, tokens: 1000 });
     const b = nativeBuy(wallet, mints[1], { sol: 1, tokens: 1000 });
-    expect((await deliver([a])).body).toMatchObject({ accepted: 1 });
+    expect((await deliver([a], undefined, { wait: false })).body).toMatchObject({ accepted: 1 });
     await hold.reached(mints[0]);
-    expect((await deliver([b])).body).toMatchObject({ accepted: 1 });
+    expect((await deliver([b], undefined, { wait: false })).body).toMatchObject({ accepted: 1 });
     // b's whole decision runs while a's is still held: the drain of a's chain is not needed for it.
     for (let i = 0; i < 200 && spy.enqueued.length === 0; i++) await stub.inbox(); // yields to the actor
     expect(spy.enqueued.map((r) => r.token_mint)).toEqual([mints[1]]);
@@ -133,9 +133,9 @@ describe("WalletActor: decided inside the delivery, per-mint chains (issue 10)",
     const hold = await holdSafety(wallet, [mints[0]]);
     const buy = nativeBuy(wallet, mints[0], { sol: 1, tokens: 1000 });
     const sell = { ...nativeSell(wallet, mints[0], { sol: 1.2, tokens: 1000 }), timestamp: buy.timestamp + 1 };
-    expect((await deliver([buy])).body).toMatchObject({ accepted: 1 });
+    expect((await deliver([buy], undefined, { wait: false })).body).toMatchObject({ accepted: 1 });
     await hold.reached(mints[0]);
-    expect((await deliver([sell])).body).toMatchObject({ accepted: 1 });
+    expect((await deliver([sell], undefined, { wait: false })).body).toMatchObject({ accepted: 1 });
     // The safety net run now: both rows are held by the mint's chain, neither is touched.
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("UPDATE inbox SET next_attempt_ms = 0");

@@ -8,6 +8,7 @@ import { randomAddress } from "./helpers/addresses";
 import { expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
 import { addr, nativeBuy, sig, tx, USDC, WSOL } from "./helpers/helius";
+import { bookPosition, unbookPosition } from "./helpers/queue-book";
 import { deliver, HELIUS_SECRET, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
 const count = async (table: string) =>
@@ -591,12 +592,14 @@ describe("BUY pipeline", () => {
     )
       .bind(`pos-cap-${mint}`, addr(), addr(), new Date().toISOString())
       .first<{ id: string }>();
+    await bookPosition({ id: held?.id as string, leader: addr(), mint: addr(), cost_usd: 10, amount: "1000" });
     const u = nativeBuy(wallet, addr(), { sol: 1, tokens: 1000 });
     await fake.tokens({ mint: u.tokenTransfers[0]!.mint, price_usd: 0.001 });
     await deliver([u]);
     await settle(wallet);
     await env.DB.prepare("UPDATE config SET max_open_positions = 10").run();
     await env.DB.prepare("DELETE FROM positions WHERE id = ?").bind(held?.id).run();
+    await unbookPosition(held?.id as string);
     expect(await signalBySignature(t.signature)).toMatchObject({ filter_reason: "max_exposure" });
     expect(await signalBySignature(u.signature)).toMatchObject({ filter_reason: "max_open_positions" });
     expect(spy.enqueued).toEqual([]);
@@ -696,6 +699,7 @@ describe("SELL → mirror exit", () => {
     )
       .bind(id, wallet, mint, new Date().toISOString())
       .run();
+    await bookPosition({ id, leader: wallet, mint, cost_usd: 1, amount: "1000000" });
   }
   const sell = (wallet: string, mint: string, raw: bigint, sol: number) => {
     const pool = addr();
