@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { SafetyOutcome } from "../src/db/token-safety";
@@ -148,5 +148,21 @@ describe("WalletActor: decided inside the delivery, per-mint chains (issue 10)",
     expect(hold.events).toEqual([`buy:${mints[0]}`, `bought:${mints[0]}`, `sell:${mints[0]}`]);
     await settle(wallet);
     expect(await signalBySignature(sell.signature)).toMatchObject({ signal_type: "sell" });
+  });
+
+  it("the process dies mid-decision: the alarm armed by the delivery finishes the row", async () => {
+    const { wallet, mints, stub } = await leader();
+    await holdSafety(wallet, [mints[0]]);
+    const t = nativeBuy(wallet, mints[0], { sol: 1, tokens: 1000 });
+    expect((await deliver([t], undefined, { wait: false })).body).toMatchObject({ accepted: 1 });
+    await runInDurableObject(stub, async (_i, state) => {
+      expect(await state.storage.getAlarm()).not.toBeNull(); // the safety net, armed in the same call
+    });
+    await abortAllDurableObjects(); // the process dies: the held decision with it
+    const fresh = env.WALLET_ACTOR.getByName(wallet);
+    expect((await fresh.inbox()).map((r) => r.state)).not.toContain("done");
+    await settle(wallet, { forceDue: true }); // a fresh instance: its alarm takes the row
+    expect((await fresh.inbox()).map((r) => r.state)).toEqual(["done"]);
+    expect(await signalBySignature(t.signature)).toMatchObject({ signal_type: "buy", filtered: 0, entry_usd: 50 });
   });
 });
