@@ -8,6 +8,7 @@ import { positions, signals, wallets } from "../src/db/schema";
 import type { SafetyOutcome } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
+import { cooldownNeedsHistory, firstLiveEntry, saleAfterBuy } from "../src/domain/copy-facts";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
 import {
@@ -815,7 +816,7 @@ export class WalletActor extends DurableObject<Env> {
       });
       return null;
     }
-    const laterSale = this.saleAfter(mint, {
+    const laterSale = saleAfterBuy(this.trades.trades(mint, "sell"), {
       slot: tx.slot ?? null,
       block_time_ms: tx.timestamp * 1000,
     });
@@ -1020,18 +1021,6 @@ export class WalletActor extends DurableObject<Env> {
     );
   }
 
-  /** A SELL of this leader and mint made at or after `buy` on chain (a late or out-of-order BUY), or null. */
-  private saleAfter(mint: string, buy: ChainPoint): string | null {
-    const hit = this.trades.trades(mint, "sell").find((x) => {
-      // A sale dated in the future (bad timestamp) counts as made when received, as decideExit takes it: it
-      // must not block every later BUY of the mint.
-      const t = x.block_time_ms;
-      const at = t !== null && t > x.received_ms + MAX_CLOCK_SKEW_SECONDS * 1000 ? x.received_ms : t;
-      return buyBeforeSale(buy, { slot: x.slot, block_time_ms: at });
-    });
-    return hit?.signature ?? null;
-  }
-
   /**
    * The facts the copy rules need (see domain/copy-rules.ts), from actor state: this actor's trade log and the
    * SwapQueue's book (one RPC). D1 only where the book cannot answer: not loaded yet, or closes it never saw
@@ -1045,16 +1034,11 @@ export class WalletActor extends DurableObject<Env> {
       order_ids: entries.flatMap((e) => (e.order_id ? [e.order_id] : [])),
     });
     if (!facts) return this.copyFactsFromD1(address, mint, signature);
-    // The first entry of this leader in this mint: a position, or an entry decided whose order did not fail —
-    // so a second buy cannot slip in while the first is in flight.
-    const live = entries.find((e) => {
-      const state = e.order_id ? facts.order_states[e.order_id] : null;
-      return state !== "cancelled" && state !== "dead";
-    });
-    const since = Date.now() - cooldownSeconds * 1000;
-    const unseen =
-      facts.closes_known_since_ms > since || (facts.unknown_close_at_ms !== null && facts.unknown_close_at_ms > since);
-    const lastExit = unseen ? await this.lastExitFromD1(mint) : facts.last_exit_at_ms;
+    // The first entry of this leader in this mint: a position, or an entry decided whose order did not fail.
+    const live = firstLiveEntry(entries, facts.order_states);
+    const lastExit = cooldownNeedsHistory(facts, Date.now(), cooldownSeconds)
+      ? await this.lastExitFromD1(mint)
+      : facts.last_exit_at_ms;
     return {
       prior_entry_usd: facts.first_position_usd ?? live?.entry_usd ?? null,
       last_exit_at_ms: lastExit,
