@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { QueueBook } from "../src/pipeline/queue-book";
 import { fake } from "./helpers/fake";
 import { faultyD1, patchEnv } from "./helpers/faults";
 import { addr, nativeBuy, tx } from "./helpers/helius";
@@ -83,5 +84,30 @@ describe("WalletActor decisions read actor state, not D1 (issue 10)", () => {
     await settle(wallet);
     expect(await signalBySignature(t.signature)).toMatchObject({ filter_reason: "mint_cooldown" });
     expect(spy.enqueued).toEqual([]);
+  });
+
+  it("an open position older than the book (unknown origin there) is still mirrored: that SELL reads D1", async () => {
+    const wallet = addr();
+    const mint = addr();
+    await insertWallet(wallet);
+    const spy = await spyActor(wallet);
+    const id = `pos-legacy-${mint}`;
+    await env.DB.prepare(
+      `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
+        entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at)
+       VALUES (?, ?, ?, 6, 'simulation', 'open', 0.001, '1000000', 1, '1000000', ?)`,
+    )
+      .bind(id, wallet, mint, new Date().toISOString())
+      .run();
+    // As the book's seed copies it from D1: no leader, no mint, no entry order in the queue.
+    await runInDurableObject(env.SWAP_QUEUE.getByName("default"), (_i, state) => {
+      new QueueBook(state.storage.sql).opened(id, 1, "1000000");
+    });
+    await fake.wallet({ address: wallet, token_accounts: [] });
+    const sell = sellOf(wallet, mint, 1_000000n, 0.3, Math.floor(Date.now() / 1000) - 1);
+    await deliver([sell]);
+    await settle(wallet);
+    expect(spy.exits.map((e) => e.position_id)).toEqual([id]);
+    await unbookPosition(id);
   });
 });

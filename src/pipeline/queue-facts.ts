@@ -1,4 +1,3 @@
-import type { SwapRequest } from "../domain/swap-order";
 import type { QueueBook } from "./queue-book";
 import type { QueueState } from "./queue-storage";
 
@@ -51,53 +50,43 @@ type BookRow = {
   entry_cost_usd: number;
   closed: number;
   closed_at_ms: number | null;
-  leader_address: string | null;
-  token_mint: string | null;
-  leader_block_time_ms: number | null;
-  request: string | null;
-  finished_at_ms: number | null;
+  /** Null for a position of unknown origin (neither the book nor an entry order here names it). */
+  leader: string | null;
+  mint: string | null;
+  block_time_ms: number | null;
 };
 
-type Origin = { leader: string | null; mint: string; block_time_ms: number | null };
-
-/** Book rows with the leader's trade they copy: from the book, else the entry order's request (null: unknown). */
-function bookRows(sql: SqlStorage): (BookRow & { origin: Origin | null })[] {
+/**
+ * Book rows with the leader's trade they copy — from the book's own columns, else the entry order's request —
+ * restricted to one mint's rows and those of unknown origin (in SQL: the JSON is not parsed row by row).
+ */
+function bookRows(sql: SqlStorage, mint: string, open: boolean): BookRow[] {
   return sql
     .exec<BookRow>(
-      `SELECT b.position_id, b.entry_cost_usd, b.closed, b.closed_at_ms, b.leader_address, b.token_mint,
-         b.leader_block_time_ms, q.request, q.finished_at_ms
-       FROM book b LEFT JOIN queue q ON b.position_id = 'pos_' || q.order_id ORDER BY b.rowid`,
+      `SELECT * FROM (
+         SELECT b.position_id, b.entry_cost_usd, b.closed, b.closed_at_ms, b.rowid AS seq,
+           COALESCE(b.token_mint, json_extract(q.request, '$.token_mint')) AS mint,
+           CASE WHEN b.token_mint IS NOT NULL THEN b.leader_address
+             ELSE json_extract(q.request, '$.entry.source_wallet_address') END AS leader,
+           CASE WHEN b.token_mint IS NOT NULL THEN b.leader_block_time_ms
+             ELSE json_extract(q.request, '$.leader_block_time') * 1000 END AS block_time_ms
+         FROM book b LEFT JOIN queue q ON b.position_id = 'pos_' || q.order_id
+         WHERE (? = 0 OR b.closed = 0)
+       ) WHERE mint IS NULL OR mint = ? ORDER BY seq`,
+      open ? 1 : 0,
+      mint,
     )
-    .toArray()
-    .map((r) => {
-      if (r.token_mint !== null)
-        return {
-          ...r,
-          origin: { leader: r.leader_address, mint: r.token_mint, block_time_ms: r.leader_block_time_ms },
-        };
-      const req = r.request ? (JSON.parse(r.request) as SwapRequest) : null;
-      const origin = req
-        ? {
-            leader: req.entry?.source_wallet_address ?? null,
-            mint: req.token_mint,
-            block_time_ms: req.leader_block_time !== undefined ? req.leader_block_time * 1000 : null,
-          }
-        : null;
-      return { ...r, origin };
-    });
+    .toArray();
 }
 
-const ofLeader = (o: Origin | null, leader: string, mint: string) =>
-  o !== null && o.mint === mint && o.leader === leader;
+const ofLeader = (r: BookRow, leader: string, mint: string) => r.mint === mint && r.leader === leader;
 
 export function entryFacts(sql: SqlStorage, book: QueueBook, q: EntryFactsQuery): EntryFacts {
-  const rows = bookRows(sql);
-  const unknownCloses = rows
-    .filter((r) => r.origin === null && r.closed_at_ms !== null)
-    .map((r) => r.closed_at_ms ?? 0);
-  const first = rows.filter((r) => ofLeader(r.origin, q.leader_address, q.token_mint))[0]; // book order: first opened
+  const rows = bookRows(sql, q.token_mint, false);
+  const unknownCloses = rows.filter((r) => r.mint === null && r.closed_at_ms !== null).map((r) => r.closed_at_ms ?? 0);
+  const first = rows.find((r) => ofLeader(r, q.leader_address, q.token_mint)); // book order: first opened
   const closes = rows
-    .filter((r) => r.closed === 1 && r.closed_at_ms !== null && r.origin?.mint === q.token_mint)
+    .filter((r) => r.closed === 1 && r.closed_at_ms !== null && r.mint === q.token_mint)
     .map((r) => r.closed_at_ms as number);
   const queued = sql
     .exec<{ usd: number | null }>(
@@ -124,11 +113,11 @@ export function entryFacts(sql: SqlStorage, book: QueueBook, q: EntryFactsQuery)
 }
 
 export function openCopies(sql: SqlStorage, q: OpenCopiesQuery): OpenCopies {
-  const rows = bookRows(sql).filter((r) => r.closed === 0);
+  const rows = bookRows(sql, q.token_mint, true);
   const position_ids = rows
-    .filter((r) => ofLeader(r.origin, q.leader_address, q.token_mint))
+    .filter((r) => ofLeader(r, q.leader_address, q.token_mint))
     // A copy of a BUY made after the sale (a sale recovered late) is not this sale's to close.
-    .filter((r) => r.origin?.block_time_ms == null || r.origin.block_time_ms <= q.sold_at_ms)
+    .filter((r) => r.block_time_ms === null || r.block_time_ms <= q.sold_at_ms)
     .map((r) => r.position_id);
-  return { complete: !rows.some((r) => r.origin === null), position_ids };
+  return { complete: !rows.some((r) => r.mint === null), position_ids };
 }
