@@ -24,6 +24,14 @@ import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { QueueBook } from "../src/pipeline/queue-book";
+import {
+  type EntryFacts,
+  type EntryFactsQuery,
+  entryFacts,
+  type OpenCopies,
+  type OpenCopiesQuery,
+  openCopies,
+} from "../src/pipeline/queue-facts";
 import { healOpenOrders } from "../src/pipeline/queue-heal";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
 import { createQueueTables, type QueueRow, type QueueState, queueDepthAndOwed } from "../src/pipeline/queue-storage";
@@ -240,6 +248,21 @@ export class SwapQueue extends DurableObject<Env> {
           });
     if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
     return result;
+  }
+
+  /**
+   * A WalletActor's entry facts from this queue's book and orders (src/pipeline/queue-facts.ts, issue 10);
+   * null while the book is not loaded (the caller reads D1).
+   */
+  async entryFacts(q: EntryFactsQuery): Promise<EntryFacts | null> {
+    if (!(await this.bookReady())) return null;
+    return entryFacts(this.ctx.storage.sql, this.book, q);
+  }
+
+  /** The open positions copied from a leader's BUYs of a mint made before its sale; null: book not loaded. */
+  async openCopies(q: OpenCopiesQuery): Promise<OpenCopies | null> {
+    if (!(await this.bookReady())) return null;
+    return openCopies(this.ctx.storage.sql, q);
   }
 
   override async alarm(): Promise<void> {

@@ -61,6 +61,21 @@ export class TokenSafety extends DurableObject<Env> {
     return outcomeOfLookup(mint, lookup, known, config, nowMs);
   }
 
+  /**
+   * The mint's decimals as last looked up (a WalletActor whose payload lacked them, safety check or not), or
+   * null. Without a lookup here yet, D1's cached row is read once, as `refresh` would take it over.
+   */
+  async decimals(mint: string): Promise<number | null> {
+    const row = this.cached();
+    if (row) return row.decimals ?? null;
+    const d1 = await getDb(this.env.DB)
+      .select({ decimals: tokens.decimals })
+      .from(tokens)
+      .where(eq(tokens.mint_address, mint))
+      .get();
+    return d1?.decimals ?? null;
+  }
+
   private async refresh(mint: string, config: Config, nowMs: number) {
     let row: SafetyRow | null = this.cached();
     if (!row) {

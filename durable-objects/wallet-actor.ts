@@ -8,6 +8,7 @@ import { positions, signals, wallets } from "../src/db/schema";
 import type { SafetyOutcome } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
+import { cooldownNeedsHistory, firstLiveEntry, saleAfterBuy } from "../src/domain/copy-facts";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
 import {
@@ -38,10 +39,16 @@ import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { KeyedChains } from "../src/pipeline/mint-chains";
+import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from "../src/pipeline/queue-facts";
+import { SignalLog } from "../src/pipeline/signal-log";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
-/** What the webhook route knows about the watched wallet when it hands a delivery over. */
+/**
+ * What the webhook route knows about the watched wallet when it hands a delivery over: a routing hint, possibly
+ * stale (the route's isolate cache). The actor decides from its own hot state, confirmed from D1 in doubt.
+ */
 export interface WalletSnapshot {
   id: number;
   address: string;
@@ -56,7 +63,10 @@ export interface IngestItem {
 
 export interface IngestResult {
   signature: string;
-  status: "accepted" | "duplicate";
+  /** ignored: the wallet is not watched any more (deleted since the route's snapshot), nothing was stored. */
+  status: "accepted" | "duplicate" | "ignored";
+  /** The wallet as this actor knows it (null: gone), for the route's watch cache. */
+  wallet?: { id: number; is_active: boolean } | null;
 }
 
 /** Retry state of one inbox row, exposed for operators and tests. */
@@ -116,8 +126,11 @@ type Row = {
   last_error: string | null;
 };
 
-/** Time the webhook hand-off may spend writing signal rows before it answers (Helius wants a 200 within 1 s). */
-const INGEST_RECORD_BUDGET_MS = 250;
+/**
+ * When the alarm comes back for rows a chain holds: only if the chain died with the object (an eviction);
+ * a live chain finishes them first and re-arms for any retry it leaves.
+ */
+const SAFETY_NET_MS = 5000;
 /** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
 const INBOX_RETENTION_MS = 7 * 86_400_000;
 const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
@@ -129,6 +142,7 @@ const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0,
  */
 export const MAX_INBOX_ATTEMPTS = 10;
 /** Inbox states the alarm works on. */
+const ACTIVE_STATES = ["received", "recorded", "parking"] as const;
 const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 
 /**
@@ -142,12 +156,15 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 export class WalletActor extends DurableObject<Env> {
   /** Config, breaker, this wallet and its strategy, pushed by their writers (src/pipeline/hot-state.ts). */
   private readonly hot: HotStateStore<WalletHotState>;
-  /** Inbox rows a run of processDue is working on (in memory: an evicted object has no run left). */
-  private readonly busy = new Set<string>();
+  /** Inbox rows being decided, one chain per mint (in memory: an evicted object has no run left). */
+  private readonly chains = new KeyedChains();
+  /** This leader's classified trades, what the decisions read instead of D1's signals. */
+  private readonly trades: SignalLog;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<WalletHotState>(ctx.storage.sql);
+    this.trades = new SignalLog(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -196,14 +213,23 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   /**
-   * Persists the transactions (duplicates detected by signature) and records their signals. Resolves only
-   * once every accepted item is in this object's durable storage, so the route can ack Helius.
+   * Persists the transactions (duplicates detected by signature) and answers: the route acks Helius on
+   * the durable inbox write alone (issue 10). The decision of each accepted row then goes on in this actor,
+   * on its mint's chain, without the RPC waiting for it; the alarm armed here finishes whatever that run
+   * does not (an eviction, a failure).
    */
-  async ingest(wallet: WalletSnapshot, items: IngestItem[], receivedAtMs: number): Promise<IngestResult[]> {
+  async ingest(snapshot: WalletSnapshot, items: IngestItem[], receivedAtMs: number): Promise<IngestResult[]> {
     const sqlx = this.ctx.storage.sql;
     const known = this.address();
-    if (known && known !== wallet.address) throw new Error(`WalletActor of ${known} got items for ${wallet.address}`);
-    if (!known) sqlx.exec("INSERT INTO meta (key, value) VALUES ('address', ?)", wallet.address);
+    if (known && known !== snapshot.address)
+      throw new Error(`WalletActor of ${known} got items for ${snapshot.address}`);
+    // The route's snapshot may be stale: the wallet is taken from the hot state, and from D1 when they disagree.
+    const wallet = this.watched(snapshot) ?? (await this.confirmWallet(snapshot.address));
+    if (wallet === null) {
+      log.info("delivery_ignored_wallet_gone", { address: snapshot.address, items: items.length });
+      return items.map((i) => ({ signature: i.signature, status: "ignored", wallet: null }));
+    }
+    if (!this.address()) sqlx.exec("INSERT INTO meta (key, value) VALUES ('address', ?)", snapshot.address);
     // All inserts happen before the first await: no other call can interleave between check and write.
     const results: IngestResult[] = items.map((item) => {
       const cur = sqlx.exec(
@@ -216,28 +242,68 @@ export class WalletActor extends DurableObject<Env> {
         wallet.is_active ? 1 : 0,
         receivedAtMs,
       );
-      return { signature: item.signature, status: cur.rowsWritten > 0 ? "accepted" : "duplicate" };
+      return { signature: item.signature, status: cur.rowsWritten > 0 ? "accepted" : "duplicate", wallet };
     });
     const accepted = results.filter((r) => r.status === "accepted").map((r) => r.signature);
-    // Armed on duplicates too while work is pending: a redelivery repairs a hand-off that failed after
-    // persisting but before arming.
-    const pending = sqlx.exec(`SELECT 1 FROM inbox WHERE ${ACTIVE} LIMIT 1`).toArray().length > 0;
-    if (pending) await this.armAlarm(Date.now());
-    if (accepted.length === 0) return results;
-    // Recording the signal rows now makes them visible at once, within a time budget so that a large
-    // delivery still acks fast; what is left, or fails here, is recorded by the alarm.
-    const budgetEnd = Date.now() + INGEST_RECORD_BUDGET_MS;
-    try {
-      const { config } = await this.hotState(wallet.address);
-      for (const signature of accepted) {
-        if (Date.now() > budgetEnd) break;
-        const row = this.row(signature);
-        if (row?.state === "received") await this.record(row, config);
-      }
-    } catch (err) {
-      log.warn("signal_record_deferred", { wallet: wallet.address, error: errMessage(err) });
+    // Decided now, in this delivery: each row joins its mint's chain (not awaited by the RPC). Added before
+    // the first await, so the alarm can never take a row of this delivery ahead of its chain.
+    for (const signature of accepted) {
+      const row = this.row(signature);
+      if (row) void this.schedule(row);
     }
+    // The safety net, armed on duplicates too while work is pending: a redelivery repairs a hand-off that
+    // failed after persisting but before arming. Not at once: the chains are on it.
+    const pending = sqlx.exec(`SELECT 1 FROM inbox WHERE ${ACTIVE} LIMIT 1`).toArray().length > 0;
+    if (pending) await this.armAlarm(Date.now() + (accepted.length > 0 ? SAFETY_NET_MS : 0));
     return results;
+  }
+
+  /** Resolves once no row of this instance is held by a chain (tests, diagnostics). */
+  async drained(): Promise<void> {
+    await this.chains.drained();
+  }
+
+  /**
+   * Puts the row on its mint's chain: rows of one mint run one at a time in arrival order (a leader's BUY
+   * then SELL of a mint), rows of other mints concurrently. Rows without a mint run alone.
+   */
+  private schedule(row: Row): Promise<void> {
+    return this.chains.add(
+      chainKey(row, this.address() as string),
+      row.signature,
+      () => this.work(row.signature),
+      (err) => log.warn("wallet_actor_chain_failed", { signature: row.signature, error: errMessage(err) }),
+    );
+  }
+
+  /** One chain step: the row as stored now, decided with the hot config; owed retries keep the alarm armed. */
+  private async work(signature: string) {
+    const listed = this.row(signature);
+    if (!listed || !(ACTIVE_STATES as readonly string[]).includes(listed.state)) return;
+    const { config } = await this.hotState(this.address() as string);
+    await this.tradesReady();
+    const r = this.row(signature); // re-read: the await let other calls run
+    if (!r || !(ACTIVE_STATES as readonly string[]).includes(r.state)) return;
+    await this.processRow(r, config, Date.now());
+    const after = this.row(signature);
+    if (after && (ACTIVE_STATES as readonly string[]).includes(after.state)) await this.armAlarm(after.next_attempt_ms);
+  }
+
+  /** The wallet from the hot state when it agrees with the route's snapshot; undefined when in doubt. */
+  private watched(snapshot: WalletSnapshot): { id: number; is_active: boolean } | undefined {
+    const w = this.hot.current()?.data.wallet;
+    if (!w || w.address !== snapshot.address || w.id !== snapshot.id) return undefined;
+    return { id: w.id, is_active: w.is_active };
+  }
+
+  /**
+   * The rare slow path: the hot state has no wallet, another id (deleted and re-added) or none at all. A fresh
+   * D1 snapshot settles it (kept unless a newer push landed meanwhile); null: the wallet is not watched.
+   */
+  private async confirmWallet(address: string): Promise<{ id: number; is_active: boolean } | null> {
+    this.hot.apply(await loadWalletHotState(this.env.DB, address));
+    const w = this.hot.current()?.data.wallet;
+    return w && w.address === address ? { id: w.id, is_active: w.is_active } : null;
   }
 
   /** The inbox rows (newest first), optionally of one state, for the API, tests and diagnostics. */
@@ -292,9 +358,17 @@ export class WalletActor extends DurableObject<Env> {
       failure = errMessage(err);
       log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errMessage(err) });
     } finally {
-      const next = this.ctx.storage.sql
-        .exec<{ t: number | null }>(`SELECT MIN(next_attempt_ms) AS t FROM inbox WHERE ${ACTIVE}`)
-        .toArray()[0]?.t;
+      // A row a chain holds is its chain's until it ends; the alarm only comes back for it later, in case
+      // the object is evicted with the chain unfinished.
+      const soonest = this.ctx.storage.sql
+        .exec<{ signature: string; t: number }>(
+          `SELECT signature, next_attempt_ms AS t FROM inbox WHERE ${ACTIVE} ORDER BY next_attempt_ms LIMIT ?`,
+          this.chains.size + 1,
+        )
+        .toArray();
+      const free = soonest.find((r) => !this.chains.holds(r.signature))?.t;
+      const held = soonest.some((r) => this.chains.holds(r.signature)) ? Date.now() + SAFETY_NET_MS : null;
+      const next = free == null ? held : held == null ? free : Math.min(free, held);
       if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
       await alarmHeartbeat(this.env.DB, "wallet_actor", {
         startedAt,
@@ -320,21 +394,11 @@ export class WalletActor extends DurableObject<Env> {
       .exec<Row>(`SELECT * FROM inbox WHERE ${ACTIVE} AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50`, now)
       .toArray();
     if (due.length === 0) return;
-    const { config } = await this.hotState(this.address() as string);
-    // One at a time and in arrival order: a leader's buy is decided before its next buy of the same mint.
-    for (const listed of due) {
-      // A row another run is working on (two alarm runs can overlap, e.g. a forced run beside the scheduled
-      // one) is left to it; the others are re-read, as an earlier row's step may have finished them.
-      if (this.busy.has(listed.signature)) continue;
-      const r = this.row(listed.signature);
-      if (!r || !["received", "recorded", "parking"].includes(r.state)) continue;
-      this.busy.add(r.signature);
-      try {
-        await this.processRow(r, config, now);
-      } finally {
-        this.busy.delete(r.signature);
-      }
-    }
+    // Fails the whole run (backed off) when the config cannot be had: nothing could be decided.
+    await this.hotState(this.address() as string);
+    // The same per-mint chains as a delivery, in arrival order: a row a chain holds (this delivery's, or
+    // another alarm run's) is left to it, and a row of a busy mint waits behind that mint's chain.
+    await Promise.all(due.filter((r) => !this.chains.holds(r.signature)).map((r) => this.schedule(r)));
   }
 
   private async processRow(r: Row, config: Config, now: number) {
@@ -559,6 +623,7 @@ export class WalletActor extends DurableObject<Env> {
     let id = (inserted as { id: number }[])[0]?.id;
     let type = values.signal_type as string;
     let final = filter !== null;
+    let ownedByOther = false;
     if (id === undefined) {
       // Already recorded: by an earlier attempt of this actor, or by the actor of another watched wallet
       // involved in the same transaction (one signal per transaction, DESIGN §4).
@@ -584,8 +649,20 @@ export class WalletActor extends DurableObject<Env> {
       if (existing.wallet_address !== address) {
         log.info("signal_owned_by_other_wallet", { signature: row.signature, owner: existing.wallet_address, address });
         final = true;
+        ownedByOther = true;
       }
     }
+    // The decisions' own history of this leader (a trade another watched wallet owns is not this one's).
+    if (!ownedByOther && c && tx && c.token_mint && (type === "buy" || type === "sell"))
+      this.trades.note({
+        signature: row.signature,
+        type,
+        mint: c.token_mint,
+        amount: c.token_amount,
+        slot: tx.slot ?? null,
+        block_time_ms: tx.timestamp * 1000,
+        received_ms: row.received_at_ms,
+      });
     // Only from 'received': a slower concurrent record (ingest vs alarm) must not reopen a finished row.
     this.ctx.storage.sql.exec(
       "UPDATE inbox SET state = ?, signal_id = ?, signal_type = ?, last_error = NULL WHERE signature = ? AND state = 'received'",
@@ -644,6 +721,19 @@ export class WalletActor extends DurableObject<Env> {
     return this.env.TOKEN_SAFETY.getByName(mint).assess(mint, config);
   }
 
+  /** The mint's decimals from its TokenSafety object (its last lookup), when the payload did not carry them. */
+  protected async tokenDecimals(mint: string): Promise<number | null> {
+    return this.env.TOKEN_SAFETY.getByName(mint).decimals(mint);
+  }
+
+  protected async queueEntryFacts(q: EntryFactsQuery): Promise<EntryFacts | null> {
+    return this.env.SWAP_QUEUE.getByName("default").entryFacts(q);
+  }
+
+  protected async queueOpenCopies(q: OpenCopiesQuery): Promise<OpenCopies | null> {
+    return this.env.SWAP_QUEUE.getByName("default").openCopies(q);
+  }
+
   protected async enqueueEntry(req: SwapRequest): Promise<EnqueueResult> {
     return this.env.SWAP_QUEUE.getByName("default").enqueue(req);
   }
@@ -683,6 +773,8 @@ export class WalletActor extends DurableObject<Env> {
       decision = await this.decideEntry(row, config);
       if (!decision) return; // filtered and finished
       this.saveDecision(row.signature, decision);
+      // Counted as this leader's entry in the mint from now on, while its enqueue is retried too.
+      this.trades.entered(row.signature, decision.request.requested_usd ?? null, null);
     }
     try {
       const result = await this.enqueueEntry(decision.request);
@@ -691,6 +783,8 @@ export class WalletActor extends DurableObject<Env> {
         result.status === "cancelled" && (FILTER_REASONS as readonly string[]).includes(result.cancel_reason ?? "")
           ? (result.cancel_reason as FilterReason)
           : null;
+      // A refused entry is no first entry (a later BUY of the mint may go); a queued one names its order.
+      this.trades.entered(row.signature, cancelled ? null : (decision.request.requested_usd ?? null), result.order_id);
       await this.finish(
         row,
         { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null, filter_reason: cancelled },
@@ -699,6 +793,7 @@ export class WalletActor extends DurableObject<Env> {
       log.info("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
     } catch (err) {
       if (Date.now() > retryUntil) {
+        this.trades.entered(row.signature, null, null);
         await this.finish(row, { filter_reason: "enqueue_failed" }, errMessage(err));
         return;
       }
@@ -721,7 +816,7 @@ export class WalletActor extends DurableObject<Env> {
       });
       return null;
     }
-    const laterSale = await this.saleAfter(address, mint, {
+    const laterSale = saleAfterBuy(this.trades.trades(mint, "sell"), {
       slot: tx.slot ?? null,
       block_time_ms: tx.timestamp * 1000,
     });
@@ -755,7 +850,7 @@ export class WalletActor extends DurableObject<Env> {
     }
 
     const rules = effectiveCopyRules(config, wallet);
-    const facts = await this.copyFacts(address, mint, row.signal_id as number);
+    const facts = await this.copyFacts(address, mint, row.signature, rules.mint_cooldown_seconds);
     const verdict = checkCopyRules(rules, { ...facts, leader_trade_sol: priced.sol_amount, now_ms: Date.now() });
     if (!verdict.ok) {
       await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail, {
@@ -798,11 +893,7 @@ export class WalletActor extends DurableObject<Env> {
         return null;
       }
     }
-    if (decimals === null) {
-      const t = await db.run(sql`SELECT decimals FROM tokens WHERE mint_address = ${mint}`);
-      const d = (t.results[0] as { decimals?: number | null } | undefined)?.decimals;
-      decimals = typeof d === "number" ? d : null;
-    }
+    if (decimals === null) decimals = await this.tokenDecimals(mint);
     if (decimals === null) {
       await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: "token_decimals_unknown" });
       return null;
@@ -886,34 +977,86 @@ export class WalletActor extends DurableObject<Env> {
     };
   }
 
-  /** A SELL of this leader and mint made at or after `buy` on chain (a late or out-of-order BUY), or null. */
-  private async saleAfter(address: string, mint: string, buy: ChainPoint): Promise<string | null> {
-    const sales = await this.db
+  /**
+   * The trade log copied from D1 once (an actor that existed before it), the only D1 read it needs; a failure
+   * fails the step, retried like any other.
+   */
+  private async tradesReady() {
+    if (this.trades.seeded()) return;
+    const rows = await this.db
       .select({
         signature: signals.transaction_signature,
+        type: signals.signal_type,
+        mint: signals.token_mint,
+        amount: signals.token_amount,
         slot: signals.slot,
         block_time: signals.block_time,
         received: signals.webhook_received_at,
+        entry_usd: signals.entry_usd,
+        order_id: signals.order_id,
+        filtered: signals.filtered,
       })
       .from(signals)
-      .where(and(eq(signals.wallet_address, address), eq(signals.token_mint, mint), eq(signals.signal_type, "sell")));
-    const hit = sales.find((x) => {
-      // A sale dated in the future (bad timestamp) counts as made when received, as decideExit takes it: it
-      // must not block every later BUY of the mint.
-      const t = x.block_time ? Date.parse(x.block_time) : null;
-      const r = x.received ? Date.parse(x.received) : null;
-      const at = t !== null && r !== null && t > r + MAX_CLOCK_SKEW_SECONDS * 1000 ? r : t;
-      return buyBeforeSale(buy, { slot: x.slot, block_time_ms: at });
-    });
-    return hit?.signature ?? null;
+      .where(and(eq(signals.wallet_address, this.address() as string), ne(signals.signal_type, "other")))
+      .orderBy(asc(signals.id));
+    if (this.trades.seeded()) return;
+    this.trades.seed(
+      rows.flatMap((r) =>
+        r.mint && (r.type === "buy" || r.type === "sell")
+          ? [
+              {
+                signature: r.signature,
+                type: r.type,
+                mint: r.mint,
+                amount: r.amount,
+                slot: r.slot,
+                block_time_ms: r.block_time ? Date.parse(r.block_time) : null,
+                received_ms: r.received ? Date.parse(r.received) : 0,
+                entry_usd: r.filtered ? null : r.entry_usd,
+                order_id: r.order_id,
+              },
+            ]
+          : [],
+      ),
+    );
   }
 
-  /** The D1 facts the copy rules need (see domain/copy-rules.ts). */
-  private async copyFacts(address: string, mint: string, signalId: number) {
+  /**
+   * The facts the copy rules need (see domain/copy-rules.ts), from actor state: this actor's trade log and the
+   * SwapQueue's book (one RPC). D1 only where the book cannot answer: not loaded yet, or closes it never saw
+   * within the mint's cooldown (positions older than the book).
+   */
+  private async copyFacts(address: string, mint: string, signature: string, cooldownSeconds: number) {
+    const entries = this.trades.trades(mint, "buy").filter((t) => t.signature !== signature && t.entry_usd !== null);
+    const facts = await this.queueEntryFacts({
+      leader_address: address,
+      token_mint: mint,
+      order_ids: entries.flatMap((e) => (e.order_id ? [e.order_id] : [])),
+    });
+    if (!facts) return this.copyFactsFromD1(address, mint, signature);
+    // The first entry of this leader in this mint: a position, or an entry decided whose order did not fail.
+    const live = firstLiveEntry(entries, facts.order_states);
+    const lastExit = cooldownNeedsHistory(facts, Date.now(), cooldownSeconds)
+      ? await this.lastExitFromD1(mint)
+      : facts.last_exit_at_ms;
+    return {
+      prior_entry_usd: facts.first_position_usd ?? live?.entry_usd ?? null,
+      last_exit_at_ms: lastExit,
+      open_positions: facts.open_positions,
+      exposure_usd: facts.exposure_usd,
+    };
+  }
+
+  private async lastExitFromD1(mint: string): Promise<number | null> {
+    const r = await this.db.get<{ t: string | null }>(sql`
+      SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
+    return r?.t ? Date.parse(r.t) : null;
+  }
+
+  /** The D1 facts (the SwapQueue's book not loaded yet: its first use after an upgrade). */
+  private async copyFactsFromD1(address: string, mint: string, signature: string) {
     const db = this.db;
     const q = async <T>(query: ReturnType<typeof sql>) => (await db.run(query)).results[0] as T | undefined;
-    // The first entry of this leader in this mint: a position, or an entry decided (queued, or still being
-    // retried) whose order did not fail — so a second buy cannot slip in while the first is in flight.
     const firstPosition = await q<{ usd: number }>(sql`
       SELECT entry_cost_usd AS usd FROM positions
       WHERE source_wallet_address = ${address} AND token_mint = ${mint} ORDER BY opened_at LIMIT 1`);
@@ -922,11 +1065,9 @@ export class WalletActor extends DurableObject<Env> {
       : await q<{ usd: number }>(sql`
       SELECT s.entry_usd AS usd FROM signals s LEFT JOIN orders o ON o.id = s.order_id
       WHERE s.wallet_address = ${address} AND s.token_mint = ${mint} AND s.signal_type = 'buy'
-        AND s.entry_usd IS NOT NULL AND s.filtered = 0 AND s.id != ${signalId}
+        AND s.entry_usd IS NOT NULL AND s.filtered = 0 AND s.transaction_signature != ${signature}
         AND (o.id IS NULL OR o.status NOT IN ('failed', 'cancelled', 'dead'))
       ORDER BY s.id LIMIT 1`);
-    const lastExit = await q<{ t: string | null }>(sql`
-      SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
     const queued = await db.run(sql`
       SELECT requested_usd AS usd FROM orders WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
     // The same exposure the SwapQueue checks at execution (cost of what remains), plus the queued entries.
@@ -936,7 +1077,7 @@ export class WalletActor extends DurableObject<Env> {
     );
     return {
       prior_entry_usd: firstPosition?.usd ?? firstSignal?.usd ?? null,
-      last_exit_at_ms: lastExit?.t ? Date.parse(lastExit.t) : null,
+      last_exit_at_ms: await this.lastExitFromD1(mint),
       open_positions: book.open_positions,
       exposure_usd: book.exposure_usd,
     };
@@ -1027,47 +1168,22 @@ export class WalletActor extends DurableObject<Env> {
 
     // Only positions copied from a leader BUY made before this SELL: a sale recovered late (backfill) must not
     // close what was copied from the leader's later re-entry. A position of unknown origin is still mirrored.
-    const open = await this.db
-      .select({ id: positions.id })
-      .from(positions)
-      .leftJoin(signals, eq(signals.id, positions.signal_id))
-      .where(
-        and(
-          eq(positions.status, "open"),
-          eq(positions.source_wallet_address, address),
-          eq(positions.token_mint, mint),
-          or(isNull(signals.block_time), lte(signals.block_time, soldAt)),
-        ),
-      )
-      .orderBy(asc(positions.opened_at));
-    const positionIds = [...new Set([...open.map((p) => p.id), ...queued.in_flight.map((f) => f.position_id)])];
+    // The SwapQueue's book names the open copies (one RPC); D1 only for positions older than the book.
+    const copies = await this.queueOpenCopies({ leader_address: address, token_mint: mint, sold_at_ms: saleS * 1000 });
+    const open = copies?.complete ? copies.position_ids : await this.openCopiesFromD1(address, mint, soldAt);
+    const positionIds = [...new Set([...open, ...queued.in_flight.map((f) => f.position_id)])];
 
-    const history = await this.db
-      .select({
-        id: signals.id,
-        type: signals.signal_type,
-        amount: signals.token_amount,
-        slot: signals.slot,
-        block_time: signals.block_time,
-      })
-      .from(signals)
-      .where(
-        and(
-          eq(signals.wallet_address, address),
-          eq(signals.token_mint, mint),
-          ne(signals.id, signalId),
-          ne(signals.signal_type, "other"),
-        ),
-      );
+    // The leader's holding before the sale, from this actor's own log of its trades in the mint.
+    const history = this.trades.trades(mint).filter((h) => h.signature !== row.signature);
     const held = holdingBefore(
       history.map((h) => ({
-        type: h.type === "buy" ? ("buy" as const) : ("sell" as const),
+        type: h.type,
         amount: h.amount,
         slot: h.slot,
-        block_time_ms: h.block_time ? Date.parse(h.block_time) : null,
-        seq: h.id,
+        block_time_ms: h.block_time_ms,
+        seq: h.seq,
       })),
-      { ...sale, seq: signalId },
+      { ...sale, seq: this.trades.seqOf(row.signature) ?? Number.MAX_SAFE_INTEGER },
     );
     const sold = c.token_amount && /^\d+$/.test(c.token_amount) ? BigInt(c.token_amount) : null;
     const facts = { sold, history_before: held, emptied_in_tx: leaderEmptiedInTx(tx, address, mint) };
@@ -1089,6 +1205,24 @@ export class WalletActor extends DurableObject<Env> {
       order_id: null,
       cancelled_entries: [...cancelledInbox, ...queued.cancelled.map((e) => e.order_id)],
     };
+  }
+
+  /** Open positions copied from this leader's BUYs of the mint made before the sale, from D1 (the slow path). */
+  private async openCopiesFromD1(address: string, mint: string, soldAt: string): Promise<string[]> {
+    const open = await this.db
+      .select({ id: positions.id })
+      .from(positions)
+      .leftJoin(signals, eq(signals.id, positions.signal_id))
+      .where(
+        and(
+          eq(positions.status, "open"),
+          eq(positions.source_wallet_address, address),
+          eq(positions.token_mint, mint),
+          or(isNull(signals.block_time), lte(signals.block_time, soldAt)),
+        ),
+      )
+      .orderBy(asc(positions.opened_at));
+    return open.map((p) => p.id);
   }
 
   /**
@@ -1135,6 +1269,18 @@ export class WalletActor extends DurableObject<Env> {
 function filterDetail(detail: string | undefined, numbers: Record<string, unknown> | undefined): string | null {
   if (detail === undefined && numbers === undefined) return null;
   return JSON.stringify({ ...(detail === undefined ? {} : { detail }), ...numbers });
+}
+
+/** The chain a row runs on: its mint's, or its own when it names none (not a trade, unreadable). */
+function chainKey(row: Row, address: string): string {
+  try {
+    const parsed = HeliusTxSchema.safeParse(JSON.parse(row.payload));
+    const mint = parsed.success ? classify(parsed.data, address).token_mint : null;
+    if (mint) return `mint:${mint}`;
+  } catch {
+    // An unclassifiable row (its processing parks it): no mint to order it with.
+  }
+  return `tx:${row.signature}`;
 }
 
 function errMessage(err: unknown): string {

@@ -46,7 +46,8 @@ describe("token safety per mint (issue 10)", () => {
     await patchEnv(env.TOKEN_SAFETY.getByName(mint), { UPSTREAM_TIMEOUT_MS: "60000" });
     await fake.hold("rugcheck.report");
     const buys = leaders.map((w) => nativeBuy(w, mint, { sol: 1, tokens: 1000 }));
-    for (const b of buys) expect((await deliver([b])).status).toBe(200);
+    // Not waiting for the decisions: each delivery starts its own (issue 10), held at the lookup below.
+    for (const b of buys) expect((await deliver([b], undefined, { wait: false })).status).toBe(200);
     // Every leader's decision runs at once and reaches the safety lookup while the first one is held.
     const alarms = leaders.map((w) => runDurableObjectAlarm(env.WALLET_ACTOR.getByName(w)));
     await until("all leaders looked the mint up", async () => looks >= LEADERS);

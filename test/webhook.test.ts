@@ -8,6 +8,7 @@ import { randomAddress } from "./helpers/addresses";
 import { expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
 import { addr, nativeBuy, sig, tx, USDC, WSOL } from "./helpers/helius";
+import { bookPosition, unbookPosition } from "./helpers/queue-book";
 import { deliver, HELIUS_SECRET, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
 const count = async (table: string) =>
@@ -117,7 +118,7 @@ describe("the real captured PumpSwap delivery", () => {
 });
 
 describe("durable hand-off", () => {
-  it("the ack needs only the actor's inbox: a failed signal write is recorded later by the alarm", async () => {
+  it("the ack needs only the actor's inbox: a failed signal write is retried by the alarm", async () => {
     const { wallet, mint } = await setup();
     const stub = env.WALLET_ACTOR.getByName(wallet);
     await runInDurableObject(stub, (instance) => {
@@ -132,9 +133,11 @@ describe("durable hand-off", () => {
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     const res = await deliver([t]);
     expect(res.body).toMatchObject({ accepted: 1 });
+    // The decision the delivery started failed on the signal write: the row waits for its retry.
+    await stub.drained();
     expect(await signalBySignature(t.signature)).toBeNull();
-    expect((await stub.inbox()).map((r) => [r.signature, r.state])).toEqual([[t.signature, "received"]]);
-    await settle(wallet);
+    expect((await stub.inbox()).map((r) => [r.signature, r.state, r.attempts])).toEqual([[t.signature, "received", 1]]);
+    await settle(wallet, { forceDue: true });
     expect(await signalBySignature(t.signature)).toMatchObject({ signal_type: "buy", entry_usd: 50 });
   });
 });
@@ -264,6 +267,7 @@ describe("routing", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ accepted: 2, rejected: 2, ignored: 0, duplicates: 0 });
     expect(res.body.errors.map((e: { index: number }) => e.index)).toEqual([1, 2]);
+    await settle(wallet);
     expect(await signalBySignature(a.signature)).toBeTruthy();
     expect(await signalBySignature(b.signature)).toBeTruthy();
   });
@@ -588,12 +592,14 @@ describe("BUY pipeline", () => {
     )
       .bind(`pos-cap-${mint}`, addr(), addr(), new Date().toISOString())
       .first<{ id: string }>();
+    await bookPosition({ id: held?.id as string, leader: addr(), mint: addr(), cost_usd: 10, amount: "1000" });
     const u = nativeBuy(wallet, addr(), { sol: 1, tokens: 1000 });
     await fake.tokens({ mint: u.tokenTransfers[0]!.mint, price_usd: 0.001 });
     await deliver([u]);
     await settle(wallet);
     await env.DB.prepare("UPDATE config SET max_open_positions = 10").run();
     await env.DB.prepare("DELETE FROM positions WHERE id = ?").bind(held?.id).run();
+    await unbookPosition(held?.id as string);
     expect(await signalBySignature(t.signature)).toMatchObject({ filter_reason: "max_exposure" });
     expect(await signalBySignature(u.signature)).toMatchObject({ filter_reason: "max_open_positions" });
     expect(spy.enqueued).toEqual([]);
@@ -693,6 +699,7 @@ describe("SELL → mirror exit", () => {
     )
       .bind(id, wallet, mint, new Date().toISOString())
       .run();
+    await bookPosition({ id, leader: wallet, mint, cost_usd: 1, amount: "1000000" });
   }
   const sell = (wallet: string, mint: string, raw: bigint, sol: number) => {
     const pool = addr();

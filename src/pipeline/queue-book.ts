@@ -1,5 +1,12 @@
 import { bookExposure, type ExposedPosition } from "../domain/exposure";
 
+/** The leader's trade a position copies. */
+export interface PositionOrigin {
+  leader_address: string;
+  token_mint: string;
+  leader_block_time_ms: number | null;
+}
+
 /**
  * The SwapQueue's own book of positions for the caps (issue 10: no D1 read on the hot path). Every position
  * comes from an entry this queue filled and shrinks only by exits it filled, so the queue records both in the
@@ -8,6 +15,7 @@ import { bookExposure, type ExposedPosition } from "../domain/exposure";
  */
 export class QueueBook {
   constructor(private readonly sql: SqlStorage) {
+    sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     sql.exec(`CREATE TABLE IF NOT EXISTS book (
       position_id TEXT PRIMARY KEY,
       entry_cost_usd REAL NOT NULL,
@@ -15,6 +23,30 @@ export class QueueBook {
       current_amount TEXT NOT NULL,
       closed INTEGER NOT NULL DEFAULT 0
     )`);
+    // For the WalletActors' decisions (src/pipeline/queue-facts.ts, issue 10): when a position closed (the
+    // cooldown after an exit) and whose copy it is (a leader's SELL mirrors it). Added to books created
+    // before them; a row from before keeps them null (its origin is then read from its entry order).
+    for (const col of [
+      "closed_at_ms INTEGER",
+      "leader_address TEXT",
+      "token_mint TEXT",
+      "leader_block_time_ms INTEGER",
+    ])
+      try {
+        sql.exec(`ALTER TABLE book ADD COLUMN ${col}`);
+      } catch {
+        // already there
+      }
+    sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('book_closes_since_ms', ?) ON CONFLICT(key) DO NOTHING",
+      String(Date.now()),
+    );
+  }
+
+  /** Since when every close is recorded with its time (closes before it are not known to the book). */
+  closesSince(): number {
+    const v = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'book_closes_since_ms'").one();
+    return Number(v.value);
   }
 
   seeded(): boolean {
@@ -38,15 +70,22 @@ export class QueueBook {
     );
   }
 
-  /** An entry filled: its position is in the book (call in the fill's storage transaction). */
-  opened(positionId: string, costUsd: number, amount: string) {
+  /**
+   * An entry filled: its position is in the book (call in the fill's storage transaction). `origin` names the
+   * leader's trade it copies; without it, it is read from the entry order (`pos_<order_id>`) when needed.
+   */
+  opened(positionId: string, costUsd: number, amount: string, origin?: PositionOrigin) {
     this.sql.exec(
-      `INSERT INTO book (position_id, entry_cost_usd, entry_amount, current_amount) VALUES (?, ?, ?, ?)
+      `INSERT INTO book (position_id, entry_cost_usd, entry_amount, current_amount, leader_address, token_mint,
+         leader_block_time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(position_id) DO NOTHING`,
       positionId,
       costUsd,
       amount,
       amount,
+      origin?.leader_address ?? null,
+      origin?.token_mint ?? null,
+      origin?.leader_block_time_ms ?? null,
     );
   }
 
@@ -58,17 +97,24 @@ export class QueueBook {
     if (!row) return;
     const left = BigInt(row.current_amount) - BigInt(soldAmount);
     const rest = left > 0n ? left : 0n;
+    const closes = full || rest === 0n;
     this.sql.exec(
-      "UPDATE book SET current_amount = ?, closed = ? WHERE position_id = ?",
+      "UPDATE book SET current_amount = ?, closed = ?, closed_at_ms = CASE WHEN ? THEN COALESCE(closed_at_ms, ?) ELSE closed_at_ms END WHERE position_id = ?",
       rest.toString(),
-      full || rest === 0n ? 1 : 0,
+      closes ? 1 : 0,
+      closes ? 1 : 0,
+      Date.now(),
       positionId,
     );
   }
 
   /** A position closed outside the queue (reconciliation's sold_externally): it no longer counts. Idempotent. */
   closedOutside(positionId: string) {
-    this.sql.exec("UPDATE book SET current_amount = '0', closed = 1 WHERE position_id = ?", positionId);
+    this.sql.exec(
+      "UPDATE book SET current_amount = '0', closed = 1, closed_at_ms = COALESCE(closed_at_ms, ?) WHERE position_id = ?",
+      Date.now(),
+      positionId,
+    );
   }
 
   /** Open positions and the USD still at risk, by the one domain definition. */

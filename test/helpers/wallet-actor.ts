@@ -6,14 +6,19 @@ import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } 
 
 export const HELIUS_SECRET = "test-helius-auth-header";
 
-/** POSTs a delivery to the webhook as Helius would (the auth header echoed verbatim). */
-export async function deliver(body: unknown, auth: string | null = HELIUS_SECRET) {
+/**
+ * POSTs a delivery to the webhook as Helius would (the auth header echoed verbatim). The ack does not wait for
+ * the decisions (issue 10); unless `wait: false`, this helper then waits until the WalletActors of the watched
+ * wallets the items name have finished what the delivery started, so a test reads its outcome right after.
+ */
+export async function deliver(body: unknown, auth: string | null = HELIUS_SECRET, { wait = true } = {}) {
   const res = await exports.default.fetch("https://walltrack.test/webhooks/helius", {
     method: "POST",
     headers: { "content-type": "application/json", ...(auth === null ? {} : { authorization: auth }) },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
+  if (wait && Array.isArray(body)) await drainActorsOf(body);
   let json: any = null;
   try {
     json = JSON.parse(text);
@@ -21,6 +26,26 @@ export async function deliver(body: unknown, auth: string | null = HELIUS_SECRET
     json = text;
   }
   return { status: res.status, body: json };
+}
+
+/** Waits for the chains of every watched wallet's actor these items involve. */
+async function drainActorsOf(items: unknown[]) {
+  const addresses = new Set<string>();
+  // Bounded: an edge-input test delivers items nested thousands of levels deep (rejected, never routed).
+  const walk = (v: unknown, depth: number) => {
+    if (depth > 8) return;
+    if (typeof v === "string" && v.length >= 32 && v.length <= 44) addresses.add(v);
+    else if (Array.isArray(v)) for (const x of v) walk(x, depth + 1);
+    else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x, depth + 1);
+  };
+  walk(items, 0);
+  if (addresses.size === 0) return;
+  const { results } = await env.DB.prepare(
+    "SELECT address FROM wallets WHERE address IN (SELECT value FROM json_each(?))",
+  )
+    .bind(JSON.stringify([...addresses]))
+    .all<{ address: string }>();
+  await Promise.all(results.map((w) => env.WALLET_ACTOR.getByName(w.address).drained()));
 }
 
 let walletSeq = 0;
@@ -94,12 +119,15 @@ export async function spyActor(address: string, solUsd: number | null = 150): Pr
 /** Runs the actor's alarm until nothing is due (the alarm may also fire on its own). */
 export async function settle(address: string, { forceDue = false } = {}): Promise<InboxRow[]> {
   const stub = env.WALLET_ACTOR.getByName(address);
+  await stub.drained();
   if (forceDue)
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("UPDATE inbox SET next_attempt_ms = 0 WHERE state != 'done'");
     });
   for (let i = 0; i < 40; i++) {
+    await stub.drained(); // the decisions a delivery started (issue 10: not awaited by the ack)
     await runDurableObjectAlarm(stub);
+    await stub.drained();
     const rows = await stub.inbox();
     if (!rows.some((r) => r.state !== "done" && r.next_attempt_ms <= Date.now() && r.attempts === 0)) return rows;
     await new Promise((r) => setTimeout(r, 25));
