@@ -234,6 +234,7 @@ export class PositionActor extends DurableObject<Env> {
       token_decimals: st.token_decimals,
       token_mint: st.token_mint,
       status: st.status,
+      remaining: st.current_amount,
     };
   }
 
