@@ -2,6 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { positionIdFor } from "../src/domain/position";
+import { randomAddress } from "./helpers/addresses";
 import { api } from "./helpers/api";
 import {
   buyRequest,
@@ -15,7 +16,6 @@ import {
   tripBreaker,
   waitFor,
 } from "./helpers/execution";
-import { randomAddress } from "./helpers/addresses";
 import { fake } from "./helpers/fake";
 import { patchEnv } from "./helpers/faults";
 import { newSolanaSecretKey } from "./helpers/keys";
