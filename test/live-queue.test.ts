@@ -1,5 +1,5 @@
 import "../src/index"; // start-up: isSecureContext for @solana/kit signing
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { LiveOrderState } from "../src/domain/live-order";
@@ -295,5 +295,155 @@ describe("live through the SwapQueue: a crash at each of five points ends with e
     expect(Object.keys((await fake.chain()).landed)).toEqual([s.signature]);
     const pos = await waitFor(() => positionRow(positionIdFor(res.order_id)));
     expect(pos).toMatchObject({ status: "open", entry_amount: s.fill?.token_amount });
+  });
+});
+
+describe("live through the SwapQueue: the failure policy", () => {
+  /** The executor's own wait (a backoff, a stuck exit's retry) is over: as if its time had come. */
+  const waitOver = (orderId: string) =>
+    runInDurableObject(queue(), (_i, state) => {
+      const r = state.storage.sql
+        .exec<{ state: string }>("SELECT state FROM live_orders WHERE order_id = ?", orderId)
+        .toArray()[0];
+      if (!r) return;
+      const s = JSON.parse(r.state) as LiveOrderState;
+      state.storage.sql.exec(
+        "UPDATE live_orders SET state = ? WHERE order_id = ?",
+        JSON.stringify({ ...s, not_before: null }),
+        orderId,
+      );
+    });
+  const quotes = async () => (await fake.requests()).filter((r) => r.route === "jupiter.quote").length;
+  const deadRow = (id: string) =>
+    waitFor(async () => {
+      const o = await orderRow(id);
+      return o?.status === "dead" ? o : null;
+    });
+
+  it("a swap that landed failed on slippage is re-quoted at a higher slippage (within max_slippage_bps) and lands", async () => {
+    await fake.swapScript({
+      land: [{ outcome: "fail", err: { InstructionError: [2, { Custom: 6001 }] } }, { outcome: "land" }],
+    });
+    await setConfig({ max_slippage_bps: 400 });
+    const res = await queue().enqueue(liveBuy());
+    await stepUntilDone(res.order_id);
+    const s = (await liveState(res.order_id)) as LiveOrderState;
+    expect(s.status).toBe("executed");
+    expect(s.attempts.map((a) => [a.slippage_bps, a.outcome])).toEqual([
+      [300, "slippage"],
+      [400, "executed"],
+    ]);
+    const landed = Object.values((await fake.chain()).landed);
+    expect(landed.map((t) => t.outcome).sort()).toEqual(["failed", "landed"]);
+    expect((await orderRow(res.order_id))?.tx_signature).toBe(s.signature);
+    await waitFor(() => positionRow(positionIdFor(res.order_id)));
+  });
+
+  it("terminal errors are not retried: an entry with no route and one the wallet cannot pay are dead letters at once", async () => {
+    await fake.prices({ [token]: null }); // Jupiter has no route for it
+    const noRoute = await queue().enqueue(liveBuy());
+    await stepQueue();
+    const row = await deadRow(noRoute.order_id);
+    expect(String(row.last_error)).toMatch(/^COULD_NOT_FIND_ANY_ROUTE/);
+    expect(await quotes()).toBe(1);
+    await stepQueue(); // nothing runs again
+    expect(await quotes()).toBe(1);
+    const st = await queue().status();
+    expect(st.dead_letters.map((d) => d.order_id)).toContain(noRoute.order_id);
+
+    await fake.prices({ [token]: 0.001 });
+    await fake.wallet({ address: KEY.address, lamports: 40_000_000 }); // 0.04 SOL, below the 0.05 reserve
+    const poor = await queue().enqueue(liveBuy());
+    await stepQueue();
+    expect(String((await deadRow(poor.order_id)).last_error)).toMatch(/^INSUFFICIENT_FUNDS: .*fee reserve/);
+    expect(await quotes()).toBe(1); // refused before any Jupiter call
+    expect(Object.keys((await fake.chain()).landed)).toHaveLength(0);
+  });
+
+  it("an exit with no route is stuck: it raises a stuck_exit alert, stays queued with backoff, and lands when the route is back", async () => {
+    const res = await queue().enqueue(liveBuy());
+    await stepUntilDone(res.order_id);
+    const pid = positionIdFor(res.order_id);
+    await waitFor(() => positionRow(pid));
+    await fake.prices({ [token]: null });
+    const exit = await env.POSITION_ACTOR.getByName(pid).requestExit({ percent: 100 });
+    if (!exit.ok) throw new Error(exit.detail);
+    const exitId = exit.order_id as string;
+    await stepQueue();
+    expect(await queueState(exitId)).toBe("pending");
+    const s = (await liveState(exitId)) as LiveOrderState;
+    expect(s.stuck).toBe(true);
+    expect((s.not_before as number) - s.updated_at).toBe(30_000);
+    const alert = await waitFor(() =>
+      env.DB.prepare("SELECT * FROM alerts WHERE kind = 'stuck_exit' AND subject = ?").bind(pid).first(),
+    );
+    expect(alert).toMatchObject({ status: "open", severity: "critical" });
+    // Retried with backoff, still stuck: still pending, backoff doubled, one alert.
+    await waitOver(exitId);
+    await stepQueue();
+    const again = (await liveState(exitId)) as LiveOrderState;
+    expect(again.stuck_retries).toBe(2);
+    expect((again.not_before as number) - again.updated_at).toBe(60_000);
+    expect(await queueState(exitId)).toBe("pending");
+    // The route is back: it lands and the position closes.
+    await fake.prices({ [token]: 0.001 });
+    await waitOver(exitId);
+    await stepUntilDone(exitId);
+    expect((await liveState(exitId))?.status).toBe("executed");
+    await waitFor(async () => ((await positionRow(pid))?.status === "closed" ? true : null));
+  });
+
+  it("HTTP 429 on the quote defers the live entry (not failed) while a simulated entry behind it fills", async () => {
+    await fake.fail("jupiter.quote", { status: 429, times: 1 });
+    const live = await queue().enqueue(liveBuy());
+    const sim = await queue().enqueue(buyRequest(token, { requested_usd: 10 }));
+    await stepQueue(); // the live entry (queued first) meets the 429
+    expect(await queueState(live.order_id)).toBe("pending");
+    expect((await liveState(live.order_id))?.failure?.code).toBe("HTTP_429");
+    // The next run, the live entry still waiting for the reset: the simulated one is not held behind it.
+    await runInDurableObject(queue(), async (_i, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'last_execution_ms'");
+      await state.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    expect(await queueState(sim.order_id)).toBe("done");
+    await waitOver(live.order_id);
+    await stepUntilDone(live.order_id);
+    expect((await liveState(live.order_id))?.status).toBe("executed");
+  });
+
+  it("a dead live exit (the wallet holds other than the records) is retried by the dead-letter route once the wallet is right", async () => {
+    const res = await queue().enqueue(liveBuy());
+    await stepUntilDone(res.order_id);
+    const pid = positionIdFor(res.order_id);
+    const pos = await waitFor(() => positionRow(pid));
+    await fake.wallet({ address: KEY.address, token_accounts: [{ mint: token, amount: "1", decimals: 6 }] });
+    const exit = await env.POSITION_ACTOR.getByName(pid).requestExit({ percent: 100 });
+    if (!exit.ok) throw new Error(exit.detail);
+    const exitId = exit.order_id as string;
+    await stepQueue();
+    expect(String((await deadRow(exitId)).last_error)).toMatch(/^HOLDING_MISMATCH/);
+    expect(logLines.some((l) => l.includes("live_sell_refused"))).toBe(true);
+    // the position is released (open again), the dead letter listed
+    await waitFor(async () => ((await positionRow(pid))?.status === "open" ? true : null));
+    const { api } = await import("./helpers/api");
+    const listed = await api("GET", "/api/v1/swap-queue");
+    expect(listed.body.dead_letters.map((d: { order_id: string }) => d.order_id)).toContain(exitId);
+
+    await fake.wallet({
+      address: KEY.address,
+      token_accounts: [{ mint: token, amount: String(pos.entry_amount), decimals: 6 }],
+    });
+    const retried = await api("POST", `/api/v1/swap-queue/dead-letters/${exitId}/retry`);
+    expect(retried.status).toBe(200);
+    const newId = retried.body.retried_as as string;
+    expect(newId).toBeTruthy();
+    await stepUntilDone(newId);
+    expect((await liveState(newId))?.status).toBe("executed");
+    await waitFor(async () => ((await positionRow(pid))?.status === "closed" ? true : null));
+    expect(
+      (await api("GET", "/api/v1/swap-queue")).body.dead_letters.map((d: { order_id: string }) => d.order_id),
+    ).not.toContain(exitId);
   });
 });
