@@ -393,6 +393,30 @@ describe("live through the SwapQueue: the failure policy", () => {
     await waitFor(async () => ((await positionRow(pid))?.status === "closed" ? true : null));
   });
 
+  it("without a SOL price a live entry waits, and is cancelled once its signal is stale (nothing started)", async () => {
+    const restore = await patchEnv(queue(), { PRICE_FEED: { getByName: () => ({ getPrices: async () => ({}) }) } });
+    const res = await queue().enqueue(liveBuy());
+    await stepQueue();
+    expect(await queueState(res.order_id)).toBe("pending");
+    expect(await liveRow(res.order_id)).toBeNull();
+    await runInDurableObject(queue(), (_i, state) => {
+      state.storage.sql.exec(
+        "UPDATE queue SET created_at_ms = ? WHERE order_id = ?",
+        Date.now() - 3_600_000,
+        res.order_id,
+      );
+    });
+    await stepQueue();
+    expect(await queueState(res.order_id)).toBe("cancelled");
+    const row = await waitFor(async () => {
+      const o = await orderRow(res.order_id);
+      return o?.status === "cancelled" ? o : null;
+    });
+    expect(row.cancel_reason).toBe("price_unavailable");
+    expect(await quotes()).toBe(0);
+    await restore();
+  });
+
   it("HTTP 429 on the quote defers the live entry (not failed) while a simulated entry behind it fills", async () => {
     await fake.fail("jupiter.quote", { status: 429, times: 1 });
     const live = await queue().enqueue(liveBuy());

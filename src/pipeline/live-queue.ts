@@ -4,6 +4,7 @@ import { isTerminal, type LiveOrderIntent, type LiveOrderState, mayStillLand } f
 import { LAMPORTS_PER_SOL } from "../domain/live-sizing";
 import { WSOL_MINT } from "../domain/price";
 import type { SwapRequest } from "../domain/swap-order";
+import { priceWaitVerdict } from "../domain/swap-request";
 import { log } from "../lib/logger";
 import { type LiveClock, LiveExecutor, type LiveOrderPort, type LiveSettings, type LiveSizing } from "./live-executor";
 import { type LiveOrderContext, LiveOrderStore } from "./live-orders";
@@ -22,7 +23,10 @@ import type { QueueRow } from "./queue-storage";
  * after the run's budget) come back as `wait`, the queue re-arms and re-picks by priority, and an order whose
  * signature may still land is resumed by its signature only.
  */
-export type LiveStep = { kind: "wait"; reason: string; delay_ms: number } | { kind: "settled" };
+export type LiveStep =
+  | { kind: "wait"; reason: string; delay_ms: number }
+  | { kind: "cancelled"; reason: string }
+  | { kind: "settled" };
 
 /** What a sell needs from its PositionActor (read by the queue right before the first run). */
 export interface LiveSellable {
@@ -95,8 +99,14 @@ export class LiveQueueRunner {
     if (loaded) context = loaded.context;
     else {
       const sol = (await this.d.env().PRICE_FEED.getByName("default").getPrices([WSOL_MINT]))[WSOL_MINT];
-      if (!sol || !(sol.price_usd > 0))
+      if (!sol || !(sol.price_usd > 0)) {
+        // As a simulated entry: nothing started, so an entry whose signal went stale meanwhile is cancelled.
+        if (req.side === "buy") {
+          const v = priceWaitVerdict(req.leader_block_time, row.created_at_ms, Date.now(), cfg.max_signal_age_seconds);
+          if (v === "price_unavailable") return { kind: "cancelled", reason: v };
+        }
         return { kind: "wait", reason: "SOL price unavailable", delay_ms: PRICE_RETRY_MS };
+      }
       const started = this.start(req, sol.price_usd, sell);
       if ("wait" in started) return started.wait;
       context = started.context;
