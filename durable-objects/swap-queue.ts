@@ -24,7 +24,7 @@ import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { LIVE_IN_FLIGHT_SQL } from "../src/pipeline/live-orders";
-import { LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
+import { bucketHeldUntil, LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
 import { healOpenOrders } from "../src/pipeline/queue-heal";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
@@ -106,6 +106,10 @@ export class SwapQueue extends DurableObject<Env> {
           this.takeSwapToken(cfg)
             ? 0
             : Math.max(1, tokenReadyAt(this.bucket(), bucketLimits(cfg), Date.now()) - Date.now()),
+        holdTokensUntil: (until) => {
+          const limits = this.lastConfig ? bucketLimits(this.lastConfig) : { per_second: 1, burst: 1 };
+          this.setMeta(BUCKET_KEY, JSON.stringify(bucketHeldUntil(this.bucket(), limits, until, Date.now())));
+        },
       });
     });
   }

@@ -417,24 +417,34 @@ describe("live through the SwapQueue: the failure policy", () => {
     await restore();
   });
 
-  it("HTTP 429 on the quote defers the live entry (not failed) while a simulated entry behind it fills", async () => {
+  it("HTTP 429 on the quote defers the live entry (not failed); no live order quotes before the reset; a simulated entry fills meanwhile", async () => {
     await fake.fail("jupiter.quote", { status: 429, times: 1 });
     const live = await queue().enqueue(liveBuy());
+    const second = await queue().enqueue(liveBuy());
     const sim = await queue().enqueue(buyRequest(token, { requested_usd: 10 }));
     await stepQueue(); // the live entry (queued first) meets the 429
     expect(await queueState(live.order_id)).toBe("pending");
     expect((await liveState(live.order_id))?.failure?.code).toBe("HTTP_429");
-    // The next run, the live entry still waiting for the reset: the simulated one is not held behind it.
+    // The next run, the reset not reached: the second live entry does not quote, the simulated one fills.
     await runInDurableObject(queue(), async (_i, state) => {
       state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'last_execution_ms'");
+      state.storage.sql.exec("UPDATE queue SET not_before_ms = 0 WHERE order_id <> ?", live.order_id);
       await state.storage.setAlarm(Date.now() + 3_600_000);
     });
     await runDurableObjectAlarm(queue());
     await queueIdle();
     expect(await queueState(sim.order_id)).toBe("done");
+    expect(await quotes()).toBe(1);
+    expect(await liveRow(second.order_id)).toBeNull();
+    // The reset comes: both live entries run, the first one first.
+    await runInDurableObject(queue(), (_i, state) => {
+      state.storage.sql.exec("DELETE FROM meta WHERE key = 'swap_bucket'");
+    });
     await waitOver(live.order_id);
     await stepUntilDone(live.order_id);
     expect((await liveState(live.order_id))?.status).toBe("executed");
+    await stepUntilDone(second.order_id);
+    expect((await liveState(second.order_id))?.status).toBe("executed");
   });
 
   it("a dead live exit (the wallet holds other than the records) is retried by the dead-letter route once the wallet is right", async () => {

@@ -5,6 +5,7 @@ import { LAMPORTS_PER_SOL } from "../domain/live-sizing";
 import { WSOL_MINT } from "../domain/price";
 import type { SwapRequest } from "../domain/swap-order";
 import { priceWaitVerdict } from "../domain/swap-request";
+import { type BucketLimits, type BucketState, tokenReadyAt } from "../domain/token-bucket";
 import { log } from "../lib/logger";
 import { type LiveClock, LiveExecutor, type LiveOrderPort, type LiveSettings, type LiveSizing } from "./live-executor";
 import { type LiveOrderContext, LiveOrderStore } from "./live-orders";
@@ -42,6 +43,8 @@ export interface LiveQueueDeps {
   book: () => QueueBook;
   /** The queue's token bucket: 0 when a token was taken, else the ms until one is there. */
   takeToken: (cfg: Config) => number;
+  /** Jupiter answered 429: no live order takes a token before `untilMs` (they keep their priority order). */
+  holdTokensUntil: (untilMs: number) => void;
   clock?: LiveClock;
 }
 
@@ -55,6 +58,15 @@ const realClock: LiveClock = {
   // Capped: the executor's loop then checks its run budget, so the queue is never held for a full interval.
   sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, MAX_SLEEP_MS)))),
 };
+
+/**
+ * The bucket held empty until `untilMs` (Jupiter's 429 reset): a token is there just after it, never before,
+ * and a bucket already empty for longer is left as it is.
+ */
+export function bucketHeldUntil(state: BucketState | null, limits: BucketLimits, untilMs: number, now: number) {
+  if (state && tokenReadyAt(state, limits, now) >= untilMs) return state;
+  return { tokens: 0.999, at_ms: untilMs };
+}
 
 export function liveSettingsOf(cfg: Config): LiveSettings {
   return {
@@ -135,6 +147,7 @@ export class LiveQueueRunner {
       throw err;
     }
     if (res.kind === "done") return { kind: "settled" };
+    if (res.reason === "HTTP_429") this.d.holdTokensUntil(res.not_before);
     await this.stuckAlert(req, res.state);
     return { kind: "wait", reason: `live: ${res.reason}`, delay_ms: Math.max(0, res.not_before - Date.now()) };
   }
