@@ -269,6 +269,12 @@ describe("live through the SwapQueue: a crash at each of five points ends with e
     await runHeldAt("rpc.getSignatureStatuses");
     expect((await liveRow(res.order_id))?.status).toBe("submitted");
     await crash("rpc.getSignatureStatuses");
+    // The owed write-behind shows the D1 row submitted with its signature while it is being reconciled.
+    await runInDurableObject(queue(), (i) => (i as unknown as { owed: { run(): Promise<void> } }).owed.run());
+    expect(await orderRow(res.order_id)).toMatchObject({
+      status: "submitted",
+      tx_signature: (await liveRow(res.order_id))?.signature,
+    });
     await expectOneTransaction(res.order_id);
   });
 
