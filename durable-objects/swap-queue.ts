@@ -517,7 +517,10 @@ export class SwapQueue extends DurableObject<Env> {
         .toArray().length;
       if (intentOwed) return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
     }
-    return this.liveRunner.run(row, JSON.parse(row.request) as SwapRequest, cfg, sell);
+    const req = JSON.parse(row.request) as SwapRequest;
+    return this.liveRunner.run(row, req, cfg, sell, () =>
+      req.side === "buy" && this.leaderExited(row.order_id) ? "leader_exited" : null,
+    );
   }
 
   /**

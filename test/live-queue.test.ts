@@ -423,6 +423,36 @@ describe("live through the SwapQueue: the failure policy", () => {
     await restore();
   });
 
+  it("a leader sale while the live entry reads the SOL price cancels it before anything is started", async () => {
+    const req = { ...liveBuy(), leader_block_time: Math.floor(Date.now() / 1000) - 5 };
+    const res = await queue().enqueue(req);
+    const realFeed = env.PRICE_FEED;
+    let sale: unknown = null;
+    const restore = await patchEnv(queue(), {
+      PRICE_FEED: {
+        getByName: (n: string) => ({
+          getPrices: async (mints: string[]) => {
+            // The leader's SELL arrives while this read is awaited (the queue serves it meanwhile).
+            sale ??= await queue().leaderSold({
+              leader_address: req.entry?.source_wallet_address as string,
+              token_mint: token,
+              slot: null,
+              block_time: Math.floor(Date.now() / 1000),
+              signal_id: null,
+            });
+            return realFeed.getByName(n).getPrices(mints);
+          },
+        }),
+      },
+    });
+    await stepQueue();
+    await restore();
+    expect(sale).toMatchObject({ in_flight: [{ order_id: res.order_id }] }); // executing: reported in flight
+    expect(await queueState(res.order_id)).toBe("cancelled");
+    expect(await liveRow(res.order_id)).toBeNull();
+    expect(await quotes()).toBe(0);
+  });
+
   it("HTTP 429 on the quote defers the live entry (not failed); no live order quotes before the reset; a simulated entry fills meanwhile", async () => {
     await fake.fail("jupiter.quote", { status: 429, times: 1 });
     const live = await queue().enqueue(liveBuy());

@@ -97,8 +97,17 @@ export class LiveQueueRunner {
     this.store = new LiveOrderStore(d.storage.sql);
   }
 
-  /** Runs (or resumes) one live order; `sell` is the PositionActor's answer for an exit not started yet. */
-  async run(row: QueueRow, req: SwapRequest, cfg: Config, sell?: LiveSellable): Promise<LiveStep> {
+  /**
+   * Runs (or resumes) one live order; `sell` is the PositionActor's answer for an exit not started yet, and
+   * `refusal` the queue's last check before the order starts (its leader sold meanwhile: a reason to cancel).
+   */
+  async run(
+    row: QueueRow,
+    req: SwapRequest,
+    cfg: Config,
+    sell?: LiveSellable,
+    refusal: () => string | null = () => null,
+  ): Promise<LiveStep> {
     const id = row.order_id;
     const loaded = this.store.load(id);
     if (loaded && isTerminal(loaded.state)) {
@@ -119,6 +128,9 @@ export class LiveQueueRunner {
         }
         return { kind: "wait", reason: "SOL price unavailable", delay_ms: PRICE_RETRY_MS };
       }
+      // Checked again with no await before the intent is stored: the leader may have sold meanwhile.
+      const refused = refusal();
+      if (refused) return { kind: "cancelled", reason: refused };
       const started = this.start(req, sol.price_usd, sell);
       if ("wait" in started) return started.wait;
       context = started.context;
