@@ -194,6 +194,32 @@ describe("live through the SwapQueue and the PositionActor: a BUY and its exit l
   });
 });
 
+describe("live through the SwapQueue: an order in flight does not hold the others", () => {
+  it("two live entries due together are both sent in one run before the first is confirmed; each lands once", async () => {
+    await fake.swapScript({
+      land: [
+        { outcome: "land", pending_polls: 3 },
+        { outcome: "land", pending_polls: 3 },
+      ],
+    });
+    const first = await queue().enqueue(liveBuy());
+    const second = await queue().enqueue(liveBuy());
+    await setConfig({ swap_min_spacing_ms: 0 });
+    await runInDurableObject(queue(), async (_i, state) => {
+      state.storage.sql.exec("UPDATE queue SET not_before_ms = 0 WHERE state = 'pending'");
+      await state.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    expect(Object.keys((await fake.chain()).landed)).toHaveLength(2); // both signed transactions sent
+    expect((await liveRow(first.order_id))?.status).toBe("submitted"); // left to the next runs
+    await stepUntilDone(first.order_id);
+    await stepUntilDone(second.order_id);
+    for (const id of [first.order_id, second.order_id]) expect((await liveState(id))?.status).toBe("executed");
+    expect((await fake.swaps()).built).toBe(2);
+  });
+});
+
 describe("live through the SwapQueue: a crash at each of five points ends with exactly one transaction", () => {
   /**
    * Makes the queue's orders due and lets the alarm scheduler run it (not a test request: a request cut short

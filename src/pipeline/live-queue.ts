@@ -50,6 +50,12 @@ export interface LiveQueueDeps {
 
 /** One run's budget while a signature is in flight, and the longest single sleep inside it. */
 const RUN_BUDGET_MS = 1_500;
+/**
+ * The budget while other orders are due: the order is sent, then left to the next runs (its signature is
+ * reconciled on the rebroadcast cadence), so eight leaders' entries are all sent before the first confirms.
+ * Not zero: a resumed order always makes one status check before it can be deferred again.
+ */
+const BUSY_RUN_BUDGET_MS = 50;
 const MAX_SLEEP_MS = 250;
 const PRICE_RETRY_MS = 5_000;
 
@@ -144,7 +150,7 @@ export class LiveQueueRunner {
       settings: liveSettingsOf(cfg),
       takeSwapToken: () => this.d.takeToken(cfg),
       max_inline_wait_ms: 0,
-      max_run_ms: RUN_BUDGET_MS,
+      max_run_ms: this.othersDue(id) ? BUSY_RUN_BUDGET_MS : RUN_BUDGET_MS,
     });
     const sizing = sizingOf(req.side, context);
     let res: Awaited<ReturnType<LiveExecutor["run"]>>;
@@ -242,6 +248,19 @@ export class LiveQueueRunner {
     } catch (err) {
       log.warn("live_stuck_alert_failed", { order_id: id, error: String(err) });
     }
+  }
+
+  /** Whether another order of the queue is due now (then an order in flight does not hold the queue). */
+  private othersDue(orderId: string): boolean {
+    return (
+      this.d.storage.sql
+        .exec(
+          "SELECT 1 FROM queue WHERE state = 'pending' AND order_id <> ? AND not_before_ms <= ? LIMIT 1",
+          orderId,
+          Date.now(),
+        )
+        .toArray().length > 0
+    );
   }
 
   /** Whether the executor has started this order (then it resumes; the queue's refusals no longer apply). */
