@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import type { LiveOrderState } from "../src/domain/live-order";
 import { positionIdFor } from "../src/domain/position";
 import { randomAddress } from "./helpers/addresses";
+import { api } from "./helpers/api";
 import { buyRequest, orderRow, positionRow, queue, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { faultyNamespace, patchEnv } from "./helpers/faults";
@@ -380,8 +381,21 @@ describe("live through the SwapQueue: the failure policy", () => {
     expect(await quotes()).toBe(1);
     await stepQueue(); // nothing runs again
     expect(await quotes()).toBe(1);
-    const st = await queue().status();
-    expect(st.dead_letters.map((d) => d.order_id)).toContain(noRoute.order_id);
+    const listed = await api("GET", "/api/v1/orders/dead-letters");
+    expect(listed.body.items.map((d: { order_id: string }) => d.order_id)).toContain(noRoute.order_id);
+    // A dead entry is not retried (its leader's trade is too old to copy at its price): it is discarded.
+    expect((await api("POST", `/api/v1/orders/${noRoute.order_id}/retry`)).status).toBe(409);
+    expect((await api("POST", `/api/v1/orders/${noRoute.order_id}/discard`)).body).toEqual({
+      order_id: noRoute.order_id,
+      discarded: true,
+    });
+    const after = await api("GET", "/api/v1/orders/dead-letters");
+    expect(after.body.items.map((d: { order_id: string }) => d.order_id)).not.toContain(noRoute.order_id);
+    expect((await orderRow(noRoute.order_id))?.status).toBe("dead"); // the order itself stays dead
+    const audited = await env.DB.prepare("SELECT action FROM audit_log WHERE subject = ?")
+      .bind(`/api/v1/orders/${noRoute.order_id}/discard`)
+      .first<{ action: string }>();
+    expect(audited?.action).toBe("POST /api/v1/orders/:order_id/discard");
 
     await fake.prices({ [token]: 0.001 });
     await fake.wallet({ address: KEY.address, lamports: 40_000_000 }); // 0.04 SOL, below the 0.05 reserve
@@ -523,15 +537,14 @@ describe("live through the SwapQueue: the failure policy", () => {
     expect(logLines.some((l) => l.includes("live_sell_refused"))).toBe(true);
     // the position is released (open again), the dead letter listed
     await waitFor(async () => ((await positionRow(pid))?.status === "open" ? true : null));
-    const { api } = await import("./helpers/api");
-    const listed = await api("GET", "/api/v1/swap-queue");
-    expect(listed.body.dead_letters.map((d: { order_id: string }) => d.order_id)).toContain(exitId);
+    const listed = await api("GET", "/api/v1/orders/dead-letters");
+    expect(listed.body.items.map((d: { order_id: string }) => d.order_id)).toContain(exitId);
 
     await fake.wallet({
       address: KEY.address,
       token_accounts: [{ mint: token, amount: String(pos.entry_amount), decimals: 6 }],
     });
-    const retried = await api("POST", `/api/v1/swap-queue/dead-letters/${exitId}/retry`);
+    const retried = await api("POST", `/api/v1/orders/${exitId}/retry`);
     expect(retried.status).toBe(200);
     const newId = retried.body.retried_as as string;
     expect(newId).toBeTruthy();
