@@ -424,6 +424,9 @@ describe("live through the SwapQueue: the failure policy", () => {
       env.DB.prepare("SELECT * FROM alerts WHERE kind = 'stuck_exit' AND subject = ?").bind(pid).first(),
     );
     expect(alert).toMatchObject({ status: "open", severity: "critical" });
+    // The position shows its stuck exit (since when, why).
+    const detail = await api("GET", `/api/v1/positions/${pid}`);
+    expect(detail.body.stuck_exit).toMatchObject({ order_id: exitId, code: "COULD_NOT_FIND_ANY_ROUTE" });
     // Retried with backoff, still stuck: still pending, backoff doubled, one alert.
     await waitOver(exitId);
     await stepQueue();
@@ -437,6 +440,7 @@ describe("live through the SwapQueue: the failure policy", () => {
     await stepUntilDone(exitId);
     expect((await liveState(exitId))?.status).toBe("executed");
     await waitFor(async () => ((await positionRow(pid))?.status === "closed" ? true : null));
+    expect((await api("GET", `/api/v1/positions/${pid}`)).body.stuck_exit).toBeNull();
   });
 
   it("without a SOL price a live entry waits, and is cancelled once its signal is stale (nothing started)", async () => {

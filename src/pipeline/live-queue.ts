@@ -164,7 +164,10 @@ export class LiveQueueRunner {
       }
       throw err;
     }
-    if (res.kind === "done") return { kind: "settled" };
+    if (res.kind === "done") {
+      await this.stuckAlert(req, res.state);
+      return { kind: "settled" };
+    }
     if (res.reason === "HTTP_429") this.d.holdTokensUntil(res.not_before);
     await this.stuckAlert(req, res.state);
     return { kind: "wait", reason: `live: ${res.reason}`, delay_ms: Math.max(0, res.not_before - Date.now()) };
@@ -227,17 +230,29 @@ export class LiveQueueRunner {
     liveOutcomeWrite({ sql: this.d.storage.sql, owed: this.d.owed, book: this.d.book() }, row, req, s, c);
   }
 
-  /** A stuck exit (no route) raises its alert once per stuck spell; retried by the next run until raised. */
+  /**
+   * A stuck exit (no route) marks its position stuck and raises its alert, once per stuck spell (retried by the
+   * next run until both are done); when it is no longer stuck (re-quoted, landed) the mark is taken off.
+   */
   private async stuckAlert(req: SwapRequest, s: LiveOrderState) {
     const id = s.intent.order_id;
     const r = this.store.row(id);
-    if (!r || s.intent.purpose !== "exit") return;
+    if (!r || s.intent.purpose !== "exit" || !req.position_id) return;
+    const actor = this.d.env().POSITION_ACTOR.getByName(req.position_id);
     if (!s.stuck) {
-      this.store.markStuckAlerted(id, false);
+      if (r.alerted_stuck !== 1) return;
+      try {
+        await actor.exitStuck(id, false, null);
+        this.store.markStuckAlerted(id, false);
+      } catch (err) {
+        // The position hides a stuck mark of an exit that filled or died: a stale one is only cosmetic.
+        log.warn("live_unstuck_mark_failed", { order_id: id, error: String(err) });
+      }
       return;
     }
     if (r.alerted_stuck === 1) return;
     try {
+      await actor.exitStuck(id, true, s.failure?.code ?? null);
       await raiseAlert(this.d.env().DB, {
         kind: "stuck_exit",
         subject: req.position_id ?? id,
