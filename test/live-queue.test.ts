@@ -399,9 +399,22 @@ describe("live through the SwapQueue: the failure policy", () => {
 
     await fake.prices({ [token]: 0.001 });
     await fake.wallet({ address: KEY.address, lamports: 40_000_000 }); // 0.04 SOL, below the 0.05 reserve
+    // The trading wallet is also a portfolio wallet whose cached balance is stale.
+    await env.DB.prepare(
+      "INSERT OR REPLACE INTO wallet_info (address, last_balance_sol, last_balance_lamports) VALUES (?, 2, '2000000000')",
+    )
+      .bind(KEY.address)
+      .run();
     const poor = await queue().enqueue(liveBuy());
     await stepQueue();
     expect(String((await deadRow(poor.order_id)).last_error)).toMatch(/^INSUFFICIENT_FUNDS: .*fee reserve/);
+    // ...and its balance is refreshed from the chain.
+    expect(
+      await env.DB.prepare("SELECT last_balance_lamports, last_balance_sol FROM wallet_info WHERE address = ?")
+        .bind(KEY.address)
+        .first(),
+    ).toEqual({ last_balance_lamports: "40000000", last_balance_sol: 0.04 });
+    await env.DB.prepare("DELETE FROM wallet_info WHERE address = ?").bind(KEY.address).run();
     expect(await quotes()).toBe(1); // refused before any Jupiter call
     expect(Object.keys((await fake.chain()).landed)).toHaveLength(0);
   });

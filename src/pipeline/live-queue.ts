@@ -7,6 +7,9 @@ import type { SwapRequest } from "../domain/swap-order";
 import { priceWaitVerdict } from "../domain/swap-request";
 import { type BucketLimits, type BucketState, tokenReadyAt } from "../domain/token-bucket";
 import { log } from "../lib/logger";
+import { nowIso } from "../lib/time";
+import { tradingWalletSigner } from "../lib/trading-wallet";
+import { getBalanceLamports } from "../upstream/solana-rpc";
 import { type LiveClock, LiveExecutor, type LiveOrderPort, type LiveSettings, type LiveSizing } from "./live-executor";
 import { type LiveOrderContext, LiveOrderStore } from "./live-orders";
 import { liveOutcomeWrite, liveProgressStep } from "./live-outcome";
@@ -166,6 +169,7 @@ export class LiveQueueRunner {
     }
     if (res.kind === "done") {
       await this.stuckAlert(req, res.state);
+      if (res.state.failure?.kind === "insufficient_funds") await this.refreshTradingBalance();
       return { kind: "settled" };
     }
     if (res.reason === "HTTP_429") this.d.holdTokensUntil(res.not_before);
@@ -262,6 +266,29 @@ export class LiveQueueRunner {
       this.store.markStuckAlerted(id, true);
     } catch (err) {
       log.warn("live_stuck_alert_failed", { order_id: id, error: String(err) });
+    }
+  }
+
+  /**
+   * The wallet could not pay: its balance is read again and written to the portfolio's cache (the one the
+   * status and the dashboard show), when the trading wallet is one of the portfolio's wallets. Best effort:
+   * the next order reads the chain's balance itself anyway, never this cache.
+   */
+  private async refreshTradingBalance() {
+    try {
+      const key = await tradingWalletSigner(this.d.env().WALLET_PRIVATE_KEY);
+      if (!key.ok) return;
+      const lamports = await getBalanceLamports(this.d.env(), key.signer.address);
+      await this.d
+        .env()
+        .DB.prepare(
+          "UPDATE wallet_info SET last_balance_lamports = ?, last_balance_sol = ?, balance_refreshed_at = ? WHERE address = ?",
+        )
+        .bind(lamports.toString(), Number(lamports) / LAMPORTS_PER_SOL, nowIso(), key.signer.address)
+        .run();
+      log.info("live_balance_refreshed", { address: key.signer.address, lamports: lamports.toString() });
+    } catch (err) {
+      log.warn("live_balance_refresh_failed", { error: String(err) });
     }
   }
 
