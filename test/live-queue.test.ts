@@ -313,6 +313,18 @@ describe("live through the SwapQueue: a crash at each of five points ends with e
     await expectOneTransaction(res.order_id);
   });
 
+  it("an alarm delivered again while the first run waits on the send executes nothing twice", async () => {
+    const res = await queue().enqueue(liveBuy());
+    await runHeldAt("rpc.sendTransaction");
+    // The duplicate delivery (the handler itself: the scheduler's alarm is the one in progress) finds the run
+    // in progress owning the queue and executes nothing.
+    await runInDurableObject(queue(), (i) => (i as unknown as { alarm(): Promise<void> }).alarm());
+    expect(await fake.held("rpc.sendTransaction")).toBe(1);
+    await fake.release("rpc.sendTransaction");
+    await queueIdle();
+    await expectOneTransaction(res.order_id);
+  });
+
   it("after the executed state is stored with its outcome, before the position opened", async () => {
     const res = await queue().enqueue(liveBuy());
     const actors = faultyNamespace(env.POSITION_ACTOR, { method: "open", times: 100 });
