@@ -31,6 +31,7 @@ import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { createPositionTables } from "../src/pipeline/position-storage";
+import { StuckExits } from "../src/pipeline/position-stuck";
 import { positionRowOf } from "../src/pipeline/position-write-behind";
 import { repushBehind } from "../src/pipeline/wallet-hot-state";
 
@@ -55,12 +56,14 @@ export class PositionActor extends DurableObject<Env> {
   private d1Chain: Promise<void> = Promise.resolve();
   /** Last config read, served while D1 is unreachable (see hotConfig). */
   private lastConfig: Config | null = null;
+  private stuckExits!: StuckExits;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       createPositionTables(sql);
+      this.stuckExits = new StuckExits(sql);
       const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
       this.state = row ? upgradeState(JSON.parse(row.json) as PositionState) : null;
     });
@@ -234,6 +237,7 @@ export class PositionActor extends DurableObject<Env> {
       token_decimals: st.token_decimals,
       token_mint: st.token_mint,
       status: st.status,
+      remaining: st.current_amount,
     };
   }
 
@@ -301,6 +305,11 @@ export class PositionActor extends DurableObject<Env> {
     await this.syncD1();
     if (r.closed) await this.checkBreaker();
     return { applied: true, status: st.status, current_amount: st.current_amount };
+  }
+
+  /** The queue's live exit of this position has no route (stuck, retried with backoff) or no longer (issue 11). */
+  async exitStuck(orderId: string, stuck: boolean, code: string | null): Promise<void> {
+    this.stuckExits.mark(orderId, stuck, code, nowIso());
   }
 
   /**
@@ -541,6 +550,7 @@ export class PositionActor extends DurableObject<Env> {
       strategy_override: st.strategy_override,
       poll_mode: st.poll_mode,
       last_error: st.last_error,
+      stuck_exit: this.stuckExits.current(),
       exits: sql.exec<ExitRow>("SELECT * FROM exits ORDER BY created_at").toArray(),
       price_history: {
         ticks: agg.n,

@@ -23,6 +23,8 @@ import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-b
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
+import { LIVE_IN_FLIGHT_SQL } from "../src/pipeline/live-orders";
+import { bucketHeldUntil, LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
 import {
   type EntryFacts,
@@ -73,7 +75,9 @@ const MAX_BACKOFF_MS = 60_000;
 type Outcome =
   | { kind: "filled"; d1: OrderPatch; next: OwedStep; book: (b: QueueBook) => void }
   | { kind: "cancelled"; reason: string }
-  | { kind: "wait"; reason: string; delay_ms: number };
+  | { kind: "wait"; reason: string; delay_ms: number }
+  /** A live order's outcome, stored with its terminal state by the live runner (src/pipeline/live-queue.ts). */
+  | { kind: "settled" };
 
 /** A failure that no retry can fix (bad order, no executor for the mode): dead-lettered at once. */
 class PermanentError extends Error {}
@@ -83,6 +87,7 @@ export class SwapQueue extends DurableObject<Env> {
   /** The order `execute` is working on (memory is enough: an eviction aborts that execution with it). */
   private executing: string | null = null;
   private book!: QueueBook;
+  private liveRunner!: LiveQueueRunner;
   private readonly owed: OwedLedger;
   /** Last config / breaker read, served while D1 is unreachable (see hotConfig / hotBreaker). */
   private lastConfig: Config | null = null;
@@ -100,6 +105,20 @@ export class SwapQueue extends DurableObject<Env> {
       const sql = ctx.storage.sql;
       createQueueTables(sql);
       this.book = new QueueBook(sql);
+      this.liveRunner = new LiveQueueRunner({
+        storage: ctx.storage,
+        env: () => this.env,
+        owed: this.owed,
+        book: () => this.book,
+        takeToken: (cfg) =>
+          this.takeSwapToken(cfg)
+            ? 0
+            : Math.max(1, tokenReadyAt(this.bucket(), bucketLimits(cfg), Date.now()) - Date.now()),
+        holdTokensUntil: (until) => {
+          const limits = this.lastConfig ? bucketLimits(this.lastConfig) : { per_second: 1, burst: 1 };
+          this.setMeta(BUCKET_KEY, JSON.stringify(bucketHeldUntil(this.bucket(), limits, until, Date.now())));
+        },
+      });
     });
   }
 
@@ -218,7 +237,8 @@ export class SwapQueue extends DurableObject<Env> {
     for (const r of candidates) {
       // The queue's own state is the truth of a fill (its D1 row may still be owed).
       const now = this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", r.order_id).one();
-      if (now.state === "done" || this.executing === r.order_id) {
+      // A started live order may have a signature that lands: it is in flight, never cancelled here.
+      if (now.state === "done" || this.executing === r.order_id || this.liveRunner.started(r.order_id)) {
         result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
       } else if (now.state === "pending") {
         const req = JSON.parse(now.request) as SwapRequest;
@@ -372,7 +392,7 @@ export class SwapQueue extends DurableObject<Env> {
         const row = this.ctx.storage.sql
           .exec<QueueRow>(
             `SELECT * FROM queue WHERE state = 'pending' AND not_before_ms <= ?
-               AND (? = 1 OR json_extract(request, '$.mode') <> 'live')
+               AND (? = 1 OR json_extract(request, '$.mode') <> 'live' OR ${LIVE_IN_FLIGHT_SQL})
              ORDER BY priority_rank, seq LIMIT 1`,
             now,
             liveOk,
@@ -393,10 +413,13 @@ export class SwapQueue extends DurableObject<Env> {
     this.executing = row.order_id;
     try {
       const started = performance.now();
+      // A live order the executor started resumes there: its refusals were checked when it started.
       outcome =
-        req.side === "buy"
-          ? await this.executeBuy(row, req, cfg, started)
-          : await this.executeSell(row, req, cfg, started);
+        req.mode === "live" && this.liveRunner.started(row.order_id)
+          ? await this.live(row, cfg)
+          : req.side === "buy"
+            ? await this.executeBuy(row, req, cfg, started)
+            : await this.executeSell(row, req, cfg, started);
     } catch (err) {
       await this.failed(row, req, err, cfg);
       return;
@@ -413,6 +436,8 @@ export class SwapQueue extends DurableObject<Env> {
       });
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
       // The position at once (actor state); the D1 rows go with the run's batch (the alarm's last runOwed).
+      await this.owed.run(row.order_id, { d1: false });
+    } else if (outcome.kind === "settled") {
       await this.owed.run(row.order_id, { d1: false });
     } else if (outcome.kind === "cancelled") {
       await this.cancel(row, req, outcome.reason);
@@ -457,7 +482,6 @@ export class SwapQueue extends DurableObject<Env> {
       max_signal_age_seconds: cfg.max_signal_age_seconds,
     });
     if (refusal) return { kind: "cancelled", reason: refusal };
-    if (req.mode !== "simulation") return this.live(row, cfg);
     // Entries run one at a time here, so this is where the book caps hold across leaders; the book is this
     // queue's own (every fill updates it in its own write), so a fill whose position is still owed counts.
     if (!(await this.bookReady())) return { kind: "wait", reason: "book not loaded", delay_ms: PRICE_RETRY_MS };
@@ -466,6 +490,7 @@ export class SwapQueue extends DurableObject<Env> {
       log.info("entry_refused_by_caps", { order_id: row.order_id, reason: caps.reason, detail: caps.detail });
       return { kind: "cancelled", reason: caps.reason };
     }
+    if (req.mode !== "simulation") return this.live(row, cfg);
     const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
     if (!quote) {
       const v = priceWaitVerdict(req.leader_block_time, row.created_at_ms, Date.now(), cfg.max_signal_age_seconds);
@@ -505,16 +530,20 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   /**
-   * A live order: its D1 intent must be written before any upstream call (DESIGN §1), and it needs a swap
-   * token. This build has no live executor, so with both it is dead-lettered.
+   * A live order: its D1 intent must be written before any upstream call (DESIGN §1); then the live runner
+   * (src/pipeline/live-queue.ts) runs or resumes it, taking a swap token right before each Jupiter quote.
    */
-  private live(row: QueueRow, cfg: Config): Outcome {
-    const intentOwed = this.ctx.storage.sql
-      .exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order' AND state = 'owed'", row.order_id)
-      .toArray().length;
-    if (intentOwed) return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
-    if (!this.takeSwapToken(cfg)) return { kind: "wait", reason: "swap rate limit", delay_ms: 0 };
-    throw new PermanentError("live execution is not available in this build");
+  private async live(row: QueueRow, cfg: Config, sell?: LiveSellable): Promise<Outcome> {
+    if (!this.liveRunner.started(row.order_id)) {
+      const intentOwed = this.ctx.storage.sql
+        .exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order' AND state = 'owed'", row.order_id)
+        .toArray().length;
+      if (intentOwed) return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
+    }
+    const req = JSON.parse(row.request) as SwapRequest;
+    return this.liveRunner.run(row, req, cfg, sell, () =>
+      req.side === "buy" && this.leaderExited(row.order_id) ? "leader_exited" : null,
+    );
   }
 
   /**
@@ -574,7 +603,7 @@ export class SwapQueue extends DurableObject<Env> {
       full,
     });
     if (BigInt(sellable.amount) <= 0n) return { kind: "cancelled", reason: "nothing_to_sell" };
-    if (req.mode !== "simulation") return this.live(row, cfg);
+    if (req.mode !== "simulation") return this.live(row, cfg, sellable);
     let price = req.trigger_price_usd;
     if (!(price && price > 0)) {
       const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
@@ -740,12 +769,14 @@ export class SwapQueue extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const nextSim = sql
       .exec<{ t: number | null }>(
-        "SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending' AND json_extract(request, '$.mode') <> 'live'",
+        `SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'
+           AND (json_extract(request, '$.mode') <> 'live' OR ${LIVE_IN_FLIGHT_SQL})`,
       )
       .one().t;
     const nextLive = sql
       .exec<{ t: number | null }>(
-        "SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending' AND json_extract(request, '$.mode') = 'live'",
+        `SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'
+           AND json_extract(request, '$.mode') = 'live' AND NOT ${LIVE_IN_FLIGHT_SQL}`,
       )
       .one().t;
     const nextOwed = sql

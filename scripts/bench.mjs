@@ -1,5 +1,6 @@
 // npm run bench [-- --port 8940 --floor-port 8946 --ingest 200 --isolated 20 --floor ../shared/bench/floor
-//                   --poll-sizes 1,50,500,2000 --poll-seconds 25 --poll-rounds 3 --phases ingest,latency,prices,recompute]
+//                   --poll-sizes 1,50,500,2000 --poll-seconds 25 --poll-rounds 3
+//                   --phases ingest,latency,prices,recompute,live]
 //
 // One run, printed as JSON: WallTrack beside the durable-ack floor (../shared/bench/README.md) under the same
 // load, as ratios, and the copy-latency legs from the timestamps WallTrack recorded, each next to its target
@@ -20,7 +21,12 @@
 //    price calls from the fake upstream's counter vs ceil(N/50), and the workerd process's RSS.
 // 4. recompute (issue 12): the performance recompute over 2,000 wallets in the Workers runtime
 //    (`npm run bench:recompute`, bench/recompute.bench-run.ts, no server), its figure folded in here.
+// 5. live (issue 11): webhook delivery sent → the live BUY's signed transaction accepted by the fake RPC, at
+//    concurrency 1 (10 one at a time) and 8 (3 rounds of 8 leaders at once), on a fresh WallTrack whose
+//    throwaway trading key is a secret env file. Measured from this process: the send is seen by polling the
+//    fake chain every few ms, so each figure is an upper bound within the poll interval.
 import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { percentile, randomAddress } from "./lib/addresses.mjs";
@@ -39,7 +45,7 @@ const { values } = parseArgs({
     "poll-sizes": { type: "string", default: "1,50,500,2000" },
     "poll-seconds": { type: "string", default: "25" },
     "poll-rounds": { type: "string", default: "3" },
-    phases: { type: "string", default: "ingest,latency,prices,recompute" },
+    phases: { type: "string", default: "ingest,latency,prices,recompute,live" },
   },
 });
 const PHASES = new Set(values.phases.split(",").map((p) => p.trim()));
@@ -111,6 +117,8 @@ if (PHASES.has("ingest") || PHASES.has("latency"))
 if (PHASES.has("prices"))
   report.price_polling = await pricePolling().catch((err) => ({ error: String(err?.message ?? err) }));
 if (PHASES.has("recompute")) report.performance_recompute = recomputeBench();
+if (PHASES.has("live"))
+  report.live_webhook_to_signed_tx_sent = await liveLatency().catch((err) => ({ error: String(err?.message ?? err) }));
 report.note =
   "local wrangler dev (workerd) on this machine, fake upstreams and the floor on 127.0.0.1, one run; compare ratios, not absolute times";
 console.log(JSON.stringify(report, null, 2));
@@ -480,5 +488,110 @@ async function pollSize(n) {
     };
   } finally {
     await stack.stopAndWait();
+  }
+}
+
+/** Phase 5: webhook → signed live transaction sent (accepted by the fake RPC), at concurrency 1 and 8. */
+async function liveLatency() {
+  const { newSolanaSecretKey } = await loadTs("test/helpers/keys.ts");
+  const trading = await newSolanaSecretKey();
+  const secretFile = ".wrangler/bench-live.vars";
+  mkdirSync(".wrangler", { recursive: true });
+  writeFileSync(secretFile, `WALLET_PRIVATE_KEY=${trading.secret}\n`, { mode: 0o600 });
+  let stack;
+  try {
+    stack = await startLocalStack({
+      persistTo: ".wrangler/bench-live",
+      fresh: true,
+      port,
+      fakePort: port + 1,
+      inspectorPorts: [port + 2, port + 3],
+      secretFiles: [secretFile],
+    });
+    // The bucket is lifted to measure WallTrack's own path (a real Jupiter plan's rate is its own limit).
+    await stack.must("PATCH", "/api/v1/config", {
+      live_trading_enabled: true,
+      max_open_positions: 1000,
+      max_total_exposure_usd: 1e9,
+      min_leader_trade_sol: 0.01,
+      jupiter_swaps_per_second: 150,
+      jupiter_swap_burst: 100,
+    });
+    const WSOL = "So11111111111111111111111111111111111111112";
+    await stack.fakeControl("wallets", { address: trading.address, lamports: 1_000_000_000_000 });
+    const tokens = (mints) =>
+      stack.fakeControl("tokens", {
+        tokens: mints.map((mint) => ({
+          mint,
+          price_usd: mint === WSOL ? 150 : 0.001,
+          liquidity_usd: 400_000,
+          age_hours: 96,
+          top10_holder_percent: 30,
+        })),
+      });
+    await tokens([WSOL]);
+    const wallets = [];
+    for (let i = 0; i < 8; i++)
+      wallets.push(
+        (
+          await stack.must("POST", "/api/v1/wallets?force=true", {
+            address: randomAddress(),
+            label: `bench-live-${i}`,
+            mode: "live",
+          })
+        ).address,
+      );
+    const hook = { authorization: stack.vars.HELIUS_WEBHOOK_SECRET };
+    let seq = 0;
+    const body = (wallet, mint) =>
+      JSON.stringify([
+        buildSwapTx({
+          signature: fakeSignature(`bench-live-${Date.now()}-${seq++}`),
+          wallet,
+          mint,
+          side: "buy",
+          quote_amount: 0.5,
+          token_amount: 1_000_000,
+          fee_transfer_lamports: 113_463,
+        }),
+      ]);
+    const sent = async () => Object.keys((await stack.fakeControl("swaps")).landed);
+    /** Sends the bodies together, then polls the fake chain until `n` new transactions were sent (≤ 60 s). */
+    const round = async (bodies) => {
+      const before = new Set(await sent());
+      const t0 = performance.now();
+      const posted = load(
+        bodies.map((b) => ({ url: `${stack.base}/webhooks/helius`, body: b, headers: hook })),
+        bodies.length,
+      );
+      const seen = new Map();
+      const until = Date.now() + 60_000;
+      while (seen.size < bodies.length && Date.now() < until) {
+        for (const sig of await sent()) if (!before.has(sig) && !seen.has(sig)) seen.set(sig, performance.now() - t0);
+        if (seen.size < bodies.length) await sleep(5);
+      }
+      await posted;
+      return [...seen.values()];
+    };
+    const c1 = [];
+    for (let i = 0; i < 10; i++) {
+      const mint = randomAddress();
+      await tokens([mint]);
+      c1.push(...(await round([body(wallets[i % 8], mint)])));
+    }
+    const c8 = [];
+    for (let r = 0; r < 3; r++) {
+      const mints = Array.from({ length: 8 }, () => randomAddress());
+      await tokens(mints);
+      c8.push(...(await round(mints.map((m, i) => body(wallets[i], m)))));
+    }
+    return {
+      concurrency_1: { sent: 10, ...stats(c1) },
+      concurrency_8_over_8_wallets: { sent: 24, ...stats(c8) },
+      note: "ms from posting the delivery to seeing the signed transaction accepted by the fake RPC (polled every ~5 ms)",
+    };
+  } finally {
+    await stack?.stopAndWait();
+    rmSync(secretFile, { force: true });
   }
 }

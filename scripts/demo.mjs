@@ -4,16 +4,31 @@
 // watched wallets, replays realistic Helius deliveries and price moves that exercise a stop-loss, a
 // trailing stop, scaling out and a mirror exit (plus signals that must be filtered), then prints a
 // summary. The data stays in .wrangler/demo: `npm run demo:inspect` serves it again for inspection.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { randomAddress } from "./lib/addresses.mjs";
 import { loadTs } from "./lib/load-ts.mjs";
 import { startLocalStack } from "./lib/local-stack.mjs";
 
 const { values } = parseArgs({
-  options: { port: { type: "string", default: "8787" }, verbose: { type: "boolean", default: false } },
+  options: {
+    port: { type: "string", default: "8787" },
+    "inspector-port": { type: "string" },
+    verbose: { type: "boolean", default: false },
+  },
 });
 const port = Number(values.port);
 const { buildSwapTx, fakeSignature } = await loadTs("test/helpers/helius-payloads.ts");
+const { newSolanaSecretKey } = await loadTs("test/helpers/keys.ts");
+const WSOL = "So11111111111111111111111111111111111111112";
+
+// A throwaway trading key for the live trade against the fake chain: generated now, handed to wrangler as a
+// secret in a file under .wrangler (never printed, never committed), deleted when the demo ends.
+const trading = await newSolanaSecretKey();
+const liveVars = ".wrangler/demo-live.vars";
+mkdirSync(".wrangler", { recursive: true });
+writeFileSync(liveVars, `WALLET_PRIVATE_KEY=${trading.secret}\n`, { mode: 0o600 });
+const inspector = values["inspector-port"] ? Number(values["inspector-port"]) : null;
 
 const say = (msg) => console.log(`\x1b[36m▸\x1b[0m ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -25,6 +40,8 @@ const stack = await startLocalStack({
   port,
   fakePort: port + 1,
   quiet: !values.verbose,
+  secretFiles: [liveVars],
+  ...(inspector ? { inspectorPorts: [inspector, inspector + 1] } : {}),
 });
 const deliver = stack.deliver;
 const positions = async () => (await stack.must("GET", "/api/v1/positions?page_size=100")).items;
@@ -74,6 +91,7 @@ try {
       age_hours: 2,
     }),
     LATE: token("LATE"),
+    LIVE: token("LIVE"),
   };
   await stack.fakeControl("tokens", { tokens: Object.values(t) });
 
@@ -149,6 +167,35 @@ try {
     );
   });
 
+  // ---------------------------------------------------------------- one live trade (fake chain)
+  say(`live: a fourth leader, delta, is copied LIVE with the trading wallet ${trading.address.slice(0, 6)}…`);
+  await stack.fakeControl("tokens", {
+    tokens: [{ ...token("SOL"), mint: WSOL, name: "Wrapped SOL", price_usd: 150, liquidity_usd: 1e9 }],
+  });
+  await stack.fakeControl("wallets", { address: trading.address, lamports: 5_000_000_000 });
+  await stack.must("PATCH", "/api/v1/config", { live_trading_enabled: true });
+  const delta = (
+    await stack.must("POST", "/api/v1/wallets?force=true", { address: randomAddress(), label: "delta", mode: "live" })
+  ).address;
+  w.delta = delta;
+  await deliver([buy(delta, t.LIVE)]);
+  const live = await waitUntil("the live position", async () =>
+    (await positions()).find((p) => p.token_mint === t.LIVE.mint && p.status === "open"),
+  );
+  const liveOrders = async () => (await stack.must("GET", `/api/v1/orders?position_id=${live.id}`)).items;
+  const entry = (await liveOrders()).find((o) => o.side === "buy");
+  say(
+    `live BUY landed: tx ${entry?.tx_signature?.slice(0, 12)}… slot ${entry?.landed_slot}, ${entry?.executed_out_amount} base units for ${Number(entry?.executed_in_amount) / 1e9} SOL (fees included, read from the confirmed transaction)`,
+  );
+  await stack.must("POST", `/api/v1/positions/${live.id}/exit`, { percent: 100 });
+  await waitUntil("the live exit", async () =>
+    (await positions()).find((p) => p.id === live.id && p.status === "closed"),
+  );
+  const exit = (await liveOrders()).find((o) => o.side === "sell" && o.status === "filled");
+  say(
+    `live exit landed: tx ${exit?.tx_signature?.slice(0, 12)}…, sold ${exit?.executed_in_amount} for ${Number(exit?.executed_out_amount) / 1e9} SOL ($${Number(exit?.executed_usd).toFixed(2)})`,
+  );
+
   // ---------------------------------------------------------------- summary
   const signals = (await stack.must("GET", "/api/v1/signals?page_size=100")).items;
   const sym = Object.fromEntries(Object.entries(t).map(([k, v]) => [v.mint, k]));
@@ -166,12 +213,18 @@ try {
     );
   }
   const orders = (await stack.must("GET", "/api/v1/orders?page_size=100")).items;
+  const byMode = (m) => orders.filter((o) => o.mode === m);
   console.log(
-    `\n=== Orders === ${orders.length} simulated: ${orders.map((o) => `${o.side}/${o.reason}/${o.priority}`).join(", ")}`,
+    `\n=== Orders === ${byMode("simulation").length} simulated: ${byMode("simulation")
+      .map((o) => `${o.side}/${o.reason}/${o.priority}`)
+      .join(", ")}; ${byMode("live").length} live: ${byMode("live")
+      .map((o) => `${o.side}/${o.reason}/${o.status} ${o.tx_signature?.slice(0, 8) ?? "-"}…`)
+      .join(", ")}`,
   );
   console.log(
     "\nData kept in .wrangler/demo — inspect it with `npm run demo:inspect` (API on :8787, token in .dev.vars).",
   );
 } finally {
   stack.stop();
+  rmSync(liveVars, { force: true });
 }

@@ -8,7 +8,7 @@ import { collectStatus } from "../src/ops/status";
 import { api, expectErrorShape } from "./helpers/api";
 import { newSolanaSecretKey } from "./helpers/keys";
 
-/** Issue 11 guardrails: the key's state in /status, the master switch, and its refusal until the wiring. */
+/** Issue 11 guardrails: the key's state in /status, and the master switch's refusal without a valid key. */
 const KEY = await newSolanaSecretKey();
 
 async function withKey(key: string, method: string, path: string, body?: unknown) {
@@ -24,7 +24,7 @@ async function withKey(key: string, method: string, path: string, body?: unknown
   );
   await waitOnExecutionContext(ctx);
   const text = await res.text();
-  expect(text).not.toContain(key);
+  if (key) expect(text).not.toContain(key);
   return { status: res.status, body: JSON.parse(text) };
 }
 const tradingWallet = async (key: string) =>
@@ -55,7 +55,7 @@ describe("live trading guardrails", () => {
     for (const form of [KEY.secret, KEY.seed]) {
       const ok = await tradingWallet(form);
       expect(ok?.verdict).toBe("ok");
-      expect(ok?.detail).toMatchObject({ key_state: "ok", address: KEY.address, live_execution_wired: false });
+      expect(ok?.detail).toMatchObject({ key_state: "ok", address: KEY.address, live_execution_wired: true });
       expect(JSON.stringify(ok)).not.toContain(form);
     }
     // Through the API too.
@@ -64,16 +64,17 @@ describe("live trading guardrails", () => {
     expect(tw.detail.address).toBe(KEY.address);
   });
 
-  it("live_trading_enabled defaults to false and cannot be turned on before the executor is wired (422, PUT and PATCH)", async () => {
-    expect(LIVE_EXECUTION_WIRED).toBe(false);
+  it("live_trading_enabled defaults to false; turning it on needs a valid key (422 naming why, PUT and PATCH)", async () => {
+    expect(LIVE_EXECUTION_WIRED).toBe(true);
     const cfg = (await api("GET", "/api/v1/config")).body;
     expect(cfg.live_trading_enabled).toBe(false);
-    const patch = await withKey(KEY.secret, "PATCH", "/api/v1/config", { live_trading_enabled: true });
-    expect(patch.status).toBe(422);
-    expectErrorShape(patch.body, "RuleRefused");
-    expect(patch.body.detail).toBe(
-      "live_trading_enabled: live execution is not wired into the swap queue in this build",
-    );
+    const missing = await withKey("", "PATCH", "/api/v1/config", { live_trading_enabled: true });
+    expect(missing.status).toBe(422);
+    expectErrorShape(missing.body, "RuleRefused");
+    expect(missing.body.detail).toBe("live_trading_enabled: WALLET_PRIVATE_KEY is not configured");
+    const malformed = await withKey("0OIl-not-base58", "PATCH", "/api/v1/config", { live_trading_enabled: true });
+    expect(malformed.status).toBe(422);
+    expect(malformed.body.detail).toMatch(/^live_trading_enabled: .*not base58/);
     const {
       helius_webhook_id,
       helius_last_sync_at,
@@ -82,25 +83,30 @@ describe("live trading guardrails", () => {
       updated_at,
       ...editable
     } = cfg;
-    const put = await withKey(KEY.secret, "PUT", "/api/v1/config", { ...editable, live_trading_enabled: true });
+    const put = await withKey("", "PUT", "/api/v1/config", { ...editable, live_trading_enabled: true });
     expect(put.status).toBe(422);
     // nothing was written, no history row
     expect((await api("GET", "/api/v1/config")).body.live_trading_enabled).toBe(false);
     const hist = await env.DB.prepare("SELECT new_values FROM config_history").all<{ new_values: string }>();
     expect(hist.results.some((h) => JSON.parse(h.new_values).live_trading_enabled === true)).toBe(false);
-    // turning it off (or leaving it off) is always accepted
+    // with a valid key the switch turns on, and the status says so
+    const on = await withKey(KEY.secret, "PATCH", "/api/v1/config", { live_trading_enabled: true });
+    expect(on.status).toBe(200);
+    expect(on.body.live_trading_enabled).toBe(true);
+    expect((await tradingWallet(KEY.secret))?.detail).toMatchObject({ live_switch: "on", live_execution_wired: true });
+    // turning it off is always accepted
     expect((await api("PATCH", "/api/v1/config", { live_trading_enabled: false })).status).toBe(200);
   });
 
-  it("a config import cannot turn the switch on either", async () => {
+  it("a config import cannot turn the switch on without a valid key either", async () => {
     const doc = (await api("GET", "/api/v1/config/export")).body;
     expect(doc.config.live_trading_enabled).toBe(false);
-    const r = await withKey(KEY.secret, "POST", "/api/v1/config/import", {
+    const r = await withKey("", "POST", "/api/v1/config/import", {
       ...doc,
       config: { ...doc.config, live_trading_enabled: true },
     });
     expect(r.status).toBeGreaterThanOrEqual(400);
-    expect(r.body.detail).toContain("live execution is not wired into the swap queue in this build");
+    expect(r.body.detail).toContain("WALLET_PRIVATE_KEY is not configured");
     expect((await api("GET", "/api/v1/config")).body.live_trading_enabled).toBe(false);
   });
 

@@ -293,7 +293,8 @@ describe("owed after a dead letter or a cancel (item 3)", () => {
   it("a dead BUY whose D1 write fails once is still marked dead, never left pending as exposure", async () => {
     const m = mint("OWDEAD");
     const signalId = await signalFor(m);
-    // Live mode has no executor in this build: the entry is dead-lettered at once.
+    // A live entry without WALLET_PRIVATE_KEY (the test bindings have none) is dead-lettered at once.
+    await fake.tokens({ mint: "So11111111111111111111111111111111111111112", price_usd: 150, decimals: 9 });
     const res = await queue().enqueue(buyRequest(m, { mode: "live", signal_id: signalId }));
     const db = faultyD1(env.DB, { match: /^update "orders"/i });
     await patchEnv(queue(), { DB: db.binding });
@@ -304,7 +305,7 @@ describe("owed after a dead letter or a cancel (item 3)", () => {
     const row = await waitFor(async () =>
       (await orderRow(res.order_id))?.status === "dead" ? orderRow(res.order_id) : null,
     );
-    expect(String(row.last_error)).toMatch(/live execution/);
+    expect(String(row.last_error)).toMatch(/WALLET_PRIVATE_KEY is not configured/);
     expect(await pendingBuys(m)).toBe(0);
     expect(await signalRow(signalId)).toMatchObject({
       filtered: 1,

@@ -2,6 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { positionIdFor } from "../src/domain/position";
+import { randomAddress } from "./helpers/addresses";
 import { api } from "./helpers/api";
 import {
   buyRequest,
@@ -16,6 +17,8 @@ import {
   waitFor,
 } from "./helpers/execution";
 import { fake } from "./helpers/fake";
+import { patchEnv } from "./helpers/faults";
+import { newSolanaSecretKey } from "./helpers/keys";
 import { queueIdle } from "./helpers/queue-steps";
 
 beforeEach(async () => {
@@ -341,12 +344,21 @@ describe("SwapQueue: the Jupiter token bucket limits only real upstream swaps", 
   });
 
   it("exits overtake entries when the bucket is empty: the next token goes to the exit", async () => {
-    const m = mint("BUCKETEXIT");
+    const m = randomAddress(); // a real address: the live exit's swap transaction names it
     await fake.tokens({ mint: m, price_usd: 2, decimals: 6 });
+    await fake.tokens({ mint: "So11111111111111111111111111111111111111112", price_usd: 150, decimals: 9 });
     const open = await queue().enqueue(buyRequest(m));
     await filled(open.order_id);
     const pid = positionIdFor(open.order_id);
-    await waitFor(() => positionRow(pid));
+    const pos = await waitFor(() => positionRow(pid));
+    // The trading wallet holds what the position records, so the live exit really quotes, swaps and lands.
+    const key = await newSolanaSecretKey();
+    await fake.wallet({
+      address: key.address,
+      lamports: 1_000_000_000,
+      token_accounts: [{ mint: m, amount: String(pos.current_amount), decimals: 6 }],
+    });
+    const restore = await patchEnv(queue(), { WALLET_PRIVATE_KEY: key.secret });
     await emptyBucket();
 
     // A live entry is queued first, a live stop-loss exit after it; neither has a token.
@@ -372,24 +384,30 @@ describe("SwapQueue: the Jupiter token bucket limits only real upstream swaps", 
     // The alarm waits for the next token (100 s at this rate), not for nothing.
     expect(Date.parse(String(st.next_run_at))).toBeGreaterThan(Date.now() + 50_000);
 
-    // One token: the exit takes it (this build refuses live orders, so it is dead-lettered after taking it),
-    // and the entry queued before it still waits for the next one.
+    // One token: the exit takes it (its quote, swap and landed transaction), and the entry queued before it
+    // still waits for the next one.
     await oneToken();
     await runDurableObjectAlarm(queue());
     await queueIdle();
     const exitRow = await waitFor(async () => {
       const r = await orderRow(exit.order_id);
-      return r?.status === "dead" ? r : null;
+      return r?.status === "filled" ? r : null;
     });
-    expect(String(exitRow.last_error)).toMatch(/live execution is not available/);
+    expect(exitRow.tx_signature).toBeTruthy();
+    expect((await fake.requests()).filter((r) => r.route === "jupiter.quote")).toHaveLength(1);
     expect((await orderRow(entry.order_id))?.status).toBe("pending");
     expect(await tokens()).toBeLessThan(1);
 
-    // The next token goes to the entry.
+    // The next token goes to the entry (refused: live_trading_enabled is off, so it is dead-lettered).
     await oneToken();
     await runDurableObjectAlarm(queue());
     await queueIdle();
-    await waitFor(async () => ((await orderRow(entry.order_id))?.status === "dead" ? true : null));
+    const entryRow = await waitFor(async () => {
+      const r = await orderRow(entry.order_id);
+      return r?.status === "dead" ? r : null;
+    });
+    expect(String(entryRow.last_error)).toMatch(/^LIVE_OFF/);
+    await restore();
     await setConfig({ jupiter_swaps_per_second: 0.5, jupiter_swap_burst: 2 });
   });
 

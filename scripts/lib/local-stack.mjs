@@ -34,8 +34,10 @@ async function waitFor(url, ms, label, proc) {
 
 /**
  * @param {{ persistTo: string, fresh?: boolean, port?: number, fakePort?: number, quiet?: boolean,
- *   inspectorPorts?: [number, number], vars?: Record<string, string> }} opts  inspectorPorts: [worker, fake]
- *   (default: port + 1000 each); vars: extra `--var` for the Worker (the bench's BENCH_SEED_ENABLED)
+ *   inspectorPorts?: [number, number], vars?: Record<string, string>, secretFiles?: string[] }} opts
+ *   inspectorPorts: [worker, fake] (default: port + 1000 each); vars: extra `--var` for the Worker (the bench's
+ *   BENCH_SEED_ENABLED); secretFiles: extra env files loaded after .dev.vars (secrets: wrangler never prints them,
+ *   unlike a `--var`), e.g. the demo's throwaway trading key
  */
 export async function startLocalStack(opts) {
   const port = opts.port ?? 8787;
@@ -93,6 +95,7 @@ export async function startLocalStack(opts) {
       "--var",
       `SOLANA_RPC_URL:${fakeBase}/rpc`,
       ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ...(opts.secretFiles?.length ? [".dev.vars", ...opts.secretFiles].flatMap((f) => ["--env-file", f]) : []),
       "--inspector-port",
       String(opts.inspectorPorts?.[0] ?? port + 1000),
     ],

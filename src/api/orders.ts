@@ -74,21 +74,23 @@ const listOrders = createRoute({
   responses: { 200: jsonContent(pageOf(OrderSchema, "OrderPage"), "A page of orders"), ...errorResponses(400) },
 });
 
+const DeadLetterSchema = z
+  .object({
+    order_id: z.string(),
+    idempotency_key: z.string(),
+    attempts: z.number().int(),
+    last_error: z.string().nullable(),
+    died_at: z.string(),
+  })
+  .openapi("DeadLetter");
+
 const QueueStatusSchema = z
   .object({
     depth: z.record(z.string(), z.number().int()),
     pending: z.number().int(),
     next_run_at: z.string().nullable(),
     last_execution_at: z.string().nullable(),
-    dead_letters: z.array(
-      z.object({
-        order_id: z.string(),
-        idempotency_key: z.string(),
-        attempts: z.number().int(),
-        last_error: z.string().nullable(),
-        died_at: z.string(),
-      }),
-    ),
+    dead_letters: z.array(DeadLetterSchema),
     owed: z
       .array(
         z.object({
@@ -120,82 +122,107 @@ const DeadLetterParam = z.object({
     .openapi({ param: { name: "order_id", in: "path" }, example: "0f8fad5b-d9cb-469f-a165-70867728950e" }),
 });
 
-const retryDeadLetter = createRoute({
-  method: "post",
-  path: "/swap-queue/dead-letters/{order_id}/retry",
+const retryRoute = (path: string) =>
+  createRoute({
+    method: "post",
+    path,
+    tags: ["orders"],
+    summary: "Retry a dead SELL as a new exit of the same share of what the position still holds",
+    description:
+      "A dead order is never revived (its D1 row stays `dead`, its release already ran): a dead SELL is retried as " +
+      "a new manual exit of the position, idempotent per dead letter (a second retry answers the same order), and " +
+      "the dead letter is then removed. A dead BUY is refused (409): the leader's trade it copied is too old to " +
+      "enter at its price; discard it instead.",
+    security: bearerSecurity,
+    request: { params: DeadLetterParam },
+    responses: {
+      200: jsonContent(
+        z
+          .object({
+            order_id: z.string().openapi({ description: "The dead order" }),
+            retried_as: z
+              .string()
+              .nullable()
+              .openapi({ description: "The new exit order (null when nothing was left to sell)" }),
+            position_id: z.string(),
+            percent: z.number(),
+            replayed: z.boolean().openapi({ description: "true when this dead letter was already retried" }),
+          })
+          .openapi("DeadLetterRetried"),
+        "Retried as a new exit",
+      ),
+      ...errorResponses(400, 404, 409),
+    },
+  });
+const retryDeadLetter = retryRoute("/swap-queue/dead-letters/{order_id}/retry");
+/** The same, under the orders (issue 11's names): live and simulated dead letters alike. */
+const retryOrder = retryRoute("/orders/{order_id}/retry");
+
+const discardRoute = (path: string) =>
+  createRoute({
+    method: "post",
+    path,
+    tags: ["orders"],
+    summary: "Discard a dead letter (the order stays dead in D1; only the record leaves the list)",
+    security: bearerSecurity,
+    request: { params: DeadLetterParam },
+    responses: {
+      200: jsonContent(
+        z.object({ order_id: z.string(), discarded: z.literal(true) }).openapi("DeadLetterDiscarded"),
+        "Discarded",
+      ),
+      ...errorResponses(400, 404),
+    },
+  });
+const discardDeadLetter = discardRoute("/swap-queue/dead-letters/{order_id}/discard");
+const discardOrder = discardRoute("/orders/{order_id}/discard");
+
+const listDeadLetters = createRoute({
+  method: "get",
+  path: "/orders/dead-letters",
   tags: ["orders"],
-  summary: "Retry a dead SELL as a new exit of the same share of what the position still holds",
-  description:
-    "A dead order is never revived (its D1 row stays `dead`, its release already ran): a dead SELL is retried as " +
-    "a new manual exit of the position, idempotent per dead letter (a second retry answers the same order), and " +
-    "the dead letter is then removed. A dead BUY is refused (409): the leader's trade it copied is too old to " +
-    "enter at its price; discard it instead.",
+  summary: "Dead letters (orders that exhausted their retries or failed terminally), newest first",
   security: bearerSecurity,
-  request: { params: DeadLetterParam },
   responses: {
-    200: jsonContent(
-      z
-        .object({
-          order_id: z.string().openapi({ description: "The dead order" }),
-          retried_as: z
-            .string()
-            .nullable()
-            .openapi({ description: "The new exit order (null when nothing was left to sell)" }),
-          position_id: z.string(),
-          percent: z.number(),
-          replayed: z.boolean().openapi({ description: "true when this dead letter was already retried" }),
-        })
-        .openapi("DeadLetterRetried"),
-      "Retried as a new exit",
-    ),
-    ...errorResponses(400, 404, 409),
+    200: jsonContent(z.object({ items: z.array(DeadLetterSchema) }).openapi("DeadLetterList"), "The dead letters"),
+    ...errorResponses(),
   },
 });
 
-const discardDeadLetter = createRoute({
-  method: "post",
-  path: "/swap-queue/dead-letters/{order_id}/discard",
-  tags: ["orders"],
-  summary: "Discard a dead letter (the order stays dead in D1; only the record leaves the list)",
-  security: bearerSecurity,
-  request: { params: DeadLetterParam },
-  responses: {
-    200: jsonContent(
-      z.object({ order_id: z.string(), discarded: z.literal(true) }).openapi("DeadLetterDiscarded"),
-      "Discarded",
-    ),
-    ...errorResponses(400, 404),
-  },
-});
+/** A dead SELL retried as a new exit of its position (see retryRoute); a dead BUY is refused. */
+async function retryDead(env: Env, order_id: string) {
+  const queue = env.SWAP_QUEUE.getByName("default");
+  const dead = await queue.deadLetter(order_id);
+  if (!dead) throw new ApiError("NotFound", `no dead letter for order ${order_id}`);
+  const req = dead.request;
+  if (req.side !== "sell" || !req.position_id)
+    throw new ApiError(
+      "Conflict",
+      `order ${order_id} is a dead ${req.side.toUpperCase()}: an entry is not retried (the leader's trade is too old to copy at its price); discard it`,
+    );
+  const percent = Math.min(100, Math.max(0.01, Math.round((req.sell_fraction ?? 1) * 10000) / 100));
+  // The key names the dead letter: a retry repeated (double click, lost answer) asks for the same exit.
+  const r = await requestManualExit(env, req.position_id, percent, `dead-letter-retry:${order_id}`);
+  // Only once the new exit is persisted: a crash before this leaves the letter listed, and a retry replays.
+  await queue.discardDeadLetter(order_id);
+  log.info("dead_letter_retried", { order_id, retried_as: r.order_id, replayed: r.replayed });
+  return { order_id, retried_as: r.order_id, position_id: req.position_id, percent, replayed: r.replayed };
+}
+
+async function discardDead(env: Env, order_id: string) {
+  if (!(await env.SWAP_QUEUE.getByName("default").discardDeadLetter(order_id)))
+    throw new ApiError("NotFound", `no dead letter for order ${order_id}`);
+  return { order_id, discarded: true as const };
+}
 
 export const ordersRouter = createRouter()
-  .openapi(retryDeadLetter, async (c) => {
-    const { order_id } = c.req.valid("param");
-    const queue = c.env.SWAP_QUEUE.getByName("default");
-    const dead = await queue.deadLetter(order_id);
-    if (!dead) throw new ApiError("NotFound", `no dead letter for order ${order_id}`);
-    const req = dead.request;
-    if (req.side !== "sell" || !req.position_id)
-      throw new ApiError(
-        "Conflict",
-        `order ${order_id} is a dead ${req.side.toUpperCase()}: an entry is not retried (the leader's trade is too old to copy at its price); discard it`,
-      );
-    const percent = Math.min(100, Math.max(0.01, Math.round((req.sell_fraction ?? 1) * 10000) / 100));
-    // The key names the dead letter: a retry repeated (double click, lost answer) asks for the same exit.
-    const r = await requestManualExit(c.env, req.position_id, percent, `dead-letter-retry:${order_id}`);
-    // Only once the new exit is persisted: a crash before this leaves the letter listed, and a retry replays.
-    await queue.discardDeadLetter(order_id);
-    log.info("dead_letter_retried", { order_id, retried_as: r.order_id, replayed: r.replayed });
-    return c.json(
-      { order_id, retried_as: r.order_id, position_id: req.position_id, percent, replayed: r.replayed },
-      200,
-    );
-  })
-  .openapi(discardDeadLetter, async (c) => {
-    const { order_id } = c.req.valid("param");
-    if (!(await c.env.SWAP_QUEUE.getByName("default").discardDeadLetter(order_id)))
-      throw new ApiError("NotFound", `no dead letter for order ${order_id}`);
-    return c.json({ order_id, discarded: true as const }, 200);
+  .openapi(retryDeadLetter, async (c) => c.json(await retryDead(c.env, c.req.valid("param").order_id), 200))
+  .openapi(discardDeadLetter, async (c) => c.json(await discardDead(c.env, c.req.valid("param").order_id), 200))
+  .openapi(retryOrder, async (c) => c.json(await retryDead(c.env, c.req.valid("param").order_id), 200))
+  .openapi(discardOrder, async (c) => c.json(await discardDead(c.env, c.req.valid("param").order_id), 200))
+  .openapi(listDeadLetters, async (c) => {
+    const s = await c.env.SWAP_QUEUE.getByName("default").status();
+    return c.json({ items: s.dead_letters }, 200);
   })
   .openapi(queueStatus, async (c) => {
     const s = await c.env.SWAP_QUEUE.getByName("default").status();

@@ -103,6 +103,10 @@ const PositionDetailSchema = PositionSchema.extend({
   rules: StrategyRulesSchema.nullable(),
   poll_mode: z.string().nullable(),
   last_error: z.string().nullable(),
+  stuck_exit: z
+    .object({ order_id: z.string(), code: z.string().nullable(), since: z.string(), updated_at: z.string() })
+    .nullable()
+    .openapi({ description: "A live exit with no route, retried with backoff until it lands (issue 11)" }),
   exits: z.array(z.record(z.string(), z.unknown())),
   orders: z.array(OrderSchema),
   price_history: PriceHistorySchema.nullable(),
@@ -260,6 +264,7 @@ export const positionsRouter = createRouter()
         rules: summary?.rules ?? null,
         poll_mode: summary?.poll_mode ?? null,
         last_error: summary?.last_error ?? null,
+        stuck_exit: summary?.stuck_exit ?? null,
         exits: (summary?.exits ?? []) as Record<string, unknown>[],
         orders: own.map(({ last_valid_block_height: _l, ...o }) => o),
         price_history: summary?.price_history ?? null,

@@ -4,11 +4,11 @@
  */
 
 /**
- * False until the LiveExecutor (src/pipeline/live-executor.ts) is wired into the SwapQueue. While false,
- * `live_trading_enabled` cannot be turned on, so no live order can be accepted and then dead-lettered.
- * The wiring flips this one constant (and deletes the refusal's test).
+ * True since the LiveExecutor (src/pipeline/live-executor.ts) runs inside the SwapQueue
+ * (src/pipeline/live-queue.ts; test/live-queue.test.ts drives a live BUY and exit end to end). Kept as a
+ * constant so that a build without the executor can refuse the master switch again.
  */
-export const LIVE_EXECUTION_WIRED: boolean = false;
+export const LIVE_EXECUTION_WIRED: boolean = true;
 export const LIVE_NOT_WIRED_REASON = "live execution is not wired into the swap queue in this build";
 
 export type LiveKeyState = { state: "missing" } | { state: "malformed"; problem: string } | { state: "ok" };

@@ -34,6 +34,8 @@ export interface SellableResult {
   token_decimals: number;
   token_mint: string;
   status: "open" | "closing" | "closed";
+  /** Base units the position still holds (a live partial exit scales the wallet's real holding by it). */
+  remaining?: string;
 }
 
 /** `PositionActor.applyFill`: one filled exit order. */

@@ -1,0 +1,205 @@
+import type { OrderPatch } from "../db/orders-store";
+import type { LiveOrderState } from "../domain/live-order";
+import { LAMPORTS_PER_SOL } from "../domain/live-sizing";
+import { positionIdFor } from "../domain/position";
+import type { SwapRequest } from "../domain/swap-order";
+import { log } from "../lib/logger";
+import { nowIso } from "../lib/time";
+import type { LiveOrderContext } from "./live-orders";
+import type { QueueBook } from "./queue-book";
+import type { OwedLedger, OwedStep } from "./queue-owed";
+import type { QueueRow } from "./queue-storage";
+
+/**
+ * What a terminal live order means for the SwapQueue (issue 11), written in the SAME storage transaction as
+ * the terminal state: an executed order is `done` with the fill read from the confirmed transaction (the
+ * book, the position's open or exit fill and the D1 row owed); a failed or expired one is `dead` (the dead
+ * letter, the D1 row, the signal's outcome or the exit's release owed). The owed steps then run until done.
+ */
+export interface OutcomeDeps {
+  sql: SqlStorage;
+  owed: OwedLedger;
+  book: QueueBook;
+}
+
+const usdOf = (lamports: string, solPrice: number) => (Number(lamports) / LAMPORTS_PER_SOL) * solPrice;
+const units = (amount: bigint | string, decimals: number) => Number(amount) / 10 ** decimals;
+
+/** Timings of the order row: from the intent to the fill (ms), as the executor recorded them. */
+export const liveDurationMs = (s: LiveOrderState) =>
+  s.timings.pending !== undefined ? Math.max(0, (s.timings[s.status] ?? s.updated_at) - s.timings.pending) : null;
+
+/** The D1 row's progress once the transaction is sent (its signature visible to the operator), or null. */
+export function liveProgressStep(
+  prev: { status: string; signature: string | null } | null,
+  s: LiveOrderState,
+): OwedStep | null {
+  if (s.status !== "submitted" || (prev?.status === "submitted" && prev.signature === s.signature)) return null;
+  return {
+    step: "d1_order",
+    payload: {
+      status: "submitted",
+      tx_signature: s.signature,
+      last_valid_block_height: s.last_valid_block_height,
+      requested_amount: s.sized_amount,
+      attempts: s.attempt,
+    },
+  };
+}
+
+export function liveOutcomeWrite(
+  d: OutcomeDeps,
+  row: QueueRow,
+  req: SwapRequest,
+  s: LiveOrderState,
+  c: LiveOrderContext,
+): void {
+  const fill = s.fill;
+  if (s.status === "executed" && fill && BigInt(fill.token_amount) > 0n) {
+    filled(d, row, req, s, c);
+    return;
+  }
+  const reason =
+    s.status === "executed" ? "FILL_EMPTY: the confirmed transaction moved none of the token" : s.terminal_reason;
+  dead(d, row, req, s, reason ?? `live order ${s.status}`);
+}
+
+function common(s: LiveOrderState): OrderPatch {
+  const fill = s.fill;
+  const slot = Number((s.quote as { contextSlot?: unknown } | null)?.contextSlot);
+  return {
+    status: "filled",
+    tx_signature: fill?.signature ?? s.signature,
+    landed_slot: fill?.slot ?? null,
+    last_valid_block_height: s.last_valid_block_height,
+    quote_context_slot: Number.isFinite(slot) ? slot : null,
+    requested_amount: s.sized_amount,
+    attempts: s.attempt,
+    executed_at: nowIso(),
+    execution_duration_ms: liveDurationMs(s),
+    last_error: null,
+  };
+}
+
+function filled(d: OutcomeDeps, row: QueueRow, req: SwapRequest, s: LiveOrderState, c: LiveOrderContext) {
+  const fill = s.fill as NonNullable<LiveOrderState["fill"]>;
+  const decimals = fill.token_decimals ?? c.token_decimals;
+  const tokens = BigInt(fill.token_amount);
+  const usd = usdOf(fill.sol_lamports, c.sol_price_usd);
+  const quotedOut = s.quoted_out_amount ? BigInt(s.quoted_out_amount) : null;
+  let patch: OrderPatch;
+  let next: OwedStep;
+  if (req.side === "buy") {
+    const entry = req.entry as NonNullable<SwapRequest["entry"]>;
+    const positionId = positionIdFor(row.order_id);
+    const price = usd / units(tokens, decimals);
+    const spentUsd = usdOf(s.sized_amount ?? fill.sol_lamports, c.sol_price_usd);
+    patch = {
+      ...common(s),
+      position_id: positionId,
+      expected_out_amount: s.quoted_out_amount,
+      expected_price_usd: quotedOut && quotedOut > 0n ? spentUsd / units(quotedOut, decimals) : null,
+      executed_in_amount: fill.sol_lamports,
+      executed_out_amount: tokens.toString(),
+      executed_usd: usd,
+      executed_price_usd: price,
+      slippage_bps: quotedOut && quotedOut > 0n ? (1 - Number(tokens) / Number(quotedOut)) * 10_000 : null,
+    };
+    next = {
+      step: "open_position",
+      payload: {
+        position_id: positionId,
+        entry_order_id: row.order_id,
+        wallet_id: req.wallet_id,
+        source_wallet_address: entry.source_wallet_address,
+        signal_id: req.signal_id ?? null,
+        token_mint: req.token_mint,
+        token_decimals: decimals,
+        mode: req.mode,
+        exit_strategy_id: entry.exit_strategy_id,
+        entry_price_usd: price,
+        entry_amount: tokens.toString(),
+        entry_cost_usd: usd,
+      },
+    };
+    d.book.opened(positionId, usd, tokens.toString());
+  } else {
+    const positionId = req.position_id as string;
+    const recorded = BigInt(c.recorded_amount ?? tokens.toString());
+    // A full exit empties the position (the wallet held its real amount, within 2 % of the records); a
+    // partial one removes what really left the wallet, never more than the position holds.
+    const sold = c.full ? recorded : tokens < recorded ? tokens : recorded;
+    const price = usd / units(sold, decimals);
+    patch = {
+      ...common(s),
+      expected_out_amount: s.quoted_out_amount,
+      expected_price_usd:
+        quotedOut && quotedOut > 0n ? usdOf(quotedOut.toString(), c.sol_price_usd) / units(tokens, decimals) : null,
+      executed_in_amount: tokens.toString(),
+      executed_out_amount: fill.sol_lamports,
+      executed_usd: usd,
+      executed_price_usd: price,
+      slippage_bps: quotedOut && quotedOut > 0n ? (1 - Number(fill.sol_lamports) / Number(quotedOut)) * 10_000 : null,
+    };
+    next = {
+      step: "apply_fill",
+      payload: {
+        position_id: positionId,
+        fill: {
+          order_id: row.order_id,
+          sold_amount: sold.toString(),
+          proceeds_usd: usd,
+          price_usd: price,
+          reason: req.reason === "entry" ? "manual" : req.reason,
+          idempotency_key: row.idempotency_key,
+        },
+      },
+    };
+    d.book.sold(positionId, sold.toString(), Boolean(c.full));
+  }
+  d.sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
+  d.owed.record(row.order_id, [next, { step: "d1_order", payload: patch }]);
+  log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason, live: true });
+}
+
+function dead(d: OutcomeDeps, row: QueueRow, req: SwapRequest, s: LiveOrderState, message: string) {
+  const attempts = row.attempts + 1;
+  const steps: OwedStep[] = [
+    {
+      step: "d1_order",
+      payload: {
+        status: "dead",
+        attempts,
+        last_error: message,
+        tx_signature: s.signature,
+        requested_amount: s.sized_amount,
+      },
+    },
+  ];
+  if (req.side === "buy" && req.signal_id != null)
+    steps.push({ step: "signal_filtered", payload: { signal_id: req.signal_id, reason: "entry_failed" } });
+  if (req.side === "sell" && req.position_id)
+    steps.push({
+      step: "release",
+      payload: { position_id: req.position_id, outcome: "dead", key: row.idempotency_key },
+    });
+  d.sql.exec(
+    "UPDATE queue SET state = 'dead', attempts = ?, last_error = ?, finished_at_ms = ? WHERE order_id = ?",
+    attempts,
+    message,
+    Date.now(),
+    row.order_id,
+  );
+  d.sql.exec(
+    `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+    row.order_id,
+    row.idempotency_key,
+    row.request,
+    attempts,
+    message,
+    nowIso(),
+  );
+  d.owed.record(row.order_id, steps);
+  log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message, live: true });
+}
