@@ -30,8 +30,10 @@ import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../s
 import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { createPositionTables } from "../src/pipeline/position-storage";
 import { positionRowOf } from "../src/pipeline/position-write-behind";
+import type { PositionHotState } from "../src/pipeline/queue-hot-state";
 import { repushBehind } from "../src/pipeline/wallet-hot-state";
 
 /**
@@ -53,11 +55,12 @@ export type ActResult<T> =
 export class PositionActor extends DurableObject<Env> {
   private state: PositionState | null = null;
   private d1Chain: Promise<void> = Promise.resolve();
-  /** Last config read, served while D1 is unreachable (see hotConfig). */
-  private lastConfig: Config | null = null;
+  /** The config, versioned, taken from the SwapQueue (src/pipeline/queue-hot-state.ts); see hotConfig. */
+  private readonly hot: HotStateStore<PositionHotState>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.hot = new HotStateStore<PositionHotState>(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       createPositionTables(sql);
@@ -85,13 +88,17 @@ export class PositionActor extends DurableObject<Env> {
     }
     const problem = openProblem(input);
     if (problem) throw new TypeError(`invalid open input: ${problem}`);
+    // The queue hands its hot state with the fill (template, versioned config): the open reads nothing.
+    if (input.hot) this.hot.apply(input.hot);
     // Every read first: nothing is decided until all awaits are done. The tokens are bought, so the position
     // opens from its fill alone: a template or config that cannot be read now is read by the first alarm.
-    const template = await this.hotTemplate(input.exit_strategy_id).catch((err) => {
-      log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
-      return null;
-    });
-    const cfg = await this.hotConfig().catch(() => null);
+    const template =
+      input.template ??
+      (await this.hotTemplate(input.exit_strategy_id).catch((err) => {
+        log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
+        return null;
+      }));
+    const cfg = this.hot.current()?.data.config ?? (await this.hotConfig().catch(() => null));
     if (this.state) return this.reopen(); // a concurrent open won while this one awaited
     const now = Date.now();
     this.state = newPositionState(input, template, now);
@@ -101,10 +108,46 @@ export class PositionActor extends DurableObject<Env> {
     this.save();
     const armed = this.ctx.storage.setAlarm(now + urgent * 1000);
     await armed;
-    await this.syncD1();
+    // The D1 row is written behind (issue 10): the queue owes a `d1_position` step that calls flushD1 until
+    // it is written, and every alarm writes it again; the open itself never waits for D1.
+    this.ctx.waitUntil(
+      this.syncD1().catch((e) => log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) })),
+    );
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
     await this.applyOwedMirrors();
     return { position_id: input.position_id, created: true };
+  }
+
+  /**
+   * The write-behind of the D1 row (the SwapQueue's owed `d1_position` step): resolves once D1 holds this
+   * position's current state version, throws otherwise (the caller retries). A position not opened yet
+   * throws too: its row is owed once the open lands.
+   */
+  async flushD1(): Promise<{ version: number }> {
+    const st = this.state;
+    if (!st) throw new Error("position not open yet");
+    const version = st.version ?? 0;
+    if (this.d1Version() >= version) return { version };
+    await this.syncD1();
+    return { version: st.version ?? 0 };
+  }
+
+  /** The state version D1 is known to hold (stored in `meta`, so an eviction keeps it). */
+  private d1Version(): number {
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'd1_version'")
+      .toArray()[0];
+    return row ? Number(row.value) : -1;
+  }
+
+  /** The push (unused by the writers today: positions ask the queue), kept for a direct repair. */
+  async applyHotState(snapshot: HotSnapshot<PositionHotState>): Promise<{ applied: boolean; version: number }> {
+    return this.hot.apply(snapshot);
+  }
+
+  /** The cached config version (null: none yet), for tests and diagnostics. */
+  async hotStateVersion(): Promise<number | null> {
+    return this.hot.current()?.version ?? null;
   }
 
   /** A repeated open: the position exists; make sure it polls and that D1 has its row. */
@@ -687,9 +730,9 @@ export class PositionActor extends DurableObject<Env> {
 
   /**
    * The exit-strategy template of a position (a strategy deleted between the signal and the fill falls back
-   * to the catalog default); throws when neither can be read.
+   * to the catalog default); throws when neither can be read. Only for a position whose fill carried none
+   * (the queue hands it from its hot state): an open from an older owed step, a direct call.
    */
-  // hot-state: wired by integrator
   private async hotTemplate(strategyId: number | null): Promise<{ id: number; rules: StrategyRules }> {
     const template =
       (await loadTemplate(this.db, strategyId)) ?? (strategyId != null ? await loadTemplate(this.db, null) : null);
@@ -697,15 +740,21 @@ export class PositionActor extends DurableObject<Env> {
     return template;
   }
 
-  /** The config, read from D1 today; the last value is served while D1 is unreachable. */
-  // hot-state: wired by integrator
+  /**
+   * The config each decision uses: the cached snapshot, refreshed from the SwapQueue by version before the
+   * decision (the queue answers only when it holds a newer one; writers push to the queue). A queue that
+   * cannot answer leaves the cached one; only a position with none at all reads D1 (an old position).
+   */
   private async hotConfig(): Promise<Config> {
+    const known = this.hot.current();
     try {
-      this.lastConfig = await loadConfig(this.db);
+      const fresh = await this.swapQueue().positionHotState(known?.version ?? null);
+      if (fresh) this.hot.apply(fresh);
     } catch (err) {
-      if (!this.lastConfig) throw err;
+      if (known) log.warn("position_config_refresh_failed", { error: String(err), served: "cached" });
+      else return loadConfig(this.db);
     }
-    return this.lastConfig;
+    return (this.hot.current() as HotSnapshot<PositionHotState>).data.config;
   }
 
   /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
@@ -863,7 +912,14 @@ export class PositionActor extends DurableObject<Env> {
     const run = async () => {
       const st = this.state;
       if (!st) return;
-      await upsertPosition(this.db, positionRowOf(st));
+      const row = positionRowOf(st);
+      await upsertPosition(this.db, row);
+      const written = row.state_version ?? 0;
+      if (written > this.d1Version())
+        this.ctx.storage.sql.exec(
+          "INSERT INTO meta (key, value) VALUES ('d1_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+          String(written),
+        );
     };
     this.d1Chain = this.d1Chain.catch(() => undefined).then(run);
     return this.d1Chain;

@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { type BreakerState, breakerState } from "../src/db/circuit-breaker";
+import type { BreakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
-import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { type OrderPatch, settleOrder } from "../src/db/orders-store";
 import { openPositionsForBook } from "../src/db/positions-store";
@@ -24,7 +23,14 @@ import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { QueueBook } from "../src/pipeline/queue-book";
+import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { healOpenOrders } from "../src/pipeline/queue-heal";
+import {
+  loadQueueHotState,
+  type PositionHotState,
+  type QueueHotState,
+  templateFor,
+} from "../src/pipeline/queue-hot-state";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
 import { createQueueTables, type QueueRow, type QueueState, queueDepthAndOwed } from "../src/pipeline/queue-storage";
 
@@ -76,12 +82,12 @@ export class SwapQueue extends DurableObject<Env> {
   private executing: string | null = null;
   private book!: QueueBook;
   private readonly owed: OwedLedger;
-  /** Last config / breaker read, served while D1 is unreachable (see hotConfig / hotBreaker). */
-  private lastConfig: Config | null = null;
-  private lastBreaker: BreakerState | null = null;
+  /** Config, breaker and strategy templates, pushed by their writers (src/pipeline/queue-hot-state.ts). */
+  private readonly hot: HotStateStore<QueueHotState>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.hot = new HotStateStore<QueueHotState>(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     this.owed = new OwedLedger(
       ctx.storage.sql,
@@ -106,8 +112,9 @@ export class SwapQueue extends DurableObject<Env> {
 
   /**
    * Persists a swap intent (idempotent by `idempotency_key`) in this object's SQLite, with its D1 row owed in
-   * the same write, and arms the executor. The D1 write is tried at once (the read model stays current) but
-   * its failure only leaves it owed: the order executes all the same.
+   * the same write, and arms the executor. Decided from the hot state, no D1 round trip: a simulated order's
+   * D1 row goes with the next run's batch (retried until written); a live order's is tried at once, and it
+   * executes only once it is in D1.
    */
   async enqueue(req: SwapRequest): Promise<EnqueueResult> {
     const problem = requestProblem(req);
@@ -150,7 +157,11 @@ export class SwapQueue extends DurableObject<Env> {
     });
     if (cancelReason) log.info("order_cancelled", { order_id: orderId, reason: cancelReason, side: req.side });
     else log.info("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
-    await this.owed.run(orderId);
+    // A live intent reaches D1 before any upstream call (DESIGN §1: written now, and `live` waits for it). A
+    // simulated one lives in this queue's SQLite: its D1 row is written behind, started now but not awaited
+    // (the fill does not wait for it); a failure stays owed, re-armed for the alarm's retry.
+    if (req.mode === "live") await this.owed.run(orderId);
+    else this.ctx.waitUntil(this.writeBehind(orderId));
     await this.rearm();
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
     return { ...this.resultFor(row, false), cancel_reason: cancelReason ?? undefined };
@@ -246,8 +257,9 @@ export class SwapQueue extends DurableObject<Env> {
     const startedAt = Date.now();
     let error: string | null = null;
     try {
-      // Owed steps first: they are cheap, never wait for the spacing, and unblock positions.
-      await this.owed.run();
+      // Owed actor steps first: they are cheap, never wait for the spacing, and unblock positions. The D1
+      // write-behind waits until after the executions (a fill never waits for D1).
+      await this.owed.run(undefined, { d1: false });
       await this.runDue();
       // The D1 rows of what this run executed, in one batch behind the decisions (issue 10).
       await this.owed.run();
@@ -386,7 +398,10 @@ export class SwapQueue extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
         outcome.book(this.book);
-        this.owed.record(row.order_id, [outcome.next, { step: "d1_order", payload: outcome.d1 }]);
+        const steps: OwedStep[] = [outcome.next, { step: "d1_order", payload: outcome.d1 }];
+        if (outcome.next.step === "open_position")
+          steps.push({ step: "d1_position", payload: { position_id: outcome.next.payload.position_id } });
+        this.owed.record(row.order_id, steps);
       });
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
       // The position at once (actor state); the D1 rows go with the run's batch (the alarm's last runOwed).
@@ -423,6 +438,8 @@ export class SwapQueue extends DurableObject<Env> {
         entry_price_usd: o.executed_price_usd,
         entry_amount: o.executed_out_amount,
         entry_cost_usd: o.executed_usd,
+        // The position opens from the queue's hot state: its template and config, no D1 read (issue 10).
+        ...this.positionStart(entry.exit_strategy_id),
       },
     });
     const refusal = entryRefusal({
@@ -666,6 +683,17 @@ export class SwapQueue extends DurableObject<Env> {
     }
   }
 
+  /** An order's owed D1 rows, run in the background; what fails (or changed meanwhile) is left to the alarm. */
+  private async writeBehind(orderId: string): Promise<void> {
+    try {
+      await this.owed.run(orderId);
+    } catch (err) {
+      log.warn("order_write_behind_failed", { order_id: orderId, error: String(err) });
+    } finally {
+      await this.rearm();
+    }
+  }
+
   /** One owed step; each is idempotent (D1 writes are guarded, the PositionActor dedups by order id). */
   private async runStep(s: OwedStep, orderId: string): Promise<void> {
     switch (s.step) {
@@ -677,6 +705,9 @@ export class SwapQueue extends DurableObject<Env> {
         return;
       case "apply_fill":
         await this.env.POSITION_ACTOR.getByName(s.payload.position_id).applyFill(s.payload.fill);
+        return;
+      case "d1_position":
+        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).flushD1();
         return;
       case "release":
         return this.env.POSITION_ACTOR.getByName(s.payload.position_id).releaseOrder(
@@ -725,8 +756,13 @@ export class SwapQueue extends DurableObject<Env> {
         "SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending' AND json_extract(request, '$.mode') = 'live'",
       )
       .one().t;
+    // Steps running now (a write-behind in the background) re-arm when they end, if still owed.
     const nextOwed = sql
-      .exec<{ t: number | null }>("SELECT MIN(not_before_ms) AS t FROM owed WHERE state = 'owed'")
+      .exec<{ t: number | null }>(
+        `SELECT MIN(not_before_ms) AS t FROM owed WHERE state = 'owed'
+           AND order_id || '/' || step NOT IN (SELECT value FROM json_each(?))`,
+        JSON.stringify([...this.owed.running]),
+      )
       .one().t;
     if (nextSim == null && nextLive == null && nextOwed == null) return;
     const now = Date.now();
@@ -748,31 +784,47 @@ export class SwapQueue extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ hot state
 
-  /**
-   * The config this queue decides with. Read from D1 today, the last value kept so that an unreachable D1
-   * does not stop the queue (it is the read that may be stale, never a decision taken without config).
-   */
-  // hot-state: wired by integrator
-  private async hotConfig(): Promise<Config> {
-    try {
-      this.lastConfig = await loadConfig(this.db);
-    } catch (err) {
-      if (!this.lastConfig) throw err;
-      log.warn("swap_config_read_failed", { error: String(err), served: "last known" });
-    }
-    return this.lastConfig;
+  /** The push (src/pipeline/queue-hot-state.ts): a newer snapshot replaces the cached one, an older is ignored. */
+  async applyHotState(snapshot: HotSnapshot<QueueHotState>): Promise<{ applied: boolean; version: number }> {
+    return this.hot.apply(snapshot);
   }
 
-  /** The circuit breaker's state, the same way (an unknown breaker with nothing known throws: no entry runs). */
-  // hot-state: wired by integrator
+  /** The cached snapshot's version (null: none yet), for tests and diagnostics. */
+  async hotStateVersion(): Promise<number | null> {
+    return this.hot.current()?.version ?? null;
+  }
+
+  /**
+   * A PositionActor's config, by version: the snapshot when this queue holds a newer one than `known` (a
+   * position that holds none passes null), else null. Positions ask before each decision, so a change pushed
+   * here reaches every open position without a push per position and without a D1 read.
+   */
+  async positionHotState(known: number | null): Promise<HotSnapshot<PositionHotState> | null> {
+    const data = await this.hotState();
+    const version = this.hot.current()?.version ?? 0;
+    if (known != null && known >= version) return null;
+    return { version, data: { config: data.config } };
+  }
+
+  /** The template and versioned config a filled entry hands to its position (nothing when none is cached). */
+  private positionStart(strategyId: number | null): Pick<OpenPositionInput, "template" | "hot"> {
+    const snap = this.hot.current();
+    if (!snap) return {};
+    const template = templateFor(snap.data, strategyId);
+    return { ...(template ? { template } : {}), hot: { version: snap.version, data: { config: snap.data.config } } };
+  }
+
+  /** What the decisions read instead of D1; loaded from D1 only by a queue that has no snapshot yet. */
+  private hotState(): Promise<QueueHotState> {
+    return this.hot.get(() => loadQueueHotState(this.env.DB));
+  }
+
+  private async hotConfig(): Promise<Config> {
+    return (await this.hotState()).config;
+  }
+
   private async hotBreaker(): Promise<BreakerState> {
-    try {
-      this.lastBreaker = await breakerState(this.db);
-    } catch (err) {
-      if (!this.lastBreaker) throw err;
-      log.warn("swap_breaker_read_failed", { error: String(err), served: "last known" });
-    }
-    return this.lastBreaker;
+    return (await this.hotState()).breaker;
   }
 
   // ------------------------------------------------------------------ small helpers

@@ -50,8 +50,7 @@ describe("SwapQueue: a BUY becomes one filled simulated order and one open posit
     const req = buyRequest(m, { requested_usd: 50, wallet_id: null });
     const res = await queue().enqueue(req);
     expect(res).toMatchObject({ status: "pending", duplicate: false });
-    // The intent exists in D1 before execution (pending or already further along, never absent).
-    expect(await orderRow(res.order_id)).not.toBeNull();
+    // Issue 10: the intent is the queue's own row; its D1 row is written behind, with the fill's outcome.
 
     const order = (await filled(res.order_id)) as Record<string, number | string>;
     const fillPrice = 0.002 * 1.01;
@@ -199,7 +198,10 @@ describe("SwapQueue: circuit breaker", () => {
     await tripBreaker();
     const blocked = await queue().enqueue(buyRequest(m));
     expect(blocked).toMatchObject({ status: "cancelled", cancel_reason: "circuit_breaker", duplicate: false });
-    expect(await orderRow(blocked.order_id)).toMatchObject({ status: "cancelled", cancel_reason: "circuit_breaker" });
+    expect(await waitFor(() => orderRow(blocked.order_id))).toMatchObject({
+      status: "cancelled",
+      cancel_reason: "circuit_breaker",
+    });
     // A LOW-priority (scaling) exit of the open position still runs.
     const pos = await positionRow(pid);
     const half = (BigInt(pos?.current_amount as string) / 2n).toString();

@@ -1,3 +1,5 @@
+import type { Config } from "./config";
+import type { StrategyRules } from "./exit-strategy";
 import type { ExitReason, WalletMode } from "./vocabulary";
 
 /** The RPC contract between the SwapQueue (the executor) and a PositionActor (one per position). */
@@ -17,6 +19,10 @@ export interface OpenPositionInput {
   /** Base units (integer text). */
   entry_amount: string;
   entry_cost_usd: number;
+  /** The exit-strategy template, resolved by the queue from its hot state (absent: the position reads it). */
+  template?: { id: number; rules: StrategyRules };
+  /** The queue's config snapshot (versioned), so the position opens without a read (issue 10). */
+  hot?: { version: number; data: { config: Config } };
 }
 
 /** `PositionActor.sellable`: what an exit order may still sell when it executes. */
