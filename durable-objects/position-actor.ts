@@ -111,7 +111,9 @@ export class PositionActor extends DurableObject<Env> {
     // The D1 row is written behind (issue 10): the queue owes a `d1_position` step that calls flushD1 until
     // it is written, and every alarm writes it again; the open itself never waits for D1.
     this.ctx.waitUntil(
-      this.syncD1().catch((e) => log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) })),
+      this.syncD1().catch((e) =>
+        log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) }),
+      ),
     );
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
     await this.applyOwedMirrors();

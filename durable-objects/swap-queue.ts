@@ -22,8 +22,8 @@ import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-b
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
-import { QueueBook } from "../src/pipeline/queue-book";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { QueueBook } from "../src/pipeline/queue-book";
 import { healOpenOrders } from "../src/pipeline/queue-heal";
 import {
   loadQueueHotState,
@@ -75,6 +75,21 @@ type Outcome =
 
 /** A failure that no retry can fix (bad order, no executor for the mode): dead-lettered at once. */
 class PermanentError extends Error {}
+
+/** An entry cancelled by a leader's sale, as the WalletActor records it (by signal id or signature). */
+function cancelledEntry(orderId: string, req: SwapRequest): LeaderSaleResult["cancelled"][number] {
+  return {
+    order_id: orderId,
+    signal_id: req.signal_id ?? null,
+    ...(req.signal_signature ? { signal_signature: req.signal_signature } : {}),
+  };
+}
+
+/** The entry's signal, by id or (its row written behind, issue 10) by transaction signature; null: none. */
+function signalOf(req: SwapRequest): { signal_id: number | null; signal_signature?: string } | null {
+  if (req.signal_id != null) return { signal_id: req.signal_id };
+  return req.signal_signature ? { signal_id: null, signal_signature: req.signal_signature } : null;
+}
 
 export class SwapQueue extends DurableObject<Env> {
   private running = false;
@@ -226,13 +241,10 @@ export class SwapQueue extends DurableObject<Env> {
       } else if (now.state === "pending") {
         const req = JSON.parse(now.request) as SwapRequest;
         await this.cancel(now, req, "leader_exited");
-        result.cancelled.push({ order_id: r.order_id, signal_id: req.signal_id ?? null });
+        result.cancelled.push(cancelledEntry(r.order_id, req));
       } else if (now.state === "cancelled" && now.last_error === "leader_exited") {
         // The executor reached it first while an earlier cancel was awaited, and honoured the mark.
-        result.cancelled.push({
-          order_id: r.order_id,
-          signal_id: (JSON.parse(now.request) as SwapRequest).signal_id ?? null,
-        });
+        result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(now.request) as SwapRequest));
       }
     }
     // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
@@ -245,10 +257,7 @@ export class SwapQueue extends DurableObject<Env> {
         )
         .toArray())
         if (!result.cancelled.some((c) => c.order_id === r.order_id))
-          result.cancelled.push({
-            order_id: r.order_id,
-            signal_id: (JSON.parse(r.request) as SwapRequest).signal_id ?? null,
-          });
+          result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(r.request) as SwapRequest));
     if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
     return result;
   }
@@ -431,6 +440,7 @@ export class SwapQueue extends DurableObject<Env> {
         wallet_id: req.wallet_id,
         source_wallet_address: entry.source_wallet_address,
         signal_id: req.signal_id ?? null,
+        ...(req.signal_signature ? { signal_signature: req.signal_signature } : {}),
         token_mint: req.token_mint,
         token_decimals: entry.token_decimals,
         mode: req.mode,
@@ -604,8 +614,8 @@ export class SwapQueue extends DurableObject<Env> {
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
     const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "cancelled", cancel_reason: reason } }];
     // An entry refused here (breaker, caps, no price) must not read as "copied" in the signal history.
-    if (req.side === "buy" && req.signal_id != null)
-      steps.push({ step: "signal_filtered", payload: { signal_id: req.signal_id, reason } });
+    const signal = signalOf(req);
+    if (req.side === "buy" && signal) steps.push({ step: "signal_filtered", payload: { ...signal, reason } });
     if (req.side === "sell" && req.position_id)
       steps.push({
         step: "release",
@@ -631,8 +641,9 @@ export class SwapQueue extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     if (permanent || attempts > cfg.max_swap_retries) {
       const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "dead", attempts, last_error: message } }];
-      if (req.side === "buy" && req.signal_id != null)
-        steps.push({ step: "signal_filtered", payload: { signal_id: req.signal_id, reason: "entry_failed" } });
+      const signal = signalOf(req);
+      if (req.side === "buy" && signal)
+        steps.push({ step: "signal_filtered", payload: { ...signal, reason: "entry_failed" } });
       if (req.side === "sell" && req.position_id)
         steps.push({
           step: "release",

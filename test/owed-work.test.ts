@@ -327,8 +327,7 @@ describe("owed after a dead letter or a cancel (item 3)", () => {
     // Its retry may already have run after the backoff on a fast machine; if not, it is listed as owed.
     const owed = (await api("GET", "/api/v1/swap-queue")).body.owed as { order_id: string; step: string }[];
     const mine = owed.filter((o) => o.order_id === res.order_id);
-    if (mine.length > 0)
-      expect(mine).toMatchObject([{ step: "open_position", attempts: 1 }, { step: "d1_position" }]);
+    if (mine.length > 0) expect(mine).toMatchObject([{ step: "open_position", attempts: 1 }, { step: "d1_position" }]);
     await stepQueue();
     await waitFor(() => positionRow(positionIdFor(res.order_id)));
     const after = (await api("GET", "/api/v1/swap-queue")).body.owed as { order_id: string }[];

@@ -11,6 +11,8 @@ export interface OpenPositionInput {
   wallet_id: number | null;
   source_wallet_address: string;
   signal_id: number | null;
+  /** The entry signal's transaction signature, when its signal row may not be in D1 yet (issue 10). */
+  signal_signature?: string | null;
   token_mint: string;
   token_decimals: number;
   mode: WalletMode;

@@ -12,6 +12,11 @@ export function requestProblem(r: SwapRequest): string | null {
   if (!(r.priority in PRIORITY_RANK)) return "priority";
   if (r.mode !== "simulation" && r.mode !== "live") return "mode";
   if (typeof r.token_mint !== "string" || !r.token_mint) return "token_mint";
+  if (
+    r.signal_signature !== undefined &&
+    !(typeof r.signal_signature === "string" && /^\w{1,128}$/.test(r.signal_signature))
+  )
+    return "signal_signature";
   if (r.side === "buy") {
     if (!(typeof r.requested_usd === "number" && Number.isFinite(r.requested_usd) && r.requested_usd > 0))
       return "requested_usd";

@@ -135,9 +135,12 @@ export async function repushBehind(env: Pick<Env, "DB" | "WALLET_ACTOR" | "SWAP_
     return { version: null, pushed: queue.pushed, failed: ["*", ...queue.failed] };
   }
   if (behind.length === 0) return { version: queue.version, pushed: queue.pushed, failed: queue.failed };
-  const wallets = await pushHotState({ DB: env.DB, WALLET_ACTOR: env.WALLET_ACTOR }, {
-    addresses: behind.map((b) => b.address),
-  });
+  const wallets = await pushHotState(
+    { DB: env.DB, WALLET_ACTOR: env.WALLET_ACTOR },
+    {
+      addresses: behind.map((b) => b.address),
+    },
+  );
   return { ...wallets, pushed: wallets.pushed + queue.pushed, failed: [...wallets.failed, ...queue.failed] };
 }
 

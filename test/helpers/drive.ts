@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { owedSteps, queueIdle } from "./queue-steps";
 import { pushQueue } from "./execution";
+import { owedSteps, queueIdle } from "./queue-steps";
 
 /**
  * Runs the SwapQueue's alarm until nothing is pending, no run is executing and no owed step (opening a
