@@ -99,14 +99,16 @@ export class PositionActor extends DurableObject<Env> {
         return null;
       }));
     const cfg = this.hot.current()?.data.config ?? (await this.hotConfig().catch(() => null));
+    const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
+    const firstPollMs = await this.firstPollDelay(input.token_mint, urgent);
     if (this.state) return this.reopen(); // a concurrent open won while this one awaited
     const now = Date.now();
     this.state = newPositionState(input, template, now);
-    const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
     this.schedule(now, urgent, "urgent");
+    this.state.next_poll_at = nowIso(now + firstPollMs);
     // State and alarm in the same storage write: no await between deciding and persisting.
     this.save();
-    const armed = this.ctx.storage.setAlarm(now + urgent * 1000);
+    const armed = this.ctx.storage.setAlarm(now + firstPollMs);
     await armed;
     // The D1 row is written behind (issue 10): the queue owes a `d1_position` step that calls flushD1 until
     // it is written, and every alarm writes it again; the open itself never waits for D1.
@@ -118,6 +120,22 @@ export class PositionActor extends DurableObject<Env> {
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
     await this.applyOwedMirrors();
     return { position_id: input.position_id, created: true };
+  }
+
+  /**
+   * The first poll joins the PriceFeed's round (its next polls, if due within the urgent interval), so it is
+   * answered from the round's Jupiter calls rather than one of its own; a feed that cannot answer leaves the
+   * plain urgent interval.
+   */
+  private async firstPollDelay(mint: string, urgentSeconds: number): Promise<number> {
+    const full = urgentSeconds * 1000;
+    try {
+      const { delay_ms } = await this.env.PRICE_FEED.getByName("default").joinRound(mint, full);
+      return Number.isFinite(delay_ms) && delay_ms > 0 && delay_ms <= full ? delay_ms : full;
+    } catch (err) {
+      log.warn("position_round_join_failed", { mint, error: String(err) });
+      return full;
+    }
   }
 
   /**
