@@ -4,9 +4,8 @@ import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { loadTemplate, upsertPosition } from "../src/db/positions-store";
-import type { ExitReason } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
-import { applyExitFill, fractionOf } from "../src/domain/exit-rules";
+import { applyExitFill } from "../src/domain/exit-rules";
 import {
   mergeStrategy,
   StrategyOverrideSchema,
@@ -15,8 +14,8 @@ import {
 } from "../src/domain/exit-strategy";
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
+import { exitKey, exitOrderRequest, manualExitPlan, mirrorRefusal, sellableAmount } from "../src/domain/position-exits";
 import {
-  type ExitRow,
   isMirrorRequest,
   newPositionState,
   openProblem,
@@ -26,11 +25,12 @@ import {
 } from "../src/domain/position-state";
 import { mirrorExitAmount, positionTick } from "../src/domain/position-tick";
 import type { PriceQuote } from "../src/domain/price";
-import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../src/domain/swap-order";
+import type { MirrorExitRequest, MirrorExitResult } from "../src/domain/swap-order";
 import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { ExitBook } from "../src/pipeline/position-exit-book";
 import { createPositionTables } from "../src/pipeline/position-storage";
 import { positionRowOf } from "../src/pipeline/position-write-behind";
 import type { PositionHotState } from "../src/pipeline/queue-hot-state";
@@ -44,7 +44,6 @@ import { repushBehind } from "../src/pipeline/wallet-hot-state";
  * recorded here as "decided" (with its idempotency key), then enqueued; a run that stops in between
  * re-enqueues it next time with the same key, so an exit is never lost nor queued twice.
  */
-const TICKS_KEPT = 500;
 /** Poll interval of a position whose config cannot be read (D1 unreachable, nothing cached yet). */
 const DEFAULT_URGENT_SECONDS = 20;
 
@@ -57,10 +56,13 @@ export class PositionActor extends DurableObject<Env> {
   private d1Chain: Promise<void> = Promise.resolve();
   /** The config, versioned, taken from the SwapQueue (src/pipeline/queue-hot-state.ts); see hotConfig. */
   private readonly hot: HotStateStore<PositionHotState>;
+  /** Its exits, fills, manual requests and ticks (src/pipeline/position-exit-book.ts). */
+  private readonly exits: ExitBook;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<PositionHotState>(ctx.storage.sql);
+    this.exits = new ExitBook(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       createPositionTables(sql);
@@ -262,9 +264,8 @@ export class PositionActor extends DurableObject<Env> {
     // Recorded before any enqueue (same synchronous storage transaction as the state).
     this.ctx.storage.transactionSync(() => {
       for (const a of outcome.actions) {
-        const key =
-          a.reason === "scaling_out" ? this.keyFor(a.reason, `x${a.level}`) : this.keyFor(a.reason, undefined);
-        this.recordExit(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
+        const key = exitKey(st, a.reason, a.reason === "scaling_out" ? `x${a.level}` : undefined);
+        this.exits.record(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
       }
       if (outcome.closing) st.status = "closing";
       this.saveTick(price, quote.source);
@@ -286,14 +287,8 @@ export class PositionActor extends DurableObject<Env> {
   async sellable(req: SellableRequest): Promise<SellableResult> {
     const st = this.state;
     if (!st) throw new Error("position not found");
-    const remaining = BigInt(st.current_amount);
-    let amount = 0n;
-    if (st.status !== "closed" && remaining > 0n) {
-      const want = req.full || req.amount === undefined ? remaining : BigInt(req.amount);
-      amount = want > remaining ? remaining : want;
-    }
     return {
-      amount: amount.toString(),
+      amount: sellableAmount(st, req).toString(),
       token_decimals: st.token_decimals,
       token_mint: st.token_mint,
       status: st.status,
@@ -310,8 +305,7 @@ export class PositionActor extends DurableObject<Env> {
     if (!st) throw new Error("position not found");
     if (!/^\d+$/.test(fill.sold_amount))
       return { applied: false, status: st.status, current_amount: st.current_amount };
-    const seen = this.ctx.storage.sql.exec("SELECT 1 FROM fills WHERE order_id = ?", fill.order_id).toArray();
-    if (seen.length > 0) {
+    if (this.exits.fillSeen(fill.order_id)) {
       await this.syncD1();
       if (st.status === "closed") await this.checkBreaker();
       return { applied: false, status: st.status, current_amount: st.current_amount };
@@ -329,21 +323,7 @@ export class PositionActor extends DurableObject<Env> {
     });
     const nowStr = nowIso();
     this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec(
-        "INSERT INTO fills (order_id, sold_amount, proceeds_usd, price_usd, reason, filled_at) VALUES (?, ?, ?, ?, ?, ?)",
-        fill.order_id,
-        r.sold.toString(),
-        fill.proceeds_usd,
-        fill.price_usd,
-        fill.reason,
-        nowStr,
-      );
-      this.ctx.storage.sql.exec(
-        "UPDATE exits SET state = 'filled', order_id = ? WHERE order_id = ? OR key = ?",
-        fill.order_id,
-        fill.order_id,
-        fill.idempotency_key ?? null,
-      );
+      this.exits.recordFill(fill, r.sold, nowStr);
       st.current_amount = r.current_amount.toString();
       st.sold_amount = r.sold_amount_total.toString();
       st.exit_proceeds_usd = r.exit_proceeds_usd;
@@ -352,7 +332,7 @@ export class PositionActor extends DurableObject<Env> {
       if (r.closed) {
         st.status = "closed";
         st.closed_at = nowStr;
-        st.exit_reason = this.firstFullExitReason() ?? fill.reason;
+        st.exit_reason = this.exits.firstFullReason() ?? fill.reason;
         st.next_poll_at = null;
       }
       this.save();
@@ -383,14 +363,7 @@ export class PositionActor extends DurableObject<Env> {
     const st = this.state as PositionState;
     let reopened = false;
     this.ctx.storage.transactionSync(() => {
-      for (const r of released)
-        this.ctx.storage.sql.exec(
-          "UPDATE exits SET state = ?, order_id = ? WHERE (order_id = ? OR key = ?) AND state IN ('queued', 'decided')",
-          r.outcome,
-          r.orderId,
-          r.orderId,
-          r.key ?? null,
-        );
+      this.exits.release(released);
       reopened = this.reopenIfNoFullExit();
       this.save();
     });
@@ -432,26 +405,21 @@ export class PositionActor extends DurableObject<Env> {
       log.info("position_mirror_owed", { position_id: id, signal_id: req.signal_id, fraction: req.fraction });
       return { position_id: id, queued: false, reason: "owed_until_open" };
     }
-    if (st.source_wallet_address !== req.leader_address)
-      return { position_id: id, queued: false, reason: "other_leader" };
-    if (st.token_mint !== req.token_mint) return { position_id: id, queued: false, reason: "other_token" };
-    if (st.status === "closed") return { position_id: id, queued: false, reason: "position_closed" };
-    if (!this.rules().mirror_exit_enabled) return { position_id: id, queued: false, reason: "mirror_exit_disabled" };
-    if (!(req.fraction > 0 && req.fraction <= 1 + 1e-9))
-      return { position_id: id, queued: false, reason: "bad_fraction" };
-    const key = this.keyFor("mirror_exit", String(req.signal_id));
-    const known = this.exitByKey(key);
+    const refused = mirrorRefusal(st, req, () => this.rules().mirror_exit_enabled);
+    if (refused) return { position_id: id, queued: false, reason: refused };
+    const key = exitKey(st, "mirror_exit", String(req.signal_id));
+    const known = this.exits.byKey(key);
     if (!known) {
-      const sell = mirrorExitAmount(BigInt(st.current_amount), this.pendingExits(), req.fraction);
+      const sell = mirrorExitAmount(BigInt(st.current_amount), this.exits.pending(), req.fraction);
       if (!sell) return { position_id: id, queued: false, reason: "nothing_to_sell" };
       this.ctx.storage.transactionSync(() => {
-        this.recordExit(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id, null);
+        this.exits.record(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id, null);
         if (sell.full) st.status = "closing";
         this.save();
       });
     }
     await this.enqueueOrRetrySoon();
-    const row = this.exitByKey(key);
+    const row = this.exits.byKey(key);
     await this.syncD1();
     return {
       position_id: id,
@@ -505,7 +473,7 @@ export class PositionActor extends DurableObject<Env> {
     if (idem !== undefined && !(typeof idem === "string" && IDEMPOTENCY_KEY.test(idem)))
       return { ok: false, code: "invalid", detail: `idempotency-key: ${IDEMPOTENCY_KEY_RULE}` };
     if (idem !== undefined) {
-      const seen = this.manualRequest(idem);
+      const seen = this.exits.manualRequest(idem);
       if (seen) {
         if (seen.percent !== percent)
           return {
@@ -515,53 +483,29 @@ export class PositionActor extends DurableObject<Env> {
           };
         // The first request may still be enqueueing (or its enqueue failed): the queue dedups by the exit's key,
         // so this returns the same order.
-        if (this.exitByKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
+        if (this.exits.byKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
         return {
           ok: true,
-          order_id: this.exitByKey(seen.exit_key)?.order_id ?? null,
+          order_id: this.exits.byKey(seen.exit_key)?.order_id ?? null,
           amount: seen.amount,
           replayed: true,
         };
       }
     }
-    if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
-    if (!(Number.isFinite(percent) && percent > 0 && percent <= 100))
-      return { ok: false, code: "invalid", detail: "percent: must be in (0, 100]" };
-    const pending = this.pendingExits();
-    const available = BigInt(st.current_amount) - pending.partial;
-    if (pending.full || available <= 0n)
-      return { ok: false, code: "closed", detail: "a full exit is already queued for this position" };
-    const full = percent >= 100;
-    const amount = full ? available : fractionOf(available, percent / 100);
-    if (amount <= 0n) return { ok: false, code: "invalid", detail: "percent: sells less than one base unit" };
+    const plan = manualExitPlan(st, this.exits.pending(), percent);
+    if (!plan.ok) return plan;
+    const { amount, full } = plan;
     st.manual_seq++;
-    const key = this.keyFor("manual", String(st.manual_seq));
+    const key = exitKey(st, "manual", String(st.manual_seq));
     this.ctx.storage.transactionSync(() => {
-      this.recordExit(key, "manual", amount, full, null, null, null);
-      if (idem !== undefined)
-        this.ctx.storage.sql.exec(
-          "INSERT INTO manual_requests (idempotency_key, percent, exit_key, amount, created_at) VALUES (?, ?, ?, ?, ?)",
-          idem,
-          percent,
-          key,
-          amount.toString(),
-          nowIso(),
-        );
+      this.exits.record(key, "manual", amount, full, null, null, null);
+      if (idem !== undefined) this.exits.recordManual(idem, percent, key, amount);
       if (full) st.status = "closing";
       this.save();
     });
     await this.enqueueOrRetrySoon();
     await this.syncD1();
-    return { ok: true, order_id: this.exitByKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
-  }
-
-  private manualRequest(idem: string) {
-    return this.ctx.storage.sql
-      .exec<{ percent: number; exit_key: string; amount: string }>(
-        "SELECT percent, exit_key, amount FROM manual_requests WHERE idempotency_key = ?",
-        idem,
-      )
-      .toArray()[0];
+    return { ok: true, order_id: this.exits.byKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
   }
 
   /** Replaces the per-position override after validating it merged with the template. */
@@ -588,30 +532,13 @@ export class PositionActor extends DurableObject<Env> {
   async summary() {
     const st = this.state;
     if (!st) return null;
-    const sql = this.ctx.storage.sql;
-    const ticks = sql
-      .exec<{ at: string; price_usd: number | null; source: string | null }>(
-        "SELECT at, price_usd, source FROM ticks ORDER BY seq DESC LIMIT 20",
-      )
-      .toArray();
-    const agg = sql
-      .exec<{ n: number; lo: number | null; hi: number | null; first_at: string | null }>(
-        "SELECT COUNT(*) AS n, MIN(price_usd) AS lo, MAX(price_usd) AS hi, MIN(at) AS first_at FROM ticks",
-      )
-      .one();
     return {
       rules: st.template_rules ? this.rules() : null,
       strategy_override: st.strategy_override,
       poll_mode: st.poll_mode,
       last_error: st.last_error,
-      exits: sql.exec<ExitRow>("SELECT * FROM exits ORDER BY created_at").toArray(),
-      price_history: {
-        ticks: agg.n,
-        min_price_usd: agg.lo,
-        max_price_usd: agg.hi,
-        first_tick_at: agg.first_at,
-        recent: ticks,
-      },
+      exits: this.exits.all(),
+      price_history: this.exits.priceHistory(),
     };
   }
 
@@ -640,11 +567,7 @@ export class PositionActor extends DurableObject<Env> {
    */
   private async healExits(): Promise<number> {
     const st = this.state as PositionState;
-    const queued = this.ctx.storage.sql
-      .exec<{ key: string; order_id: string }>(
-        "SELECT key, order_id FROM exits WHERE state = 'queued' AND order_id IS NOT NULL",
-      )
-      .toArray();
+    const queued = this.exits.queued();
     const released: { orderId: string; outcome: "cancelled" | "dead"; key: string }[] = [];
     if (queued.length > 0) {
       const states = await this.swapQueue().orderStates(queued.map((q) => q.order_id));
@@ -788,59 +711,8 @@ export class PositionActor extends DurableObject<Env> {
     log.info("position_template_loaded", { position_id: st.id, exit_strategy_id: template.id });
   }
 
-  /** `<position>:<rule>[:<level|signal|n>]`, with a generation suffix once a dead full exit was released. */
-  private keyFor(reason: ExitReason, detail: string | undefined): string {
-    const st = this.state as PositionState;
-    const base = detail === undefined ? `${st.id}:${reason}` : `${st.id}:${reason}:${detail}`;
-    const fullReason = reason !== "scaling_out" && reason !== "mirror_exit" && reason !== "manual";
-    return fullReason && st.retry_gen > 0 ? `${base}:r${st.retry_gen}` : base;
-  }
-
-  private recordExit(
-    key: string,
-    reason: ExitReason,
-    amount: bigint,
-    full: boolean,
-    level: number | null,
-    signalId: number | null,
-    price: number | null,
-  ) {
-    this.ctx.storage.sql.exec(
-      `INSERT INTO exits (key, reason, amount, full, level, signal_id, price_usd, state, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'decided', ?) ON CONFLICT(key) DO NOTHING`,
-      key,
-      reason,
-      amount.toString(),
-      full ? 1 : 0,
-      level,
-      signalId,
-      price,
-      nowIso(),
-    );
-  }
-
-  private exitByKey(key: string): ExitRow | undefined {
-    return this.ctx.storage.sql.exec<ExitRow>("SELECT * FROM exits WHERE key = ?", key).toArray()[0];
-  }
-
-  /** Exits decided or queued and not yet filled: a full one, and the base units of the partial ones. */
-  private pendingExits(): { full: boolean; partial: bigint } {
-    const rows = this.ctx.storage.sql
-      .exec<{ amount: string; full: number }>("SELECT amount, full FROM exits WHERE state IN ('decided', 'queued')")
-      .toArray();
-    return {
-      full: rows.some((r) => r.full === 1),
-      partial: rows.filter((r) => r.full !== 1).reduce((s, r) => s + BigInt(r.amount), 0n),
-    };
-  }
-
-  private firstFullExitReason(): ExitReason | null {
-    const r = this.ctx.storage.sql
-      .exec<{ reason: ExitReason }>(
-        "SELECT reason FROM exits WHERE full = 1 AND state IN ('decided', 'queued', 'filled') ORDER BY created_at, rowid LIMIT 1",
-      )
-      .toArray()[0];
-    return r?.reason ?? null;
+  private pendingExits() {
+    return this.exits.pending();
   }
 
   /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
@@ -858,36 +730,14 @@ export class PositionActor extends DurableObject<Env> {
 
   /** Enqueues every exit still only "decided", oldest first, with its recorded key. */
   private async enqueueDecided(): Promise<void> {
-    const decided = this.ctx.storage.sql
-      .exec<ExitRow>("SELECT * FROM exits WHERE state = 'decided' ORDER BY created_at, rowid")
-      .toArray();
+    const decided = this.exits.decided();
     if (decided.length === 0) return;
     const queue = this.swapQueue();
     for (const e of decided) {
       const st = this.state as PositionState;
-      const res = await queue.enqueue({
-        idempotency_key: e.key,
-        side: "sell",
-        priority: priorityFor(e.reason),
-        mode: st.mode,
-        token_mint: st.token_mint,
-        wallet_id: st.wallet_id,
-        // Only a mirror exit comes from a signal; rule and manual exits belong to the position alone.
-        signal_id: e.reason === "mirror_exit" ? e.signal_id : null,
-        position_id: st.id,
-        reason: e.reason,
-        sell_amount: e.amount,
-        sell_fraction: e.full === 1 ? 1 : Number(e.amount) / Math.max(1, Number(st.current_amount)),
-        ...(e.price_usd != null ? { trigger_price_usd: e.price_usd } : {}),
-        ...(e.reason === "scaling_out" && e.level != null ? { scaling_level: e.level } : {}),
-      });
+      const res = await queue.enqueue(exitOrderRequest(st, e));
       // Mark queued unless a fill or release already moved it on while enqueue was awaited.
-      this.ctx.storage.sql.exec(
-        "UPDATE exits SET order_id = ?, state = CASE WHEN state = 'decided' THEN ? ELSE state END WHERE key = ?",
-        res.order_id,
-        res.status === "cancelled" ? "cancelled" : "queued",
-        e.key,
-      );
+      this.exits.markQueued(e.key, res.order_id, res.status === "cancelled");
       log.info("position_exit_queued", { position_id: st.id, key: e.key, order_id: res.order_id, dup: res.duplicate });
     }
   }
@@ -913,9 +763,7 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   private saveTick(price: number | null, source: string | null) {
-    const sql = this.ctx.storage.sql;
-    sql.exec("INSERT INTO ticks (at, price_usd, source) VALUES (?, ?, ?)", nowIso(), price, source);
-    sql.exec("DELETE FROM ticks WHERE seq <= (SELECT MAX(seq) FROM ticks) - ?", TICKS_KEPT);
+    this.exits.saveTick(price, source);
   }
 
   private save() {
