@@ -18,6 +18,7 @@ import {
   type SwapRequest,
 } from "../src/domain/swap-order";
 import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
+import { attemptBackoffMs, nextRunAt } from "../src/domain/swap-schedule";
 import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
@@ -31,6 +32,14 @@ import {
   type QueueHotState,
   templateFor,
 } from "../src/pipeline/queue-hot-state";
+import {
+  cancelledEntry,
+  filledSteps,
+  givenUpSteps,
+  type Outcome,
+  simulatedBuyFilled,
+  simulatedSellFilled,
+} from "../src/pipeline/queue-outcomes";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
 import { createQueueTables, type QueueRow, type QueueState, queueDepthAndOwed } from "../src/pipeline/queue-storage";
 
@@ -66,30 +75,9 @@ const PRICE_RETRY_MS = 5_000;
 const MAX_PER_RUN = 25;
 /** `meta` key of the swap token bucket's state (JSON BucketState). */
 const BUCKET_KEY = "swap_bucket";
-const MAX_BACKOFF_MS = 60_000;
-
-type Outcome =
-  | { kind: "filled"; d1: OrderPatch; next: OwedStep; book: (b: QueueBook) => void }
-  | { kind: "cancelled"; reason: string }
-  | { kind: "wait"; reason: string; delay_ms: number };
 
 /** A failure that no retry can fix (bad order, no executor for the mode): dead-lettered at once. */
 class PermanentError extends Error {}
-
-/** An entry cancelled by a leader's sale, as the WalletActor records it (by signal id or signature). */
-function cancelledEntry(orderId: string, req: SwapRequest): LeaderSaleResult["cancelled"][number] {
-  return {
-    order_id: orderId,
-    signal_id: req.signal_id ?? null,
-    ...(req.signal_signature ? { signal_signature: req.signal_signature } : {}),
-  };
-}
-
-/** The entry's signal, by id or (its row written behind, issue 10) by transaction signature; null: none. */
-function signalOf(req: SwapRequest): { signal_id: number | null; signal_signature?: string } | null {
-  if (req.signal_id != null) return { signal_id: req.signal_id };
-  return req.signal_signature ? { signal_id: null, signal_signature: req.signal_signature } : null;
-}
 
 export class SwapQueue extends DurableObject<Env> {
   private running = false;
@@ -407,10 +395,7 @@ export class SwapQueue extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
         outcome.book(this.book);
-        const steps: OwedStep[] = [outcome.next, { step: "d1_order", payload: outcome.d1 }];
-        if (outcome.next.step === "open_position")
-          steps.push({ step: "d1_position", payload: { position_id: outcome.next.payload.position_id } });
-        this.owed.record(row.order_id, steps);
+        this.owed.record(row.order_id, filledSteps(outcome.next, outcome.d1));
       });
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
       // The position at once (actor state); the D1 rows go with the run's batch (the alarm's last runOwed).
@@ -432,26 +417,6 @@ export class SwapQueue extends DurableObject<Env> {
     const entry = req.entry;
     if (!entry || !(req.requested_usd && req.requested_usd > 0)) throw new PermanentError("buy without entry details");
     const positionId = positionIdFor(row.order_id);
-    const opening = (o: { executed_price_usd: number; executed_out_amount: string; executed_usd: number }) => ({
-      step: "open_position" as const,
-      payload: {
-        position_id: positionId,
-        entry_order_id: row.order_id,
-        wallet_id: req.wallet_id,
-        source_wallet_address: entry.source_wallet_address,
-        signal_id: req.signal_id ?? null,
-        ...(req.signal_signature ? { signal_signature: req.signal_signature } : {}),
-        token_mint: req.token_mint,
-        token_decimals: entry.token_decimals,
-        mode: req.mode,
-        exit_strategy_id: entry.exit_strategy_id,
-        entry_price_usd: o.executed_price_usd,
-        entry_amount: o.executed_out_amount,
-        entry_cost_usd: o.executed_usd,
-        // The position opens from the queue's hot state: its template and config, no D1 read (issue 10).
-        ...this.positionStart(entry.exit_strategy_id),
-      },
-    });
     const refusal = entryRefusal({
       priority: req.priority,
       breaker_open: req.priority === "normal" && (await this.hotBreaker()).open,
@@ -484,28 +449,14 @@ export class SwapQueue extends DurableObject<Env> {
     });
     // Checked again with no await before the fill: the leader may have sold while the price was read.
     if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
-    const executed = {
-      executed_price_usd: fill.executed_price_usd,
-      executed_out_amount: fill.executed_amount.toString(),
-      executed_usd: fill.executed_usd,
-    };
-    return {
-      kind: "filled",
-      d1: {
-        status: "filled",
-        position_id: positionId,
-        expected_price_usd: fill.expected_price_usd,
-        expected_out_amount: fill.expected_amount.toString(),
-        executed_in_amount: null,
-        ...executed,
-        slippage_bps: fill.slippage_bps,
-        executed_at: nowIso(),
-        execution_duration_ms: performance.now() - started,
-        last_error: null,
-      },
-      next: opening(executed),
-      book: (b) => b.opened(positionId, executed.executed_usd, executed.executed_out_amount),
-    };
+    return simulatedBuyFilled(
+      row,
+      { ...req, entry },
+      positionId,
+      fill,
+      performance.now() - started,
+      this.positionStart(entry.exit_strategy_id),
+    );
   }
 
   /**
@@ -557,20 +508,6 @@ export class SwapQueue extends DurableObject<Env> {
     if (!req.position_id) throw new PermanentError("sell without position_id");
     const positionId = req.position_id;
     const actor = this.env.POSITION_ACTOR.getByName(positionId);
-    const applying = (sold: string, proceeds: number, price: number): OwedStep => ({
-      step: "apply_fill",
-      payload: {
-        position_id: positionId,
-        fill: {
-          order_id: row.order_id,
-          sold_amount: sold,
-          proceeds_usd: proceeds,
-          price_usd: price,
-          reason: req.reason === "entry" ? "manual" : req.reason,
-          idempotency_key: row.idempotency_key,
-        },
-      },
-    });
     const full = (req.sell_fraction ?? 0) >= 1;
     const sellable = await actor.sellable({
       order_id: row.order_id,
@@ -591,36 +528,18 @@ export class SwapQueue extends DurableObject<Env> {
       slippage_bps: cfg.simulated_slippage_bps,
       decimals: sellable.token_decimals,
     });
-    return {
-      kind: "filled",
-      d1: {
-        status: "filled",
-        requested_amount: req.sell_amount ?? sellable.amount,
-        expected_price_usd: fill.expected_price_usd,
-        expected_out_amount: null,
-        executed_price_usd: fill.executed_price_usd,
-        executed_in_amount: fill.sold_amount.toString(),
-        executed_usd: fill.proceeds_usd,
-        slippage_bps: fill.slippage_bps,
-        executed_at: nowIso(),
-        execution_duration_ms: performance.now() - started,
-        last_error: null,
-      },
-      next: applying(fill.sold_amount.toString(), fill.proceeds_usd, fill.executed_price_usd),
-      book: (b) => b.sold(positionId, fill.sold_amount.toString(), full),
-    };
+    return simulatedSellFilled(
+      row,
+      { ...req, position_id: positionId },
+      sellable,
+      fill,
+      full,
+      performance.now() - started,
+    );
   }
 
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
-    const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "cancelled", cancel_reason: reason } }];
-    // An entry refused here (breaker, caps, no price) must not read as "copied" in the signal history.
-    const signal = signalOf(req);
-    if (req.side === "buy" && signal) steps.push({ step: "signal_filtered", payload: { ...signal, reason } });
-    if (req.side === "sell" && req.position_id)
-      steps.push({
-        step: "release",
-        payload: { position_id: req.position_id, outcome: "cancelled", key: row.idempotency_key },
-      });
+    const steps = givenUpSteps(row, req, { status: "cancelled", reason });
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(
         "UPDATE queue SET state = 'cancelled', last_error = ?, finished_at_ms = ? WHERE order_id = ?",
@@ -631,7 +550,7 @@ export class SwapQueue extends DurableObject<Env> {
       this.owed.record(row.order_id, steps);
     });
     log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
-    await this.owed.run(row.order_id);
+    await this.settleOwed(row.order_id);
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
@@ -640,15 +559,7 @@ export class SwapQueue extends DurableObject<Env> {
     const permanent = err instanceof PermanentError;
     const sql = this.ctx.storage.sql;
     if (permanent || attempts > cfg.max_swap_retries) {
-      const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "dead", attempts, last_error: message } }];
-      const signal = signalOf(req);
-      if (req.side === "buy" && signal)
-        steps.push({ step: "signal_filtered", payload: { ...signal, reason: "entry_failed" } });
-      if (req.side === "sell" && req.position_id)
-        steps.push({
-          step: "release",
-          payload: { position_id: req.position_id, outcome: "dead", key: row.idempotency_key },
-        });
+      const steps = givenUpSteps(row, req, { status: "dead", attempts, message });
       this.ctx.storage.transactionSync(() => {
         sql.exec(
           "UPDATE queue SET state = 'dead', attempts = ?, last_error = ?, finished_at_ms = ? WHERE order_id = ?",
@@ -670,10 +581,10 @@ export class SwapQueue extends DurableObject<Env> {
         this.owed.record(row.order_id, steps);
       });
       log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });
-      await this.owed.run(row.order_id);
+      await this.settleOwed(row.order_id);
       return;
     }
-    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempts - 1));
+    const backoff = attemptBackoffMs(attempts);
     sql.exec(
       "UPDATE queue SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ?",
       attempts,
@@ -692,6 +603,12 @@ export class SwapQueue extends DurableObject<Env> {
     } catch (err) {
       log.warn("order_progress_write_failed", { order_id: orderId, error: String(err) });
     }
+  }
+
+  /** After an outcome: its actor steps now (they unblock positions), its D1 rows behind. */
+  private async settleOwed(orderId: string): Promise<void> {
+    await this.owed.run(orderId, { d1: false });
+    this.ctx.waitUntil(this.writeBehind(orderId));
   }
 
   /** An order's owed D1 rows, run in the background; what fails (or changed meanwhile) is left to the alarm. */
@@ -777,18 +694,18 @@ export class SwapQueue extends DurableObject<Env> {
       .one().t;
     if (nextSim == null && nextLive == null && nextOwed == null) return;
     const now = Date.now();
-    let at = nextOwed == null ? Number.POSITIVE_INFINITY : Math.max(nextOwed, now);
-    if (nextSim != null || nextLive != null) {
-      // Config unknown (D1 unreachable, nothing cached): retry soon, no spacing, one token a second.
-      const cfg = await this.hotConfig().catch(() => null);
-      const spacing = cfg?.swap_min_spacing_ms ?? 0;
-      const limits = cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 };
-      let nextOrder = nextSim ?? Number.POSITIVE_INFINITY;
-      if (nextLive != null)
-        nextOrder = Math.min(nextOrder, Math.max(nextLive, tokenReadyAt(this.bucket(), limits, now)));
-      const last = Number(this.meta("last_execution_ms") ?? 0);
-      at = Math.min(at, Math.max(nextOrder, last + spacing, now));
-    }
+    // Config unknown (D1 unreachable, nothing cached): retry soon, no spacing, one token a second.
+    const cfg = nextSim != null || nextLive != null ? await this.hotConfig().catch(() => null) : null;
+    const at = nextRunAt({
+      now,
+      nextSim,
+      nextLive,
+      nextOwed,
+      tokenReadyAt: tokenReadyAt(this.bucket(), cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 }, now),
+      lastExecutionMs: Number(this.meta("last_execution_ms") ?? 0),
+      spacingMs: cfg?.swap_min_spacing_ms ?? 0,
+    });
+    if (at == null) return;
     const current = await this.ctx.storage.getAlarm();
     if (current == null || current > at || current < Date.now()) await this.ctx.storage.setAlarm(at);
   }

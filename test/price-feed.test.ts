@@ -141,6 +141,10 @@ describe("PriceFeed coalescing", () => {
     await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1, decimals: 6 })));
     const ids = mints.map((m) => `pos_round_${m}`);
     const actors = ids.map((id) => env.POSITION_ACTOR.getByName(id));
+    // The feed's clock is fixed from the opens on: each open joins the round (PriceFeed.joinRound), the round
+    // then polls at t0 and t0 + 20 s, however long the opens took.
+    const t0 = Date.now();
+    await setFeedClock(t0);
     try {
       await feed().holdFlush(); // an alarm firing on its own before round 1 joins round 1
       await Promise.all(
@@ -166,8 +170,6 @@ describe("PriceFeed coalescing", () => {
       await Promise.all(actors.map((a) => parkAlarm(a)));
       await fake.reset();
       await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1, decimals: 6 })));
-      const t0 = Date.now();
-      await setFeedClock(t0);
       // Round 1, all together (held): the feed learns the mints; ceil(60/50) calls.
       await oneRound(60, () => Promise.all(actors.map((a) => runDurableObjectAlarm(a).then(() => parkAlarm(a)))));
       expect((await fake.calls())["jupiter.price"]).toBe(2);
