@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { BreakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import { type OrderPatch, settleOrder } from "../src/db/orders-store";
+import type { OrderPatch } from "../src/db/orders-store";
 import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
@@ -409,7 +409,7 @@ export class SwapQueue extends DurableObject<Env> {
         outcome.reason,
         row.order_id,
       );
-      await this.noteProgress(row.order_id, { last_error: outcome.reason });
+      this.noteProgress(row.order_id, { last_error: outcome.reason });
     }
   }
 
@@ -593,16 +593,17 @@ export class SwapQueue extends DurableObject<Env> {
       row.order_id,
     );
     log.warn("order_attempt_failed", { order_id: row.order_id, attempts, retry_in_ms: backoff, error: message });
-    await this.noteProgress(row.order_id, { attempts, last_error: message });
+    this.noteProgress(row.order_id, { attempts, last_error: message });
   }
 
-  /** Attempts and waits shown on a still-pending D1 order: informational, so a failed write is only logged. */
-  private async noteProgress(orderId: string, patch: OrderPatch): Promise<void> {
-    try {
-      await settleOrder(this.db, orderId, patch);
-    } catch (err) {
-      log.warn("order_progress_write_failed", { order_id: orderId, error: String(err) });
-    }
+  /**
+   * Attempts and waits shown on a still-pending D1 order: owed with the order's D1 row (its intent insert and
+   * this pending-only update in one batch, so a note never lands before the row), written behind, never
+   * awaited on the execution path.
+   */
+  private noteProgress(orderId: string, patch: OrderPatch): void {
+    // Its own step: the order's intent step (`d1_order`, which a live order waits for) is left as it is.
+    this.owed.record(orderId, [{ step: "d1_note", payload: patch }]);
   }
 
   /** After an outcome: its actor steps now (they unblock positions), its D1 rows behind. */
@@ -626,6 +627,7 @@ export class SwapQueue extends DurableObject<Env> {
   private async runStep(s: OwedStep, orderId: string): Promise<void> {
     switch (s.step) {
       case "d1_order":
+      case "d1_note":
       case "signal_filtered":
         return this.owed.runD1(s, orderId);
       case "open_position":

@@ -15,6 +15,8 @@ import { nowIso } from "../lib/time";
  */
 export type D1Step =
   | { step: "d1_order"; payload: OrderPatch }
+  /** Attempts and waits of a still-pending order (informational): the intent insert and a pending-only update. */
+  | { step: "d1_note"; payload: OrderPatch }
   | { step: "signal_filtered"; payload: { signal_id: number | null; signal_signature?: string; reason: string } };
 
 /** What the queue holds of an order: enough to rebuild its D1 intent row at any time. */

@@ -16,7 +16,7 @@ export type OwedStep =
   /** The opened position's D1 row, written behind by its actor (`flushD1`) until D1 holds it. */
   | { step: "d1_position"; payload: { position_id: string } };
 
-export const D1_STEPS: ReadonlySet<string> = new Set(["d1_order", "signal_filtered"]);
+export const D1_STEPS: ReadonlySet<string> = new Set(["d1_order", "d1_note", "signal_filtered"]);
 /** Steps that only bring the read model up to date: run behind the decisions (`d1: false` leaves them). */
 export const BEHIND_STEPS: ReadonlySet<string> = new Set([...D1_STEPS, "d1_position"]);
 
