@@ -144,6 +144,60 @@ describe("hot state of the SwapQueue and the PositionActors (issue 10)", () => {
   });
 });
 
+/** A D1 binding whose batches wait until `release()` (the write-behind's D1 calls are batches). */
+function heldD1(real: D1Database) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  let waiting = 0;
+  const binding = new Proxy(real, {
+    get(target, prop) {
+      if (prop === "batch")
+        return async (stmts: D1PreparedStatement[]) => {
+          waiting++;
+          await gate;
+          return target.batch(stmts);
+        };
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { binding, release, waiting: () => waiting };
+}
+
+describe("enqueue and the simulated fill do not wait for D1 (issue 10)", () => {
+  it("a simulated entry is enqueued, filled and opened while the queue's D1 writes are held", async () => {
+    await openedPosition("HELDWARM");
+    const m = mint("HELD");
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const held = heldD1(env.DB);
+    const restore = await patchEnv(queue(), { DB: held.binding });
+    try {
+      // Resolves although its D1 row cannot be written yet (before issue 10 it awaited that write).
+      const res = await queue().enqueue(buyRequest(m));
+      expect(res).toMatchObject({ status: "pending", duplicate: false });
+      await waitFor(async () => held.waiting() === 1); // the intent's write, started in the background
+      // The executions alone (not the run's final D1 flush): the fill and the open need no D1.
+      await runInDurableObject(queue(), async (instance, state) => {
+        state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'last_execution_ms'");
+        await (instance as unknown as { runDue: () => Promise<void> }).runDue();
+      });
+      const pid = positionIdFor(res.order_id);
+      expect(await env.POSITION_ACTOR.getByName(pid).status()).toMatchObject({ position_status: "open" });
+      expect(await orderRow(res.order_id)).toBeNull();
+      held.release();
+      await restore();
+      await stepQueue();
+      expect(await orderRow(res.order_id)).toMatchObject({ status: "filled", position_id: pid });
+      expect(await positionRow(pid)).toMatchObject({ status: "open" });
+    } finally {
+      held.release();
+      await restore();
+    }
+  });
+});
+
 describe("write-behind of the position row (issue 10)", () => {
   it("a position actor killed between its open and its D1 write still gets its row into D1", async () => {
     const m = mint("HSKILL");
