@@ -41,7 +41,16 @@ import {
   simulatedSellFilled,
 } from "../src/pipeline/queue-outcomes";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
-import { createQueueTables, type QueueRow, type QueueState, queueDepthAndOwed } from "../src/pipeline/queue-storage";
+import {
+  createQueueTables,
+  deadLetterOf,
+  nextDueTimes,
+  orderStatesOf,
+  owedOpenings,
+  type QueueRow,
+  type QueueState,
+  queueDepthAndOwed,
+} from "../src/pipeline/queue-storage";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -297,12 +306,7 @@ export class SwapQueue extends DurableObject<Env> {
    * `cancelled`, `dead`, or null when this queue never held the order.
    */
   async orderStates(orderIds: string[]): Promise<Record<string, QueueState | null>> {
-    const out: Record<string, QueueState | null> = {};
-    for (const id of orderIds.slice(0, 100))
-      out[id] =
-        this.ctx.storage.sql.exec<{ state: QueueState }>("SELECT state FROM queue WHERE order_id = ?", id).toArray()[0]
-          ?.state ?? null;
-    return out;
+    return orderStatesOf(this.ctx.storage.sql, orderIds);
   }
 
   /** Queue depth per priority, the next run, the dead letters and the owed steps still to do, for the operator. */
@@ -321,15 +325,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** One dead letter with its original request (for the operator's retry), or null when there is none. */
   async deadLetter(orderId: string): Promise<{ order_id: string; attempts: number; request: SwapRequest } | null> {
-    const row = this.ctx.storage.sql
-      .exec<{ order_id: string; attempts: number; request: string }>(
-        "SELECT order_id, attempts, request FROM dead_letters WHERE order_id = ?",
-        orderId,
-      )
-      .toArray()[0];
-    return row
-      ? { order_id: row.order_id, attempts: row.attempts, request: JSON.parse(row.request) as SwapRequest }
-      : null;
+    return deadLetterOf(this.ctx.storage.sql, orderId);
   }
 
   /**
@@ -490,17 +486,7 @@ export class SwapQueue extends DurableObject<Env> {
       log.warn("swap_book_seed_failed", { error: String(err) });
       return false;
     }
-    const owed = this.ctx.storage.sql
-      .exec<{ payload: string }>("SELECT payload FROM owed WHERE step = 'open_position' AND state = 'owed'")
-      .toArray()
-      .map((r) => JSON.parse(r.payload) as OpenPositionInput)
-      .map((o) => ({
-        id: o.position_id,
-        entry_cost_usd: o.entry_cost_usd,
-        entry_amount: o.entry_amount,
-        current_amount: o.entry_amount,
-      }));
-    if (!this.book.seeded()) this.book.seed([...rows, ...owed]);
+    if (!this.book.seeded()) this.book.seed([...rows, ...owedOpenings(this.ctx.storage.sql)]);
     return true;
   }
 
@@ -675,25 +661,7 @@ export class SwapQueue extends DurableObject<Env> {
   private async rearm(): Promise<void> {
     // A run still executing re-arms in its own finally; arming now would only spin duplicate alarms.
     if (this.running) return;
-    const sql = this.ctx.storage.sql;
-    const nextSim = sql
-      .exec<{ t: number | null }>(
-        "SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending' AND json_extract(request, '$.mode') <> 'live'",
-      )
-      .one().t;
-    const nextLive = sql
-      .exec<{ t: number | null }>(
-        "SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending' AND json_extract(request, '$.mode') = 'live'",
-      )
-      .one().t;
-    // Steps running now (a write-behind in the background) re-arm when they end, if still owed.
-    const nextOwed = sql
-      .exec<{ t: number | null }>(
-        `SELECT MIN(not_before_ms) AS t FROM owed WHERE state = 'owed'
-           AND order_id || '/' || step NOT IN (SELECT value FROM json_each(?))`,
-        JSON.stringify([...this.owed.running]),
-      )
-      .one().t;
+    const { nextSim, nextLive, nextOwed } = nextDueTimes(this.ctx.storage.sql, this.owed.running);
     if (nextSim == null && nextLive == null && nextOwed == null) return;
     const now = Date.now();
     // Config unknown (D1 unreachable, nothing cached): retry soon, no spacing, one token a second.
