@@ -396,12 +396,7 @@ export class PositionActor extends DurableObject<Env> {
       // Not open yet: the entry is executing or filled (the SwapQueue said so). The exit is owed, kept here
       // durably and applied as soon as open() runs — never only in memory (issue 9).
       if (!isMirrorRequest(req)) return { position_id: id, queued: false, reason: "bad_request" };
-      this.ctx.storage.sql.exec(
-        "INSERT INTO owed_mirrors (signal_id, request, created_at) VALUES (?, ?, ?) ON CONFLICT(signal_id) DO NOTHING",
-        req.signal_id,
-        JSON.stringify(req),
-        nowIso(),
-      );
+      this.exits.oweMirror(req);
       log.info("position_mirror_owed", { position_id: id, signal_id: req.signal_id, fraction: req.fraction });
       return { position_id: id, queued: false, reason: "owed_until_open" };
     }
@@ -436,19 +431,16 @@ export class PositionActor extends DurableObject<Env> {
    */
   private async applyOwedMirrors(): Promise<void> {
     if (!this.state) return;
-    const owed = this.ctx.storage.sql
-      .exec<{ signal_id: number; request: string }>("SELECT signal_id, request FROM owed_mirrors ORDER BY rowid")
-      .toArray();
-    for (const o of owed) {
+    for (const o of this.exits.owedMirrors()) {
       try {
-        const res = await this.mirrorExit(JSON.parse(o.request) as MirrorExitRequest);
+        const res = await this.mirrorExit(o.request);
         log.info("position_owed_mirror_applied", {
           position_id: this.state.id,
           signal_id: o.signal_id,
           queued: res.queued,
           reason: res.reason,
         });
-        this.ctx.storage.sql.exec("DELETE FROM owed_mirrors WHERE signal_id = ?", o.signal_id);
+        this.exits.dropOwedMirror(o.signal_id);
       } catch (err) {
         log.warn("position_owed_mirror_failed", { position_id: this.state.id, error: String(err) });
         return;

@@ -1,5 +1,6 @@
 import type { ExitRow } from "../domain/position-state";
 import type { PendingExits } from "../domain/position-tick";
+import type { MirrorExitRequest } from "../domain/swap-order";
 import type { ExitReason } from "../domain/vocabulary";
 import { nowIso } from "../lib/time";
 
@@ -7,8 +8,9 @@ const TICKS_KEPT = 500;
 
 /**
  * The PositionActor's own SQLite rows around its exits (tables in position-storage.ts): the exits it decided
- * (by idempotency key), the fills applied (by order id), manual requests by Idempotency-Key and the recent
- * price ticks. Synchronous statements only, so the actor composes them inside its storage transactions.
+ * (by idempotency key), the fills applied (by order id), manual requests by Idempotency-Key, the recent
+ * price ticks and the mirror exits owed to a position not opened yet. Synchronous statements only, so the
+ * actor composes them inside its storage transactions.
  */
 export class ExitBook {
   constructor(private readonly sql: SqlStorage) {}
@@ -146,6 +148,27 @@ export class ExitBook {
       amount.toString(),
       nowIso(),
     );
+  }
+
+  /** A mirror exit owed to a position not opened yet (applied by its open), once per signal. */
+  oweMirror(req: MirrorExitRequest) {
+    this.sql.exec(
+      "INSERT INTO owed_mirrors (signal_id, request, created_at) VALUES (?, ?, ?) ON CONFLICT(signal_id) DO NOTHING",
+      req.signal_id,
+      JSON.stringify(req),
+      nowIso(),
+    );
+  }
+
+  owedMirrors(): { signal_id: number; request: MirrorExitRequest }[] {
+    return this.sql
+      .exec<{ signal_id: number; request: string }>("SELECT signal_id, request FROM owed_mirrors ORDER BY rowid")
+      .toArray()
+      .map((r) => ({ signal_id: r.signal_id, request: JSON.parse(r.request) as MirrorExitRequest }));
+  }
+
+  dropOwedMirror(signalId: number) {
+    this.sql.exec("DELETE FROM owed_mirrors WHERE signal_id = ?", signalId);
   }
 
   saveTick(price: number | null, source: string | null) {
