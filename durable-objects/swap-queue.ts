@@ -8,6 +8,7 @@ import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
 import { buyBeforeSale } from "../src/domain/leader-timeline";
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
+import type { PriceQuote } from "../src/domain/price";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import {
@@ -96,6 +97,8 @@ export class SwapQueue extends DurableObject<Env> {
   private readonly owed: OwedLedger;
   /** Config, breaker and strategy templates, pushed by their writers (src/pipeline/queue-hot-state.ts). */
   private readonly hot: HotStateStore<QueueHotState>;
+  /** Prices read once for the run in progress (see prefetchPrices); in memory, dropped when the run ends. */
+  private runPrices: Map<string, PriceQuote> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -345,6 +348,7 @@ export class SwapQueue extends DurableObject<Env> {
     this.running = true;
     try {
       const cfg = await this.hotConfig();
+      if (cfg.swap_min_spacing_ms === 0) await this.prefetchPrices();
       for (let n = 0; n < MAX_PER_RUN; n++) {
         const now = Date.now();
         const last = Number(this.meta("last_execution_ms") ?? 0);
@@ -365,7 +369,41 @@ export class SwapQueue extends DurableObject<Env> {
       }
     } finally {
       this.running = false;
+      this.runPrices = null;
     }
+  }
+
+  /**
+   * The prices of the due simulated orders of this run, read in one PriceFeed round instead of one round per
+   * order (a burst of entries fills one after the other without waiting for the feed each time). Only with
+   * several due: a lone order reads its own. A failure only leaves each order to read its own.
+   */
+  private async prefetchPrices(): Promise<void> {
+    const mints = this.ctx.storage.sql
+      .exec<{ m: string }>(
+        `SELECT DISTINCT json_extract(request, '$.token_mint') AS m FROM queue
+         WHERE state = 'pending' AND not_before_ms <= ? AND json_extract(request, '$.mode') <> 'live'
+           AND json_extract(request, '$.trigger_price_usd') IS NULL
+         LIMIT ?`,
+        Date.now(),
+        MAX_PER_RUN,
+      )
+      .toArray()
+      .map((r) => r.m);
+    if (mints.length < 2) return;
+    try {
+      const prices = await this.env.PRICE_FEED.getByName("default").getPrices(mints);
+      this.runPrices = new Map(Object.entries(prices).filter((e): e is [string, PriceQuote] => e[1] != null));
+    } catch (err) {
+      log.warn("swap_price_prefetch_failed", { mints: mints.length, error: String(err) });
+    }
+  }
+
+  /** A simulated order's market price: this run's prefetched one (at most a run old), else the feed's now. */
+  private async quoteOf(mint: string): Promise<PriceQuote | null> {
+    const pre = this.runPrices?.get(mint);
+    if (pre) return pre;
+    return (await this.env.PRICE_FEED.getByName("default").getPrices([mint]))[mint] ?? null;
   }
 
   private async execute(row: QueueRow, cfg: Config): Promise<void> {
@@ -431,7 +469,7 @@ export class SwapQueue extends DurableObject<Env> {
       log.info("entry_refused_by_caps", { order_id: row.order_id, reason: caps.reason, detail: caps.detail });
       return { kind: "cancelled", reason: caps.reason };
     }
-    const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
+    const quote = await this.quoteOf(req.token_mint);
     if (!quote) {
       const v = priceWaitVerdict(req.leader_block_time, row.created_at_ms, Date.now(), cfg.max_signal_age_seconds);
       if (v === "price_unavailable") return { kind: "cancelled", reason: v };
@@ -504,7 +542,7 @@ export class SwapQueue extends DurableObject<Env> {
     if (req.mode !== "simulation") return this.live(row, cfg);
     let price = req.trigger_price_usd;
     if (!(price && price > 0)) {
-      const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
+      const quote = await this.quoteOf(req.token_mint);
       if (!quote) return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
       price = quote.price_usd;
     }

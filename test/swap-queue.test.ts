@@ -440,4 +440,27 @@ describe("SwapQueue: simulated fills are not spaced", () => {
     await queueIdle();
     for (const id of ids) expect((await orderRow(id))?.status).toBe("filled");
   });
+
+  it("the due simulated entries of one run are priced in one PriceFeed round, each filled at its own price", async () => {
+    const warmMint = mint("BURSTW");
+    await fake.tokens({ mint: warmMint, price_usd: 1, decimals: 6 });
+    await filled((await queue().enqueue(buyRequest(warmMint))).order_id);
+    await setConfig({ swap_min_spacing_ms: 60_000 });
+    const orders: { id: string; price: number }[] = [];
+    for (const [i, t] of ["A", "B", "C", "D", "E"].entries()) {
+      const m = mint(`BURST${t}`);
+      await fake.tokens({ mint: m, price_usd: i + 1, decimals: 6 });
+      orders.push({ id: (await queue().enqueue(buyRequest(m))).order_id, price: i + 1 });
+    }
+    const before = (await fake.calls())["jupiter.price"] ?? 0;
+    await setConfig({ swap_min_spacing_ms: 0 });
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    for (const o of orders) {
+      const row = await waitFor(async () => ((await orderRow(o.id))?.status === "filled" ? orderRow(o.id) : null));
+      expect(row?.executed_price_usd).toBeCloseTo(o.price * 1.01, 10);
+    }
+    // One Jupiter call for the five (one round of the feed), not one per entry.
+    expect(((await fake.calls())["jupiter.price"] ?? 0) - before).toBe(1);
+  });
 });
