@@ -178,6 +178,8 @@ export class SwapQueue extends DurableObject<Env> {
     if (req.mode === "live") await this.owed.run(orderId);
     else this.ctx.waitUntil(this.writeBehind(orderId));
     await this.rearm();
+    // Executed now rather than when the alarm fires (the alarm armed above stays the safety net).
+    if (!cancelReason) this.ctx.waitUntil(this.runNow());
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
     return { ...this.resultFor(row, false), cancel_reason: cancelReason ?? undefined };
   }
@@ -628,6 +630,22 @@ export class SwapQueue extends DurableObject<Env> {
   private noteProgress(orderId: string, patch: OrderPatch): void {
     // Its own step: the order's intent step (`d1_order`, which a live order waits for) is left as it is.
     this.owed.record(orderId, [{ step: "d1_note", payload: patch }]);
+  }
+
+  /**
+   * A run started by an enqueue, the alarm's work without waiting for it to fire: the due orders, then their
+   * D1 rows behind. Guarded like the alarm (one run at a time); whatever it leaves is re-armed for the alarm.
+   */
+  private async runNow(): Promise<void> {
+    if (this.running) return;
+    try {
+      await this.runDue();
+      await this.owed.run();
+    } catch (err) {
+      log.warn("swap_queue_run_failed", { error: String(err), retry: "alarm" });
+    } finally {
+      await this.rearm();
+    }
   }
 
   /** After an outcome: its actor steps now (they unblock positions), its D1 rows behind. */
