@@ -4,9 +4,8 @@ import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { loadTemplate, upsertPosition } from "../src/db/positions-store";
-import type { ExitReason } from "../src/db/schema";
 import type { Config } from "../src/domain/config";
-import { applyExitFill, fractionOf } from "../src/domain/exit-rules";
+import { applyExitFill } from "../src/domain/exit-rules";
 import {
   mergeStrategy,
   StrategyOverrideSchema,
@@ -15,8 +14,8 @@ import {
 } from "../src/domain/exit-strategy";
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
+import { exitKey, exitOrderRequest, manualExitPlan, mirrorRefusal, sellableAmount } from "../src/domain/position-exits";
 import {
-  type ExitRow,
   isMirrorRequest,
   newPositionState,
   openProblem,
@@ -26,13 +25,16 @@ import {
 } from "../src/domain/position-state";
 import { mirrorExitAmount, positionTick } from "../src/domain/position-tick";
 import type { PriceQuote } from "../src/domain/price";
-import { type MirrorExitRequest, type MirrorExitResult, priorityFor } from "../src/domain/swap-order";
+import type { MirrorExitRequest, MirrorExitResult } from "../src/domain/swap-order";
 import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
+import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { ExitBook } from "../src/pipeline/position-exit-book";
 import { createPositionTables } from "../src/pipeline/position-storage";
 import { StuckExits } from "../src/pipeline/position-stuck";
 import { positionRowOf } from "../src/pipeline/position-write-behind";
+import type { PositionHotState } from "../src/pipeline/queue-hot-state";
 import { repushBehind } from "../src/pipeline/wallet-hot-state";
 
 /**
@@ -43,7 +45,6 @@ import { repushBehind } from "../src/pipeline/wallet-hot-state";
  * recorded here as "decided" (with its idempotency key), then enqueued; a run that stops in between
  * re-enqueues it next time with the same key, so an exit is never lost nor queued twice.
  */
-const TICKS_KEPT = 500;
 /** Poll interval of a position whose config cannot be read (D1 unreachable, nothing cached yet). */
 const DEFAULT_URGENT_SECONDS = 20;
 
@@ -54,12 +55,16 @@ export type ActResult<T> =
 export class PositionActor extends DurableObject<Env> {
   private state: PositionState | null = null;
   private d1Chain: Promise<void> = Promise.resolve();
-  /** Last config read, served while D1 is unreachable (see hotConfig). */
-  private lastConfig: Config | null = null;
+  /** The config, versioned, taken from the SwapQueue (src/pipeline/queue-hot-state.ts); see hotConfig. */
+  private readonly hot: HotStateStore<PositionHotState>;
+  /** Its exits, fills, manual requests and ticks (src/pipeline/position-exit-book.ts). */
+  private readonly exits: ExitBook;
   private stuckExits!: StuckExits;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.hot = new HotStateStore<PositionHotState>(ctx.storage.sql);
+    this.exits = new ExitBook(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       createPositionTables(sql);
@@ -88,26 +93,86 @@ export class PositionActor extends DurableObject<Env> {
     }
     const problem = openProblem(input);
     if (problem) throw new TypeError(`invalid open input: ${problem}`);
+    // The queue hands its hot state with the fill (template, versioned config): the open reads nothing.
+    if (input.hot) this.hot.apply(input.hot);
     // Every read first: nothing is decided until all awaits are done. The tokens are bought, so the position
     // opens from its fill alone: a template or config that cannot be read now is read by the first alarm.
-    const template = await this.hotTemplate(input.exit_strategy_id).catch((err) => {
-      log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
-      return null;
-    });
-    const cfg = await this.hotConfig().catch(() => null);
+    const template =
+      input.template ??
+      (await this.hotTemplate(input.exit_strategy_id).catch((err) => {
+        log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
+        return null;
+      }));
+    const cfg = this.hot.current()?.data.config ?? (await this.hotConfig().catch(() => null));
+    const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
+    const firstPollMs = await this.firstPollDelay(input.token_mint, urgent);
     if (this.state) return this.reopen(); // a concurrent open won while this one awaited
     const now = Date.now();
     this.state = newPositionState(input, template, now);
-    const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
     this.schedule(now, urgent, "urgent");
+    this.state.next_poll_at = nowIso(now + firstPollMs);
     // State and alarm in the same storage write: no await between deciding and persisting.
     this.save();
-    const armed = this.ctx.storage.setAlarm(now + urgent * 1000);
+    const armed = this.ctx.storage.setAlarm(now + firstPollMs);
     await armed;
-    await this.syncD1();
+    // The D1 row is written behind (issue 10): the queue owes a `d1_position` step that calls flushD1 until
+    // it is written, and every alarm writes it again; the open itself never waits for D1.
+    this.ctx.waitUntil(
+      this.syncD1().catch((e) =>
+        log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) }),
+      ),
+    );
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
     await this.applyOwedMirrors();
     return { position_id: input.position_id, created: true };
+  }
+
+  /**
+   * The first poll joins the PriceFeed's round (its next polls, if due within the urgent interval), so it is
+   * answered from the round's Jupiter calls rather than one of its own; a feed that cannot answer leaves the
+   * plain urgent interval.
+   */
+  private async firstPollDelay(mint: string, urgentSeconds: number): Promise<number> {
+    const full = urgentSeconds * 1000;
+    try {
+      const { delay_ms } = await this.env.PRICE_FEED.getByName("default").joinRound(mint, full);
+      return Number.isFinite(delay_ms) && delay_ms > 0 && delay_ms <= full ? delay_ms : full;
+    } catch (err) {
+      log.warn("position_round_join_failed", { mint, error: String(err) });
+      return full;
+    }
+  }
+
+  /**
+   * The write-behind of the D1 row (the SwapQueue's owed `d1_position` step): resolves once D1 holds this
+   * position's current state version, throws otherwise (the caller retries). A position not opened yet
+   * throws too: its row is owed once the open lands.
+   */
+  async flushD1(): Promise<{ version: number }> {
+    const st = this.state;
+    if (!st) throw new Error("position not open yet");
+    const version = st.version ?? 0;
+    if (this.d1Version() >= version) return { version };
+    await this.syncD1();
+    return { version: st.version ?? 0 };
+  }
+
+  /** The state version D1 is known to hold (stored in `meta`, so an eviction keeps it). */
+  private d1Version(): number {
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'd1_version'")
+      .toArray()[0];
+    return row ? Number(row.value) : -1;
+  }
+
+  /** The push (unused by the writers today: positions ask the queue), kept for a direct repair. */
+  async applyHotState(snapshot: HotSnapshot<PositionHotState>): Promise<{ applied: boolean; version: number }> {
+    return this.hot.apply(snapshot);
+  }
+
+  /** The cached config version (null: none yet), for tests and diagnostics. */
+  async hotStateVersion(): Promise<number | null> {
+    return this.hot.current()?.version ?? null;
   }
 
   /** A repeated open: the position exists; make sure it polls and that D1 has its row. */
@@ -202,9 +267,8 @@ export class PositionActor extends DurableObject<Env> {
     // Recorded before any enqueue (same synchronous storage transaction as the state).
     this.ctx.storage.transactionSync(() => {
       for (const a of outcome.actions) {
-        const key =
-          a.reason === "scaling_out" ? this.keyFor(a.reason, `x${a.level}`) : this.keyFor(a.reason, undefined);
-        this.recordExit(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
+        const key = exitKey(st, a.reason, a.reason === "scaling_out" ? `x${a.level}` : undefined);
+        this.exits.record(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
       }
       if (outcome.closing) st.status = "closing";
       this.saveTick(price, quote.source);
@@ -226,14 +290,8 @@ export class PositionActor extends DurableObject<Env> {
   async sellable(req: SellableRequest): Promise<SellableResult> {
     const st = this.state;
     if (!st) throw new Error("position not found");
-    const remaining = BigInt(st.current_amount);
-    let amount = 0n;
-    if (st.status !== "closed" && remaining > 0n) {
-      const want = req.full || req.amount === undefined ? remaining : BigInt(req.amount);
-      amount = want > remaining ? remaining : want;
-    }
     return {
-      amount: amount.toString(),
+      amount: sellableAmount(st, req).toString(),
       token_decimals: st.token_decimals,
       token_mint: st.token_mint,
       status: st.status,
@@ -251,8 +309,7 @@ export class PositionActor extends DurableObject<Env> {
     if (!st) throw new Error("position not found");
     if (!/^\d+$/.test(fill.sold_amount))
       return { applied: false, status: st.status, current_amount: st.current_amount };
-    const seen = this.ctx.storage.sql.exec("SELECT 1 FROM fills WHERE order_id = ?", fill.order_id).toArray();
-    if (seen.length > 0) {
+    if (this.exits.fillSeen(fill.order_id)) {
       await this.syncD1();
       if (st.status === "closed") await this.checkBreaker();
       return { applied: false, status: st.status, current_amount: st.current_amount };
@@ -270,21 +327,7 @@ export class PositionActor extends DurableObject<Env> {
     });
     const nowStr = nowIso();
     this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec(
-        "INSERT INTO fills (order_id, sold_amount, proceeds_usd, price_usd, reason, filled_at) VALUES (?, ?, ?, ?, ?, ?)",
-        fill.order_id,
-        r.sold.toString(),
-        fill.proceeds_usd,
-        fill.price_usd,
-        fill.reason,
-        nowStr,
-      );
-      this.ctx.storage.sql.exec(
-        "UPDATE exits SET state = 'filled', order_id = ? WHERE order_id = ? OR key = ?",
-        fill.order_id,
-        fill.order_id,
-        fill.idempotency_key ?? null,
-      );
+      this.exits.recordFill(fill, r.sold, nowStr);
       st.current_amount = r.current_amount.toString();
       st.sold_amount = r.sold_amount_total.toString();
       st.exit_proceeds_usd = r.exit_proceeds_usd;
@@ -293,7 +336,7 @@ export class PositionActor extends DurableObject<Env> {
       if (r.closed) {
         st.status = "closed";
         st.closed_at = nowStr;
-        st.exit_reason = this.firstFullExitReason() ?? fill.reason;
+        st.exit_reason = this.exits.firstFullReason() ?? fill.reason;
         st.next_poll_at = null;
       }
       this.save();
@@ -329,14 +372,7 @@ export class PositionActor extends DurableObject<Env> {
     const st = this.state as PositionState;
     let reopened = false;
     this.ctx.storage.transactionSync(() => {
-      for (const r of released)
-        this.ctx.storage.sql.exec(
-          "UPDATE exits SET state = ?, order_id = ? WHERE (order_id = ? OR key = ?) AND state IN ('queued', 'decided')",
-          r.outcome,
-          r.orderId,
-          r.orderId,
-          r.key ?? null,
-        );
+      this.exits.release(released);
       reopened = this.reopenIfNoFullExit();
       this.save();
     });
@@ -369,35 +405,25 @@ export class PositionActor extends DurableObject<Env> {
       // Not open yet: the entry is executing or filled (the SwapQueue said so). The exit is owed, kept here
       // durably and applied as soon as open() runs — never only in memory (issue 9).
       if (!isMirrorRequest(req)) return { position_id: id, queued: false, reason: "bad_request" };
-      this.ctx.storage.sql.exec(
-        "INSERT INTO owed_mirrors (signal_id, request, created_at) VALUES (?, ?, ?) ON CONFLICT(signal_id) DO NOTHING",
-        req.signal_id,
-        JSON.stringify(req),
-        nowIso(),
-      );
+      this.exits.oweMirror(req);
       log.info("position_mirror_owed", { position_id: id, signal_id: req.signal_id, fraction: req.fraction });
       return { position_id: id, queued: false, reason: "owed_until_open" };
     }
-    if (st.source_wallet_address !== req.leader_address)
-      return { position_id: id, queued: false, reason: "other_leader" };
-    if (st.token_mint !== req.token_mint) return { position_id: id, queued: false, reason: "other_token" };
-    if (st.status === "closed") return { position_id: id, queued: false, reason: "position_closed" };
-    if (!this.rules().mirror_exit_enabled) return { position_id: id, queued: false, reason: "mirror_exit_disabled" };
-    if (!(req.fraction > 0 && req.fraction <= 1 + 1e-9))
-      return { position_id: id, queued: false, reason: "bad_fraction" };
-    const key = this.keyFor("mirror_exit", String(req.signal_id));
-    const known = this.exitByKey(key);
+    const refused = mirrorRefusal(st, req, () => this.rules().mirror_exit_enabled);
+    if (refused) return { position_id: id, queued: false, reason: refused };
+    const key = exitKey(st, "mirror_exit", String(req.signal_id));
+    const known = this.exits.byKey(key);
     if (!known) {
-      const sell = mirrorExitAmount(BigInt(st.current_amount), this.pendingExits(), req.fraction);
+      const sell = mirrorExitAmount(BigInt(st.current_amount), this.exits.pending(), req.fraction);
       if (!sell) return { position_id: id, queued: false, reason: "nothing_to_sell" };
       this.ctx.storage.transactionSync(() => {
-        this.recordExit(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id, null);
+        this.exits.record(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id, null);
         if (sell.full) st.status = "closing";
         this.save();
       });
     }
     await this.enqueueOrRetrySoon();
-    const row = this.exitByKey(key);
+    const row = this.exits.byKey(key);
     await this.syncD1();
     return {
       position_id: id,
@@ -414,19 +440,16 @@ export class PositionActor extends DurableObject<Env> {
    */
   private async applyOwedMirrors(): Promise<void> {
     if (!this.state) return;
-    const owed = this.ctx.storage.sql
-      .exec<{ signal_id: number; request: string }>("SELECT signal_id, request FROM owed_mirrors ORDER BY rowid")
-      .toArray();
-    for (const o of owed) {
+    for (const o of this.exits.owedMirrors()) {
       try {
-        const res = await this.mirrorExit(JSON.parse(o.request) as MirrorExitRequest);
+        const res = await this.mirrorExit(o.request);
         log.info("position_owed_mirror_applied", {
           position_id: this.state.id,
           signal_id: o.signal_id,
           queued: res.queued,
           reason: res.reason,
         });
-        this.ctx.storage.sql.exec("DELETE FROM owed_mirrors WHERE signal_id = ?", o.signal_id);
+        this.exits.dropOwedMirror(o.signal_id);
       } catch (err) {
         log.warn("position_owed_mirror_failed", { position_id: this.state.id, error: String(err) });
         return;
@@ -451,7 +474,7 @@ export class PositionActor extends DurableObject<Env> {
     if (idem !== undefined && !(typeof idem === "string" && IDEMPOTENCY_KEY.test(idem)))
       return { ok: false, code: "invalid", detail: `idempotency-key: ${IDEMPOTENCY_KEY_RULE}` };
     if (idem !== undefined) {
-      const seen = this.manualRequest(idem);
+      const seen = this.exits.manualRequest(idem);
       if (seen) {
         if (seen.percent !== percent)
           return {
@@ -461,53 +484,29 @@ export class PositionActor extends DurableObject<Env> {
           };
         // The first request may still be enqueueing (or its enqueue failed): the queue dedups by the exit's key,
         // so this returns the same order.
-        if (this.exitByKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
+        if (this.exits.byKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
         return {
           ok: true,
-          order_id: this.exitByKey(seen.exit_key)?.order_id ?? null,
+          order_id: this.exits.byKey(seen.exit_key)?.order_id ?? null,
           amount: seen.amount,
           replayed: true,
         };
       }
     }
-    if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
-    if (!(Number.isFinite(percent) && percent > 0 && percent <= 100))
-      return { ok: false, code: "invalid", detail: "percent: must be in (0, 100]" };
-    const pending = this.pendingExits();
-    const available = BigInt(st.current_amount) - pending.partial;
-    if (pending.full || available <= 0n)
-      return { ok: false, code: "closed", detail: "a full exit is already queued for this position" };
-    const full = percent >= 100;
-    const amount = full ? available : fractionOf(available, percent / 100);
-    if (amount <= 0n) return { ok: false, code: "invalid", detail: "percent: sells less than one base unit" };
+    const plan = manualExitPlan(st, this.exits.pending(), percent);
+    if (!plan.ok) return plan;
+    const { amount, full } = plan;
     st.manual_seq++;
-    const key = this.keyFor("manual", String(st.manual_seq));
+    const key = exitKey(st, "manual", String(st.manual_seq));
     this.ctx.storage.transactionSync(() => {
-      this.recordExit(key, "manual", amount, full, null, null, null);
-      if (idem !== undefined)
-        this.ctx.storage.sql.exec(
-          "INSERT INTO manual_requests (idempotency_key, percent, exit_key, amount, created_at) VALUES (?, ?, ?, ?, ?)",
-          idem,
-          percent,
-          key,
-          amount.toString(),
-          nowIso(),
-        );
+      this.exits.record(key, "manual", amount, full, null, null, null);
+      if (idem !== undefined) this.exits.recordManual(idem, percent, key, amount);
       if (full) st.status = "closing";
       this.save();
     });
     await this.enqueueOrRetrySoon();
     await this.syncD1();
-    return { ok: true, order_id: this.exitByKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
-  }
-
-  private manualRequest(idem: string) {
-    return this.ctx.storage.sql
-      .exec<{ percent: number; exit_key: string; amount: string }>(
-        "SELECT percent, exit_key, amount FROM manual_requests WHERE idempotency_key = ?",
-        idem,
-      )
-      .toArray()[0];
+    return { ok: true, order_id: this.exits.byKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
   }
 
   /** Replaces the per-position override after validating it merged with the template. */
@@ -534,31 +533,14 @@ export class PositionActor extends DurableObject<Env> {
   async summary() {
     const st = this.state;
     if (!st) return null;
-    const sql = this.ctx.storage.sql;
-    const ticks = sql
-      .exec<{ at: string; price_usd: number | null; source: string | null }>(
-        "SELECT at, price_usd, source FROM ticks ORDER BY seq DESC LIMIT 20",
-      )
-      .toArray();
-    const agg = sql
-      .exec<{ n: number; lo: number | null; hi: number | null; first_at: string | null }>(
-        "SELECT COUNT(*) AS n, MIN(price_usd) AS lo, MAX(price_usd) AS hi, MIN(at) AS first_at FROM ticks",
-      )
-      .one();
     return {
       rules: st.template_rules ? this.rules() : null,
       strategy_override: st.strategy_override,
       poll_mode: st.poll_mode,
       last_error: st.last_error,
       stuck_exit: this.stuckExits.current(),
-      exits: sql.exec<ExitRow>("SELECT * FROM exits ORDER BY created_at").toArray(),
-      price_history: {
-        ticks: agg.n,
-        min_price_usd: agg.lo,
-        max_price_usd: agg.hi,
-        first_tick_at: agg.first_at,
-        recent: ticks,
-      },
+      exits: this.exits.all(),
+      price_history: this.exits.priceHistory(),
     };
   }
 
@@ -587,11 +569,7 @@ export class PositionActor extends DurableObject<Env> {
    */
   private async healExits(): Promise<number> {
     const st = this.state as PositionState;
-    const queued = this.ctx.storage.sql
-      .exec<{ key: string; order_id: string }>(
-        "SELECT key, order_id FROM exits WHERE state = 'queued' AND order_id IS NOT NULL",
-      )
-      .toArray();
+    const queued = this.exits.queued();
     const released: { orderId: string; outcome: "cancelled" | "dead"; key: string }[] = [];
     if (queued.length > 0) {
       const states = await this.swapQueue().orderStates(queued.map((q) => q.order_id));
@@ -697,9 +675,9 @@ export class PositionActor extends DurableObject<Env> {
 
   /**
    * The exit-strategy template of a position (a strategy deleted between the signal and the fill falls back
-   * to the catalog default); throws when neither can be read.
+   * to the catalog default); throws when neither can be read. Only for a position whose fill carried none
+   * (the queue hands it from its hot state): an open from an older owed step, a direct call.
    */
-  // hot-state: wired by integrator
   private async hotTemplate(strategyId: number | null): Promise<{ id: number; rules: StrategyRules }> {
     const template =
       (await loadTemplate(this.db, strategyId)) ?? (strategyId != null ? await loadTemplate(this.db, null) : null);
@@ -707,15 +685,21 @@ export class PositionActor extends DurableObject<Env> {
     return template;
   }
 
-  /** The config, read from D1 today; the last value is served while D1 is unreachable. */
-  // hot-state: wired by integrator
+  /**
+   * The config each decision uses: the cached snapshot, refreshed from the SwapQueue by version before the
+   * decision (the queue answers only when it holds a newer one; writers push to the queue). A queue that
+   * cannot answer leaves the cached one; only a position with none at all reads D1 (an old position).
+   */
   private async hotConfig(): Promise<Config> {
+    const known = this.hot.current();
     try {
-      this.lastConfig = await loadConfig(this.db);
+      const fresh = await this.swapQueue().positionHotState(known?.version ?? null);
+      if (fresh) this.hot.apply(fresh);
     } catch (err) {
-      if (!this.lastConfig) throw err;
+      if (known) log.warn("position_config_refresh_failed", { error: String(err), served: "cached" });
+      else return loadConfig(this.db);
     }
-    return this.lastConfig;
+    return (this.hot.current() as HotSnapshot<PositionHotState>).data.config;
   }
 
   /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
@@ -729,59 +713,8 @@ export class PositionActor extends DurableObject<Env> {
     log.info("position_template_loaded", { position_id: st.id, exit_strategy_id: template.id });
   }
 
-  /** `<position>:<rule>[:<level|signal|n>]`, with a generation suffix once a dead full exit was released. */
-  private keyFor(reason: ExitReason, detail: string | undefined): string {
-    const st = this.state as PositionState;
-    const base = detail === undefined ? `${st.id}:${reason}` : `${st.id}:${reason}:${detail}`;
-    const fullReason = reason !== "scaling_out" && reason !== "mirror_exit" && reason !== "manual";
-    return fullReason && st.retry_gen > 0 ? `${base}:r${st.retry_gen}` : base;
-  }
-
-  private recordExit(
-    key: string,
-    reason: ExitReason,
-    amount: bigint,
-    full: boolean,
-    level: number | null,
-    signalId: number | null,
-    price: number | null,
-  ) {
-    this.ctx.storage.sql.exec(
-      `INSERT INTO exits (key, reason, amount, full, level, signal_id, price_usd, state, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'decided', ?) ON CONFLICT(key) DO NOTHING`,
-      key,
-      reason,
-      amount.toString(),
-      full ? 1 : 0,
-      level,
-      signalId,
-      price,
-      nowIso(),
-    );
-  }
-
-  private exitByKey(key: string): ExitRow | undefined {
-    return this.ctx.storage.sql.exec<ExitRow>("SELECT * FROM exits WHERE key = ?", key).toArray()[0];
-  }
-
-  /** Exits decided or queued and not yet filled: a full one, and the base units of the partial ones. */
-  private pendingExits(): { full: boolean; partial: bigint } {
-    const rows = this.ctx.storage.sql
-      .exec<{ amount: string; full: number }>("SELECT amount, full FROM exits WHERE state IN ('decided', 'queued')")
-      .toArray();
-    return {
-      full: rows.some((r) => r.full === 1),
-      partial: rows.filter((r) => r.full !== 1).reduce((s, r) => s + BigInt(r.amount), 0n),
-    };
-  }
-
-  private firstFullExitReason(): ExitReason | null {
-    const r = this.ctx.storage.sql
-      .exec<{ reason: ExitReason }>(
-        "SELECT reason FROM exits WHERE full = 1 AND state IN ('decided', 'queued', 'filled') ORDER BY created_at, rowid LIMIT 1",
-      )
-      .toArray()[0];
-    return r?.reason ?? null;
+  private pendingExits() {
+    return this.exits.pending();
   }
 
   /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
@@ -799,36 +732,14 @@ export class PositionActor extends DurableObject<Env> {
 
   /** Enqueues every exit still only "decided", oldest first, with its recorded key. */
   private async enqueueDecided(): Promise<void> {
-    const decided = this.ctx.storage.sql
-      .exec<ExitRow>("SELECT * FROM exits WHERE state = 'decided' ORDER BY created_at, rowid")
-      .toArray();
+    const decided = this.exits.decided();
     if (decided.length === 0) return;
     const queue = this.swapQueue();
     for (const e of decided) {
       const st = this.state as PositionState;
-      const res = await queue.enqueue({
-        idempotency_key: e.key,
-        side: "sell",
-        priority: priorityFor(e.reason),
-        mode: st.mode,
-        token_mint: st.token_mint,
-        wallet_id: st.wallet_id,
-        // Only a mirror exit comes from a signal; rule and manual exits belong to the position alone.
-        signal_id: e.reason === "mirror_exit" ? e.signal_id : null,
-        position_id: st.id,
-        reason: e.reason,
-        sell_amount: e.amount,
-        sell_fraction: e.full === 1 ? 1 : Number(e.amount) / Math.max(1, Number(st.current_amount)),
-        ...(e.price_usd != null ? { trigger_price_usd: e.price_usd } : {}),
-        ...(e.reason === "scaling_out" && e.level != null ? { scaling_level: e.level } : {}),
-      });
+      const res = await queue.enqueue(exitOrderRequest(st, e));
       // Mark queued unless a fill or release already moved it on while enqueue was awaited.
-      this.ctx.storage.sql.exec(
-        "UPDATE exits SET order_id = ?, state = CASE WHEN state = 'decided' THEN ? ELSE state END WHERE key = ?",
-        res.order_id,
-        res.status === "cancelled" ? "cancelled" : "queued",
-        e.key,
-      );
+      this.exits.markQueued(e.key, res.order_id, res.status === "cancelled");
       log.info("position_exit_queued", { position_id: st.id, key: e.key, order_id: res.order_id, dup: res.duplicate });
     }
   }
@@ -854,9 +765,7 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   private saveTick(price: number | null, source: string | null) {
-    const sql = this.ctx.storage.sql;
-    sql.exec("INSERT INTO ticks (at, price_usd, source) VALUES (?, ?, ?)", nowIso(), price, source);
-    sql.exec("DELETE FROM ticks WHERE seq <= (SELECT MAX(seq) FROM ticks) - ?", TICKS_KEPT);
+    this.exits.saveTick(price, source);
   }
 
   private save() {
@@ -873,7 +782,14 @@ export class PositionActor extends DurableObject<Env> {
     const run = async () => {
       const st = this.state;
       if (!st) return;
-      await upsertPosition(this.db, positionRowOf(st));
+      const row = positionRowOf(st);
+      await upsertPosition(this.db, row);
+      const written = row.state_version ?? 0;
+      if (written > this.d1Version())
+        this.ctx.storage.sql.exec(
+          "INSERT INTO meta (key, value) VALUES ('d1_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+          String(written),
+        );
     };
     this.d1Chain = this.d1Chain.catch(() => undefined).then(run);
     return this.d1Chain;

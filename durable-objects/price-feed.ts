@@ -9,6 +9,7 @@ import {
   piggybackMints,
   pruneTracked,
   recordRequest,
+  roundSlot,
 } from "../src/domain/price-rounds";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
@@ -91,6 +92,11 @@ export class PriceFeed extends DurableObject<Env> {
   /** Request history per mint (to predict the next polls) and this round's upstream fetches; in memory. */
   private tracked = new Map<string, MintPolls>();
   private piggybacked = new Map<string, Fetched>();
+  /**
+   * Piggybacked mints Jupiter answered without a price, by fetch time: left out of the next rounds' free ids
+   * for FRESH_MS (as a priced one is), so an unpriced mint is not asked again on every call of its window.
+   */
+  private unpriced = new Map<string, number>();
   /** Mints piggybacked on the upstream round in flight: a poll for one of them waits for it, no new call. */
   private inFlightExtra = new Set<string>();
   private pollDefaultMs: number | null = null;
@@ -170,6 +176,31 @@ export class PriceFeed extends DurableObject<Env> {
       this.armFlush(batch);
     });
     return { ...out, ...asked };
+  }
+
+  /**
+   * A position just opened asks when to poll first (every `intervalMs` afterwards): at the round's next
+   * polls if one is due within its interval, so its first poll rides in the round's Jupiter calls instead of
+   * costing one of its own (and every later poll stays in phase with the round). The answer is also this
+   * mint's prediction, so the round's call carries its price. Returns the delay from now.
+   */
+  async joinRound(mint: string, intervalMs: number): Promise<{ delay_ms: number }> {
+    if (typeof mint !== "string" || mint.length === 0 || mint.length > 64) throw new TypeError("mint");
+    if (!(Number.isFinite(intervalMs) && intervalMs >= 1_000)) throw new TypeError("intervalMs");
+    const now = this.now();
+    const slot =
+      roundSlot({ tracked: this.tracked, now, intervalMs, defaultIntervalMs: this.defaultPollMs(), exclude: mint }) ??
+      now + intervalMs;
+    const next: MintPolls = { last_request_ms: slot - intervalMs, interval_ms: intervalMs };
+    this.tracked.set(mint, next);
+    this.ctx.storage.sql.exec(
+      `INSERT INTO poll_history (mint, last_request_ms, interval_ms) VALUES (?, ?, ?)
+       ON CONFLICT(mint) DO UPDATE SET last_request_ms = excluded.last_request_ms, interval_ms = excluded.interval_ms`,
+      mint,
+      next.last_request_ms,
+      next.interval_ms,
+    );
+    return { delay_ms: slot - now };
   }
 
   /** Counts in memory and in this object's SQLite (the same synchronous write), so an eviction keeps them. */
@@ -284,10 +315,11 @@ export class PriceFeed extends DurableObject<Env> {
     for (const m of pruneTracked(this.tracked, now))
       this.ctx.storage.sql.exec("DELETE FROM poll_history WHERE mint = ?", m);
     for (const [m, f] of this.piggybacked) if (!isFresh(f.at_ms, now)) this.piggybacked.delete(m);
+    for (const [m, at] of this.unpriced) if (!isFresh(at, now)) this.unpriced.delete(m);
     if (slots === 0 || this.tracked.size <= asked.size) return [];
     const extra = piggybackMints({
       tracked: this.tracked,
-      fetchedAt: (m) => this.piggybacked.get(m)?.at_ms,
+      fetchedAt: (m) => this.piggybacked.get(m)?.at_ms ?? this.unpriced.get(m),
       exclude: asked,
       now,
       slots,
@@ -307,10 +339,13 @@ export class PriceFeed extends DurableObject<Env> {
     const found = new Map<string, { price: number; source: PriceSource }>();
     const asked = new Set(mints);
     try {
-      for (const [m, p] of await fetchJupiterPricesBatched(this.env, [...mints, ...extra])) {
+      const priced = await fetchJupiterPricesBatched(this.env, [...mints, ...extra]);
+      for (const [m, p] of priced) {
         if (asked.has(m)) found.set(m, { price: p, source: "jupiter" });
         else this.remember(m, p, "jupiter", now);
       }
+      // Answered without a price: not asked again in its window (its own poll still gets the fallbacks).
+      for (const m of extra) if (!priced.has(m)) this.unpriced.set(m, now);
     } catch (err) {
       this.bump("jupiter_errors", 1);
       log.warn("price_fetch_failed", { service: "jupiter", mints: mints.length, error: String(err) });

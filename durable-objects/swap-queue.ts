@@ -1,14 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { type BreakerState, breakerState } from "../src/db/circuit-breaker";
+import type { BreakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
-import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import { type OrderPatch, settleOrder } from "../src/db/orders-store";
+import type { OrderPatch } from "../src/db/orders-store";
 import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
 import { buyBeforeSale } from "../src/domain/leader-timeline";
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
+import type { PriceQuote } from "../src/domain/price";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import {
@@ -19,10 +19,12 @@ import {
   type SwapRequest,
 } from "../src/domain/swap-order";
 import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
+import { attemptBackoffMs, nextRunAt } from "../src/domain/swap-schedule";
 import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
+import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { LIVE_IN_FLIGHT_SQL } from "../src/pipeline/live-orders";
 import { bucketHeldUntil, LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
@@ -35,8 +37,31 @@ import {
   openCopies,
 } from "../src/pipeline/queue-facts";
 import { healOpenOrders } from "../src/pipeline/queue-heal";
+import {
+  loadQueueHotState,
+  type PositionHotState,
+  type QueueHotState,
+  templateFor,
+} from "../src/pipeline/queue-hot-state";
+import {
+  cancelledEntry,
+  filledSteps,
+  givenUpSteps,
+  type Outcome,
+  simulatedBuyFilled,
+  simulatedSellFilled,
+} from "../src/pipeline/queue-outcomes";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
-import { createQueueTables, type QueueRow, type QueueState, queueDepthAndOwed } from "../src/pipeline/queue-storage";
+import {
+  createQueueTables,
+  deadLetterOf,
+  nextDueTimes,
+  orderStatesOf,
+  owedOpenings,
+  type QueueRow,
+  type QueueState,
+  queueDepthAndOwed,
+} from "../src/pipeline/queue-storage";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -70,14 +95,6 @@ const PRICE_RETRY_MS = 5_000;
 const MAX_PER_RUN = 25;
 /** `meta` key of the swap token bucket's state (JSON BucketState). */
 const BUCKET_KEY = "swap_bucket";
-const MAX_BACKOFF_MS = 60_000;
-
-type Outcome =
-  | { kind: "filled"; d1: OrderPatch; next: OwedStep; book: (b: QueueBook) => void }
-  | { kind: "cancelled"; reason: string }
-  | { kind: "wait"; reason: string; delay_ms: number }
-  /** A live order's outcome, stored with its terminal state by the live runner (src/pipeline/live-queue.ts). */
-  | { kind: "settled" };
 
 /** A failure that no retry can fix (bad order, no executor for the mode): dead-lettered at once. */
 class PermanentError extends Error {}
@@ -89,12 +106,14 @@ export class SwapQueue extends DurableObject<Env> {
   private book!: QueueBook;
   private liveRunner!: LiveQueueRunner;
   private readonly owed: OwedLedger;
-  /** Last config / breaker read, served while D1 is unreachable (see hotConfig / hotBreaker). */
-  private lastConfig: Config | null = null;
-  private lastBreaker: BreakerState | null = null;
+  /** Config, breaker and strategy templates, pushed by their writers (src/pipeline/queue-hot-state.ts). */
+  private readonly hot: HotStateStore<QueueHotState>;
+  /** Prices read once for the run in progress (see prefetchPrices); in memory, dropped when the run ends. */
+  private runPrices: Map<string, PriceQuote> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.hot = new HotStateStore<QueueHotState>(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     this.owed = new OwedLedger(
       ctx.storage.sql,
@@ -115,7 +134,8 @@ export class SwapQueue extends DurableObject<Env> {
             ? 0
             : Math.max(1, tokenReadyAt(this.bucket(), bucketLimits(cfg), Date.now()) - Date.now()),
         holdTokensUntil: (until) => {
-          const limits = this.lastConfig ? bucketLimits(this.lastConfig) : { per_second: 1, burst: 1 };
+          const cfg = this.hot.current()?.data.config;
+          const limits = cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 };
           this.setMeta(BUCKET_KEY, JSON.stringify(bucketHeldUntil(this.bucket(), limits, until, Date.now())));
         },
       });
@@ -133,8 +153,9 @@ export class SwapQueue extends DurableObject<Env> {
 
   /**
    * Persists a swap intent (idempotent by `idempotency_key`) in this object's SQLite, with its D1 row owed in
-   * the same write, and arms the executor. The D1 write is tried at once (the read model stays current) but
-   * its failure only leaves it owed: the order executes all the same.
+   * the same write, and arms the executor. Decided from the hot state, no D1 round trip: a simulated order's
+   * D1 row goes with the next run's batch (retried until written); a live order's is tried at once, and it
+   * executes only once it is in D1.
    */
   async enqueue(req: SwapRequest): Promise<EnqueueResult> {
     const problem = requestProblem(req);
@@ -177,8 +198,14 @@ export class SwapQueue extends DurableObject<Env> {
     });
     if (cancelReason) log.info("order_cancelled", { order_id: orderId, reason: cancelReason, side: req.side });
     else log.info("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
-    await this.owed.run(orderId);
+    // A live intent reaches D1 before any upstream call (DESIGN §1: written now, and `live` waits for it). A
+    // simulated one lives in this queue's SQLite: its D1 row is written behind, started now but not awaited
+    // (the fill does not wait for it); a failure stays owed, re-armed for the alarm's retry.
+    if (req.mode === "live") await this.owed.run(orderId);
+    else this.ctx.waitUntil(this.writeBehind(orderId));
     await this.rearm();
+    // Executed now rather than when the alarm fires (the alarm armed above stays the safety net).
+    if (!cancelReason) this.ctx.waitUntil(this.runNow());
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
     return { ...this.resultFor(row, false), cancel_reason: cancelReason ?? undefined };
   }
@@ -243,13 +270,10 @@ export class SwapQueue extends DurableObject<Env> {
       } else if (now.state === "pending") {
         const req = JSON.parse(now.request) as SwapRequest;
         await this.cancel(now, req, "leader_exited");
-        result.cancelled.push({ order_id: r.order_id, signal_id: req.signal_id ?? null });
+        result.cancelled.push(cancelledEntry(r.order_id, req));
       } else if (now.state === "cancelled" && now.last_error === "leader_exited") {
         // The executor reached it first while an earlier cancel was awaited, and honoured the mark.
-        result.cancelled.push({
-          order_id: r.order_id,
-          signal_id: (JSON.parse(now.request) as SwapRequest).signal_id ?? null,
-        });
+        result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(now.request) as SwapRequest));
       }
     }
     // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
@@ -262,10 +286,7 @@ export class SwapQueue extends DurableObject<Env> {
         )
         .toArray())
         if (!result.cancelled.some((c) => c.order_id === r.order_id))
-          result.cancelled.push({
-            order_id: r.order_id,
-            signal_id: (JSON.parse(r.request) as SwapRequest).signal_id ?? null,
-          });
+          result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(r.request) as SwapRequest));
     if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
     return result;
   }
@@ -289,8 +310,9 @@ export class SwapQueue extends DurableObject<Env> {
     const startedAt = Date.now();
     let error: string | null = null;
     try {
-      // Owed steps first: they are cheap, never wait for the spacing, and unblock positions.
-      await this.owed.run();
+      // Owed actor steps first: they are cheap, never wait for the spacing, and unblock positions. The D1
+      // write-behind waits until after the executions (a fill never waits for D1).
+      await this.owed.run(undefined, { d1: false });
       await this.runDue();
       // The D1 rows of what this run executed, in one batch behind the decisions (issue 10).
       await this.owed.run();
@@ -331,12 +353,7 @@ export class SwapQueue extends DurableObject<Env> {
    * `cancelled`, `dead`, or null when this queue never held the order.
    */
   async orderStates(orderIds: string[]): Promise<Record<string, QueueState | null>> {
-    const out: Record<string, QueueState | null> = {};
-    for (const id of orderIds.slice(0, 100))
-      out[id] =
-        this.ctx.storage.sql.exec<{ state: QueueState }>("SELECT state FROM queue WHERE order_id = ?", id).toArray()[0]
-          ?.state ?? null;
-    return out;
+    return orderStatesOf(this.ctx.storage.sql, orderIds);
   }
 
   /** Queue depth per priority, the next run, the dead letters and the owed steps still to do, for the operator. */
@@ -355,15 +372,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** One dead letter with its original request (for the operator's retry), or null when there is none. */
   async deadLetter(orderId: string): Promise<{ order_id: string; attempts: number; request: SwapRequest } | null> {
-    const row = this.ctx.storage.sql
-      .exec<{ order_id: string; attempts: number; request: string }>(
-        "SELECT order_id, attempts, request FROM dead_letters WHERE order_id = ?",
-        orderId,
-      )
-      .toArray()[0];
-    return row
-      ? { order_id: row.order_id, attempts: row.attempts, request: JSON.parse(row.request) as SwapRequest }
-      : null;
+    return deadLetterOf(this.ctx.storage.sql, orderId);
   }
 
   /**
@@ -383,6 +392,7 @@ export class SwapQueue extends DurableObject<Env> {
     this.running = true;
     try {
       const cfg = await this.hotConfig();
+      if (cfg.swap_min_spacing_ms === 0) await this.prefetchPrices();
       for (let n = 0; n < MAX_PER_RUN; n++) {
         const now = Date.now();
         const last = Number(this.meta("last_execution_ms") ?? 0);
@@ -403,7 +413,41 @@ export class SwapQueue extends DurableObject<Env> {
       }
     } finally {
       this.running = false;
+      this.runPrices = null;
     }
+  }
+
+  /**
+   * The prices of the due simulated orders of this run, read in one PriceFeed round instead of one round per
+   * order (a burst of entries fills one after the other without waiting for the feed each time). Only with
+   * several due: a lone order reads its own. A failure only leaves each order to read its own.
+   */
+  private async prefetchPrices(): Promise<void> {
+    const mints = this.ctx.storage.sql
+      .exec<{ m: string }>(
+        `SELECT DISTINCT json_extract(request, '$.token_mint') AS m FROM queue
+         WHERE state = 'pending' AND not_before_ms <= ? AND json_extract(request, '$.mode') <> 'live'
+           AND json_extract(request, '$.trigger_price_usd') IS NULL
+         LIMIT ?`,
+        Date.now(),
+        MAX_PER_RUN,
+      )
+      .toArray()
+      .map((r) => r.m);
+    if (mints.length < 2) return;
+    try {
+      const prices = await this.env.PRICE_FEED.getByName("default").getPrices(mints);
+      this.runPrices = new Map(Object.entries(prices).filter((e): e is [string, PriceQuote] => e[1] != null));
+    } catch (err) {
+      log.warn("swap_price_prefetch_failed", { mints: mints.length, error: String(err) });
+    }
+  }
+
+  /** A simulated order's market price: this run's prefetched one (at most a run old), else the feed's now. */
+  private async quoteOf(mint: string): Promise<PriceQuote | null> {
+    const pre = this.runPrices?.get(mint);
+    if (pre) return pre;
+    return (await this.env.PRICE_FEED.getByName("default").getPrices([mint]))[mint] ?? null;
   }
 
   private async execute(row: QueueRow, cfg: Config): Promise<void> {
@@ -432,7 +476,7 @@ export class SwapQueue extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
         outcome.book(this.book);
-        this.owed.record(row.order_id, [outcome.next, { step: "d1_order", payload: outcome.d1 }]);
+        this.owed.record(row.order_id, filledSteps(outcome.next, outcome.d1));
       });
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
       // The position at once (actor state); the D1 rows go with the run's batch (the alarm's last runOwed).
@@ -448,7 +492,7 @@ export class SwapQueue extends DurableObject<Env> {
         outcome.reason,
         row.order_id,
       );
-      await this.noteProgress(row.order_id, { last_error: outcome.reason });
+      this.noteProgress(row.order_id, { last_error: outcome.reason });
     }
   }
 
@@ -456,23 +500,6 @@ export class SwapQueue extends DurableObject<Env> {
     const entry = req.entry;
     if (!entry || !(req.requested_usd && req.requested_usd > 0)) throw new PermanentError("buy without entry details");
     const positionId = positionIdFor(row.order_id);
-    const opening = (o: { executed_price_usd: number; executed_out_amount: string; executed_usd: number }) => ({
-      step: "open_position" as const,
-      payload: {
-        position_id: positionId,
-        entry_order_id: row.order_id,
-        wallet_id: req.wallet_id,
-        source_wallet_address: entry.source_wallet_address,
-        signal_id: req.signal_id ?? null,
-        token_mint: req.token_mint,
-        token_decimals: entry.token_decimals,
-        mode: req.mode,
-        exit_strategy_id: entry.exit_strategy_id,
-        entry_price_usd: o.executed_price_usd,
-        entry_amount: o.executed_out_amount,
-        entry_cost_usd: o.executed_usd,
-      },
-    });
     const refusal = entryRefusal({
       priority: req.priority,
       breaker_open: req.priority === "normal" && (await this.hotBreaker()).open,
@@ -491,7 +518,7 @@ export class SwapQueue extends DurableObject<Env> {
       return { kind: "cancelled", reason: caps.reason };
     }
     if (req.mode !== "simulation") return this.live(row, cfg);
-    const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
+    const quote = await this.quoteOf(req.token_mint);
     if (!quote) {
       const v = priceWaitVerdict(req.leader_block_time, row.created_at_ms, Date.now(), cfg.max_signal_age_seconds);
       if (v === "price_unavailable") return { kind: "cancelled", reason: v };
@@ -505,28 +532,14 @@ export class SwapQueue extends DurableObject<Env> {
     });
     // Checked again with no await before the fill: the leader may have sold while the price was read.
     if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
-    const executed = {
-      executed_price_usd: fill.executed_price_usd,
-      executed_out_amount: fill.executed_amount.toString(),
-      executed_usd: fill.executed_usd,
-    };
-    return {
-      kind: "filled",
-      d1: {
-        status: "filled",
-        position_id: positionId,
-        expected_price_usd: fill.expected_price_usd,
-        expected_out_amount: fill.expected_amount.toString(),
-        executed_in_amount: null,
-        ...executed,
-        slippage_bps: fill.slippage_bps,
-        executed_at: nowIso(),
-        execution_duration_ms: performance.now() - started,
-        last_error: null,
-      },
-      next: opening(executed),
-      book: (b) => b.opened(positionId, executed.executed_usd, executed.executed_out_amount),
-    };
+    return simulatedBuyFilled(
+      row,
+      { ...req, entry },
+      positionId,
+      fill,
+      performance.now() - started,
+      this.positionStart(entry.exit_strategy_id),
+    );
   }
 
   /**
@@ -564,17 +577,7 @@ export class SwapQueue extends DurableObject<Env> {
       log.warn("swap_book_seed_failed", { error: String(err) });
       return false;
     }
-    const owed = this.ctx.storage.sql
-      .exec<{ payload: string }>("SELECT payload FROM owed WHERE step = 'open_position' AND state = 'owed'")
-      .toArray()
-      .map((r) => JSON.parse(r.payload) as OpenPositionInput)
-      .map((o) => ({
-        id: o.position_id,
-        entry_cost_usd: o.entry_cost_usd,
-        entry_amount: o.entry_amount,
-        current_amount: o.entry_amount,
-      }));
-    if (!this.book.seeded()) this.book.seed([...rows, ...owed]);
+    if (!this.book.seeded()) this.book.seed([...rows, ...owedOpenings(this.ctx.storage.sql)]);
     return true;
   }
 
@@ -582,20 +585,6 @@ export class SwapQueue extends DurableObject<Env> {
     if (!req.position_id) throw new PermanentError("sell without position_id");
     const positionId = req.position_id;
     const actor = this.env.POSITION_ACTOR.getByName(positionId);
-    const applying = (sold: string, proceeds: number, price: number): OwedStep => ({
-      step: "apply_fill",
-      payload: {
-        position_id: positionId,
-        fill: {
-          order_id: row.order_id,
-          sold_amount: sold,
-          proceeds_usd: proceeds,
-          price_usd: price,
-          reason: req.reason === "entry" ? "manual" : req.reason,
-          idempotency_key: row.idempotency_key,
-        },
-      },
-    });
     const full = (req.sell_fraction ?? 0) >= 1;
     const sellable = await actor.sellable({
       order_id: row.order_id,
@@ -606,7 +595,7 @@ export class SwapQueue extends DurableObject<Env> {
     if (req.mode !== "simulation") return this.live(row, cfg, sellable);
     let price = req.trigger_price_usd;
     if (!(price && price > 0)) {
-      const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([req.token_mint]))[req.token_mint];
+      const quote = await this.quoteOf(req.token_mint);
       if (!quote) return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
       price = quote.price_usd;
     }
@@ -616,36 +605,18 @@ export class SwapQueue extends DurableObject<Env> {
       slippage_bps: cfg.simulated_slippage_bps,
       decimals: sellable.token_decimals,
     });
-    return {
-      kind: "filled",
-      d1: {
-        status: "filled",
-        requested_amount: req.sell_amount ?? sellable.amount,
-        expected_price_usd: fill.expected_price_usd,
-        expected_out_amount: null,
-        executed_price_usd: fill.executed_price_usd,
-        executed_in_amount: fill.sold_amount.toString(),
-        executed_usd: fill.proceeds_usd,
-        slippage_bps: fill.slippage_bps,
-        executed_at: nowIso(),
-        execution_duration_ms: performance.now() - started,
-        last_error: null,
-      },
-      next: applying(fill.sold_amount.toString(), fill.proceeds_usd, fill.executed_price_usd),
-      book: (b) => b.sold(positionId, fill.sold_amount.toString(), full),
-    };
+    return simulatedSellFilled(
+      row,
+      { ...req, position_id: positionId },
+      sellable,
+      fill,
+      full,
+      performance.now() - started,
+    );
   }
 
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
-    const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "cancelled", cancel_reason: reason } }];
-    // An entry refused here (breaker, caps, no price) must not read as "copied" in the signal history.
-    if (req.side === "buy" && req.signal_id != null)
-      steps.push({ step: "signal_filtered", payload: { signal_id: req.signal_id, reason } });
-    if (req.side === "sell" && req.position_id)
-      steps.push({
-        step: "release",
-        payload: { position_id: req.position_id, outcome: "cancelled", key: row.idempotency_key },
-      });
+    const steps = givenUpSteps(row, req, { status: "cancelled", reason });
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(
         "UPDATE queue SET state = 'cancelled', last_error = ?, finished_at_ms = ? WHERE order_id = ?",
@@ -656,7 +627,7 @@ export class SwapQueue extends DurableObject<Env> {
       this.owed.record(row.order_id, steps);
     });
     log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
-    await this.owed.run(row.order_id);
+    await this.settleOwed(row.order_id);
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
@@ -665,14 +636,7 @@ export class SwapQueue extends DurableObject<Env> {
     const permanent = err instanceof PermanentError;
     const sql = this.ctx.storage.sql;
     if (permanent || attempts > cfg.max_swap_retries) {
-      const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "dead", attempts, last_error: message } }];
-      if (req.side === "buy" && req.signal_id != null)
-        steps.push({ step: "signal_filtered", payload: { signal_id: req.signal_id, reason: "entry_failed" } });
-      if (req.side === "sell" && req.position_id)
-        steps.push({
-          step: "release",
-          payload: { position_id: req.position_id, outcome: "dead", key: row.idempotency_key },
-        });
+      const steps = givenUpSteps(row, req, { status: "dead", attempts, message });
       this.ctx.storage.transactionSync(() => {
         sql.exec(
           "UPDATE queue SET state = 'dead', attempts = ?, last_error = ?, finished_at_ms = ? WHERE order_id = ?",
@@ -694,10 +658,10 @@ export class SwapQueue extends DurableObject<Env> {
         this.owed.record(row.order_id, steps);
       });
       log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });
-      await this.owed.run(row.order_id);
+      await this.settleOwed(row.order_id);
       return;
     }
-    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempts - 1));
+    const backoff = attemptBackoffMs(attempts);
     sql.exec(
       "UPDATE queue SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ?",
       attempts,
@@ -706,15 +670,49 @@ export class SwapQueue extends DurableObject<Env> {
       row.order_id,
     );
     log.warn("order_attempt_failed", { order_id: row.order_id, attempts, retry_in_ms: backoff, error: message });
-    await this.noteProgress(row.order_id, { attempts, last_error: message });
+    this.noteProgress(row.order_id, { attempts, last_error: message });
   }
 
-  /** Attempts and waits shown on a still-pending D1 order: informational, so a failed write is only logged. */
-  private async noteProgress(orderId: string, patch: OrderPatch): Promise<void> {
+  /**
+   * Attempts and waits shown on a still-pending D1 order: owed with the order's D1 row (its intent insert and
+   * this pending-only update in one batch, so a note never lands before the row), written behind, never
+   * awaited on the execution path.
+   */
+  private noteProgress(orderId: string, patch: OrderPatch): void {
+    // Its own step: the order's intent step (`d1_order`, which a live order waits for) is left as it is.
+    this.owed.record(orderId, [{ step: "d1_note", payload: patch }]);
+  }
+
+  /**
+   * A run started by an enqueue, the alarm's work without waiting for it to fire: the due orders, then their
+   * D1 rows behind. Guarded like the alarm (one run at a time); whatever it leaves is re-armed for the alarm.
+   */
+  private async runNow(): Promise<void> {
+    if (this.running) return;
     try {
-      await settleOrder(this.db, orderId, patch);
+      await this.runDue();
+      await this.owed.run();
     } catch (err) {
-      log.warn("order_progress_write_failed", { order_id: orderId, error: String(err) });
+      log.warn("swap_queue_run_failed", { error: String(err), retry: "alarm" });
+    } finally {
+      await this.rearm();
+    }
+  }
+
+  /** After an outcome: its actor steps now (they unblock positions), its D1 rows behind. */
+  private async settleOwed(orderId: string): Promise<void> {
+    await this.owed.run(orderId, { d1: false });
+    this.ctx.waitUntil(this.writeBehind(orderId));
+  }
+
+  /** An order's owed D1 rows, run in the background; what fails (or changed meanwhile) is left to the alarm. */
+  private async writeBehind(orderId: string): Promise<void> {
+    try {
+      await this.owed.run(orderId);
+    } catch (err) {
+      log.warn("order_write_behind_failed", { order_id: orderId, error: String(err) });
+    } finally {
+      await this.rearm();
     }
   }
 
@@ -722,6 +720,7 @@ export class SwapQueue extends DurableObject<Env> {
   private async runStep(s: OwedStep, orderId: string): Promise<void> {
     switch (s.step) {
       case "d1_order":
+      case "d1_note":
       case "signal_filtered":
         return this.owed.runD1(s, orderId);
       case "open_position":
@@ -729,6 +728,9 @@ export class SwapQueue extends DurableObject<Env> {
         return;
       case "apply_fill":
         await this.env.POSITION_ACTOR.getByName(s.payload.position_id).applyFill(s.payload.fill);
+        return;
+      case "d1_position":
+        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).flushD1();
         return;
       case "release":
         return this.env.POSITION_ACTOR.getByName(s.payload.position_id).releaseOrder(
@@ -766,67 +768,68 @@ export class SwapQueue extends DurableObject<Env> {
   private async rearm(): Promise<void> {
     // A run still executing re-arms in its own finally; arming now would only spin duplicate alarms.
     if (this.running) return;
-    const sql = this.ctx.storage.sql;
-    const nextSim = sql
-      .exec<{ t: number | null }>(
-        `SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'
-           AND (json_extract(request, '$.mode') <> 'live' OR ${LIVE_IN_FLIGHT_SQL})`,
-      )
-      .one().t;
-    const nextLive = sql
-      .exec<{ t: number | null }>(
-        `SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'
-           AND json_extract(request, '$.mode') = 'live' AND NOT ${LIVE_IN_FLIGHT_SQL}`,
-      )
-      .one().t;
-    const nextOwed = sql
-      .exec<{ t: number | null }>("SELECT MIN(not_before_ms) AS t FROM owed WHERE state = 'owed'")
-      .one().t;
+    const { nextSim, nextLive, nextOwed } = nextDueTimes(this.ctx.storage.sql, this.owed.running);
     if (nextSim == null && nextLive == null && nextOwed == null) return;
     const now = Date.now();
-    let at = nextOwed == null ? Number.POSITIVE_INFINITY : Math.max(nextOwed, now);
-    if (nextSim != null || nextLive != null) {
-      // Config unknown (D1 unreachable, nothing cached): retry soon, no spacing, one token a second.
-      const cfg = await this.hotConfig().catch(() => null);
-      const spacing = cfg?.swap_min_spacing_ms ?? 0;
-      const limits = cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 };
-      let nextOrder = nextSim ?? Number.POSITIVE_INFINITY;
-      if (nextLive != null)
-        nextOrder = Math.min(nextOrder, Math.max(nextLive, tokenReadyAt(this.bucket(), limits, now)));
-      const last = Number(this.meta("last_execution_ms") ?? 0);
-      at = Math.min(at, Math.max(nextOrder, last + spacing, now));
-    }
+    // Config unknown (D1 unreachable, nothing cached): retry soon, no spacing, one token a second.
+    const cfg = nextSim != null || nextLive != null ? await this.hotConfig().catch(() => null) : null;
+    const at = nextRunAt({
+      now,
+      nextSim,
+      nextLive,
+      nextOwed,
+      tokenReadyAt: tokenReadyAt(this.bucket(), cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 }, now),
+      lastExecutionMs: Number(this.meta("last_execution_ms") ?? 0),
+      spacingMs: cfg?.swap_min_spacing_ms ?? 0,
+    });
+    if (at == null) return;
     const current = await this.ctx.storage.getAlarm();
     if (current == null || current > at || current < Date.now()) await this.ctx.storage.setAlarm(at);
   }
 
   // ------------------------------------------------------------------ hot state
 
-  /**
-   * The config this queue decides with. Read from D1 today, the last value kept so that an unreachable D1
-   * does not stop the queue (it is the read that may be stale, never a decision taken without config).
-   */
-  // hot-state: wired by integrator
-  private async hotConfig(): Promise<Config> {
-    try {
-      this.lastConfig = await loadConfig(this.db);
-    } catch (err) {
-      if (!this.lastConfig) throw err;
-      log.warn("swap_config_read_failed", { error: String(err), served: "last known" });
-    }
-    return this.lastConfig;
+  /** The push (src/pipeline/queue-hot-state.ts): a newer snapshot replaces the cached one, an older is ignored. */
+  async applyHotState(snapshot: HotSnapshot<QueueHotState>): Promise<{ applied: boolean; version: number }> {
+    return this.hot.apply(snapshot);
   }
 
-  /** The circuit breaker's state, the same way (an unknown breaker with nothing known throws: no entry runs). */
-  // hot-state: wired by integrator
+  /** The cached snapshot's version (null: none yet), for tests and diagnostics. */
+  async hotStateVersion(): Promise<number | null> {
+    return this.hot.current()?.version ?? null;
+  }
+
+  /**
+   * A PositionActor's config, by version: the snapshot when this queue holds a newer one than `known` (a
+   * position that holds none passes null), else null. Positions ask before each decision, so a change pushed
+   * here reaches every open position without a push per position and without a D1 read.
+   */
+  async positionHotState(known: number | null): Promise<HotSnapshot<PositionHotState> | null> {
+    const data = await this.hotState();
+    const version = this.hot.current()?.version ?? 0;
+    if (known != null && known >= version) return null;
+    return { version, data: { config: data.config } };
+  }
+
+  /** The template and versioned config a filled entry hands to its position (nothing when none is cached). */
+  private positionStart(strategyId: number | null): Pick<OpenPositionInput, "template" | "hot"> {
+    const snap = this.hot.current();
+    if (!snap) return {};
+    const template = templateFor(snap.data, strategyId);
+    return { ...(template ? { template } : {}), hot: { version: snap.version, data: { config: snap.data.config } } };
+  }
+
+  /** What the decisions read instead of D1; loaded from D1 only by a queue that has no snapshot yet. */
+  private hotState(): Promise<QueueHotState> {
+    return this.hot.get(() => loadQueueHotState(this.env.DB));
+  }
+
+  private async hotConfig(): Promise<Config> {
+    return (await this.hotState()).config;
+  }
+
   private async hotBreaker(): Promise<BreakerState> {
-    try {
-      this.lastBreaker = await breakerState(this.db);
-    } catch (err) {
-      if (!this.lastBreaker) throw err;
-      log.warn("swap_breaker_read_failed", { error: String(err), served: "last known" });
-    }
-    return this.lastBreaker;
+    return (await this.hotState()).breaker;
   }
 
   // ------------------------------------------------------------------ small helpers

@@ -39,7 +39,7 @@ describe("hot state (issue 10): the trade path decides from actor state", () => 
   it("D1's version is bumped by every write the actors cache: config, breaker, wallets, strategies", async () => {
     // Guards the triggers: a migration that rebuilds one of these tables drops its trigger silently.
     const writes = [
-      "UPDATE config SET updated_at = updated_at WHERE id = 1",
+      "UPDATE config SET max_position_usd = max_position_usd WHERE id = 1",
       `INSERT INTO wallets (address, label) VALUES ('${addr()}', 'hot')`,
       "UPDATE wallets SET is_active = is_active WHERE label = 'hot'",
       "DELETE FROM wallets WHERE label = 'hot'",
@@ -60,6 +60,39 @@ describe("hot state (issue 10): the trade path decides from actor state", () => 
       .bind(new Date().toISOString(), id)
       .run();
     expect(await d1Version()).toBe(before);
+  });
+
+  it("the config trigger bumps on every column the actors cache, never on the Helius sync's bookkeeping", async () => {
+    const bookkeeping = [
+      "helius_webhook_id",
+      "helius_last_sync_at",
+      "helius_last_sync_status",
+      "helius_last_sync_error",
+      "updated_at",
+    ];
+    // What the helius sync writes (src/jobs/helius-sync.ts), and updated_at alone: no bump.
+    for (const col of bookkeeping) {
+      const before = await d1Version();
+      await env.DB.prepare(`UPDATE config SET ${col} = ${col} WHERE id = 1`).run();
+      expect(await d1Version(), col).toBe(before);
+    }
+    const before = await d1Version();
+    await env.DB.prepare(
+      "UPDATE config SET helius_last_sync_status = 'ok', helius_last_sync_error = NULL, helius_last_sync_at = ? WHERE id = 1",
+    )
+      .bind(new Date().toISOString())
+      .run();
+    expect(await d1Version()).toBe(before);
+    // Every other column bumps (a column added to config without its trigger entry fails here).
+    const cols = (await env.DB.prepare("SELECT name FROM pragma_table_info('config')").all<{ name: string }>()).results
+      .map((c) => c.name)
+      .filter((c) => c !== "id" && !bookkeeping.includes(c));
+    expect(cols.length).toBeGreaterThan(60);
+    for (const col of cols) {
+      const v = await d1Version();
+      await env.DB.prepare(`UPDATE config SET "${col}" = "${col}" WHERE id = 1`).run();
+      expect(await d1Version(), col).toBe(v + 1);
+    }
   });
 
   it("a config change reaches a warm actor before its next decision, which reads no config, breaker or wallet from D1", async () => {

@@ -127,8 +127,10 @@ describe("owed after a fill (item 5): a filled order never goes back to pending"
     await failQueueCall("open");
     await stepQueue();
     await holdOwed(); // nothing retries on its own: the crash comes first
+    // The position's D1 row is owed behind its open (issue 10), and waits for it.
     expect((await owedSteps()).filter((o) => o.order_id === res.order_id && o.state === "owed")).toMatchObject([
       { step: "open_position", attempts: 1 },
+      { step: "d1_position" },
     ]);
     await abortAllDurableObjects(); // the fault wrapper dies with the instance; the owed step must not
     await fake.prices({ [m]: 3 });
@@ -326,7 +328,7 @@ describe("owed after a dead letter or a cancel (item 3)", () => {
     // Its retry may already have run after the backoff on a fast machine; if not, it is listed as owed.
     const owed = (await api("GET", "/api/v1/swap-queue")).body.owed as { order_id: string; step: string }[];
     const mine = owed.filter((o) => o.order_id === res.order_id);
-    if (mine.length > 0) expect(mine).toMatchObject([{ step: "open_position", attempts: 1 }]);
+    if (mine.length > 0) expect(mine).toMatchObject([{ step: "open_position", attempts: 1 }, { step: "d1_position" }]);
     await stepQueue();
     await waitFor(() => positionRow(positionIdFor(res.order_id)));
     const after = (await api("GET", "/api/v1/swap-queue")).body.owed as { order_id: string }[];

@@ -43,9 +43,11 @@ describe("webhook → open simulated position → mirror exit", () => {
     const res = await deliver([buy]);
     expect(res).toMatchObject({ status: 200, body: { accepted: 1, duplicates: 0, rejected: 0 } });
 
+    // Both rows are written behind the fill (issue 10), each on its own: wait for the two.
     const [position] = await waitFor(async () => {
       const ps = await positionsOf(mint);
-      return ps.length ? ps : null;
+      const filled = (await ordersOf(mint)).some((o) => o.status === "filled");
+      return ps.length && filled ? ps : null;
     });
     const [signal] = await signalsOf(mint);
     expect(signal).toMatchObject({ signal_type: "buy", filtered: 0, sol_amount: 1.5, token_amount: "100000000000" });
@@ -110,7 +112,7 @@ describe("webhook → open simulated position → mirror exit", () => {
     expect(both.reduce((s, r) => s + r.body.duplicates, 0)).toBe(1);
 
     for (const m of [m1, m2]) {
-      await waitFor(async () => (await positionsOf(m)).length === 1);
+      await waitFor(async () => (await positionsOf(m)).length === 1 && (await ordersOf(m)).length === 1);
       // give any stray duplicate a chance to show up before asserting it does not exist
       await new Promise((r) => setTimeout(r, 300));
       expect(await signalsOf(m)).toHaveLength(1);

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { OpenPositionInput } from "../src/domain/position";
 import { LEADER, mint, positionRow, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1, patchEnv } from "./helpers/faults";
+import { faultyD1, faultyNamespace, patchEnv } from "./helpers/faults";
 
 /**
  * Issue 9 item 4: PositionActor.open() never leaves a position only in memory. Every read happens before the
@@ -46,13 +46,15 @@ async function rejection(call: () => Promise<unknown>): Promise<string> {
 
 describe("PositionActor.open under faults (item 4)", () => {
   it("an open whose config read fails still opens from its fill (default poll interval), persists and arms it", async () => {
-    // Issue 10: the tokens are bought, so the position opens from its fill alone; a config it cannot read
-    // only means the default urgent poll until the next alarm reads it.
+    // Issue 10: the tokens are bought, so the position opens from its fill alone; a config it cannot get (the
+    // queue unreachable, then D1 too: its last resort) only means the default urgent poll until the next alarm.
     const input = openInput(mint("OPCFG"));
     const actor = env.POSITION_ACTOR.getByName(input.position_id);
     const db = faultyD1(env.DB, { match: /from "config"/i });
-    await patchEnv(actor, { DB: db.binding });
+    const queueNs = faultyNamespace(env.SWAP_QUEUE, { method: "positionHotState" });
+    await patchEnv(actor, { DB: db.binding, SWAP_QUEUE: queueNs.binding });
     expect(await actor.open(input)).toEqual({ position_id: input.position_id, created: true });
+    expect(queueNs.thrown()).toBe(1);
     expect(db.thrown()).toBe(1);
 
     const again = await actor.open(input);
@@ -68,9 +70,13 @@ describe("PositionActor.open under faults (item 4)", () => {
   it("an open whose D1 row write fails is persisted with its alarm; the repeated open re-syncs D1 and re-arms", async () => {
     const input = openInput(mint("OPD1"));
     const actor = env.POSITION_ACTOR.getByName(input.position_id);
-    const db = faultyD1(env.DB, { match: /^insert into "positions"/i });
+    // Two writes fail: the open's own (in the background: the open does not wait for D1, issue 10) and the
+    // queue's owed flush after it (chained behind it), which reports the failure so that it is retried.
+    const db = faultyD1(env.DB, { match: /^insert into "positions"/i, times: 2 });
     await patchEnv(actor, { DB: db.binding });
-    expect(await rejection(() => actor.open(input))).toMatch(/Failed query|injected D1 fault/);
+    expect(await actor.open(input)).toEqual({ position_id: input.position_id, created: true });
+    expect(await rejection(() => actor.flushD1())).toMatch(/Failed query|injected D1 fault/);
+    expect(db.thrown()).toBe(2);
     expect(await positionRow(input.position_id)).toBeNull();
     // The state and the alarm were persisted before the D1 write: the object survives a crash.
     await evictDurableObject(actor);

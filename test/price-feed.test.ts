@@ -25,9 +25,14 @@ async function setFeedClock(ms: number | null) {
  */
 async function resetFeedRounds() {
   await runInDurableObject(feed(), (instance, state) => {
-    const o = instance as unknown as { tracked: Map<string, unknown>; piggybacked: Map<string, unknown> };
+    const o = instance as unknown as {
+      tracked: Map<string, unknown>;
+      piggybacked: Map<string, unknown>;
+      unpriced: Map<string, unknown>;
+    };
     o.tracked.clear();
     o.piggybacked.clear();
+    o.unpriced.clear();
     state.storage.sql.exec("DELETE FROM poll_history");
   });
 }
@@ -136,6 +141,10 @@ describe("PriceFeed coalescing", () => {
     await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1, decimals: 6 })));
     const ids = mints.map((m) => `pos_round_${m}`);
     const actors = ids.map((id) => env.POSITION_ACTOR.getByName(id));
+    // The feed's clock is fixed from the opens on: each open joins the round (PriceFeed.joinRound), the round
+    // then polls at t0 and t0 + 20 s, however long the opens took.
+    const t0 = Date.now();
+    await setFeedClock(t0);
     try {
       await feed().holdFlush(); // an alarm firing on its own before round 1 joins round 1
       await Promise.all(
@@ -161,8 +170,6 @@ describe("PriceFeed coalescing", () => {
       await Promise.all(actors.map((a) => parkAlarm(a)));
       await fake.reset();
       await fake.tokens(...mints.map((m) => ({ mint: m, price_usd: 1, decimals: 6 })));
-      const t0 = Date.now();
-      await setFeedClock(t0);
       // Round 1, all together (held): the feed learns the mints; ceil(60/50) calls.
       await oneRound(60, () => Promise.all(actors.map((a) => runDurableObjectAlarm(a).then(() => parkAlarm(a)))));
       expect((await fake.calls())["jupiter.price"]).toBe(2);
@@ -208,6 +215,81 @@ describe("PriceFeed coalescing", () => {
     await setFeedClock(t0 + 23_001);
     expect((await feed().getPrices([c]))[c]).toMatchObject({ price_usd: 3.5, source: "jupiter", age_seconds: 0 });
     expect((await fake.calls())["jupiter.price"]).toBe(4);
+  });
+
+  it("a piggybacked mint Jupiter does not price is not asked again in its window", async () => {
+    const [u, a, b] = [mint("UNP"), mint("UNA"), mint("UNB")];
+    await fake.tokens(
+      { mint: u, price_usd: null, dex_price_usd: null },
+      { mint: a, price_usd: 1 },
+      { mint: b, price_usd: 2 },
+    );
+    const t0 = Date.now();
+    await setFeedClock(t0);
+    await feed().getPrices([u]); // u is tracked: its next poll is due at t0 + 20 s
+    await setFeedClock(t0 + 20_000);
+    const before = (await feed().status()).piggybacked;
+    await feed().getPrices([a]); // u rides in a's call; Jupiter has no price for it
+    expect((await feed().status()).piggybacked).toBe(before + 1);
+    // Another call inside u's window: u is remembered as unpriced, not asked again.
+    await setFeedClock(t0 + 21_000);
+    await feed().getPrices([b]);
+    expect((await feed().status()).piggybacked).toBe(before + 1);
+    // u's own poll still gets every fallback (and an answer of null: nobody prices it).
+    expect((await feed().getPrices([u]))[u]).toBeNull();
+  });
+
+  it("a position's first poll joins the round: it is due with the round's polls and priced by their call", async () => {
+    const [a, b, d] = [mint("JRA"), mint("JRB"), mint("JRD")];
+    await fake.tokens({ mint: a, price_usd: 1 }, { mint: b, price_usd: 2 }, { mint: d, price_usd: 4 });
+    const t0 = Date.now();
+    await setFeedClock(t0);
+    await feed().getPrices([a, b]); // the round: polled again at t0 + 20 s
+    expect((await fake.calls())["jupiter.price"]).toBe(1);
+    // A position on d opens 7 s into the round's interval: it polls first with the round, 13 s later.
+    await setFeedClock(t0 + 7_000);
+    expect(await feed().joinRound(d, 20_000)).toEqual({ delay_ms: 13_000 });
+    await setFeedClock(t0 + 20_000);
+    await feed().getPrices([a]);
+    await setFeedClock(t0 + 20_500);
+    expect((await feed().getPrices([b]))[b]).toMatchObject({ price_usd: 2, age_seconds: 0 });
+    expect((await feed().getPrices([d]))[d]).toMatchObject({ price_usd: 4, source: "jupiter" });
+    // One call for the round, d's first poll included.
+    expect((await fake.calls())["jupiter.price"]).toBe(2);
+  });
+
+  it("PositionActor.open arms its first poll at the round's next polls", async () => {
+    const [a, d] = [mint("JPA"), mint("JPD")];
+    await fake.tokens({ mint: a, price_usd: 1 }, { mint: d, price_usd: 1 });
+    const t0 = Date.now();
+    await setFeedClock(t0 - 7_000);
+    await feed().getPrices([a]); // a's next poll: t0 + 13 s
+    await setFeedClock(null);
+    const id = `pos_join_${d}`;
+    const actor = env.POSITION_ACTOR.getByName(id);
+    await actor.open({
+      position_id: id,
+      entry_order_id: `ord_join_${d}`,
+      wallet_id: null,
+      source_wallet_address: LEADER,
+      signal_id: null,
+      token_mint: d,
+      token_decimals: 6,
+      mode: "simulation",
+      exit_strategy_id: null,
+      entry_price_usd: 1,
+      entry_amount: "50000000",
+      entry_cost_usd: 50,
+    });
+    const after = Date.now();
+    try {
+      const alarm = Date.parse(String((await actor.status()).next_alarm_at));
+      // alarm = a's predicted poll + the time between the feed's answer and the position's clock read.
+      expect(alarm).toBeGreaterThanOrEqual(t0 + 13_000);
+      expect(alarm).toBeLessThanOrEqual(after + 13_000);
+    } finally {
+      await runInDurableObject(actor, (_i, state) => state.storage.deleteAlarm());
+    }
   });
 
   it("splits more than 50 mints into ceil(n/50) Jupiter calls", async () => {

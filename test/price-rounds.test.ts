@@ -8,6 +8,7 @@ import {
   piggybackMints,
   pruneTracked,
   recordRequest,
+  roundSlot,
 } from "../src/domain/price-rounds";
 
 describe("price rounds (pure)", () => {
@@ -67,5 +68,31 @@ describe("price rounds (pure)", () => {
     ]);
     expect(pruneTracked(tracked, now, 2).sort()).toEqual(["a", "old"]);
     expect([...tracked.keys()].sort()).toEqual(["b", "c"]);
+  });
+
+  it("a new poller joins the densest window of predicted polls within its interval, else none", () => {
+    const now = 100_000;
+    const at = (t: number): MintPolls => ({ last_request_ms: t - 20_000, interval_ms: 20_000 });
+    const tracked = new Map<string, MintPolls>([
+      ["early", at(now + 2_000)],
+      ["r1", at(now + 9_000)],
+      ["r2", at(now + 9_500)],
+      ["r3", at(now + 9_000 + FRESH_MS)],
+      ["late", at(now + 25_000)], // beyond the new poller's interval
+      ["self", at(now + 1_000)],
+    ]);
+    const slot = (t: Map<string, MintPolls>) =>
+      roundSlot({ tracked: t, now, intervalMs: 20_000, defaultIntervalMs: 20_000, exclude: "self" });
+    expect(slot(tracked)).toBe(now + 9_000);
+    expect(slot(new Map([["late", at(now + 25_000)]]))).toBeNull();
+    // A tie goes to the earliest window; a mint seen once is predicted at the default interval.
+    expect(
+      slot(
+        new Map<string, MintPolls>([
+          ["x", at(now + 4_000)],
+          ["y", { last_request_ms: now - 5_000, interval_ms: null }],
+        ]),
+      ),
+    ).toBe(now + 4_000);
   });
 });

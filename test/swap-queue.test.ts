@@ -53,8 +53,7 @@ describe("SwapQueue: a BUY becomes one filled simulated order and one open posit
     const req = buyRequest(m, { requested_usd: 50, wallet_id: null });
     const res = await queue().enqueue(req);
     expect(res).toMatchObject({ status: "pending", duplicate: false });
-    // The intent exists in D1 before execution (pending or already further along, never absent).
-    expect(await orderRow(res.order_id)).not.toBeNull();
+    // Issue 10: the intent is the queue's own row; its D1 row is written behind, with the fill's outcome.
 
     const order = (await filled(res.order_id)) as Record<string, number | string>;
     const fillPrice = 0.002 * 1.01;
@@ -202,7 +201,10 @@ describe("SwapQueue: circuit breaker", () => {
     await tripBreaker();
     const blocked = await queue().enqueue(buyRequest(m));
     expect(blocked).toMatchObject({ status: "cancelled", cancel_reason: "circuit_breaker", duplicate: false });
-    expect(await orderRow(blocked.order_id)).toMatchObject({ status: "cancelled", cancel_reason: "circuit_breaker" });
+    expect(await waitFor(() => orderRow(blocked.order_id))).toMatchObject({
+      status: "cancelled",
+      cancel_reason: "circuit_breaker",
+    });
     // A LOW-priority (scaling) exit of the open position still runs.
     const pos = await positionRow(pid);
     const half = (BigInt(pos?.current_amount as string) / 2n).toString();
@@ -455,5 +457,28 @@ describe("SwapQueue: simulated fills are not spaced", () => {
     await runDurableObjectAlarm(queue());
     await queueIdle();
     for (const id of ids) expect((await orderRow(id))?.status).toBe("filled");
+  });
+
+  it("the due simulated entries of one run are priced in one PriceFeed round, each filled at its own price", async () => {
+    const warmMint = mint("BURSTW");
+    await fake.tokens({ mint: warmMint, price_usd: 1, decimals: 6 });
+    await filled((await queue().enqueue(buyRequest(warmMint))).order_id);
+    await setConfig({ swap_min_spacing_ms: 60_000 });
+    const orders: { id: string; price: number }[] = [];
+    for (const [i, t] of ["A", "B", "C", "D", "E"].entries()) {
+      const m = mint(`BURST${t}`);
+      await fake.tokens({ mint: m, price_usd: i + 1, decimals: 6 });
+      orders.push({ id: (await queue().enqueue(buyRequest(m))).order_id, price: i + 1 });
+    }
+    const before = (await fake.calls())["jupiter.price"] ?? 0;
+    await setConfig({ swap_min_spacing_ms: 0 });
+    await runDurableObjectAlarm(queue());
+    await queueIdle();
+    for (const o of orders) {
+      const row = await waitFor(async () => ((await orderRow(o.id))?.status === "filled" ? orderRow(o.id) : null));
+      expect(row?.executed_price_usd).toBeCloseTo(o.price * 1.01, 10);
+    }
+    // One Jupiter call for the five (one round of the feed), not one per entry.
+    expect(((await fake.calls())["jupiter.price"] ?? 0) - before).toBe(1);
   });
 });

@@ -6,7 +6,7 @@ import { orderIntentInsert } from "../src/db/orders-store";
 import { upsertPosition } from "../src/db/positions-store";
 import { positionIdFor } from "../src/domain/position";
 import { orderIntentRow, runBatch } from "../src/pipeline/order-write-behind";
-import { buyRequest, mint, orderRow, positionRow, queue, resetBreaker, setConfig } from "./helpers/execution";
+import { buyRequest, mint, orderRow, positionRow, queue, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { faultyD1, patchEnv } from "./helpers/faults";
 import { holdQueue, owedSteps, stepQueue } from "./helpers/queue-steps";
@@ -91,7 +91,8 @@ describe("decided from actor state, written behind", () => {
     const m = mint("WBKILL");
     await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
     const res = await queue().enqueue(buyRequest(m));
-    expect(await orderRow(res.order_id)).toMatchObject({ status: "pending" }); // the intent, written behind
+    // The intent, written behind (started by enqueue, not awaited by it).
+    expect(await waitFor(() => orderRow(res.order_id))).toMatchObject({ status: "pending" });
     const db = faultyD1(env.DB, { match: /"orders"/i, times: 1_000 });
     await patchEnv(queue(), { DB: db.binding });
     await stepQueue();

@@ -52,9 +52,17 @@ export function settleOrderQuery(db: Db, id: string, patch: OrderPatch) {
     .where(and(eq(orders.id, id), guard));
 }
 
-/** The intent insert of `insertOrderIntent` as a statement: a row already there (same key) is left as is. */
+/**
+ * The intent insert of `insertOrderIntent` as a statement: a row already there (same key) is left as is. A row
+ * with a signal signature and no id takes the signal's id if its row is in D1 already (else the signals
+ * insert trigger of migration 0025 links it when it lands).
+ */
 export function orderIntentInsert(db: Db, row: OrderInsert) {
-  return db.insert(orders).values(row).onConflictDoNothing({ target: orders.idempotency_key });
+  const signature = row.signal_id == null ? row.signal_signature : null;
+  const values = signature
+    ? { ...row, signal_id: sql<number>`(SELECT id FROM signals WHERE transaction_signature = ${signature})` }
+    : row;
+  return db.insert(orders).values(values).onConflictDoNothing({ target: orders.idempotency_key });
 }
 
 /** Orders still open in D1 that were requested before `beforeIso`, for the watchdog to compare with the queue. */

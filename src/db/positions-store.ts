@@ -13,12 +13,18 @@ export type PositionInsert = typeof positions.$inferInsert;
  */
 export async function upsertPosition(db: Db, row: PositionInsert): Promise<void> {
   const { id: _id, created_at: _c, ...rest } = row;
+  // A signal written behind (issue 10): its id is resolved from the signature once its row is in D1, and a
+  // link made meanwhile (the signals insert trigger) is never written back to null.
+  const signature = row.signal_id == null ? row.signal_signature : null;
+  const values = signature
+    ? { ...row, signal_id: sql<number>`(SELECT id FROM signals WHERE transaction_signature = ${signature})` }
+    : row;
   await db
     .insert(positions)
-    .values(row)
+    .values(values)
     .onConflictDoUpdate({
       target: positions.id,
-      set: rest,
+      set: { ...rest, signal_id: sql`COALESCE(excluded.signal_id, ${positions.signal_id})` },
       setWhere: sql`excluded.state_version >= ${positions.state_version}`,
     })
     .run();

@@ -364,6 +364,9 @@ export const orders = sqliteTable(
     idempotency_key: text("idempotency_key").notNull(), // signal id, or position id + rule
     position_id: text("position_id"),
     signal_id: integer("signal_id").references(() => signals.id),
+    // The signal's transaction signature (issue 10): an entry may be queued before its signal row is in D1;
+    // signal_id is then resolved from this, at the write or by the signals insert trigger, whichever is later.
+    signal_signature: text("signal_signature"),
     wallet_id: integer("wallet_id").references(() => wallets.id),
     token_mint: text("token_mint").notNull(),
     side: text("side", { enum: ORDER_SIDES }).notNull(),
@@ -404,6 +407,7 @@ export const orders = sqliteTable(
     uniqueIndex("orders_idempotency_unique").on(t.idempotency_key),
     index("orders_pending_idx").on(t.status, t.priority, t.requested_at),
     index("orders_position_idx").on(t.position_id),
+    index("orders_signal_signature_idx").on(t.signal_signature),
     check("orders_side", oneOf("side", ORDER_SIDES)),
     check("orders_priority", oneOf("priority", ORDER_PRIORITIES)),
     check("orders_mode", oneOf("mode", WALLET_MODES)),
@@ -421,6 +425,7 @@ export const positions = sqliteTable(
     wallet_id: integer("wallet_id").references(() => wallets.id),
     source_wallet_address: text("source_wallet_address").notNull(),
     signal_id: integer("signal_id").references(() => signals.id),
+    signal_signature: text("signal_signature"), // as on orders: resolves signal_id once the signal row exists
     entry_order_id: text("entry_order_id"),
     token_mint: text("token_mint").notNull(),
     token_decimals: integer("token_decimals").notNull(),
@@ -465,6 +470,7 @@ export const positions = sqliteTable(
     index("positions_status_idx").on(t.status, t.opened_at),
     index("positions_wallet_mint_idx").on(t.source_wallet_address, t.token_mint, t.status),
     index("positions_mint_idx").on(t.token_mint, t.closed_at),
+    index("positions_signal_signature_idx").on(t.signal_signature),
     check("positions_mode", oneOf("mode", WALLET_MODES)),
     check("positions_status", oneOf("status", POSITION_STATUSES)),
     check("positions_exit_reason", sql`exit_reason IS NULL OR ${oneOf("exit_reason", EXIT_REASONS)}`),

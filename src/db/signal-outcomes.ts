@@ -9,11 +9,17 @@ import { signalOutcomes, signals } from "./schema";
  * the signal's own filter if it has one, else the queue's refusal.
  */
 
-/** The statement recording that the queue refused a signal's entry; idempotent (the first outcome stays). */
-export function signalFilteredInsert(db: Db, signalId: number, orderId: string, reason: string) {
+/**
+ * The statement recording that the queue refused a signal's entry; idempotent (the first outcome stays). The
+ * signal is named by id, or by transaction signature when the queue got none (its row was written behind):
+ * a signal not in D1 yet then fails the statement (NOT NULL), so the owed step is retried until it is there.
+ */
+export function signalFilteredInsert(db: Db, signal: number | string | null, orderId: string, reason: string) {
+  const signalId =
+    typeof signal === "string" ? sql<number>`(SELECT id FROM signals WHERE transaction_signature = ${signal})` : signal;
   return db
     .insert(signalOutcomes)
-    .values({ signal_id: signalId, kind: "filtered", reason, order_id: orderId })
+    .values({ signal_id: signalId as number, kind: "filtered", reason, order_id: orderId })
     .onConflictDoNothing();
 }
 

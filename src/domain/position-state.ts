@@ -15,6 +15,8 @@ export interface PositionState {
   wallet_id: number | null;
   source_wallet_address: string;
   signal_id: number | null;
+  /** See OpenPositionInput.signal_signature; absent in state written by older versions. */
+  signal_signature?: string | null;
   entry_order_id: string;
   token_mint: string;
   token_decimals: number;
@@ -118,6 +120,7 @@ export function newPositionState(
     wallet_id: input.wallet_id,
     source_wallet_address: input.source_wallet_address,
     signal_id: input.signal_id,
+    signal_signature: input.signal_signature ?? null,
     entry_order_id: input.entry_order_id,
     token_mint: input.token_mint,
     token_decimals: input.token_decimals,

@@ -1,3 +1,5 @@
+import type { Config } from "./config";
+import type { StrategyRules } from "./exit-strategy";
 import type { ExitReason, WalletMode } from "./vocabulary";
 
 /** The RPC contract between the SwapQueue (the executor) and a PositionActor (one per position). */
@@ -9,6 +11,8 @@ export interface OpenPositionInput {
   wallet_id: number | null;
   source_wallet_address: string;
   signal_id: number | null;
+  /** The entry signal's transaction signature, when its signal row may not be in D1 yet (issue 10). */
+  signal_signature?: string | null;
   token_mint: string;
   token_decimals: number;
   mode: WalletMode;
@@ -17,6 +21,10 @@ export interface OpenPositionInput {
   /** Base units (integer text). */
   entry_amount: string;
   entry_cost_usd: number;
+  /** The exit-strategy template, resolved by the queue from its hot state (absent: the position reads it). */
+  template?: { id: number; rules: StrategyRules };
+  /** The queue's config snapshot (versioned), so the position opens without a read (issue 10). */
+  hot?: { version: number; data: { config: Config } };
 }
 
 /** `PositionActor.sellable`: what an exit order may still sell when it executes. */

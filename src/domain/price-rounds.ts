@@ -84,3 +84,39 @@ export function pruneTracked(tracked: Map<string, MintPolls>, now: number, max =
   }
   return dropped;
 }
+
+/**
+ * When a new poller (a position just opened, polling every `intervalMs`) should poll first so that it joins
+ * the round instead of costing a call of its own: the start of the densest FRESH_MS window of the tracked
+ * mints' predicted polls within (now, now + intervalMs] — the earliest on a tie. Null when no poll is
+ * predicted then (no round to join: the poller keeps its own interval).
+ */
+export function roundSlot(input: {
+  tracked: ReadonlyMap<string, MintPolls>;
+  now: number;
+  intervalMs: number;
+  defaultIntervalMs: number;
+  exclude?: string;
+}): number | null {
+  const times: number[] = [];
+  for (const [mint, p] of input.tracked) {
+    if (mint === input.exclude) continue;
+    const at = p.last_request_ms + (p.interval_ms ?? input.defaultIntervalMs);
+    if (at > input.now && at <= input.now + input.intervalMs) times.push(at);
+  }
+  if (times.length === 0) return null;
+  times.sort((a, b) => a - b);
+  let best = times[0] as number;
+  let bestCount = 0;
+  let end = 0;
+  for (let i = 0; i < times.length; i++) {
+    const start = times[i] as number;
+    if (end < i) end = i;
+    while (end + 1 < times.length && (times[end + 1] as number) <= start + FRESH_MS) end++;
+    if (end - i + 1 > bestCount) {
+      bestCount = end - i + 1;
+      best = start;
+    }
+  }
+  return best;
+}

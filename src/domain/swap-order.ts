@@ -15,6 +15,11 @@ export interface SwapRequest {
   token_mint: string;
   wallet_id: number | null;
   signal_id?: number | null;
+  /**
+   * buy: the signal's transaction signature. The WalletActor may enqueue before its signal row is in D1 (then
+   * `signal_id` is absent): the D1 rows carry the signature and are linked to the signal once it lands.
+   */
+  signal_signature?: string;
   position_id?: string | null;
   reason: OrderReason;
   /**
@@ -109,6 +114,6 @@ export interface LeaderSaleNotice {
 }
 
 export interface LeaderSaleResult {
-  cancelled: { order_id: string; signal_id: number | null }[];
+  cancelled: { order_id: string; signal_id: number | null; signal_signature?: string }[];
   in_flight: { order_id: string; position_id: string }[];
 }

@@ -12,6 +12,12 @@ export function requestProblem(r: SwapRequest): string | null {
   if (!(r.priority in PRIORITY_RANK)) return "priority";
   if (r.mode !== "simulation" && r.mode !== "live") return "mode";
   if (typeof r.token_mint !== "string" || !r.token_mint) return "token_mint";
+  // Opaque (a transaction signature in production, readable markers in tests): only its shape is checked.
+  if (
+    r.signal_signature !== undefined &&
+    !(typeof r.signal_signature === "string" && r.signal_signature.length > 0 && r.signal_signature.length <= 200)
+  )
+    return "signal_signature";
   if (r.side === "buy") {
     if (!(typeof r.requested_usd === "number" && Number.isFinite(r.requested_usd) && r.requested_usd > 0))
       return "requested_usd";

@@ -15,7 +15,9 @@ import { nowIso } from "../lib/time";
  */
 export type D1Step =
   | { step: "d1_order"; payload: OrderPatch }
-  | { step: "signal_filtered"; payload: { signal_id: number; reason: string } };
+  /** Attempts and waits of a still-pending order (informational): the intent insert and a pending-only update. */
+  | { step: "d1_note"; payload: OrderPatch }
+  | { step: "signal_filtered"; payload: { signal_id: number | null; signal_signature?: string; reason: string } };
 
 /** What the queue holds of an order: enough to rebuild its D1 intent row at any time. */
 export interface QueuedOrder {
@@ -33,6 +35,7 @@ export function orderIntentRow(o: QueuedOrder): OrderInsert {
     idempotency_key: o.idempotency_key,
     position_id: req.position_id ?? null,
     signal_id: req.signal_id ?? null,
+    signal_signature: req.signal_signature ?? null,
     wallet_id: req.wallet_id,
     token_mint: req.token_mint,
     side: req.side,
@@ -54,7 +57,10 @@ export function orderIntentRow(o: QueuedOrder): OrderInsert {
  * the watchdog): its row exists already, only the outcome is applied.
  */
 export function d1StepStatements(db: Db, s: D1Step, orderId: string, order: QueuedOrder | null): BatchItem<"sqlite">[] {
-  if (s.step === "signal_filtered") return [signalFilteredInsert(db, s.payload.signal_id, orderId, s.payload.reason)];
+  if (s.step === "signal_filtered")
+    return [
+      signalFilteredInsert(db, s.payload.signal_id ?? s.payload.signal_signature ?? null, orderId, s.payload.reason),
+    ];
   const out: BatchItem<"sqlite">[] = [];
   if (order) out.push(orderIntentInsert(db, orderIntentRow(order)));
   if (Object.keys(s.payload).length > 0) out.push(settleOrderQuery(db, orderId, s.payload));

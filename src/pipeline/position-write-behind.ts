@@ -21,6 +21,7 @@ export function positionRowOf(st: PositionState): PositionInsert {
     wallet_id: st.wallet_id,
     source_wallet_address: st.source_wallet_address,
     signal_id: st.signal_id,
+    signal_signature: st.signal_signature ?? null,
     entry_order_id: st.entry_order_id,
     token_mint: st.token_mint,
     token_decimals: st.token_decimals,

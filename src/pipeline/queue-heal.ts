@@ -57,8 +57,15 @@ export async function healOpenOrders(
     if (!order || !["pending", "executing", "submitted", "failed"].includes(order.status)) continue;
     const message = "orphaned: the swap queue never recorded this order (healed by the watchdog)";
     const steps: OwedStep[] = [{ step: "d1_order", payload: { status: "dead", last_error: message } }];
-    if (order.side === "buy" && order.signal_id != null)
-      steps.push({ step: "signal_filtered", payload: { signal_id: order.signal_id, reason: "entry_failed" } });
+    if (order.side === "buy" && (order.signal_id != null || order.signal_signature))
+      steps.push({
+        step: "signal_filtered",
+        payload: {
+          signal_id: order.signal_id,
+          ...(order.signal_signature ? { signal_signature: order.signal_signature } : {}),
+          reason: "entry_failed",
+        },
+      });
     if (order.side === "sell" && order.position_id)
       steps.push({
         step: "release",

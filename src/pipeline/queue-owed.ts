@@ -12,9 +12,13 @@ export type OwedStep =
   | D1Step
   | { step: "open_position"; payload: OpenPositionInput }
   | { step: "apply_fill"; payload: { position_id: string; fill: ExitFill } }
-  | { step: "release"; payload: { position_id: string; outcome: "cancelled" | "dead"; key: string } };
+  | { step: "release"; payload: { position_id: string; outcome: "cancelled" | "dead"; key: string } }
+  /** The opened position's D1 row, written behind by its actor (`flushD1`) until D1 holds it. */
+  | { step: "d1_position"; payload: { position_id: string } };
 
-export const D1_STEPS: ReadonlySet<string> = new Set(["d1_order", "signal_filtered"]);
+export const D1_STEPS: ReadonlySet<string> = new Set(["d1_order", "d1_note", "signal_filtered"]);
+/** Steps that only bring the read model up to date: run behind the decisions (`d1: false` leaves them). */
+export const BEHIND_STEPS: ReadonlySet<string> = new Set([...D1_STEPS, "d1_position"]);
 
 export type OwedRow = {
   order_id: string;
@@ -61,8 +65,8 @@ export class OwedLedger {
   /**
    * Runs the owed steps that are due (or all of one order's, right after its outcome), each on its own: a
    * failure is recorded with a backoff and retried by the alarm, it never blocks the other steps. Actor calls
-   * run first (they unblock positions); the D1 steps then go as one batch (`d1: false` leaves them to the
-   * run's flush). A step is marked done only if its payload is still the one run, so an outcome recorded
+   * run first (they unblock positions); the D1 steps then go as one batch (`d1: false` leaves them, and the
+   * positions' D1 writes, to the run's flush). A step is marked done only if its payload is still the one run, so an outcome recorded
    * while its intent was being written is never lost.
    */
   async run(orderId?: string, opts: { d1?: boolean } = {}): Promise<void> {
@@ -78,7 +82,7 @@ export class OwedLedger {
     const d1: OwedRow[] = [];
     for (const r of rows) {
       const isD1 = D1_STEPS.has(r.step);
-      if (isD1 && opts.d1 === false) continue;
+      if (BEHIND_STEPS.has(r.step) && opts.d1 === false) continue;
       const id = `${r.order_id}/${r.step}`;
       if (this.running.has(id)) continue; // a concurrent run (alarm vs. inline) is already on it
       // This list was read before earlier steps were awaited: another run may have done this one meanwhile.

@@ -1,5 +1,8 @@
 import { ORDER_PRIORITIES } from "../db/schema";
+import type { OpenPositionInput } from "../domain/position";
+import type { SwapRequest } from "../domain/swap-order";
 import { nowIso } from "../lib/time";
+import { LIVE_IN_FLIGHT_SQL } from "./live-orders";
 
 /**
  * The SwapQueue's own SQLite (DESIGN §1): the queue (intent and state of every order), the dead letters, the
@@ -95,4 +98,68 @@ export function queueDepthAndOwed(sql: SqlStorage) {
     .toArray()
     .map((o) => ({ ...o, next_attempt_at: nowIso(o.not_before_ms) }));
   return { depth, pending: Object.values(depth).reduce((a, b) => a + b, 0), dead_letters: dead, owed };
+}
+
+/** The queue's own state of some orders (at most 100), null for an order it never held. */
+export function orderStatesOf(sql: SqlStorage, orderIds: string[]): Record<string, QueueState | null> {
+  const out: Record<string, QueueState | null> = {};
+  for (const id of orderIds.slice(0, 100))
+    out[id] =
+      sql.exec<{ state: QueueState }>("SELECT state FROM queue WHERE order_id = ?", id).toArray()[0]?.state ?? null;
+  return out;
+}
+
+/** One dead letter with its original request, or null. */
+export function deadLetterOf(
+  sql: SqlStorage,
+  orderId: string,
+): { order_id: string; attempts: number; request: SwapRequest } | null {
+  const row = sql
+    .exec<{ order_id: string; attempts: number; request: string }>(
+      "SELECT order_id, attempts, request FROM dead_letters WHERE order_id = ?",
+      orderId,
+    )
+    .toArray()[0];
+  return row
+    ? { order_id: row.order_id, attempts: row.attempts, request: JSON.parse(row.request) as SwapRequest }
+    : null;
+}
+
+/** Positions whose opening is still owed here: the book counts them as open (their tokens are bought). */
+export function owedOpenings(sql: SqlStorage) {
+  return sql
+    .exec<{ payload: string }>("SELECT payload FROM owed WHERE step = 'open_position' AND state = 'owed'")
+    .toArray()
+    .map((r) => JSON.parse(r.payload) as OpenPositionInput)
+    .map((o) => ({
+      id: o.position_id,
+      entry_cost_usd: o.entry_cost_usd,
+      entry_amount: o.entry_amount,
+      current_amount: o.entry_amount,
+    }));
+}
+
+/**
+ * The earliest due times the alarm is armed for: pending simulated and live orders, and owed steps other than
+ * those running now (a background write-behind re-arms when it ends, if still owed).
+ */
+export function nextDueTimes(sql: SqlStorage, running: ReadonlySet<string>) {
+  const min = (query: string, ...args: unknown[]) => sql.exec<{ t: number | null }>(query, ...args).one().t;
+  return {
+    // A live order already started (signed / submitted) is reconciled without a swap token: it is due like a
+    // simulated one; only live orders that still need a quote wait for the bucket.
+    nextSim: min(
+      `SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'
+         AND (json_extract(request, '$.mode') <> 'live' OR ${LIVE_IN_FLIGHT_SQL})`,
+    ),
+    nextLive: min(
+      `SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'
+         AND json_extract(request, '$.mode') = 'live' AND NOT ${LIVE_IN_FLIGHT_SQL}`,
+    ),
+    nextOwed: min(
+      `SELECT MIN(not_before_ms) AS t FROM owed WHERE state = 'owed'
+         AND order_id || '/' || step NOT IN (SELECT value FROM json_each(?))`,
+      JSON.stringify([...running]),
+    ),
+  };
 }

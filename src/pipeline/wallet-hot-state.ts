@@ -14,6 +14,7 @@ import {
 import type { Config } from "../domain/config";
 import { log } from "../lib/logger";
 import { forgetTargets, type HotSnapshot, recordAcks } from "./hot-state";
+import { pushQueueHotState, repushQueueIfBehind } from "./queue-hot-state";
 
 /** What a WalletActor decides from (src/pipeline/hot-state.ts): no D1 read between the ack and the enqueue. */
 export interface WalletHotState {
@@ -79,10 +80,13 @@ export interface PushResult {
  * its target's ack stays behind and the minute cron (`repushBehind`) tries again.
  */
 export async function pushHotState(
-  env: Pick<Env, "DB" | "WALLET_ACTOR">,
+  env: Pick<Env, "DB" | "WALLET_ACTOR"> & Partial<Pick<Env, "SWAP_QUEUE">>,
   opts: { addresses?: string[] } = {},
 ): Promise<PushResult> {
   const db = getDb(env.DB);
+  // The SwapQueue (and through it the PositionActors) caches config and breaker too (queue-hot-state.ts).
+  const queue = env.SWAP_QUEUE ? await pushQueueHotState({ DB: env.DB, SWAP_QUEUE: env.SWAP_QUEUE }) : null;
+  if (queue?.failed.length) log.warn("hot_state_push_owed", { target: "queue", failed: queue.failed });
   try {
     const all = await readAll(db);
     const targets = [...new Set(opts.addresses ?? all.addresses)];
@@ -119,17 +123,25 @@ export async function pushHotState(
  * died before pushing, a trigger-bumped write made outside the API), including deleted wallets whose actor
  * was never told, get a fresh push. Never throws.
  */
-export async function repushBehind(env: Pick<Env, "DB" | "WALLET_ACTOR">): Promise<PushResult> {
+export async function repushBehind(env: Pick<Env, "DB" | "WALLET_ACTOR" | "SWAP_QUEUE">): Promise<PushResult> {
   const db = getDb(env.DB);
+  // The SwapQueue's own ack (queue:default) is repaired beside the wallets' (src/pipeline/queue-hot-state.ts).
+  const queue = await repushQueueIfBehind(env);
   let behind: { address: string }[];
   try {
     behind = await targetsBehind(db);
   } catch (err) {
     log.warn("hot_state_push_failed", { error: String(err) });
-    return { version: null, pushed: 0, failed: ["*"] };
+    return { version: null, pushed: queue.pushed, failed: ["*", ...queue.failed] };
   }
-  if (behind.length === 0) return { version: null, pushed: 0, failed: [] };
-  return pushHotState(env, { addresses: behind.map((b) => b.address) });
+  if (behind.length === 0) return { version: queue.version, pushed: queue.pushed, failed: queue.failed };
+  const wallets = await pushHotState(
+    { DB: env.DB, WALLET_ACTOR: env.WALLET_ACTOR },
+    {
+      addresses: behind.map((b) => b.address),
+    },
+  );
+  return { ...wallets, pushed: wallets.pushed + queue.pushed, failed: [...wallets.failed, ...queue.failed] };
 }
 
 /** WalletActors whose confirmed version is behind D1's, deleted wallets' included. */

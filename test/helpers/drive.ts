@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { pushQueue } from "./execution";
 import { owedSteps, queueIdle } from "./queue-steps";
 
 /**
@@ -24,6 +25,7 @@ export async function drainQueue(rounds = 200): Promise<void> {
  */
 export async function holdQueue(): Promise<void> {
   await env.DB.prepare("UPDATE config SET swap_min_spacing_ms = 3600000 WHERE id = 1").run();
+  await pushQueue();
   await runInDurableObject(env.SWAP_QUEUE.getByName("default"), (_i, state) => {
     state.storage.sql.exec(
       "INSERT INTO meta (key, value) VALUES ('last_execution_ms', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -34,6 +36,7 @@ export async function holdQueue(): Promise<void> {
 
 export async function releaseQueue(): Promise<void> {
   await env.DB.prepare("UPDATE config SET swap_min_spacing_ms = 0 WHERE id = 1").run();
+  await pushQueue();
   await runInDurableObject(env.SWAP_QUEUE.getByName("default"), (_i, state) => {
     state.storage.sql.exec("DELETE FROM meta WHERE key = 'last_execution_ms'");
   });

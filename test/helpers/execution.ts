@@ -1,5 +1,15 @@
 import { env } from "cloudflare:workers";
 import type { SwapRequest } from "../../src/domain/swap-order";
+import { pushQueueHotState } from "../../src/pipeline/queue-hot-state";
+
+/**
+ * The SwapQueue (and the positions, which ask it) decide from a pushed hot state (issue 10): a test that
+ * writes config or the breaker straight into D1 pushes it, as the API's writes do on their own.
+ */
+export async function pushQueue() {
+  const res = await pushQueueHotState(env);
+  if (res.failed.length) throw new Error("hot-state push to the SwapQueue failed");
+}
 
 /** Test helpers of the execution half: config tweaks, polling for async outcomes, request builders. */
 export async function setConfig(patch: Record<string, number | boolean>) {
@@ -7,6 +17,7 @@ export async function setConfig(patch: Record<string, number | boolean>) {
   await env.DB.prepare(`UPDATE config SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = 1`)
     .bind(...cols.map((c) => (typeof patch[c] === "boolean" ? Number(patch[c]) : patch[c])))
     .run();
+  await pushQueue();
 }
 
 export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 8000): Promise<T> {
@@ -68,10 +79,12 @@ export async function resetBreaker() {
     await env.DB.prepare(
       "INSERT INTO circuit_breaker_events (event_type, trigger, reason) VALUES ('reset', 'manual', 'test reset')",
     ).run();
+  await pushQueue();
 }
 
 export async function tripBreaker() {
   await env.DB.prepare(
     "INSERT INTO circuit_breaker_events (event_type, trigger, reason) VALUES ('trip', 'manual', 'test trip')",
   ).run();
+  await pushQueue();
 }

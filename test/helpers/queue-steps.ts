@@ -68,3 +68,13 @@ export async function holdOwed(): Promise<void> {
     await state.storage.setAlarm(later);
   });
 }
+
+/**
+ * Runs the queue's owed steps that are due now, D1 write-behind included (issue 10: a simulated order's D1
+ * row is written with the queue's next run, not by enqueue), without executing any order.
+ */
+export async function flushWriteBehind(): Promise<void> {
+  await runInDurableObject(queue(), async (instance) => {
+    await (instance as unknown as { owed: { run(): Promise<void> } }).owed.run();
+  });
+}
