@@ -10,7 +10,6 @@ import { checkBookCaps } from "../src/domain/copy-rules";
 import { buyBeforeSale } from "../src/domain/leader-timeline";
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
-import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import {
   type EnqueueResult,
   type LeaderSaleNotice,
@@ -37,6 +36,7 @@ import {
 import { healOpenOrders } from "../src/pipeline/queue-heal";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
 import { createQueueTables, type QueueRow, type QueueState, queueDepthAndOwed } from "../src/pipeline/queue-storage";
+import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/pipeline/sim-quote";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -497,10 +497,11 @@ export class SwapQueue extends DurableObject<Env> {
       if (v === "price_unavailable") return { kind: "cancelled", reason: v };
       return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
     }
-    const fill = simulateBuy({
+    const fill = await simulatedBuyFill(this.simQuotes(), cfg, {
+      order_id: row.order_id,
+      token_mint: req.token_mint,
       requested_usd: req.requested_usd,
       price_usd: quote.price_usd,
-      slippage_bps: cfg.simulated_slippage_bps,
       decimals: entry.token_decimals,
     });
     // Checked again with no await before the fill: the leader may have sold while the price was read.
@@ -517,7 +518,8 @@ export class SwapQueue extends DurableObject<Env> {
         position_id: positionId,
         expected_price_usd: fill.expected_price_usd,
         expected_out_amount: fill.expected_amount.toString(),
-        executed_in_amount: null,
+        executed_in_amount: fill.sol_lamports,
+        quote_context_slot: fill.quote_context_slot,
         ...executed,
         slippage_bps: fill.slippage_bps,
         executed_at: nowIso(),
@@ -610,10 +612,11 @@ export class SwapQueue extends DurableObject<Env> {
       if (!quote) return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
       price = quote.price_usd;
     }
-    const fill = simulateSell({
+    const fill = await simulatedSellFill(this.simQuotes(), cfg, {
+      order_id: row.order_id,
+      token_mint: req.token_mint,
       amount: BigInt(sellable.amount),
       price_usd: price,
-      slippage_bps: cfg.simulated_slippage_bps,
       decimals: sellable.token_decimals,
     });
     return {
@@ -625,6 +628,8 @@ export class SwapQueue extends DurableObject<Env> {
         expected_out_amount: null,
         executed_price_usd: fill.executed_price_usd,
         executed_in_amount: fill.sold_amount.toString(),
+        executed_out_amount: fill.sol_lamports,
+        quote_context_slot: fill.quote_context_slot,
         executed_usd: fill.proceeds_usd,
         slippage_bps: fill.slippage_bps,
         executed_at: nowIso(),
@@ -740,6 +745,12 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   // ------------------------------------------------------------------ swap token bucket
+
+  /** The simulated fill's quote (src/pipeline/sim-quote.ts): a spare token of this bucket, never waited for. */
+  private simQuotes(): SimQuoteDeps {
+    const bucket = { read: () => this.bucket(), write: (s: BucketState) => this.setMeta(BUCKET_KEY, JSON.stringify(s)) };
+    return { env: this.env, sql: this.ctx.storage.sql, bucket };
+  }
 
   private bucket(): BucketState | null {
     const raw = this.meta(BUCKET_KEY);

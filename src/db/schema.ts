@@ -85,6 +85,9 @@ export const config = sqliteTable(
     max_signal_age_seconds: integer("max_signal_age_seconds").notNull().default(60),
     slippage_bps: integer("slippage_bps").notNull().default(300),
     simulated_slippage_bps: integer("simulated_slippage_bps").notNull().default(100),
+    // Simulated fills priced by a Jupiter quote (its price impact) when a spare swap token and a fast answer
+    // are there; simulated_slippage_bps otherwise (issue 11).
+    simulation_quotes_enabled: bool("simulation_quotes_enabled").notNull().default(true),
     // Deprecated as a rate limit (issue 10): an optional minimum gap between any two executions, 0 = none.
     // Upstream swap calls are limited by the token bucket below; simulated fills wait for neither.
     swap_min_spacing_ms: integer("swap_min_spacing_ms").notNull().default(0),

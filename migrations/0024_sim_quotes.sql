@@ -1,0 +1,1 @@
+ALTER TABLE `config` ADD `simulation_quotes_enabled` integer DEFAULT true NOT NULL;
