@@ -748,7 +748,10 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** The simulated fill's quote (src/pipeline/sim-quote.ts): a spare token of this bucket, never waited for. */
   private simQuotes(): SimQuoteDeps {
-    const bucket = { read: () => this.bucket(), write: (s: BucketState) => this.setMeta(BUCKET_KEY, JSON.stringify(s)) };
+    const bucket = {
+      read: () => this.bucket(),
+      write: (s: BucketState) => this.setMeta(BUCKET_KEY, JSON.stringify(s)),
+    };
     return { env: this.env, sql: this.ctx.storage.sql, bucket };
   }
 

@@ -953,7 +953,9 @@ export default {
     if (path === "/v0/transactions" && request.method === "POST")
       return (await gate("helius.transactions", "POST", path, body)) ?? heliusParse(url, body);
     if (path === "/price/v3") return (await gate("jupiter.price", "GET", path)) ?? jupiterPrice(url);
-    if (path === "/swap/v1/quote") return (await gate("jupiter.quote", "GET", path)) ?? jupiterQuote(url);
+    if (path === "/swap/v1/quote")
+      // Its query as the recorded body: a test can read what was asked (mints, amount, slippage).
+      return (await gate("jupiter.quote", "GET", path, Object.fromEntries(url.searchParams))) ?? jupiterQuote(url);
     if (path === "/swap/v1/swap") return (await gate("jupiter.swap", "POST", path, body)) ?? (await jupiterSwap(body));
     if (path.startsWith("/tokens/v1/solana/"))
       return (await gate("dexscreener.tokens", "GET", path)) ?? dexTokens(path);
