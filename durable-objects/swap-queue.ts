@@ -52,7 +52,8 @@ import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/p
  * - Rate limit: only real upstream swap calls are limited, by a token bucket (`jupiter_swaps_per_second`,
  *   `jupiter_swap_burst`; arithmetic in src/domain/token-bucket.ts, state in this object's `meta`, so eviction
  *   neither refills nor empties it). A live order is picked only when a token is there, and takes it right
- *   before its upstream call; a simulated fill calls no upstream and never waits for a token. While the
+ *   before its upstream call; a simulated fill never waits for a token (its quote takes only a spare one,
+ *   src/pipeline/sim-quote.ts). While the
  *   bucket is empty, live orders wait and the next token goes to the highest priority (exits before entries).
  * - `swap_min_spacing_ms` (deprecated as a rate limit, default 0) is only an optional minimum gap between
  *   any two executions, for an operator who wants to slow everything down.

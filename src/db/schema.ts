@@ -389,8 +389,8 @@ export const orders = sqliteTable(
     cancel_reason: text("cancel_reason"),
     tx_signature: text("tx_signature"),
     last_valid_block_height: integer("last_valid_block_height"),
-    // Live swaps only (null for simulated fills until live execution lands): the Jupiter quote's
-    // contextSlot, the slot the transaction landed in and the priority fee paid.
+    // The Jupiter quote's contextSlot (live swaps, and simulated fills priced by a quote: null when a simulated
+    // fill used simulated_slippage_bps), then, live only, the slot the transaction landed in and the fee paid.
     quote_context_slot: integer("quote_context_slot"),
     landed_slot: integer("landed_slot"),
     priority_fee_lamports: integer("priority_fee_lamports"),

@@ -61,14 +61,20 @@ export function liveOrderWaiting(sql: SqlStorage): boolean {
  * priority), stored before the call (an evicted call still counts against the limit). Never waits.
  */
 export function takeSimQuoteToken(d: Pick<SimQuoteDeps, "sql" | "bucket">, cfg: Config, now = Date.now()): boolean {
+  const t = spareToken(d, cfg, now);
+  if (t.taken) d.bucket.write(t.state);
+  return t.taken;
+}
+
+function spareToken(d: Pick<SimQuoteDeps, "sql" | "bucket">, cfg: Config, now: number) {
   const keep = simQuoteTokenReserve({
     live_waiting: liveOrderWaiting(d.sql),
     live_trading_enabled: cfg.live_trading_enabled,
   });
-  const t = takeSpareToken(d.bucket.read(), bucketLimits(cfg), now, keep);
-  if (t.taken) d.bucket.write(t.state);
-  return t.taken;
+  return takeSpareToken(d.bucket.read(), bucketLimits(cfg), now, keep);
 }
+
+const spareTokenNow = (d: Pick<SimQuoteDeps, "sql" | "bucket">, cfg: Config) => spareToken(d, cfg, Date.now()).taken;
 
 /** What the order row records about the model, beside the fill itself. */
 export interface FillModelFields {
@@ -177,6 +183,8 @@ async function quoteFor(
   p: { inputMint: string; outputMint: string; amountAt: (solPriceUsd: number) => bigint },
 ): Promise<Quoted> {
   if (!cfg.simulation_quotes_enabled) return { ok: false, reason: "off" };
+  // Looked at first (nothing stored): without a spare token the SOL price is not even asked for.
+  if (!spareTokenNow(d, cfg)) return { ok: false, reason: "no_spare_token" };
   const budget = d.budget_ms ?? Math.min(SIM_QUOTE_BUDGET_MS, timeoutFrom(d.env));
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), budget);
