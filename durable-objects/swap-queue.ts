@@ -10,7 +10,6 @@ import { buyBeforeSale } from "../src/domain/leader-timeline";
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
-import { simulateBuy, simulateSell } from "../src/domain/simulation";
 import {
   type EnqueueResult,
   type LeaderSaleNotice,
@@ -62,6 +61,7 @@ import {
   type QueueState,
   queueDepthAndOwed,
 } from "../src/pipeline/queue-storage";
+import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/pipeline/sim-quote";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -77,7 +77,8 @@ import {
  * - Rate limit: only real upstream swap calls are limited, by a token bucket (`jupiter_swaps_per_second`,
  *   `jupiter_swap_burst`; arithmetic in src/domain/token-bucket.ts, state in this object's `meta`, so eviction
  *   neither refills nor empties it). A live order is picked only when a token is there, and takes it right
- *   before its upstream call; a simulated fill calls no upstream and never waits for a token. While the
+ *   before its upstream call; a simulated fill never waits for a token (its quote takes only a spare one,
+ *   src/pipeline/sim-quote.ts). While the
  *   bucket is empty, live orders wait and the next token goes to the highest priority (exits before entries).
  * - `swap_min_spacing_ms` (deprecated as a rate limit, default 0) is only an optional minimum gap between
  *   any two executions, for an operator who wants to slow everything down.
@@ -524,10 +525,11 @@ export class SwapQueue extends DurableObject<Env> {
       if (v === "price_unavailable") return { kind: "cancelled", reason: v };
       return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
     }
-    const fill = simulateBuy({
+    const fill = await simulatedBuyFill(this.simQuotes(), cfg, {
+      order_id: row.order_id,
+      token_mint: req.token_mint,
       requested_usd: req.requested_usd,
       price_usd: quote.price_usd,
-      slippage_bps: cfg.simulated_slippage_bps,
       decimals: entry.token_decimals,
     });
     // Checked again with no await before the fill: the leader may have sold while the price was read.
@@ -599,10 +601,11 @@ export class SwapQueue extends DurableObject<Env> {
       if (!quote) return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
       price = quote.price_usd;
     }
-    const fill = simulateSell({
+    const fill = await simulatedSellFill(this.simQuotes(), cfg, {
+      order_id: row.order_id,
+      token_mint: req.token_mint,
       amount: BigInt(sellable.amount),
       price_usd: price,
-      slippage_bps: cfg.simulated_slippage_bps,
       decimals: sellable.token_decimals,
     });
     return simulatedSellFilled(
@@ -742,6 +745,15 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   // ------------------------------------------------------------------ swap token bucket
+
+  /** The simulated fill's quote (src/pipeline/sim-quote.ts): a spare token of this bucket, never waited for. */
+  private simQuotes(): SimQuoteDeps {
+    const bucket = {
+      read: () => this.bucket(),
+      write: (s: BucketState) => this.setMeta(BUCKET_KEY, JSON.stringify(s)),
+    };
+    return { env: this.env, sql: this.ctx.storage.sql, bucket };
+  }
 
   private bucket(): BucketState | null {
     const raw = this.meta(BUCKET_KEY);

@@ -36,11 +36,10 @@ export const OrderSchema = z
     last_error: z.string().nullable(),
     cancel_reason: z.string().nullable(),
     tx_signature: z.string().nullable(),
-    quote_context_slot: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: "Live only: the Jupiter quote's contextSlot (null for simulated fills)" }),
+    quote_context_slot: z.number().int().nullable().openapi({
+      description:
+        "The Jupiter quote's contextSlot: live orders, and simulated fills priced by a quote (its price impact); null for a simulated fill priced with simulated_slippage_bps",
+    }),
     landed_slot: z.number().int().nullable().openapi({ description: "Live only: the slot the swap landed in" }),
     priority_fee_lamports: z.number().int().nullable().openapi({ description: "Live only: priority fee paid" }),
     execution_duration_ms: z

@@ -85,6 +85,9 @@ export const config = sqliteTable(
     max_signal_age_seconds: integer("max_signal_age_seconds").notNull().default(60),
     slippage_bps: integer("slippage_bps").notNull().default(300),
     simulated_slippage_bps: integer("simulated_slippage_bps").notNull().default(100),
+    // Simulated fills priced by a Jupiter quote (its price impact) when a spare swap token and a fast answer
+    // are there; simulated_slippage_bps otherwise (issue 11).
+    simulation_quotes_enabled: bool("simulation_quotes_enabled").notNull().default(true),
     // Deprecated as a rate limit (issue 10): an optional minimum gap between any two executions, 0 = none.
     // Upstream swap calls are limited by the token bucket below; simulated fills wait for neither.
     swap_min_spacing_ms: integer("swap_min_spacing_ms").notNull().default(0),
@@ -389,8 +392,8 @@ export const orders = sqliteTable(
     cancel_reason: text("cancel_reason"),
     tx_signature: text("tx_signature"),
     last_valid_block_height: integer("last_valid_block_height"),
-    // Live swaps only (null for simulated fills until live execution lands): the Jupiter quote's
-    // contextSlot, the slot the transaction landed in and the priority fee paid.
+    // The Jupiter quote's contextSlot (live swaps, and simulated fills priced by a quote: null when a simulated
+    // fill used simulated_slippage_bps), then, live only, the slot the transaction landed in and the fee paid.
     quote_context_slot: integer("quote_context_slot"),
     landed_slot: integer("landed_slot"),
     priority_fee_lamports: integer("priority_fee_lamports"),

@@ -91,7 +91,14 @@ export const CONFIG_FIELD_DOCS: Record<keyof EditableConfig, { group: ConfigGrou
   poll_active_seconds: { group: "polling", help: "Price poll interval of a position with an armed trailing stop." },
   poll_stable_seconds: { group: "polling", help: "Price poll interval of every other open position." },
   slippage_bps: { group: "swaps", help: "Slippage tolerance of live Jupiter swaps, in basis points." },
-  simulated_slippage_bps: { group: "swaps", help: "Slippage charged to simulated fills, in basis points." },
+  simulated_slippage_bps: {
+    group: "swaps",
+    help: "Slippage charged to simulated fills, in basis points, when no Jupiter quote prices them.",
+  },
+  simulation_quotes_enabled: {
+    group: "swaps",
+    help: "Price simulated fills by a Jupiter quote (its price impact) when a spare swap token and a fast answer are there.",
+  },
   swap_min_spacing_ms: { group: "swaps", help: "Optional minimum gap between two swaps (0 = the token bucket alone)." },
   jupiter_swaps_per_second: { group: "swaps", help: "Token-bucket rate of Jupiter calls (your plan's limit)." },
   jupiter_swap_burst: { group: "swaps", help: "Token-bucket size: swaps allowed at once after a quiet spell." },

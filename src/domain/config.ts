@@ -39,6 +39,7 @@ export const EditableConfigSchema = z
     max_signal_age_seconds: int(1, 3600),
     slippage_bps: int(1, 5000),
     simulated_slippage_bps: int(0, 5000),
+    simulation_quotes_enabled: z.boolean(),
     swap_min_spacing_ms: int(0, 60000),
     // Up to Jupiter's Pro tier (150 requests/s); at least one swap every 100 s.
     jupiter_swaps_per_second: z.number().min(0.01).max(150),

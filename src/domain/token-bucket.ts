@@ -36,3 +36,18 @@ export function takeToken(
   }
   return { taken: false, state: s, ready_at_ms: tokenReadyAt(s, limits, now) };
 }
+
+/**
+ * Takes one token only if `keep` whole tokens are still there after it (a caller of lower priority never
+ * takes one that a higher priority needs). Nothing changes when it is not taken: the caller stores nothing.
+ */
+export function takeSpareToken(
+  state: BucketState | null,
+  limits: BucketLimits,
+  now: number,
+  keep: number,
+): { taken: true; state: BucketState } | { taken: false } {
+  const s = refill(state, limits, now);
+  if (s.tokens < 1 + Math.max(0, keep)) return { taken: false };
+  return { taken: true, state: { tokens: s.tokens - 1, at_ms: s.at_ms } };
+}

@@ -1,11 +1,11 @@
 import type { OrderPatch } from "../db/orders-store";
 import type { OpenPositionInput } from "../domain/position";
-import type { simulateBuy, simulateSell } from "../domain/simulation";
 import type { LeaderSaleResult, SwapRequest } from "../domain/swap-order";
 import { nowIso } from "../lib/time";
 import type { QueueBook } from "./queue-book";
 import type { OwedStep } from "./queue-owed";
 import type { QueueRow } from "./queue-storage";
+import type { SimBuyFill, SimSellFill } from "./sim-quote";
 
 /**
  * What the SwapQueue records with an order's outcome (DESIGN §1 "owed work"): the outcome itself and the
@@ -73,7 +73,7 @@ export function simulatedBuyFilled(
   row: QueueRow,
   req: SwapRequest & { entry: NonNullable<SwapRequest["entry"]> },
   positionId: string,
-  fill: ReturnType<typeof simulateBuy>,
+  fill: SimBuyFill,
   durationMs: number,
   start: Pick<OpenPositionInput, "template" | "hot">,
 ): Outcome {
@@ -90,7 +90,9 @@ export function simulatedBuyFilled(
       position_id: positionId,
       expected_price_usd: fill.expected_price_usd,
       expected_out_amount: fill.expected_amount.toString(),
-      executed_in_amount: null,
+      // The SOL side and the quote's slot only for a quote-priced fill (src/pipeline/sim-quote.ts).
+      executed_in_amount: fill.sol_lamports,
+      quote_context_slot: fill.quote_context_slot,
       ...executed,
       slippage_bps: fill.slippage_bps,
       executed_at: nowIso(),
@@ -126,7 +128,7 @@ export function simulatedSellFilled(
   row: QueueRow,
   req: SwapRequest & { position_id: string },
   sellable: { amount: string },
-  fill: ReturnType<typeof simulateSell>,
+  fill: SimSellFill,
   full: boolean,
   durationMs: number,
 ): Outcome {
@@ -141,6 +143,8 @@ export function simulatedSellFilled(
       expected_out_amount: null,
       executed_price_usd: fill.executed_price_usd,
       executed_in_amount: sold,
+      executed_out_amount: fill.sol_lamports,
+      quote_context_slot: fill.quote_context_slot,
       executed_usd: fill.proceeds_usd,
       slippage_bps: fill.slippage_bps,
       executed_at: nowIso(),

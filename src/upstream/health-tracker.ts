@@ -61,6 +61,11 @@ export function admitCall(service: UpstreamService, now = Date.now()): "go" | "s
   return "go";
 }
 
+/** A call given up by its caller (its own budget, not an outage): it decides nothing, so another may be the trial. */
+export function releaseTrial(service: UpstreamService) {
+  stateOf(service).trial_in_flight = false;
+}
+
 export async function recordCall(service: UpstreamService, ok: boolean, error: string | null, now = Date.now()) {
   const s = stateOf(service);
   const wasOpen = s.open_until != null;

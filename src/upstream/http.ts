@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { admitCall, recordCall } from "./health-tracker";
+import { admitCall, recordCall, releaseTrial } from "./health-tracker";
 import { countCall } from "./usage-counter";
 
 export const UPSTREAM_SERVICES = ["helius", "jupiter", "dexscreener", "rugcheck", "solana-rpc"] as const;
@@ -42,6 +42,11 @@ export interface FetchJsonOptions<T extends z.ZodType> {
   timeoutMs: number;
   /** Statuses whose JSON body is still parsed with `schema` (e.g. Jupiter's 400 "no route"). */
   acceptStatuses?: number[];
+  /**
+   * The caller's own, shorter budget (e.g. a simulated fill's quote). Its abort is the caller giving up, not
+   * the upstream failing: it is not recorded against the upstream's circuit breaker.
+   */
+  signal?: AbortSignal;
 }
 
 /** Joins a base URL (scheme + host, maybe a path) and a documented path without doubling slashes. */
@@ -79,6 +84,12 @@ export async function fetchJson<T extends z.ZodType>(
     await countCall(opts.service, method, opts.url, out.status);
     return out;
   } catch (err) {
+    if (opts.signal?.aborted) {
+      // Given up by the caller: no verdict on the upstream (a trial call it was stays undecided).
+      releaseTrial(opts.service);
+      await countCall(opts.service, method, opts.url, null);
+      throw err;
+    }
     // An answered 4xx (unknown token, bad request) is the upstream working; only outages count.
     const outage = err instanceof UpstreamError && (err.retryable || err.kind === "malformed");
     await recordCall(opts.service, !outage, err instanceof Error ? err.message : String(err));
@@ -94,7 +105,8 @@ async function fetchJsonOnce<T extends z.ZodType>(
   const safeUrl = url.replace(/([?&]api-key=)[^&]+/i, "$1…");
   let res: Response;
   try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    res = await fetch(url, { ...init, signal: opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout });
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     throw new UpstreamError(

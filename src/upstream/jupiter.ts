@@ -127,9 +127,14 @@ export interface QuoteParams {
 
 /**
  * `GET /swap/v1/quote`. A 400 with an errorCode is an answer ("no route": the token is not sellable now),
- * not a transport error, so it is returned rather than thrown.
+ * not a transport error, so it is returned rather than thrown. `signal`: the caller's own budget (a simulated
+ * fill gives up after ~1 s), not counted against Jupiter's breaker when it fires.
  */
-export async function fetchQuote(env: JupiterEnv, p: QuoteParams): Promise<QuoteResult> {
+export async function fetchQuote(
+  env: JupiterEnv,
+  p: QuoteParams,
+  opts: { signal?: AbortSignal } = {},
+): Promise<QuoteResult> {
   if (!/^\d+$/.test(p.amount)) throw new RangeError("amount must be an integer string of base units");
   const qs = new URLSearchParams({
     inputMint: p.inputMint,
@@ -145,6 +150,7 @@ export async function fetchQuote(env: JupiterEnv, p: QuoteParams): Promise<Quote
     init: { headers: headers(env) },
     timeoutMs: timeoutFrom(env),
     acceptStatuses: [400],
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (status === 400 || !("outAmount" in data)) {
     const code = "errorCode" in data && typeof data.errorCode === "string" ? data.errorCode : "UNKNOWN";

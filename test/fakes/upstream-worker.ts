@@ -59,6 +59,8 @@ export interface FakeToken {
   extensions?: string[];
   /** false = RugCheck answers 404 for this mint. */
   rugcheck?: boolean;
+  /** Price impact (percent) of every Jupiter quote in or out of this token: its outAmount is that much lower. */
+  quote_price_impact_pct?: number;
 }
 
 export interface FakeTokenAccount {
@@ -272,7 +274,8 @@ function jupiterQuote(url: URL): Response {
   const din = tokenDefaults(tin).decimals;
   const dout = tokenDefaults(tout).decimals;
   const usd = (Number(amount) / 10 ** din) * tin.price_usd;
-  const outAmount = BigInt(Math.floor((usd / tout.price_usd) * 10 ** dout)).toString();
+  const impactPct = (tin.quote_price_impact_pct ?? 0) + (tout.quote_price_impact_pct ?? 0);
+  const outAmount = BigInt(Math.floor((usd / tout.price_usd) * 10 ** dout * (1 - impactPct / 100))).toString();
   const threshold = BigInt(Math.floor(Number(outAmount) * (1 - slippageBps / 10_000))).toString();
   return json({
     inputMint,
@@ -283,7 +286,7 @@ function jupiterQuote(url: URL): Response {
     swapMode: "ExactIn",
     slippageBps,
     platformFee: null,
-    priceImpactPct: "0",
+    priceImpactPct: String(impactPct / 100),
     routePlan: [
       {
         swapInfo: {
@@ -950,7 +953,9 @@ export default {
     if (path === "/v0/transactions" && request.method === "POST")
       return (await gate("helius.transactions", "POST", path, body)) ?? heliusParse(url, body);
     if (path === "/price/v3") return (await gate("jupiter.price", "GET", path)) ?? jupiterPrice(url);
-    if (path === "/swap/v1/quote") return (await gate("jupiter.quote", "GET", path)) ?? jupiterQuote(url);
+    if (path === "/swap/v1/quote")
+      // Its query as the recorded body: a test can read what was asked (mints, amount, slippage).
+      return (await gate("jupiter.quote", "GET", path, Object.fromEntries(url.searchParams))) ?? jupiterQuote(url);
     if (path === "/swap/v1/swap") return (await gate("jupiter.swap", "POST", path, body)) ?? (await jupiterSwap(body));
     if (path.startsWith("/tokens/v1/solana/"))
       return (await gate("dexscreener.tokens", "GET", path)) ?? dexTokens(path);
