@@ -283,7 +283,20 @@ export const dashboardRouter = new Hono<UiEnv>()
   .get("/positions/:id", requireSession, async (c) => {
     const d = await positionDetailData(getDb(c.env.DB), c.req.param("id"));
     if (!d) return page(c, "Position not found", "/positions", <NotFoundPage what="This position" />, 404);
-    return page(c, `Position ${d.position.symbol ?? d.position.id}`, "/positions", <PositionDetailPage d={d} />);
+    // A stuck live exit is the PositionActor's own mark (issue 11); the page shows it when the actor answers.
+    const stuck =
+      d.position.status === "closed"
+        ? null
+        : await c.env.POSITION_ACTOR.getByName(d.position.id)
+            .summary()
+            .then((s) => s?.stuck_exit ?? null)
+            .catch(() => null);
+    return page(
+      c,
+      `Position ${d.position.symbol ?? d.position.id}`,
+      "/positions",
+      <PositionDetailPage d={d} stuck={stuck} />,
+    );
   })
   // Step 2 of a manual exit (step 1 is the percentage form): the confirmation, with the one-time nonce.
   .get("/positions/:id/exit", requireSession, async (c) => {

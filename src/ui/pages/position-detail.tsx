@@ -1,13 +1,29 @@
 import type { PositionDetail } from "../data";
 import { amountLeftPercent, pct, pnlClass, price, short, Time, usd } from "../format";
 import { Csrf } from "../layout";
+
+/** A live exit retried with no route (the PositionActor's `stuck_exit`, issue 11). */
+export interface StuckExitMark {
+  order_id: string;
+  code: string | null;
+  since: string;
+}
+
 import { ExitRequestForm, LevelsText } from "./open-positions";
 
 /** One position: summary, price chart with fills and exit levels, the orders, and the exit form. */
-export function PositionDetailPage(props: { d: PositionDetail }) {
+export function PositionDetailPage(props: { d: PositionDetail; stuck?: StuckExitMark | null }) {
   const { position: p, levels, fills, chart } = props.d;
+  const stuck = props.stuck ?? null;
   return (
     <>
+      {stuck ? (
+        <p class="stuck-exit" id="stuck-exit" role="alert">
+          Stuck exit: order {stuck.order_id} could not be sold{stuck.code ? ` (${stuck.code})` : ""} since{" "}
+          <Time iso={stuck.since} />. WallTrack keeps retrying it with backoff; check the route and the trading wallet,
+          or discard it from the dead letters.
+        </p>
+      ) : null}
       <dl class="kv">
         <dt>Token</dt>
         <dd title={p.token_mint}>
