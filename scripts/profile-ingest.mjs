@@ -183,7 +183,7 @@ try {
           body,
           signal: AbortSignal.timeout(30_000),
         }).catch(() => null);
-        if (!res || res.status !== 200) errors++;
+        if (res?.status !== 200) errors++;
         await res?.arrayBuffer();
         latencies.push(performance.now() - s);
       }
@@ -214,6 +214,15 @@ try {
     }
     drainedS = r1((performance.now() - t0) / 1000);
     out.opened = have - Math.max(base, 10);
+    // What became of the BUYs that did not open a position (signal filter reasons, warm-ups included).
+    const reasons = {};
+    for (let p = 1; p <= 20; p++) {
+      const page = await stack.must("GET", `/api/v1/signals?page_size=200&page=${p}`);
+      for (const sg of page.items)
+        reasons[sg.filter_reason ?? "passed"] = (reasons[sg.filter_reason ?? "passed"] ?? 0) + 1;
+      if (p * 200 >= page.total) break;
+    }
+    out.signals_by_filter_reason = reasons;
   }
   const s = latencies.sort((a, b) => a - b);
   Object.assign(out, {
