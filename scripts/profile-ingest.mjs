@@ -22,6 +22,7 @@ const { values } = parseArgs({
     mode: { type: "string", default: "normal" },
     profile: { type: "string" },
     top: { type: "string", default: "40" },
+    drain: { type: "string", default: "180" },
   },
 });
 const port = Number(values.port);
@@ -208,7 +209,7 @@ try {
   if (MODE !== "paused") {
     const want = Math.max(base, 10) + INGEST;
     let have = await openCount();
-    while (have < want && performance.now() - t0 < 180_000) {
+    while (have < want && performance.now() - t0 < Number(values.drain) * 1000) {
       await sleep(100);
       have = await openCount();
     }
