@@ -536,8 +536,7 @@ export class WalletActor extends DurableObject<Env> {
   /** Classifies the transaction and writes its signal row (idempotent: the signature is unique in D1). */
   private async record(row: Row, config: Config) {
     const address = this.address() as string;
-    const raw: unknown = JSON.parse(row.payload);
-    const parsed = HeliusTxSchema.safeParse(raw);
+    const parsed = parsePayload(row.payload);
     const tx: HeliusTx | null = parsed.success ? parsed.data : null;
     const c: Classification | null = tx ? classify(tx, address) : null;
     let filter: FilterReason | null = null;
@@ -753,7 +752,9 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   private classification(row: Row): { tx: HeliusTx; c: Classification } {
-    const tx = HeliusTxSchema.parse(JSON.parse(row.payload));
+    const parsed = parsePayload(row.payload);
+    if (!parsed.success) throw parsed.error;
+    const tx = parsed.data;
     return { tx, c: classify(tx, this.address() as string) };
   }
 
@@ -1271,10 +1272,27 @@ function filterDetail(detail: string | undefined, numbers: Record<string, unknow
   return JSON.stringify({ ...(detail === undefined ? {} : { detail }), ...numbers });
 }
 
+/**
+ * The stored payload's parse, shared by the row's chain key (inside the ingest RPC), its record and its
+ * decision: the same immutable text was JSON-parsed and zod-parsed three times per BUY (docs/perf-ingest.md).
+ * Keyed by the text itself, so a hit is the parse of exactly that text; the last few only (bounded memory). A
+ * payload that is not JSON throws as before and is not kept.
+ */
+const PARSED = new Map<string, ReturnType<typeof HeliusTxSchema.safeParse>>();
+const PARSED_MAX = 64;
+function parsePayload(payload: string): ReturnType<typeof HeliusTxSchema.safeParse> {
+  const hit = PARSED.get(payload);
+  if (hit) return hit;
+  const parsed = HeliusTxSchema.safeParse(JSON.parse(payload));
+  if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value as string);
+  PARSED.set(payload, parsed);
+  return parsed;
+}
+
 /** The chain a row runs on: its mint's, or its own when it names none (not a trade, unreadable). */
 function chainKey(row: Row, address: string): string {
   try {
-    const parsed = HeliusTxSchema.safeParse(JSON.parse(row.payload));
+    const parsed = parsePayload(row.payload);
     const mint = parsed.success ? classify(parsed.data, address).token_mint : null;
     if (mint) return `mint:${mint}`;
   } catch {
