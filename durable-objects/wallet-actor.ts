@@ -427,32 +427,32 @@ export class WalletActor extends DurableObject<Env> {
       return this.flushing;
     }
     const run = async () => {
-      try {
-        do {
-          this.flushAgain = false;
-          const at = now ?? Date.now();
-          for (let due: QueuedSignal[] = this.outbox.due(at); due.length > 0; due = this.outbox.due(at)) {
-            try {
-              await writeSignals(this.db, due);
-            } catch (err) {
-              this.outbox.failed(
-                due.map((d) => d.signature),
-                Date.now(),
-              );
-              log.warn("signal_flush_failed", { signals: due.length, error: errMessage(err).split("\n")[0] });
-              const owed = this.outbox.soonest();
-              if (owed != null) await this.armAlarm(owed);
-              return;
-            }
-            this.outbox.written(due.map((d) => d.signature));
+      do {
+        this.flushAgain = false;
+        const at = now ?? Date.now();
+        for (let due: QueuedSignal[] = this.outbox.due(at); due.length > 0; due = this.outbox.due(at)) {
+          try {
+            await writeSignals(this.db, due);
+          } catch (err) {
+            this.outbox.failed(
+              due.map((d) => d.signature),
+              Date.now(),
+            );
+            log.warn("signal_flush_failed", { signals: due.length, error: errMessage(err).split("\n")[0] });
+            const owed = this.outbox.soonest();
+            if (owed != null) await this.armAlarm(owed);
+            return;
           }
-        } while (this.flushAgain);
-      } finally {
-        this.flushing = null;
-      }
+          this.outbox.written(due.map((d) => d.signature));
+        }
+      } while (this.flushAgain);
     };
-    this.flushing = run();
-    return this.flushing;
+    // Cleared in a `finally` callback (always a later microtask), so never before it is assigned.
+    const p: Promise<void> = run().finally(() => {
+      if (this.flushing === p) this.flushing = null;
+    });
+    this.flushing = p;
+    return p;
   }
 
   private async processRow(r: Row, config: Config, now: number) {

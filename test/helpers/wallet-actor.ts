@@ -140,3 +140,16 @@ export async function signalBySignature(signature: string) {
     .bind(signature)
     .first<any>();
 }
+
+/**
+ * The signal as the actor holds it before its one D1 insert (issue 16: written once, behind the decision):
+ * its values and the outbox state (draft → queued → written); null when the actor keeps none.
+ */
+export async function outboxSignal(address: string, signature: string) {
+  return runInDurableObject(env.WALLET_ACTOR.getByName(address), (_i, state) => {
+    const r = state.storage.sql
+      .exec<{ signal: string; state: string }>("SELECT signal, state FROM signal_outbox WHERE signature = ?", signature)
+      .toArray()[0];
+    return r ? { state: r.state, ...(JSON.parse(r.signal) as Record<string, any>) } : null;
+  });
+}
