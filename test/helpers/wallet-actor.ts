@@ -123,6 +123,9 @@ export async function settle(address: string, { forceDue = false } = {}): Promis
   if (forceDue)
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("UPDATE inbox SET next_attempt_ms = 0 WHERE state != 'done'");
+      // Signals whose D1 write is backed off (issue 16: written behind the decision).
+      if (state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'signal_outbox'").toArray().length > 0)
+        state.storage.sql.exec("UPDATE signal_outbox SET next_attempt_ms = 0 WHERE state = 'queued'");
     });
   for (let i = 0; i < 40; i++) {
     await stub.drained(); // the decisions a delivery started (issue 10: not awaited by the ack)
