@@ -314,6 +314,30 @@ describe("signals are written once, behind the decision (the WalletActor side)",
     expect(await positionRow(pid)).toMatchObject({ signal_id: signal.id, status: "open" });
   });
 
+  it("a mirror exit keyed by the SELL's signature: the same sale twice mirrors once, owed before the open or not", async () => {
+    const m = addr();
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const bought = await queue().enqueue(buyRequest(m, { signal_signature: `buy-${m}` }));
+    const pid = positionIdFor(bought.order_id);
+    const pos = env.POSITION_ACTOR.getByName(pid);
+    const req = { transaction_signature: `sale-${m}`, leader_address: LEADER, token_mint: m, fraction: 0.5 };
+    // Not open yet: owed, once for the sale however often it is told.
+    expect(await pos.mirrorExit(req)).toMatchObject({ queued: false, reason: "owed_until_open" });
+    expect(await pos.mirrorExit(req)).toMatchObject({ queued: false, reason: "owed_until_open" });
+    await stepQueue();
+    await waitFor(async () => (await positionRow(pid))?.status === "open");
+    const again = await pos.mirrorExit(req); // the same sale once more, now that it is open
+    const mirrors = await runInDurableObject(pos, (_i, state) => ({
+      exits: state.storage.sql
+        .exec<{ key: string; order_id: string | null }>("SELECT key, order_id FROM exits WHERE reason = 'mirror_exit'")
+        .toArray(),
+      owed: state.storage.sql.exec("SELECT 1 FROM owed_mirror_exits").toArray().length,
+    }));
+    expect(mirrors.exits.map((e) => e.key)).toEqual([`${pid}:mirror_exit:sale-${m}`]);
+    expect(mirrors.owed).toBe(0);
+    expect(again.order_id).toBe(mirrors.exits[0]?.order_id);
+  });
+
   it("the actor killed between the decision and the flush: its alarm still writes the signal row", async () => {
     const wallet = addr();
     const m = addr();
