@@ -148,10 +148,11 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 /**
  * WalletActor: one per watched address (DESIGN §1). The webhook hands it transactions; it persists them in
  * its SQLite inbox (signature PRIMARY KEY: a redelivered or concurrent duplicate is detected atomically,
- * before any await), records the signal row in D1, and answers — the route acks Helius only then. The heavy
- * part (breaker, copy rules, token safety, sizing, SwapQueue / PositionActor calls) runs in the alarm after
- * the ack. The alarm is idempotent (each step is keyed by the signature / signal id, the entry decision is
- * stored before the enqueue), retries failures with backoff, and re-arms itself in `finally`.
+ * before any await) and answers — the route acks Helius on that write alone. The decision (breaker, copy rules,
+ * token safety, sizing, SwapQueue / PositionActor calls) goes on in this actor on the mint's chain; the alarm
+ * finishes whatever it leaves. Everything is keyed by the transaction signature (the entry decision is stored
+ * before the enqueue). The signal row reaches D1 once, with its final decision, behind it (signal-outbox.ts):
+ * queued in the write that finishes the row, flushed on the same chain, retried by the alarm until written.
  */
 export class WalletActor extends DurableObject<Env> {
   /** Config, breaker, this wallet and its strategy, pushed by their writers (src/pipeline/hot-state.ts). */
