@@ -338,6 +338,38 @@ describe("signals are written once, behind the decision (the WalletActor side)",
     expect(again.order_id).toBe(mirrors.exits[0]?.order_id);
   });
 
+  it("a parked row requeued by the operator: its decided signal replaces the placeholder, with no UPDATE", async () => {
+    const wallet = addr();
+    const m = addr();
+    await insertWallet(wallet);
+    await fake.tokens({ mint: m, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    const spy = await spyActor(wallet);
+    spy.failEnqueue = 1_000;
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    const d1 = await recordD1(stub);
+    const buy = nativeBuy(wallet, m, { sol: 1, tokens: 1000 });
+    await deliver([buy]);
+    for (let i = 0; i < 15 && (await stub.inbox()).find((r) => r.signature === buy.signature)?.state !== "dead"; i++)
+      await settle(wallet, { forceDue: true });
+    // Parked: the placeholder keeps the classification, filtered invalid_transaction.
+    expect(await signalBySignature(buy.signature)).toMatchObject({
+      signal_type: "buy",
+      filtered: 1,
+      filter_reason: "invalid_transaction",
+    });
+    spy.failEnqueue = 0;
+    expect(await stub.requeue(buy.signature)).toMatchObject({ requeued: true, state: "recorded" });
+    await settle(wallet, { forceDue: true });
+    expect(await signalBySignature(buy.signature)).toMatchObject({
+      signal_type: "buy",
+      filtered: 0,
+      filter_reason: null,
+      entry_usd: 50,
+      order_id: `order-entry:${buy.signature}`,
+    });
+    expect(updatesOfSignals([d1])).toEqual([]);
+  });
+
   it("the actor killed between the decision and the flush: its alarm still writes the signal row", async () => {
     const wallet = addr();
     const m = addr();
