@@ -7,8 +7,8 @@ import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { LiveOrderContext } from "./live-orders";
 import type { QueueBook } from "./queue-book";
-import type { OwedLedger, OwedStep } from "./queue-owed";
 import { signalOf } from "./queue-outcomes";
+import type { OwedLedger, OwedStep } from "./queue-owed";
 import type { QueueRow } from "./queue-storage";
 
 /**
