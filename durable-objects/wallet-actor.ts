@@ -403,7 +403,6 @@ export class WalletActor extends DurableObject<Env> {
   private async processDue(now: number) {
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("DELETE FROM inbox WHERE state = 'done' AND received_at_ms < ?", now - INBOX_RETENTION_MS);
-    this.outbox.prune();
     // Signals decided but not yet in D1 (a flush that failed, or an object that died before it ran).
     if (this.outbox.due(now, 1).length > 0) await this.flushSignals(now);
     const due = sqlx

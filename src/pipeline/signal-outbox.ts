@@ -9,15 +9,15 @@ import { signals, wallets } from "../db/schema";
  * merges its fields into the draft, and `finish()` queues it: ONE insert per signal, written behind the decision
  * in batches and retried with backoff until it lands. Nothing here is ever an UPDATE of a D1 signal row.
  *
- * Rows stay after they are written (`written`) so a requeued parked row still has its draft; they are pruned
- * with the inbox rows they belong to.
+ * A row is deleted once written (its values live in D1 from then on); a parked row's draft stays a draft, so
+ * an operator's requeue still decides it.
  */
 export type SignalValues = typeof signals.$inferInsert;
 
 type OutboxRow = {
   signature: string;
   signal: string;
-  state: "draft" | "queued" | "written";
+  state: "draft" | "queued";
   attempts: number;
   next_attempt_ms: number;
   replace_placeholder: number;
@@ -71,7 +71,7 @@ export class SignalOutbox {
   /** Decision fields merged into a draft (a queued or written signal is never changed). */
   merge(signature: string, fields: Partial<SignalValues>): boolean {
     const r = this.get(signature);
-    if (!r || r.state !== "draft" || r.signal === "{}") return false;
+    if (r?.state !== "draft" || r.signal === "{}") return false;
     const merged = { ...(JSON.parse(r.signal) as SignalValues), ...fields };
     this.sql.exec("UPDATE signal_outbox SET signal = ? WHERE signature = ?", JSON.stringify(merged), signature);
     return true;
@@ -87,7 +87,7 @@ export class SignalOutbox {
     return true;
   }
 
-  /** A parked row requeued by the operator: its decided signal replaces the placeholder written at parking. */
+  /** A parked (dead) row requeued by the operator: its decided signal replaces the placeholder written at parking. */
   reopen(signature: string) {
     // A row never recorded gets an empty stub holding the flag; its re-record fills the draft in.
     this.sql.exec(
@@ -114,17 +114,13 @@ export class SignalOutbox {
   }
 
   written(signatures: string[]) {
-    for (const s of signatures)
-      this.sql.exec(
-        "UPDATE signal_outbox SET state = 'written', replace_placeholder = 0 WHERE signature = ? AND state = 'queued'",
-        s,
-      );
+    for (const s of signatures) this.sql.exec("DELETE FROM signal_outbox WHERE signature = ? AND state = 'queued'", s);
   }
 
   failed(signatures: string[], now: number) {
     for (const s of signatures) {
       const r = this.get(s);
-      if (!r || r.state !== "queued") continue;
+      if (r?.state !== "queued") continue;
       const attempts = r.attempts + 1;
       this.sql.exec(
         "UPDATE signal_outbox SET attempts = ?, next_attempt_ms = ? WHERE signature = ?",
@@ -141,13 +137,6 @@ export class SignalOutbox {
       this.sql
         .exec<{ t: number | null }>("SELECT MIN(next_attempt_ms) AS t FROM signal_outbox WHERE state = 'queued'")
         .one().t ?? null
-    );
-  }
-
-  /** Written signals whose inbox row was pruned. */
-  prune() {
-    this.sql.exec(
-      "DELETE FROM signal_outbox WHERE state = 'written' AND signature NOT IN (SELECT signature FROM inbox)",
     );
   }
 }

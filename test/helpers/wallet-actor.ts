@@ -146,7 +146,7 @@ export async function signalBySignature(signature: string) {
 
 /**
  * The signal as the actor holds it before its one D1 insert (issue 16: written once, behind the decision):
- * its values and the outbox state (draft → queued → written); null when the actor keeps none.
+ * its values and the outbox state (draft → queued; deleted once written); null when the actor keeps none.
  */
 export async function outboxSignal(address: string, signature: string) {
   return runInDurableObject(env.WALLET_ACTOR.getByName(address), (_i, state) => {
