@@ -14,7 +14,14 @@ import {
 } from "../src/domain/exit-strategy";
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
-import { exitKey, exitOrderRequest, manualExitPlan, mirrorRefusal, sellableAmount } from "../src/domain/position-exits";
+import {
+  exitKey,
+  exitOrderRequest,
+  manualExitPlan,
+  mirrorRefusal,
+  mirrorSaleKey,
+  sellableAmount,
+} from "../src/domain/position-exits";
 import {
   isMirrorRequest,
   newPositionState,
@@ -406,18 +413,18 @@ export class PositionActor extends DurableObject<Env> {
       // durably and applied as soon as open() runs — never only in memory (issue 9).
       if (!isMirrorRequest(req)) return { position_id: id, queued: false, reason: "bad_request" };
       this.exits.oweMirror(req);
-      log.info("position_mirror_owed", { position_id: id, signal_id: req.signal_id, fraction: req.fraction });
+      log.info("position_mirror_owed", { position_id: id, sale: mirrorSaleKey(req), fraction: req.fraction });
       return { position_id: id, queued: false, reason: "owed_until_open" };
     }
     const refused = mirrorRefusal(st, req, () => this.rules().mirror_exit_enabled);
     if (refused) return { position_id: id, queued: false, reason: refused };
-    const key = exitKey(st, "mirror_exit", String(req.signal_id));
+    const key = exitKey(st, "mirror_exit", mirrorSaleKey(req));
     const known = this.exits.byKey(key);
     if (!known) {
       const sell = mirrorExitAmount(BigInt(st.current_amount), this.exits.pending(), req.fraction);
       if (!sell) return { position_id: id, queued: false, reason: "nothing_to_sell" };
       this.ctx.storage.transactionSync(() => {
-        this.exits.record(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id, null);
+        this.exits.record(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id ?? null, null);
         if (sell.full) st.status = "closing";
         this.save();
       });
@@ -445,11 +452,11 @@ export class PositionActor extends DurableObject<Env> {
         const res = await this.mirrorExit(o.request);
         log.info("position_owed_mirror_applied", {
           position_id: this.state.id,
-          signal_id: o.signal_id,
+          sale: o.sale_key,
           queued: res.queued,
           reason: res.reason,
         });
-        this.exits.dropOwedMirror(o.signal_id);
+        this.exits.dropOwedMirror(o);
       } catch (err) {
         log.warn("position_owed_mirror_failed", { position_id: this.state.id, error: String(err) });
         return;

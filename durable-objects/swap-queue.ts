@@ -247,6 +247,9 @@ export class SwapQueue extends DurableObject<Env> {
         return buyBeforeSale(at, sale);
       });
     const result: LeaderSaleResult = { cancelled: [], in_flight: [] };
+    // The sale's key in leader_exits.signal_id (SQLite keeps the text as text): its signal id for a SELL recorded
+    // by an older version (the marks it wrote), its signature from this version on (no id before the decision).
+    const saleKey = notice.signal_id ?? notice.signal_signature ?? null;
     const candidates: QueueRow[] = [];
     for (const r of rows) {
       if (r.state === "done") {
@@ -257,7 +260,7 @@ export class SwapQueue extends DurableObject<Env> {
       sql.exec(
         "INSERT INTO leader_exits (order_id, signal_id, at_ms) VALUES (?, ?, ?) ON CONFLICT(order_id) DO NOTHING",
         r.order_id,
-        notice.signal_id,
+        saleKey,
         Date.now(),
       );
       candidates.push(r);
@@ -278,12 +281,12 @@ export class SwapQueue extends DurableObject<Env> {
       }
     }
     // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
-    if (notice.signal_id != null)
+    if (saleKey != null)
       for (const r of sql
         .exec<{ order_id: string; request: string }>(
           `SELECT q.order_id, q.request FROM leader_exits l JOIN queue q ON q.order_id = l.order_id
            WHERE l.signal_id = ? AND q.state = 'cancelled' AND q.last_error = 'leader_exited'`,
-          notice.signal_id,
+          saleKey,
         )
         .toArray())
         if (!result.cancelled.some((c) => c.order_id === r.order_id))

@@ -1,10 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { getDb } from "../src/db/client";
-import { isConstraintError } from "../src/db/constraint-error";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { bookExposure } from "../src/db/positions-store";
-import { positions, signals, wallets } from "../src/db/schema";
+import { positions, signals } from "../src/db/schema";
 import type { SafetyOutcome } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
@@ -42,6 +41,7 @@ import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { KeyedChains } from "../src/pipeline/mint-chains";
 import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from "../src/pipeline/queue-facts";
 import { SignalLog } from "../src/pipeline/signal-log";
+import { type QueuedSignal, SignalOutbox, type SignalValues, writeSignals } from "../src/pipeline/signal-outbox";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
@@ -148,10 +148,11 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 /**
  * WalletActor: one per watched address (DESIGN §1). The webhook hands it transactions; it persists them in
  * its SQLite inbox (signature PRIMARY KEY: a redelivered or concurrent duplicate is detected atomically,
- * before any await), records the signal row in D1, and answers — the route acks Helius only then. The heavy
- * part (breaker, copy rules, token safety, sizing, SwapQueue / PositionActor calls) runs in the alarm after
- * the ack. The alarm is idempotent (each step is keyed by the signature / signal id, the entry decision is
- * stored before the enqueue), retries failures with backoff, and re-arms itself in `finally`.
+ * before any await) and answers — the route acks Helius on that write alone. The decision (breaker, copy rules,
+ * token safety, sizing, SwapQueue / PositionActor calls) goes on in this actor on the mint's chain; the alarm
+ * finishes whatever it leaves. Everything is keyed by the transaction signature (the entry decision is stored
+ * before the enqueue). The signal row reaches D1 once, with its final decision, behind it (signal-outbox.ts):
+ * queued in the write that finishes the row, flushed on the same chain, retried by the alarm until written.
  */
 export class WalletActor extends DurableObject<Env> {
   /** Config, breaker, this wallet and its strategy, pushed by their writers (src/pipeline/hot-state.ts). */
@@ -160,11 +161,17 @@ export class WalletActor extends DurableObject<Env> {
   private readonly chains = new KeyedChains();
   /** This leader's classified trades, what the decisions read instead of D1's signals. */
   private readonly trades: SignalLog;
+  /** The signals on their way to D1, written once each behind the decision (src/pipeline/signal-outbox.ts). */
+  private readonly outbox: SignalOutbox;
+  /** The flush running now (one at a time); `flushAgain`: signals were queued while it ran. */
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<WalletHotState>(ctx.storage.sql);
     this.trades = new SignalLog(ctx.storage.sql);
+    this.outbox = new SignalOutbox(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -285,6 +292,8 @@ export class WalletActor extends DurableObject<Env> {
     const r = this.row(signature); // re-read: the await let other calls run
     if (!r || !(ACTIVE_STATES as readonly string[]).includes(r.state)) return;
     await this.processRow(r, config, Date.now());
+    // The signal this decision queued goes to D1 now, on the same chain (so `drained()` covers it).
+    await this.flushSignals();
     const after = this.row(signature);
     if (after && (ACTIVE_STATES as readonly string[]).includes(after.state)) await this.armAlarm(after.next_attempt_ms);
   }
@@ -368,7 +377,11 @@ export class WalletActor extends DurableObject<Env> {
         .toArray();
       const free = soonest.find((r) => !this.chains.holds(r.signature))?.t;
       const held = soonest.some((r) => this.chains.holds(r.signature)) ? Date.now() + SAFETY_NET_MS : null;
-      const next = free == null ? held : held == null ? free : Math.min(free, held);
+      const owed = this.outbox.soonest(); // signals not yet in D1
+      const next = [free, held, owed].reduce<number | null>(
+        (m, t) => (t == null ? m : m == null ? t : Math.min(m, t)),
+        null,
+      );
       if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
       await alarmHeartbeat(this.env.DB, "wallet_actor", {
         startedAt,
@@ -390,6 +403,8 @@ export class WalletActor extends DurableObject<Env> {
   private async processDue(now: number) {
     const sqlx = this.ctx.storage.sql;
     sqlx.exec("DELETE FROM inbox WHERE state = 'done' AND received_at_ms < ?", now - INBOX_RETENTION_MS);
+    // Signals decided but not yet in D1 (a flush that failed, or an object that died before it ran).
+    if (this.outbox.due(now, 1).length > 0) await this.flushSignals(now);
     const due = sqlx
       .exec<Row>(`SELECT * FROM inbox WHERE ${ACTIVE} AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50`, now)
       .toArray();
@@ -399,6 +414,45 @@ export class WalletActor extends DurableObject<Env> {
     // The same per-mint chains as a delivery, in arrival order: a row a chain holds (this delivery's, or
     // another alarm run's) is left to it, and a row of a busy mint waits behind that mint's chain.
     await Promise.all(due.filter((r) => !this.chains.holds(r.signature)).map((r) => this.schedule(r)));
+  }
+
+  /**
+   * Writes the queued signals to D1 (src/pipeline/signal-outbox.ts), one flush at a time: a call while one runs
+   * waits for it and one more pass. A failure backs the signals off and keeps the alarm armed for them; it never
+   * fails the decision that queued them.
+   */
+  private flushSignals(now?: number): Promise<void> {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    const run = async () => {
+      do {
+        this.flushAgain = false;
+        const at = now ?? Date.now();
+        for (let due: QueuedSignal[] = this.outbox.due(at); due.length > 0; due = this.outbox.due(at)) {
+          try {
+            await writeSignals(this.db, due);
+          } catch (err) {
+            this.outbox.failed(
+              due.map((d) => d.signature),
+              Date.now(),
+            );
+            log.warn("signal_flush_failed", { signals: due.length, error: errMessage(err).split("\n")[0] });
+            const owed = this.outbox.soonest();
+            if (owed != null) await this.armAlarm(owed);
+            return;
+          }
+          this.outbox.written(due.map((d) => d.signature));
+        }
+      } while (this.flushAgain);
+    };
+    // Cleared in a `finally` callback (always a later microtask), so never before it is assigned.
+    const p: Promise<void> = run().finally(() => {
+      if (this.flushing === p) this.flushing = null;
+    });
+    this.flushing = p;
+    return p;
   }
 
   private async processRow(r: Row, config: Config, now: number) {
@@ -415,7 +469,7 @@ export class WalletActor extends DurableObject<Env> {
       if (row?.state !== "recorded") return;
       if (row.signal_type === "buy") await this.processBuy(row, config);
       else if (row.signal_type === "sell") await this.processSell(row);
-      else this.setState(row.signature, "done");
+      else await this.finish(row, {});
     } catch (err) {
       this.failed(r, err, now);
     }
@@ -447,46 +501,32 @@ export class WalletActor extends DurableObject<Env> {
     const address = this.address() as string;
     const processed = { processed_at: nowIso(now), processing_duration_ms: now - r.received_at_ms };
     try {
-      let id = r.signal_id;
-      if (id === null) {
-        const minimal = {
+      const id = r.signal_id;
+      if (id !== null) {
+        // A row recorded by an older version (its signal inserted before the decision): marked in place. The
+        // one UPDATE of a signal left in this actor, for rows that predate the write-behind.
+        await this.db
+          .update(signals)
+          .set({ filtered: true, filter_reason: "invalid_transaction", ...processed })
+          .where(eq(signals.id, id));
+      } else {
+        // The signal as recorded (its classification kept) or, never recorded, a minimal one; the draft stays
+        // a draft, so an operator's requeue decides it and replaces this placeholder (signal-outbox.ts).
+        const base: SignalValues = this.outbox.values(r.signature) ?? {
           transaction_signature: r.signature,
           wallet_id: r.wallet_id,
           wallet_address: address,
-          signal_type: "other" as const,
-          filtered: true,
-          filter_reason: "invalid_transaction",
+          signal_type: "other",
           webhook_received_at: nowIso(r.received_at_ms),
           raw_payload: r.payload,
-          ...processed,
         };
-        const insert = (v: typeof minimal) =>
-          this.db
-            .insert(signals)
-            .values(v)
-            .onConflictDoNothing({ target: signals.transaction_signature })
-            .returning({ id: signals.id });
-        let inserted: { id: number }[];
-        try {
-          inserted = await insert(minimal);
-        } catch (err) {
-          if (!isConstraintError(err, "FOREIGN KEY")) throw err;
-          inserted = await insert({ ...minimal, wallet_id: null }); // the wallet row is gone; keep the signal
-        }
-        id = inserted[0]?.id ?? null;
+        const placeholder = { ...base, filtered: true, filter_reason: "invalid_transaction", ...processed };
+        await writeSignals(this.db, [
+          { signature: r.signature, values: placeholder, replacePlaceholder: false, attempts: 0 },
+        ]);
       }
-      // Already there (an earlier try, or a signal recorded before the failures): mark it, if it is ours.
-      await this.db
-        .update(signals)
-        .set({ filtered: true, filter_reason: "invalid_transaction", ...processed })
-        .where(
-          id === null
-            ? and(eq(signals.transaction_signature, r.signature), eq(signals.wallet_address, address))
-            : eq(signals.id, id),
-        );
       this.ctx.storage.sql.exec(
-        "UPDATE inbox SET state = 'dead', signal_id = COALESCE(signal_id, ?) WHERE signature = ? AND state = 'parking'",
-        id,
+        "UPDATE inbox SET state = 'dead' WHERE signature = ? AND state = 'parking'",
         r.signature,
       );
       log.info("signal_filtered", { signature: r.signature, reason: "invalid_transaction", detail: r.last_error });
@@ -515,6 +555,8 @@ export class WalletActor extends DurableObject<Env> {
       now,
       signature,
     );
+    // Its decided signal will replace the placeholder written at parking (the one non-insert write).
+    this.outbox.reopen(signature);
     await this.armAlarm(now);
     return { requeued: true, state: (this.row(signature) as Row).state };
   }
@@ -584,121 +626,70 @@ export class WalletActor extends DurableObject<Env> {
       processing_duration_ms: filter ? now - row.received_at_ms : null,
       raw_payload: row.payload,
     };
-    const write = (v: typeof values) =>
-      this.db.batch([
-        this.db
-          .insert(signals)
-          .values(v)
-          .onConflictDoNothing({ target: signals.transaction_signature })
-          .returning({ id: signals.id }),
-        ...(v.wallet_id === null
-          ? []
-          : [
-              this.db
-                .update(wallets)
-                .set({ last_signal_at: receivedIso })
-                .where(
-                  and(
-                    eq(wallets.id, v.wallet_id),
-                    sql`(${wallets.last_signal_at} IS NULL OR ${wallets.last_signal_at} < ${receivedIso})`,
-                  ),
-                ),
-            ]),
-      ]);
-    let inserted: unknown;
-    try {
-      [inserted] = await write(values);
-    } catch (err) {
-      // The wallet row was deleted after the delivery (possible only while it had no signal): keep the
-      // signal without the reference rather than retrying forever, and never copy it.
-      if (!isConstraintError(err, "FOREIGN KEY")) throw err;
-      if (values.signal_type !== "other") {
-        filter = "inactive_wallet";
-        Object.assign(values, { filtered: true, filter_reason: filter, processed_at: nowIso(now) });
-        values.processing_duration_ms = now - row.received_at_ms;
-      }
-      [inserted] = await write({ ...values, wallet_id: null });
-    }
-    let id = (inserted as { id: number }[])[0]?.id;
-    let type = values.signal_type as string;
-    let final = filter !== null;
-    let ownedByOther = false;
-    if (id === undefined) {
-      // Already recorded: by an earlier attempt of this actor, or by the actor of another watched wallet
-      // involved in the same transaction (one signal per transaction, DESIGN §4).
-      const existing = await this.db
-        .select({
-          id: signals.id,
-          wallet_address: signals.wallet_address,
-          signal_type: signals.signal_type,
-          filter_reason: signals.filter_reason,
-        })
-        .from(signals)
-        .where(eq(signals.transaction_signature, row.signature))
-        .get();
-      if (!existing) throw new Error("signal insert ignored but no row found");
-      id = existing.id;
-      type = existing.signal_type;
-      if (existing.wallet_address === address && existing.filter_reason === "invalid_transaction") {
-        // A parked row requeued by the operator: its placeholder signal takes the real classification.
-        const { transaction_signature: _sig, ...fresh } = values;
-        await this.db.update(signals).set(fresh).where(eq(signals.id, id));
-        type = values.signal_type;
-      }
-      if (existing.wallet_address !== address) {
-        log.info("signal_owned_by_other_wallet", { signature: row.signature, owner: existing.wallet_address, address });
-        final = true;
-        ownedByOther = true;
-      }
-    }
-    // The decisions' own history of this leader (a trade another watched wallet owns is not this one's).
-    if (!ownedByOther && c && tx && c.token_mint && (type === "buy" || type === "sell"))
-      this.trades.note({
-        signature: row.signature,
-        type,
-        mint: c.token_mint,
-        amount: c.token_amount,
-        slot: tx.slot ?? null,
-        block_time_ms: tx.timestamp * 1000,
-        received_ms: row.received_at_ms,
-      });
+    const type = values.signal_type as string;
+    const final = filter !== null;
+    // One storage transaction: the signal's values (a draft, or final when filtered here), the leader's trade
+    // log and the row's state. No D1: the signal reaches D1 once, behind the decision (signal-outbox.ts).
     // Only from 'received': a slower concurrent record (ingest vs alarm) must not reopen a finished row.
-    this.ctx.storage.sql.exec(
-      "UPDATE inbox SET state = ?, signal_id = ?, signal_type = ?, last_error = NULL WHERE signature = ? AND state = 'received'",
-      final ? "done" : "recorded",
-      id,
-      type,
-      row.signature,
-    );
+    this.ctx.storage.transactionSync(() => {
+      if (this.row(row.signature)?.state !== "received") return;
+      this.outbox.draft(values);
+      if (final) this.outbox.queue(row.signature, {});
+      // The decisions' own history of this leader.
+      if (c && tx && c.token_mint && (type === "buy" || type === "sell"))
+        this.trades.note({
+          signature: row.signature,
+          type,
+          mint: c.token_mint,
+          amount: c.token_amount,
+          slot: tx.slot ?? null,
+          block_time_ms: tx.timestamp * 1000,
+          received_ms: row.received_at_ms,
+        });
+      this.ctx.storage.sql.exec(
+        "UPDATE inbox SET state = ?, signal_type = ?, last_error = NULL WHERE signature = ? AND state = 'received'",
+        final ? "done" : "recorded",
+        type,
+        row.signature,
+      );
+    });
     log.info("signal_recorded", { signature: row.signature, wallet: address, type, filter_reason: filter });
   }
 
-  /** Marks the signal decided: filtered with a reason, or passed with its entry / exit. */
+  /**
+   * Decides the signal: filtered with a reason, or passed with its entry / exit. Its final values are queued
+   * for their one D1 insert in the same storage write that finishes the row (the flush follows on the chain).
+   */
   private async finish(
     row: Row,
-    fields: Partial<typeof signals.$inferInsert> & { filter_reason?: FilterReason | null },
+    fields: Partial<SignalValues> & { filter_reason?: FilterReason | null },
     detail?: string,
     numbers?: Record<string, unknown>,
   ) {
     const now = Date.now();
-    // A pass never clears `filtered`: the SwapQueue may already have refused the entry (caps, breaker,
-    // no price) and marked the signal, in either order relative to this write.
     const { filter_reason, filtered, ...rest } = fields;
     const verdict = filter_reason
       ? { filtered: true, filter_reason, filter_detail: filterDetail(detail, numbers) }
       : filtered
         ? { filtered: true }
         : {};
-    await this.db
-      .update(signals)
-      .set({
-        ...rest,
-        ...verdict,
-        processed_at: nowIso(now),
-        processing_duration_ms: now - row.received_at_ms,
-      })
-      .where(eq(signals.id, row.signal_id as number));
-    this.setState(row.signature, "done");
+    const final = {
+      ...rest,
+      ...verdict,
+      processed_at: nowIso(now),
+      processing_duration_ms: now - row.received_at_ms,
+    };
+    let queued = false;
+    this.ctx.storage.transactionSync(() => {
+      queued = this.outbox.queue(row.signature, final);
+      if (queued || row.signal_id === null) this.setState(row.signature, "done");
+    });
+    if (!queued && row.signal_id !== null) {
+      // A row recorded by an older version: its signal is already in D1 (inserted before the decision), so the
+      // decision can only be marked on it. Rows recorded from this version on are insert-only.
+      await this.db.update(signals).set(final).where(eq(signals.id, row.signal_id));
+      this.setState(row.signature, "done");
+    }
     if (fields.filter_reason)
       log.info("signal_filtered", { signature: row.signature, reason: fields.filter_reason, detail });
   }
@@ -803,7 +794,6 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   private async decideEntry(row: Row, config: Config): Promise<EntryDecision | null> {
-    const db = this.db;
     const address = this.address() as string;
     const { tx, c } = this.classification(row);
     const mint = c.token_mint as string;
@@ -942,28 +932,29 @@ export class WalletActor extends DurableObject<Env> {
     // Decimals learnt from the token data complete the exact amount the payload could not give.
     const amount =
       c.token_amount ?? (c.token_ui_amount !== null ? uiToBase(c.token_ui_amount, decimals).toString() : null);
-    await db
-      .update(signals)
-      .set({
-        ...priceFields,
-        token_decimals: decimals,
-        token_amount: amount,
-        safety_score: safetyScore,
-        entry_usd: size.usd,
-        filtered: false,
-        filter_reason: null,
-      })
-      .where(eq(signals.id, row.signal_id as number));
+    const decided = {
+      ...priceFields,
+      token_decimals: decimals,
+      token_amount: amount,
+      safety_score: safetyScore,
+      entry_usd: size.usd,
+      filtered: false,
+      filter_reason: null,
+    };
+    if (!this.outbox.merge(row.signature, decided) && row.signal_id !== null)
+      await this.db.update(signals).set(decided).where(eq(signals.id, row.signal_id)); // recorded by an older version
     return {
       kind: "entry",
       request: {
-        idempotency_key: `entry:${row.signal_id}`,
+        // Keyed by the transaction: the SwapQueue dedupes by key, so the actors of two watched wallets in one
+        // transaction trade it once.
+        idempotency_key: `entry:${row.signature}`,
         side: "buy",
         priority: "normal",
         mode: wallet.mode,
         token_mint: mint,
         wallet_id: wallet.id,
-        signal_id: row.signal_id,
+        signal_signature: row.signature,
         reason: "entry",
         leader_block_time: tx.timestamp,
         ...(tx.slot !== undefined ? { leader_slot: tx.slot } : {}),
@@ -1111,7 +1102,8 @@ export class WalletActor extends DurableObject<Env> {
     for (const id of decision.position_ids) {
       if (decision.done.includes(id)) continue;
       const res = await this.mirrorExit(id, {
-        signal_id: row.signal_id as number,
+        // The signature keys the exit; a row recorded by an older version keeps its signal id (same key as before).
+        ...(row.signal_id !== null ? { signal_id: row.signal_id } : {}),
         transaction_signature: row.signature,
         leader_address: address,
         token_mint: c.token_mint as string,
@@ -1149,7 +1141,6 @@ export class WalletActor extends DurableObject<Env> {
    */
   private async decideExit(address: string, tx: HeliusTx, c: Classification, row: Row): Promise<ExitDecision> {
     const mint = c.token_mint as string;
-    const signalId = row.signal_id as number;
     // A block time in the future is not trusted to order the sale: it is taken as made when received.
     const saleS =
       tx.timestamp * 1000 > row.received_at_ms + MAX_CLOCK_SKEW_SECONDS * 1000
@@ -1164,7 +1155,8 @@ export class WalletActor extends DurableObject<Env> {
       token_mint: mint,
       slot: sale.slot,
       block_time: saleS,
-      signal_id: signalId,
+      signal_id: row.signal_id,
+      signal_signature: row.signature,
     });
 
     // Only positions copied from a leader BUY made before this SELL: a sale recovered late (backfill) must not

@@ -1,8 +1,16 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  abortAllDurableObjects,
+  createExecutionContext,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { positionIdFor } from "../src/domain/position";
+import worker from "../src/index";
+import { resetWatchCache } from "../src/pipeline/watch-cache";
 import { signalsData } from "../src/ui/data";
 import { api } from "./helpers/api";
 import {
@@ -15,10 +23,21 @@ import {
   resetBreaker,
   setConfig,
   tripBreaker,
+  waitFor,
 } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { type FaultyD1, faultyD1, patchEnv } from "./helpers/faults";
+import { addr, nativeBuy, tx } from "./helpers/helius";
 import { holdQueue, stepQueue } from "./helpers/queue-steps";
+import {
+  deliver,
+  HELIUS_SECRET,
+  insertWallet,
+  outboxSignal,
+  settle,
+  signalBySignature,
+  spyActor,
+} from "./helpers/wallet-actor";
 
 /**
  * Issue 16 "Signals are an append-only log", the queue side: what the SwapQueue and the PositionActor learn
@@ -140,5 +159,245 @@ describe("signals are an append-only log on the queue side", () => {
     await stepQueue();
     const rows = await env.DB.prepare("SELECT reason FROM signal_outcomes WHERE signal_id = ?").bind(sig).all();
     expect(rows.results).toEqual([{ reason: "circuit_breaker" }]);
+  });
+});
+
+// ------------------------------------------------------------------ the WalletActor side (issue 10, 16)
+
+/** Deliveries through this module's worker, with the env the route sees optionally replaced (watch-cache.test.ts). */
+async function post(body: unknown, routeEnv: Env = env) {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request("https://walltrack.test/webhooks/helius", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: HELIUS_SECRET },
+      body: JSON.stringify(body),
+    }),
+    routeEnv,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+const sellOf = (wallet: string, tokenMint: string, raw: bigint, sol: number, timestamp: number) => {
+  const pool = addr();
+  return tx({
+    feePayer: wallet,
+    timestamp,
+    tokens: [{ mint: tokenMint, amount: Number(raw) / 1e6, from: wallet, to: pool }],
+    natives: [{ amount: Math.round(sol * 1e9), from: pool, to: wallet }],
+    changes: [{ user: wallet, mint: tokenMint, raw: `-${raw}`, decimals: 6 }],
+  });
+};
+
+const nowS = () => Math.floor(Date.now() / 1000);
+const pendingOrderOf = (signature: string) =>
+  runInDurableObject(queue(), (_i, state) => {
+    const rows = state.storage.sql
+      .exec<{ order_id: string; request: string }>("SELECT order_id, request FROM queue WHERE state = 'pending'")
+      .toArray();
+    return rows.find((r) => (JSON.parse(r.request) as { signal_signature?: string }).signal_signature === signature)
+      ?.order_id;
+  });
+
+/** A watched leader whose actor has decided once (hot state and trade log loaded), and a safe token. */
+async function warmLeader() {
+  const wallet = addr();
+  const m = addr();
+  await insertWallet(wallet);
+  await fake.tokens({ mint: m, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+  const warm = addr();
+  await fake.tokens({ mint: warm, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+  resetWatchCache();
+  expect((await post([{ ...nativeBuy(wallet, warm, { sol: 1, tokens: 1000 }), timestamp: nowS() - 2 }])).status).toBe(
+    200,
+  );
+  await env.WALLET_ACTOR.getByName(wallet).drained();
+  await stepQueue(); // the warm-up entry fills, out of the way of the next step
+  // The queue's book has seen every close for longer than the mint cooldown (no D1 look-back for it).
+  await runInDurableObject(queue(), (_i, state) => {
+    state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'book_closes_since_ms'");
+  });
+  return { wallet, m, stub: env.WALLET_ACTOR.getByName(wallet) };
+}
+
+describe("signals are written once, behind the decision (the WalletActor side)", () => {
+  it("a filtered BUY, a passed BUY and a mirrored SELL: no UPDATE of signals from any actor", async () => {
+    const { wallet, m, stub } = await warmLeader();
+    const walletD1 = await recordD1(stub);
+    const queueD1 = await recordD1(queue());
+
+    const stale = { ...nativeBuy(wallet, addr(), { sol: 1, tokens: 1000 }), timestamp: nowS() - 3600 };
+    const buy = { ...nativeBuy(wallet, m, { sol: 1, tokens: 4000 }), timestamp: nowS() - 2 };
+    expect((await post([stale, buy])).status).toBe(200);
+    await stub.drained();
+    const orderId = await waitFor(() => pendingOrderOf(buy.signature));
+    const pos = env.POSITION_ACTOR.getByName(positionIdFor(orderId));
+    const positionD1 = await recordD1(pos);
+    await stepQueue();
+    await waitFor(async () => (await positionRow(positionIdFor(orderId)))?.status === "open");
+
+    const sell = sellOf(wallet, m, 4000_000000n, 1, nowS() - 1);
+    expect((await post([sell])).status).toBe(200);
+    await stub.drained();
+    await stepQueue();
+    await runDurableObjectAlarm(pos);
+    await waitFor(async () => (await positionRow(positionIdFor(orderId)))?.status === "closed");
+
+    const filtered = await signalBySignature(stale.signature);
+    expect(filtered).toMatchObject({ filtered: 1, filter_reason: "stale_signal" });
+    const passed = await signalBySignature(buy.signature);
+    expect(passed).toMatchObject({ filtered: 0, entry_usd: 50, order_id: orderId });
+    const sold = await signalBySignature(sell.signature);
+    expect(sold).toMatchObject({ signal_type: "sell", filtered: 0 });
+    expect(await orderRow(orderId)).toMatchObject({ signal_id: passed.id });
+    expect(await positionRow(positionIdFor(orderId))).toMatchObject({
+      signal_id: passed.id,
+      exit_reason: "mirror_exit",
+    });
+    // The mirror exit's sell order is linked to the SELL signal through its signature.
+    const exitOrder = await env.DB.prepare("SELECT signal_id FROM orders WHERE id = ?").bind(sold.order_id).first();
+    expect(exitOrder).toEqual({ signal_id: sold.id });
+
+    const inserts = walletD1.statements.filter((q) => /^\s*insert\s+into\s+["`]?signals["`]?/i.test(q));
+    expect(inserts.length).toBeGreaterThan(0);
+    expect(updatesOfSignals([walletD1, queueD1, positionD1])).toEqual([]);
+  });
+
+  it("D1 unreachable: a webhook BUY is acked, decided, filled and opened; the rows land linked once D1 is back", async () => {
+    const { wallet, m, stub } = await warmLeader();
+    const down = () => faultyD1(env.DB, { match: /./, times: 1_000_000, message: "D1 unreachable (test)" });
+    const route = down();
+    const restores = [await patchEnv(stub, { DB: down().binding }), await patchEnv(queue(), { DB: down().binding })];
+
+    const buy = { ...nativeBuy(wallet, m, { sol: 1, tokens: 4000 }), timestamp: nowS() - 2 };
+    const res = await post([buy], { ...env, DB: route.binding });
+    expect(res).toMatchObject({ status: 200, body: { accepted: 1 } });
+    await stub.drained();
+    // Decided (the entry is in the queue) with nothing in D1; the signal waits in the actor's outbox.
+    const orderId = await waitFor(() => pendingOrderOf(buy.signature));
+    expect(await outboxSignal(wallet, buy.signature)).toMatchObject({
+      state: "queued",
+      entry_usd: 50,
+      order_id: orderId,
+    });
+    const pid = positionIdFor(orderId);
+    const pos = env.POSITION_ACTOR.getByName(pid);
+    restores.push(await patchEnv(pos, { DB: down().binding }));
+    await stepQueue();
+    // Filled in simulation and open, in actor state only.
+    const actorState = () =>
+      runInDurableObject(pos, (i) => {
+        const s = (i as unknown as { state: Record<string, unknown> | null }).state;
+        return s
+          ? { status: s.status, token_mint: s.token_mint, source_wallet_address: s.source_wallet_address }
+          : null;
+      });
+    const st = await waitFor(async () => ((await actorState())?.status === "open" ? actorState() : null));
+    expect(st).toMatchObject({ status: "open", token_mint: m, source_wallet_address: wallet });
+    expect(await signalBySignature(buy.signature)).toBeNull();
+    expect(await orderRow(orderId)).toBeNull();
+    expect(await positionRow(pid)).toBeNull();
+
+    // D1 is back: the owed writes run (alarms) and the three rows appear, linked.
+    for (const restore of restores) await restore();
+    await waitFor(async () => {
+      await settle(wallet, { forceDue: true });
+      await stepQueue();
+      await runDurableObjectAlarm(pos);
+      return (await positionRow(pid)) && (await orderRow(orderId)) && (await signalBySignature(buy.signature));
+    });
+    const signal = await signalBySignature(buy.signature);
+    expect(signal).toMatchObject({ filtered: 0, entry_usd: 50, order_id: orderId });
+    expect(await orderRow(orderId)).toMatchObject({ signal_id: signal.id });
+    expect(await positionRow(pid)).toMatchObject({ signal_id: signal.id, status: "open" });
+  });
+
+  it("a mirror exit keyed by the SELL's signature: the same sale twice mirrors once, owed before the open or not", async () => {
+    const m = addr();
+    await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
+    const bought = await queue().enqueue(buyRequest(m, { signal_signature: `buy-${m}` }));
+    const pid = positionIdFor(bought.order_id);
+    const pos = env.POSITION_ACTOR.getByName(pid);
+    const req = { transaction_signature: `sale-${m}`, leader_address: LEADER, token_mint: m, fraction: 0.5 };
+    // Not open yet: owed, once for the sale however often it is told.
+    expect(await pos.mirrorExit(req)).toMatchObject({ queued: false, reason: "owed_until_open" });
+    expect(await pos.mirrorExit(req)).toMatchObject({ queued: false, reason: "owed_until_open" });
+    await stepQueue();
+    await waitFor(async () => (await positionRow(pid))?.status === "open");
+    const again = await pos.mirrorExit(req); // the same sale once more, now that it is open
+    const mirrors = await runInDurableObject(pos, (_i, state) => ({
+      exits: state.storage.sql
+        .exec<{ key: string; order_id: string | null }>("SELECT key, order_id FROM exits WHERE reason = 'mirror_exit'")
+        .toArray(),
+      owed: state.storage.sql.exec("SELECT 1 FROM owed_mirror_exits").toArray().length,
+    }));
+    expect(mirrors.exits.map((e) => e.key)).toEqual([`${pid}:mirror_exit:sale-${m}`]);
+    expect(mirrors.owed).toBe(0);
+    expect(again.order_id).toBe(mirrors.exits[0]?.order_id);
+  });
+
+  it("a parked row requeued by the operator: its decided signal replaces the placeholder, with no UPDATE", async () => {
+    const wallet = addr();
+    const m = addr();
+    await insertWallet(wallet);
+    await fake.tokens({ mint: m, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    const spy = await spyActor(wallet);
+    spy.failEnqueue = 1_000;
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    const d1 = await recordD1(stub);
+    const buy = nativeBuy(wallet, m, { sol: 1, tokens: 1000 });
+    await deliver([buy]);
+    for (let i = 0; i < 15 && (await stub.inbox()).find((r) => r.signature === buy.signature)?.state !== "dead"; i++)
+      await settle(wallet, { forceDue: true });
+    // Parked: the placeholder keeps the classification, filtered invalid_transaction.
+    expect(await signalBySignature(buy.signature)).toMatchObject({
+      signal_type: "buy",
+      filtered: 1,
+      filter_reason: "invalid_transaction",
+    });
+    spy.failEnqueue = 0;
+    expect(await stub.requeue(buy.signature)).toMatchObject({ requeued: true, state: "recorded" });
+    await settle(wallet, { forceDue: true });
+    expect(await signalBySignature(buy.signature)).toMatchObject({
+      signal_type: "buy",
+      filtered: 0,
+      filter_reason: null,
+      entry_usd: 50,
+      order_id: `order-entry:${buy.signature}`,
+    });
+    expect(updatesOfSignals([d1])).toEqual([]);
+  });
+
+  it("the actor killed between the decision and the flush: its alarm still writes the signal row", async () => {
+    const wallet = addr();
+    const m = addr();
+    await insertWallet(wallet);
+    await fake.tokens({ mint: m, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    const spy = await spyActor(wallet);
+    const stub = env.WALLET_ACTOR.getByName(wallet);
+    // The process dies right after the decision: the flush never runs in this instance.
+    await runInDurableObject(stub, (instance) => {
+      (instance as unknown as { flushSignals: () => Promise<void> }).flushSignals = async () => {};
+    });
+    const buy = nativeBuy(wallet, m, { sol: 1, tokens: 1000 });
+    expect((await deliver([buy])).status).toBe(200);
+    expect(spy.enqueued).toHaveLength(1);
+    expect((await stub.inbox()).map((r) => r.state)).toEqual(["done"]);
+    expect(await signalBySignature(buy.signature)).toBeNull();
+    expect(await outboxSignal(wallet, buy.signature)).toMatchObject({ state: "queued" });
+
+    // The alarm armed by the delivery is there; after the kill a fresh instance's run writes the row.
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+    await abortAllDurableObjects();
+    const fresh = env.WALLET_ACTOR.getByName(wallet);
+    await runDurableObjectAlarm(fresh);
+    expect(await signalBySignature(buy.signature)).toMatchObject({
+      filtered: 0,
+      entry_usd: 50,
+      order_id: `order-entry:${buy.signature}`,
+    });
+    expect(await outboxSignal(wallet, buy.signature)).toBeNull(); // written: nothing kept in the actor
   });
 });

@@ -9,7 +9,15 @@ import { expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
 import { addr, nativeBuy, sig, tx, USDC, WSOL } from "./helpers/helius";
 import { bookPosition, unbookPosition } from "./helpers/queue-book";
-import { deliver, HELIUS_SECRET, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
+import {
+  deliver,
+  HELIUS_SECRET,
+  insertWallet,
+  outboxSignal,
+  settle,
+  signalBySignature,
+  spyActor,
+} from "./helpers/wallet-actor";
 
 const count = async (table: string) =>
   (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>())?.n ?? 0;
@@ -336,13 +344,14 @@ describe("BUY pipeline", () => {
     const s = await signalBySignature(t.signature);
     expect(spy.enqueued).toEqual([
       {
-        idempotency_key: `entry:${s.id}`,
+        // Keyed by the transaction: the signal row is written behind the decision (issue 10, 16).
+        idempotency_key: `entry:${t.signature}`,
         side: "buy",
         priority: "normal",
         mode: "simulation",
         token_mint: mint,
         wallet_id: id,
-        signal_id: s.id,
+        signal_signature: t.signature,
         reason: "entry",
         leader_block_time: t.timestamp,
         leader_slot: t.slot,
@@ -359,7 +368,7 @@ describe("BUY pipeline", () => {
       filtered: 0,
       filter_reason: null,
       entry_usd: 50,
-      order_id: `order-entry:${s.id}`,
+      order_id: `order-entry:${t.signature}`,
       safety_score: 1,
       sol_amount: 1.5,
       usd_amount: 225,
@@ -377,8 +386,14 @@ describe("BUY pipeline", () => {
     let row = rows.find((r) => r.signature === t.signature)!;
     expect(row).toMatchObject({ state: "recorded", attempts: 1, last_error: "SwapQueue unavailable (test)" });
     expect(row.decision).toMatchObject({ kind: "entry", request: { requested_usd: 50, side: "buy" } });
-    let s = await signalBySignature(t.signature);
-    expect(s).toMatchObject({ filtered: 0, entry_usd: 50, order_id: null, processed_at: null });
+    // The decision is kept on the actor's draft of the signal; D1 gets the row once, when it is finished.
+    expect(await outboxSignal(wallet, t.signature)).toMatchObject({
+      state: "draft",
+      filtered: false,
+      entry_usd: 50,
+      processed_at: null,
+    });
+    expect(await signalBySignature(t.signature)).toBeNull();
 
     rows = await settle(wallet, { forceDue: true });
     row = rows.find((r) => r.signature === t.signature)!;
@@ -386,8 +401,8 @@ describe("BUY pipeline", () => {
 
     rows = await settle(wallet, { forceDue: true });
     expect(rows.find((r) => r.signature === t.signature)).toMatchObject({ state: "done" });
-    s = await signalBySignature(t.signature);
-    expect(s).toMatchObject({ order_id: `order-entry:${s.id}`, entry_usd: 50 });
+    const s = await signalBySignature(t.signature);
+    expect(s).toMatchObject({ order_id: `order-entry:${t.signature}`, entry_usd: 50 });
     expect(spy.enqueued).toHaveLength(3);
     expect(new Set(spy.enqueued.map((r) => JSON.stringify(r))).size).toBe(1); // same key, same request
 
@@ -402,7 +417,7 @@ describe("BUY pipeline", () => {
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     await deliver([t]);
     await settle(wallet);
-    expect(await signalBySignature(t.signature)).toMatchObject({ filtered: 0, entry_usd: 50 });
+    expect(await outboxSignal(wallet, t.signature)).toMatchObject({ state: "draft", filtered: false, entry_usd: 50 });
     // Received 61 s ago (max_signal_age_seconds = 60): the next failure ends the retries.
     await runInDurableObject(env.WALLET_ACTOR.getByName(wallet), (_i, state) => {
       state.storage.sql.exec("UPDATE inbox SET received_at_ms = ?", Date.now() - 61_000);
@@ -520,7 +535,7 @@ describe("BUY pipeline", () => {
     await deliver([t]);
     await settle(wallet);
     const s = await signalBySignature(t.signature);
-    expect(s).toMatchObject({ filtered: 1, filter_reason: "circuit_breaker", order_id: `order-entry:${s.id}` });
+    expect(s).toMatchObject({ filtered: 1, filter_reason: "circuit_breaker", order_id: `order-entry:${t.signature}` });
   });
 
   it("a leader trade below the wallet's minimum is filtered leader_trade_too_small", async () => {
@@ -543,8 +558,10 @@ describe("BUY pipeline", () => {
     const b = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     await deliver([a, b]);
     await settle(wallet);
-    expect(await signalBySignature(a.signature)).toMatchObject({ filtered: 0, entry_usd: 50 });
+    expect(await outboxSignal(wallet, a.signature)).toMatchObject({ state: "draft", filtered: false, entry_usd: 50 });
     expect(await signalBySignature(b.signature)).toMatchObject({ filtered: 1, filter_reason: "already_bought" });
+    await settle(wallet, { forceDue: true });
+    expect(await signalBySignature(a.signature)).toMatchObject({ filtered: 0, entry_usd: 50 });
   });
 
   it("re-buys when the wallet allows them, sized as a percentage of the first entry", async () => {
@@ -735,7 +752,6 @@ describe("SELL → mirror exit", () => {
       [`pos-a-${mint}`, `pos-a-${mint}`, `pos-b-${mint}`].sort(),
     );
     expect(spy.exits.at(-1)?.req).toEqual({
-      signal_id: sig1.id,
       transaction_signature: s1.signature,
       leader_address: wallet,
       token_mint: mint,

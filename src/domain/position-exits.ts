@@ -22,6 +22,20 @@ export function exitKey(
   return fullReason && st.retry_gen > 0 ? `${base}:r${st.retry_gen}` : base;
 }
 
+/**
+ * What keys a leader sale's mirror exit on a position (its exit key's detail, its owed row): the SELL's signature,
+ * or its signal id for a sale recorded by an older version (the key its exit already has).
+ */
+export function mirrorSaleKey(req: Pick<MirrorExitRequest, "signal_id" | "transaction_signature">): string {
+  return req.signal_id != null ? String(req.signal_id) : req.transaction_signature;
+}
+
+/** The SELL's signature in a mirror exit's key `<position>:mirror_exit:<signature>` (null: keyed by a signal id). */
+function mirrorSignature(st: Pick<PositionState, "id">, e: ExitRow): string | null {
+  const detail = e.key.slice(`${st.id}:mirror_exit:`.length);
+  return e.reason === "mirror_exit" && e.signal_id == null && detail.length > 0 ? detail : null;
+}
+
 /** The sell order of a decided exit, enqueued with the exit's recorded key (so a repeat is the same order). */
 export function exitOrderRequest(st: PositionState, e: ExitRow): SwapRequest {
   return {
@@ -33,6 +47,7 @@ export function exitOrderRequest(st: PositionState, e: ExitRow): SwapRequest {
     wallet_id: st.wallet_id,
     // Only a mirror exit comes from a signal; rule and manual exits belong to the position alone.
     signal_id: e.reason === "mirror_exit" ? e.signal_id : null,
+    ...(mirrorSignature(st, e) ? { signal_signature: mirrorSignature(st, e) as string } : {}),
     position_id: st.id,
     reason: e.reason,
     sell_amount: e.amount,

@@ -88,7 +88,9 @@ export function upgradeState(st: PositionState): PositionState {
 export function isMirrorRequest(r: MirrorExitRequest): boolean {
   return (
     !!r &&
-    Number.isSafeInteger(r.signal_id) &&
+    (r.signal_id == null
+      ? typeof r.transaction_signature === "string" && r.transaction_signature.length > 0
+      : Number.isSafeInteger(r.signal_id)) &&
     typeof r.leader_address === "string" &&
     typeof r.token_mint === "string" &&
     typeof r.fraction === "number" &&

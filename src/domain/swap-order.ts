@@ -7,7 +7,10 @@ import type { ExitReason, OrderPriority, WalletMode } from "./vocabulary";
 export type OrderReason = "entry" | ExitReason;
 
 export interface SwapRequest {
-  /** Natural id that makes enqueue idempotent: `entry:<signal_id>`, `<position_id>:<rule>[:<n>]`. */
+  /**
+   * Natural id that makes enqueue idempotent: `entry:<transaction signature>` (`entry:<signal_id>` in orders
+   * queued by older versions), `<position_id>:<rule>[:<n>]`.
+   */
   idempotency_key: string;
   side: "buy" | "sell";
   priority: OrderPriority;
@@ -16,8 +19,9 @@ export interface SwapRequest {
   wallet_id: number | null;
   signal_id?: number | null;
   /**
-   * buy: the signal's transaction signature. The WalletActor may enqueue before its signal row is in D1 (then
-   * `signal_id` is absent): the D1 rows carry the signature and are linked to the signal once it lands.
+   * The signal's transaction signature (a buy, a mirror-exit sell). The WalletActor enqueues before its signal
+   * row is in D1 (`signal_id` absent; set only in requests of older versions): the D1 rows carry the signature
+   * and are linked to the signal once it lands.
    */
   signal_signature?: string;
   position_id?: string | null;
@@ -84,7 +88,9 @@ export const PRIORITY_RANK: Record<OrderPriority, number> = { critical: 0, urgen
 
 /** PositionActor.mirrorExit input: the leader sold `fraction` of its holding in the position's token. */
 export interface MirrorExitRequest {
-  signal_id: number;
+  /** Set only by older versions (and for SELLs they recorded): the exit is then keyed by it, as it was. */
+  signal_id?: number | null;
+  /** The SELL's signature: the key of the exit (the same sale twice mirrors once). */
   transaction_signature: string;
   leader_address: string;
   token_mint: string;
@@ -109,8 +115,10 @@ export interface LeaderSaleNotice {
   /** The sale's slot and block time (unix seconds); null when unknown. */
   slot: number | null;
   block_time: number | null;
-  /** The SELL signal, for the logs. */
+  /** The SELL signal, for the logs (null from this version on: the signal is written behind). */
   signal_id: number | null;
+  /** The SELL's signature: what a retried notice is recognised by. */
+  signal_signature?: string;
 }
 
 export interface LeaderSaleResult {

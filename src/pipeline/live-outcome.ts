@@ -7,6 +7,7 @@ import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { LiveOrderContext } from "./live-orders";
 import type { QueueBook } from "./queue-book";
+import { signalOf } from "./queue-outcomes";
 import type { OwedLedger, OwedStep } from "./queue-owed";
 import type { QueueRow } from "./queue-storage";
 
@@ -113,6 +114,7 @@ function filled(d: OutcomeDeps, row: QueueRow, req: SwapRequest, s: LiveOrderSta
         wallet_id: req.wallet_id,
         source_wallet_address: entry.source_wallet_address,
         signal_id: req.signal_id ?? null,
+        ...(req.signal_signature ? { signal_signature: req.signal_signature } : {}),
         token_mint: req.token_mint,
         token_decimals: decimals,
         mode: req.mode,
@@ -176,8 +178,9 @@ function dead(d: OutcomeDeps, row: QueueRow, req: SwapRequest, s: LiveOrderState
       },
     },
   ];
-  if (req.side === "buy" && req.signal_id != null)
-    steps.push({ step: "signal_filtered", payload: { signal_id: req.signal_id, reason: "entry_failed" } });
+  // The entry's signal by id or, written behind the decision (issue 10), by its transaction signature.
+  const signal = req.side === "buy" ? signalOf(req) : null;
+  if (signal) steps.push({ step: "signal_filtered", payload: { ...signal, reason: "entry_failed" } });
   if (req.side === "sell" && req.position_id)
     steps.push({
       step: "release",

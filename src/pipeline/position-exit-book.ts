@@ -1,3 +1,4 @@
+import { mirrorSaleKey } from "../domain/position-exits";
 import type { ExitRow } from "../domain/position-state";
 import type { PendingExits } from "../domain/position-tick";
 import type { MirrorExitRequest } from "../domain/swap-order";
@@ -150,25 +151,36 @@ export class ExitBook {
     );
   }
 
-  /** A mirror exit owed to a position not opened yet (applied by its open), once per signal. */
+  /** A mirror exit owed to a position not opened yet (applied by its open), once per sale. */
   oweMirror(req: MirrorExitRequest) {
     this.sql.exec(
-      "INSERT INTO owed_mirrors (signal_id, request, created_at) VALUES (?, ?, ?) ON CONFLICT(signal_id) DO NOTHING",
-      req.signal_id,
+      "INSERT INTO owed_mirror_exits (sale_key, request, created_at) VALUES (?, ?, ?) ON CONFLICT(sale_key) DO NOTHING",
+      mirrorSaleKey(req),
       JSON.stringify(req),
       nowIso(),
     );
   }
 
-  owedMirrors(): { signal_id: number; request: MirrorExitRequest }[] {
-    return this.sql
+  /** The owed mirror exits, oldest first: those owed by older versions (by signal id), then by sale key. */
+  owedMirrors(): { sale_key: string; legacy: boolean; request: MirrorExitRequest }[] {
+    const legacy = this.sql
       .exec<{ signal_id: number; request: string }>("SELECT signal_id, request FROM owed_mirrors ORDER BY rowid")
       .toArray()
-      .map((r) => ({ signal_id: r.signal_id, request: JSON.parse(r.request) as MirrorExitRequest }));
+      .map((r) => ({
+        sale_key: String(r.signal_id),
+        legacy: true,
+        request: JSON.parse(r.request) as MirrorExitRequest,
+      }));
+    const owed = this.sql
+      .exec<{ sale_key: string; request: string }>("SELECT sale_key, request FROM owed_mirror_exits ORDER BY rowid")
+      .toArray()
+      .map((r) => ({ sale_key: r.sale_key, legacy: false, request: JSON.parse(r.request) as MirrorExitRequest }));
+    return [...legacy, ...owed];
   }
 
-  dropOwedMirror(signalId: number) {
-    this.sql.exec("DELETE FROM owed_mirrors WHERE signal_id = ?", signalId);
+  dropOwedMirror(o: { sale_key: string; legacy: boolean }) {
+    if (o.legacy) this.sql.exec("DELETE FROM owed_mirrors WHERE signal_id = ?", Number(o.sale_key));
+    else this.sql.exec("DELETE FROM owed_mirror_exits WHERE sale_key = ?", o.sale_key);
   }
 
   saveTick(price: number | null, source: string | null) {

@@ -40,7 +40,13 @@ export function createPositionTables(sql: SqlStorage): void {
     price_usd REAL,
     source TEXT
   )`);
-  // Mirror exits owed to a position not opened yet (its entry executing or filled when the leader sold).
+  // Mirror exits owed to a position not opened yet (its entry executing or filled when the leader sold), by sale
+  // key (position-exits.ts mirrorSaleKey); `owed_mirrors` holds those owed by older versions, by signal id.
+  sql.exec(`CREATE TABLE IF NOT EXISTS owed_mirror_exits (
+    sale_key TEXT PRIMARY KEY,
+    request TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  )`);
   sql.exec(`CREATE TABLE IF NOT EXISTS owed_mirrors (
     signal_id INTEGER PRIMARY KEY,
     request TEXT NOT NULL,

@@ -123,6 +123,9 @@ export async function settle(address: string, { forceDue = false } = {}): Promis
   if (forceDue)
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("UPDATE inbox SET next_attempt_ms = 0 WHERE state != 'done'");
+      // Signals whose D1 write is backed off (issue 16: written behind the decision).
+      if (state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'signal_outbox'").toArray().length > 0)
+        state.storage.sql.exec("UPDATE signal_outbox SET next_attempt_ms = 0 WHERE state = 'queued'");
     });
   for (let i = 0; i < 40; i++) {
     await stub.drained(); // the decisions a delivery started (issue 10: not awaited by the ack)
@@ -139,4 +142,17 @@ export async function signalBySignature(signature: string) {
   return env.DB.prepare(`SELECT ${SIGNALS_READ_COLUMNS} FROM signals WHERE transaction_signature = ?`)
     .bind(signature)
     .first<any>();
+}
+
+/**
+ * The signal as the actor holds it before its one D1 insert (issue 16: written once, behind the decision):
+ * its values and the outbox state (draft → queued; deleted once written); null when the actor keeps none.
+ */
+export async function outboxSignal(address: string, signature: string) {
+  return runInDurableObject(env.WALLET_ACTOR.getByName(address), (_i, state) => {
+    const r = state.storage.sql
+      .exec<{ signal: string; state: string }>("SELECT signal, state FROM signal_outbox WHERE signature = ?", signature)
+      .toArray()[0];
+    return r ? { state: r.state, ...(JSON.parse(r.signal) as Record<string, any>) } : null;
+  });
 }
