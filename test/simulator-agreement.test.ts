@@ -93,6 +93,10 @@ async function runOnActor(
   if (!set.ok) throw new Error(`override refused: ${set.detail}`);
   const openedAt = Date.parse(String((await positionRow(id))?.opened_at));
   const drive = await driveActor(actor, m);
+  // The open armed the first poll at the PriceFeed's next round, which may be due within milliseconds: left
+  // there it can fire on its own, on the real clock, between this test's ticks. Park it an hour out; every
+  // tick below runs it explicitly (runDurableObjectAlarm runs a scheduled alarm at once, whatever its time).
+  await runInDurableObject(actor, (_instance, state) => state.storage.setAlarm(Date.now() + 3_600_000));
   const exits: Exit[] = [];
   let last = entry;
   let closed = false;
