@@ -12,6 +12,7 @@ import {
   type LiveSettings,
   type LiveSizing,
 } from "../src/pipeline/live-executor";
+import { testAddress } from "./helpers/addresses";
 import { fake } from "./helpers/fake";
 import { newSolanaSecretKey } from "./helpers/keys";
 
@@ -22,7 +23,7 @@ import { newSolanaSecretKey } from "./helpers/keys";
  * Time is a virtual clock: sleeping advances it, nothing waits on the wall clock.
  */
 const WSOL = "So11111111111111111111111111111111111111112";
-const TOKEN = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr";
+const TOKEN = testAddress(240, 1);
 const KEY = await newSolanaSecretKey(); // the canary: checked against every log line, state and D1 row below
 const liveEnv = { ...env, WALLET_PRIVATE_KEY: KEY.secret } as Env;
 const SIZING_BUY: LiveSizing = { side: "buy", sol_price_usd: 150 };
@@ -332,7 +333,7 @@ describe("live executor: unconfirmed, slippage, terminal errors, stuck exits, 42
     const run = (over: Partial<LiveOrderIntent> = {}, sizing: LiveSizing = SIZING_BUY) =>
       executor(new MemoryPort()).start(intent(over), sizing);
 
-    const noRoute = await run({ token_mint: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin" });
+    const noRoute = await run({ token_mint: testAddress(240, 2) });
     expect(noRoute.state.status).toBe("failed");
     expect(noRoute.state.terminal_reason).toMatch(/^COULD_NOT_FIND_ANY_ROUTE/);
     expect((await quoteCalls()).length).toBe(1);

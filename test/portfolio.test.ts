@@ -3,13 +3,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { testAddress } from "./helpers/addresses";
 import { api, expectErrorShape } from "./helpers/api";
 import { fake } from "./helpers/fake";
+import { fakeSignature } from "./helpers/helius-payloads";
 
 const TOKEN_MINT = testAddress(200, 1);
 const T22_MINT = testAddress(200, 2);
 const UNKNOWN_MINT = testAddress(200, 3);
 const EMPTY_MINT = testAddress(200, 4);
-const sig = (n: number) =>
-  `${"5h6xBEauJ3PK6SWCZ1PGjBvj8vDdWG3KpwATGy1ARAXFSDwt8GFXM7W5Ncn16wmqokgpiKRLuS83KUxyZyv2sU"}${String(n).padStart(2, "0")}`;
+const sig = (n: number) => fakeSignature(`portfolio-${n}`);
 
 let seq = 0;
 /** A fresh wallet address per test (D1 is shared by the whole file). */
