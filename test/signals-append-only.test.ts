@@ -1,15 +1,8 @@
-import {
-  abortAllDurableObjects,
-  createExecutionContext,
-  runDurableObjectAlarm,
-  runInDurableObject,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { positionIdFor } from "../src/domain/position";
-import worker from "../src/index";
 import { resetWatchCache } from "../src/pipeline/watch-cache";
 import { signalsData } from "../src/ui/data";
 import { api } from "./helpers/api";
@@ -31,9 +24,9 @@ import { addr, nativeBuy, tx } from "./helpers/helius";
 import { holdQueue, stepQueue } from "./helpers/queue-steps";
 import {
   deliver,
-  HELIUS_SECRET,
   insertWallet,
   outboxSignal,
+  postInProcess,
   settle,
   signalBySignature,
   spyActor,
@@ -164,22 +157,6 @@ describe("signals are an append-only log on the queue side", () => {
 
 // ------------------------------------------------------------------ the WalletActor side (issue 10, 16)
 
-/** Deliveries through this module's worker, with the env the route sees optionally replaced (watch-cache.test.ts). */
-async function post(body: unknown, routeEnv: Env = env) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request("https://walltrack.test/webhooks/helius", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: HELIUS_SECRET },
-      body: JSON.stringify(body),
-    }),
-    routeEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, body: (await res.json()) as any };
-}
-
 const sellOf = (wallet: string, tokenMint: string, raw: bigint, sol: number, timestamp: number) => {
   const pool = addr();
   return tx({
@@ -210,9 +187,9 @@ async function warmLeader() {
   const warm = addr();
   await fake.tokens({ mint: warm, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
   resetWatchCache();
-  expect((await post([{ ...nativeBuy(wallet, warm, { sol: 1, tokens: 1000 }), timestamp: nowS() - 2 }])).status).toBe(
-    200,
-  );
+  expect(
+    (await postInProcess([{ ...nativeBuy(wallet, warm, { sol: 1, tokens: 1000 }), timestamp: nowS() - 2 }])).status,
+  ).toBe(200);
   await env.WALLET_ACTOR.getByName(wallet).drained();
   await stepQueue(); // the warm-up entry fills, out of the way of the next step
   // The queue's book has seen every close for longer than the mint cooldown (no D1 look-back for it).
@@ -230,7 +207,7 @@ describe("signals are written once, behind the decision (the WalletActor side)",
 
     const stale = { ...nativeBuy(wallet, addr(), { sol: 1, tokens: 1000 }), timestamp: nowS() - 3600 };
     const buy = { ...nativeBuy(wallet, m, { sol: 1, tokens: 4000 }), timestamp: nowS() - 2 };
-    expect((await post([stale, buy])).status).toBe(200);
+    expect((await postInProcess([stale, buy])).status).toBe(200);
     await stub.drained();
     const orderId = await waitFor(() => pendingOrderOf(buy.signature));
     const pos = env.POSITION_ACTOR.getByName(positionIdFor(orderId));
@@ -239,7 +216,7 @@ describe("signals are written once, behind the decision (the WalletActor side)",
     await waitFor(async () => (await positionRow(positionIdFor(orderId)))?.status === "open");
 
     const sell = sellOf(wallet, m, 4000_000000n, 1, nowS() - 1);
-    expect((await post([sell])).status).toBe(200);
+    expect((await postInProcess([sell])).status).toBe(200);
     await stub.drained();
     await stepQueue();
     await runDurableObjectAlarm(pos);
@@ -272,7 +249,7 @@ describe("signals are written once, behind the decision (the WalletActor side)",
     const restores = [await patchEnv(stub, { DB: down().binding }), await patchEnv(queue(), { DB: down().binding })];
 
     const buy = { ...nativeBuy(wallet, m, { sol: 1, tokens: 4000 }), timestamp: nowS() - 2 };
-    const res = await post([buy], { ...env, DB: route.binding });
+    const res = await postInProcess([buy], { ...env, DB: route.binding });
     expect(res).toMatchObject({ status: 200, body: { accepted: 1 } });
     await stub.drained();
     // Decided (the entry is in the queue) with nothing in D1; the signal waits in the actor's outbox.

@@ -1,32 +1,11 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import worker from "../src/index";
 import { resetWatchCache } from "../src/pipeline/watch-cache";
 import { api } from "./helpers/api";
 import { fake } from "./helpers/fake";
 import { faultyD1 } from "./helpers/faults";
 import { addr, nativeBuy } from "./helpers/helius";
-import { HELIUS_SECRET, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
-
-/**
- * Deliveries through this module's own worker (the isolate cache under test lives in it), with the env the
- * route sees optionally replaced (D1 unreachable for the route only: the actors keep their real binding).
- */
-async function post(body: unknown, routeEnv: Env = env) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request("https://walltrack.test/webhooks/helius", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: HELIUS_SECRET },
-      body: JSON.stringify(body),
-    }),
-    routeEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, body: (await res.json()) as any };
-}
+import { insertWallet, postInProcess, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
 async function leader() {
   const wallet = addr();
@@ -40,7 +19,7 @@ async function leader() {
 /** A delivery whose only job is to make this isolate load its watch cache (no wallet involved). */
 async function loadCache() {
   resetWatchCache();
-  const res = await post([nativeBuy(addr(), addr(), { sol: 1, tokens: 1000 })]);
+  const res = await postInProcess([nativeBuy(addr(), addr(), { sol: 1, tokens: 1000 })]);
   expect(res.body).toMatchObject({ ignored: 1 });
 }
 
@@ -56,7 +35,7 @@ describe("webhook route: isolate watch cache (issue 10)", () => {
     await loadCache();
     const d1 = alwaysFailing();
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
-    const res = await post([t], { ...env, DB: d1.binding });
+    const res = await postInProcess([t], { ...env, DB: d1.binding });
     expect(res).toMatchObject({ status: 200, body: { accepted: 1, ignored: 0 } });
     // Nothing about the watch list was asked of D1 before the ack.
     expect(d1.statements.filter((q) => /wallets/i.test(q))).toEqual([]);
@@ -68,7 +47,7 @@ describe("webhook route: isolate watch cache (issue 10)", () => {
   it("without the cache the same delivery reads D1 (and fails over to a retry when D1 is down)", async () => {
     const { wallet, mint } = await leader();
     resetWatchCache();
-    const res = await post([nativeBuy(wallet, mint, { sol: 1, tokens: 1000 })], {
+    const res = await postInProcess([nativeBuy(wallet, mint, { sol: 1, tokens: 1000 })], {
       ...env,
       DB: alwaysFailing().binding,
     });
@@ -80,13 +59,13 @@ describe("webhook route: isolate watch cache (issue 10)", () => {
     await loadCache();
     const { wallet, mint, id, spy } = await leader();
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
-    expect((await post([t])).body).toMatchObject({ accepted: 1, ignored: 0 });
+    expect((await postInProcess([t])).body).toMatchObject({ accepted: 1, ignored: 0 });
     await settle(wallet);
     expect(spy.enqueued).toHaveLength(1);
     expect(await signalBySignature(t.signature)).toMatchObject({ wallet_id: id });
     // Learnt on the miss: the next one needs no D1 on the route.
     const next = nativeBuy(wallet, addr(), { sol: 1, tokens: 1000 });
-    expect((await post([next], { ...env, DB: alwaysFailing().binding })).body).toMatchObject({ accepted: 1 });
+    expect((await postInProcess([next], { ...env, DB: alwaysFailing().binding })).body).toMatchObject({ accepted: 1 });
   });
 
   it("a wallet deleted behind the cache (no push reached its actor) is ignored: the actor confirms from D1", async () => {
@@ -94,12 +73,12 @@ describe("webhook route: isolate watch cache (issue 10)", () => {
     await loadCache();
     await env.DB.prepare("DELETE FROM wallets WHERE id = ?").bind(id).run();
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
-    expect((await post([t])).body).toMatchObject({ accepted: 0, ignored: 1 });
+    expect((await postInProcess([t])).body).toMatchObject({ accepted: 0, ignored: 1 });
     expect(await env.WALLET_ACTOR.getByName(wallet).inbox()).toEqual([]);
     // The route forgot it: the next delivery takes the D1 path, which ignores it too.
     const d1 = faultyD1(env.DB, { match: /^$/ });
     expect(
-      (await post([nativeBuy(wallet, mint, { sol: 1, tokens: 1000 })], { ...env, DB: d1.binding })).body,
+      (await postInProcess([nativeBuy(wallet, mint, { sol: 1, tokens: 1000 })], { ...env, DB: d1.binding })).body,
     ).toMatchObject({ ignored: 1 });
     expect(d1.statements.some((q) => /from wallets/i.test(q))).toBe(true);
   });
@@ -108,7 +87,9 @@ describe("webhook route: isolate watch cache (issue 10)", () => {
     const { wallet, mint, id } = await leader();
     await loadCache();
     expect((await api("DELETE", `/api/v1/wallets/${id}`)).status).toBe(204);
-    expect((await post([nativeBuy(wallet, mint, { sol: 1, tokens: 1000 })])).body).toMatchObject({ ignored: 1 });
+    expect((await postInProcess([nativeBuy(wallet, mint, { sol: 1, tokens: 1000 })])).body).toMatchObject({
+      ignored: 1,
+    });
 
     // Re-added while the route still holds the old id (cache reloaded before the deletion was seen).
     await loadCache();
@@ -118,7 +99,7 @@ describe("webhook route: isolate watch cache (issue 10)", () => {
     expect(newId).not.toBe(id);
     await spyActor(wallet);
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
-    expect((await post([t])).body).toMatchObject({ accepted: 1 });
+    expect((await postInProcess([t])).body).toMatchObject({ accepted: 1 });
     await settle(wallet);
     expect(await signalBySignature(t.signature)).toMatchObject({ wallet_id: newId });
   });
@@ -132,7 +113,7 @@ describe("webhook route: isolate watch cache (issue 10)", () => {
     await spyActor(wallet);
     const t = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     const d1 = faultyD1(env.DB, { match: /^$/ });
-    expect((await post([t], { ...env, DB: d1.binding })).body).toMatchObject({ accepted: 1 });
+    expect((await postInProcess([t], { ...env, DB: d1.binding })).body).toMatchObject({ accepted: 1 });
     expect(d1.statements.filter((q) => /wallets/i.test(q))).toEqual([]); // routed on the stale entry
     await settle(wallet);
     expect(await signalBySignature(t.signature)).toMatchObject({ wallet_id: newId });

@@ -1,8 +1,14 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { InboxRow, WalletActor } from "../../durable-objects/wallet-actor";
 import { SIGNALS_READ_COLUMNS } from "../../src/db/signal-outcomes";
 import type { EnqueueResult, MirrorExitRequest, MirrorExitResult, SwapRequest } from "../../src/domain/swap-order";
+import worker from "../../src/index";
 
 export const HELIUS_SECRET = "test-helius-auth-header";
 
@@ -50,6 +56,26 @@ async function drainActorsOf(items: unknown[]) {
 
 let walletSeq = 0;
 /** Inserts a watched wallet row directly (the wallets API is built elsewhere). */
+/**
+ * A delivery through the test file's own copy of the worker (its isolate caches, e.g. the watch cache, are the
+ * ones under test), with the env the route sees optionally replaced — D1 unreachable for the route only, the
+ * actors keeping their real binding.
+ */
+export async function postInProcess(body: unknown, routeEnv: Env = env) {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request("https://walltrack.test/webhooks/helius", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: HELIUS_SECRET },
+      body: JSON.stringify(body),
+    }),
+    routeEnv,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body: (await res.json()) as any };
+}
+
 export async function insertWallet(address: string, fields: Record<string, string | number | null> = {}) {
   const cols = { address, label: `w${walletSeq++}`, is_active: 1, mode: "simulation", ...fields };
   const names = Object.keys(cols);
