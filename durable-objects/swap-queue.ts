@@ -60,6 +60,7 @@ import {
   type QueueRow,
   type QueueState,
   queueDepthAndOwed,
+  writeDeadLetter,
 } from "../src/pipeline/queue-storage";
 import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/pipeline/sim-quote";
 
@@ -644,23 +645,7 @@ export class SwapQueue extends DurableObject<Env> {
     if (permanent || attempts > cfg.max_swap_retries) {
       const steps = givenUpSteps(row, req, { status: "dead", attempts, message });
       this.ctx.storage.transactionSync(() => {
-        sql.exec(
-          "UPDATE queue SET state = 'dead', attempts = ?, last_error = ?, finished_at_ms = ? WHERE order_id = ?",
-          attempts,
-          message,
-          Date.now(),
-          row.order_id,
-        );
-        sql.exec(
-          `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          row.order_id,
-          row.idempotency_key,
-          row.request,
-          attempts,
-          message,
-          nowIso(),
-        );
+        writeDeadLetter(sql, row, attempts, message);
         this.owed.record(row.order_id, steps);
       });
       log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });

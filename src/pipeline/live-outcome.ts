@@ -7,9 +7,9 @@ import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { LiveOrderContext } from "./live-orders";
 import type { QueueBook } from "./queue-book";
-import { signalOf } from "./queue-outcomes";
+import { givenUpSteps } from "./queue-outcomes";
 import type { OwedLedger, OwedStep } from "./queue-owed";
-import type { QueueRow } from "./queue-storage";
+import { type QueueRow, writeDeadLetter } from "./queue-storage";
 
 /**
  * What a terminal live order means for the SwapQueue (issue 11), written in the SAME storage transaction as
@@ -166,43 +166,13 @@ function filled(d: OutcomeDeps, row: QueueRow, req: SwapRequest, s: LiveOrderSta
 
 function dead(d: OutcomeDeps, row: QueueRow, req: SwapRequest, s: LiveOrderState, message: string) {
   const attempts = row.attempts + 1;
-  const steps: OwedStep[] = [
-    {
-      step: "d1_order",
-      payload: {
-        status: "dead",
-        attempts,
-        last_error: message,
-        tx_signature: s.signature,
-        requested_amount: s.sized_amount,
-      },
-    },
-  ];
-  // The entry's signal by id or, written behind the decision (issue 10), by its transaction signature.
-  const signal = req.side === "buy" ? signalOf(req) : null;
-  if (signal) steps.push({ step: "signal_filtered", payload: { ...signal, reason: "entry_failed" } });
-  if (req.side === "sell" && req.position_id)
-    steps.push({
-      step: "release",
-      payload: { position_id: req.position_id, outcome: "dead", key: row.idempotency_key },
-    });
-  d.sql.exec(
-    "UPDATE queue SET state = 'dead', attempts = ?, last_error = ?, finished_at_ms = ? WHERE order_id = ?",
-    attempts,
-    message,
-    Date.now(),
-    row.order_id,
+  const steps = givenUpSteps(
+    row,
+    req,
+    { status: "dead", attempts, message },
+    { tx_signature: s.signature, requested_amount: s.sized_amount },
   );
-  d.sql.exec(
-    `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
-     VALUES (?, ?, ?, ?, ?, ?)`,
-    row.order_id,
-    row.idempotency_key,
-    row.request,
-    attempts,
-    message,
-    nowIso(),
-  );
+  writeDeadLetter(d.sql, row, attempts, message);
   d.owed.record(row.order_id, steps);
   log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message, live: true });
 }

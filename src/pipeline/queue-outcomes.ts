@@ -47,11 +47,16 @@ export function givenUpSteps(
   row: QueueRow,
   req: SwapRequest,
   outcome: { status: "cancelled"; reason: string } | { status: "dead"; attempts: number; message: string },
+  /** More of the D1 row (a live order's signature and sized amount). */
+  d1Extra: OrderPatch = {},
 ): OwedStep[] {
   const steps: OwedStep[] = [
     outcome.status === "cancelled"
-      ? { step: "d1_order", payload: { status: "cancelled", cancel_reason: outcome.reason } }
-      : { step: "d1_order", payload: { status: "dead", attempts: outcome.attempts, last_error: outcome.message } },
+      ? { step: "d1_order", payload: { status: "cancelled", cancel_reason: outcome.reason, ...d1Extra } }
+      : {
+          step: "d1_order",
+          payload: { status: "dead", attempts: outcome.attempts, last_error: outcome.message, ...d1Extra },
+        },
   ];
   // An entry refused (breaker, caps, no price) or failed must not read as "copied" in the signal history.
   const signal = signalOf(req);

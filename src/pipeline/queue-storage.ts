@@ -163,3 +163,24 @@ export function nextDueTimes(sql: SqlStorage, running: ReadonlySet<string>) {
     ),
   };
 }
+
+/** Marks an order dead and keeps its request as a dead letter (retry / discard routes), in the caller's transaction. */
+export function writeDeadLetter(sql: SqlStorage, row: QueueRow, attempts: number, message: string): void {
+  sql.exec(
+    "UPDATE queue SET state = 'dead', attempts = ?, last_error = ?, finished_at_ms = ? WHERE order_id = ?",
+    attempts,
+    message,
+    Date.now(),
+    row.order_id,
+  );
+  sql.exec(
+    `INSERT OR REPLACE INTO dead_letters (order_id, idempotency_key, request, attempts, last_error, died_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+    row.order_id,
+    row.idempotency_key,
+    row.request,
+    attempts,
+    message,
+    nowIso(),
+  );
+}
