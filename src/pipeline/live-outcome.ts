@@ -7,7 +7,7 @@ import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { LiveOrderContext } from "./live-orders";
 import type { QueueBook } from "./queue-book";
-import { givenUpSteps } from "./queue-outcomes";
+import { givenUpSteps, openPositionStep } from "./queue-outcomes";
 import type { OwedLedger, OwedStep } from "./queue-owed";
 import { type QueueRow, writeDeadLetter } from "./queue-storage";
 
@@ -106,24 +106,12 @@ function filled(d: OutcomeDeps, row: QueueRow, req: SwapRequest, s: LiveOrderSta
       executed_price_usd: price,
       slippage_bps: quotedOut && quotedOut > 0n ? (1 - Number(tokens) / Number(quotedOut)) * 10_000 : null,
     };
-    next = {
-      step: "open_position",
-      payload: {
-        position_id: positionId,
-        entry_order_id: row.order_id,
-        wallet_id: req.wallet_id,
-        source_wallet_address: entry.source_wallet_address,
-        signal_id: req.signal_id ?? null,
-        ...(req.signal_signature ? { signal_signature: req.signal_signature } : {}),
-        token_mint: req.token_mint,
-        token_decimals: decimals,
-        mode: req.mode,
-        exit_strategy_id: entry.exit_strategy_id,
-        entry_price_usd: price,
-        entry_amount: tokens.toString(),
-        entry_cost_usd: usd,
-      },
-    };
+    next = openPositionStep(row, { ...req, entry }, positionId, {
+      price_usd: price,
+      amount: tokens.toString(),
+      cost_usd: usd,
+      decimals,
+    });
     d.book.opened(positionId, usd, tokens.toString());
   } else {
     const positionId = req.position_id as string;

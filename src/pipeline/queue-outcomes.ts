@@ -104,26 +104,14 @@ export function simulatedBuyFilled(
       execution_duration_ms: durationMs,
       last_error: null,
     },
-    next: {
-      step: "open_position",
-      payload: {
-        position_id: positionId,
-        entry_order_id: row.order_id,
-        wallet_id: req.wallet_id,
-        source_wallet_address: entry.source_wallet_address,
-        signal_id: req.signal_id ?? null,
-        ...(req.signal_signature ? { signal_signature: req.signal_signature } : {}),
-        token_mint: req.token_mint,
-        token_decimals: entry.token_decimals,
-        mode: req.mode,
-        exit_strategy_id: entry.exit_strategy_id,
-        entry_price_usd: executed.executed_price_usd,
-        entry_amount: executed.executed_out_amount,
-        entry_cost_usd: executed.executed_usd,
-        // The position opens from the queue's hot state: its template and config, no D1 read (issue 10).
-        ...start,
-      },
-    },
+    // The position opens from the queue's hot state: its template and config, no D1 read (issue 10).
+    next: openPositionStep(row, req, positionId, {
+      price_usd: executed.executed_price_usd,
+      amount: executed.executed_out_amount,
+      cost_usd: executed.executed_usd,
+      decimals: entry.token_decimals,
+      start,
+    }),
     book: (b) => b.opened(positionId, executed.executed_usd, executed.executed_out_amount),
   };
 }
@@ -171,5 +159,40 @@ export function simulatedSellFilled(
       },
     },
     book: (b) => b.sold(positionId, sold, full),
+  };
+}
+
+/** The step that opens a filled entry's position (simulated or live fill), with what the fill bought. */
+export function openPositionStep(
+  row: QueueRow,
+  req: SwapRequest & { entry: NonNullable<SwapRequest["entry"]> },
+  positionId: string,
+  fill: {
+    price_usd: number;
+    amount: string;
+    cost_usd: number;
+    decimals: number;
+    start?: Pick<OpenPositionInput, "template" | "hot">;
+  },
+): OwedStep {
+  const entry = req.entry;
+  return {
+    step: "open_position",
+    payload: {
+      position_id: positionId,
+      entry_order_id: row.order_id,
+      wallet_id: req.wallet_id,
+      source_wallet_address: entry.source_wallet_address,
+      signal_id: req.signal_id ?? null,
+      ...(req.signal_signature ? { signal_signature: req.signal_signature } : {}),
+      token_mint: req.token_mint,
+      token_decimals: fill.decimals,
+      mode: req.mode,
+      exit_strategy_id: entry.exit_strategy_id,
+      entry_price_usd: fill.price_usd,
+      entry_amount: fill.amount,
+      entry_cost_usd: fill.cost_usd,
+      ...fill.start,
+    },
   };
 }
