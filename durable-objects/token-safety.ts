@@ -17,45 +17,63 @@ import type { Config } from "../src/domain/config";
 import { log } from "../src/lib/logger";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 
+/** Rows not looked at for this long are dropped: far past any TTL, kept only as a stale fallback. */
+const KEEP_MS = 7 * 24 * 3600 * 1000;
+const PRUNE_EVERY_MS = 3600 * 1000;
+
+type Shared = Promise<{ lookup: Lookup | null; row: SafetyRow | null }>;
+
 /**
- * TokenSafety: one per mint (`getByName(mint)`), issue 10. Holds the mint's last safety lookup in its own
- * storage for `token_cache_ttl_seconds`, so a WalletActor's decision reads no D1, and makes concurrent first
- * looks single-flight: several leaders buying the same new mint at once share ONE RugCheck / DexScreener
- * lookup (the first caller starts it, the others await the same promise). Each caller scores the shared
- * inputs with its own config. D1's `tokens` row (the API's view of the cache) is written behind the answer.
+ * TokenSafety: one of TOKEN_SAFETY_SHARDS objects (`tokenSafetyOf(env, mint)`), issue 10. Holds each of its
+ * mints' last safety lookup in its own storage for `token_cache_ttl_seconds`, so a WalletActor's decision
+ * reads no D1, and makes concurrent first looks at a mint single-flight: several leaders buying the same new
+ * mint at once share ONE RugCheck / DexScreener lookup (the first caller starts it, the others await the same
+ * promise). Each caller scores the shared inputs with its own config. D1's `tokens` row (the API's view of
+ * the cache) is written behind the answer.
  */
 export class TokenSafety extends DurableObject<Env> {
-  private inflight: Promise<{ lookup: Lookup | null; row: SafetyRow | null }> | null = null;
+  private readonly inflight = new Map<string, Shared>();
+  private prunedAtMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     attachUpstreamHealth(env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS safety (mint TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at_ms INTEGER NOT NULL)",
+    );
   }
 
-  private cached(): TokenValues | null {
+  private cached(mint: string): TokenValues | null {
     const row = this.ctx.storage.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'safety'")
+      .exec<{ value: string }>("SELECT value FROM safety WHERE mint = ?", mint)
       .toArray()[0];
     return row ? (JSON.parse(row.value) as TokenValues) : null;
   }
 
-  private store(values: Partial<TokenValues>) {
+  private store(mint: string, values: Partial<TokenValues>, nowMs: number) {
     this.ctx.storage.sql.exec(
-      "INSERT INTO meta (key, value) VALUES ('safety', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      `INSERT INTO safety (mint, value, stored_at_ms) VALUES (?, ?, ?)
+       ON CONFLICT (mint) DO UPDATE SET value = excluded.value, stored_at_ms = excluded.stored_at_ms`,
+      mint,
       JSON.stringify(values),
+      nowMs,
     );
+    if (nowMs - this.prunedAtMs < PRUNE_EVERY_MS) return;
+    this.prunedAtMs = nowMs;
+    this.ctx.storage.sql.exec("DELETE FROM safety WHERE stored_at_ms < ?", nowMs - KEEP_MS);
   }
 
   /** The mint's safety outcome under `config`: cached while fresh, else one shared upstream lookup. */
   async assess(mint: string, config: Config, nowMs: number = Date.now()): Promise<SafetyOutcome> {
-    const row = this.cached();
+    const row = this.cached(mint);
     if (row && isFresh(row, config, nowMs)) return outcomeFromRow(row, config, nowMs, "cache");
-    // No await between the check and the assignment: every concurrent caller joins the same lookup.
-    this.inflight ??= this.refresh(mint, config, nowMs).finally(() => {
-      this.inflight = null;
-    });
-    const { lookup, row: known } = await this.inflight;
+    // No await between the check and the set: every concurrent caller for this mint joins the same lookup.
+    let shared = this.inflight.get(mint);
+    if (!shared) {
+      shared = this.refresh(mint, config, nowMs).finally(() => this.inflight.delete(mint));
+      this.inflight.set(mint, shared);
+    }
+    const { lookup, row: known } = await shared;
     if (lookup === null) return outcomeFromRow(known as SafetyRow, config, nowMs, "cache");
     if (lookup.ok) return { ...outcomeFromRow(lookup.values, config, nowMs, "cache"), source: "upstream" };
     return outcomeOfLookup(mint, lookup, known, config, nowMs);
@@ -66,7 +84,7 @@ export class TokenSafety extends DurableObject<Env> {
    * null. Without a lookup here yet, D1's cached row is read once, as `refresh` would take it over.
    */
   async decimals(mint: string): Promise<number | null> {
-    const row = this.cached();
+    const row = this.cached(mint);
     if (row) return row.decimals ?? null;
     const d1 = await getDb(this.env.DB)
       .select({ decimals: tokens.decimals })
@@ -77,7 +95,7 @@ export class TokenSafety extends DurableObject<Env> {
   }
 
   private async refresh(mint: string, config: Config, nowMs: number) {
-    let row: SafetyRow | null = this.cached();
+    let row: SafetyRow | null = this.cached(mint);
     if (!row) {
       // A first look: a result D1 already holds (cached before this object existed) is taken over once.
       try {
@@ -85,7 +103,7 @@ export class TokenSafety extends DurableObject<Env> {
         if (d1) {
           const { mint_address: _m, created_at: _c, ...values } = d1;
           if (isFresh(d1, config, nowMs)) {
-            this.store(values);
+            this.store(mint, values, nowMs);
             return { lookup: null, row: d1 as SafetyRow };
           }
           row = d1;
@@ -96,7 +114,7 @@ export class TokenSafety extends DurableObject<Env> {
     }
     const lookup = await lookupUpstream(this.env, mint, row as Partial<TokenValues> | null, config, nowMs);
     if (lookup.ok) {
-      this.store(lookup.values);
+      this.store(mint, lookup.values, nowMs);
       // Behind the answer: D1's copy is a read model; the next lookup rewrites it if this one fails.
       this.ctx.waitUntil(
         writeTokenRow(getDb(this.env.DB), mint, lookup.values).catch((err) =>

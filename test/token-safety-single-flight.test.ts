@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { TOKEN_SAFETY_SHARDS, tokenSafetyOf, tokenSafetyShard } from "../src/pipeline/token-safety-shard";
 import { fake } from "./helpers/fake";
 import { patchEnv } from "./helpers/faults";
 import { addr, nativeBuy } from "./helpers/helius";
@@ -43,7 +44,7 @@ describe("token safety per mint (issue 10)", () => {
         };
       });
     // The held lookup must outlast the polling below on a loaded machine: no client timeout in this object.
-    await patchEnv(env.TOKEN_SAFETY.getByName(mint), { UPSTREAM_TIMEOUT_MS: "60000" });
+    await patchEnv(tokenSafetyOf(env, mint), { UPSTREAM_TIMEOUT_MS: "60000" });
     await fake.hold("rugcheck.report");
     const buys = leaders.map((w) => nativeBuy(w, mint, { sol: 1, tokens: 1000 }));
     // Not waiting for the decisions: each delivery starts its own (issue 10), held at the lookup below.
@@ -69,7 +70,7 @@ describe("token safety per mint (issue 10)", () => {
     await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
     const cfg = (await env.DB.prepare("SELECT * FROM config WHERE id = 1").first<any>()) as any;
     const config = { ...cfg, helius_transaction_types: [] };
-    const stub = env.TOKEN_SAFETY.getByName(mint);
+    const stub = tokenSafetyOf(env, mint);
     const now = Date.now();
     expect(await stub.assess(mint, config, now)).toMatchObject({ status: "ok", source: "upstream" });
     expect(await stub.assess(mint, config, now + 1000)).toMatchObject({ status: "ok", source: "cache" });
@@ -81,5 +82,40 @@ describe("token safety per mint (issue 10)", () => {
     await fake.fail("rugcheck.report", { status: 500, times: -1 });
     const stale = await stub.assess(mint, config, later + (config.token_cache_ttl_seconds + 1) * 1000);
     expect(stale).toMatchObject({ status: "ok", source: "stale_cache" });
+  });
+
+  it("mints sharing an object keep their own lookups and cache rows", async () => {
+    const cfg = (await env.DB.prepare("SELECT * FROM config WHERE id = 1").first<any>()) as any;
+    const config = { ...cfg, helius_transaction_types: [] };
+    // Two mints that hash to the same shard: each gets its own lookup, its own answer, its own cache row.
+    const a = addr();
+    let b = addr();
+    while (tokenSafetyShard(b) !== tokenSafetyShard(a)) b = addr();
+    await fake.tokens({ mint: a, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    await fake.tokens({ mint: b, price_usd: 0.002, decimals: 9, liquidity_usd: 200_000, age_hours: 100 });
+    await fake.hold("rugcheck.report");
+    const stub = tokenSafetyOf(env, a);
+    const both = Promise.all([stub.assess(a, config), stub.assess(b, config)]);
+    await until("both lookups reached RugCheck", async () => (await fake.held("rugcheck.report")) >= 2);
+    await fake.release("rugcheck.report");
+    expect(await both).toMatchObject([{ status: "ok" }, { status: "ok" }]);
+    expect((await fake.calls())["rugcheck.report"]).toBe(2);
+    expect(await stub.decimals(a)).toBe(6);
+    expect(await stub.decimals(b)).toBe(9);
+    const rows = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec<{ mint: string }>("SELECT mint FROM safety ORDER BY mint").toArray(),
+    );
+    expect(rows.map((r) => r.mint)).toEqual(expect.arrayContaining([a, b]));
+  });
+
+  it("the shard of a mint is stable and within range", () => {
+    const mints = Array.from({ length: 200 }, () => addr());
+    const shards = new Set(mints.map(tokenSafetyShard));
+    for (const s of shards) expect(s >= 0 && s < TOKEN_SAFETY_SHARDS).toBe(true);
+    // 200 random mints over 32 shards: a hash that spread badly would leave most shards empty.
+    expect(shards.size).toBeGreaterThan(TOKEN_SAFETY_SHARDS / 2);
+    // Fixed values: a changed hash would re-home every cached mint, so it must be a deliberate change.
+    expect(tokenSafetyShard("So11111111111111111111111111111111111111112")).toBe(23);
+    expect(tokenSafetyShard("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")).toBe(28);
   });
 });
