@@ -1,5 +1,5 @@
-import { isAddress } from "@solana/kit";
 import { z } from "zod";
+import { isBase58Address } from "./address";
 
 /**
  * One Helius enhanced transaction as delivered by the webhook (../shared/fixtures). Only the fields the
@@ -14,9 +14,9 @@ const ADDRESS_MESSAGE = "not a Solana address (base58, 32 bytes)";
  */
 const addr = z
   .string()
-  .refine((s) => s === "" || isAddress(s), ADDRESS_MESSAGE)
+  .refine((s) => s === "" || isBase58Address(s), ADDRESS_MESSAGE)
   .nullish();
-const mintAddress = z.string().refine((s) => isAddress(s), ADDRESS_MESSAGE);
+const mintAddress = z.string().refine((s) => isBase58Address(s), ADDRESS_MESSAGE);
 /** An SPL amount is a u64: signed raw text (balance changes are deltas) whose magnitude fits 64 bits. */
 const U64_MAX = 18446744073709551615n;
 const signedRawAmount = z.string().superRefine((s, ctx) => {
@@ -63,7 +63,7 @@ const TokenBalanceChangeSchema = z
 
 const AccountDataSchema = z
   .object({
-    account: z.string().refine((s) => isAddress(s), ADDRESS_MESSAGE),
+    account: z.string().refine((s) => isBase58Address(s), ADDRESS_MESSAGE),
     nativeBalanceChange: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
     tokenBalanceChanges: z.array(TokenBalanceChangeSchema).nullish(),
   })

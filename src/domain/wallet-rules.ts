@@ -1,11 +1,11 @@
-import { isAddress } from "@solana/kit";
+import { isBase58Address } from "./address";
 import { type LiveReadiness, liveRefusals } from "./live-guard";
 
 /**
  * A Solana address as the watchlist accepts it: base58 that decodes to exactly 32 bytes
  * (`isAddress` of @solana/kit decodes it; a regex alone would accept 31- or 33-byte strings).
  */
-export const isSolanaAddress = (s: string): boolean => isAddress(s);
+export const isSolanaAddress = (s: string): boolean => isBase58Address(s);
 
 /** A path key is either a numeric id or a base58 address ("a wallet is also reachable by its address"). */
 export function parseWalletKey(key: string): { id: number } | { address: string } | null {
