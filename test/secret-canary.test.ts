@@ -7,7 +7,7 @@ import {
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
-import { log, redact, registerSecrets } from "../src/lib/logger";
+import { log, redact, registerSecrets, setLogLevel } from "../src/lib/logger";
 import { randomAddress } from "./helpers/addresses";
 import { positionRow, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
@@ -35,6 +35,8 @@ const seen: string[] = []; // response bodies and headers
 const spies: { mockRestore(): void }[] = [];
 
 beforeAll(() => {
+  // Every level is checked for secrets, not only what the default LOG_LEVEL writes.
+  setLogLevel("debug");
   for (const m of ["log", "info", "warn", "error", "debug"] as const)
     spies.push(
       vi.spyOn(console, m).mockImplementation((...args: unknown[]) => {
@@ -43,6 +45,7 @@ beforeAll(() => {
     );
 });
 afterAll(() => {
+  setLogLevel(null);
   for (const s of spies) s.mockRestore();
 });
 

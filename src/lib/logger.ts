@@ -16,6 +16,42 @@ import { env as workerEnv } from "cloudflare:workers";
  */
 type Level = "debug" | "info" | "warn" | "error";
 
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+let minRank: number | null = null;
+
+/**
+ * The lowest level written, from the `LOG_LEVEL` var (debug | info | warn | error; default info), read once.
+ * Lines below it cost nothing: they are dropped before redaction and serialisation, which is most of a log
+ * line's price and was paid on every delivery by the hot path's step-by-step lines.
+ */
+function threshold(): number {
+  if (minRank !== null) return minRank;
+  let raw: unknown;
+  try {
+    raw = (workerEnv as unknown as Record<string, unknown>).LOG_LEVEL;
+  } catch {
+    // Outside the Workers runtime there is no env: the default applies.
+  }
+  const wanted = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+  minRank = wanted in RANK ? RANK[wanted as Level] : RANK.info;
+  if (raw !== undefined && !(wanted in RANK))
+    console.warn(
+      JSON.stringify({
+        event: "log_level_invalid",
+        level: "warn",
+        ts: new Date().toISOString(),
+        value: String(raw).slice(0, 20),
+        using: "info",
+      }),
+    );
+  return minRank;
+}
+
+/** Sets the lowest level written (tests, scripts); `null` goes back to the `LOG_LEVEL` var. */
+export function setLogLevel(level: Level | null): void {
+  minRank = level === null ? null : RANK[level];
+}
+
 const SECRET_ENV_NAMES = [
   "OPERATOR_TOKEN",
   "HELIUS_WEBHOOK_SECRET",
@@ -108,6 +144,7 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 function emit(level: Level, event: string, fields: Record<string, unknown> = {}): void {
+  if (RANK[level] < threshold()) return;
   // The whole line is scrubbed once more: a value may have been built from several fields.
   const line = scrub(JSON.stringify({ event, level, ts: new Date().toISOString(), ...(redact(fields) as object) }));
   if (level === "error") console.error(line);
