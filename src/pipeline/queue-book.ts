@@ -37,6 +37,9 @@ export class QueueBook {
       } catch {
         // already there
       }
+    // The facts of one mint and the open rows (caps) are read per decision: by index, not by scanning history.
+    sql.exec("CREATE INDEX IF NOT EXISTS book_mint ON book (token_mint)");
+    sql.exec("CREATE INDEX IF NOT EXISTS book_open ON book (closed)");
     sql.exec(
       "INSERT INTO meta (key, value) VALUES ('book_closes_since_ms', ?) ON CONFLICT(key) DO NOTHING",
       String(Date.now()),

@@ -58,22 +58,31 @@ type BookRow = {
 
 /**
  * Book rows with the leader's trade they copy — from the book's own columns, else the entry order's request —
- * restricted to one mint's rows and those of unknown origin (in SQL: the JSON is not parsed row by row).
+ * restricted to one mint's rows and those of unknown origin. Two index lookups, never a scan of the whole
+ * history: the rows naming their mint by `book_mint`, and the few from before the origin columns (token_mint
+ * null) joined to their entry order by its key (`pos_<order_id>`; the JSON is read for those rows only).
  */
 function bookRows(sql: SqlStorage, mint: string, open: boolean): BookRow[] {
+  const openOnly = open ? 1 : 0;
   return sql
     .exec<BookRow>(
-      `SELECT * FROM (
+      `SELECT position_id, entry_cost_usd, closed, closed_at_ms, rowid AS seq, token_mint AS mint,
+         leader_address AS leader, leader_block_time_ms AS block_time_ms
+       FROM book WHERE token_mint = ? AND (? = 0 OR closed = 0)
+       UNION ALL
+       SELECT * FROM (
          SELECT b.position_id, b.entry_cost_usd, b.closed, b.closed_at_ms, b.rowid AS seq,
-           COALESCE(b.token_mint, json_extract(q.request, '$.token_mint')) AS mint,
-           CASE WHEN b.token_mint IS NOT NULL THEN b.leader_address
-             ELSE json_extract(q.request, '$.entry.source_wallet_address') END AS leader,
-           CASE WHEN b.token_mint IS NOT NULL THEN b.leader_block_time_ms
-             ELSE json_extract(q.request, '$.leader_block_time') * 1000 END AS block_time_ms
-         FROM book b LEFT JOIN queue q ON b.position_id = 'pos_' || q.order_id
-         WHERE (? = 0 OR b.closed = 0)
-       ) WHERE mint IS NULL OR mint = ? ORDER BY seq`,
-      open ? 1 : 0,
+           json_extract(q.request, '$.token_mint') AS mint,
+           json_extract(q.request, '$.entry.source_wallet_address') AS leader,
+           json_extract(q.request, '$.leader_block_time') * 1000 AS block_time_ms
+         FROM book b LEFT JOIN queue q
+           ON substr(b.position_id, 1, 4) = 'pos_' AND q.order_id = substr(b.position_id, 5)
+         WHERE b.token_mint IS NULL AND (? = 0 OR b.closed = 0)
+       ) WHERE mint IS NULL OR mint = ?
+       ORDER BY seq`,
+      mint,
+      openOnly,
+      openOnly,
       mint,
     )
     .toArray();
