@@ -1,9 +1,13 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { positionIdFor } from "../src/domain/position";
 import { QueueBook } from "../src/pipeline/queue-book";
 import { entryFacts, openCopies } from "../src/pipeline/queue-facts";
 import { createQueueTables } from "../src/pipeline/queue-storage";
+import { drainQueue } from "./helpers/drive";
+import { buyRequest, queue, resetBreaker, setConfig } from "./helpers/execution";
+import { fake } from "./helpers/fake";
 import { addr } from "./helpers/helius";
 
 /**
@@ -99,5 +103,30 @@ describe("queue facts from the book (issue 10)", () => {
     });
     expect(out.copies).toEqual({ complete: true, position_ids: ["pos_x"] });
     expect(out.facts).toMatchObject({ first_position_usd: 5, last_exit_at_ms: null, unknown_close_at_ms: null });
+  });
+
+  it("a filled simulated entry books its origin, so its mint's facts are read by index, not from the queue", async () => {
+    await fake.reset();
+    await resetBreaker();
+    await setConfig({ swap_min_spacing_ms: 0 });
+    const [leader, mint] = [addr(), addr()];
+    await fake.tokens({ mint, price_usd: 0.002, decimals: 6 });
+    const blockTime = Math.floor(Date.now() / 1000) - 1;
+    const { order_id } = await queue().enqueue(
+      buyRequest(mint, {
+        leader_block_time: blockTime,
+        entry: { source_wallet_address: leader, exit_strategy_id: null, token_decimals: 6 },
+      }),
+    );
+    await drainQueue();
+    const row = await runInDurableObject(queue(), (_i, state) =>
+      state.storage.sql
+        .exec(
+          "SELECT leader_address, token_mint, leader_block_time_ms FROM book WHERE position_id = ?",
+          positionIdFor(order_id),
+        )
+        .toArray(),
+    );
+    expect(row).toEqual([{ leader_address: leader, token_mint: mint, leader_block_time_ms: blockTime * 1000 }]);
   });
 });

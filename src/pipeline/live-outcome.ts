@@ -6,7 +6,7 @@ import type { SwapRequest } from "../domain/swap-order";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { LiveOrderContext } from "./live-orders";
-import type { QueueBook } from "./queue-book";
+import { originOf, type QueueBook } from "./queue-book";
 import { givenUpSteps, openPositionStep } from "./queue-outcomes";
 import type { OwedLedger, OwedStep } from "./queue-owed";
 import { type QueueRow, writeDeadLetter } from "./queue-storage";
@@ -112,7 +112,7 @@ function filled(d: OutcomeDeps, row: QueueRow, req: SwapRequest, s: LiveOrderSta
       cost_usd: usd,
       decimals,
     });
-    d.book.opened(positionId, usd, tokens.toString());
+    d.book.opened(positionId, usd, tokens.toString(), originOf(req));
   } else {
     const positionId = req.position_id as string;
     const recorded = BigInt(c.recorded_amount ?? tokens.toString());

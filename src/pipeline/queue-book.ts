@@ -1,10 +1,23 @@
 import { bookExposure, type ExposedPosition } from "../domain/exposure";
+import type { SwapRequest } from "../domain/swap-order";
 
 /** The leader's trade a position copies. */
 export interface PositionOrigin {
   leader_address: string;
   token_mint: string;
   leader_block_time_ms: number | null;
+}
+
+/** The origin an entry request names, recorded with its position so the entry facts read it by index. */
+export function originOf(req: SwapRequest): PositionOrigin | undefined {
+  const leader = req.entry?.source_wallet_address;
+  if (typeof leader !== "string") return undefined;
+  const t = req.leader_block_time;
+  return {
+    leader_address: leader,
+    token_mint: req.token_mint,
+    leader_block_time_ms: typeof t === "number" ? t * 1000 : null,
+  };
 }
 
 /**

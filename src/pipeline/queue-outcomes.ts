@@ -2,7 +2,7 @@ import type { OrderPatch } from "../db/orders-store";
 import type { OpenPositionInput } from "../domain/position";
 import type { LeaderSaleResult, SwapRequest } from "../domain/swap-order";
 import { nowIso } from "../lib/time";
-import type { QueueBook } from "./queue-book";
+import { originOf, type QueueBook } from "./queue-book";
 import type { OwedStep } from "./queue-owed";
 import type { QueueRow } from "./queue-storage";
 import type { SimBuyFill, SimSellFill } from "./sim-quote";
@@ -112,7 +112,7 @@ export function simulatedBuyFilled(
       decimals: entry.token_decimals,
       start,
     }),
-    book: (b) => b.opened(positionId, executed.executed_usd, executed.executed_out_amount),
+    book: (b) => b.opened(positionId, executed.executed_usd, executed.executed_out_amount, originOf(req)),
   };
 }
 
