@@ -74,6 +74,9 @@ interface LastPrice {
   observed_at_ms: number;
 }
 
+/** How often the status counters reach SQLite (see `bump`). */
+const COUNTERS_WRITE_MS = 1_000;
+
 export class PriceFeed extends DurableObject<Env> {
   private collecting: Batch | null = null;
   private inFlight: Promise<void> | null = null;
@@ -101,6 +104,8 @@ export class PriceFeed extends DurableObject<Env> {
   private inFlightExtra = new Set<string>();
   private pollDefaultMs: number | null = null;
   private held: ReturnType<typeof setTimeout> | null = null;
+  private dirtyCounters = new Set<keyof PriceFeed["counters"]>();
+  private countersTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -203,15 +208,27 @@ export class PriceFeed extends DurableObject<Env> {
     return { delay_ms: slot - now };
   }
 
-  /** Counts in memory and in this object's SQLite (the same synchronous write), so an eviction keeps them. */
+  /**
+   * Counts in memory; written to this object's SQLite at most once a second (COUNTERS_WRITE_MS), so an eviction
+   * keeps all but the last second's counts. They are diagnostics for status: a SQLite write on every price
+   * request was a measurable share of the hot path's CPU (issue 10).
+   */
   private bump(name: keyof PriceFeed["counters"], by: number) {
     if (by === 0) return;
     this.counters[name] += by;
-    this.ctx.storage.sql.exec(
-      "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = excluded.n",
-      name,
-      this.counters[name],
-    );
+    this.dirtyCounters.add(name);
+    this.countersTimer ??= setTimeout(() => this.writeCounters(), COUNTERS_WRITE_MS);
+  }
+
+  private writeCounters() {
+    this.countersTimer = null;
+    for (const name of this.dirtyCounters)
+      this.ctx.storage.sql.exec(
+        "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = excluded.n",
+        name,
+        this.counters[name],
+      );
+    this.dirtyCounters.clear();
   }
 
   /** The clock (a seam: tests fix it so that freshness never depends on how fast a machine runs). */

@@ -369,6 +369,26 @@ describe("PriceFeed fallbacks", () => {
   });
 });
 
+describe("PriceFeed counters", () => {
+  it("counts in memory, reach SQLite within a second in one write, and survive an eviction after it", async () => {
+    const m = mint("CNT");
+    await fake.tokens({ mint: m, price_usd: 2, decimals: 6 });
+    const before = (await feed().status()).requests as number;
+    const stored = () =>
+      runInDurableObject(
+        feed(),
+        (_i, state) =>
+          state.storage.sql.exec<{ n: number }>("SELECT n FROM counters WHERE name = 'requests'").toArray()[0]?.n ?? 0,
+      );
+    await Promise.all([feed().getPrices([m]), feed().getPrices([m]), feed().getPrices([m])]);
+    expect((await feed().status()).requests).toBe(before + 3);
+    // Written behind, not on each request: the stored count catches up once the write timer has run.
+    await waitFor(async () => (await stored()) === before + 3);
+    await evictDurableObject(feed());
+    expect((await feed().status()).requests).toBe(before + 3);
+  });
+});
+
 describe("Jupiter Price v3 parsing", () => {
   it("parses the documented payload and keeps only asked mints with a positive price", () => {
     const data = PriceV3Schema.parse(jupiterDocs);
