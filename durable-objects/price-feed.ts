@@ -91,6 +91,8 @@ export class PriceFeed extends DurableObject<Env> {
     served_fresh: 0,
     /** Mints added to a round's free Jupiter ids. */
     piggybacked: 0,
+    /** Mints read ahead of an entry's fill (readAhead), and those a request then took from it. */
+    read_ahead: 0,
   };
   /** Request history per mint (to predict the next polls) and this round's upstream fetches; in memory. */
   private tracked = new Map<string, MintPolls>();
@@ -102,6 +104,8 @@ export class PriceFeed extends DurableObject<Env> {
   private unpriced = new Map<string, number>();
   /** Mints piggybacked on the upstream round in flight: a poll for one of them waits for it, no new call. */
   private inFlightExtra = new Set<string>();
+  /** Mints read ahead (readAhead) whose round has not answered yet: a request for one joins that round. */
+  private readingAhead = new Set<string>();
   private pollDefaultMs: number | null = null;
   private held: ReturnType<typeof setTimeout> | null = null;
   private dirtyCounters = new Set<keyof PriceFeed["counters"]>();
@@ -162,8 +166,11 @@ export class PriceFeed extends DurableObject<Env> {
       if (q) out[m] = q;
       else ask.push(m);
     }
-    // A mint the round in flight is fetching: wait for that round rather than asking again.
-    if (ask.some((m) => this.inFlightExtra.has(m)) && this.inFlight) {
+    // A mint the round in flight is fetching (piggybacked or read ahead): wait for that round, no new call. A
+    // mint read ahead into the batch still collecting simply joins that batch below.
+    const inFlightHas = (m: string) =>
+      this.inFlightExtra.has(m) || (this.readingAhead.has(m) && !this.collecting?.mints.has(m));
+    if (ask.some(inFlightHas) && this.inFlight) {
       await this.inFlight.catch(() => undefined);
       const after = this.now();
       ask = ask.filter((m) => {
@@ -181,6 +188,52 @@ export class PriceFeed extends DurableObject<Env> {
       this.armFlush(batch);
     });
     return { ...out, ...asked };
+  }
+
+  /**
+   * Starts fetching prices a request will ask for shortly (issue 10: the WalletActor reads its entry's price
+   * ahead while the safety lookup and the queue run, so the simulated fill finds it fetched). Joins the
+   * collecting round like any request and answers at once without waiting for it; the price is then kept as a
+   * one-shot fresh price (as a piggybacked one: FRESH_MS, served to one request) unless a request in the same
+   * round already took it. Not a poll: it does not feed the poll predictions.
+   */
+  async readAhead(mints: string[]): Promise<{ reading: number }> {
+    if (!Array.isArray(mints) || mints.some((m) => typeof m !== "string" || m.length === 0 || m.length > 64))
+      throw new TypeError("mints must be an array of non-empty mint addresses");
+    const now = this.now();
+    const ask = [...new Set(mints)].filter(
+      (m) => !this.readingAhead.has(m) && !this.inFlightExtra.has(m) && !this.hasFresh(m, now),
+    );
+    if (ask.length === 0) return { reading: 0 };
+    this.bump("read_ahead", ask.length);
+    for (const m of ask) this.readingAhead.add(m);
+    const batch = this.collectingBatch();
+    for (const m of ask) batch.mints.add(m);
+    const done = () => {
+      for (const m of ask) this.readingAhead.delete(m);
+    };
+    const waiter: Waiter = {
+      mints: ask,
+      resolve: (out) => {
+        done();
+        for (const m of ask) {
+          const q = out[m];
+          // Only a price fetched in this round (not a last-known fallback), and not one another request took.
+          const taken = batch.waiters.some((w) => w !== waiter && w.mints.includes(m));
+          if (q && q.age_seconds === 0 && !taken)
+            this.piggybacked.set(m, { price_usd: q.price_usd, source: q.source, at_ms: Date.parse(q.observed_at) });
+        }
+      },
+      reject: done,
+    };
+    batch.waiters.push(waiter);
+    this.armFlush(batch);
+    return { reading: ask.length };
+  }
+
+  private hasFresh(mint: string, now: number): boolean {
+    const f = this.piggybacked.get(mint);
+    return f !== undefined && isFresh(f.at_ms, now);
   }
 
   /**

@@ -369,6 +369,40 @@ describe("PriceFeed fallbacks", () => {
   });
 });
 
+describe("PriceFeed read-ahead (issue 10)", () => {
+  it("a price read ahead answers the next request for it without a call, once", async () => {
+    const m = mint("RDA");
+    await fake.tokens({ mint: m, price_usd: 3, decimals: 6 });
+    expect(await feed().readAhead([m])).toEqual({ reading: 1 });
+    // Read ahead again while its round has not answered: nothing more is asked.
+    expect(await feed().readAhead([m])).toEqual({ reading: 0 });
+    await waitFor(async () => ((await fake.calls())["jupiter.price"] ?? 0) >= 1);
+    await waitFor(async () => (await feed().status()).in_flight === false);
+    const first = await feed().getPrices([m]);
+    expect(first[m]).toMatchObject({ price_usd: 3, source: "jupiter" });
+    expect((await fake.calls())["jupiter.price"]).toBe(1);
+    // One-shot: the next request is a new call.
+    await feed().getPrices([m]);
+    expect((await fake.calls())["jupiter.price"]).toBe(2);
+  });
+
+  it("a request arriving while the read-ahead round collects joins it: one call, and no price left over", async () => {
+    const m = mint("RDJ");
+    await fake.tokens({ mint: m, price_usd: 4, decimals: 6 });
+    await feed().readAhead([m]);
+    const got = await feed().getPrices([m]);
+    expect(got[m]).toMatchObject({ price_usd: 4 });
+    expect((await fake.calls())["jupiter.price"]).toBe(1);
+    // The request took the read-ahead's price: the next one asks again.
+    await feed().getPrices([m]);
+    expect((await fake.calls())["jupiter.price"]).toBe(2);
+  });
+
+  it("refuses a malformed read-ahead", async () => {
+    await expect(feed().readAhead([""])).rejects.toThrow(/mints must be/);
+  });
+});
+
 describe("PriceFeed counters", () => {
   it("counts in memory, reach SQLite within a second in one write, and survive an eviction after it", async () => {
     const m = mint("CNT");
