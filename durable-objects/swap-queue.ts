@@ -199,7 +199,7 @@ export class SwapQueue extends DurableObject<Env> {
       ]);
     });
     if (cancelReason) log.info("order_cancelled", { order_id: orderId, reason: cancelReason, side: req.side });
-    else log.info("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
+    else log.debug("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
     // A live intent reaches D1 before any upstream call (DESIGN §1: written now, and `live` waits for it). A
     // simulated one lives in this queue's SQLite: its D1 row is written behind, started now but not awaited
     // (the fill does not wait for it); a failure stays owed, re-armed for the alarm's retry.

@@ -654,7 +654,7 @@ export class WalletActor extends DurableObject<Env> {
         row.signature,
       );
     });
-    log.info("signal_recorded", { signature: row.signature, wallet: address, type, filter_reason: filter });
+    log.debug("signal_recorded", { signature: row.signature, wallet: address, type, filter_reason: filter });
   }
 
   /**
@@ -783,7 +783,7 @@ export class WalletActor extends DurableObject<Env> {
         { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null, filter_reason: cancelled },
         cancelled ? "cancelled by the SwapQueue" : undefined,
       );
-      log.info("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
+      log.debug("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
     } catch (err) {
       if (Date.now() > retryUntil) {
         this.trades.entered(row.signature, null, null);
@@ -828,6 +828,12 @@ export class WalletActor extends DurableObject<Env> {
       });
       return null;
     }
+    // The simulated fill will ask this mint's price: read it ahead now, while the SOL price, the copy facts,
+    // the safety lookup and the queue run (issue 10). Not awaited; a failure only leaves the fill to ask.
+    if (wallet.mode === "simulation")
+      this.env.PRICE_FEED.getByName("default")
+        .readAhead([mint])
+        .catch(() => undefined);
     const solUsd = await this.solUsd();
     const priced = withSolPrice(c, solUsd);
     const priceFields = {
