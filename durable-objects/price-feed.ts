@@ -49,6 +49,8 @@ const DEFAULT_POLL_MS = 20_000;
 
 interface Waiter {
   mints: string[];
+  /** A read-ahead (readAhead): its mints are fetched for no request of this round. */
+  ahead?: true;
   resolve: (m: PriceMap) => void;
   reject: (e: unknown) => void;
 }
@@ -77,6 +79,13 @@ interface LastPrice {
 /** How often the status counters reach SQLite (see `bump`). */
 const COUNTERS_WRITE_MS = 1_000;
 
+/** The mints of a getPrices or readAhead call, checked (another actor may send anything across RPC). */
+function checkedMints(mints: unknown): string[] {
+  if (!Array.isArray(mints) || mints.some((m) => typeof m !== "string" || m.length === 0 || m.length > 64))
+    throw new TypeError("mints must be an array of non-empty mint addresses");
+  return mints;
+}
+
 export class PriceFeed extends DurableObject<Env> {
   private collecting: Batch | null = null;
   private inFlight: Promise<void> | null = null;
@@ -102,13 +111,13 @@ export class PriceFeed extends DurableObject<Env> {
    * for FRESH_MS (as a priced one is), so an unpriced mint is not asked again on every call of its window.
    */
   private unpriced = new Map<string, number>();
-  /** Mints piggybacked on the upstream round in flight: a poll for one of them waits for it, no new call. */
+  /**
+   * Mints the upstream round in flight fetches for no request of it (piggybacked or read ahead): a request for
+   * one of them waits for that round, no new call.
+   */
   private inFlightExtra = new Set<string>();
-  /** Mints read ahead (readAhead) whose round has not answered yet: a request for one joins that round. */
-  private readingAhead = new Set<string>();
   private pollDefaultMs: number | null = null;
   private held: ReturnType<typeof setTimeout> | null = null;
-  private dirtyCounters = new Set<keyof PriceFeed["counters"]>();
   private countersTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -139,9 +148,7 @@ export class PriceFeed extends DurableObject<Env> {
 
   /** USD prices of many mints; per mint a quote with its source and age, or null = price unavailable. */
   async getPrices(mints: string[]): Promise<PriceMap> {
-    if (!Array.isArray(mints) || mints.some((m) => typeof m !== "string" || m.length === 0 || m.length > 64))
-      throw new TypeError("mints must be an array of non-empty mint addresses");
-    const unique = [...new Set(mints)];
+    const unique = [...new Set(checkedMints(mints))];
     if (unique.length === 0) return {};
     const now = this.now();
     this.bump("requests", 1);
@@ -166,11 +173,9 @@ export class PriceFeed extends DurableObject<Env> {
       if (q) out[m] = q;
       else ask.push(m);
     }
-    // A mint the round in flight is fetching (piggybacked or read ahead): wait for that round, no new call. A
-    // mint read ahead into the batch still collecting simply joins that batch below.
-    const inFlightHas = (m: string) =>
-      this.inFlightExtra.has(m) || (this.readingAhead.has(m) && !this.collecting?.mints.has(m));
-    if (ask.some(inFlightHas) && this.inFlight) {
+    // A mint the round in flight is fetching (piggybacked or read ahead): wait for that round rather than asking
+    // again. A mint read ahead into the batch still collecting simply joins that batch below.
+    if (ask.some((m) => this.inFlightExtra.has(m)) && this.inFlight) {
       await this.inFlight.catch(() => undefined);
       const after = this.now();
       ask = ask.filter((m) => {
@@ -198,24 +203,18 @@ export class PriceFeed extends DurableObject<Env> {
    * round already took it. Not a poll: it does not feed the poll predictions.
    */
   async readAhead(mints: string[]): Promise<{ reading: number }> {
-    if (!Array.isArray(mints) || mints.some((m) => typeof m !== "string" || m.length === 0 || m.length > 64))
-      throw new TypeError("mints must be an array of non-empty mint addresses");
     const now = this.now();
-    const ask = [...new Set(mints)].filter(
-      (m) => !this.readingAhead.has(m) && !this.inFlightExtra.has(m) && !this.hasFresh(m, now),
+    const ask = [...new Set(checkedMints(mints))].filter(
+      (m) => !this.collecting?.mints.has(m) && !this.inFlightExtra.has(m) && !this.hasFresh(m, now),
     );
     if (ask.length === 0) return { reading: 0 };
     this.bump("read_ahead", ask.length);
-    for (const m of ask) this.readingAhead.add(m);
     const batch = this.collectingBatch();
     for (const m of ask) batch.mints.add(m);
-    const done = () => {
-      for (const m of ask) this.readingAhead.delete(m);
-    };
     const waiter: Waiter = {
       mints: ask,
+      ahead: true,
       resolve: (out) => {
-        done();
         for (const m of ask) {
           const q = out[m];
           // Only a price fetched in this round (not a last-known fallback), and not one another request took.
@@ -224,7 +223,7 @@ export class PriceFeed extends DurableObject<Env> {
             this.piggybacked.set(m, { price_usd: q.price_usd, source: q.source, at_ms: Date.parse(q.observed_at) });
         }
       },
-      reject: done,
+      reject: () => undefined, // the request that needs the price asks again
     };
     batch.waiters.push(waiter);
     this.armFlush(batch);
@@ -269,19 +268,17 @@ export class PriceFeed extends DurableObject<Env> {
   private bump(name: keyof PriceFeed["counters"], by: number) {
     if (by === 0) return;
     this.counters[name] += by;
-    this.dirtyCounters.add(name);
     this.countersTimer ??= setTimeout(() => this.writeCounters(), COUNTERS_WRITE_MS);
   }
 
   private writeCounters() {
     this.countersTimer = null;
-    for (const name of this.dirtyCounters)
+    for (const [name, n] of Object.entries(this.counters))
       this.ctx.storage.sql.exec(
         "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = excluded.n",
         name,
-        this.counters[name],
+        n,
       );
-    this.dirtyCounters.clear();
   }
 
   /** The clock (a seam: tests fix it so that freshness never depends on how fast a machine runs). */
@@ -367,6 +364,7 @@ export class PriceFeed extends DurableObject<Env> {
       const asked = [...batch.mints];
       const extra = this.piggyback(batch.mints);
       for (const m of extra) this.inFlightExtra.add(m);
+      for (const w of batch.waiters) if (w.ahead) for (const m of w.mints) this.inFlightExtra.add(m);
       const prices = await this.fetchPrices(asked, extra);
       for (const w of batch.waiters) {
         const out: PriceMap = {};
