@@ -11,6 +11,7 @@ import {
   recordRequest,
   roundSlot,
 } from "../src/domain/price-rounds";
+import { checkedMaxAge, referenceUse } from "../src/domain/reference-price";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
@@ -102,6 +103,8 @@ export class PriceFeed extends DurableObject<Env> {
     piggybacked: 0,
     /** Mints read ahead of an entry's fill (readAhead), and those a request then took from it. */
     read_ahead: 0,
+    /** Mints answered as reference prices (a request with max_age_ms) from their last fetch, no round. */
+    served_reference: 0,
   };
   /** Request history per mint (to predict the next polls) and this round's upstream fetches; in memory. */
   private tracked = new Map<string, MintPolls>();
@@ -116,6 +119,12 @@ export class PriceFeed extends DurableObject<Env> {
    * one of them waits for that round, no new call.
    */
   private inFlightExtra = new Set<string>();
+  /**
+   * The last upstream fetch of the mints asked as reference prices (in practice SOL), mirroring their
+   * last_prices rows: a reference request is answered without a SQLite read. Only mints once asked that way
+   * are kept, so it stays as small as the set of reference mints.
+   */
+  private references = new Map<string, Fetched>();
   private pollDefaultMs: number | null = null;
   private held: ReturnType<typeof setTimeout> | null = null;
   private countersTimer: ReturnType<typeof setTimeout> | null = null;
@@ -146,10 +155,54 @@ export class PriceFeed extends DurableObject<Env> {
     });
   }
 
-  /** USD prices of many mints; per mint a quote with its source and age, or null = price unavailable. */
-  async getPrices(mints: string[]): Promise<PriceMap> {
+  /**
+   * USD prices of many mints; per mint a quote with its source and age, or null = price unavailable. With
+   * `max_age_ms` the caller takes a reference price (src/domain/reference-price.ts): a mint fetched that
+   * recently is answered from that fetch at once, with its real age, and refreshed behind past half the age.
+   */
+  async getPrices(mints: string[], opts?: { max_age_ms?: number }): Promise<PriceMap> {
     const unique = [...new Set(checkedMints(mints))];
+    const maxAge = checkedMaxAge(opts);
     if (unique.length === 0) return {};
+    if (maxAge === null) return this.ask(unique);
+    const now = this.now();
+    const out: PriceMap = {};
+    const rest: string[] = [];
+    const refresh: string[] = [];
+    for (const m of unique) {
+      const f = this.reference(m);
+      const use = referenceUse(f?.at_ms, now, maxAge);
+      if (use === "ask" || !f) {
+        rest.push(m);
+        continue;
+      }
+      out[m] = {
+        mint: m,
+        price_usd: f.price_usd,
+        source: f.source,
+        observed_at: nowIso(f.at_ms),
+        age_seconds: Math.floor((now - f.at_ms) / 1000),
+      };
+      if (use === "serve_and_refresh") refresh.push(m);
+    }
+    this.bump("served_reference", unique.length - rest.length);
+    if (refresh.length > 0) await this.readAhead(refresh);
+    return rest.length === 0 ? out : { ...out, ...(await this.ask(rest)) };
+  }
+
+  /** The last upstream fetch of a reference mint: memory, else its last_prices row (kept from then on). */
+  private reference(mint: string): Fetched | undefined {
+    const known = this.references.get(mint);
+    if (known) return known;
+    const last = this.readLast(mint);
+    if (last?.source !== "jupiter" && last?.source !== "dexscreener") return undefined;
+    const f = { price_usd: last.price_usd, source: last.source, at_ms: last.observed_at_ms };
+    this.references.set(mint, f);
+    return f;
+  }
+
+  /** Prices asked for now: a fresh piggybacked or read-ahead fetch once, else the collecting round. */
+  private async ask(unique: string[]): Promise<PriceMap> {
     const now = this.now();
     this.bump("requests", 1);
     this.bump("mints_requested", unique.length);
@@ -431,15 +484,7 @@ export class PriceFeed extends DurableObject<Env> {
     const observed = nowIso(now);
     const out: PriceMap = {};
     for (const [m, f] of found) {
-      this.ctx.storage.sql.exec(
-        `INSERT INTO last_prices (mint, price_usd, source, observed_at_ms) VALUES (?, ?, ?, ?)
-         ON CONFLICT(mint) DO UPDATE SET price_usd = excluded.price_usd, source = excluded.source,
-           observed_at_ms = excluded.observed_at_ms`,
-        m,
-        f.price,
-        f.source,
-        now,
-      );
+      this.storeLast(m, f.price, f.source, now);
       out[m] = { mint: m, price_usd: f.price, source: f.source, observed_at: observed, age_seconds: 0 };
     }
     const stillMissing = mints.filter((m) => !found.has(m));
@@ -453,6 +498,12 @@ export class PriceFeed extends DurableObject<Env> {
   /** A piggybacked price: kept for the poll it was fetched for, and as the last known price. */
   private remember(mint: string, price: number, source: PriceSource, now: number) {
     this.piggybacked.set(mint, { price_usd: price, source, at_ms: now });
+    this.storeLast(mint, price, source, now);
+  }
+
+  /** An upstream fetch: the mint's last known price (SQLite) and, for a reference mint, its memory copy. */
+  private storeLast(mint: string, price: number, source: PriceSource, now: number) {
+    if (this.references.has(mint)) this.references.set(mint, { price_usd: price, source, at_ms: now });
     this.ctx.storage.sql.exec(
       `INSERT INTO last_prices (mint, price_usd, source, observed_at_ms) VALUES (?, ?, ?, ?)
        ON CONFLICT(mint) DO UPDATE SET price_usd = excluded.price_usd, source = excluded.source,

@@ -19,6 +19,7 @@ import {
   mirrorFraction,
 } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
+import { SOL_REFERENCE_MAX_AGE_MS } from "../src/domain/reference-price";
 import {
   entryTimeVerdict,
   FILTER_REASONS,
@@ -698,7 +699,10 @@ export class WalletActor extends DurableObject<Env> {
   /** The SOL price in USD, or null: a price failure never loses the signal (PriceFeed may be down). */
   protected async solUsd(): Promise<number | null> {
     try {
-      const prices = await this.env.PRICE_FEED.getByName("default").getPrices([WSOL_MINT]);
+      // A reference price: seconds old is fine to value and size a trade, and the decision does not wait for it.
+      const prices = await this.env.PRICE_FEED.getByName("default").getPrices([WSOL_MINT], {
+        max_age_ms: SOL_REFERENCE_MAX_AGE_MS,
+      });
       const p = prices[WSOL_MINT]?.price_usd;
       return typeof p === "number" && p > 0 ? p : null;
     } catch (err) {

@@ -409,6 +409,60 @@ describe("PriceFeed read-ahead (issue 10)", () => {
   });
 });
 
+describe("PriceFeed reference prices (issue 10)", () => {
+  it("answers from the last fetch within max_age_ms with its age, refreshes behind past half, asks past the age", async () => {
+    const m = mint("REF");
+    const ref = { max_age_ms: 10_000 };
+    await fake.tokens({ mint: m, price_usd: 2, decimals: 9 });
+    const t0 = Date.now();
+    await setFeedClock(t0);
+    const servedBefore = (await feed().status()).served_reference as number;
+    // Never fetched: asked now.
+    expect((await feed().getPrices([m], ref))[m]).toMatchObject({ price_usd: 2, age_seconds: 0, source: "jupiter" });
+    expect((await fake.calls())["jupiter.price"]).toBe(1);
+    await fake.tokens({ mint: m, price_usd: 3, decimals: 9 });
+    // 4 s later: the same fetch, with its real age, no call and no round.
+    await setFeedClock(t0 + 4_000);
+    expect((await feed().getPrices([m], ref))[m]).toMatchObject({ price_usd: 2, age_seconds: 4, source: "jupiter" });
+    expect((await fake.calls())["jupiter.price"]).toBe(1);
+    expect((await feed().status()).served_reference).toBe(servedBefore + 1);
+    // Past half the age: still answered at once, and fetched again behind.
+    await setFeedClock(t0 + 6_000);
+    expect((await feed().getPrices([m], ref))[m]).toMatchObject({ price_usd: 2, age_seconds: 6 });
+    await waitFor(async () => (await fake.calls())["jupiter.price"] === 2);
+    await waitFor(async () => (await feed().status()).in_flight === false);
+    await setFeedClock(t0 + 7_000);
+    expect((await feed().getPrices([m], ref))[m]).toMatchObject({ price_usd: 3, age_seconds: 1 });
+    // A request without max_age_ms is never answered from it: it asks (the refresh's one-shot price aside).
+    await setFeedClock(t0 + 10_000);
+    expect((await feed().getPrices([m]))[m]).toMatchObject({ price_usd: 3, age_seconds: 0 });
+    expect((await fake.calls())["jupiter.price"]).toBe(3);
+    // Past the age: asked again.
+    await fake.tokens({ mint: m, price_usd: 4, decimals: 9 });
+    await setFeedClock(t0 + 21_000);
+    expect((await feed().getPrices([m], ref))[m]).toMatchObject({ price_usd: 4, age_seconds: 0 });
+    expect((await fake.calls())["jupiter.price"]).toBe(4);
+    // Evicted: the last fetch is read back from SQLite, still answered without a call.
+    await evictDurableObject(feed());
+    await setFeedClock(t0 + 22_000);
+    expect((await feed().getPrices([m], ref))[m]).toMatchObject({ price_usd: 4, age_seconds: 1 });
+    expect((await fake.calls())["jupiter.price"]).toBe(4);
+  });
+
+  it("refuses a malformed max_age_ms", async () => {
+    for (const opts of [{ max_age_ms: -1 }, { max_age_ms: 400_000 }, { max_age_ms: "5" }, "5"]) {
+      let msg = "";
+      try {
+        await feed().getPrices([mint("REFX")], opts as never);
+      } catch (err) {
+        msg = String(err);
+      }
+      expect(msg).toMatch(/max_age_ms must be|options must be an object/);
+    }
+    expect((await fake.calls())["jupiter.price"] ?? 0).toBe(0);
+  });
+});
+
 describe("PriceFeed counters", () => {
   it("counts in memory, reach SQLite within a second in one write, and survive an eviction after it", async () => {
     const m = mint("CNT");

@@ -1,6 +1,7 @@
 import type { Config } from "../domain/config";
 import { WSOL_MINT } from "../domain/price";
 import { lamportsForUsd, quotedBuyFill, quotedSellFill, simQuoteTokenReserve } from "../domain/quote-fill";
+import { SOL_REFERENCE_MAX_AGE_MS } from "../domain/reference-price";
 import { type SimulatedBuy, type SimulatedSell, simulateBuy, simulateSell } from "../domain/simulation";
 import { bucketLimits } from "../domain/swap-request";
 import { type BucketState, takeSpareToken } from "../domain/token-bucket";
@@ -191,7 +192,7 @@ async function quoteFor(
   try {
     // The SOL price values the SOL leg (and sizes a BUY as the live executor does); within the same budget.
     const prices = d.env.PRICE_FEED.getByName("default")
-      .getPrices([WSOL_MINT])
+      .getPrices([WSOL_MINT], { max_age_ms: SOL_REFERENCE_MAX_AGE_MS })
       .catch(() => null);
     const sol = (await Promise.race([prices, whenAborted(abort.signal)]))?.[WSOL_MINT]?.price_usd;
     if (abort.signal.aborted) return fallback(orderId, "timeout");
