@@ -484,8 +484,9 @@ export class SwapQueue extends DurableObject<Env> {
         this.owed.record(row.order_id, filledSteps(outcome.next, outcome.d1));
       });
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
-      // The position at once (actor state); the D1 rows go with the run's batch (the alarm's last runOwed).
-      await this.owed.run(row.order_id, { d1: false });
+      // The position at once (actor state), but not in the way of the next order: the fill is already final
+      // and owes the call (an eviction leaves it to the alarm). The D1 rows go with the run's batch.
+      this.ctx.waitUntil(this.actorStepsBehind(row.order_id));
     } else if (outcome.kind === "settled") {
       await this.owed.run(row.order_id, { d1: false });
     } else if (outcome.kind === "cancelled") {
@@ -685,6 +686,17 @@ export class SwapQueue extends DurableObject<Env> {
       await this.owed.run();
     } catch (err) {
       log.warn("swap_queue_run_failed", { error: String(err), retry: "alarm" });
+    } finally {
+      await this.rearm();
+    }
+  }
+
+  /** A fill's actor steps (its position's open or fill), run beside the next executions; re-arms for a failure. */
+  private async actorStepsBehind(orderId: string): Promise<void> {
+    try {
+      await this.owed.run(orderId, { d1: false });
+    } catch (err) {
+      log.warn("order_steps_behind_failed", { order_id: orderId, error: String(err) });
     } finally {
       await this.rearm();
     }

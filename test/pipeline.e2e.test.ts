@@ -219,8 +219,11 @@ describe("webhook → open simulated position → mirror exit", () => {
         orders.every((o) => ["filled", "cancelled"].includes(o.status));
       return settled ? { sigs, orders } : null;
     });
-    const open = (await Promise.all(mints.map(positionsOf))).flat().filter((p) => p.status === "open");
-    expect(open).toHaveLength(2);
+    // A filled order's position row is written behind its open, itself behind the fill (issue 10).
+    const openPositions = async () =>
+      (await Promise.all(mints.map(positionsOf))).flat().filter((p) => p.status === "open");
+    await waitFor(async () => (await openPositions()).length >= 2);
+    expect(await openPositions()).toHaveLength(2);
     const refused = decided.sigs.filter((sg) => sg.filtered);
     expect(refused).toHaveLength(1);
     expect(refused[0].filter_reason).toBe("max_open_positions");

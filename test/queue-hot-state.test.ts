@@ -184,13 +184,85 @@ describe("enqueue and the simulated fill do not wait for D1 (issue 10)", () => {
         await (instance as unknown as { runDue: () => Promise<void> }).runDue();
       });
       const pid = positionIdFor(res.order_id);
-      expect(await env.POSITION_ACTOR.getByName(pid).status()).toMatchObject({ position_status: "open" });
+      // The open runs behind the fill, beside the next executions (issue 10): waited for, still without D1.
+      await waitFor(async () => (await env.POSITION_ACTOR.getByName(pid).status()).position_status === "open");
       expect(await orderRow(res.order_id)).toBeNull();
       held.release();
       await restore();
       await stepQueue();
       expect(await orderRow(res.order_id)).toMatchObject({ status: "filled", position_id: pid });
       expect(await positionRow(pid)).toMatchObject({ status: "open" });
+    } finally {
+      held.release();
+      await restore();
+    }
+  });
+});
+
+describe("a fill's position opens behind it (issue 10)", () => {
+  /** POSITION_ACTOR whose stubs hold every `open` until `release()`; the opens asked so far are listed. */
+  function heldOpens(real: Env["POSITION_ACTOR"]) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const asked: string[] = [];
+    const binding = new Proxy(real, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (prop !== "getByName") return typeof v === "function" ? v.bind(target) : v;
+        return (name: string) => {
+          const stub = target.getByName(name);
+          return new Proxy(stub, {
+            get(t, k) {
+              if (k !== "open") return Reflect.get(t, k);
+              return async (input: Parameters<typeof stub.open>[0]) => {
+                asked.push(name);
+                await gate;
+                return t.open(input);
+              };
+            },
+          });
+        };
+      },
+    });
+    return { binding, asked, release };
+  }
+  const queueState = (orderId: string) =>
+    runInDurableObject(
+      queue(),
+      (_i, state) =>
+        state.storage.sql.exec<{ state: string }>("SELECT state FROM queue WHERE order_id = ?", orderId).toArray()[0]
+          ?.state,
+    );
+
+  it("the next order fills while the previous fill's open is still held", async () => {
+    await openedPosition("PIPEWARM");
+    const [a, b] = [mint("PIPEA"), mint("PIPEB")];
+    await fake.tokens({ mint: a, price_usd: 1, decimals: 6 }, { mint: b, price_usd: 1, decimals: 6 });
+    const ra = await queue().enqueue(buyRequest(a));
+    const rb = await queue().enqueue(buyRequest(b));
+    await setConfig({ swap_min_spacing_ms: 0 });
+    const held = heldOpens(env.POSITION_ACTOR);
+    const restore = await patchEnv(queue(), { POSITION_ACTOR: held.binding });
+    try {
+      // Started, not awaited: before the fix the run waited on the held open and never reached the second order.
+      await runInDurableObject(queue(), (instance, state) => {
+        state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'last_execution_ms'");
+        void (instance as unknown as { runDue: () => Promise<void> }).runDue();
+      });
+      await waitFor(
+        async () => (await queueState(ra.order_id)) === "done" && (await queueState(rb.order_id)) === "done",
+      );
+      expect(held.asked.length).toBeGreaterThanOrEqual(1);
+      const [pa, pb] = [positionIdFor(ra.order_id), positionIdFor(rb.order_id)];
+      expect((await env.POSITION_ACTOR.getByName(pa).status()).position_status).not.toBe("open");
+      held.release();
+      // Owed with the fill, the opens complete once let through, and the positions' D1 rows follow.
+      for (const pid of [pa, pb]) {
+        await waitFor(async () => (await env.POSITION_ACTOR.getByName(pid).status()).position_status === "open");
+        await waitFor(() => positionRow(pid));
+      }
     } finally {
       held.release();
       await restore();

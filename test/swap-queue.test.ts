@@ -180,10 +180,15 @@ describe("SwapQueue: duplicate alarm delivery", () => {
     await setConfig({ swap_min_spacing_ms: 0 });
     await Promise.all([runDurableObjectAlarm(queue()), runDurableObjectAlarm(queue()), runDurableObjectAlarm(queue())]);
     await filled(res.order_id);
-    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM positions WHERE entry_order_id = ?")
-      .bind(res.order_id)
-      .first<{ n: number }>();
-    expect(n?.n).toBe(1);
+    // The position opens behind the fill (issue 10), its D1 row after it: waited for, then counted once.
+    const count = async () =>
+      (
+        await env.DB.prepare("SELECT COUNT(*) AS n FROM positions WHERE entry_order_id = ?")
+          .bind(res.order_id)
+          .first<{ n: number }>()
+      )?.n ?? 0;
+    await waitFor(async () => (await count()) > 0);
+    expect(await count()).toBe(1);
     expect(await orderRow(res.order_id)).toMatchObject({ status: "filled", attempts: 0 });
     expect((await queue().status()).pending).toBe(0);
   });

@@ -80,11 +80,18 @@ export class OwedLedger {
           )
           .toArray();
     const d1: OwedRow[] = [];
+    // An order's steps go in their order: behind one another run is on (a position's open, run behind the
+    // fill that owes it), the later ones wait for it — the position's D1 row needs the position opened.
+    const held = new Set<string>();
     for (const r of rows) {
       const isD1 = D1_STEPS.has(r.step);
       if (BEHIND_STEPS.has(r.step) && opts.d1 === false) continue;
       const id = `${r.order_id}/${r.step}`;
-      if (this.running.has(id)) continue; // a concurrent run (alarm vs. inline) is already on it
+      if (held.has(r.order_id)) continue;
+      if (this.running.has(id)) {
+        held.add(r.order_id); // a concurrent run (alarm vs. inline, or behind a fill) is already on it
+        continue;
+      }
       // This list was read before earlier steps were awaited: another run may have done this one meanwhile.
       const cur = sql
         .exec<OwedRow>("SELECT * FROM owed WHERE order_id = ? AND step = ? AND state = 'owed'", r.order_id, r.step)

@@ -156,10 +156,12 @@ export function nextDueTimes(sql: SqlStorage, running: ReadonlySet<string>) {
       `SELECT MIN(not_before_ms) AS t FROM queue WHERE state = 'pending'
          AND json_extract(request, '$.mode') = 'live' AND NOT ${LIVE_IN_FLIGHT_SQL}`,
     ),
+    // An order with a step running is not due: its later steps wait for that one (OwedLedger.run), and the
+    // run that finishes it re-arms.
     nextOwed: min(
       `SELECT MIN(not_before_ms) AS t FROM owed WHERE state = 'owed'
-         AND order_id || '/' || step NOT IN (SELECT value FROM json_each(?))`,
-      JSON.stringify([...running]),
+         AND order_id NOT IN (SELECT value FROM json_each(?))`,
+      JSON.stringify([...running].map((id) => id.slice(0, id.lastIndexOf("/")))),
     ),
   };
 }

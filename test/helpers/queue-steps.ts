@@ -38,8 +38,9 @@ export async function queueIdle(timeoutMs = 8000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const busy = await runInDurableObject(queue(), (instance) => {
-      const i = instance as unknown as { running?: boolean; stepsRunning?: Set<string> };
-      return Boolean(i.running) || (i.stepsRunning?.size ?? 0) > 0;
+      // Owed steps included: a fill's position opens behind it (issue 10), after the run has returned.
+      const i = instance as unknown as { running?: boolean; owed?: { running?: Set<string> } };
+      return Boolean(i.running) || (i.owed?.running?.size ?? 0) > 0;
     });
     if (!busy) return;
     if (Date.now() > until) throw new Error("the swap queue stayed busy");
