@@ -3,9 +3,10 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../src/db/client";
 import { tokens } from "../src/db/schema";
 import {
+  fetchSafetySources,
   isFresh,
   type Lookup,
-  lookupUpstream,
+  lookupFromSources,
   outcomeFromRow,
   outcomeOfLookup,
   type SafetyOutcome,
@@ -63,6 +64,16 @@ export class TokenSafety extends DurableObject<Env> {
     this.ctx.storage.sql.exec("DELETE FROM safety WHERE stored_at_ms < ?", nowMs - KEEP_MS);
   }
 
+  /** D1's row of the mint, or null (none, or D1 unreachable: the lookup goes on without it). */
+  private async d1Row(mint: string): Promise<typeof tokens.$inferSelect | null> {
+    try {
+      return (await getDb(this.env.DB).select().from(tokens).where(eq(tokens.mint_address, mint)).get()) ?? null;
+    } catch (err) {
+      log.warn("token_safety_d1_unavailable", { mint, error: String(err) });
+      return null;
+    }
+  }
+
   /** The mint's safety outcome under `config`: cached while fresh, else one shared upstream lookup. */
   async assess(mint: string, config: Config, nowMs: number = Date.now()): Promise<SafetyOutcome> {
     const row = this.cached(mint);
@@ -96,23 +107,23 @@ export class TokenSafety extends DurableObject<Env> {
 
   private async refresh(mint: string, config: Config, nowMs: number) {
     let row: SafetyRow | null = this.cached(mint);
+    const sources = fetchSafetySources(this.env, mint);
     if (!row) {
-      // A first look: a result D1 already holds (cached before this object existed) is taken over once.
-      try {
-        const d1 = await getDb(this.env.DB).select().from(tokens).where(eq(tokens.mint_address, mint)).get();
-        if (d1) {
-          const { mint_address: _m, created_at: _c, ...values } = d1;
-          if (isFresh(d1, config, nowMs)) {
-            this.store(mint, values, nowMs);
-            return { lookup: null, row: d1 as SafetyRow };
-          }
-          row = d1;
+      // A first look: a result D1 already holds (cached before this object existed) is taken over, but the
+      // decision never waits for D1 (issue 10): the upstream calls start at the same time, and D1's row
+      // counts only if it answers first — fresh, it is the result; stale, it fills what the lookup lacks.
+      const fromD1 = this.d1Row(mint);
+      const d1 = await Promise.race([fromD1, sources.then(() => null)]);
+      if (d1) {
+        const { mint_address: _m, created_at: _c, ...values } = d1;
+        if (isFresh(d1, config, nowMs)) {
+          this.store(mint, values, nowMs);
+          return { lookup: null, row: d1 as SafetyRow };
         }
-      } catch (err) {
-        log.warn("token_safety_d1_unavailable", { mint, error: String(err) });
+        row = d1;
       }
     }
-    const lookup = await lookupUpstream(this.env, mint, row as Partial<TokenValues> | null, config, nowMs);
+    const lookup = lookupFromSources(await sources, mint, row as Partial<TokenValues> | null, config, nowMs);
     if (lookup.ok) {
       this.store(mint, lookup.values, nowMs);
       // Behind the answer: D1's copy is a read model; the next lookup rewrites it if this one fails.

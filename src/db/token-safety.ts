@@ -137,6 +137,17 @@ export function isFresh(row: SafetyRow | null | undefined, config: Config, nowMs
   return Number.isFinite(at) && nowMs - at < config.token_cache_ttl_seconds * 1000;
 }
 
+/** The two upstream answers of a lookup, settled (never rejects): RugCheck's report and DexScreener's pair. */
+export type SafetySources = [
+  PromiseSettledResult<Awaited<ReturnType<typeof fetchRugcheckReport>>>,
+  PromiseSettledResult<Awaited<ReturnType<typeof fetchDexTokens>>>,
+];
+
+/** Starts a lookup's upstream calls (RugCheck + DexScreener, together). */
+export function fetchSafetySources(env: Env2, mint: string): Promise<SafetySources> {
+  return Promise.allSettled([fetchRugcheckReport(env, mint), fetchDexTokens(env, [mint])]);
+}
+
 /** The new token row values of one upstream lookup (RugCheck + DexScreener), or the RugCheck failure. */
 export async function lookupUpstream(
   env: Env2,
@@ -145,7 +156,17 @@ export async function lookupUpstream(
   config: Config,
   nowMs: number,
 ): Promise<Lookup> {
-  const [rc, dx] = await Promise.allSettled([fetchRugcheckReport(env, mint), fetchDexTokens(env, [mint])]);
+  return lookupFromSources(await fetchSafetySources(env, mint), mint, row, config, nowMs);
+}
+
+/** A lookup from its upstream answers; `row` (the mint's previous values, if any) fills what they lack. */
+export function lookupFromSources(
+  [rc, dx]: SafetySources,
+  mint: string,
+  row: Partial<TokenRow> | null,
+  config: Config,
+  nowMs: number,
+): Lookup {
   if (rc.status === "rejected")
     return { ok: false, error: rc.reason instanceof Error ? rc.reason.message : String(rc.reason) };
   const report = rc.value;
