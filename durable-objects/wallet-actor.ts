@@ -838,6 +838,13 @@ export class WalletActor extends DurableObject<Env> {
       this.env.PRICE_FEED.getByName("default")
         .readAhead([mint])
         .catch(() => undefined);
+    // The SOL price, the copy facts and the safety lookup do not depend on one another: asked together (issue
+    // 10), then read in the order the checks take them; a check that filters early leaves the others unread.
+    const rules = effectiveCopyRules(config, wallet);
+    const factsAsked = this.copyFacts(address, mint, row.signature, rules.mint_cooldown_seconds);
+    const safetyAsked = config.safety_check_enabled ? this.tokenSafety(mint, config) : null;
+    factsAsked.catch(() => undefined); // awaited below unless filtered first; a failure there is the retry's
+    safetyAsked?.catch(() => undefined);
     const solUsd = await this.solUsd();
     const priced = withSolPrice(c, solUsd);
     const priceFields = {
@@ -851,8 +858,7 @@ export class WalletActor extends DurableObject<Env> {
       return null;
     }
 
-    const rules = effectiveCopyRules(config, wallet);
-    const facts = await this.copyFacts(address, mint, row.signature, rules.mint_cooldown_seconds);
+    const facts = await factsAsked;
     const verdict = checkCopyRules(rules, { ...facts, leader_trade_sol: priced.sol_amount, now_ms: Date.now() });
     if (!verdict.ok) {
       await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail, {
@@ -866,8 +872,8 @@ export class WalletActor extends DurableObject<Env> {
 
     let safetyScore: number | null = null;
     let decimals = c.token_decimals;
-    if (config.safety_check_enabled) {
-      const safety = await this.tokenSafety(mint, config);
+    if (safetyAsked) {
+      const safety = await safetyAsked;
       decimals ??= safety.decimals;
       if (safety.status === "unavailable") {
         await this.finish(row, { ...priceFields, filter_reason: "safety_unavailable" }, safety.detail);

@@ -175,6 +175,44 @@ describe("token safety per mint (issue 10)", () => {
     }
   });
 
+  it("a BUY's safety lookup starts beside its copy facts, not after them", async () => {
+    const mint = addr();
+    await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    const wallet = addr();
+    await insertWallet(wallet);
+    const spy = await spyActor(wallet);
+    // The copy facts (the SwapQueue's answer) held until released.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    await runInDurableObject(env.WALLET_ACTOR.getByName(wallet), (instance) => {
+      const i = instance as unknown as { queueEntryFacts: (...a: unknown[]) => Promise<unknown> };
+      const real = i.queueEntryFacts.bind(instance);
+      i.queueEntryFacts = async (...a) => {
+        await gate;
+        return real(...a);
+      };
+    });
+    await fake.hold("rugcheck.report");
+    try {
+      const buy = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
+      expect((await deliver([buy], undefined, { wait: false })).status).toBe(200);
+      // Before issue 10's change the lookup waited for the facts: held, RugCheck was never asked.
+      await until("the lookup reached RugCheck while the facts are held", async () => {
+        return (await fake.held("rugcheck.report")) >= 1;
+      });
+      release();
+      await fake.release("rugcheck.report");
+      await settle(wallet);
+      expect(spy.enqueued).toHaveLength(1);
+      expect(await signalBySignature(buy.signature)).toMatchObject({ filtered: 0 });
+    } finally {
+      release();
+      await fake.release("rugcheck.report");
+    }
+  });
+
   it("the shard of a mint is stable and within range", () => {
     const mints = Array.from({ length: 200 }, () => addr());
     const shards = new Set(mints.map(tokenSafetyShard));
