@@ -241,9 +241,13 @@ export class PriceFeed extends DurableObject<Env> {
     if (ask.length === 0) return out;
     const asked = await new Promise<PriceMap>((resolve, reject) => {
       const batch = this.collectingBatch();
+      // The idle window waits for more mints: a request that adds none (its mints read ahead, or asked by
+      // another request of the round) does not hold the round longer — the fill of a read-ahead price waited
+      // a whole extra window for nothing (issue 10).
+      const adds = ask.some((m) => !batch.mints.has(m));
       for (const m of ask) batch.mints.add(m);
       batch.waiters.push({ mints: ask, resolve, reject });
-      this.armFlush(batch);
+      if (adds || !batch.idleTimer) this.armFlush(batch);
     });
     return { ...out, ...asked };
   }

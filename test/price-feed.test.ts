@@ -398,6 +398,36 @@ describe("PriceFeed read-ahead (issue 10)", () => {
     expect((await fake.calls())["jupiter.price"]).toBe(2);
   });
 
+  it("a request for a mint already collecting does not extend the round's idle window; a new mint does", async () => {
+    const [m, n] = [mint("RDW"), mint("RDN")];
+    await fake.tokens({ mint: m, price_usd: 5, decimals: 6 }, { mint: n, price_usd: 6, decimals: 6 });
+    // Held, so no timer can flush the round between the looks below however slow the machine is.
+    await feed().holdFlush();
+    const idleTimer = () =>
+      runInDurableObject(feed(), (instance) => {
+        const c = (instance as unknown as { collecting: { idleTimer: unknown } | null }).collecting;
+        return c ? { handle: c.idleTimer } : null;
+      });
+    const sameTimer = async (before: { handle: unknown } | null) =>
+      runInDurableObject(feed(), (instance) => {
+        const c = (instance as unknown as { collecting: { idleTimer: unknown } | null }).collecting;
+        return c !== null && before !== null && c.idleTimer === before.handle;
+      });
+    await feed().readAhead([m]);
+    const armed = await idleTimer();
+    expect(armed).not.toBeNull();
+    const fill = feed().getPrices([m]); // the fill of the price read ahead: adds nothing to the round
+    await waitFor(async () => (await feed().status()).collecting_requests >= 2);
+    expect(await sameTimer(armed)).toBe(true);
+    const other = feed().getPrices([n]); // a new mint: the window waits for more again
+    await waitFor(async () => (await feed().status()).collecting_requests >= 3);
+    expect(await sameTimer(armed)).toBe(false);
+    await feed().releaseFlush();
+    expect((await fill)[m]).toMatchObject({ price_usd: 5 });
+    expect((await other)[n]).toMatchObject({ price_usd: 6 });
+    expect((await fake.calls())["jupiter.price"]).toBe(1);
+  });
+
   it("refuses a malformed read-ahead", async () => {
     let msg = "";
     try {
