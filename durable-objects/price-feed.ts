@@ -41,6 +41,11 @@ import { fetchJupiterPricesBatched, JUPITER_PRICE_MAX_IDS } from "../src/upstrea
  * one fetched ahead for the poll it was predicted for.
  */
 const COLLECT_IDLE_MS = 15;
+/**
+ * The idle window of a round that holds a read-ahead: a fill will ask for that price within milliseconds, so
+ * the round goes almost at once, still catching the read-aheads of a burst sent in the same few ms (issue 10).
+ */
+const READ_AHEAD_IDLE_MS = 2;
 // A held round is flushed after this at the latest, so a caller that never releases cannot stall prices.
 const HOLD_MAX_MS = 60_000;
 const COLLECT_MAX_MS = 150;
@@ -395,7 +400,8 @@ export class PriceFeed extends DurableObject<Env> {
 
   private armFlush(batch: Batch) {
     if (batch.idleTimer) clearTimeout(batch.idleTimer);
-    batch.idleTimer = setTimeout(() => this.flush(batch), COLLECT_IDLE_MS);
+    const idle = batch.waiters.some((w) => w.ahead) ? READ_AHEAD_IDLE_MS : COLLECT_IDLE_MS;
+    batch.idleTimer = setTimeout(() => this.flush(batch), idle);
     if (!batch.maxTimer) batch.maxTimer = setTimeout(() => this.flush(batch), COLLECT_MAX_MS);
   }
 
