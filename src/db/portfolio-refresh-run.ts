@@ -83,7 +83,7 @@ export async function startRun(db: Db, budget: number): Promise<RefreshRun> {
  */
 export async function runNextChunk(env: RpcEnv, db: Db, runId: string, opts: RefreshOptions) {
   const run = await getRun(db, runId);
-  if (!run || run.status !== "running") return { run, results: [] };
+  if (run?.status !== "running") return { run, results: [] };
   const budget = new SubrequestBudget(run.subrequest_budget);
   const size = walletsPerChunk(run.subrequest_budget);
   const cursor =
