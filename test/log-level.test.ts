@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { log, setLogLevel } from "../src/lib/logger";
+import { log, parseLogLevel, setLogLevel } from "../src/lib/logger";
 
 const lines: { level: string; event: string }[] = [];
 const spies: { mockRestore(): void }[] = [];
@@ -40,5 +40,14 @@ describe("LOG_LEVEL", () => {
     lines.length = 0;
     setLogLevel("error");
     expect(writeAll()).toEqual(["step_error"]);
+  });
+
+  it("reads a value in any case and spacing; unset means info; anything else is info and reported invalid", () => {
+    expect(parseLogLevel(" WARN ")).toEqual({ level: "warn", invalid: false });
+    expect(parseLogLevel("debug")).toEqual({ level: "debug", invalid: false });
+    expect(parseLogLevel(undefined)).toEqual({ level: "info", invalid: false });
+    expect(parseLogLevel("verbose")).toEqual({ level: "info", invalid: true });
+    expect(parseLogLevel("")).toEqual({ level: "info", invalid: true });
+    expect(parseLogLevel(3)).toEqual({ level: "info", invalid: true });
   });
 });

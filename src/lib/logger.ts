@@ -32,9 +32,9 @@ function threshold(): number {
   } catch {
     // Outside the Workers runtime there is no env: the default applies.
   }
-  const wanted = typeof raw === "string" ? raw.trim().toLowerCase() : "";
-  minRank = wanted in RANK ? RANK[wanted as Level] : RANK.info;
-  if (raw !== undefined && !(wanted in RANK))
+  const { level, invalid } = parseLogLevel(raw);
+  minRank = RANK[level];
+  if (invalid)
     console.warn(
       JSON.stringify({
         event: "log_level_invalid",
@@ -45,6 +45,13 @@ function threshold(): number {
       }),
     );
   return minRank;
+}
+
+/** The level a `LOG_LEVEL` value names (any case, spaces trimmed); unset is info, anything else info and invalid. */
+export function parseLogLevel(raw: unknown): { level: Level; invalid: boolean } {
+  const wanted = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+  if (wanted in RANK) return { level: wanted as Level, invalid: false };
+  return { level: "info", invalid: raw !== undefined };
 }
 
 /** Sets the lowest level written (tests, scripts); `null` goes back to the `LOG_LEVEL` var. */
