@@ -25,6 +25,13 @@ describe("retention", () => {
     for (let i = 0; i < RETENTION_BATCH + 20; i++) await insertSignal(`${tag}_old_${i}`, daysAgo(100));
     const fresh = await insertSignal(`${tag}_fresh`, daysAgo(89));
     const heldSignal = await insertSignal(`${tag}_held`, daysAgo(200));
+    // Outcomes (issue 16's insert-only rows): of a deleted old signal, and of the signal an open position keeps.
+    const oldWithOutcome = await insertSignal(`${tag}_old_outcome`, daysAgo(100));
+    await env.DB.prepare(
+      "INSERT INTO signal_outcomes (signal_id, kind, reason, order_id, created_at) VALUES (?1, 'filtered', 'max_exposure', 'ord_x', ?3), (?2, 'filtered', 'max_exposure', 'ord_y', ?3)",
+    )
+      .bind(oldWithOutcome, heldSignal, daysAgo(100))
+      .run();
     const m = mint("RETAIN");
     await fake.tokens({ mint: m, price_usd: 1 });
     const p = await openPosition(m);
@@ -64,6 +71,8 @@ describe("retention", () => {
     expect(await left("SELECT COUNT(*) AS n FROM signals WHERE id = ?", fresh)).toBe(1);
     expect(await left("SELECT COUNT(*) AS n FROM signals WHERE id = ?", heldSignal)).toBe(1); // open position's history
     expect(await left("SELECT COUNT(*) AS n FROM positions WHERE id = ?", p.id)).toBe(1);
+    expect(await left("SELECT COUNT(*) AS n FROM signal_outcomes WHERE signal_id = ?", oldWithOutcome)).toBe(0);
+    expect(await left("SELECT COUNT(*) AS n FROM signal_outcomes WHERE signal_id = ?", heldSignal)).toBe(1);
     expect(await left("SELECT COUNT(*) AS n FROM job_runs WHERE job IN ('old_job')")).toBe(0);
     expect(await left("SELECT COUNT(*) AS n FROM job_runs WHERE job IN ('old_running', 'new_job')")).toBe(2);
     expect(await left("SELECT COUNT(*) AS n FROM alerts WHERE subject = ?", `${tag}_resolved`)).toBe(0);

@@ -90,6 +90,29 @@ async function deleteOldUsage(d1: D1Database, cutoff: string, maxBatches: number
   return { deleted, batches: maxBatches, more_left: true };
 }
 
+/**
+ * The outcome rows of signals deleted above (`signal_outcomes` is keyed by signal and has no foreign key:
+ * signals are append-only and their outcomes are written beside them). An outcome row always names a signal
+ * that was in D1 (its insert resolves the id from `signals`), so one left without its signal is one retention
+ * deleted the signal of; only those older than the cutoff go.
+ */
+async function deleteOrphanOutcomes(d1: D1Database, cutoff: string, maxBatches: number) {
+  let deleted = 0;
+  for (let b = 0; b < maxBatches; b++) {
+    const r = await d1
+      .prepare(
+        `DELETE FROM signal_outcomes WHERE rowid IN (SELECT o.rowid FROM signal_outcomes o
+           WHERE o.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM signals s WHERE s.id = o.signal_id)
+           LIMIT ${RETENTION_BATCH})`,
+      )
+      .bind(cutoff)
+      .run();
+    deleted += r.meta.changes;
+    if (r.meta.changes < RETENTION_BATCH) return { deleted, batches: b + 1, more_left: false };
+  }
+  return { deleted, batches: maxBatches, more_left: true };
+}
+
 export const runRetention: Job = async (env, scheduledTime) => {
   const cfg = await loadConfig(getDb(env.DB));
   const cutoff = nowIso(scheduledTime - cfg.retention_days * 86_400_000);
@@ -99,6 +122,11 @@ export const runRetention: Job = async (env, scheduledTime) => {
     const r = await deleteOlderThan(env.DB, table, cutoff, Math.max(1, Math.floor(budget / 2)));
     budget -= r.batches;
     tables[table] = r;
+    if (table === "signals") {
+      const o = await deleteOrphanOutcomes(env.DB, cutoff, Math.max(1, Math.floor(budget / 2)));
+      budget -= o.batches;
+      tables.signal_outcomes = o;
+    }
   }
   tables.rate_usage = await deleteOldUsage(env.DB, cutoff, Math.max(1, budget));
   return { status: "ok", detail: { retention_days: cfg.retention_days, cutoff, tables } };
