@@ -12,10 +12,11 @@ import type { WalletActor } from "../durable-objects/wallet-actor";
 import { positionIdFor } from "../src/domain/position";
 import { randomAddress } from "./helpers/addresses";
 import { drainQueue, holdQueue, releaseQueue } from "./helpers/drive";
-import { buyRequest, queue, resetBreaker, setConfig, waitFor } from "./helpers/execution";
+import { buyRequest, queue, resetBreaker, setConfig } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { faultyNamespace, patchEnv } from "./helpers/faults";
 import { buildSwapTx, fakeSignature } from "./helpers/helius-payloads";
+import { feedIdle, forgetFetchedAhead } from "./helpers/price-feed";
 import { stepQueue } from "./helpers/queue-steps";
 import { ordersOf, positionsOf } from "./helpers/rows";
 import { deliver, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
@@ -153,12 +154,8 @@ describe("a leader SELL while our copy of its BUY is in flight", () => {
     await settle(leader);
     const [entry] = await ordersOf(mint);
     // The decision read the entry's price ahead (issue 10); forgotten here, so the fill must ask for it.
-    const feed = env.PRICE_FEED.getByName("default");
-    await waitFor(async () => {
-      const st = await feed.status();
-      return st.in_flight === false && st.collecting === 0;
-    });
-    await runInDurableObject(feed, (i) => (i as unknown as { piggybacked: Map<string, unknown> }).piggybacked.clear());
+    await feedIdle();
+    await forgetFetchedAhead();
 
     // The queue starts executing the entry and waits for its price (both price upstreams held: once the client
     // times out, the entry waits in the queue for a price and the sale cancels it there — the same outcome).

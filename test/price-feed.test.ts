@@ -5,6 +5,7 @@ import jupiterDocs from "../../shared/fixtures/jupiter-price-v3.docs.json";
 import { PriceV3Schema, pricesFromV3 } from "../src/upstream/jupiter";
 import { LEADER, mint, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
+import { resetFeedRounds } from "./helpers/price-feed";
 
 const feed = () => env.PRICE_FEED.getByName("default");
 
@@ -14,26 +15,6 @@ async function setFeedClock(ms: number | null) {
     const o = instance as unknown as { now?: () => number };
     if (ms === null) delete o.now;
     else o.now = () => ms;
-  });
-}
-
-/**
- * Forgets the feed's polling rounds: the request history that predicts the next polls, and the prices fetched
- * ahead for them. The feed is one object for the whole file; without this, the mints an earlier test asked
- * (at real-clock times) stay "due" and can take the free ids a round test counts on, depending on how many
- * seconds separate the two tests (a loaded machine changed the round's call count).
- */
-async function resetFeedRounds() {
-  await runInDurableObject(feed(), (instance, state) => {
-    const o = instance as unknown as {
-      tracked: Map<string, unknown>;
-      piggybacked: Map<string, unknown>;
-      unpriced: Map<string, unknown>;
-    };
-    o.tracked.clear();
-    o.piggybacked.clear();
-    o.unpriced.clear();
-    state.storage.sql.exec("DELETE FROM poll_history");
   });
 }
 
