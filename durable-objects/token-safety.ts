@@ -14,7 +14,7 @@ import {
   type TokenValues,
   writeTokenRow,
 } from "../src/db/token-safety";
-import type { Config } from "../src/domain/config";
+import type { SafetyLookupConfig } from "../src/domain/safety";
 import { log } from "../src/lib/logger";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 
@@ -75,7 +75,7 @@ export class TokenSafety extends DurableObject<Env> {
   }
 
   /** The mint's safety outcome under `config`: cached while fresh, else one shared upstream lookup. */
-  async assess(mint: string, config: Config, nowMs: number = Date.now()): Promise<SafetyOutcome> {
+  async assess(mint: string, config: SafetyLookupConfig, nowMs: number = Date.now()): Promise<SafetyOutcome> {
     const row = this.cached(mint);
     if (row && isFresh(row, config, nowMs)) return outcomeFromRow(row, config, nowMs, "cache");
     // No await between the check and the set: every concurrent caller for this mint joins the same lookup.
@@ -105,7 +105,7 @@ export class TokenSafety extends DurableObject<Env> {
     return d1?.decimals ?? null;
   }
 
-  private async refresh(mint: string, config: Config, nowMs: number) {
+  private async refresh(mint: string, config: SafetyLookupConfig, nowMs: number) {
     let row: SafetyRow | null = this.cached(mint);
     const sources = fetchSafetySources(this.env, mint);
     if (!row) {

@@ -43,7 +43,7 @@ import { KeyedChains } from "../src/pipeline/mint-chains";
 import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from "../src/pipeline/queue-facts";
 import { SignalLog } from "../src/pipeline/signal-log";
 import { type QueuedSignal, SignalOutbox, type SignalValues, writeSignals } from "../src/pipeline/signal-outbox";
-import { tokenSafetyOf } from "../src/pipeline/token-safety-shard";
+import { assessSafety, tokenSafetyOf } from "../src/pipeline/token-safety-shard";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
@@ -713,7 +713,7 @@ export class WalletActor extends DurableObject<Env> {
 
   /** The mint's safety, from its TokenSafety object (cached with its TTL, one lookup for concurrent looks). */
   protected async tokenSafety(mint: string, config: Config): Promise<SafetyOutcome> {
-    return tokenSafetyOf(this.env, mint).assess(mint, config);
+    return assessSafety(this.env, mint, config);
   }
 
   /** The mint's decimals from its TokenSafety object (its last lookup), when the payload did not carry them. */

@@ -5,7 +5,13 @@ import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import { assessTokenSafety, inputsFromUpstream } from "../src/db/token-safety";
 import type { Config } from "../src/domain/config";
-import { extensionFlags, highestRiskLevel, type SafetyInputs, scoreSafety } from "../src/domain/safety";
+import {
+  extensionFlags,
+  highestRiskLevel,
+  type SafetyInputs,
+  safetyLookupConfig,
+  scoreSafety,
+} from "../src/domain/safety";
 import { RugcheckReportSchema, top10HolderPercent } from "../src/upstream/rugcheck";
 import { fake } from "./helpers/fake";
 import { addr } from "./helpers/helius";
@@ -85,6 +91,23 @@ describe("scoreSafety (pure)", () => {
       cfg,
     );
     expect(r.contract_flags).toEqual(["mint_authority", "rugged", "transfer_hook", "transfer_fee_above_cap"]);
+  });
+
+  it("a lookup is sent only the config fields it reads, and scores the same with them as with the whole config", async () => {
+    const full = await loadConfig(getDb(env.DB));
+    const sent = safetyLookupConfig(full);
+    expect(Object.keys(sent).sort()).toEqual(
+      [
+        "max_top10_holder_percent",
+        "max_transfer_fee_bps",
+        "min_liquidity_usd",
+        "min_token_age_hours",
+        "safety_threshold",
+        "token_cache_ttl_seconds",
+      ].sort(),
+    );
+    const risky = { ...clean, liquidity_usd: 10, mint_authority: "A" };
+    for (const i of [clean, risky]) expect(scoreSafety(i, sent)).toEqual(scoreSafety(i, full));
   });
 
   it("reads Token-2022 extension names in either case style and the highest risk level", () => {

@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
-import type { Config } from "../domain/config";
 import {
   DANGEROUS_EXTENSIONS,
   type ExtensionFlag,
   extensionFlags,
   highestRiskLevel,
   type SafetyInputs,
+  type SafetyLookupConfig,
   type SafetyResult,
   scoreSafety,
 } from "../domain/safety";
@@ -116,7 +116,7 @@ export type SafetyRow = Pick<
 /** A cached result scored with the current config (a threshold change applies at once, without a refetch). */
 export function outcomeFromRow(
   row: SafetyRow,
-  config: Config,
+  config: SafetyLookupConfig,
   nowMs: number,
   source: "cache" | "stale_cache",
 ): Extract<SafetyOutcome, { status: "ok" }> {
@@ -132,7 +132,7 @@ export function outcomeFromRow(
 }
 
 /** Whether a cached row is still within `token_cache_ttl_seconds`. */
-export function isFresh(row: SafetyRow | null | undefined, config: Config, nowMs: number): boolean {
+export function isFresh(row: SafetyRow | null | undefined, config: SafetyLookupConfig, nowMs: number): boolean {
   const at = row?.safety_checked_at ? Date.parse(row.safety_checked_at) : Number.NaN;
   return Number.isFinite(at) && nowMs - at < config.token_cache_ttl_seconds * 1000;
 }
@@ -153,7 +153,7 @@ export async function lookupUpstream(
   env: Env2,
   mint: string,
   row: Partial<TokenRow> | null,
-  config: Config,
+  config: SafetyLookupConfig,
   nowMs: number,
 ): Promise<Lookup> {
   return lookupFromSources(await fetchSafetySources(env, mint), mint, row, config, nowMs);
@@ -164,7 +164,7 @@ export function lookupFromSources(
   [rc, dx]: SafetySources,
   mint: string,
   row: Partial<TokenRow> | null,
-  config: Config,
+  config: SafetyLookupConfig,
   nowMs: number,
 ): Lookup {
   if (rc.status === "rejected")
@@ -228,7 +228,7 @@ export function outcomeOfLookup(
   mint: string,
   lookup: Lookup,
   row: SafetyRow | null | undefined,
-  config: Config,
+  config: SafetyLookupConfig,
   nowMs: number,
 ): SafetyOutcome {
   if (lookup.ok) {
@@ -255,7 +255,7 @@ export async function assessTokenSafety(
   env: Env2,
   db: Db,
   mint: string,
-  config: Config,
+  config: SafetyLookupConfig,
   nowMs: number = Date.now(),
 ): Promise<SafetyOutcome> {
   const row = await db.select().from(tokens).where(eq(tokens.mint_address, mint)).get();

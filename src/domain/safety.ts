@@ -12,6 +12,24 @@ export type SafetyConfig = Pick<
   "safety_threshold" | "min_liquidity_usd" | "max_top10_holder_percent" | "min_token_age_hours" | "max_transfer_fee_bps"
 >;
 
+/** What a safety lookup needs of the config: the limits it scores with, and how long its result is fresh. */
+export type SafetyLookupConfig = SafetyConfig & Pick<Config, "token_cache_ttl_seconds">;
+
+/**
+ * Only those fields, for the call to the TokenSafety object: the whole config crossed the RPC on every BUY's
+ * lookup, a measurable share of the decision's CPU (issue 10).
+ */
+export function safetyLookupConfig(c: SafetyLookupConfig): SafetyLookupConfig {
+  return {
+    safety_threshold: c.safety_threshold,
+    min_liquidity_usd: c.min_liquidity_usd,
+    max_top10_holder_percent: c.max_top10_holder_percent,
+    min_token_age_hours: c.min_token_age_hours,
+    max_transfer_fee_bps: c.max_transfer_fee_bps,
+    token_cache_ttl_seconds: c.token_cache_ttl_seconds,
+  };
+}
+
 /** Token-2022 extensions that let someone take or freeze the holder's tokens. */
 export const DANGEROUS_EXTENSIONS = ["permanent_delegate", "transfer_hook", "non_transferable"] as const;
 export type ExtensionFlag = (typeof DANGEROUS_EXTENSIONS)[number];

@@ -1,3 +1,5 @@
+import { type SafetyLookupConfig, safetyLookupConfig } from "../domain/safety";
+
 /**
  * Token safety lives in a fixed set of TokenSafety objects, each holding the mints that hash to it. One object
  * per mint made every new memecoin (most BUYs) pay a Durable Object's creation and its SQLite set-up on the
@@ -19,4 +21,9 @@ export function tokenSafetyShard(mint: string): number {
 /** The TokenSafety object that holds `mint`. */
 export function tokenSafetyOf(env: Env, mint: string) {
   return env.TOKEN_SAFETY.getByName(`shard-${tokenSafetyShard(mint)}`);
+}
+
+/** The mint's safety from its TokenSafety object, sent only the config fields a lookup reads. */
+export function assessSafety(env: Env, mint: string, config: SafetyLookupConfig) {
+  return tokenSafetyOf(env, mint).assess(mint, safetyLookupConfig(config));
 }
