@@ -1,9 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { checkBreakerRules } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
-import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import { loadTemplate, upsertPosition } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { applyExitFill } from "../src/domain/exit-rules";
 import {
@@ -14,21 +11,13 @@ import {
 } from "../src/domain/exit-strategy";
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
-import {
-  exitKey,
-  exitOrderRequest,
-  manualExitPlan,
-  mirrorRefusal,
-  mirrorSaleKey,
-  sellableAmount,
-} from "../src/domain/position-exits";
+import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableAmount } from "../src/domain/position-exits";
 import {
   isMirrorRequest,
   newPositionState,
   openProblem,
   type PositionState,
   type Status,
-  upgradeState,
 } from "../src/domain/position-state";
 import { mirrorExitAmount, positionTick } from "../src/domain/position-tick";
 import type { PriceQuote } from "../src/domain/price";
@@ -37,12 +26,15 @@ import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { checkBreakerAfterClose } from "../src/pipeline/position-breaker";
+import { positionConfig, positionTemplate } from "../src/pipeline/position-config";
 import { ExitBook } from "../src/pipeline/position-exit-book";
-import { createPositionTables } from "../src/pipeline/position-storage";
+import { currentQuote, firstPollDelay } from "../src/pipeline/position-price";
+import { enqueueDecided } from "../src/pipeline/position-queue";
+import { createPositionTables, loadPositionState, savePositionState } from "../src/pipeline/position-storage";
 import { StuckExits } from "../src/pipeline/position-stuck";
-import { positionRowOf } from "../src/pipeline/position-write-behind";
+import { PositionD1Writer } from "../src/pipeline/position-write-behind";
 import type { PositionHotState } from "../src/pipeline/queue-hot-state";
-import { repushBehind } from "../src/pipeline/wallet-hot-state";
 
 /**
  * PositionActor (one per position, named by its id): the one writer of its position (DESIGN §1).
@@ -61,23 +53,28 @@ export type ActResult<T> =
 
 export class PositionActor extends DurableObject<Env> {
   private state: PositionState | null = null;
-  private d1Chain: Promise<void> = Promise.resolve();
   /** The config, versioned, taken from the SwapQueue (src/pipeline/queue-hot-state.ts); see hotConfig. */
   private readonly hot: HotStateStore<PositionHotState>;
   /** Its exits, fills, manual requests and ticks (src/pipeline/position-exit-book.ts). */
   private readonly exits: ExitBook;
   private stuckExits!: StuckExits;
+  /** The D1 row, written behind (issue 10) and chained. */
+  private readonly d1: PositionD1Writer;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<PositionHotState>(ctx.storage.sql);
     this.exits = new ExitBook(ctx.storage.sql);
+    this.d1 = new PositionD1Writer(
+      ctx.storage.sql,
+      () => this.state,
+      () => this.db,
+    );
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       createPositionTables(sql);
       this.stuckExits = new StuckExits(sql);
-      const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
-      this.state = row ? upgradeState(JSON.parse(row.json) as PositionState) : null;
+      this.state = loadPositionState(sql);
     });
   }
 
@@ -112,7 +109,7 @@ export class PositionActor extends DurableObject<Env> {
       }));
     const cfg = this.hot.current()?.data.config ?? (await this.hotConfig().catch(() => null));
     const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
-    const firstPollMs = await this.firstPollDelay(input.token_mint, urgent);
+    const firstPollMs = await firstPollDelay(this.env, input.token_mint, urgent);
     if (this.state) return this.reopen(); // a concurrent open won while this one awaited
     const now = Date.now();
     this.state = newPositionState(input, template, now);
@@ -125,29 +122,13 @@ export class PositionActor extends DurableObject<Env> {
     // The D1 row is written behind (issue 10): the queue owes a `d1_position` step that calls flushD1 until
     // it is written, and every alarm writes it again; the open itself never waits for D1.
     this.ctx.waitUntil(
-      this.syncD1().catch((e) =>
-        log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) }),
-      ),
+      this.d1
+        .sync()
+        .catch((e) => log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) })),
     );
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
     await this.applyOwedMirrors();
     return { position_id: input.position_id, created: true };
-  }
-
-  /**
-   * The first poll joins the PriceFeed's round (its next polls, if due within the urgent interval), so it is
-   * answered from the round's Jupiter calls rather than one of its own; a feed that cannot answer leaves the
-   * plain urgent interval.
-   */
-  private async firstPollDelay(mint: string, urgentSeconds: number): Promise<number> {
-    const full = urgentSeconds * 1000;
-    try {
-      const { delay_ms } = await this.env.PRICE_FEED.getByName("default").joinRound(mint, full);
-      return Number.isFinite(delay_ms) && delay_ms > 0 && delay_ms <= full ? delay_ms : full;
-    } catch (err) {
-      log.warn("position_round_join_failed", { mint, error: String(err) });
-      return full;
-    }
   }
 
   /**
@@ -159,17 +140,9 @@ export class PositionActor extends DurableObject<Env> {
     const st = this.state;
     if (!st) throw new Error("position not open yet");
     const version = st.version ?? 0;
-    if (this.d1Version() >= version) return { version };
-    await this.syncD1();
+    if (this.d1.version() >= version) return { version };
+    await this.d1.sync();
     return { version: st.version ?? 0 };
-  }
-
-  /** The state version D1 is known to hold (stored in `meta`, so an eviction keeps it). */
-  private d1Version(): number {
-    const row = this.ctx.storage.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'd1_version'")
-      .toArray()[0];
-    return row ? Number(row.value) : -1;
   }
 
   /** The push (unused by the writers today: positions ask the queue), kept for a direct repair. */
@@ -189,7 +162,7 @@ export class PositionActor extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now());
       log.warn("position_alarm_rearmed", { position_id: st.id, by: "open" });
     }
-    await this.syncD1();
+    await this.d1.sync();
     return { position_id: st.id, created: false };
   }
 
@@ -207,7 +180,7 @@ export class PositionActor extends DurableObject<Env> {
       if (st.template_rules == null) await this.resolveTemplate();
       await this.applyOwedMirrors();
       await this.enqueueDecided();
-      const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([st.token_mint]))[st.token_mint] ?? null;
+      const quote = await currentQuote(this.env, st.token_mint);
       cfg = await this.hotConfig();
       if (!quote) {
         this.recordUnavailable();
@@ -231,7 +204,7 @@ export class PositionActor extends DurableObject<Env> {
         if (seconds == null) this.schedule(now, interval, "urgent");
         this.save();
         await this.ctx.storage.setAlarm(now + interval * 1000);
-        await this.syncD1().catch((e) => log.warn("position_sync_failed", { position_id: s.id, error: String(e) }));
+        await this.d1.sync().catch((e) => log.warn("position_sync_failed", { position_id: s.id, error: String(e) }));
       }
       await alarmHeartbeat(this.env.DB, "position_actor", {
         startedAt,
@@ -317,7 +290,7 @@ export class PositionActor extends DurableObject<Env> {
     if (!/^\d+$/.test(fill.sold_amount))
       return { applied: false, status: st.status, current_amount: st.current_amount };
     if (this.exits.fillSeen(fill.order_id)) {
-      await this.syncD1();
+      await this.d1.sync();
       if (st.status === "closed") await this.checkBreaker();
       return { applied: false, status: st.status, current_amount: st.current_amount };
     }
@@ -352,7 +325,7 @@ export class PositionActor extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       log.info("position_closed", { position_id: st.id, reason: st.exit_reason, realized: st.realized_pnl_usd });
     }
-    await this.syncD1();
+    await this.d1.sync();
     if (r.closed) await this.checkBreaker();
     return { applied: true, status: st.status, current_amount: st.current_amount };
   }
@@ -387,7 +360,7 @@ export class PositionActor extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now());
       log.warn("position_reopened", { position_id: st.id, retry_gen: st.retry_gen });
     }
-    await this.syncD1();
+    await this.d1.sync();
   }
 
   /**
@@ -431,7 +404,7 @@ export class PositionActor extends DurableObject<Env> {
     }
     await this.enqueueOrRetrySoon();
     const row = this.exits.byKey(key);
-    await this.syncD1();
+    await this.d1.sync();
     return {
       position_id: id,
       queued: row?.state === "queued" || row?.state === "filled",
@@ -512,7 +485,7 @@ export class PositionActor extends DurableObject<Env> {
       this.save();
     });
     await this.enqueueOrRetrySoon();
-    await this.syncD1();
+    await this.d1.sync();
     return { ok: true, order_id: this.exits.byKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
   }
 
@@ -529,7 +502,7 @@ export class PositionActor extends DurableObject<Env> {
     if (problems.length > 0) return { ok: false, code: "invalid", detail: problems.join("; ") };
     st.strategy_override = parsed.data;
     this.save();
-    await this.syncD1();
+    await this.d1.sync();
     log.info("position_strategy_overridden", { position_id: st.id, fields: Object.keys(parsed.data) });
     return { ok: true, rules: merged };
   }
@@ -608,7 +581,7 @@ export class PositionActor extends DurableObject<Env> {
     if (st.status === "closed") {
       if (st.exit_reason === "sold_externally") {
         await this.swapQueue().positionClosedOutside(st.id);
-        await this.syncD1();
+        await this.d1.sync();
         return { closed: true };
       }
       return { closed: false, reason: "already_closed" };
@@ -635,7 +608,7 @@ export class PositionActor extends DurableObject<Env> {
     });
     // The queue's exposure book only learns of closes through its own fills; a repeat of this call repeats it.
     await this.swapQueue().positionClosedOutside(st.id);
-    await this.syncD1();
+    await this.d1.sync();
     return { closed: true };
   }
 
@@ -653,22 +626,9 @@ export class PositionActor extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ internals
 
-  /**
-   * A closed trade may trip the breaker (drawdown, win rate, loss streak). A failure throws: the fill that
-   * closed the trade is then retried by the SwapQueue, and the repeat redoes this check (it is idempotent).
-   */
-  private async checkBreaker() {
-    try {
-      const cfg = await this.hotConfig();
-      const res = await checkBreakerRules(this.db, cfg);
-      if (res.tripped) {
-        log.warn("circuit_breaker_tripped", { trigger: res.event?.trigger, position_id: this.state?.id });
-        await repushBehind(this.env); // never throws on a failed push: the minute cron repeats what is owed
-      }
-    } catch (err) {
-      log.warn("circuit_breaker_check_failed", { error: String(err) });
-      throw err;
-    }
+  /** A closed trade may trip the breaker; a failure throws, so the SwapQueue retries the fill. */
+  private checkBreaker(): Promise<void> {
+    return checkBreakerAfterClose(this.env, () => this.hotConfig(), this.state?.id);
   }
 
   private rules(): StrategyRules {
@@ -680,33 +640,17 @@ export class PositionActor extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ hot state
 
-  /**
-   * The exit-strategy template of a position (a strategy deleted between the signal and the fill falls back
-   * to the catalog default); throws when neither can be read. Only for a position whose fill carried none
-   * (the queue hands it from its hot state): an open from an older owed step, a direct call.
-   */
-  private async hotTemplate(strategyId: number | null): Promise<{ id: number; rules: StrategyRules }> {
-    const template =
-      (await loadTemplate(this.db, strategyId)) ?? (strategyId != null ? await loadTemplate(this.db, null) : null);
-    if (!template) throw new Error(`exit strategy ${strategyId ?? "default"} not found`);
-    return template;
+  private hotTemplate(strategyId: number | null) {
+    return positionTemplate(this.db, strategyId);
   }
 
-  /**
-   * The config each decision uses: the cached snapshot, refreshed from the SwapQueue by version before the
-   * decision (the queue answers only when it holds a newer one; writers push to the queue). A queue that
-   * cannot answer leaves the cached one; only a position with none at all reads D1 (an old position).
-   */
-  private async hotConfig(): Promise<Config> {
-    const known = this.hot.current();
-    try {
-      const fresh = await this.swapQueue().positionHotState(known?.version ?? null);
-      if (fresh) this.hot.apply(fresh);
-    } catch (err) {
-      if (known) log.warn("position_config_refresh_failed", { error: String(err), served: "cached" });
-      else return loadConfig(this.db);
-    }
-    return (this.hot.current() as HotSnapshot<PositionHotState>).data.config;
+  /** The config each decision uses (src/pipeline/position-config.ts): the SwapQueue's, cached by version. */
+  private hotConfig(): Promise<Config> {
+    return positionConfig(
+      this.hot,
+      () => this.swapQueue(),
+      () => this.db,
+    );
   }
 
   /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
@@ -738,17 +682,12 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   /** Enqueues every exit still only "decided", oldest first, with its recorded key. */
-  private async enqueueDecided(): Promise<void> {
-    const decided = this.exits.decided();
-    if (decided.length === 0) return;
-    const queue = this.swapQueue();
-    for (const e of decided) {
-      const st = this.state as PositionState;
-      const res = await queue.enqueue(exitOrderRequest(st, e));
-      // Mark queued unless a fill or release already moved it on while enqueue was awaited.
-      this.exits.markQueued(e.key, res.order_id, res.status === "cancelled");
-      log.info("position_exit_queued", { position_id: st.id, key: e.key, order_id: res.order_id, dup: res.duplicate });
-    }
+  private enqueueDecided(): Promise<void> {
+    return enqueueDecided(
+      this.exits,
+      () => this.swapQueue(),
+      () => this.state as PositionState,
+    );
   }
 
   /** The queue stub (one method so a test can put a faulty one in its place). */
@@ -776,29 +715,6 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   private save() {
-    if (!this.state) return;
-    this.state.version = (this.state.version ?? 0) + 1;
-    this.ctx.storage.sql.exec(
-      "INSERT INTO position_state (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
-      JSON.stringify(this.state),
-    );
-  }
-
-  /** Writes the read model; writes are chained so that a later snapshot never lands before an earlier one. */
-  private syncD1(): Promise<void> {
-    const run = async () => {
-      const st = this.state;
-      if (!st) return;
-      const row = positionRowOf(st);
-      await upsertPosition(this.db, row);
-      const written = row.state_version ?? 0;
-      if (written > this.d1Version())
-        this.ctx.storage.sql.exec(
-          "INSERT INTO meta (key, value) VALUES ('d1_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-          String(written),
-        );
-    };
-    this.d1Chain = this.d1Chain.catch(() => undefined).then(run);
-    return this.d1Chain;
+    if (this.state) savePositionState(this.ctx.storage.sql, this.state);
   }
 }
