@@ -3,15 +3,32 @@ import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import type { Config } from "../src/domain/config";
 import { applyExitFill } from "../src/domain/exit-rules";
-import {
-  mergeStrategy,
-  StrategyOverrideSchema,
-  type StrategyRules,
-  strategyProblems,
-} from "../src/domain/exit-strategy";
-import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
+import { mergeStrategy, type StrategyRules } from "../src/domain/exit-strategy";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
+import {
+  exitsToRelease,
+  filledState,
+  fillInput,
+  reopenedState,
+  soldExternallyState,
+  soldExternallyStep,
+} from "../src/domain/position-close";
 import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableAmount } from "../src/domain/position-exits";
+import {
+  DEFAULT_URGENT_SECONDS,
+  pollSchedule,
+  pricedState,
+  tickExitDetail,
+  tickFailure,
+  tickPosition,
+} from "../src/domain/position-poll";
+import {
+  type ActResult,
+  idempotencyKeyRefusal,
+  manualReplayConflict,
+  mirrorExitAnswer,
+  strategyOverrideDecision,
+} from "../src/domain/position-requests";
 import {
   isMirrorRequest,
   newPositionState,
@@ -30,7 +47,7 @@ import { checkBreakerAfterClose } from "../src/pipeline/position-breaker";
 import { positionConfig, positionTemplate } from "../src/pipeline/position-config";
 import { ExitBook } from "../src/pipeline/position-exit-book";
 import { currentQuote, firstPollDelay } from "../src/pipeline/position-price";
-import { enqueueDecided } from "../src/pipeline/position-queue";
+import { enqueueDecided, queuedOrderStates } from "../src/pipeline/position-queue";
 import { createPositionTables, loadPositionState, savePositionState } from "../src/pipeline/position-storage";
 import { StuckExits } from "../src/pipeline/position-stuck";
 import { PositionD1Writer } from "../src/pipeline/position-write-behind";
@@ -44,12 +61,7 @@ import type { PositionHotState } from "../src/pipeline/queue-hot-state";
  * recorded here as "decided" (with its idempotency key), then enqueued; a run that stops in between
  * re-enqueues it next time with the same key, so an exit is never lost nor queued twice.
  */
-/** Poll interval of a position whose config cannot be read (D1 unreachable, nothing cached yet). */
-const DEFAULT_URGENT_SECONDS = 20;
-
-export type ActResult<T> =
-  | ({ ok: true } & T)
-  | { ok: false; code: "not_found" | "closed" | "invalid" | "conflict"; detail: string };
+export type { ActResult };
 
 export class PositionActor extends DurableObject<Env> {
   private state: PositionState | null = null;
@@ -191,7 +203,7 @@ export class PositionActor extends DurableObject<Env> {
     } catch (err) {
       const s = this.state;
       if (s) {
-        s.last_error = `tick failed: ${err instanceof Error ? err.message : String(err)}`;
+        s.last_error = tickFailure(err);
         this.save();
       }
       failure = s?.last_error ?? String(err);
@@ -220,34 +232,12 @@ export class PositionActor extends DurableObject<Env> {
     const now = this.now();
     const price = quote.price_usd;
     // The per-tick state handling is the domain's (src/domain/position-tick.ts), shared with the simulator.
-    const outcome = positionTick(
-      {
-        entry_price_usd: st.entry_price_usd,
-        entry_amount: BigInt(st.entry_amount),
-        current_amount: BigInt(st.current_amount),
-        peak_price_usd: st.peak_price_usd,
-        trailing_active: st.trailing_active,
-        scaling_levels_hit: st.scaling_levels_hit,
-        opened_at_ms: Date.parse(st.opened_at),
-      },
-      this.pendingExits(),
-      this.rules(),
-      price,
-      now,
-      cfg,
-    );
-    st.current_price_usd = price;
-    st.price_source = quote.source;
-    st.last_price_at = quote.observed_at;
-    st.last_error = null;
-    st.peak_price_usd = outcome.peak_price_usd;
-    st.trailing_active = outcome.trailing_active;
-    st.scaling_levels_hit = outcome.scaling_levels_hit;
-    st.scaling_levels_hit_format = "multiple";
+    const outcome = positionTick(tickPosition(st), this.pendingExits(), this.rules(), price, now, cfg);
+    Object.assign(st, pricedState(quote, outcome));
     // Recorded before any enqueue (same synchronous storage transaction as the state).
     this.ctx.storage.transactionSync(() => {
       for (const a of outcome.actions) {
-        const key = exitKey(st, a.reason, a.reason === "scaling_out" ? `x${a.level}` : undefined);
+        const key = exitKey(st, a.reason, tickExitDetail(a));
         this.exits.record(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
       }
       if (outcome.closing) st.status = "closing";
@@ -294,31 +284,14 @@ export class PositionActor extends DurableObject<Env> {
       if (st.status === "closed") await this.checkBreaker();
       return { applied: false, status: st.status, current_amount: st.current_amount };
     }
-    const r = applyExitFill({
-      entry_amount: BigInt(st.entry_amount),
-      entry_cost_usd: st.entry_cost_usd,
-      current_amount: BigInt(st.current_amount),
-      sold_amount_total: BigInt(st.sold_amount),
-      exit_proceeds_usd: st.exit_proceeds_usd,
-      realized_pnl_usd: st.realized_pnl_usd,
-      decimals: st.token_decimals,
-      sold: BigInt(fill.sold_amount),
-      proceeds_usd: fill.proceeds_usd,
-    });
+    const r = applyExitFill(fillInput(st, fill));
     const nowStr = nowIso();
     this.ctx.storage.transactionSync(() => {
       this.exits.recordFill(fill, r.sold, nowStr);
-      st.current_amount = r.current_amount.toString();
-      st.sold_amount = r.sold_amount_total.toString();
-      st.exit_proceeds_usd = r.exit_proceeds_usd;
-      st.realized_pnl_usd = r.realized_pnl_usd;
-      st.avg_exit_price_usd = r.avg_exit_price_usd;
-      if (r.closed) {
-        st.status = "closed";
-        st.closed_at = nowStr;
-        st.exit_reason = this.exits.firstFullReason() ?? fill.reason;
-        st.next_poll_at = null;
-      }
+      Object.assign(
+        st,
+        filledState(r, nowStr, () => this.exits.firstFullReason() ?? fill.reason),
+      );
       this.save();
     });
     if (r.closed) {
@@ -364,15 +337,13 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   /**
-   * closing → open when no full exit is decided or queued any more. Returns whether it reopened. The key
-   * generation moves on, so the rule that had fired (its key already used) can be decided again.
+   * closing → open when no full exit is decided or queued any more (src/domain/position-close.ts). Returns
+   * whether it reopened.
    */
   private reopenIfNoFullExit(): boolean {
-    const st = this.state as PositionState;
-    if (st.status !== "closing" || this.pendingExits().full) return false;
-    st.status = "open";
-    st.retry_gen++;
-    return true;
+    const reopened = reopenedState(this.state as PositionState, () => this.pendingExits());
+    if (reopened) Object.assign(this.state as PositionState, reopened);
+    return reopened != null;
   }
 
   // ------------------------------------------------------------------ operator and leader exits
@@ -405,12 +376,7 @@ export class PositionActor extends DurableObject<Env> {
     await this.enqueueOrRetrySoon();
     const row = this.exits.byKey(key);
     await this.d1.sync();
-    return {
-      position_id: id,
-      queued: row?.state === "queued" || row?.state === "filled",
-      order_id: row?.order_id ?? undefined,
-      reason: row?.state === "decided" ? "enqueue_pending_retry" : undefined,
-    };
+    return mirrorExitAnswer(id, row);
   }
 
   /**
@@ -451,17 +417,13 @@ export class PositionActor extends DurableObject<Env> {
     if (!st) return { ok: false, code: "not_found", detail: "position not found" };
     const percent = input.percent;
     const idem = input.idempotency_key;
-    if (idem !== undefined && !(typeof idem === "string" && IDEMPOTENCY_KEY.test(idem)))
-      return { ok: false, code: "invalid", detail: `idempotency-key: ${IDEMPOTENCY_KEY_RULE}` };
+    const badKey = idempotencyKeyRefusal(idem);
+    if (badKey) return badKey;
     if (idem !== undefined) {
       const seen = this.exits.manualRequest(idem);
       if (seen) {
-        if (seen.percent !== percent)
-          return {
-            ok: false,
-            code: "conflict",
-            detail: `Idempotency-Key already used on this position for an exit of ${seen.percent} %; this request asks ${percent} % (use a new key for a new exit)`,
-          };
+        const conflict = manualReplayConflict(seen.percent, percent);
+        if (conflict) return conflict;
         // The first request may still be enqueueing (or its enqueue failed): the queue dedups by the exit's key,
         // so this returns the same order.
         if (this.exits.byKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
@@ -493,18 +455,13 @@ export class PositionActor extends DurableObject<Env> {
   async setStrategyOverride(override: unknown): Promise<ActResult<{ rules: StrategyRules }>> {
     const st = this.state;
     if (!st) return { ok: false, code: "not_found", detail: "position not found" };
-    if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
-    const parsed = StrategyOverrideSchema.safeParse(override);
-    if (!parsed.success) return { ok: false, code: "invalid", detail: formatZodIssues(parsed.error.issues) };
-    if (!st.template_rules) return { ok: false, code: "conflict", detail: "the exit strategy is not loaded yet" };
-    const merged = mergeStrategy(st.template_rules, parsed.data);
-    const problems = strategyProblems(merged);
-    if (problems.length > 0) return { ok: false, code: "invalid", detail: problems.join("; ") };
-    st.strategy_override = parsed.data;
+    const decision = strategyOverrideDecision(st, override, formatZodIssues);
+    if (!decision.ok) return decision;
+    st.strategy_override = decision.override;
     this.save();
     await this.d1.sync();
-    log.info("position_strategy_overridden", { position_id: st.id, fields: Object.keys(parsed.data) });
-    return { ok: true, rules: merged };
+    log.info("position_strategy_overridden", { position_id: st.id, fields: Object.keys(decision.override) });
+    return { ok: true, rules: decision.rules };
   }
 
   // ------------------------------------------------------------------ reads
@@ -550,15 +507,11 @@ export class PositionActor extends DurableObject<Env> {
   private async healExits(): Promise<number> {
     const st = this.state as PositionState;
     const queued = this.exits.queued();
-    const released: { orderId: string; outcome: "cancelled" | "dead"; key: string }[] = [];
-    if (queued.length > 0) {
-      const states = await this.swapQueue().orderStates(queued.map((q) => q.order_id));
-      for (const q of queued) {
-        const s = states[q.order_id];
-        if (s === "pending" || s === "done") continue; // live, or filled with its fill owed to us by the queue
-        released.push({ orderId: q.order_id, outcome: s === "cancelled" ? "cancelled" : "dead", key: q.key });
-      }
-    }
+    const states = await queuedOrderStates(
+      () => this.swapQueue(),
+      queued.map((q) => q.order_id),
+    );
+    const released = exitsToRelease(queued, states);
     if (released.length === 0 && (st.status !== "closing" || this.pendingExits().full)) return 0;
     log.warn("position_exits_healed", { position_id: st.id, released: released.map((r) => r.orderId) });
     await this.releaseExits(released);
@@ -578,25 +531,16 @@ export class PositionActor extends DurableObject<Env> {
   }): Promise<{ closed: boolean; reason?: "not_found" | "already_closed" | "not_open" | "exit_in_flight" }> {
     const st = this.state;
     if (!st) return { closed: false, reason: "not_found" };
-    if (st.status === "closed") {
-      if (st.exit_reason === "sold_externally") {
-        await this.swapQueue().positionClosedOutside(st.id);
-        await this.d1.sync();
-        return { closed: true };
-      }
-      return { closed: false, reason: "already_closed" };
+    const step = soldExternallyStep(st, () => this.pendingExits());
+    if (step === "repeat") {
+      await this.swapQueue().positionClosedOutside(st.id);
+      await this.d1.sync();
+      return { closed: true };
     }
-    if (st.status !== "open") return { closed: false, reason: "not_open" };
-    if (this.pendingExits().full || this.pendingExits().partial > 0n)
-      return { closed: false, reason: "exit_in_flight" };
+    if (step !== "close") return { closed: false, reason: step };
     const nowStr = nowIso();
     this.ctx.storage.transactionSync(() => {
-      st.sold_externally_amount = st.current_amount;
-      st.current_amount = "0";
-      st.status = "closed";
-      st.closed_at = nowStr;
-      st.exit_reason = "sold_externally";
-      st.next_poll_at = null;
+      Object.assign(st, soldExternallyState(st, nowStr));
       this.save();
     });
     await this.ctx.storage.deleteAlarm();
@@ -704,10 +648,7 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   private schedule(now: number, seconds: number, mode: string) {
-    const st = this.state as PositionState;
-    st.poll_interval_seconds = seconds;
-    st.poll_mode = mode;
-    st.next_poll_at = nowIso(now + seconds * 1000);
+    Object.assign(this.state as PositionState, pollSchedule(now, seconds, mode));
   }
 
   private saveTick(price: number | null, source: string | null) {
