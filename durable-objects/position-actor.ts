@@ -43,11 +43,14 @@ import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { rearmIfLost } from "../src/pipeline/position-alarm";
 import { checkBreakerAfterClose } from "../src/pipeline/position-breaker";
 import { positionConfig, positionTemplate } from "../src/pipeline/position-config";
 import { ExitBook } from "../src/pipeline/position-exit-book";
+import { applyOwedMirrors } from "../src/pipeline/position-owed-mirrors";
 import { currentQuote, firstPollDelay } from "../src/pipeline/position-price";
-import { enqueueDecided, queuedOrderStates } from "../src/pipeline/position-queue";
+import { enqueueDecided, enqueueOrRetrySoon, queuedOrderStates } from "../src/pipeline/position-queue";
+import { positionActorStatus, positionSummary } from "../src/pipeline/position-status";
 import { createPositionTables, loadPositionState, savePositionState } from "../src/pipeline/position-storage";
 import { StuckExits } from "../src/pipeline/position-stuck";
 import { PositionD1Writer } from "../src/pipeline/position-write-behind";
@@ -170,10 +173,7 @@ export class PositionActor extends DurableObject<Env> {
   /** A repeated open: the position exists; make sure it polls and that D1 has its row. */
   private async reopen(): Promise<{ position_id: string; created: boolean }> {
     const st = this.state as PositionState;
-    if (st.status !== "closed" && (await this.ctx.storage.getAlarm()) == null) {
-      await this.ctx.storage.setAlarm(Date.now());
-      log.warn("position_alarm_rearmed", { position_id: st.id, by: "open" });
-    }
+    if (st.status !== "closed") await rearmIfLost(this.ctx.storage, st.id, "open");
     await this.d1.sync();
     return { position_id: st.id, created: false };
   }
@@ -379,28 +379,10 @@ export class PositionActor extends DurableObject<Env> {
     return mirrorExitAnswer(id, row);
   }
 
-  /**
-   * Applies the mirror exits owed from before the open, oldest first. Each is idempotent per signal (its exit key),
-   * so a run that stops between applying one and deleting it applies nothing twice. A failure leaves the rest
-   * owed for the next alarm (armed by open before this runs).
-   */
+  /** The mirror exits owed from before the open (src/pipeline/position-owed-mirrors.ts). */
   private async applyOwedMirrors(): Promise<void> {
     if (!this.state) return;
-    for (const o of this.exits.owedMirrors()) {
-      try {
-        const res = await this.mirrorExit(o.request);
-        log.info("position_owed_mirror_applied", {
-          position_id: this.state.id,
-          sale: o.sale_key,
-          queued: res.queued,
-          reason: res.reason,
-        });
-        this.exits.dropOwedMirror(o);
-      } catch (err) {
-        log.warn("position_owed_mirror_failed", { position_id: this.state.id, error: String(err) });
-        return;
-      }
-    }
+    await applyOwedMirrors(this.exits, this.state.id, (req) => this.mirrorExit(req));
   }
 
   /**
@@ -468,17 +450,7 @@ export class PositionActor extends DurableObject<Env> {
 
   /** Position, rules, exits and a price-history summary, for the API. */
   async summary() {
-    const st = this.state;
-    if (!st) return null;
-    return {
-      rules: st.template_rules ? this.rules() : null,
-      strategy_override: st.strategy_override,
-      poll_mode: st.poll_mode,
-      last_error: st.last_error,
-      stuck_exit: this.stuckExits.current(),
-      exits: this.exits.all(),
-      price_history: this.exits.priceHistory(),
-    };
+    return positionSummary(this.state, () => this.rules(), this.stuckExits, this.exits);
   }
 
   /**
@@ -488,12 +460,7 @@ export class PositionActor extends DurableObject<Env> {
   async ensureScheduled(): Promise<{ rearmed: boolean; status: Status | null; healed: number }> {
     const st = this.state;
     if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null, healed: 0 };
-    let rearmed = false;
-    if ((await this.ctx.storage.getAlarm()) == null) {
-      await this.ctx.storage.setAlarm(Date.now());
-      log.warn("position_alarm_rearmed", { position_id: st.id });
-      rearmed = true;
-    }
+    const rearmed = await rearmIfLost(this.ctx.storage, st.id);
     // After the re-arm, so that a queue that cannot answer now never costs the position its poll.
     const healed = await this.healExits();
     return { rearmed, status: this.state?.status ?? st.status, healed };
@@ -558,14 +525,7 @@ export class PositionActor extends DurableObject<Env> {
 
   /** Identity and health of this instance. */
   async status() {
-    return {
-      actor: "PositionActor",
-      id: this.ctx.id.toString(),
-      name: this.ctx.id.name ?? null,
-      position_id: this.state?.id ?? null,
-      position_status: this.state?.status ?? null,
-      next_alarm_at: await this.ctx.storage.getAlarm().then((a) => (a == null ? null : nowIso(a))),
-    };
+    return positionActorStatus(this.ctx, this.state);
   }
 
   // ------------------------------------------------------------------ internals
@@ -613,16 +573,13 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
-  private async enqueueOrRetrySoon(): Promise<void> {
-    try {
-      await this.enqueueDecided();
-    } catch (err) {
-      const st = this.state as PositionState;
-      st.last_error = `enqueue failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.save();
-      log.warn("position_exit_enqueue_failed", { position_id: st.id, error: st.last_error });
-      await this.ctx.storage.setAlarm(Date.now() + 5_000);
-    }
+  private enqueueOrRetrySoon(): Promise<void> {
+    return enqueueOrRetrySoon(
+      () => this.enqueueDecided(),
+      () => this.state as PositionState,
+      () => this.save(),
+      this.ctx.storage,
+    );
   }
 
   /** Enqueues every exit still only "decided", oldest first, with its recorded key. */

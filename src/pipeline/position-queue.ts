@@ -35,3 +35,24 @@ export async function queuedOrderStates(
   if (orderIds.length === 0) return {};
   return (await queue().orderStates(orderIds)) as Record<string, string | undefined>;
 }
+
+/**
+ * For exits decided outside the alarm: a failed enqueue leaves them "decided", records why on the position
+ * and brings the next alarm close, which enqueues them with their keys.
+ */
+export async function enqueueOrRetrySoon(
+  enqueue: () => Promise<void>,
+  state: () => PositionState,
+  save: () => void,
+  storage: DurableObjectStorage,
+): Promise<void> {
+  try {
+    await enqueue();
+  } catch (err) {
+    const st = state();
+    st.last_error = `enqueue failed: ${err instanceof Error ? err.message : String(err)}`;
+    save();
+    log.warn("position_exit_enqueue_failed", { position_id: st.id, error: st.last_error });
+    await storage.setAlarm(Date.now() + 5_000);
+  }
+}
