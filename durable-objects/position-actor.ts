@@ -13,7 +13,7 @@ import {
   soldExternallyState,
   soldExternallyStep,
 } from "../src/domain/position-close";
-import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableAmount } from "../src/domain/position-exits";
+import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableResult } from "../src/domain/position-exits";
 import {
   DEFAULT_URGENT_SECONDS,
   pollSchedule,
@@ -118,7 +118,7 @@ export class PositionActor extends DurableObject<Env> {
     // opens from its fill alone: a template or config that cannot be read now is read by the first alarm.
     const template =
       input.template ??
-      (await this.hotTemplate(input.exit_strategy_id).catch((err) => {
+      (await positionTemplate(this.db, input.exit_strategy_id).catch((err) => {
         log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
         return null;
       }));
@@ -232,7 +232,7 @@ export class PositionActor extends DurableObject<Env> {
     const now = this.now();
     const price = quote.price_usd;
     // The per-tick state handling is the domain's (src/domain/position-tick.ts), shared with the simulator.
-    const outcome = positionTick(tickPosition(st), this.pendingExits(), this.rules(), price, now, cfg);
+    const outcome = positionTick(tickPosition(st), this.exits.pending(), this.rules(), price, now, cfg);
     Object.assign(st, pricedState(quote, outcome));
     // Recorded before any enqueue (same synchronous storage transaction as the state).
     this.ctx.storage.transactionSync(() => {
@@ -241,7 +241,7 @@ export class PositionActor extends DurableObject<Env> {
         this.exits.record(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
       }
       if (outcome.closing) st.status = "closing";
-      this.saveTick(price, quote.source);
+      this.exits.saveTick(price, quote.source);
       this.save();
     });
     await this.enqueueDecided();
@@ -260,13 +260,7 @@ export class PositionActor extends DurableObject<Env> {
   async sellable(req: SellableRequest): Promise<SellableResult> {
     const st = this.state;
     if (!st) throw new Error("position not found");
-    return {
-      amount: sellableAmount(st, req).toString(),
-      token_decimals: st.token_decimals,
-      token_mint: st.token_mint,
-      status: st.status,
-      remaining: st.current_amount,
-    };
+    return sellableResult(st, req);
   }
 
   /**
@@ -341,7 +335,7 @@ export class PositionActor extends DurableObject<Env> {
    * whether it reopened.
    */
   private reopenIfNoFullExit(): boolean {
-    const reopened = reopenedState(this.state as PositionState, () => this.pendingExits());
+    const reopened = reopenedState(this.state as PositionState, () => this.exits.pending());
     if (reopened) Object.assign(this.state as PositionState, reopened);
     return reopened != null;
   }
@@ -479,7 +473,7 @@ export class PositionActor extends DurableObject<Env> {
       queued.map((q) => q.order_id),
     );
     const released = exitsToRelease(queued, states);
-    if (released.length === 0 && (st.status !== "closing" || this.pendingExits().full)) return 0;
+    if (released.length === 0 && (st.status !== "closing" || this.exits.pending().full)) return 0;
     log.warn("position_exits_healed", { position_id: st.id, released: released.map((r) => r.orderId) });
     await this.releaseExits(released);
     return Math.max(released.length, 1);
@@ -498,7 +492,7 @@ export class PositionActor extends DurableObject<Env> {
   }): Promise<{ closed: boolean; reason?: "not_found" | "already_closed" | "not_open" | "exit_in_flight" }> {
     const st = this.state;
     if (!st) return { closed: false, reason: "not_found" };
-    const step = soldExternallyStep(st, () => this.pendingExits());
+    const step = soldExternallyStep(st, () => this.exits.pending());
     if (step === "repeat") {
       await this.swapQueue().positionClosedOutside(st.id);
       await this.d1.sync();
@@ -544,10 +538,6 @@ export class PositionActor extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ hot state
 
-  private hotTemplate(strategyId: number | null) {
-    return positionTemplate(this.db, strategyId);
-  }
-
   /** The config each decision uses (src/pipeline/position-config.ts): the SwapQueue's, cached by version. */
   private hotConfig(): Promise<Config> {
     return positionConfig(
@@ -560,16 +550,12 @@ export class PositionActor extends DurableObject<Env> {
   /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
   private async resolveTemplate(): Promise<void> {
     const st = this.state as PositionState;
-    const template = await this.hotTemplate(st.exit_strategy_id);
+    const template = await positionTemplate(this.db, st.exit_strategy_id);
     if (!this.state || this.state.template_rules) return;
     this.state.template_rules = template.rules;
     this.state.exit_strategy_id = template.id;
     this.save();
     log.info("position_template_loaded", { position_id: st.id, exit_strategy_id: template.id });
-  }
-
-  private pendingExits() {
-    return this.exits.pending();
   }
 
   /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
@@ -600,16 +586,12 @@ export class PositionActor extends DurableObject<Env> {
     const st = this.state as PositionState;
     st.last_error = "price unavailable";
     st.price_source = null;
-    this.saveTick(null, null);
+    this.exits.saveTick(null, null);
     this.save();
   }
 
   private schedule(now: number, seconds: number, mode: string) {
     Object.assign(this.state as PositionState, pollSchedule(now, seconds, mode));
-  }
-
-  private saveTick(price: number | null, source: string | null) {
-    this.exits.saveTick(price, source);
   }
 
   private save() {

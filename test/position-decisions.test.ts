@@ -8,6 +8,7 @@ import {
   soldExternallyState,
   soldExternallyStep,
 } from "../src/domain/position-close";
+import { sellableResult } from "../src/domain/position-exits";
 import { pollSchedule, pricedState, tickExitDetail, tickFailure, tickPosition } from "../src/domain/position-poll";
 import {
   idempotencyKeyRefusal,
@@ -170,6 +171,19 @@ describe("position close", () => {
 });
 
 describe("position requests", () => {
+  it("what an exit may sell: a partial capped by what remains, nothing once closed", () => {
+    const st = position({ current_amount: "300" });
+    expect(sellableResult(st, { order_id: "o2", full: false, amount: "500" })).toEqual({
+      amount: "300",
+      token_decimals: 6,
+      token_mint: "Mint111",
+      status: "open",
+      remaining: "300",
+    });
+    expect(sellableResult(st, { order_id: "o2", full: false, amount: "100" }).amount).toBe("100");
+    expect(sellableResult({ ...st, status: "closed" }, { order_id: "o2", full: true }).amount).toBe("0");
+  });
+
   it("an Idempotency-Key is optional but must be printable ASCII without spaces", () => {
     expect(idempotencyKeyRefusal(undefined)).toBeNull();
     expect(idempotencyKeyRefusal("retry-1")).toBeNull();
