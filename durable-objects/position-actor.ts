@@ -1,34 +1,40 @@
 import { DurableObject } from "cloudflare:workers";
-import { checkBreakerRules } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
-import { loadConfig } from "../src/db/config-store";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import { loadTemplate, upsertPosition } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { applyExitFill } from "../src/domain/exit-rules";
-import {
-  mergeStrategy,
-  StrategyOverrideSchema,
-  type StrategyRules,
-  strategyProblems,
-} from "../src/domain/exit-strategy";
-import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE } from "../src/domain/idempotency";
+import { mergeStrategy, type StrategyRules } from "../src/domain/exit-strategy";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
 import {
-  exitKey,
-  exitOrderRequest,
-  manualExitPlan,
-  mirrorRefusal,
-  mirrorSaleKey,
-  sellableAmount,
-} from "../src/domain/position-exits";
+  exitsToRelease,
+  filledState,
+  fillInput,
+  reopenedState,
+  soldExternallyState,
+  soldExternallyStep,
+} from "../src/domain/position-close";
+import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableResult } from "../src/domain/position-exits";
+import {
+  DEFAULT_URGENT_SECONDS,
+  pollSchedule,
+  pricedState,
+  tickExitDetail,
+  tickFailure,
+  tickPosition,
+} from "../src/domain/position-poll";
+import {
+  type ActResult,
+  idempotencyKeyRefusal,
+  manualReplayConflict,
+  mirrorExitAnswer,
+  strategyOverrideDecision,
+} from "../src/domain/position-requests";
 import {
   isMirrorRequest,
   newPositionState,
   openProblem,
   type PositionState,
   type Status,
-  upgradeState,
 } from "../src/domain/position-state";
 import { mirrorExitAmount, positionTick } from "../src/domain/position-tick";
 import type { PriceQuote } from "../src/domain/price";
@@ -37,12 +43,18 @@ import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
+import { rearmIfLost } from "../src/pipeline/position-alarm";
+import { checkBreakerAfterClose } from "../src/pipeline/position-breaker";
+import { positionConfig, positionTemplate } from "../src/pipeline/position-config";
 import { ExitBook } from "../src/pipeline/position-exit-book";
-import { createPositionTables } from "../src/pipeline/position-storage";
+import { applyOwedMirrors } from "../src/pipeline/position-owed-mirrors";
+import { currentQuote, firstPollDelay } from "../src/pipeline/position-price";
+import { enqueueDecided, enqueueOrRetrySoon, queuedOrderStates } from "../src/pipeline/position-queue";
+import { positionActorStatus, positionSummary } from "../src/pipeline/position-status";
+import { createPositionTables, loadPositionState, savePositionState } from "../src/pipeline/position-storage";
 import { StuckExits } from "../src/pipeline/position-stuck";
-import { positionRowOf } from "../src/pipeline/position-write-behind";
+import { PositionD1Writer } from "../src/pipeline/position-write-behind";
 import type { PositionHotState } from "../src/pipeline/queue-hot-state";
-import { repushBehind } from "../src/pipeline/wallet-hot-state";
 
 /**
  * PositionActor (one per position, named by its id): the one writer of its position (DESIGN §1).
@@ -52,32 +64,32 @@ import { repushBehind } from "../src/pipeline/wallet-hot-state";
  * recorded here as "decided" (with its idempotency key), then enqueued; a run that stops in between
  * re-enqueues it next time with the same key, so an exit is never lost nor queued twice.
  */
-/** Poll interval of a position whose config cannot be read (D1 unreachable, nothing cached yet). */
-const DEFAULT_URGENT_SECONDS = 20;
-
-export type ActResult<T> =
-  | ({ ok: true } & T)
-  | { ok: false; code: "not_found" | "closed" | "invalid" | "conflict"; detail: string };
+export type { ActResult };
 
 export class PositionActor extends DurableObject<Env> {
   private state: PositionState | null = null;
-  private d1Chain: Promise<void> = Promise.resolve();
   /** The config, versioned, taken from the SwapQueue (src/pipeline/queue-hot-state.ts); see hotConfig. */
   private readonly hot: HotStateStore<PositionHotState>;
   /** Its exits, fills, manual requests and ticks (src/pipeline/position-exit-book.ts). */
   private readonly exits: ExitBook;
   private stuckExits!: StuckExits;
+  /** The D1 row, written behind (issue 10) and chained. */
+  private readonly d1: PositionD1Writer;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<PositionHotState>(ctx.storage.sql);
     this.exits = new ExitBook(ctx.storage.sql);
+    this.d1 = new PositionD1Writer(
+      ctx.storage.sql,
+      () => this.state,
+      () => this.db,
+    );
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       createPositionTables(sql);
       this.stuckExits = new StuckExits(sql);
-      const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
-      this.state = row ? upgradeState(JSON.parse(row.json) as PositionState) : null;
+      this.state = loadPositionState(sql);
     });
   }
 
@@ -106,13 +118,13 @@ export class PositionActor extends DurableObject<Env> {
     // opens from its fill alone: a template or config that cannot be read now is read by the first alarm.
     const template =
       input.template ??
-      (await this.hotTemplate(input.exit_strategy_id).catch((err) => {
+      (await positionTemplate(this.db, input.exit_strategy_id).catch((err) => {
         log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
         return null;
       }));
     const cfg = this.hot.current()?.data.config ?? (await this.hotConfig().catch(() => null));
     const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
-    const firstPollMs = await this.firstPollDelay(input.token_mint, urgent);
+    const firstPollMs = await firstPollDelay(this.env, input.token_mint, urgent);
     if (this.state) return this.reopen(); // a concurrent open won while this one awaited
     const now = Date.now();
     this.state = newPositionState(input, template, now);
@@ -125,29 +137,13 @@ export class PositionActor extends DurableObject<Env> {
     // The D1 row is written behind (issue 10): the queue owes a `d1_position` step that calls flushD1 until
     // it is written, and every alarm writes it again; the open itself never waits for D1.
     this.ctx.waitUntil(
-      this.syncD1().catch((e) =>
-        log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) }),
-      ),
+      this.d1
+        .sync()
+        .catch((e) => log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) })),
     );
     log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
     await this.applyOwedMirrors();
     return { position_id: input.position_id, created: true };
-  }
-
-  /**
-   * The first poll joins the PriceFeed's round (its next polls, if due within the urgent interval), so it is
-   * answered from the round's Jupiter calls rather than one of its own; a feed that cannot answer leaves the
-   * plain urgent interval.
-   */
-  private async firstPollDelay(mint: string, urgentSeconds: number): Promise<number> {
-    const full = urgentSeconds * 1000;
-    try {
-      const { delay_ms } = await this.env.PRICE_FEED.getByName("default").joinRound(mint, full);
-      return Number.isFinite(delay_ms) && delay_ms > 0 && delay_ms <= full ? delay_ms : full;
-    } catch (err) {
-      log.warn("position_round_join_failed", { mint, error: String(err) });
-      return full;
-    }
   }
 
   /**
@@ -159,17 +155,9 @@ export class PositionActor extends DurableObject<Env> {
     const st = this.state;
     if (!st) throw new Error("position not open yet");
     const version = st.version ?? 0;
-    if (this.d1Version() >= version) return { version };
-    await this.syncD1();
+    if (this.d1.version() >= version) return { version };
+    await this.d1.sync();
     return { version: st.version ?? 0 };
-  }
-
-  /** The state version D1 is known to hold (stored in `meta`, so an eviction keeps it). */
-  private d1Version(): number {
-    const row = this.ctx.storage.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'd1_version'")
-      .toArray()[0];
-    return row ? Number(row.value) : -1;
   }
 
   /** The push (unused by the writers today: positions ask the queue), kept for a direct repair. */
@@ -185,11 +173,8 @@ export class PositionActor extends DurableObject<Env> {
   /** A repeated open: the position exists; make sure it polls and that D1 has its row. */
   private async reopen(): Promise<{ position_id: string; created: boolean }> {
     const st = this.state as PositionState;
-    if (st.status !== "closed" && (await this.ctx.storage.getAlarm()) == null) {
-      await this.ctx.storage.setAlarm(Date.now());
-      log.warn("position_alarm_rearmed", { position_id: st.id, by: "open" });
-    }
-    await this.syncD1();
+    if (st.status !== "closed") await rearmIfLost(this.ctx.storage, st.id, "open");
+    await this.d1.sync();
     return { position_id: st.id, created: false };
   }
 
@@ -207,7 +192,7 @@ export class PositionActor extends DurableObject<Env> {
       if (st.template_rules == null) await this.resolveTemplate();
       await this.applyOwedMirrors();
       await this.enqueueDecided();
-      const quote = (await this.env.PRICE_FEED.getByName("default").getPrices([st.token_mint]))[st.token_mint] ?? null;
+      const quote = await currentQuote(this.env, st.token_mint);
       cfg = await this.hotConfig();
       if (!quote) {
         this.recordUnavailable();
@@ -218,7 +203,7 @@ export class PositionActor extends DurableObject<Env> {
     } catch (err) {
       const s = this.state;
       if (s) {
-        s.last_error = `tick failed: ${err instanceof Error ? err.message : String(err)}`;
+        s.last_error = tickFailure(err);
         this.save();
       }
       failure = s?.last_error ?? String(err);
@@ -231,7 +216,7 @@ export class PositionActor extends DurableObject<Env> {
         if (seconds == null) this.schedule(now, interval, "urgent");
         this.save();
         await this.ctx.storage.setAlarm(now + interval * 1000);
-        await this.syncD1().catch((e) => log.warn("position_sync_failed", { position_id: s.id, error: String(e) }));
+        await this.d1.sync().catch((e) => log.warn("position_sync_failed", { position_id: s.id, error: String(e) }));
       }
       await alarmHeartbeat(this.env.DB, "position_actor", {
         startedAt,
@@ -247,38 +232,16 @@ export class PositionActor extends DurableObject<Env> {
     const now = this.now();
     const price = quote.price_usd;
     // The per-tick state handling is the domain's (src/domain/position-tick.ts), shared with the simulator.
-    const outcome = positionTick(
-      {
-        entry_price_usd: st.entry_price_usd,
-        entry_amount: BigInt(st.entry_amount),
-        current_amount: BigInt(st.current_amount),
-        peak_price_usd: st.peak_price_usd,
-        trailing_active: st.trailing_active,
-        scaling_levels_hit: st.scaling_levels_hit,
-        opened_at_ms: Date.parse(st.opened_at),
-      },
-      this.pendingExits(),
-      this.rules(),
-      price,
-      now,
-      cfg,
-    );
-    st.current_price_usd = price;
-    st.price_source = quote.source;
-    st.last_price_at = quote.observed_at;
-    st.last_error = null;
-    st.peak_price_usd = outcome.peak_price_usd;
-    st.trailing_active = outcome.trailing_active;
-    st.scaling_levels_hit = outcome.scaling_levels_hit;
-    st.scaling_levels_hit_format = "multiple";
+    const outcome = positionTick(tickPosition(st), this.exits.pending(), this.rules(), price, now, cfg);
+    Object.assign(st, pricedState(quote, outcome));
     // Recorded before any enqueue (same synchronous storage transaction as the state).
     this.ctx.storage.transactionSync(() => {
       for (const a of outcome.actions) {
-        const key = exitKey(st, a.reason, a.reason === "scaling_out" ? `x${a.level}` : undefined);
+        const key = exitKey(st, a.reason, tickExitDetail(a));
         this.exits.record(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
       }
       if (outcome.closing) st.status = "closing";
-      this.saveTick(price, quote.source);
+      this.exits.saveTick(price, quote.source);
       this.save();
     });
     await this.enqueueDecided();
@@ -297,13 +260,7 @@ export class PositionActor extends DurableObject<Env> {
   async sellable(req: SellableRequest): Promise<SellableResult> {
     const st = this.state;
     if (!st) throw new Error("position not found");
-    return {
-      amount: sellableAmount(st, req).toString(),
-      token_decimals: st.token_decimals,
-      token_mint: st.token_mint,
-      status: st.status,
-      remaining: st.current_amount,
-    };
+    return sellableResult(st, req);
   }
 
   /**
@@ -317,42 +274,25 @@ export class PositionActor extends DurableObject<Env> {
     if (!/^\d+$/.test(fill.sold_amount))
       return { applied: false, status: st.status, current_amount: st.current_amount };
     if (this.exits.fillSeen(fill.order_id)) {
-      await this.syncD1();
+      await this.d1.sync();
       if (st.status === "closed") await this.checkBreaker();
       return { applied: false, status: st.status, current_amount: st.current_amount };
     }
-    const r = applyExitFill({
-      entry_amount: BigInt(st.entry_amount),
-      entry_cost_usd: st.entry_cost_usd,
-      current_amount: BigInt(st.current_amount),
-      sold_amount_total: BigInt(st.sold_amount),
-      exit_proceeds_usd: st.exit_proceeds_usd,
-      realized_pnl_usd: st.realized_pnl_usd,
-      decimals: st.token_decimals,
-      sold: BigInt(fill.sold_amount),
-      proceeds_usd: fill.proceeds_usd,
-    });
+    const r = applyExitFill(fillInput(st, fill));
     const nowStr = nowIso();
     this.ctx.storage.transactionSync(() => {
       this.exits.recordFill(fill, r.sold, nowStr);
-      st.current_amount = r.current_amount.toString();
-      st.sold_amount = r.sold_amount_total.toString();
-      st.exit_proceeds_usd = r.exit_proceeds_usd;
-      st.realized_pnl_usd = r.realized_pnl_usd;
-      st.avg_exit_price_usd = r.avg_exit_price_usd;
-      if (r.closed) {
-        st.status = "closed";
-        st.closed_at = nowStr;
-        st.exit_reason = this.exits.firstFullReason() ?? fill.reason;
-        st.next_poll_at = null;
-      }
+      Object.assign(
+        st,
+        filledState(r, nowStr, () => this.exits.firstFullReason() ?? fill.reason),
+      );
       this.save();
     });
     if (r.closed) {
       await this.ctx.storage.deleteAlarm();
       log.info("position_closed", { position_id: st.id, reason: st.exit_reason, realized: st.realized_pnl_usd });
     }
-    await this.syncD1();
+    await this.d1.sync();
     if (r.closed) await this.checkBreaker();
     return { applied: true, status: st.status, current_amount: st.current_amount };
   }
@@ -387,19 +327,17 @@ export class PositionActor extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now());
       log.warn("position_reopened", { position_id: st.id, retry_gen: st.retry_gen });
     }
-    await this.syncD1();
+    await this.d1.sync();
   }
 
   /**
-   * closing → open when no full exit is decided or queued any more. Returns whether it reopened. The key
-   * generation moves on, so the rule that had fired (its key already used) can be decided again.
+   * closing → open when no full exit is decided or queued any more (src/domain/position-close.ts). Returns
+   * whether it reopened.
    */
   private reopenIfNoFullExit(): boolean {
-    const st = this.state as PositionState;
-    if (st.status !== "closing" || this.pendingExits().full) return false;
-    st.status = "open";
-    st.retry_gen++;
-    return true;
+    const reopened = reopenedState(this.state as PositionState, () => this.exits.pending());
+    if (reopened) Object.assign(this.state as PositionState, reopened);
+    return reopened != null;
   }
 
   // ------------------------------------------------------------------ operator and leader exits
@@ -431,37 +369,14 @@ export class PositionActor extends DurableObject<Env> {
     }
     await this.enqueueOrRetrySoon();
     const row = this.exits.byKey(key);
-    await this.syncD1();
-    return {
-      position_id: id,
-      queued: row?.state === "queued" || row?.state === "filled",
-      order_id: row?.order_id ?? undefined,
-      reason: row?.state === "decided" ? "enqueue_pending_retry" : undefined,
-    };
+    await this.d1.sync();
+    return mirrorExitAnswer(id, row);
   }
 
-  /**
-   * Applies the mirror exits owed from before the open, oldest first. Each is idempotent per signal (its exit key),
-   * so a run that stops between applying one and deleting it applies nothing twice. A failure leaves the rest
-   * owed for the next alarm (armed by open before this runs).
-   */
+  /** The mirror exits owed from before the open (src/pipeline/position-owed-mirrors.ts). */
   private async applyOwedMirrors(): Promise<void> {
     if (!this.state) return;
-    for (const o of this.exits.owedMirrors()) {
-      try {
-        const res = await this.mirrorExit(o.request);
-        log.info("position_owed_mirror_applied", {
-          position_id: this.state.id,
-          sale: o.sale_key,
-          queued: res.queued,
-          reason: res.reason,
-        });
-        this.exits.dropOwedMirror(o);
-      } catch (err) {
-        log.warn("position_owed_mirror_failed", { position_id: this.state.id, error: String(err) });
-        return;
-      }
-    }
+    await applyOwedMirrors(this.exits, this.state.id, (req) => this.mirrorExit(req));
   }
 
   /**
@@ -478,17 +393,13 @@ export class PositionActor extends DurableObject<Env> {
     if (!st) return { ok: false, code: "not_found", detail: "position not found" };
     const percent = input.percent;
     const idem = input.idempotency_key;
-    if (idem !== undefined && !(typeof idem === "string" && IDEMPOTENCY_KEY.test(idem)))
-      return { ok: false, code: "invalid", detail: `idempotency-key: ${IDEMPOTENCY_KEY_RULE}` };
+    const badKey = idempotencyKeyRefusal(idem);
+    if (badKey) return badKey;
     if (idem !== undefined) {
       const seen = this.exits.manualRequest(idem);
       if (seen) {
-        if (seen.percent !== percent)
-          return {
-            ok: false,
-            code: "conflict",
-            detail: `Idempotency-Key already used on this position for an exit of ${seen.percent} %; this request asks ${percent} % (use a new key for a new exit)`,
-          };
+        const conflict = manualReplayConflict(seen.percent, percent);
+        if (conflict) return conflict;
         // The first request may still be enqueueing (or its enqueue failed): the queue dedups by the exit's key,
         // so this returns the same order.
         if (this.exits.byKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
@@ -512,7 +423,7 @@ export class PositionActor extends DurableObject<Env> {
       this.save();
     });
     await this.enqueueOrRetrySoon();
-    await this.syncD1();
+    await this.d1.sync();
     return { ok: true, order_id: this.exits.byKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
   }
 
@@ -520,35 +431,20 @@ export class PositionActor extends DurableObject<Env> {
   async setStrategyOverride(override: unknown): Promise<ActResult<{ rules: StrategyRules }>> {
     const st = this.state;
     if (!st) return { ok: false, code: "not_found", detail: "position not found" };
-    if (st.status === "closed") return { ok: false, code: "closed", detail: "position is already closed" };
-    const parsed = StrategyOverrideSchema.safeParse(override);
-    if (!parsed.success) return { ok: false, code: "invalid", detail: formatZodIssues(parsed.error.issues) };
-    if (!st.template_rules) return { ok: false, code: "conflict", detail: "the exit strategy is not loaded yet" };
-    const merged = mergeStrategy(st.template_rules, parsed.data);
-    const problems = strategyProblems(merged);
-    if (problems.length > 0) return { ok: false, code: "invalid", detail: problems.join("; ") };
-    st.strategy_override = parsed.data;
+    const decision = strategyOverrideDecision(st, override, formatZodIssues);
+    if (!decision.ok) return decision;
+    st.strategy_override = decision.override;
     this.save();
-    await this.syncD1();
-    log.info("position_strategy_overridden", { position_id: st.id, fields: Object.keys(parsed.data) });
-    return { ok: true, rules: merged };
+    await this.d1.sync();
+    log.info("position_strategy_overridden", { position_id: st.id, fields: Object.keys(decision.override) });
+    return { ok: true, rules: decision.rules };
   }
 
   // ------------------------------------------------------------------ reads
 
   /** Position, rules, exits and a price-history summary, for the API. */
   async summary() {
-    const st = this.state;
-    if (!st) return null;
-    return {
-      rules: st.template_rules ? this.rules() : null,
-      strategy_override: st.strategy_override,
-      poll_mode: st.poll_mode,
-      last_error: st.last_error,
-      stuck_exit: this.stuckExits.current(),
-      exits: this.exits.all(),
-      price_history: this.exits.priceHistory(),
-    };
+    return positionSummary(this.state, () => this.rules(), this.stuckExits, this.exits);
   }
 
   /**
@@ -558,12 +454,7 @@ export class PositionActor extends DurableObject<Env> {
   async ensureScheduled(): Promise<{ rearmed: boolean; status: Status | null; healed: number }> {
     const st = this.state;
     if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null, healed: 0 };
-    let rearmed = false;
-    if ((await this.ctx.storage.getAlarm()) == null) {
-      await this.ctx.storage.setAlarm(Date.now());
-      log.warn("position_alarm_rearmed", { position_id: st.id });
-      rearmed = true;
-    }
+    const rearmed = await rearmIfLost(this.ctx.storage, st.id);
     // After the re-arm, so that a queue that cannot answer now never costs the position its poll.
     const healed = await this.healExits();
     return { rearmed, status: this.state?.status ?? st.status, healed };
@@ -577,16 +468,12 @@ export class PositionActor extends DurableObject<Env> {
   private async healExits(): Promise<number> {
     const st = this.state as PositionState;
     const queued = this.exits.queued();
-    const released: { orderId: string; outcome: "cancelled" | "dead"; key: string }[] = [];
-    if (queued.length > 0) {
-      const states = await this.swapQueue().orderStates(queued.map((q) => q.order_id));
-      for (const q of queued) {
-        const s = states[q.order_id];
-        if (s === "pending" || s === "done") continue; // live, or filled with its fill owed to us by the queue
-        released.push({ orderId: q.order_id, outcome: s === "cancelled" ? "cancelled" : "dead", key: q.key });
-      }
-    }
-    if (released.length === 0 && (st.status !== "closing" || this.pendingExits().full)) return 0;
+    const states = await queuedOrderStates(
+      () => this.swapQueue(),
+      queued.map((q) => q.order_id),
+    );
+    const released = exitsToRelease(queued, states);
+    if (released.length === 0 && (st.status !== "closing" || this.exits.pending().full)) return 0;
     log.warn("position_exits_healed", { position_id: st.id, released: released.map((r) => r.orderId) });
     await this.releaseExits(released);
     return Math.max(released.length, 1);
@@ -605,25 +492,16 @@ export class PositionActor extends DurableObject<Env> {
   }): Promise<{ closed: boolean; reason?: "not_found" | "already_closed" | "not_open" | "exit_in_flight" }> {
     const st = this.state;
     if (!st) return { closed: false, reason: "not_found" };
-    if (st.status === "closed") {
-      if (st.exit_reason === "sold_externally") {
-        await this.swapQueue().positionClosedOutside(st.id);
-        await this.syncD1();
-        return { closed: true };
-      }
-      return { closed: false, reason: "already_closed" };
+    const step = soldExternallyStep(st, () => this.exits.pending());
+    if (step === "repeat") {
+      await this.swapQueue().positionClosedOutside(st.id);
+      await this.d1.sync();
+      return { closed: true };
     }
-    if (st.status !== "open") return { closed: false, reason: "not_open" };
-    if (this.pendingExits().full || this.pendingExits().partial > 0n)
-      return { closed: false, reason: "exit_in_flight" };
+    if (step !== "close") return { closed: false, reason: step };
     const nowStr = nowIso();
     this.ctx.storage.transactionSync(() => {
-      st.sold_externally_amount = st.current_amount;
-      st.current_amount = "0";
-      st.status = "closed";
-      st.closed_at = nowStr;
-      st.exit_reason = "sold_externally";
-      st.next_poll_at = null;
+      Object.assign(st, soldExternallyState(st, nowStr));
       this.save();
     });
     await this.ctx.storage.deleteAlarm();
@@ -635,40 +513,20 @@ export class PositionActor extends DurableObject<Env> {
     });
     // The queue's exposure book only learns of closes through its own fills; a repeat of this call repeats it.
     await this.swapQueue().positionClosedOutside(st.id);
-    await this.syncD1();
+    await this.d1.sync();
     return { closed: true };
   }
 
   /** Identity and health of this instance. */
   async status() {
-    return {
-      actor: "PositionActor",
-      id: this.ctx.id.toString(),
-      name: this.ctx.id.name ?? null,
-      position_id: this.state?.id ?? null,
-      position_status: this.state?.status ?? null,
-      next_alarm_at: await this.ctx.storage.getAlarm().then((a) => (a == null ? null : nowIso(a))),
-    };
+    return positionActorStatus(this.ctx, this.state);
   }
 
   // ------------------------------------------------------------------ internals
 
-  /**
-   * A closed trade may trip the breaker (drawdown, win rate, loss streak). A failure throws: the fill that
-   * closed the trade is then retried by the SwapQueue, and the repeat redoes this check (it is idempotent).
-   */
-  private async checkBreaker() {
-    try {
-      const cfg = await this.hotConfig();
-      const res = await checkBreakerRules(this.db, cfg);
-      if (res.tripped) {
-        log.warn("circuit_breaker_tripped", { trigger: res.event?.trigger, position_id: this.state?.id });
-        await repushBehind(this.env); // never throws on a failed push: the minute cron repeats what is owed
-      }
-    } catch (err) {
-      log.warn("circuit_breaker_check_failed", { error: String(err) });
-      throw err;
-    }
+  /** A closed trade may trip the breaker; a failure throws, so the SwapQueue retries the fill. */
+  private checkBreaker(): Promise<void> {
+    return checkBreakerAfterClose(this.env, () => this.hotConfig(), this.state?.id);
   }
 
   private rules(): StrategyRules {
@@ -680,39 +538,19 @@ export class PositionActor extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ hot state
 
-  /**
-   * The exit-strategy template of a position (a strategy deleted between the signal and the fill falls back
-   * to the catalog default); throws when neither can be read. Only for a position whose fill carried none
-   * (the queue hands it from its hot state): an open from an older owed step, a direct call.
-   */
-  private async hotTemplate(strategyId: number | null): Promise<{ id: number; rules: StrategyRules }> {
-    const template =
-      (await loadTemplate(this.db, strategyId)) ?? (strategyId != null ? await loadTemplate(this.db, null) : null);
-    if (!template) throw new Error(`exit strategy ${strategyId ?? "default"} not found`);
-    return template;
-  }
-
-  /**
-   * The config each decision uses: the cached snapshot, refreshed from the SwapQueue by version before the
-   * decision (the queue answers only when it holds a newer one; writers push to the queue). A queue that
-   * cannot answer leaves the cached one; only a position with none at all reads D1 (an old position).
-   */
-  private async hotConfig(): Promise<Config> {
-    const known = this.hot.current();
-    try {
-      const fresh = await this.swapQueue().positionHotState(known?.version ?? null);
-      if (fresh) this.hot.apply(fresh);
-    } catch (err) {
-      if (known) log.warn("position_config_refresh_failed", { error: String(err), served: "cached" });
-      else return loadConfig(this.db);
-    }
-    return (this.hot.current() as HotSnapshot<PositionHotState>).data.config;
+  /** The config each decision uses (src/pipeline/position-config.ts): the SwapQueue's, cached by version. */
+  private hotConfig(): Promise<Config> {
+    return positionConfig(
+      this.hot,
+      () => this.swapQueue(),
+      () => this.db,
+    );
   }
 
   /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
   private async resolveTemplate(): Promise<void> {
     const st = this.state as PositionState;
-    const template = await this.hotTemplate(st.exit_strategy_id);
+    const template = await positionTemplate(this.db, st.exit_strategy_id);
     if (!this.state || this.state.template_rules) return;
     this.state.template_rules = template.rules;
     this.state.exit_strategy_id = template.id;
@@ -720,35 +558,23 @@ export class PositionActor extends DurableObject<Env> {
     log.info("position_template_loaded", { position_id: st.id, exit_strategy_id: template.id });
   }
 
-  private pendingExits() {
-    return this.exits.pending();
-  }
-
   /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
-  private async enqueueOrRetrySoon(): Promise<void> {
-    try {
-      await this.enqueueDecided();
-    } catch (err) {
-      const st = this.state as PositionState;
-      st.last_error = `enqueue failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.save();
-      log.warn("position_exit_enqueue_failed", { position_id: st.id, error: st.last_error });
-      await this.ctx.storage.setAlarm(Date.now() + 5_000);
-    }
+  private enqueueOrRetrySoon(): Promise<void> {
+    return enqueueOrRetrySoon(
+      () => this.enqueueDecided(),
+      () => this.state as PositionState,
+      () => this.save(),
+      this.ctx.storage,
+    );
   }
 
   /** Enqueues every exit still only "decided", oldest first, with its recorded key. */
-  private async enqueueDecided(): Promise<void> {
-    const decided = this.exits.decided();
-    if (decided.length === 0) return;
-    const queue = this.swapQueue();
-    for (const e of decided) {
-      const st = this.state as PositionState;
-      const res = await queue.enqueue(exitOrderRequest(st, e));
-      // Mark queued unless a fill or release already moved it on while enqueue was awaited.
-      this.exits.markQueued(e.key, res.order_id, res.status === "cancelled");
-      log.info("position_exit_queued", { position_id: st.id, key: e.key, order_id: res.order_id, dup: res.duplicate });
-    }
+  private enqueueDecided(): Promise<void> {
+    return enqueueDecided(
+      this.exits,
+      () => this.swapQueue(),
+      () => this.state as PositionState,
+    );
   }
 
   /** The queue stub (one method so a test can put a faulty one in its place). */
@@ -760,45 +586,15 @@ export class PositionActor extends DurableObject<Env> {
     const st = this.state as PositionState;
     st.last_error = "price unavailable";
     st.price_source = null;
-    this.saveTick(null, null);
+    this.exits.saveTick(null, null);
     this.save();
   }
 
   private schedule(now: number, seconds: number, mode: string) {
-    const st = this.state as PositionState;
-    st.poll_interval_seconds = seconds;
-    st.poll_mode = mode;
-    st.next_poll_at = nowIso(now + seconds * 1000);
-  }
-
-  private saveTick(price: number | null, source: string | null) {
-    this.exits.saveTick(price, source);
+    Object.assign(this.state as PositionState, pollSchedule(now, seconds, mode));
   }
 
   private save() {
-    if (!this.state) return;
-    this.state.version = (this.state.version ?? 0) + 1;
-    this.ctx.storage.sql.exec(
-      "INSERT INTO position_state (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
-      JSON.stringify(this.state),
-    );
-  }
-
-  /** Writes the read model; writes are chained so that a later snapshot never lands before an earlier one. */
-  private syncD1(): Promise<void> {
-    const run = async () => {
-      const st = this.state;
-      if (!st) return;
-      const row = positionRowOf(st);
-      await upsertPosition(this.db, row);
-      const written = row.state_version ?? 0;
-      if (written > this.d1Version())
-        this.ctx.storage.sql.exec(
-          "INSERT INTO meta (key, value) VALUES ('d1_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-          String(written),
-        );
-    };
-    this.d1Chain = this.d1Chain.catch(() => undefined).then(run);
-    return this.d1Chain;
+    if (this.state) savePositionState(this.ctx.storage.sql, this.state);
   }
 }

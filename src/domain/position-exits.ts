@@ -1,5 +1,5 @@
 import { fractionOf } from "./exit-rules";
-import type { SellableRequest } from "./position";
+import type { SellableRequest, SellableResult } from "./position";
 import type { ExitRow, PositionState } from "./position-state";
 import type { PendingExits } from "./position-tick";
 import { type MirrorExitRequest, priorityFor, type SwapRequest } from "./swap-order";
@@ -63,6 +63,20 @@ export function sellableAmount(st: Pick<PositionState, "current_amount" | "statu
   if (st.status === "closed" || remaining <= 0n) return 0n;
   const want = req.full || req.amount === undefined ? remaining : BigInt(req.amount);
   return want > remaining ? remaining : want;
+}
+
+/** The queue's answer to what an exit order may sell now, with what the position still holds. */
+export function sellableResult(
+  st: Pick<PositionState, "current_amount" | "status" | "token_decimals" | "token_mint">,
+  req: SellableRequest,
+): SellableResult {
+  return {
+    amount: sellableAmount(st, req).toString(),
+    token_decimals: st.token_decimals,
+    token_mint: st.token_mint,
+    status: st.status,
+    remaining: st.current_amount,
+  };
 }
 
 /** Why a leader's sale does not reach this (open) position, or null when its mirror exit applies. */

@@ -1,3 +1,5 @@
+import { type PositionState, upgradeState } from "../domain/position-state";
+
 /**
  * The PositionActor's own SQLite: its state (one JSON row), the exits it decided (by idempotency key), the
  * fills applied (by order id), manual requests by Idempotency-Key, recent price ticks and mirror exits owed
@@ -52,4 +54,19 @@ export function createPositionTables(sql: SqlStorage): void {
     request TEXT NOT NULL,
     created_at TEXT NOT NULL
   )`);
+}
+
+/** The persisted state (upgraded from an older version's shape), or null before the open. */
+export function loadPositionState(sql: SqlStorage): PositionState | null {
+  const row = sql.exec<{ json: string }>("SELECT json FROM position_state WHERE id = 1").toArray()[0];
+  return row ? upgradeState(JSON.parse(row.json) as PositionState) : null;
+}
+
+/** Bumps the state's version and writes it (the D1 row carries the version; see PositionD1Writer). */
+export function savePositionState(sql: SqlStorage, st: PositionState): void {
+  st.version = (st.version ?? 0) + 1;
+  sql.exec(
+    "INSERT INTO position_state (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+    JSON.stringify(st),
+  );
 }

@@ -1,4 +1,5 @@
-import type { PositionInsert } from "../db/positions-store";
+import type { Db } from "../db/client";
+import { type PositionInsert, upsertPosition } from "../db/positions-store";
 import { positionPnl } from "../domain/exit-rules";
 import type { PositionState } from "../domain/position-state";
 import { nowIso } from "../lib/time";
@@ -51,4 +52,42 @@ export function positionRowOf(st: PositionState): PositionInsert {
     state_version: st.version ?? 0,
     updated_at: nowIso(),
   };
+}
+
+/**
+ * Writes a PositionActor's read-model row. Writes are chained so that a later snapshot never lands before an
+ * earlier one; each reads the state when it runs, and the version D1 holds is kept in `meta` (an eviction
+ * keeps it), so the owed `d1_position` step knows when it is done.
+ */
+export class PositionD1Writer {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly state: () => PositionState | null,
+    private readonly db: () => Db,
+  ) {}
+
+  /** The state version D1 is known to hold (-1: none yet). */
+  version(): number {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'd1_version'").toArray()[0];
+    return row ? Number(row.value) : -1;
+  }
+
+  sync(): Promise<void> {
+    const run = async () => {
+      const st = this.state();
+      if (!st) return;
+      const row = positionRowOf(st);
+      await upsertPosition(this.db(), row);
+      const written = row.state_version ?? 0;
+      if (written > this.version())
+        this.sql.exec(
+          "INSERT INTO meta (key, value) VALUES ('d1_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+          String(written),
+        );
+    };
+    this.chain = this.chain.catch(() => undefined).then(run);
+    return this.chain;
+  }
 }
