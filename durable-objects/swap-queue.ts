@@ -6,7 +6,7 @@ import type { OrderPatch } from "../src/db/orders-store";
 import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
-import { buyBeforeSale } from "../src/domain/leader-timeline";
+import { entryBeforeSale, isLeaderSaleNotice, leaderSaleKey, saleMoment } from "../src/domain/leader-sale";
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
@@ -220,13 +220,9 @@ export class SwapQueue extends DurableObject<Env> {
    * never cancelled: its tokens are bought and must become a position.
    */
   async leaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
-    if (!notice || typeof notice.leader_address !== "string" || typeof notice.token_mint !== "string")
-      throw new TypeError("invalid leader sale notice");
+    if (!isLeaderSaleNotice(notice)) throw new TypeError("invalid leader sale notice");
     const sql = this.ctx.storage.sql;
-    const sale = {
-      slot: typeof notice.slot === "number" ? notice.slot : null,
-      block_time_ms: typeof notice.block_time === "number" ? notice.block_time * 1000 : null,
-    };
+    const sale = saleMoment(notice);
     const rows = sql
       .exec<QueueRow>(
         // Done rows of the last hour only: older fills are open positions in D1, which the caller reads.
@@ -239,18 +235,10 @@ export class SwapQueue extends DurableObject<Env> {
         notice.leader_address,
       )
       .toArray()
-      .filter((r) => {
-        const req = JSON.parse(r.request) as SwapRequest;
-        const at = {
-          slot: req.leader_slot ?? null,
-          block_time_ms: req.leader_block_time !== undefined ? req.leader_block_time * 1000 : null,
-        };
-        return buyBeforeSale(at, sale);
-      });
+      .filter((r) => entryBeforeSale(JSON.parse(r.request) as SwapRequest, sale));
     const result: LeaderSaleResult = { cancelled: [], in_flight: [] };
-    // The sale's key in leader_exits.signal_id (SQLite keeps the text as text): its signal id for a SELL recorded
-    // by an older version (the marks it wrote), its signature from this version on (no id before the decision).
-    const saleKey = notice.signal_id ?? notice.signal_signature ?? null;
+    // The sale's key in leader_exits.signal_id (SQLite keeps the text as text).
+    const saleKey = leaderSaleKey(notice);
     const candidates: QueueRow[] = [];
     for (const r of rows) {
       if (r.state === "done") {
