@@ -10,6 +10,7 @@ import { entryBeforeSale, isLeaderSaleNotice, leaderSaleKey, saleMoment } from "
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
+import { failureVerdict } from "../src/domain/swap-failure";
 import {
   type EnqueueResult,
   type LeaderSaleNotice,
@@ -18,7 +19,7 @@ import {
   type SwapRequest,
 } from "../src/domain/swap-order";
 import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
-import { attemptBackoffMs, nextRunAt } from "../src/domain/swap-schedule";
+import { nextRunAt } from "../src/domain/swap-schedule";
 import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
@@ -626,11 +627,11 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
-    const attempts = row.attempts + 1;
     const message = err instanceof Error ? err.message : String(err);
-    const permanent = err instanceof PermanentError;
+    const verdict = failureVerdict(row.attempts, err instanceof PermanentError, cfg.max_swap_retries);
+    const attempts = verdict.attempts;
     const sql = this.ctx.storage.sql;
-    if (permanent || attempts > cfg.max_swap_retries) {
+    if (verdict.kind === "dead") {
       const steps = givenUpSteps(row, req, { status: "dead", attempts, message });
       this.ctx.storage.transactionSync(() => {
         writeDeadLetter(sql, row, attempts, message);
@@ -640,7 +641,7 @@ export class SwapQueue extends DurableObject<Env> {
       await this.settleOwed(row.order_id);
       return;
     }
-    const backoff = attemptBackoffMs(attempts);
+    const backoff = verdict.backoff_ms;
     sql.exec(
       "UPDATE queue SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ?",
       attempts,

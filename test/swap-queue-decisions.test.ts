@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { entryBeforeSale, isLeaderSaleNotice, leaderSaleKey, saleMoment } from "../src/domain/leader-sale";
+import { failureVerdict } from "../src/domain/swap-failure";
 import type { LeaderSaleNotice, SwapRequest } from "../src/domain/swap-order";
 
 const notice = (over: Partial<LeaderSaleNotice> = {}): LeaderSaleNotice => ({
@@ -52,5 +53,18 @@ describe("leader sale decisions (src/domain/leader-sale.ts)", () => {
     expect(entryBeforeSale(entry({ leader_block_time: 1_699_999_999 }), sale)).toBe(true);
     // Nothing known: in doubt the copy follows the leader out.
     expect(entryBeforeSale(entry(), sale)).toBe(true);
+  });
+});
+
+describe("failed execution verdict (src/domain/swap-failure.ts)", () => {
+  it("retries with exponential backoff while attempts stay within max_swap_retries", () => {
+    expect(failureVerdict(0, false, 3)).toEqual({ kind: "retry", attempts: 1, backoff_ms: 1000 });
+    expect(failureVerdict(2, false, 3)).toEqual({ kind: "retry", attempts: 3, backoff_ms: 4000 });
+  });
+
+  it("dead-letters past max_swap_retries, and a permanent failure at once", () => {
+    expect(failureVerdict(3, false, 3)).toEqual({ kind: "dead", attempts: 4 });
+    expect(failureVerdict(0, true, 3)).toEqual({ kind: "dead", attempts: 1 });
+    expect(failureVerdict(0, false, 0)).toEqual({ kind: "dead", attempts: 1 });
   });
 });
