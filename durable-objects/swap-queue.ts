@@ -43,6 +43,7 @@ import {
   type QueueHotState,
   templateFor,
 } from "../src/pipeline/queue-hot-state";
+import { cancelledBySale, isLeaderExited, markLeaderExit, saleCandidateRows } from "../src/pipeline/queue-leader-exits";
 import {
   cancelledEntry,
   filledSteps,
@@ -224,19 +225,9 @@ export class SwapQueue extends DurableObject<Env> {
     if (!isLeaderSaleNotice(notice)) throw new TypeError("invalid leader sale notice");
     const sql = this.ctx.storage.sql;
     const sale = saleMoment(notice);
-    const rows = sql
-      .exec<QueueRow>(
-        // Done rows of the last hour only: older fills are open positions in D1, which the caller reads.
-        `SELECT * FROM queue WHERE (state = 'pending' OR (state = 'done' AND finished_at_ms > ?))
-           AND json_extract(request, '$.side') = 'buy' AND json_extract(request, '$.token_mint') = ?
-           AND json_extract(request, '$.entry.source_wallet_address') = ?
-         ORDER BY seq`,
-        Date.now() - 3_600_000,
-        notice.token_mint,
-        notice.leader_address,
-      )
-      .toArray()
-      .filter((r) => entryBeforeSale(JSON.parse(r.request) as SwapRequest, sale));
+    const rows = saleCandidateRows(sql, notice.leader_address, notice.token_mint, Date.now()).filter((r) =>
+      entryBeforeSale(JSON.parse(r.request) as SwapRequest, sale),
+    );
     const result: LeaderSaleResult = { cancelled: [], in_flight: [] };
     // The sale's key in leader_exits.signal_id (SQLite keeps the text as text).
     const saleKey = leaderSaleKey(notice);
@@ -247,12 +238,7 @@ export class SwapQueue extends DurableObject<Env> {
         continue;
       }
       // Marked even while executing: an execution not yet past its fill check then cancels instead of buying.
-      sql.exec(
-        "INSERT INTO leader_exits (order_id, signal_id, at_ms) VALUES (?, ?, ?) ON CONFLICT(order_id) DO NOTHING",
-        r.order_id,
-        saleKey,
-        Date.now(),
-      );
+      markLeaderExit(sql, r.order_id, saleKey, Date.now());
       candidates.push(r);
     }
     for (const r of candidates) {
@@ -272,13 +258,7 @@ export class SwapQueue extends DurableObject<Env> {
     }
     // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
     if (saleKey != null)
-      for (const r of sql
-        .exec<{ order_id: string; request: string }>(
-          `SELECT q.order_id, q.request FROM leader_exits l JOIN queue q ON q.order_id = l.order_id
-           WHERE l.signal_id = ? AND q.state = 'cancelled' AND q.last_error = 'leader_exited'`,
-          saleKey,
-        )
-        .toArray())
+      for (const r of cancelledBySale(sql, saleKey))
         if (!result.cancelled.some((c) => c.order_id === r.order_id))
           result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(r.request) as SwapRequest));
     if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
@@ -824,7 +804,7 @@ export class SwapQueue extends DurableObject<Env> {
   // ------------------------------------------------------------------ small helpers
 
   private leaderExited(orderId: string): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM leader_exits WHERE order_id = ?", orderId).toArray().length > 0;
+    return isLeaderExited(this.ctx.storage.sql, orderId);
   }
 
   private rowByKey(key: string): QueueRow | undefined {
