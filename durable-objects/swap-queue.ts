@@ -53,6 +53,7 @@ import {
   simulatedSellFilled,
 } from "../src/pipeline/queue-outcomes";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
+import { parseBucket, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
 import {
   createQueueTables,
   deadLetterOf,
@@ -713,13 +714,7 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private bucket(): BucketState | null {
-    const raw = this.meta(BUCKET_KEY);
-    if (!raw) return null;
-    try {
-      return JSON.parse(raw) as BucketState;
-    } catch {
-      return null; // unreadable state: refill() treats it as a full bucket, as on first use
-    }
+    return parseBucket(this.meta(BUCKET_KEY));
   }
 
   /**
@@ -808,7 +803,7 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private rowByKey(key: string): QueueRow | undefined {
-    return this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE idempotency_key = ?", key).toArray()[0];
+    return queueRowByKey(this.ctx.storage.sql, key);
   }
 
   private resultFor(row: QueueRow, duplicate: boolean): EnqueueResult {
@@ -822,17 +817,10 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private meta(key: string): string | null {
-    return (
-      this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ??
-      null
-    );
+    return readMeta(this.ctx.storage.sql, key);
   }
 
   private setMeta(key: string, value: string) {
-    this.ctx.storage.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
+    writeMeta(this.ctx.storage.sql, key, value);
   }
 }
