@@ -25,7 +25,6 @@ import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
-import { LIVE_IN_FLIGHT_SQL } from "../src/pipeline/live-orders";
 import { bucketHeldUntil, LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
 import {
@@ -53,7 +52,14 @@ import {
   simulatedSellFilled,
 } from "../src/pipeline/queue-outcomes";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
-import { parseBucket, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
+import {
+  dueSimulatedMints,
+  nextDueRow,
+  parseBucket,
+  queueRowByKey,
+  readMeta,
+  writeMeta,
+} from "../src/pipeline/queue-rows";
 import {
   createQueueTables,
   deadLetterOf,
@@ -373,16 +379,8 @@ export class SwapQueue extends DurableObject<Env> {
         const last = Number(this.meta("last_execution_ms") ?? 0);
         if (now < last + cfg.swap_min_spacing_ms) return;
         // Live orders only while the bucket holds a token: simulated ones (and owed work) pass them meanwhile.
-        const liveOk = tokenReadyAt(this.bucket(), bucketLimits(cfg), now) <= now ? 1 : 0;
-        const row = this.ctx.storage.sql
-          .exec<QueueRow>(
-            `SELECT * FROM queue WHERE state = 'pending' AND not_before_ms <= ?
-               AND (? = 1 OR json_extract(request, '$.mode') <> 'live' OR ${LIVE_IN_FLIGHT_SQL})
-             ORDER BY priority_rank, seq LIMIT 1`,
-            now,
-            liveOk,
-          )
-          .toArray()[0];
+        const liveOk = tokenReadyAt(this.bucket(), bucketLimits(cfg), now) <= now;
+        const row = nextDueRow(this.ctx.storage.sql, now, liveOk);
         if (!row) return;
         await this.execute(row, cfg);
       }
@@ -398,17 +396,7 @@ export class SwapQueue extends DurableObject<Env> {
    * several due: a lone order reads its own. A failure only leaves each order to read its own.
    */
   private async prefetchPrices(): Promise<void> {
-    const mints = this.ctx.storage.sql
-      .exec<{ m: string }>(
-        `SELECT DISTINCT json_extract(request, '$.token_mint') AS m FROM queue
-         WHERE state = 'pending' AND not_before_ms <= ? AND json_extract(request, '$.mode') <> 'live'
-           AND json_extract(request, '$.trigger_price_usd') IS NULL
-         LIMIT ?`,
-        Date.now(),
-        MAX_PER_RUN,
-      )
-      .toArray()
-      .map((r) => r.m);
+    const mints = dueSimulatedMints(this.ctx.storage.sql, Date.now(), MAX_PER_RUN);
     if (mints.length < 2) return;
     try {
       const prices = await this.env.PRICE_FEED.getByName("default").getPrices(mints);
