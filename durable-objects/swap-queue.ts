@@ -6,10 +6,11 @@ import type { OrderPatch } from "../src/db/orders-store";
 import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
-import { buyBeforeSale } from "../src/domain/leader-timeline";
+import { entryBeforeSale, isLeaderSaleNotice, leaderSaleKey, saleMoment } from "../src/domain/leader-sale";
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
+import { failureVerdict } from "../src/domain/swap-failure";
 import {
   type EnqueueResult,
   type LeaderSaleNotice,
@@ -18,13 +19,12 @@ import {
   type SwapRequest,
 } from "../src/domain/swap-order";
 import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
-import { attemptBackoffMs, nextRunAt } from "../src/domain/swap-schedule";
+import { nextRunAt } from "../src/domain/swap-schedule";
 import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
-import { LIVE_IN_FLIGHT_SQL } from "../src/pipeline/live-orders";
 import { bucketHeldUntil, LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
 import {
@@ -42,6 +42,7 @@ import {
   type QueueHotState,
   templateFor,
 } from "../src/pipeline/queue-hot-state";
+import { cancelledBySale, isLeaderExited, markLeaderExit, saleCandidateRows } from "../src/pipeline/queue-leader-exits";
 import {
   cancelledEntry,
   filledSteps,
@@ -51,6 +52,14 @@ import {
   simulatedSellFilled,
 } from "../src/pipeline/queue-outcomes";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
+import {
+  dueSimulatedMints,
+  nextDueRow,
+  parseBucket,
+  queueRowByKey,
+  readMeta,
+  writeMeta,
+} from "../src/pipeline/queue-rows";
 import {
   createQueueTables,
   deadLetterOf,
@@ -220,37 +229,15 @@ export class SwapQueue extends DurableObject<Env> {
    * never cancelled: its tokens are bought and must become a position.
    */
   async leaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
-    if (!notice || typeof notice.leader_address !== "string" || typeof notice.token_mint !== "string")
-      throw new TypeError("invalid leader sale notice");
+    if (!isLeaderSaleNotice(notice)) throw new TypeError("invalid leader sale notice");
     const sql = this.ctx.storage.sql;
-    const sale = {
-      slot: typeof notice.slot === "number" ? notice.slot : null,
-      block_time_ms: typeof notice.block_time === "number" ? notice.block_time * 1000 : null,
-    };
-    const rows = sql
-      .exec<QueueRow>(
-        // Done rows of the last hour only: older fills are open positions in D1, which the caller reads.
-        `SELECT * FROM queue WHERE (state = 'pending' OR (state = 'done' AND finished_at_ms > ?))
-           AND json_extract(request, '$.side') = 'buy' AND json_extract(request, '$.token_mint') = ?
-           AND json_extract(request, '$.entry.source_wallet_address') = ?
-         ORDER BY seq`,
-        Date.now() - 3_600_000,
-        notice.token_mint,
-        notice.leader_address,
-      )
-      .toArray()
-      .filter((r) => {
-        const req = JSON.parse(r.request) as SwapRequest;
-        const at = {
-          slot: req.leader_slot ?? null,
-          block_time_ms: req.leader_block_time !== undefined ? req.leader_block_time * 1000 : null,
-        };
-        return buyBeforeSale(at, sale);
-      });
+    const sale = saleMoment(notice);
+    const rows = saleCandidateRows(sql, notice.leader_address, notice.token_mint, Date.now()).filter((r) =>
+      entryBeforeSale(JSON.parse(r.request) as SwapRequest, sale),
+    );
     const result: LeaderSaleResult = { cancelled: [], in_flight: [] };
-    // The sale's key in leader_exits.signal_id (SQLite keeps the text as text): its signal id for a SELL recorded
-    // by an older version (the marks it wrote), its signature from this version on (no id before the decision).
-    const saleKey = notice.signal_id ?? notice.signal_signature ?? null;
+    // The sale's key in leader_exits.signal_id (SQLite keeps the text as text).
+    const saleKey = leaderSaleKey(notice);
     const candidates: QueueRow[] = [];
     for (const r of rows) {
       if (r.state === "done") {
@@ -258,12 +245,7 @@ export class SwapQueue extends DurableObject<Env> {
         continue;
       }
       // Marked even while executing: an execution not yet past its fill check then cancels instead of buying.
-      sql.exec(
-        "INSERT INTO leader_exits (order_id, signal_id, at_ms) VALUES (?, ?, ?) ON CONFLICT(order_id) DO NOTHING",
-        r.order_id,
-        saleKey,
-        Date.now(),
-      );
+      markLeaderExit(sql, r.order_id, saleKey, Date.now());
       candidates.push(r);
     }
     for (const r of candidates) {
@@ -283,13 +265,7 @@ export class SwapQueue extends DurableObject<Env> {
     }
     // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
     if (saleKey != null)
-      for (const r of sql
-        .exec<{ order_id: string; request: string }>(
-          `SELECT q.order_id, q.request FROM leader_exits l JOIN queue q ON q.order_id = l.order_id
-           WHERE l.signal_id = ? AND q.state = 'cancelled' AND q.last_error = 'leader_exited'`,
-          saleKey,
-        )
-        .toArray())
+      for (const r of cancelledBySale(sql, saleKey))
         if (!result.cancelled.some((c) => c.order_id === r.order_id))
           result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(r.request) as SwapRequest));
     if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
@@ -403,16 +379,8 @@ export class SwapQueue extends DurableObject<Env> {
         const last = Number(this.meta("last_execution_ms") ?? 0);
         if (now < last + cfg.swap_min_spacing_ms) return;
         // Live orders only while the bucket holds a token: simulated ones (and owed work) pass them meanwhile.
-        const liveOk = tokenReadyAt(this.bucket(), bucketLimits(cfg), now) <= now ? 1 : 0;
-        const row = this.ctx.storage.sql
-          .exec<QueueRow>(
-            `SELECT * FROM queue WHERE state = 'pending' AND not_before_ms <= ?
-               AND (? = 1 OR json_extract(request, '$.mode') <> 'live' OR ${LIVE_IN_FLIGHT_SQL})
-             ORDER BY priority_rank, seq LIMIT 1`,
-            now,
-            liveOk,
-          )
-          .toArray()[0];
+        const liveOk = tokenReadyAt(this.bucket(), bucketLimits(cfg), now) <= now;
+        const row = nextDueRow(this.ctx.storage.sql, now, liveOk);
         if (!row) return;
         await this.execute(row, cfg);
       }
@@ -428,17 +396,7 @@ export class SwapQueue extends DurableObject<Env> {
    * several due: a lone order reads its own. A failure only leaves each order to read its own.
    */
   private async prefetchPrices(): Promise<void> {
-    const mints = this.ctx.storage.sql
-      .exec<{ m: string }>(
-        `SELECT DISTINCT json_extract(request, '$.token_mint') AS m FROM queue
-         WHERE state = 'pending' AND not_before_ms <= ? AND json_extract(request, '$.mode') <> 'live'
-           AND json_extract(request, '$.trigger_price_usd') IS NULL
-         LIMIT ?`,
-        Date.now(),
-        MAX_PER_RUN,
-      )
-      .toArray()
-      .map((r) => r.m);
+    const mints = dueSimulatedMints(this.ctx.storage.sql, Date.now(), MAX_PER_RUN);
     if (mints.length < 2) return;
     try {
       const prices = await this.env.PRICE_FEED.getByName("default").getPrices(mints);
@@ -639,11 +597,11 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
-    const attempts = row.attempts + 1;
     const message = err instanceof Error ? err.message : String(err);
-    const permanent = err instanceof PermanentError;
+    const verdict = failureVerdict(row.attempts, err instanceof PermanentError, cfg.max_swap_retries);
+    const attempts = verdict.attempts;
     const sql = this.ctx.storage.sql;
-    if (permanent || attempts > cfg.max_swap_retries) {
+    if (verdict.kind === "dead") {
       const steps = givenUpSteps(row, req, { status: "dead", attempts, message });
       this.ctx.storage.transactionSync(() => {
         writeDeadLetter(sql, row, attempts, message);
@@ -653,7 +611,7 @@ export class SwapQueue extends DurableObject<Env> {
       await this.settleOwed(row.order_id);
       return;
     }
-    const backoff = attemptBackoffMs(attempts);
+    const backoff = verdict.backoff_ms;
     sql.exec(
       "UPDATE queue SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ?",
       attempts,
@@ -756,13 +714,7 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private bucket(): BucketState | null {
-    const raw = this.meta(BUCKET_KEY);
-    if (!raw) return null;
-    try {
-      return JSON.parse(raw) as BucketState;
-    } catch {
-      return null; // unreadable state: refill() treats it as a full bucket, as on first use
-    }
+    return parseBucket(this.meta(BUCKET_KEY));
   }
 
   /**
@@ -847,11 +799,11 @@ export class SwapQueue extends DurableObject<Env> {
   // ------------------------------------------------------------------ small helpers
 
   private leaderExited(orderId: string): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM leader_exits WHERE order_id = ?", orderId).toArray().length > 0;
+    return isLeaderExited(this.ctx.storage.sql, orderId);
   }
 
   private rowByKey(key: string): QueueRow | undefined {
-    return this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE idempotency_key = ?", key).toArray()[0];
+    return queueRowByKey(this.ctx.storage.sql, key);
   }
 
   private resultFor(row: QueueRow, duplicate: boolean): EnqueueResult {
@@ -865,17 +817,10 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private meta(key: string): string | null {
-    return (
-      this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ??
-      null
-    );
+    return readMeta(this.ctx.storage.sql, key);
   }
 
   private setMeta(key: string, value: string) {
-    this.ctx.storage.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
+    writeMeta(this.ctx.storage.sql, key, value);
   }
 }
