@@ -1,9 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import { bookExposure } from "../src/db/positions-store";
-import { positions, signals } from "../src/db/schema";
+import { signals } from "../src/db/schema";
 import type { SafetyOutcome } from "../src/db/token-safety";
 import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
@@ -43,6 +42,7 @@ import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from ".
 import { SignalLog } from "../src/pipeline/signal-log";
 import { type QueuedSignal, SignalOutbox, type SignalValues, writeSignals } from "../src/pipeline/signal-outbox";
 import { tokenSafetyOf } from "../src/pipeline/token-safety-shard";
+import { copyFactsFromD1, lastExitFromD1, openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
@@ -982,42 +982,9 @@ export class WalletActor extends DurableObject<Env> {
    */
   private async tradesReady() {
     if (this.trades.seeded()) return;
-    const rows = await this.db
-      .select({
-        signature: signals.transaction_signature,
-        type: signals.signal_type,
-        mint: signals.token_mint,
-        amount: signals.token_amount,
-        slot: signals.slot,
-        block_time: signals.block_time,
-        received: signals.webhook_received_at,
-        entry_usd: signals.entry_usd,
-        order_id: signals.order_id,
-        filtered: signals.filtered,
-      })
-      .from(signals)
-      .where(and(eq(signals.wallet_address, this.address() as string), ne(signals.signal_type, "other")))
-      .orderBy(asc(signals.id));
+    const rows = await tradesFromD1(this.db, this.address() as string);
     if (this.trades.seeded()) return;
-    this.trades.seed(
-      rows.flatMap((r) =>
-        r.mint && (r.type === "buy" || r.type === "sell")
-          ? [
-              {
-                signature: r.signature,
-                type: r.type,
-                mint: r.mint,
-                amount: r.amount,
-                slot: r.slot,
-                block_time_ms: r.block_time ? Date.parse(r.block_time) : null,
-                received_ms: r.received ? Date.parse(r.received) : 0,
-                entry_usd: r.filtered ? null : r.entry_usd,
-                order_id: r.order_id,
-              },
-            ]
-          : [],
-      ),
-    );
+    this.trades.seed(rows);
   }
 
   /**
@@ -1032,53 +999,17 @@ export class WalletActor extends DurableObject<Env> {
       token_mint: mint,
       order_ids: entries.flatMap((e) => (e.order_id ? [e.order_id] : [])),
     });
-    if (!facts) return this.copyFactsFromD1(address, mint, signature);
+    if (!facts) return copyFactsFromD1(this.db, address, mint, signature);
     // The first entry of this leader in this mint: a position, or an entry decided whose order did not fail.
     const live = firstLiveEntry(entries, facts.order_states);
     const lastExit = cooldownNeedsHistory(facts, Date.now(), cooldownSeconds)
-      ? await this.lastExitFromD1(mint)
+      ? await lastExitFromD1(this.db, mint)
       : facts.last_exit_at_ms;
     return {
       prior_entry_usd: facts.first_position_usd ?? live?.entry_usd ?? null,
       last_exit_at_ms: lastExit,
       open_positions: facts.open_positions,
       exposure_usd: facts.exposure_usd,
-    };
-  }
-
-  private async lastExitFromD1(mint: string): Promise<number | null> {
-    const r = await this.db.get<{ t: string | null }>(sql`
-      SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
-    return r?.t ? Date.parse(r.t) : null;
-  }
-
-  /** The D1 facts (the SwapQueue's book not loaded yet: its first use after an upgrade). */
-  private async copyFactsFromD1(address: string, mint: string, signature: string) {
-    const db = this.db;
-    const q = async <T>(query: ReturnType<typeof sql>) => (await db.run(query)).results[0] as T | undefined;
-    const firstPosition = await q<{ usd: number }>(sql`
-      SELECT entry_cost_usd AS usd FROM positions
-      WHERE source_wallet_address = ${address} AND token_mint = ${mint} ORDER BY opened_at LIMIT 1`);
-    const firstSignal = firstPosition
-      ? undefined
-      : await q<{ usd: number }>(sql`
-      SELECT s.entry_usd AS usd FROM signals s LEFT JOIN orders o ON o.id = s.order_id
-      WHERE s.wallet_address = ${address} AND s.token_mint = ${mint} AND s.signal_type = 'buy'
-        AND s.entry_usd IS NOT NULL AND s.filtered = 0 AND s.transaction_signature != ${signature}
-        AND (o.id IS NULL OR o.status NOT IN ('failed', 'cancelled', 'dead'))
-      ORDER BY s.id LIMIT 1`);
-    const queued = await db.run(sql`
-      SELECT requested_usd AS usd FROM orders WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
-    // The same exposure the SwapQueue checks at execution (cost of what remains), plus the queued entries.
-    const book = await bookExposure(
-      db,
-      (queued.results as { usd: number | null }[]).map((r) => r.usd ?? 0),
-    );
-    return {
-      prior_entry_usd: firstPosition?.usd ?? firstSignal?.usd ?? null,
-      last_exit_at_ms: await this.lastExitFromD1(mint),
-      open_positions: book.open_positions,
-      exposure_usd: book.exposure_usd,
     };
   }
 
@@ -1170,7 +1101,7 @@ export class WalletActor extends DurableObject<Env> {
     // close what was copied from the leader's later re-entry. A position of unknown origin is still mirrored.
     // The SwapQueue's book names the open copies (one RPC); D1 only for positions older than the book.
     const copies = await this.queueOpenCopies({ leader_address: address, token_mint: mint, sold_at_ms: saleS * 1000 });
-    const open = copies?.complete ? copies.position_ids : await this.openCopiesFromD1(address, mint, soldAt);
+    const open = copies?.complete ? copies.position_ids : await openCopiesFromD1(this.db, address, mint, soldAt);
     const positionIds = [...new Set([...open, ...queued.in_flight.map((f) => f.position_id)])];
 
     // The leader's holding before the sale, from this actor's own log of its trades in the mint.
@@ -1205,24 +1136,6 @@ export class WalletActor extends DurableObject<Env> {
       order_id: null,
       cancelled_entries: [...cancelledInbox, ...queued.cancelled.map((e) => e.order_id)],
     };
-  }
-
-  /** Open positions copied from this leader's BUYs of the mint made before the sale, from D1 (the slow path). */
-  private async openCopiesFromD1(address: string, mint: string, soldAt: string): Promise<string[]> {
-    const open = await this.db
-      .select({ id: positions.id })
-      .from(positions)
-      .leftJoin(signals, eq(signals.id, positions.signal_id))
-      .where(
-        and(
-          eq(positions.status, "open"),
-          eq(positions.source_wallet_address, address),
-          eq(positions.token_mint, mint),
-          or(isNull(signals.block_time), lte(signals.block_time, soldAt)),
-        ),
-      )
-      .orderBy(asc(positions.opened_at));
-    return open.map((p) => p.id);
   }
 
   /**
