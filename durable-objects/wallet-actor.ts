@@ -9,6 +9,7 @@ import type { Config } from "../src/domain/config";
 import { cooldownNeedsHistory, firstLiveEntry, saleAfterBuy } from "../src/domain/copy-facts";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
+import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
 import {
   buyBeforeSale,
   type ChainPoint,
@@ -18,6 +19,7 @@ import {
   mirrorFraction,
 } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
+import { chainKey, filterDetail, parsePayload, recordFilter } from "../src/domain/record-filter";
 import {
   entryTimeVerdict,
   FILTER_REASONS,
@@ -33,6 +35,7 @@ import type {
   MirrorExitResult,
   SwapRequest,
 } from "../src/domain/swap-order";
+import { nextAlarmAt } from "../src/domain/wallet-alarm";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
@@ -134,14 +137,9 @@ type Row = {
 const SAFETY_NET_MS = 5000;
 /** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
 const INBOX_RETENTION_MS = 7 * 86_400_000;
-const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
-/**
- * Failed attempts after which an inbox row is parked instead of retried (issue 9, item 13): with the backoff
- * above that is about 5 minutes of retries — far past the age a BUY may be copied at, and long enough to
- * ride out a transient outage; an input that can never be processed (a timestamp no Date can hold) stops
- * costing an alarm a minute. The row is kept (`dead`) and can be requeued through the API.
- */
-export const MAX_INBOX_ATTEMPTS = 10;
+
+export { MAX_INBOX_ATTEMPTS };
+
 /** Inbox states the alarm works on. */
 const ACTIVE_STATES = ["received", "recorded", "parking"] as const;
 const ACTIVE = "state IN ('received', 'recorded', 'parking')";
@@ -277,7 +275,7 @@ export class WalletActor extends DurableObject<Env> {
    */
   private schedule(row: Row): Promise<void> {
     return this.chains.add(
-      chainKey(row, this.address() as string),
+      chainKey(row.signature, row.payload, this.address() as string),
       row.signature,
       () => this.work(row.signature),
       (err) => log.warn("wallet_actor_chain_failed", { signature: row.signature, error: errMessage(err) }),
@@ -379,11 +377,8 @@ export class WalletActor extends DurableObject<Env> {
       const free = soonest.find((r) => !this.chains.holds(r.signature))?.t;
       const held = soonest.some((r) => this.chains.holds(r.signature)) ? Date.now() + SAFETY_NET_MS : null;
       const owed = this.outbox.soonest(); // signals not yet in D1
-      const next = [free, held, owed].reduce<number | null>(
-        (m, t) => (t == null ? m : m == null ? t : Math.min(m, t)),
-        null,
-      );
-      if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
+      const next = nextAlarmAt([free, held, owed], Date.now(), minDelay);
+      if (next != null) await this.ctx.storage.setAlarm(next);
       await alarmHeartbeat(this.env.DB, "wallet_actor", {
         startedAt,
         outcome: failure ? "error" : "ok",
@@ -477,15 +472,14 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   private failed(r: Row, err: unknown, now: number) {
-    const attempts = r.attempts + 1;
+    const { attempts, park, next_attempt_ms } = afterFailure(r.attempts, now);
     const error = errMessage(err);
     log.warn("wallet_actor_step_failed", { signature: r.signature, attempts, error });
     // Parking and the signal write it owes are one storage write: the alarm retries that write until done.
-    const park = attempts >= MAX_INBOX_ATTEMPTS;
     this.ctx.storage.sql.exec(
       "UPDATE inbox SET attempts = ?, next_attempt_ms = ?, last_error = ?, state = CASE WHEN ? THEN 'parking' ELSE state END WHERE signature = ?",
       attempts,
-      park ? now : now + backoffMs(attempts),
+      next_attempt_ms,
       error.slice(0, 500),
       park ? 1 : 0,
       r.signature,
@@ -582,16 +576,7 @@ export class WalletActor extends DurableObject<Env> {
     const parsed = parsePayload(row.payload);
     const tx: HeliusTx | null = parsed.success ? parsed.data : null;
     const c: Classification | null = tx ? classify(tx, address) : null;
-    let filter: FilterReason | null = null;
-    if (!c) filter = "not_a_trade";
-    else if (c.signal_type === "other") filter = c.other_reason;
-    // An inactive leader is not copied any more, but its exits still protect what was copied from it
-    // (DESIGN §4: exits always run): a SELL goes on to the mirror exit and is filtered only without a position.
-    else if (!row.wallet_active && c.signal_type === "buy") filter = "inactive_wallet";
-    else if (c.signal_type === "buy" && tx) {
-      const age = entryTimeVerdict(tx.timestamp, row.received_at_ms, config.max_signal_age_seconds);
-      if (age !== "ok") filter = age;
-    }
+    const filter = recordFilter(tx, c, !!row.wallet_active, row.received_at_ms, config.max_signal_age_seconds);
     const now = Date.now();
     const receivedIso = nowIso(row.received_at_ms);
     const priced = c ? withSolPrice(c, null) : null;
@@ -1176,41 +1161,6 @@ export class WalletActor extends DurableObject<Env> {
   async status(): Promise<{ actor: string; id: string; name: string | null }> {
     return { actor: "WalletActor", id: this.ctx.id.toString(), name: this.ctx.id.name ?? null };
   }
-}
-
-/** The stored `filter_detail`: the reason's text and the numbers it was decided on, as they were then. */
-function filterDetail(detail: string | undefined, numbers: Record<string, unknown> | undefined): string | null {
-  if (detail === undefined && numbers === undefined) return null;
-  return JSON.stringify({ ...(detail === undefined ? {} : { detail }), ...numbers });
-}
-
-/**
- * The stored payload's parse, shared by the row's chain key (inside the ingest RPC), its record and its
- * decision: the same immutable text was JSON-parsed and zod-parsed three times per BUY (docs/perf-ingest.md).
- * Keyed by the text itself, so a hit is the parse of exactly that text; the last few only (bounded memory). A
- * payload that is not JSON throws as before and is not kept.
- */
-const PARSED = new Map<string, ReturnType<typeof HeliusTxSchema.safeParse>>();
-const PARSED_MAX = 64;
-function parsePayload(payload: string): ReturnType<typeof HeliusTxSchema.safeParse> {
-  const hit = PARSED.get(payload);
-  if (hit) return hit;
-  const parsed = HeliusTxSchema.safeParse(JSON.parse(payload));
-  if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value as string);
-  PARSED.set(payload, parsed);
-  return parsed;
-}
-
-/** The chain a row runs on: its mint's, or its own when it names none (not a trade, unreadable). */
-function chainKey(row: Row, address: string): string {
-  try {
-    const parsed = parsePayload(row.payload);
-    const mint = parsed.success ? classify(parsed.data, address).token_mint : null;
-    if (mint) return `mint:${mint}`;
-  } catch {
-    // An unclassifiable row (its processing parks it): no mint to order it with.
-  }
-  return `tx:${row.signature}`;
 }
 
 function errMessage(err: unknown): string {
