@@ -47,6 +47,7 @@ import { type QueuedSignal, SignalOutbox, type SignalValues, writeSignals } from
 import { tokenSafetyOf } from "../src/pipeline/token-safety-shard";
 import { copyFactsFromD1, lastExitFromD1, openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
+import type { CancelledDecision, EntryDecision, ExitDecision, InboxRow, Row } from "../src/pipeline/wallet-inbox";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /**
@@ -73,62 +74,7 @@ export interface IngestResult {
   wallet?: { id: number; is_active: boolean } | null;
 }
 
-/** Retry state of one inbox row, exposed for operators and tests. */
-export interface InboxRow {
-  signature: string;
-  /**
-   * received → recorded → done along the normal path. A row whose processing kept failing is parked after
-   * MAX_INBOX_ATTEMPTS: `parking` while its filtered signal (`invalid_transaction`) is still owed to D1,
-   * then `dead` — kept, listed by the API, retried only when the operator asks.
-   */
-  state: "received" | "recorded" | "done" | "parking" | "dead";
-  signal_id: number | null;
-  signal_type: string | null;
-  attempts: number;
-  next_attempt_ms: number;
-  last_error: string | null;
-  decision: EntryDecision | ExitDecision | CancelledDecision | null;
-}
-
-/** An entry decided once (gates passed, size fixed) and kept, so an enqueue retry sends the same order. */
-export interface EntryDecision {
-  kind: "entry";
-  request: SwapRequest;
-}
-/** A mirror exit decided once; `done` lists the positions whose actor already took it. */
-export interface ExitDecision {
-  kind: "exit";
-  fraction: number;
-  leader_balance_before: string | null;
-  /** Open positions and the positions of in-flight entries (executing or filled), all owed the mirror exit. */
-  position_ids: string[];
-  done: string[];
-  order_id: string | null;
-  /** In-flight entries this sale cancelled: inbox signatures and SwapQueue order ids. */
-  cancelled_entries?: string[];
-}
-/** A BUY still in the inbox when its leader sold the mint: finished `leader_exited`, never enqueued. */
-export interface CancelledDecision {
-  kind: "cancelled";
-  reason: "leader_exited";
-  /** The SELL's signature. */
-  by: string;
-}
-
-type Row = {
-  signature: string;
-  payload: string;
-  received_at_ms: number;
-  wallet_id: number | null;
-  wallet_active: number;
-  state: InboxRow["state"];
-  signal_id: number | null;
-  signal_type: string | null;
-  decision: string | null;
-  attempts: number;
-  next_attempt_ms: number;
-  last_error: string | null;
-};
+export type { CancelledDecision, EntryDecision, ExitDecision, InboxRow } from "../src/pipeline/wallet-inbox";
 
 /**
  * When the alarm comes back for rows a chain holds: only if the chain died with the object (an eviction);
