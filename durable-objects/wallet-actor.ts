@@ -4,10 +4,9 @@ import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import { signals } from "../src/db/schema";
 import type { SafetyOutcome } from "../src/db/token-safety";
-import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
+import { type Classification, classify, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
-import { cooldownNeedsHistory, firstLiveEntry, saleAfterBuy } from "../src/domain/copy-facts";
-import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
+import { cooldownNeedsHistory, firstLiveEntry } from "../src/domain/copy-facts";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
 import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
 import {
@@ -20,13 +19,7 @@ import {
 } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
 import { chainKey, filterDetail, parsePayload, recordFilter } from "../src/domain/record-filter";
-import {
-  entryTimeVerdict,
-  FILTER_REASONS,
-  type FilterReason,
-  MAX_CLOCK_SKEW_SECONDS,
-} from "../src/domain/signal-filters";
-import { sizeEntry } from "../src/domain/sizing";
+import { FILTER_REASONS, type FilterReason, MAX_CLOCK_SKEW_SECONDS } from "../src/domain/signal-filters";
 import type {
   EnqueueResult,
   LeaderSaleNotice,
@@ -46,6 +39,7 @@ import { SignalLog } from "../src/pipeline/signal-log";
 import { type QueuedSignal, SignalOutbox, type SignalValues, writeSignals } from "../src/pipeline/signal-outbox";
 import { tokenSafetyOf } from "../src/pipeline/token-safety-shard";
 import { copyFactsFromD1, lastExitFromD1, openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
+import { decideEntry, type EntryPorts } from "../src/pipeline/wallet-entry";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import type { CancelledDecision, EntryDecision, ExitDecision, InboxRow, Row } from "../src/pipeline/wallet-inbox";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
@@ -694,7 +688,7 @@ export class WalletActor extends DurableObject<Env> {
     }
     let decision = stored;
     if (!decision) {
-      decision = await this.decideEntry(row, config);
+      decision = await decideEntry(this.entryPorts(), row, config);
       if (!decision) return; // filtered and finished
       this.saveDecision(row.signature, decision);
       // Counted as this leader's entry in the mint from now on, while its enqueue is retried too.
@@ -725,184 +719,26 @@ export class WalletActor extends DurableObject<Env> {
     }
   }
 
-  private async decideEntry(row: Row, config: Config): Promise<EntryDecision | null> {
-    const address = this.address() as string;
-    const { tx, c } = this.classification(row);
-    const mint = c.token_mint as string;
-    // Checked again at decision time: a record delayed by retries must not turn into a late entry.
-    const decidedAt = Date.now();
-    const age = entryTimeVerdict(tx.timestamp, decidedAt, config.max_signal_age_seconds);
-    if (age !== "ok") {
-      await this.finish(row, { filter_reason: age }, `${age} when decided`, {
-        signal_age_seconds: decidedAt / 1000 - tx.timestamp,
-        max_signal_age_seconds: config.max_signal_age_seconds,
-      });
-      return null;
-    }
-    const laterSale = saleAfterBuy(this.trades.trades(mint, "sell"), {
-      slot: tx.slot ?? null,
-      block_time_ms: tx.timestamp * 1000,
-    });
-    if (laterSale) {
-      await this.finish(row, { filter_reason: "leader_already_sold" }, `sold in ${laterSale}`);
-      return null;
-    }
-    const { wallet, breaker } = await this.hotState(address);
-    if (!wallet?.is_active) {
-      await this.finish(row, { filter_reason: "inactive_wallet" });
-      return null;
-    }
-    if (breaker.open) {
-      await this.finish(row, { filter_reason: "circuit_breaker" }, breaker.reason ?? breaker.trigger ?? "open", {
-        breaker_trigger: breaker.trigger,
-        breaker_since: breaker.since,
-      });
-      return null;
-    }
-    // The simulated fill will ask this mint's price: read it ahead now, while the SOL price, the copy facts,
-    // the safety lookup and the queue run (issue 10). Not awaited; a failure only leaves the fill to ask.
-    if (wallet.mode === "simulation")
-      this.env.PRICE_FEED.getByName("default")
-        .readAhead([mint])
-        .catch(() => undefined);
-    const solUsd = await this.solUsd();
-    const priced = withSolPrice(c, solUsd);
-    const priceFields = {
-      sol_amount: priced.sol_amount,
-      usd_amount: priced.usd_amount,
-      price_sol: priced.price_sol,
-      price_usd: priced.price_usd,
-    };
-    if (priced.sol_amount === null) {
-      await this.finish(row, { ...priceFields, filter_reason: "price_unavailable" }, "USD-quoted trade, no SOL price");
-      return null;
-    }
-
-    const rules = effectiveCopyRules(config, wallet);
-    const facts = await this.copyFacts(address, mint, row.signature, rules.mint_cooldown_seconds);
-    const verdict = checkCopyRules(rules, { ...facts, leader_trade_sol: priced.sol_amount, now_ms: Date.now() });
-    if (!verdict.ok) {
-      await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail, {
-        leader_trade_sol: priced.sol_amount,
-        ...rules,
-        open_positions: facts.open_positions,
-        last_exit_at: facts.last_exit_at_ms === null ? null : nowIso(facts.last_exit_at_ms),
-      });
-      return null;
-    }
-
-    let safetyScore: number | null = null;
-    let decimals = c.token_decimals;
-    if (config.safety_check_enabled) {
-      const safety = await this.tokenSafety(mint, config);
-      decimals ??= safety.decimals;
-      if (safety.status === "unavailable") {
-        await this.finish(row, { ...priceFields, filter_reason: "safety_unavailable" }, safety.detail);
-        return null;
-      }
-      safetyScore = safety.result.score;
-      if (!safety.result.passed) {
-        await this.finish(
-          row,
-          { ...priceFields, safety_score: safetyScore, filter_reason: "safety_check_failed" },
-          JSON.stringify(safety.result.checks),
-          {
-            score: safetyScore,
-            safety_threshold: config.safety_threshold,
-            checks: safety.result.checks,
-            inputs: safety.inputs,
-            limits: {
-              min_liquidity_usd: config.min_liquidity_usd,
-              max_top10_holder_percent: config.max_top10_holder_percent,
-              min_token_age_hours: config.min_token_age_hours,
-              max_transfer_fee_bps: config.max_transfer_fee_bps,
-            },
-          },
-        );
-        return null;
-      }
-    }
-    if (decimals === null) decimals = await this.tokenDecimals(mint);
-    if (decimals === null) {
-      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: "token_decimals_unknown" });
-      return null;
-    }
-
-    const size = sizeEntry(config, wallet, {
-      leader_sol: priced.sol_amount,
-      leader_usd: priced.usd_amount,
-      sol_usd: solUsd,
-      rebuy:
-        verdict.rebuy && facts.prior_entry_usd !== null
-          ? { first_entry_usd: facts.prior_entry_usd, percent: rules.rebuy_size_percent }
-          : null,
-    });
-    if (!size.ok) {
-      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: size.reason }, size.detail, {
-        leader_sol: priced.sol_amount,
-        leader_usd: priced.usd_amount,
-        sol_usd: solUsd,
-      });
-      return null;
-    }
-    if (!(size.usd > 0)) {
-      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: "position_size_zero" });
-      return null;
-    }
-    const exposure = checkExposure(rules, facts.exposure_usd, size.usd);
-    if (!exposure.ok) {
-      await this.finish(
-        row,
-        { ...priceFields, safety_score: safetyScore, filter_reason: exposure.reason },
-        exposure.detail,
-        {
-          entry_usd: size.usd,
-          exposure_usd: facts.exposure_usd,
-          max_total_exposure_usd: rules.max_total_exposure_usd,
-          open_positions: facts.open_positions,
-          max_open_positions: rules.max_open_positions,
-        },
-      );
-      return null;
-    }
-    // The decision is on the signal before the enqueue: an operator sees what was intended even if the
-    // queue is down (the inbox keeps retrying it).
-    // Decimals learnt from the token data complete the exact amount the payload could not give.
-    const amount =
-      c.token_amount ?? (c.token_ui_amount !== null ? uiToBase(c.token_ui_amount, decimals).toString() : null);
-    const decided = {
-      ...priceFields,
-      token_decimals: decimals,
-      token_amount: amount,
-      safety_score: safetyScore,
-      entry_usd: size.usd,
-      filtered: false,
-      filter_reason: null,
-    };
-    if (!this.outbox.merge(row.signature, decided) && row.signal_id !== null)
-      await this.db.update(signals).set(decided).where(eq(signals.id, row.signal_id)); // recorded by an older version
+  /** The actor's side of the entry decision (src/pipeline/wallet-entry.ts): each call resolved on `this` when made. */
+  private entryPorts(): EntryPorts {
     return {
-      kind: "entry",
-      request: {
-        // Keyed by the transaction: the SwapQueue dedupes by key, so the actors of two watched wallets in one
-        // transaction trade it once.
-        idempotency_key: `entry:${row.signature}`,
-        side: "buy",
-        priority: "normal",
-        mode: wallet.mode,
-        token_mint: mint,
-        wallet_id: wallet.id,
-        signal_signature: row.signature,
-        reason: "entry",
-        leader_block_time: tx.timestamp,
-        ...(tx.slot !== undefined ? { leader_slot: tx.slot } : {}),
-        requested_usd: size.usd,
-        entry: {
-          source_wallet_address: address,
-          exit_strategy_id: wallet.exit_strategy_id,
-          token_decimals: decimals,
-          leader_price_usd: priced.price_usd,
-        },
+      address: () => this.address() as string,
+      classification: (row) => this.classification(row),
+      finish: (row, fields, detail, numbers) => this.finish(row, fields, detail, numbers),
+      trades: this.trades,
+      hotState: (address) => this.hotState(address),
+      readAhead: (mint) => {
+        this.env.PRICE_FEED.getByName("default")
+          .readAhead([mint])
+          .catch(() => undefined);
+      },
+      solUsd: () => this.solUsd(),
+      copyFacts: (address, mint, signature, cooldown) => this.copyFacts(address, mint, signature, cooldown),
+      tokenSafety: (mint, config) => this.tokenSafety(mint, config),
+      tokenDecimals: (mint) => this.tokenDecimals(mint),
+      outbox: this.outbox,
+      updateSignal: async (id, values) => {
+        await this.db.update(signals).set(values).where(eq(signals.id, id));
       },
     };
   }
