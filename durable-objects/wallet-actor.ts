@@ -9,17 +9,10 @@ import type { Config } from "../src/domain/config";
 import { cooldownNeedsHistory, firstLiveEntry } from "../src/domain/copy-facts";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
 import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
-import {
-  buyBeforeSale,
-  type ChainPoint,
-  chainMayMatter,
-  holdingBefore,
-  leaderEmptiedInTx,
-  mirrorFraction,
-} from "../src/domain/leader-timeline";
+import { buyBeforeSale, type ChainPoint } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
 import { chainKey, filterDetail, parsePayload, recordFilter } from "../src/domain/record-filter";
-import { FILTER_REASONS, type FilterReason, MAX_CLOCK_SKEW_SECONDS } from "../src/domain/signal-filters";
+import { FILTER_REASONS, type FilterReason } from "../src/domain/signal-filters";
 import type {
   EnqueueResult,
   LeaderSaleNotice,
@@ -29,6 +22,7 @@ import type {
   SwapRequest,
 } from "../src/domain/swap-order";
 import { nextAlarmAt } from "../src/domain/wallet-alarm";
+import { errorMessage } from "../src/lib/error-message";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
@@ -40,6 +34,7 @@ import { type QueuedSignal, SignalOutbox, type SignalValues, writeSignals } from
 import { tokenSafetyOf } from "../src/pipeline/token-safety-shard";
 import { copyFactsFromD1, lastExitFromD1, openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
 import { decideEntry, type EntryPorts } from "../src/pipeline/wallet-entry";
+import { decideExit, type ExitPorts } from "../src/pipeline/wallet-exit";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import type { CancelledDecision, EntryDecision, ExitDecision, InboxRow, Row } from "../src/pipeline/wallet-inbox";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
@@ -218,7 +213,7 @@ export class WalletActor extends DurableObject<Env> {
       chainKey(row.signature, row.payload, this.address() as string),
       row.signature,
       () => this.work(row.signature),
-      (err) => log.warn("wallet_actor_chain_failed", { signature: row.signature, error: errMessage(err) }),
+      (err) => log.warn("wallet_actor_chain_failed", { signature: row.signature, error: errorMessage(err) }),
     );
   }
 
@@ -303,8 +298,8 @@ export class WalletActor extends DurableObject<Env> {
       await this.processDue(Date.now());
     } catch (err) {
       minDelay = 5000;
-      failure = errMessage(err);
-      log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errMessage(err) });
+      failure = errorMessage(err);
+      log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errorMessage(err) });
     } finally {
       // A row a chain holds is its chain's until it ends; the alarm only comes back for it later, in case
       // the object is evicted with the chain unfinished.
@@ -374,7 +369,7 @@ export class WalletActor extends DurableObject<Env> {
               due.map((d) => d.signature),
               Date.now(),
             );
-            log.warn("signal_flush_failed", { signals: due.length, error: errMessage(err).split("\n")[0] });
+            log.warn("signal_flush_failed", { signals: due.length, error: errorMessage(err).split("\n")[0] });
             const owed = this.outbox.soonest();
             if (owed != null) await this.armAlarm(owed);
             return;
@@ -413,7 +408,7 @@ export class WalletActor extends DurableObject<Env> {
 
   private failed(r: Row, err: unknown, now: number) {
     const { attempts, park, next_attempt_ms } = afterFailure(r.attempts, now);
-    const error = errMessage(err);
+    const error = errorMessage(err);
     log.warn("wallet_actor_step_failed", { signature: r.signature, attempts, error });
     // Parking and the signal write it owes are one storage write: the alarm retries that write until done.
     this.ctx.storage.sql.exec(
@@ -467,7 +462,7 @@ export class WalletActor extends DurableObject<Env> {
       log.info("signal_filtered", { signature: r.signature, reason: "invalid_transaction", detail: r.last_error });
     } catch (err) {
       // First line only: a failed Drizzle query's message goes on to list its parameters (the whole payload).
-      log.warn("inbox_park_record_failed", { signature: r.signature, error: errMessage(err).split("\n")[0] });
+      log.warn("inbox_park_record_failed", { signature: r.signature, error: errorMessage(err).split("\n")[0] });
       this.ctx.storage.sql.exec(
         "UPDATE inbox SET next_attempt_ms = ? WHERE signature = ? AND state = 'parking'",
         now + 60_000,
@@ -627,7 +622,7 @@ export class WalletActor extends DurableObject<Env> {
       const p = prices[WSOL_MINT]?.price_usd;
       return typeof p === "number" && p > 0 ? p : null;
     } catch (err) {
-      log.warn("sol_price_unavailable", { error: errMessage(err) });
+      log.warn("sol_price_unavailable", { error: errorMessage(err) });
       return null;
     }
   }
@@ -712,7 +707,7 @@ export class WalletActor extends DurableObject<Env> {
     } catch (err) {
       if (Date.now() > retryUntil) {
         this.trades.entered(row.signature, null, null);
-        await this.finish(row, { filter_reason: "enqueue_failed" }, errMessage(err));
+        await this.finish(row, { filter_reason: "enqueue_failed" }, errorMessage(err));
         return;
       }
       throw err;
@@ -791,7 +786,7 @@ export class WalletActor extends DurableObject<Env> {
     const { tx, c } = this.classification(row);
     let decision = row.decision ? (JSON.parse(row.decision) as ExitDecision) : null;
     if (!decision) {
-      decision = await this.decideExit(address, tx, c, row);
+      decision = await decideExit(this.exitPorts(), address, tx, c, row);
       this.saveDecision(row.signature, decision);
     }
     if (decision.position_ids.length === 0) {
@@ -832,76 +827,15 @@ export class WalletActor extends DurableObject<Env> {
     return { sol_amount: p.sol_amount, usd_amount: p.usd_amount, price_sol: p.price_sol, price_usd: p.price_usd };
   }
 
-  /**
-   * Decides a SELL once: which copies it reaches and the fraction to sell.
-   *
-   * Copies: entries of this leader for the mint made before the sale in chain order. Those still in this inbox
-   * are marked cancelled first, synchronously (no later step of this actor can enqueue them); the SwapQueue
-   * cancels those it holds unexecuted and names the ones executing or filled; D1 gives the open positions.
-   *
-   * Fraction (src/domain/leader-timeline.ts): the leader's holding before the sale from its recorded trades in
-   * chain order (slot, then block time), checked against the chain (balance after + sold); a transaction or a
-   * chain showing it left with nothing is a full exit; nothing known is a full exit (the side of the risk that
-   * cannot lose more than the position holds). `leader_balance_before` records the denominator used.
-   */
-  private async decideExit(address: string, tx: HeliusTx, c: Classification, row: Row): Promise<ExitDecision> {
-    const mint = c.token_mint as string;
-    // A block time in the future is not trusted to order the sale: it is taken as made when received.
-    const saleS =
-      tx.timestamp * 1000 > row.received_at_ms + MAX_CLOCK_SKEW_SECONDS * 1000
-        ? Math.floor(row.received_at_ms / 1000)
-        : tx.timestamp;
-    const sale = { slot: tx.slot ?? null, block_time_ms: saleS * 1000 };
-    const soldAt = nowIso(saleS * 1000);
-
-    const cancelledInbox = this.cancelInboxEntries(row.signature, mint, sale);
-    const queued = await this.entriesLeaderSold({
-      leader_address: address,
-      token_mint: mint,
-      slot: sale.slot,
-      block_time: saleS,
-      signal_id: row.signal_id,
-      signal_signature: row.signature,
-    });
-
-    // Only positions copied from a leader BUY made before this SELL: a sale recovered late (backfill) must not
-    // close what was copied from the leader's later re-entry. A position of unknown origin is still mirrored.
-    // The SwapQueue's book names the open copies (one RPC); D1 only for positions older than the book.
-    const copies = await this.queueOpenCopies({ leader_address: address, token_mint: mint, sold_at_ms: saleS * 1000 });
-    const open = copies?.complete ? copies.position_ids : await openCopiesFromD1(this.db, address, mint, soldAt);
-    const positionIds = [...new Set([...open, ...queued.in_flight.map((f) => f.position_id)])];
-
-    // The leader's holding before the sale, from this actor's own log of its trades in the mint.
-    const history = this.trades.trades(mint).filter((h) => h.signature !== row.signature);
-    const held = holdingBefore(
-      history.map((h) => ({
-        type: h.type,
-        amount: h.amount,
-        slot: h.slot,
-        block_time_ms: h.block_time_ms,
-        seq: h.seq,
-      })),
-      { ...sale, seq: this.trades.seqOf(row.signature) ?? Number.MAX_SAFE_INTEGER },
-    );
-    const sold = c.token_amount && /^\d+$/.test(c.token_amount) ? BigInt(c.token_amount) : null;
-    const facts = { sold, history_before: held, emptied_in_tx: leaderEmptiedInTx(tx, address, mint) };
-    let chainAfter: bigint | null = null;
-    if (positionIds.length > 0 && chainMayMatter(facts)) {
-      try {
-        chainAfter = await this.leaderTokenBalance(address, mint);
-      } catch (err) {
-        log.warn("leader_balance_unavailable", { address, mint, error: errMessage(err) });
-      }
-    }
-    const { fraction, before } = mirrorFraction({ ...facts, chain_after: chainAfter });
+  /** The actor's side of the exit decision (src/pipeline/wallet-exit.ts): each call resolved on `this` when made. */
+  private exitPorts(): ExitPorts {
     return {
-      kind: "exit",
-      fraction,
-      leader_balance_before: before === null ? null : before.toString(),
-      position_ids: positionIds,
-      done: [],
-      order_id: null,
-      cancelled_entries: [...cancelledInbox, ...queued.cancelled.map((e) => e.order_id)],
+      cancelInboxEntries: (sale, mint, point) => this.cancelInboxEntries(sale, mint, point),
+      entriesLeaderSold: (notice) => this.entriesLeaderSold(notice),
+      queueOpenCopies: (q) => this.queueOpenCopies(q),
+      openCopiesFromD1: (address, mint, soldAt) => openCopiesFromD1(this.db, address, mint, soldAt),
+      trades: this.trades,
+      leaderTokenBalance: (owner, mint) => this.leaderTokenBalance(owner, mint),
     };
   }
 
@@ -943,8 +877,4 @@ export class WalletActor extends DurableObject<Env> {
   async status(): Promise<{ actor: string; id: string; name: string | null }> {
     return { actor: "WalletActor", id: this.ctx.id.toString(), name: this.ctx.id.name ?? null };
   }
-}
-
-function errMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
