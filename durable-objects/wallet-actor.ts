@@ -37,6 +37,7 @@ import { decideEntry, type EntryPorts } from "../src/pipeline/wallet-entry";
 import { decideExit, type ExitPorts } from "../src/pipeline/wallet-exit";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import type { CancelledDecision, EntryDecision, ExitDecision, InboxRow, Row } from "../src/pipeline/wallet-inbox";
+import { recordedSignal } from "../src/pipeline/wallet-signals";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /**
@@ -512,41 +513,7 @@ export class WalletActor extends DurableObject<Env> {
     const tx: HeliusTx | null = parsed.success ? parsed.data : null;
     const c: Classification | null = tx ? classify(tx, address) : null;
     const filter = recordFilter(tx, c, !!row.wallet_active, row.received_at_ms, config.max_signal_age_seconds);
-    const now = Date.now();
-    const receivedIso = nowIso(row.received_at_ms);
-    const priced = c ? withSolPrice(c, null) : null;
-    const values = {
-      transaction_signature: row.signature,
-      wallet_id: row.wallet_id,
-      wallet_address: address,
-      signal_type: c?.signal_type ?? "other",
-      token_mint: c?.token_mint ?? null,
-      quote_mint: c?.quote_mint ?? null,
-      token_amount: c?.token_amount ?? null,
-      token_decimals: c?.token_decimals ?? null,
-      quote_amount: c?.quote_amount ?? null,
-      sol_amount: priced?.sol_amount ?? null,
-      usd_amount: priced?.usd_amount ?? null,
-      price_sol: priced?.price_sol ?? null,
-      price_usd: priced?.price_usd ?? null,
-      helius_type: tx?.type ?? null,
-      helius_source: tx?.source ?? null,
-      slot: tx?.slot ?? null,
-      block_time: tx ? nowIso(tx.timestamp * 1000) : null,
-      filtered: filter !== null,
-      filter_reason: filter,
-      filter_detail:
-        tx && (filter === "stale_signal" || filter === "invalid_timestamp")
-          ? filterDetail(undefined, {
-              signal_age_seconds: row.received_at_ms / 1000 - tx.timestamp,
-              max_signal_age_seconds: config.max_signal_age_seconds,
-            })
-          : null,
-      webhook_received_at: receivedIso,
-      processed_at: filter ? nowIso(now) : null,
-      processing_duration_ms: filter ? now - row.received_at_ms : null,
-      raw_payload: row.payload,
-    };
+    const values = recordedSignal(row, address, tx, c, filter, config.max_signal_age_seconds, Date.now());
     const type = values.signal_type as string;
     const final = filter !== null;
     // One storage transaction: the signal's values (a draft, or final when filtered here), the leader's trade
