@@ -7,12 +7,14 @@ import type { SafetyOutcome } from "../src/db/token-safety";
 import { type Classification, classify, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
 import { cooldownNeedsHistory, firstLiveEntry } from "../src/domain/copy-facts";
+import { entryRetryUntil, queueRefusal } from "../src/domain/entry-decision";
+import { nothingToMirror } from "../src/domain/exit-decision";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
 import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
 import { buyBeforeSale, type ChainPoint } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
 import { chainKey, filterDetail, parsePayload, recordFilter } from "../src/domain/record-filter";
-import { FILTER_REASONS, type FilterReason } from "../src/domain/signal-filters";
+import type { FilterReason } from "../src/domain/signal-filters";
 import type {
   EnqueueResult,
   LeaderSaleNotice,
@@ -641,7 +643,7 @@ export class WalletActor extends DurableObject<Env> {
   private async processBuy(row: Row, config: Config) {
     // An entry is retried while the trade is still fresh — for as long again as max_signal_age_seconds after
     // its reception — then given up (WallTrack never chases an old trade). Exits are retried forever.
-    const retryUntil = row.received_at_ms + config.max_signal_age_seconds * 1000;
+    const retryUntil = entryRetryUntil(row.received_at_ms, config.max_signal_age_seconds);
     const current = this.row(row.signature)?.decision ?? row.decision; // a SELL may have cancelled it since
     const stored = current ? (JSON.parse(current) as EntryDecision | CancelledDecision) : null;
     if (stored?.kind === "cancelled") {
@@ -659,10 +661,7 @@ export class WalletActor extends DurableObject<Env> {
     try {
       const result = await this.enqueueEntry(decision.request);
       // The queue may refuse the entry itself (its own breaker gate): the signal says why.
-      const cancelled =
-        result.status === "cancelled" && (FILTER_REASONS as readonly string[]).includes(result.cancel_reason ?? "")
-          ? (result.cancel_reason as FilterReason)
-          : null;
+      const cancelled = queueRefusal(result);
       // A refused entry is no first entry (a later BUY of the mint may go); a queued one names its order.
       this.trades.entered(row.signature, cancelled ? null : (decision.request.requested_usd ?? null), result.order_id);
       await this.finish(
@@ -758,11 +757,10 @@ export class WalletActor extends DurableObject<Env> {
     }
     if (decision.position_ids.length === 0) {
       // A sale that cancelled in-flight entries did its job; otherwise nothing was there to mirror.
-      const acted = (decision.cancelled_entries?.length ?? 0) > 0;
       await this.finish(row, {
         ...(await this.pricedFields(c)),
         leader_balance_before: decision.leader_balance_before,
-        filter_reason: acted ? null : row.wallet_active ? "no_open_position" : "inactive_wallet",
+        filter_reason: nothingToMirror(decision.cancelled_entries?.length ?? 0, !!row.wallet_active),
       });
       return;
     }

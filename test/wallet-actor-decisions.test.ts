@@ -1,6 +1,9 @@
-// The WalletActor's pure decisions (src/domain/record-filter.ts, inbox-retry.ts, wallet-alarm.ts), without an actor.
+// The WalletActor's pure decisions (src/domain/record-filter.ts, inbox-retry.ts, wallet-alarm.ts, entry-decision.ts,
+// exit-decision.ts), without an actor.
 import { describe, expect, it } from "vitest";
 import { classify } from "../src/domain/classify";
+import { entryRetryUntil, queueRefusal } from "../src/domain/entry-decision";
+import { nothingToMirror, saleTimeSeconds } from "../src/domain/exit-decision";
 import type { HeliusTx } from "../src/domain/helius-tx";
 import { afterFailure, backoffMs, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
 import { chainKey, filterDetail, parsePayload, recordFilter } from "../src/domain/record-filter";
@@ -74,5 +77,29 @@ describe("nextAlarmAt", () => {
     expect(nextAlarmAt([5000, null, 3000], 1000, 50)).toBe(3000);
     expect(nextAlarmAt([900], 1000, 50)).toBe(1050);
     expect(nextAlarmAt([2000], 1000, 5000)).toBe(6000);
+  });
+});
+
+describe("entry decision", () => {
+  it("retries an enqueue for max_signal_age_seconds after reception", () => {
+    expect(entryRetryUntil(10_000, 30)).toBe(40_000);
+  });
+  it("turns a queue refusal with a known reason into the signal's filter, anything else into none", () => {
+    expect(queueRefusal({ status: "cancelled", cancel_reason: "circuit_breaker" })).toBe("circuit_breaker");
+    expect(queueRefusal({ status: "cancelled", cancel_reason: "no_such_reason" })).toBeNull();
+    expect(queueRefusal({ status: "cancelled" })).toBeNull();
+    expect(queueRefusal({ status: "pending", cancel_reason: "circuit_breaker" })).toBeNull();
+  });
+});
+
+describe("exit decision", () => {
+  it("trusts a block time up to the clock skew, takes a later one as the reception time", () => {
+    expect(saleTimeSeconds(1000, 1_000_500)).toBe(1000);
+    expect(saleTimeSeconds(1_000_000, 5_000_700)).toBe(5000);
+  });
+  it("a sale with nothing to mirror is filtered unless it cancelled in-flight entries", () => {
+    expect(nothingToMirror(2, true)).toBeNull();
+    expect(nothingToMirror(0, true)).toBe("no_open_position");
+    expect(nothingToMirror(0, false)).toBe("inactive_wallet");
   });
 });

@@ -2,6 +2,7 @@
 // SwapQueue, open) and the fraction to sell. The actor passes its ports; the calls go through them so a test's
 // patch on the instance is seen.
 import type { Classification } from "../domain/classify";
+import { saleTimeSeconds } from "../domain/exit-decision";
 import type { HeliusTx } from "../domain/helius-tx";
 import {
   type ChainPoint,
@@ -10,7 +11,6 @@ import {
   leaderEmptiedInTx,
   mirrorFraction,
 } from "../domain/leader-timeline";
-import { MAX_CLOCK_SKEW_SECONDS } from "../domain/signal-filters";
 import type { LeaderSaleNotice, LeaderSaleResult } from "../domain/swap-order";
 import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
@@ -50,10 +50,7 @@ export async function decideExit(
 ): Promise<ExitDecision> {
   const mint = c.token_mint as string;
   // A block time in the future is not trusted to order the sale: it is taken as made when received.
-  const saleS =
-    tx.timestamp * 1000 > row.received_at_ms + MAX_CLOCK_SKEW_SECONDS * 1000
-      ? Math.floor(row.received_at_ms / 1000)
-      : tx.timestamp;
+  const saleS = saleTimeSeconds(tx.timestamp, row.received_at_ms);
   const sale = { slot: tx.slot ?? null, block_time_ms: saleS * 1000 };
   const soldAt = nowIso(saleS * 1000);
 
