@@ -1,32 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import { bookExposure } from "../src/db/positions-store";
-import { positions, signals } from "../src/db/schema";
+import { signals } from "../src/db/schema";
 import type { SafetyOutcome } from "../src/db/token-safety";
-import { type Classification, classify, uiToBase, withSolPrice } from "../src/domain/classify";
+import { type Classification, classify, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
-import { cooldownNeedsHistory, firstLiveEntry, saleAfterBuy } from "../src/domain/copy-facts";
-import { checkCopyRules, checkExposure, effectiveCopyRules } from "../src/domain/copy-rules";
+import { cooldownNeedsHistory, firstLiveEntry } from "../src/domain/copy-facts";
+import { entryRetryUntil, queueRefusal } from "../src/domain/entry-decision";
+import { nothingToMirror } from "../src/domain/exit-decision";
 import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
-import {
-  buyBeforeSale,
-  type ChainPoint,
-  chainMayMatter,
-  holdingBefore,
-  leaderEmptiedInTx,
-  mirrorFraction,
-} from "../src/domain/leader-timeline";
+import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
+import { buyBeforeSale, type ChainPoint } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
 import { SOL_REFERENCE_MAX_AGE_MS } from "../src/domain/reference-price";
-import {
-  entryTimeVerdict,
-  FILTER_REASONS,
-  type FilterReason,
-  MAX_CLOCK_SKEW_SECONDS,
-} from "../src/domain/signal-filters";
-import { sizeEntry } from "../src/domain/sizing";
+import { chainKey, filterDetail, parsePayload, recordFilter } from "../src/domain/record-filter";
+import type { FilterReason } from "../src/domain/signal-filters";
 import type {
   EnqueueResult,
   LeaderSaleNotice,
@@ -35,6 +24,8 @@ import type {
   MirrorExitResult,
   SwapRequest,
 } from "../src/domain/swap-order";
+import { nextAlarmAt } from "../src/domain/wallet-alarm";
+import { errorMessage } from "../src/lib/error-message";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
@@ -44,7 +35,12 @@ import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from ".
 import { SignalLog } from "../src/pipeline/signal-log";
 import { type QueuedSignal, SignalOutbox, type SignalValues, writeSignals } from "../src/pipeline/signal-outbox";
 import { assessSafety, tokenSafetyOf } from "../src/pipeline/token-safety-shard";
+import { copyFactsFromD1, lastExitFromD1, openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
+import { decideEntry, type EntryPorts } from "../src/pipeline/wallet-entry";
+import { decideExit, type ExitPorts } from "../src/pipeline/wallet-exit";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
+import type { CancelledDecision, EntryDecision, ExitDecision, InboxRow, Row } from "../src/pipeline/wallet-inbox";
+import { recordedSignal } from "../src/pipeline/wallet-signals";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /**
@@ -71,62 +67,7 @@ export interface IngestResult {
   wallet?: { id: number; is_active: boolean } | null;
 }
 
-/** Retry state of one inbox row, exposed for operators and tests. */
-export interface InboxRow {
-  signature: string;
-  /**
-   * received → recorded → done along the normal path. A row whose processing kept failing is parked after
-   * MAX_INBOX_ATTEMPTS: `parking` while its filtered signal (`invalid_transaction`) is still owed to D1,
-   * then `dead` — kept, listed by the API, retried only when the operator asks.
-   */
-  state: "received" | "recorded" | "done" | "parking" | "dead";
-  signal_id: number | null;
-  signal_type: string | null;
-  attempts: number;
-  next_attempt_ms: number;
-  last_error: string | null;
-  decision: EntryDecision | ExitDecision | CancelledDecision | null;
-}
-
-/** An entry decided once (gates passed, size fixed) and kept, so an enqueue retry sends the same order. */
-export interface EntryDecision {
-  kind: "entry";
-  request: SwapRequest;
-}
-/** A mirror exit decided once; `done` lists the positions whose actor already took it. */
-export interface ExitDecision {
-  kind: "exit";
-  fraction: number;
-  leader_balance_before: string | null;
-  /** Open positions and the positions of in-flight entries (executing or filled), all owed the mirror exit. */
-  position_ids: string[];
-  done: string[];
-  order_id: string | null;
-  /** In-flight entries this sale cancelled: inbox signatures and SwapQueue order ids. */
-  cancelled_entries?: string[];
-}
-/** A BUY still in the inbox when its leader sold the mint: finished `leader_exited`, never enqueued. */
-export interface CancelledDecision {
-  kind: "cancelled";
-  reason: "leader_exited";
-  /** The SELL's signature. */
-  by: string;
-}
-
-type Row = {
-  signature: string;
-  payload: string;
-  received_at_ms: number;
-  wallet_id: number | null;
-  wallet_active: number;
-  state: InboxRow["state"];
-  signal_id: number | null;
-  signal_type: string | null;
-  decision: string | null;
-  attempts: number;
-  next_attempt_ms: number;
-  last_error: string | null;
-};
+export type { CancelledDecision, EntryDecision, ExitDecision, InboxRow } from "../src/pipeline/wallet-inbox";
 
 /**
  * When the alarm comes back for rows a chain holds: only if the chain died with the object (an eviction);
@@ -135,14 +76,9 @@ type Row = {
 const SAFETY_NET_MS = 5000;
 /** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
 const INBOX_RETENTION_MS = 7 * 86_400_000;
-const backoffMs = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
-/**
- * Failed attempts after which an inbox row is parked instead of retried (issue 9, item 13): with the backoff
- * above that is about 5 minutes of retries — far past the age a BUY may be copied at, and long enough to
- * ride out a transient outage; an input that can never be processed (a timestamp no Date can hold) stops
- * costing an alarm a minute. The row is kept (`dead`) and can be requeued through the API.
- */
-export const MAX_INBOX_ATTEMPTS = 10;
+
+export { MAX_INBOX_ATTEMPTS };
+
 /** Inbox states the alarm works on. */
 const ACTIVE_STATES = ["received", "recorded", "parking"] as const;
 const ACTIVE = "state IN ('received', 'recorded', 'parking')";
@@ -278,10 +214,10 @@ export class WalletActor extends DurableObject<Env> {
    */
   private schedule(row: Row): Promise<void> {
     return this.chains.add(
-      chainKey(row, this.address() as string),
+      chainKey(row.signature, row.payload, this.address() as string),
       row.signature,
       () => this.work(row.signature),
-      (err) => log.warn("wallet_actor_chain_failed", { signature: row.signature, error: errMessage(err) }),
+      (err) => log.warn("wallet_actor_chain_failed", { signature: row.signature, error: errorMessage(err) }),
     );
   }
 
@@ -366,8 +302,8 @@ export class WalletActor extends DurableObject<Env> {
       await this.processDue(Date.now());
     } catch (err) {
       minDelay = 5000;
-      failure = errMessage(err);
-      log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errMessage(err) });
+      failure = errorMessage(err);
+      log.warn("wallet_actor_alarm_failed", { address: this.address(), error: errorMessage(err) });
     } finally {
       // A row a chain holds is its chain's until it ends; the alarm only comes back for it later, in case
       // the object is evicted with the chain unfinished.
@@ -380,11 +316,8 @@ export class WalletActor extends DurableObject<Env> {
       const free = soonest.find((r) => !this.chains.holds(r.signature))?.t;
       const held = soonest.some((r) => this.chains.holds(r.signature)) ? Date.now() + SAFETY_NET_MS : null;
       const owed = this.outbox.soonest(); // signals not yet in D1
-      const next = [free, held, owed].reduce<number | null>(
-        (m, t) => (t == null ? m : m == null ? t : Math.min(m, t)),
-        null,
-      );
-      if (next != null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + minDelay));
+      const next = nextAlarmAt([free, held, owed], Date.now(), minDelay);
+      if (next != null) await this.ctx.storage.setAlarm(next);
       await alarmHeartbeat(this.env.DB, "wallet_actor", {
         startedAt,
         outcome: failure ? "error" : "ok",
@@ -440,7 +373,7 @@ export class WalletActor extends DurableObject<Env> {
               due.map((d) => d.signature),
               Date.now(),
             );
-            log.warn("signal_flush_failed", { signals: due.length, error: errMessage(err).split("\n")[0] });
+            log.warn("signal_flush_failed", { signals: due.length, error: errorMessage(err).split("\n")[0] });
             const owed = this.outbox.soonest();
             if (owed != null) await this.armAlarm(owed);
             return;
@@ -478,15 +411,14 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   private failed(r: Row, err: unknown, now: number) {
-    const attempts = r.attempts + 1;
-    const error = errMessage(err);
+    const { attempts, park, next_attempt_ms } = afterFailure(r.attempts, now);
+    const error = errorMessage(err);
     log.warn("wallet_actor_step_failed", { signature: r.signature, attempts, error });
     // Parking and the signal write it owes are one storage write: the alarm retries that write until done.
-    const park = attempts >= MAX_INBOX_ATTEMPTS;
     this.ctx.storage.sql.exec(
       "UPDATE inbox SET attempts = ?, next_attempt_ms = ?, last_error = ?, state = CASE WHEN ? THEN 'parking' ELSE state END WHERE signature = ?",
       attempts,
-      park ? now : now + backoffMs(attempts),
+      next_attempt_ms,
       error.slice(0, 500),
       park ? 1 : 0,
       r.signature,
@@ -534,7 +466,7 @@ export class WalletActor extends DurableObject<Env> {
       log.info("signal_filtered", { signature: r.signature, reason: "invalid_transaction", detail: r.last_error });
     } catch (err) {
       // First line only: a failed Drizzle query's message goes on to list its parameters (the whole payload).
-      log.warn("inbox_park_record_failed", { signature: r.signature, error: errMessage(err).split("\n")[0] });
+      log.warn("inbox_park_record_failed", { signature: r.signature, error: errorMessage(err).split("\n")[0] });
       this.ctx.storage.sql.exec(
         "UPDATE inbox SET next_attempt_ms = ? WHERE signature = ? AND state = 'parking'",
         now + 60_000,
@@ -583,51 +515,8 @@ export class WalletActor extends DurableObject<Env> {
     const parsed = parsePayload(row.payload);
     const tx: HeliusTx | null = parsed.success ? parsed.data : null;
     const c: Classification | null = tx ? classify(tx, address) : null;
-    let filter: FilterReason | null = null;
-    if (!c) filter = "not_a_trade";
-    else if (c.signal_type === "other") filter = c.other_reason;
-    // An inactive leader is not copied any more, but its exits still protect what was copied from it
-    // (DESIGN §4: exits always run): a SELL goes on to the mirror exit and is filtered only without a position.
-    else if (!row.wallet_active && c.signal_type === "buy") filter = "inactive_wallet";
-    else if (c.signal_type === "buy" && tx) {
-      const age = entryTimeVerdict(tx.timestamp, row.received_at_ms, config.max_signal_age_seconds);
-      if (age !== "ok") filter = age;
-    }
-    const now = Date.now();
-    const receivedIso = nowIso(row.received_at_ms);
-    const priced = c ? withSolPrice(c, null) : null;
-    const values = {
-      transaction_signature: row.signature,
-      wallet_id: row.wallet_id,
-      wallet_address: address,
-      signal_type: c?.signal_type ?? "other",
-      token_mint: c?.token_mint ?? null,
-      quote_mint: c?.quote_mint ?? null,
-      token_amount: c?.token_amount ?? null,
-      token_decimals: c?.token_decimals ?? null,
-      quote_amount: c?.quote_amount ?? null,
-      sol_amount: priced?.sol_amount ?? null,
-      usd_amount: priced?.usd_amount ?? null,
-      price_sol: priced?.price_sol ?? null,
-      price_usd: priced?.price_usd ?? null,
-      helius_type: tx?.type ?? null,
-      helius_source: tx?.source ?? null,
-      slot: tx?.slot ?? null,
-      block_time: tx ? nowIso(tx.timestamp * 1000) : null,
-      filtered: filter !== null,
-      filter_reason: filter,
-      filter_detail:
-        tx && (filter === "stale_signal" || filter === "invalid_timestamp")
-          ? filterDetail(undefined, {
-              signal_age_seconds: row.received_at_ms / 1000 - tx.timestamp,
-              max_signal_age_seconds: config.max_signal_age_seconds,
-            })
-          : null,
-      webhook_received_at: receivedIso,
-      processed_at: filter ? nowIso(now) : null,
-      processing_duration_ms: filter ? now - row.received_at_ms : null,
-      raw_payload: row.payload,
-    };
+    const filter = recordFilter(tx, c, !!row.wallet_active, row.received_at_ms, config.max_signal_age_seconds);
+    const values = recordedSignal(row, address, tx, c, filter, config.max_signal_age_seconds, Date.now());
     const type = values.signal_type as string;
     const final = filter !== null;
     // One storage transaction: the signal's values (a draft, or final when filtered here), the leader's trade
@@ -706,7 +595,7 @@ export class WalletActor extends DurableObject<Env> {
       const p = prices[WSOL_MINT]?.price_usd;
       return typeof p === "number" && p > 0 ? p : null;
     } catch (err) {
-      log.warn("sol_price_unavailable", { error: errMessage(err) });
+      log.warn("sol_price_unavailable", { error: errorMessage(err) });
       return null;
     }
   }
@@ -758,7 +647,7 @@ export class WalletActor extends DurableObject<Env> {
   private async processBuy(row: Row, config: Config) {
     // An entry is retried while the trade is still fresh — for as long again as max_signal_age_seconds after
     // its reception — then given up (WallTrack never chases an old trade). Exits are retried forever.
-    const retryUntil = row.received_at_ms + config.max_signal_age_seconds * 1000;
+    const retryUntil = entryRetryUntil(row.received_at_ms, config.max_signal_age_seconds);
     const current = this.row(row.signature)?.decision ?? row.decision; // a SELL may have cancelled it since
     const stored = current ? (JSON.parse(current) as EntryDecision | CancelledDecision) : null;
     if (stored?.kind === "cancelled") {
@@ -767,7 +656,7 @@ export class WalletActor extends DurableObject<Env> {
     }
     let decision = stored;
     if (!decision) {
-      decision = await this.decideEntry(row, config);
+      decision = await decideEntry(this.entryPorts(), row, config);
       if (!decision) return; // filtered and finished
       this.saveDecision(row.signature, decision);
       // Counted as this leader's entry in the mint from now on, while its enqueue is retried too.
@@ -776,10 +665,7 @@ export class WalletActor extends DurableObject<Env> {
     try {
       const result = await this.enqueueEntry(decision.request);
       // The queue may refuse the entry itself (its own breaker gate): the signal says why.
-      const cancelled =
-        result.status === "cancelled" && (FILTER_REASONS as readonly string[]).includes(result.cancel_reason ?? "")
-          ? (result.cancel_reason as FilterReason)
-          : null;
+      const cancelled = queueRefusal(result);
       // A refused entry is no first entry (a later BUY of the mint may go); a queued one names its order.
       this.trades.entered(row.signature, cancelled ? null : (decision.request.requested_usd ?? null), result.order_id);
       await this.finish(
@@ -791,197 +677,33 @@ export class WalletActor extends DurableObject<Env> {
     } catch (err) {
       if (Date.now() > retryUntil) {
         this.trades.entered(row.signature, null, null);
-        await this.finish(row, { filter_reason: "enqueue_failed" }, errMessage(err));
+        await this.finish(row, { filter_reason: "enqueue_failed" }, errorMessage(err));
         return;
       }
       throw err;
     }
   }
 
-  private async decideEntry(row: Row, config: Config): Promise<EntryDecision | null> {
-    const address = this.address() as string;
-    const { tx, c } = this.classification(row);
-    const mint = c.token_mint as string;
-    // Checked again at decision time: a record delayed by retries must not turn into a late entry.
-    const decidedAt = Date.now();
-    const age = entryTimeVerdict(tx.timestamp, decidedAt, config.max_signal_age_seconds);
-    if (age !== "ok") {
-      await this.finish(row, { filter_reason: age }, `${age} when decided`, {
-        signal_age_seconds: decidedAt / 1000 - tx.timestamp,
-        max_signal_age_seconds: config.max_signal_age_seconds,
-      });
-      return null;
-    }
-    const laterSale = saleAfterBuy(this.trades.trades(mint, "sell"), {
-      slot: tx.slot ?? null,
-      block_time_ms: tx.timestamp * 1000,
-    });
-    if (laterSale) {
-      await this.finish(row, { filter_reason: "leader_already_sold" }, `sold in ${laterSale}`);
-      return null;
-    }
-    const { wallet, breaker } = await this.hotState(address);
-    if (!wallet?.is_active) {
-      await this.finish(row, { filter_reason: "inactive_wallet" });
-      return null;
-    }
-    if (breaker.open) {
-      await this.finish(row, { filter_reason: "circuit_breaker" }, breaker.reason ?? breaker.trigger ?? "open", {
-        breaker_trigger: breaker.trigger,
-        breaker_since: breaker.since,
-      });
-      return null;
-    }
-    // The simulated fill will ask this mint's price: read it ahead now, while the SOL price, the copy facts,
-    // the safety lookup and the queue run (issue 10). Not awaited; a failure only leaves the fill to ask.
-    if (wallet.mode === "simulation")
-      this.env.PRICE_FEED.getByName("default")
-        .readAhead([mint])
-        .catch(() => undefined);
-    // The SOL price, the copy facts and the safety lookup do not depend on one another: asked together (issue
-    // 10), then read in the order the checks take them; a check that filters early leaves the others unread.
-    const rules = effectiveCopyRules(config, wallet);
-    const factsAsked = this.copyFacts(address, mint, row.signature, rules.mint_cooldown_seconds);
-    const safetyAsked = config.safety_check_enabled ? this.tokenSafety(mint, config) : null;
-    factsAsked.catch(() => undefined); // awaited below unless filtered first; a failure there is the retry's
-    safetyAsked?.catch(() => undefined);
-    const solUsd = await this.solUsd();
-    const priced = withSolPrice(c, solUsd);
-    const priceFields = {
-      sol_amount: priced.sol_amount,
-      usd_amount: priced.usd_amount,
-      price_sol: priced.price_sol,
-      price_usd: priced.price_usd,
-    };
-    if (priced.sol_amount === null) {
-      await this.finish(row, { ...priceFields, filter_reason: "price_unavailable" }, "USD-quoted trade, no SOL price");
-      return null;
-    }
-
-    const facts = await factsAsked;
-    const verdict = checkCopyRules(rules, { ...facts, leader_trade_sol: priced.sol_amount, now_ms: Date.now() });
-    if (!verdict.ok) {
-      await this.finish(row, { ...priceFields, filter_reason: verdict.reason }, verdict.detail, {
-        leader_trade_sol: priced.sol_amount,
-        ...rules,
-        open_positions: facts.open_positions,
-        last_exit_at: facts.last_exit_at_ms === null ? null : nowIso(facts.last_exit_at_ms),
-      });
-      return null;
-    }
-
-    let safetyScore: number | null = null;
-    let decimals = c.token_decimals;
-    if (safetyAsked) {
-      const safety = await safetyAsked;
-      decimals ??= safety.decimals;
-      if (safety.status === "unavailable") {
-        await this.finish(row, { ...priceFields, filter_reason: "safety_unavailable" }, safety.detail);
-        return null;
-      }
-      safetyScore = safety.result.score;
-      if (!safety.result.passed) {
-        await this.finish(
-          row,
-          { ...priceFields, safety_score: safetyScore, filter_reason: "safety_check_failed" },
-          JSON.stringify(safety.result.checks),
-          {
-            score: safetyScore,
-            safety_threshold: config.safety_threshold,
-            checks: safety.result.checks,
-            inputs: safety.inputs,
-            limits: {
-              min_liquidity_usd: config.min_liquidity_usd,
-              max_top10_holder_percent: config.max_top10_holder_percent,
-              min_token_age_hours: config.min_token_age_hours,
-              max_transfer_fee_bps: config.max_transfer_fee_bps,
-            },
-          },
-        );
-        return null;
-      }
-    }
-    if (decimals === null) decimals = await this.tokenDecimals(mint);
-    if (decimals === null) {
-      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: "token_decimals_unknown" });
-      return null;
-    }
-
-    const size = sizeEntry(config, wallet, {
-      leader_sol: priced.sol_amount,
-      leader_usd: priced.usd_amount,
-      sol_usd: solUsd,
-      rebuy:
-        verdict.rebuy && facts.prior_entry_usd !== null
-          ? { first_entry_usd: facts.prior_entry_usd, percent: rules.rebuy_size_percent }
-          : null,
-    });
-    if (!size.ok) {
-      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: size.reason }, size.detail, {
-        leader_sol: priced.sol_amount,
-        leader_usd: priced.usd_amount,
-        sol_usd: solUsd,
-      });
-      return null;
-    }
-    if (!(size.usd > 0)) {
-      await this.finish(row, { ...priceFields, safety_score: safetyScore, filter_reason: "position_size_zero" });
-      return null;
-    }
-    const exposure = checkExposure(rules, facts.exposure_usd, size.usd);
-    if (!exposure.ok) {
-      await this.finish(
-        row,
-        { ...priceFields, safety_score: safetyScore, filter_reason: exposure.reason },
-        exposure.detail,
-        {
-          entry_usd: size.usd,
-          exposure_usd: facts.exposure_usd,
-          max_total_exposure_usd: rules.max_total_exposure_usd,
-          open_positions: facts.open_positions,
-          max_open_positions: rules.max_open_positions,
-        },
-      );
-      return null;
-    }
-    // The decision is on the signal before the enqueue: an operator sees what was intended even if the
-    // queue is down (the inbox keeps retrying it).
-    // Decimals learnt from the token data complete the exact amount the payload could not give.
-    const amount =
-      c.token_amount ?? (c.token_ui_amount !== null ? uiToBase(c.token_ui_amount, decimals).toString() : null);
-    const decided = {
-      ...priceFields,
-      token_decimals: decimals,
-      token_amount: amount,
-      safety_score: safetyScore,
-      entry_usd: size.usd,
-      filtered: false,
-      filter_reason: null,
-    };
-    if (!this.outbox.merge(row.signature, decided) && row.signal_id !== null)
-      await this.db.update(signals).set(decided).where(eq(signals.id, row.signal_id)); // recorded by an older version
+  /** The actor's side of the entry decision (src/pipeline/wallet-entry.ts): each call resolved on `this` when made. */
+  private entryPorts(): EntryPorts {
     return {
-      kind: "entry",
-      request: {
-        // Keyed by the transaction: the SwapQueue dedupes by key, so the actors of two watched wallets in one
-        // transaction trade it once.
-        idempotency_key: `entry:${row.signature}`,
-        side: "buy",
-        priority: "normal",
-        mode: wallet.mode,
-        token_mint: mint,
-        wallet_id: wallet.id,
-        signal_signature: row.signature,
-        reason: "entry",
-        leader_block_time: tx.timestamp,
-        ...(tx.slot !== undefined ? { leader_slot: tx.slot } : {}),
-        requested_usd: size.usd,
-        entry: {
-          source_wallet_address: address,
-          exit_strategy_id: wallet.exit_strategy_id,
-          token_decimals: decimals,
-          leader_price_usd: priced.price_usd,
-        },
+      address: () => this.address() as string,
+      classification: (row) => this.classification(row),
+      finish: (row, fields, detail, numbers) => this.finish(row, fields, detail, numbers),
+      trades: this.trades,
+      hotState: (address) => this.hotState(address),
+      readAhead: (mint) => {
+        this.env.PRICE_FEED.getByName("default")
+          .readAhead([mint])
+          .catch(() => undefined);
+      },
+      solUsd: () => this.solUsd(),
+      copyFacts: (address, mint, signature, cooldown) => this.copyFacts(address, mint, signature, cooldown),
+      tokenSafety: (mint, config) => this.tokenSafety(mint, config),
+      tokenDecimals: (mint) => this.tokenDecimals(mint),
+      outbox: this.outbox,
+      updateSignal: async (id, values) => {
+        await this.db.update(signals).set(values).where(eq(signals.id, id));
       },
     };
   }
@@ -992,42 +714,9 @@ export class WalletActor extends DurableObject<Env> {
    */
   private async tradesReady() {
     if (this.trades.seeded()) return;
-    const rows = await this.db
-      .select({
-        signature: signals.transaction_signature,
-        type: signals.signal_type,
-        mint: signals.token_mint,
-        amount: signals.token_amount,
-        slot: signals.slot,
-        block_time: signals.block_time,
-        received: signals.webhook_received_at,
-        entry_usd: signals.entry_usd,
-        order_id: signals.order_id,
-        filtered: signals.filtered,
-      })
-      .from(signals)
-      .where(and(eq(signals.wallet_address, this.address() as string), ne(signals.signal_type, "other")))
-      .orderBy(asc(signals.id));
+    const rows = await tradesFromD1(this.db, this.address() as string);
     if (this.trades.seeded()) return;
-    this.trades.seed(
-      rows.flatMap((r) =>
-        r.mint && (r.type === "buy" || r.type === "sell")
-          ? [
-              {
-                signature: r.signature,
-                type: r.type,
-                mint: r.mint,
-                amount: r.amount,
-                slot: r.slot,
-                block_time_ms: r.block_time ? Date.parse(r.block_time) : null,
-                received_ms: r.received ? Date.parse(r.received) : 0,
-                entry_usd: r.filtered ? null : r.entry_usd,
-                order_id: r.order_id,
-              },
-            ]
-          : [],
-      ),
-    );
+    this.trades.seed(rows);
   }
 
   /**
@@ -1042,53 +731,17 @@ export class WalletActor extends DurableObject<Env> {
       token_mint: mint,
       order_ids: entries.flatMap((e) => (e.order_id ? [e.order_id] : [])),
     });
-    if (!facts) return this.copyFactsFromD1(address, mint, signature);
+    if (!facts) return copyFactsFromD1(this.db, address, mint, signature);
     // The first entry of this leader in this mint: a position, or an entry decided whose order did not fail.
     const live = firstLiveEntry(entries, facts.order_states);
     const lastExit = cooldownNeedsHistory(facts, Date.now(), cooldownSeconds)
-      ? await this.lastExitFromD1(mint)
+      ? await lastExitFromD1(this.db, mint)
       : facts.last_exit_at_ms;
     return {
       prior_entry_usd: facts.first_position_usd ?? live?.entry_usd ?? null,
       last_exit_at_ms: lastExit,
       open_positions: facts.open_positions,
       exposure_usd: facts.exposure_usd,
-    };
-  }
-
-  private async lastExitFromD1(mint: string): Promise<number | null> {
-    const r = await this.db.get<{ t: string | null }>(sql`
-      SELECT MAX(closed_at) AS t FROM positions WHERE token_mint = ${mint} AND status = 'closed'`);
-    return r?.t ? Date.parse(r.t) : null;
-  }
-
-  /** The D1 facts (the SwapQueue's book not loaded yet: its first use after an upgrade). */
-  private async copyFactsFromD1(address: string, mint: string, signature: string) {
-    const db = this.db;
-    const q = async <T>(query: ReturnType<typeof sql>) => (await db.run(query)).results[0] as T | undefined;
-    const firstPosition = await q<{ usd: number }>(sql`
-      SELECT entry_cost_usd AS usd FROM positions
-      WHERE source_wallet_address = ${address} AND token_mint = ${mint} ORDER BY opened_at LIMIT 1`);
-    const firstSignal = firstPosition
-      ? undefined
-      : await q<{ usd: number }>(sql`
-      SELECT s.entry_usd AS usd FROM signals s LEFT JOIN orders o ON o.id = s.order_id
-      WHERE s.wallet_address = ${address} AND s.token_mint = ${mint} AND s.signal_type = 'buy'
-        AND s.entry_usd IS NOT NULL AND s.filtered = 0 AND s.transaction_signature != ${signature}
-        AND (o.id IS NULL OR o.status NOT IN ('failed', 'cancelled', 'dead'))
-      ORDER BY s.id LIMIT 1`);
-    const queued = await db.run(sql`
-      SELECT requested_usd AS usd FROM orders WHERE side = 'buy' AND status IN ('pending', 'executing', 'submitted')`);
-    // The same exposure the SwapQueue checks at execution (cost of what remains), plus the queued entries.
-    const book = await bookExposure(
-      db,
-      (queued.results as { usd: number | null }[]).map((r) => r.usd ?? 0),
-    );
-    return {
-      prior_entry_usd: firstPosition?.usd ?? firstSignal?.usd ?? null,
-      last_exit_at_ms: await this.lastExitFromD1(mint),
-      open_positions: book.open_positions,
-      exposure_usd: book.exposure_usd,
     };
   }
 
@@ -1103,16 +756,15 @@ export class WalletActor extends DurableObject<Env> {
     const { tx, c } = this.classification(row);
     let decision = row.decision ? (JSON.parse(row.decision) as ExitDecision) : null;
     if (!decision) {
-      decision = await this.decideExit(address, tx, c, row);
+      decision = await decideExit(this.exitPorts(), address, tx, c, row);
       this.saveDecision(row.signature, decision);
     }
     if (decision.position_ids.length === 0) {
       // A sale that cancelled in-flight entries did its job; otherwise nothing was there to mirror.
-      const acted = (decision.cancelled_entries?.length ?? 0) > 0;
       await this.finish(row, {
         ...(await this.pricedFields(c)),
         leader_balance_before: decision.leader_balance_before,
-        filter_reason: acted ? null : row.wallet_active ? "no_open_position" : "inactive_wallet",
+        filter_reason: nothingToMirror(decision.cancelled_entries?.length ?? 0, !!row.wallet_active),
       });
       return;
     }
@@ -1144,95 +796,16 @@ export class WalletActor extends DurableObject<Env> {
     return { sol_amount: p.sol_amount, usd_amount: p.usd_amount, price_sol: p.price_sol, price_usd: p.price_usd };
   }
 
-  /**
-   * Decides a SELL once: which copies it reaches and the fraction to sell.
-   *
-   * Copies: entries of this leader for the mint made before the sale in chain order. Those still in this inbox
-   * are marked cancelled first, synchronously (no later step of this actor can enqueue them); the SwapQueue
-   * cancels those it holds unexecuted and names the ones executing or filled; D1 gives the open positions.
-   *
-   * Fraction (src/domain/leader-timeline.ts): the leader's holding before the sale from its recorded trades in
-   * chain order (slot, then block time), checked against the chain (balance after + sold); a transaction or a
-   * chain showing it left with nothing is a full exit; nothing known is a full exit (the side of the risk that
-   * cannot lose more than the position holds). `leader_balance_before` records the denominator used.
-   */
-  private async decideExit(address: string, tx: HeliusTx, c: Classification, row: Row): Promise<ExitDecision> {
-    const mint = c.token_mint as string;
-    // A block time in the future is not trusted to order the sale: it is taken as made when received.
-    const saleS =
-      tx.timestamp * 1000 > row.received_at_ms + MAX_CLOCK_SKEW_SECONDS * 1000
-        ? Math.floor(row.received_at_ms / 1000)
-        : tx.timestamp;
-    const sale = { slot: tx.slot ?? null, block_time_ms: saleS * 1000 };
-    const soldAt = nowIso(saleS * 1000);
-
-    const cancelledInbox = this.cancelInboxEntries(row.signature, mint, sale);
-    const queued = await this.entriesLeaderSold({
-      leader_address: address,
-      token_mint: mint,
-      slot: sale.slot,
-      block_time: saleS,
-      signal_id: row.signal_id,
-      signal_signature: row.signature,
-    });
-
-    // Only positions copied from a leader BUY made before this SELL: a sale recovered late (backfill) must not
-    // close what was copied from the leader's later re-entry. A position of unknown origin is still mirrored.
-    // The SwapQueue's book names the open copies (one RPC); D1 only for positions older than the book.
-    const copies = await this.queueOpenCopies({ leader_address: address, token_mint: mint, sold_at_ms: saleS * 1000 });
-    const open = copies?.complete ? copies.position_ids : await this.openCopiesFromD1(address, mint, soldAt);
-    const positionIds = [...new Set([...open, ...queued.in_flight.map((f) => f.position_id)])];
-
-    // The leader's holding before the sale, from this actor's own log of its trades in the mint.
-    const history = this.trades.trades(mint).filter((h) => h.signature !== row.signature);
-    const held = holdingBefore(
-      history.map((h) => ({
-        type: h.type,
-        amount: h.amount,
-        slot: h.slot,
-        block_time_ms: h.block_time_ms,
-        seq: h.seq,
-      })),
-      { ...sale, seq: this.trades.seqOf(row.signature) ?? Number.MAX_SAFE_INTEGER },
-    );
-    const sold = c.token_amount && /^\d+$/.test(c.token_amount) ? BigInt(c.token_amount) : null;
-    const facts = { sold, history_before: held, emptied_in_tx: leaderEmptiedInTx(tx, address, mint) };
-    let chainAfter: bigint | null = null;
-    if (positionIds.length > 0 && chainMayMatter(facts)) {
-      try {
-        chainAfter = await this.leaderTokenBalance(address, mint);
-      } catch (err) {
-        log.warn("leader_balance_unavailable", { address, mint, error: errMessage(err) });
-      }
-    }
-    const { fraction, before } = mirrorFraction({ ...facts, chain_after: chainAfter });
+  /** The actor's side of the exit decision (src/pipeline/wallet-exit.ts): each call resolved on `this` when made. */
+  private exitPorts(): ExitPorts {
     return {
-      kind: "exit",
-      fraction,
-      leader_balance_before: before === null ? null : before.toString(),
-      position_ids: positionIds,
-      done: [],
-      order_id: null,
-      cancelled_entries: [...cancelledInbox, ...queued.cancelled.map((e) => e.order_id)],
+      cancelInboxEntries: (sale, mint, point) => this.cancelInboxEntries(sale, mint, point),
+      entriesLeaderSold: (notice) => this.entriesLeaderSold(notice),
+      queueOpenCopies: (q) => this.queueOpenCopies(q),
+      openCopiesFromD1: (address, mint, soldAt) => openCopiesFromD1(this.db, address, mint, soldAt),
+      trades: this.trades,
+      leaderTokenBalance: (owner, mint) => this.leaderTokenBalance(owner, mint),
     };
-  }
-
-  /** Open positions copied from this leader's BUYs of the mint made before the sale, from D1 (the slow path). */
-  private async openCopiesFromD1(address: string, mint: string, soldAt: string): Promise<string[]> {
-    const open = await this.db
-      .select({ id: positions.id })
-      .from(positions)
-      .leftJoin(signals, eq(signals.id, positions.signal_id))
-      .where(
-        and(
-          eq(positions.status, "open"),
-          eq(positions.source_wallet_address, address),
-          eq(positions.token_mint, mint),
-          or(isNull(signals.block_time), lte(signals.block_time, soldAt)),
-        ),
-      )
-      .orderBy(asc(positions.opened_at));
-    return open.map((p) => p.id);
   }
 
   /**
@@ -1273,43 +846,4 @@ export class WalletActor extends DurableObject<Env> {
   async status(): Promise<{ actor: string; id: string; name: string | null }> {
     return { actor: "WalletActor", id: this.ctx.id.toString(), name: this.ctx.id.name ?? null };
   }
-}
-
-/** The stored `filter_detail`: the reason's text and the numbers it was decided on, as they were then. */
-function filterDetail(detail: string | undefined, numbers: Record<string, unknown> | undefined): string | null {
-  if (detail === undefined && numbers === undefined) return null;
-  return JSON.stringify({ ...(detail === undefined ? {} : { detail }), ...numbers });
-}
-
-/**
- * The stored payload's parse, shared by the row's chain key (inside the ingest RPC), its record and its
- * decision: the same immutable text was JSON-parsed and zod-parsed three times per BUY (docs/perf-ingest.md).
- * Keyed by the text itself, so a hit is the parse of exactly that text; the last few only (bounded memory). A
- * payload that is not JSON throws as before and is not kept.
- */
-const PARSED = new Map<string, ReturnType<typeof HeliusTxSchema.safeParse>>();
-const PARSED_MAX = 64;
-function parsePayload(payload: string): ReturnType<typeof HeliusTxSchema.safeParse> {
-  const hit = PARSED.get(payload);
-  if (hit) return hit;
-  const parsed = HeliusTxSchema.safeParse(JSON.parse(payload));
-  if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value as string);
-  PARSED.set(payload, parsed);
-  return parsed;
-}
-
-/** The chain a row runs on: its mint's, or its own when it names none (not a trade, unreadable). */
-function chainKey(row: Row, address: string): string {
-  try {
-    const parsed = parsePayload(row.payload);
-    const mint = parsed.success ? classify(parsed.data, address).token_mint : null;
-    if (mint) return `mint:${mint}`;
-  } catch {
-    // An unclassifiable row (its processing parks it): no mint to order it with.
-  }
-  return `tx:${row.signature}`;
-}
-
-function errMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
