@@ -73,6 +73,13 @@ const stats = (xs) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Counts of `items` by `key(item)`. */
+function countBy(items, key) {
+  const out = {};
+  for (const i of items) out[key(i)] = (out[key(i)] ?? 0) + 1;
+  return out;
+}
+
 /** Sends `jobs` ({url, body, headers}) at concurrency `c`; latencies, errors, answers, elapsed seconds. */
 async function load(jobs, c) {
   const latencies = [];
@@ -331,6 +338,9 @@ async function ingestAndLatency() {
           lost,
           duplicated,
           positions_opened_after_drain: drained,
+          // Why a BUY did not become a position, when one did not (a filter, e.g. a safety lookup that timed
+          // out on a loaded machine): the ingest signals by their recorded outcome.
+          signals_by_filter_reason: countBy(signals, (s) => s.filter_reason ?? "passed"),
         },
         floor: {
           per_second: r1(floorTput),
