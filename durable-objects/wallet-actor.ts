@@ -13,8 +13,8 @@ import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
 import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
 import { buyBeforeSale, type ChainPoint } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
-import { SOL_REFERENCE_MAX_AGE_MS } from "../src/domain/reference-price";
 import { chainKey, filterDetail, parsePayload, recordFilter } from "../src/domain/record-filter";
+import { SOL_REFERENCE_MAX_AGE_MS } from "../src/domain/reference-price";
 import type { FilterReason } from "../src/domain/signal-filters";
 import type {
   EnqueueResult,
