@@ -82,6 +82,17 @@ interface LastPrice {
   observed_at_ms: number;
 }
 
+/** A quote answered from an earlier upstream fetch, with its real observation time and age. */
+function quoteOfFetch(mint: string, f: Fetched, now: number): PriceQuote {
+  return {
+    mint,
+    price_usd: f.price_usd,
+    source: f.source,
+    observed_at: nowIso(f.at_ms),
+    age_seconds: Math.floor((now - f.at_ms) / 1000),
+  };
+}
+
 /** How often the status counters reach SQLite (see `bump`). */
 const COUNTERS_WRITE_MS = 1_000;
 
@@ -181,13 +192,7 @@ export class PriceFeed extends DurableObject<Env> {
         rest.push(m);
         continue;
       }
-      out[m] = {
-        mint: m,
-        price_usd: f.price_usd,
-        source: f.source,
-        observed_at: nowIso(f.at_ms),
-        age_seconds: Math.floor((now - f.at_ms) / 1000),
-      };
+      out[m] = quoteOfFetch(m, f, now);
       if (use === "serve_and_refresh") refresh.push(m);
     }
     this.bump("served_reference", unique.length - rest.length);
@@ -353,13 +358,7 @@ export class PriceFeed extends DurableObject<Env> {
     const f = this.piggybacked.get(mint);
     if (!f || !isFresh(f.at_ms, now)) return null;
     this.piggybacked.delete(mint);
-    return {
-      mint,
-      price_usd: f.price_usd,
-      source: f.source,
-      observed_at: nowIso(f.at_ms),
-      age_seconds: Math.floor((now - f.at_ms) / 1000),
-    };
+    return quoteOfFetch(mint, f, now);
   }
 
   /**

@@ -444,7 +444,7 @@ export class SwapQueue extends DurableObject<Env> {
       log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
       // The position at once (actor state), but not in the way of the next order: the fill is already final
       // and owes the call (an eviction leaves it to the alarm). The D1 rows go with the run's batch.
-      this.ctx.waitUntil(this.actorStepsBehind(row.order_id));
+      this.ctx.waitUntil(this.writeBehind(row.order_id, { d1: false }));
     } else if (outcome.kind === "settled") {
       await this.owed.run(row.order_id, { d1: false });
     } else if (outcome.kind === "cancelled") {
@@ -649,27 +649,19 @@ export class SwapQueue extends DurableObject<Env> {
     }
   }
 
-  /** A fill's actor steps (its position's open or fill), run beside the next executions; re-arms for a failure. */
-  private async actorStepsBehind(orderId: string): Promise<void> {
-    try {
-      await this.owed.run(orderId, { d1: false });
-    } catch (err) {
-      log.warn("order_steps_behind_failed", { order_id: orderId, error: String(err) });
-    } finally {
-      await this.rearm();
-    }
-  }
-
   /** After an outcome: its actor steps now (they unblock positions), its D1 rows behind. */
   private async settleOwed(orderId: string): Promise<void> {
     await this.owed.run(orderId, { d1: false });
     this.ctx.waitUntil(this.writeBehind(orderId));
   }
 
-  /** An order's owed D1 rows, run in the background; what fails (or changed meanwhile) is left to the alarm. */
-  private async writeBehind(orderId: string): Promise<void> {
+  /**
+   * An order's owed steps run in the background (its D1 rows; with `d1: false`, a fill's position open or fill,
+   * beside the next executions); what fails (or changed meanwhile) is left to the alarm, re-armed here.
+   */
+  private async writeBehind(orderId: string, opts: { d1?: boolean } = {}): Promise<void> {
     try {
-      await this.owed.run(orderId);
+      await this.owed.run(orderId, opts);
     } catch (err) {
       log.warn("order_write_behind_failed", { order_id: orderId, error: String(err) });
     } finally {

@@ -53,19 +53,23 @@ export type RetentionTable = keyof typeof RETENTION_TABLES;
 
 export async function deleteOlderThan(d1: D1Database, table: RetentionTable, cutoff: string, maxBatches: number) {
   const t = RETENTION_TABLES[table];
+  return deleteInBatches(
+    d1,
+    `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${t.time} < ?1 AND ${t.deletable} ORDER BY id LIMIT ${RETENTION_BATCH})`,
+    cutoff,
+    maxBatches,
+  );
+}
+
+/** Runs a `DELETE … LIMIT RETENTION_BATCH` statement (bound to the cutoff) until it deletes less than a batch. */
+async function deleteInBatches(d1: D1Database, statement: string, cutoff: string, maxBatches: number) {
   let deleted = 0;
-  let batches = 0;
-  for (; batches < maxBatches; batches++) {
-    const r = await d1
-      .prepare(
-        `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${t.time} < ?1 AND ${t.deletable} ORDER BY id LIMIT ${RETENTION_BATCH})`,
-      )
-      .bind(cutoff)
-      .run();
+  for (let b = 0; b < maxBatches; b++) {
+    const r = await d1.prepare(statement).bind(cutoff).run();
     deleted += r.meta.changes;
-    if (r.meta.changes < RETENTION_BATCH) return { deleted, batches: batches + 1, more_left: false };
+    if (r.meta.changes < RETENTION_BATCH) return { deleted, batches: b + 1, more_left: false };
   }
-  return { deleted, batches, more_left: true };
+  return { deleted, batches: maxBatches, more_left: true };
 }
 
 /**
@@ -75,19 +79,13 @@ export async function deleteOlderThan(d1: D1Database, table: RetentionTable, cut
  * Price ticks have no D1 table: each PositionActor keeps its last 500 ticks in its own storage (a ring,
  * durable-objects/position-actor.ts), so they never grow without bound and need no retention here.
  */
-async function deleteOldUsage(d1: D1Database, cutoff: string, maxBatches: number) {
-  let deleted = 0;
-  for (let b = 0; b < maxBatches; b++) {
-    const r = await d1
-      .prepare(
-        `DELETE FROM rate_usage WHERE rowid IN (SELECT rowid FROM rate_usage WHERE updated_at < ?1 LIMIT ${RETENTION_BATCH})`,
-      )
-      .bind(cutoff)
-      .run();
-    deleted += r.meta.changes;
-    if (r.meta.changes < RETENTION_BATCH) return { deleted, batches: b + 1, more_left: false };
-  }
-  return { deleted, batches: maxBatches, more_left: true };
+function deleteOldUsage(d1: D1Database, cutoff: string, maxBatches: number) {
+  return deleteInBatches(
+    d1,
+    `DELETE FROM rate_usage WHERE rowid IN (SELECT rowid FROM rate_usage WHERE updated_at < ?1 LIMIT ${RETENTION_BATCH})`,
+    cutoff,
+    maxBatches,
+  );
 }
 
 /**
@@ -96,21 +94,15 @@ async function deleteOldUsage(d1: D1Database, cutoff: string, maxBatches: number
  * that was in D1 (its insert resolves the id from `signals`), so one left without its signal is one retention
  * deleted the signal of; only those older than the cutoff go.
  */
-async function deleteOrphanOutcomes(d1: D1Database, cutoff: string, maxBatches: number) {
-  let deleted = 0;
-  for (let b = 0; b < maxBatches; b++) {
-    const r = await d1
-      .prepare(
-        `DELETE FROM signal_outcomes WHERE rowid IN (SELECT o.rowid FROM signal_outcomes o
-           WHERE o.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM signals s WHERE s.id = o.signal_id)
-           LIMIT ${RETENTION_BATCH})`,
-      )
-      .bind(cutoff)
-      .run();
-    deleted += r.meta.changes;
-    if (r.meta.changes < RETENTION_BATCH) return { deleted, batches: b + 1, more_left: false };
-  }
-  return { deleted, batches: maxBatches, more_left: true };
+function deleteOrphanOutcomes(d1: D1Database, cutoff: string, maxBatches: number) {
+  return deleteInBatches(
+    d1,
+    `DELETE FROM signal_outcomes WHERE rowid IN (SELECT o.rowid FROM signal_outcomes o
+       WHERE o.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM signals s WHERE s.id = o.signal_id)
+       LIMIT ${RETENTION_BATCH})`,
+    cutoff,
+    maxBatches,
+  );
 }
 
 export const runRetention: Job = async (env, scheduledTime) => {
