@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { getDb } from "../src/db/client";
 import { loadConfig } from "../src/db/config-store";
 import type { PriceMap, PriceQuote, PriceSource } from "../src/domain/price";
+import { checkedMints, type FetchedPrice, lastKnownQuote, quoteOfFetch } from "../src/domain/price-quotes";
 import {
   freeSlots,
   isFresh,
@@ -15,6 +16,8 @@ import { checkedMaxAge, referenceUse } from "../src/domain/reference-price";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
+import { type LastPrice, PriceFeedStore } from "../src/pipeline/price-feed-store";
+import { type Batch, PriceRoundCollector, type Waiter } from "../src/pipeline/price-round-collector";
 import { fetchDexTokensBatched } from "../src/upstream/dexscreener";
 import { fetchJupiterPricesBatched, JUPITER_PRICE_MAX_IDS } from "../src/upstream/jupiter";
 
@@ -22,9 +25,8 @@ import { fetchJupiterPricesBatched, JUPITER_PRICE_MAX_IDS } from "../src/upstrea
  * PriceFeed (singleton "default"): every price read of the system goes through here so that N positions
  * polling cost batched upstream calls, not N calls (DESIGN §4 "Adaptive polling").
  *
- * Coalescing: requests are collected into one batch. The batch is flushed when no new request arrived for
- * COLLECT_IDLE_MS, or COLLECT_MAX_MS after its first request; requests that arrive while a batch is in flight
- * join the next one. Each flush: Jupiter Price v3 (≤ 50 ids per call) → DexScreener (≤ 30 per call) for what
+ * Coalescing (src/pipeline/price-round-collector.ts): requests are collected into one batch, flushed after a
+ * short idle window or a max window; requests that arrive while a batch is in flight join the next one. Each flush: Jupiter Price v3 (≤ 50 ids per call) → DexScreener (≤ 30 per call) for what
  * Jupiter failed or omitted → the last known price if not older than price_max_age_seconds → null.
  * The last upstream price per mint is kept in this object's SQLite, with its source and time.
  *
@@ -40,72 +42,16 @@ import { fetchJupiterPricesBatched, JUPITER_PRICE_MAX_IDS } from "../src/upstrea
  * calls per round. A price a caller asked for is never reused for another request: a reused price is only
  * one fetched ahead for the poll it was predicted for.
  */
-const COLLECT_IDLE_MS = 15;
-/**
- * The idle window of a round that holds a read-ahead: a fill will ask for that price within milliseconds, so
- * the round goes almost at once, still catching the read-aheads of a burst sent in the same few ms (issue 10).
- */
-const READ_AHEAD_IDLE_MS = 2;
-// A held round is flushed after this at the latest, so a caller that never releases cannot stall prices.
-const HOLD_MAX_MS = 60_000;
-const COLLECT_MAX_MS = 150;
 const CONFIG_TTL_MS = 30_000;
 const DEFAULT_MAX_AGE_S = 300;
 const DEFAULT_POLL_MS = 20_000;
 
-interface Waiter {
-  mints: string[];
-  /** A read-ahead (readAhead): its mints are fetched for no request of this round. */
-  ahead?: true;
-  resolve: (m: PriceMap) => void;
-  reject: (e: unknown) => void;
-}
-
-interface Batch {
-  mints: Set<string>;
-  waiters: Waiter[];
-  startedAt: number;
-  idleTimer: ReturnType<typeof setTimeout> | null;
-  maxTimer: ReturnType<typeof setTimeout> | null;
-}
-
-interface Fetched {
-  price_usd: number;
-  source: PriceSource;
-  at_ms: number;
-}
-
-interface LastPrice {
-  mint: string;
-  price_usd: number;
-  source: PriceSource;
-  observed_at_ms: number;
-}
-
-/** A quote answered from an earlier upstream fetch, with its real observation time and age. */
-function quoteOfFetch(mint: string, f: Fetched, now: number): PriceQuote {
-  return {
-    mint,
-    price_usd: f.price_usd,
-    source: f.source,
-    observed_at: nowIso(f.at_ms),
-    age_seconds: Math.floor((now - f.at_ms) / 1000),
-  };
-}
-
 /** How often the status counters reach SQLite (see `bump`). */
 const COUNTERS_WRITE_MS = 1_000;
 
-/** The mints of a getPrices or readAhead call, checked (another actor may send anything across RPC). */
-function checkedMints(mints: unknown): string[] {
-  if (!Array.isArray(mints) || mints.some((m) => typeof m !== "string" || m.length === 0 || m.length > 64))
-    throw new TypeError("mints must be an array of non-empty mint addresses");
-  return mints;
-}
-
 export class PriceFeed extends DurableObject<Env> {
-  private collecting: Batch | null = null;
-  private inFlight: Promise<void> | null = null;
+  private readonly rounds = new PriceRoundCollector((batch) => this.resolveBatch(batch));
+  private readonly store: PriceFeedStore;
   private maxAge: { seconds: number; loadedAt: number } | null = null;
   private counters = {
     batches: 0,
@@ -124,49 +70,29 @@ export class PriceFeed extends DurableObject<Env> {
   };
   /** Request history per mint (to predict the next polls) and this round's upstream fetches; in memory. */
   private tracked = new Map<string, MintPolls>();
-  private piggybacked = new Map<string, Fetched>();
+  private piggybacked = new Map<string, FetchedPrice>();
   /**
    * Piggybacked mints Jupiter answered without a price, by fetch time: left out of the next rounds' free ids
    * for FRESH_MS (as a priced one is), so an unpriced mint is not asked again on every call of its window.
    */
   private unpriced = new Map<string, number>();
   /**
-   * Mints the upstream round in flight fetches for no request of it (piggybacked or read ahead): a request for
-   * one of them waits for that round, no new call.
-   */
-  private inFlightExtra = new Set<string>();
-  /**
    * The last upstream fetch of the mints asked as reference prices (in practice SOL), mirroring their
    * last_prices rows: a reference request is answered without a SQLite read. Only mints once asked that way
    * are kept, so it stays as small as the set of reference mints.
    */
-  private references = new Map<string, Fetched>();
+  private references = new Map<string, FetchedPrice>();
   private pollDefaultMs: number | null = null;
-  private held: ReturnType<typeof setTimeout> | null = null;
   private countersTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
+    this.store = new PriceFeedStore(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS last_prices (
-        mint TEXT PRIMARY KEY,
-        price_usd REAL NOT NULL,
-        source TEXT NOT NULL,
-        observed_at_ms INTEGER NOT NULL
-      )`);
-      // What predicts the next polls, and the counters, survive an eviction between two rounds.
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS poll_history (
-        mint TEXT PRIMARY KEY,
-        last_request_ms INTEGER NOT NULL,
-        interval_ms INTEGER
-      )`);
-      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)");
-      for (const r of ctx.storage.sql
-        .exec<{ mint: string; last_request_ms: number; interval_ms: number | null }>("SELECT * FROM poll_history")
-        .toArray())
-        this.tracked.set(r.mint, { last_request_ms: r.last_request_ms, interval_ms: r.interval_ms });
-      for (const r of ctx.storage.sql.exec<{ name: string; n: number }>("SELECT name, n FROM counters").toArray())
+      this.store.createTables();
+      for (const [m, polls] of this.store.pollHistory()) this.tracked.set(m, polls);
+      for (const r of this.store.counters())
         if (r.name in this.counters) this.counters[r.name as keyof typeof this.counters] = r.n;
     });
   }
@@ -201,10 +127,10 @@ export class PriceFeed extends DurableObject<Env> {
   }
 
   /** The last upstream fetch of a reference mint: memory, else its last_prices row (kept from then on). */
-  private reference(mint: string): Fetched | undefined {
+  private reference(mint: string): FetchedPrice | undefined {
     const known = this.references.get(mint);
     if (known) return known;
-    const last = this.readLast(mint);
+    const last = this.store.readLast(mint);
     if (last?.source !== "jupiter" && last?.source !== "dexscreener") return undefined;
     const f = { price_usd: last.price_usd, source: last.source, at_ms: last.observed_at_ms };
     this.references.set(mint, f);
@@ -221,13 +147,7 @@ export class PriceFeed extends DurableObject<Env> {
       const next = recordRequest(prev, now);
       if (next === prev) continue;
       this.tracked.set(m, next);
-      this.ctx.storage.sql.exec(
-        `INSERT INTO poll_history (mint, last_request_ms, interval_ms) VALUES (?, ?, ?)
-         ON CONFLICT(mint) DO UPDATE SET last_request_ms = excluded.last_request_ms, interval_ms = excluded.interval_ms`,
-        m,
-        next.last_request_ms,
-        next.interval_ms,
-      );
+      this.store.savePolls(m, next);
     }
     const out: PriceMap = {};
     let ask: string[] = [];
@@ -238,8 +158,8 @@ export class PriceFeed extends DurableObject<Env> {
     }
     // A mint the round in flight is fetching (piggybacked or read ahead): wait for that round rather than asking
     // again. A mint read ahead into the batch still collecting simply joins that batch below.
-    if (ask.some((m) => this.inFlightExtra.has(m)) && this.inFlight) {
-      await this.inFlight.catch(() => undefined);
+    if (ask.some((m) => this.rounds.inFlightExtra.has(m)) && this.rounds.inFlight) {
+      await this.rounds.inFlight.catch(() => undefined);
       const after = this.now();
       ask = ask.filter((m) => {
         const q = this.freshQuote(m, after);
@@ -250,14 +170,14 @@ export class PriceFeed extends DurableObject<Env> {
     this.bump("served_fresh", unique.length - ask.length);
     if (ask.length === 0) return out;
     const asked = await new Promise<PriceMap>((resolve, reject) => {
-      const batch = this.collectingBatch();
+      const batch = this.rounds.batch();
       // The idle window waits for more mints: a request that adds none (its mints read ahead, or asked by
       // another request of the round) does not hold the round longer — the fill of a read-ahead price waited
       // a whole extra window for nothing (issue 10).
       const adds = ask.some((m) => !batch.mints.has(m));
       for (const m of ask) batch.mints.add(m);
       batch.waiters.push({ mints: ask, resolve, reject });
-      if (adds || !batch.idleTimer) this.armFlush(batch);
+      if (adds || !batch.idleTimer) this.rounds.arm(batch);
     });
     return { ...out, ...asked };
   }
@@ -272,11 +192,11 @@ export class PriceFeed extends DurableObject<Env> {
   async readAhead(mints: string[]): Promise<{ reading: number }> {
     const now = this.now();
     const ask = [...new Set(checkedMints(mints))].filter(
-      (m) => !this.collecting?.mints.has(m) && !this.inFlightExtra.has(m) && !this.hasFresh(m, now),
+      (m) => !this.rounds.collecting?.mints.has(m) && !this.rounds.inFlightExtra.has(m) && !this.hasFresh(m, now),
     );
     if (ask.length === 0) return { reading: 0 };
     this.bump("read_ahead", ask.length);
-    const batch = this.collectingBatch();
+    const batch = this.rounds.batch();
     for (const m of ask) batch.mints.add(m);
     const waiter: Waiter = {
       mints: ask,
@@ -293,7 +213,7 @@ export class PriceFeed extends DurableObject<Env> {
       reject: () => undefined, // the request that needs the price asks again
     };
     batch.waiters.push(waiter);
-    this.armFlush(batch);
+    this.rounds.arm(batch);
     return { reading: ask.length };
   }
 
@@ -317,13 +237,7 @@ export class PriceFeed extends DurableObject<Env> {
       now + intervalMs;
     const next: MintPolls = { last_request_ms: slot - intervalMs, interval_ms: intervalMs };
     this.tracked.set(mint, next);
-    this.ctx.storage.sql.exec(
-      `INSERT INTO poll_history (mint, last_request_ms, interval_ms) VALUES (?, ?, ?)
-       ON CONFLICT(mint) DO UPDATE SET last_request_ms = excluded.last_request_ms, interval_ms = excluded.interval_ms`,
-      mint,
-      next.last_request_ms,
-      next.interval_ms,
-    );
+    this.store.savePolls(mint, next);
     return { delay_ms: slot - now };
   }
 
@@ -340,12 +254,7 @@ export class PriceFeed extends DurableObject<Env> {
 
   private writeCounters() {
     this.countersTimer = null;
-    for (const [name, n] of Object.entries(this.counters))
-      this.ctx.storage.sql.exec(
-        "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = excluded.n",
-        name,
-        n,
-      );
+    this.store.writeCounters(this.counters);
   }
 
   /** The clock (a seam: tests fix it so that freshness never depends on how fast a machine runs). */
@@ -366,67 +275,28 @@ export class PriceFeed extends DurableObject<Env> {
    * In memory only, like the batch itself (an eviction drops both).
    */
   async holdFlush(): Promise<{ held: true }> {
-    if (this.held) clearTimeout(this.held);
-    this.held = setTimeout(() => this.releaseHeld(), HOLD_MAX_MS);
+    this.rounds.hold();
     return { held: true };
   }
 
   /** Ends a hold and sends the collected batch now, as one round. */
   async releaseFlush(): Promise<{ released: number }> {
-    const waiting = this.collecting?.waiters.length ?? 0;
-    this.releaseHeld();
-    return { released: waiting };
-  }
-
-  private releaseHeld() {
-    if (this.held) clearTimeout(this.held);
-    this.held = null;
-    if (this.collecting) this.flush(this.collecting);
+    return { released: this.rounds.release() };
   }
 
   /** The last known price per mint (source, observation time), for diagnostics. */
   async lastKnown(mints: string[]): Promise<Record<string, LastPrice | null>> {
     const out: Record<string, LastPrice | null> = {};
-    for (const m of mints) out[m] = this.readLast(m);
+    for (const m of mints) out[m] = this.store.readLast(m);
     return out;
-  }
-
-  private collectingBatch(): Batch {
-    if (!this.collecting)
-      this.collecting = { mints: new Set(), waiters: [], startedAt: Date.now(), idleTimer: null, maxTimer: null };
-    return this.collecting;
-  }
-
-  private armFlush(batch: Batch) {
-    if (batch.idleTimer) clearTimeout(batch.idleTimer);
-    const idle = batch.waiters.some((w) => w.ahead) ? READ_AHEAD_IDLE_MS : COLLECT_IDLE_MS;
-    batch.idleTimer = setTimeout(() => this.flush(batch), idle);
-    if (!batch.maxTimer) batch.maxTimer = setTimeout(() => this.flush(batch), COLLECT_MAX_MS);
-  }
-
-  private flush(batch: Batch) {
-    if (this.collecting !== batch) return; // already flushed by the other timer
-    if (this.held) return; // releaseHeld() flushes it
-    if (batch.idleTimer) clearTimeout(batch.idleTimer);
-    if (batch.maxTimer) clearTimeout(batch.maxTimer);
-    if (this.inFlight) {
-      // One upstream round at a time: this batch keeps collecting and goes when the current one ends.
-      this.inFlight.finally(() => this.flush(batch));
-      return;
-    }
-    this.collecting = null;
-    this.inFlight = this.resolveBatch(batch).finally(() => {
-      this.inFlight = null;
-      this.inFlightExtra.clear();
-    });
   }
 
   private async resolveBatch(batch: Batch): Promise<void> {
     try {
       const asked = [...batch.mints];
       const extra = this.piggyback(batch.mints);
-      for (const m of extra) this.inFlightExtra.add(m);
-      for (const w of batch.waiters) if (w.ahead) for (const m of w.mints) this.inFlightExtra.add(m);
+      for (const m of extra) this.rounds.inFlightExtra.add(m);
+      for (const w of batch.waiters) if (w.ahead) for (const m of w.mints) this.rounds.inFlightExtra.add(m);
       const prices = await this.fetchPrices(asked, extra);
       for (const w of batch.waiters) {
         const out: PriceMap = {};
@@ -442,8 +312,7 @@ export class PriceFeed extends DurableObject<Env> {
   private piggyback(asked: ReadonlySet<string>): string[] {
     const slots = freeSlots(asked.size, JUPITER_PRICE_MAX_IDS);
     const now = this.now();
-    for (const m of pruneTracked(this.tracked, now))
-      this.ctx.storage.sql.exec("DELETE FROM poll_history WHERE mint = ?", m);
+    for (const m of pruneTracked(this.tracked, now)) this.store.forgetPolls(m);
     for (const [m, f] of this.piggybacked) if (!isFresh(f.at_ms, now)) this.piggybacked.delete(m);
     for (const [m, at] of this.unpriced) if (!isFresh(at, now)) this.unpriced.delete(m);
     if (slots === 0 || this.tracked.size <= asked.size) return [];
@@ -499,7 +368,7 @@ export class PriceFeed extends DurableObject<Env> {
     const stillMissing = mints.filter((m) => !found.has(m));
     if (stillMissing.length > 0) {
       const maxAge = await this.maxAgeSeconds();
-      for (const m of stillMissing) out[m] = this.lastKnownQuote(m, now, maxAge);
+      for (const m of stillMissing) out[m] = lastKnownQuote(m, this.store.readLast(m), now, maxAge);
     }
     return out;
   }
@@ -513,40 +382,7 @@ export class PriceFeed extends DurableObject<Env> {
   /** An upstream fetch: the mint's last known price (SQLite) and, for a reference mint, its memory copy. */
   private storeLast(mint: string, price: number, source: PriceSource, now: number) {
     if (this.references.has(mint)) this.references.set(mint, { price_usd: price, source, at_ms: now });
-    this.ctx.storage.sql.exec(
-      `INSERT INTO last_prices (mint, price_usd, source, observed_at_ms) VALUES (?, ?, ?, ?)
-       ON CONFLICT(mint) DO UPDATE SET price_usd = excluded.price_usd, source = excluded.source,
-         observed_at_ms = excluded.observed_at_ms`,
-      mint,
-      price,
-      source,
-      now,
-    );
-  }
-
-  private lastKnownQuote(mint: string, now: number, maxAgeSeconds: number): PriceQuote | null {
-    const last = this.readLast(mint);
-    if (!last) return null;
-    const age = Math.max(0, Math.floor((now - last.observed_at_ms) / 1000));
-    if (age > maxAgeSeconds) return null;
-    return {
-      mint,
-      price_usd: last.price_usd,
-      source: "last_known",
-      observed_at: nowIso(last.observed_at_ms),
-      age_seconds: age,
-    };
-  }
-
-  private readLast(mint: string): LastPrice | null {
-    const rows = this.ctx.storage.sql
-      .exec<{ mint: string; price_usd: number; source: string; observed_at_ms: number }>(
-        "SELECT mint, price_usd, source, observed_at_ms FROM last_prices WHERE mint = ?",
-        mint,
-      )
-      .toArray();
-    const r = rows[0];
-    return r ? { ...r, source: r.source as PriceSource } : null;
+    this.store.storeLast(mint, price, source, now);
   }
 
   /** price_max_age_seconds from the config, cached briefly (a flush must not cost a D1 read each time). */
@@ -575,16 +411,16 @@ export class PriceFeed extends DurableObject<Env> {
 
   /** Identity and health of this instance. */
   async status() {
-    const tracked = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM last_prices").one().n;
+    const tracked = this.store.lastPriceCount();
     return {
       actor: "PriceFeed",
       id: this.ctx.id.toString(),
       name: this.ctx.id.name ?? null,
       tracked_mints: tracked,
-      collecting: this.collecting?.mints.size ?? 0,
-      collecting_requests: this.collecting?.waiters.length ?? 0,
-      held: this.held !== null,
-      in_flight: this.inFlight !== null,
+      collecting: this.rounds.collecting?.mints.size ?? 0,
+      collecting_requests: this.rounds.collecting?.waiters.length ?? 0,
+      held: this.rounds.isHeld,
+      in_flight: this.rounds.inFlight !== null,
       tracked_polling_mints: this.tracked.size,
       ...this.counters,
     };

@@ -386,12 +386,12 @@ describe("PriceFeed read-ahead (issue 10)", () => {
     await feed().holdFlush();
     const idleTimer = () =>
       runInDurableObject(feed(), (instance) => {
-        const c = (instance as unknown as { collecting: { idleTimer: unknown } | null }).collecting;
+        const c = (instance as unknown as { rounds: { collecting: { idleTimer: unknown } | null } }).rounds.collecting;
         return c ? { handle: c.idleTimer } : null;
       });
     const sameTimer = async (before: { handle: unknown } | null) =>
       runInDurableObject(feed(), (instance) => {
-        const c = (instance as unknown as { collecting: { idleTimer: unknown } | null }).collecting;
+        const c = (instance as unknown as { rounds: { collecting: { idleTimer: unknown } | null } }).rounds.collecting;
         return c !== null && before !== null && c.idleTimer === before.handle;
       });
     await feed().readAhead([m]);
