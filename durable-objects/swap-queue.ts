@@ -21,6 +21,7 @@ import {
 import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
 import { nextRunAt } from "../src/domain/swap-schedule";
 import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
+import { errorMessage } from "../src/lib/error-message";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
@@ -298,7 +299,7 @@ export class SwapQueue extends DurableObject<Env> {
       // The D1 rows of what this run executed, in one batch behind the decisions (issue 10).
       await this.owed.run();
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      error = errorMessage(err);
       throw err;
     } finally {
       await this.rearm();
@@ -597,7 +598,7 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const verdict = failureVerdict(row.attempts, err instanceof PermanentError, cfg.max_swap_retries);
     const attempts = verdict.attempts;
     const sql = this.ctx.storage.sql;

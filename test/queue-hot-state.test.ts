@@ -17,7 +17,7 @@ import {
   waitFor,
 } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1, faultyNamespace, patchEnv } from "./helpers/faults";
+import { faultyD1, faultyNamespace, heldD1, heldNamespace, patchEnv } from "./helpers/faults";
 import { holdQueue, owedSteps, stepQueue } from "./helpers/queue-steps";
 
 /**
@@ -144,34 +144,12 @@ describe("hot state of the SwapQueue and the PositionActors (issue 10)", () => {
   });
 });
 
-/** A D1 binding whose batches wait until `release()` (the write-behind's D1 calls are batches). */
-function heldD1(real: D1Database) {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => {
-    release = r;
-  });
-  let waiting = 0;
-  const binding = new Proxy(real, {
-    get(target, prop) {
-      if (prop === "batch")
-        return async (stmts: D1PreparedStatement[]) => {
-          waiting++;
-          await gate;
-          return target.batch(stmts);
-        };
-      const v = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-  return { binding, release, waiting: () => waiting };
-}
-
 describe("enqueue and the simulated fill do not wait for D1 (issue 10)", () => {
   it("a simulated entry is enqueued, filled and opened while the queue's D1 writes are held", async () => {
     await openedPosition("HELDWARM");
     const m = mint("HELD");
     await fake.tokens({ mint: m, price_usd: 1, decimals: 6 });
-    const held = heldD1(env.DB);
+    const held = heldD1(env.DB, "batches");
     const restore = await patchEnv(queue(), { DB: held.binding });
     try {
       // Resolves although its D1 row cannot be written yet (before issue 10 it awaited that write).
@@ -200,34 +178,6 @@ describe("enqueue and the simulated fill do not wait for D1 (issue 10)", () => {
 });
 
 describe("a fill's position opens behind it (issue 10)", () => {
-  /** POSITION_ACTOR whose stubs hold every `open` until `release()`; the opens asked so far are listed. */
-  function heldOpens(real: Env["POSITION_ACTOR"]) {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const asked: string[] = [];
-    const binding = new Proxy(real, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target);
-        if (prop !== "getByName") return typeof v === "function" ? v.bind(target) : v;
-        return (name: string) => {
-          const stub = target.getByName(name);
-          return new Proxy(stub, {
-            get(t, k) {
-              if (k !== "open") return Reflect.get(t, k);
-              return async (input: Parameters<typeof stub.open>[0]) => {
-                asked.push(name);
-                await gate;
-                return t.open(input);
-              };
-            },
-          });
-        };
-      },
-    });
-    return { binding, asked, release };
-  }
   const queueState = (orderId: string) =>
     runInDurableObject(
       queue(),
@@ -243,7 +193,7 @@ describe("a fill's position opens behind it (issue 10)", () => {
     const ra = await queue().enqueue(buyRequest(a));
     const rb = await queue().enqueue(buyRequest(b));
     await setConfig({ swap_min_spacing_ms: 0 });
-    const held = heldOpens(env.POSITION_ACTOR);
+    const held = heldNamespace(env.POSITION_ACTOR, "open");
     const restore = await patchEnv(queue(), { POSITION_ACTOR: held.binding });
     try {
       // Started, not awaited: before the fix the run waited on the held open and never reached the second order.

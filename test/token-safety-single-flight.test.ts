@@ -6,7 +6,7 @@ import { loadConfig } from "../src/db/config-store";
 import { assessTokenSafety } from "../src/db/token-safety";
 import { TOKEN_SAFETY_SHARDS, tokenSafetyOf, tokenSafetyShard } from "../src/pipeline/token-safety-shard";
 import { fake } from "./helpers/fake";
-import { patchEnv } from "./helpers/faults";
+import { heldD1, patchEnv } from "./helpers/faults";
 import { addr, nativeBuy } from "./helpers/helius";
 import { deliver, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
@@ -19,37 +19,6 @@ async function until(what: string, ok: () => Promise<boolean>) {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`never: ${what}`);
-}
-
-/** A D1 binding whose statements' reads (and writes) wait until `release()`; counts those waiting. */
-function heldReads(real: D1Database) {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => {
-    release = r;
-  });
-  let waiting = 0;
-  const holdStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(stmt, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target);
-        if (prop === "bind") return (...args: unknown[]) => holdStatement(target.bind(...args));
-        if (typeof v !== "function") return v;
-        if (!["all", "raw", "first", "run"].includes(String(prop))) return v.bind(target);
-        return async (...args: unknown[]) => {
-          waiting++;
-          await gate;
-          return v.apply(target, args);
-        };
-      },
-    });
-  const binding = new Proxy(real, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target);
-      if (prop === "prepare") return (q: string) => holdStatement(target.prepare(q));
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-  return { binding, release, waiting: () => waiting };
 }
 
 beforeEach(async () => {
@@ -146,7 +115,7 @@ describe("token safety per mint (issue 10)", () => {
     const mint = addr();
     await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
     const config = await loadConfig(getDb(env.DB));
-    const held = heldReads(env.DB);
+    const held = heldD1(env.DB, "statements");
     const stub = tokenSafetyOf(env, mint);
     const restore = await patchEnv(stub, { DB: held.binding });
     try {

@@ -1,3 +1,5 @@
+import { errorMessage } from "../lib/error-message";
+
 /**
  * Detects a D1/SQLite constraint failure wherever the driver wrapped it (drizzle puts the D1 error in
  * `cause`), optionally on one column (`exit_strategies.name`). Used to turn a lost race on a key into
@@ -5,7 +7,7 @@
  */
 export function isConstraintError(err: unknown, kind: "UNIQUE" | "FOREIGN KEY", column?: string): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     if (msg.includes(`${kind} constraint failed`) && (!column || msg.includes(column))) return true;
   }
   return false;

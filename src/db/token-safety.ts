@@ -9,6 +9,7 @@ import {
   type SafetyResult,
   scoreSafety,
 } from "../domain/safety";
+import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { type DexTokenInfo, fetchDexTokens } from "../upstream/dexscreener";
@@ -167,8 +168,7 @@ export function lookupFromSources(
   config: SafetyLookupConfig,
   nowMs: number,
 ): Lookup {
-  if (rc.status === "rejected")
-    return { ok: false, error: rc.reason instanceof Error ? rc.reason.message : String(rc.reason) };
+  if (rc.status === "rejected") return { ok: false, error: errorMessage(rc.reason) };
   const report = rc.value;
   const dex = dx.status === "fulfilled" ? (dx.value.get(mint) ?? null) : null;
   if (dx.status === "rejected")

@@ -1,6 +1,7 @@
 import { raiseAlert } from "../db/alerts";
 import { type ChainSignature, chunks, nextCursor, planBackfill, rotate } from "../domain/backfill";
 import { HeliusTxSchema } from "../domain/helius-tx";
+import { errorMessage } from "../lib/error-message";
 import { log, redact } from "../lib/logger";
 import { type HandOffItem, handOff } from "../pipeline/wallet-handoff";
 import { HELIUS_MAX_PARSE, parseTransactions } from "../upstream/helius";
@@ -57,7 +58,7 @@ type BackfillEnv = Pick<
   "DB" | "WALLET_ACTOR" | "HELIUS_API_URL" | "HELIUS_API_KEY" | "SOLANA_RPC_URL" | "UPSTREAM_TIMEOUT_MS"
 >;
 
-const errText = (err: unknown) => String(redact(err instanceof Error ? err.message : String(err))).slice(0, 300);
+const errText = (err: unknown) => String(redact(errorMessage(err))).slice(0, 300);
 
 /** A wallet's counters before anything is looked at (also the result of a wallet whose run threw). */
 const emptyResult = (w: BackfillWallet): WalletBackfill => ({

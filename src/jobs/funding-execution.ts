@@ -3,6 +3,7 @@ import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { scheduledFunding, walletInfo } from "../db/schema";
 import { dueFundingAction, settleAction } from "../domain/funding-execution";
+import { errorMessage } from "../lib/error-message";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import {
@@ -116,7 +117,7 @@ async function startFunding(
     signed = await buildSignedTransfer(env, signer, f.wallet_address, lamports);
   } catch (err) {
     // Nothing signed or stored: the funding stays scheduled and is tried again next run.
-    log.warn("funding_build_failed", { id: f.id, error: redact(err instanceof Error ? err.message : String(err)) });
+    log.warn("funding_build_failed", { id: f.id, error: redact(errorMessage(err)) });
     return false;
   }
   const at = nowIso();
@@ -155,7 +156,7 @@ async function startFunding(
     log.warn("funding_send_failed", {
       id: f.id,
       signature: signed.signature,
-      error: redact(err instanceof Error ? err.message : String(err)),
+      error: redact(errorMessage(err)),
     });
   }
   return true;
@@ -178,7 +179,7 @@ async function settleSubmitted(env: Env, db: ReturnType<typeof getDb>, mayRebroa
       rows.map((r) => r.tx_signature as string),
     );
   } catch (err) {
-    log.warn("funding_status_unavailable", { error: redact(err instanceof Error ? err.message : String(err)) });
+    log.warn("funding_status_unavailable", { error: redact(errorMessage(err)) });
     out.waiting = rows.length;
     return out;
   }
@@ -229,7 +230,7 @@ async function settleSubmitted(env: Env, db: ReturnType<typeof getDb>, mayRebroa
           log.warn("funding_send_failed", {
             id: row.id,
             signature: row.tx_signature,
-            error: redact(err instanceof Error ? err.message : String(err)),
+            error: redact(errorMessage(err)),
           });
         }
       }

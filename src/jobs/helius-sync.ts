@@ -4,6 +4,7 @@ import { loadConfig } from "../db/config-store";
 import { acquireJobLock, releaseJobLock } from "../db/job-lock";
 import { config, wallets } from "../db/schema";
 import { pickWebhooks, planHeliusSync, webhookAction, webhookUpToDate } from "../domain/helius-sync";
+import { errorMessage } from "../lib/error-message";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import {
@@ -142,7 +143,7 @@ async function syncLocked(env: Env, db: Db) {
         left.push(d.webhookID);
         log.warn("helius_duplicate_webhook_delete_failed", {
           webhook_id: d.webhookID,
-          error: String(redact(err instanceof Error ? err.message : String(err))),
+          error: String(redact(errorMessage(err))),
         });
       }
     }
@@ -173,7 +174,7 @@ async function syncLocked(env: Env, db: Db) {
     log.info("helius_synced", detail);
     return { status: "ok" as const, detail };
   } catch (err) {
-    const message = String(redact(err instanceof Error ? err.message : String(err)));
+    const message = String(redact(errorMessage(err)));
     // Keep the webhook id and the last successful sync time; only pending/error wallets learn the error.
     await db.batch([
       db

@@ -4,6 +4,7 @@ import { getDb } from "../db/client";
 import { loadConfig } from "../db/config-store";
 import { positions } from "../db/schema";
 import { ensureTokenMetadata } from "../db/token-metadata";
+import { errorMessage } from "../lib/error-message";
 import { log, redact } from "../lib/logger";
 import { repushBehind } from "../pipeline/wallet-hot-state";
 import { runBackfill } from "./backfill";
@@ -51,7 +52,7 @@ export const runHourlyRefresh: Job = async (env, scheduledTime) => {
   } catch (err) {
     // Reported, never blocking the rest of the watchdog; the next hour tries again.
     log.error("watchdog_orders_heal_failed", { error: err });
-    orders = { replayed: 0, orphaned: 0, error: String(redact(err instanceof Error ? err.message : String(err))) };
+    orders = { replayed: 0, orphaned: 0, error: String(redact(errorMessage(err))) };
   }
   const queue = await swapQueue.ensureScheduled();
 
@@ -72,7 +73,7 @@ export const runHourlyRefresh: Job = async (env, scheduledTime) => {
         : { status: "ok", wallets_active: run.wallets_active, wallets_scanned: run.wallets.length, ...run.totals };
   } catch (err) {
     log.error("backfill_failed", { error: err });
-    backfill = { status: "error", error: String(redact(err instanceof Error ? err.message : String(err))) };
+    backfill = { status: "error", error: String(redact(errorMessage(err))) };
   }
   return {
     status: "ok",

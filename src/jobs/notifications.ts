@@ -12,6 +12,7 @@ import {
 } from "../db/notifications";
 import type { Config } from "../domain/config";
 import { type NotificationKind, nextAttemptDelayMs, renderText, webhookBody } from "../domain/notifications";
+import { errorMessage } from "../lib/error-message";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { timeoutFrom } from "../upstream/http";
@@ -94,7 +95,7 @@ export async function deliverNotifications(env: NotifyEnv, now = Date.now()) {
     try {
       await deliverOne(env, cfg, n, now);
     } catch (err) {
-      const message = String(redact(err instanceof Error ? err.message : String(err)));
+      const message = String(redact(errorMessage(err)));
       const retryAfter = err instanceof ChannelError ? err.retryAfterSeconds : null;
       const at = Date.now();
       await markFailed(

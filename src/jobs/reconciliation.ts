@@ -21,6 +21,7 @@ import {
   missingFinding,
   pnlFinding,
 } from "../domain/reconciliation";
+import { errorMessage } from "../lib/error-message";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { tradingWalletKey } from "../lib/trading-wallet";
@@ -129,7 +130,7 @@ export async function reconcile(env: Env, trigger: "cron" | "api"): Promise<Reco
       .get();
     return await reconcileUnderLock(env, db, run.id);
   } catch (err) {
-    const message = String(redact(err instanceof Error ? err.message : String(err)));
+    const message = String(redact(errorMessage(err)));
     if (run)
       await db
         .update(reconciliationRuns)

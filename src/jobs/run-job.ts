@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { heartbeatFinished, heartbeatStarted } from "../db/heartbeats";
 import { jobRuns } from "../db/schema";
+import { errorMessage } from "../lib/error-message";
 import { log, redact } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { attachUpstreamHealth } from "../ops/upstream-store";
@@ -32,7 +33,7 @@ export async function runJob(env: Env, name: string, cron: string | null, job: J
     log.info("job_finished", { job: name, status: result.status, ...result.detail });
     return result;
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     await db
       .update(jobRuns)
       .set({ status: "error", detail: JSON.stringify({ error: redact(message) }), finished_at: nowIso() })

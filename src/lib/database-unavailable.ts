@@ -1,4 +1,5 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
+import { errorMessage } from "./error-message";
 
 /**
  * True when `err` is D1 failing to answer (network to the database lost, the database reset or
@@ -8,7 +9,7 @@ import { DrizzleQueryError } from "drizzle-orm/errors";
 export function isDatabaseUnavailable(err: unknown): boolean {
   let sawD1 = false;
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     if (/constraint failed|SQLITE_CONSTRAINT/i.test(msg)) return false;
     if (
       e instanceof DrizzleQueryError ||

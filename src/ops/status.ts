@@ -8,6 +8,7 @@ import { type ComponentVerdict, heartbeatVerdict, type Verdict, worst } from "..
 import { LIVE_EXECUTION_WIRED, LIVE_NOT_WIRED_REASON } from "../domain/live-guard";
 import { RATE_METRICS, type UsageReading, usageReadings, windowKey } from "../domain/rate-usage";
 import { upstreamVerdict } from "../domain/upstream-health";
+import { errorMessage } from "../lib/error-message";
 import { nowIso } from "../lib/time";
 import { tradingWalletKey } from "../lib/trading-wallet";
 import { CRON_JOBS, OPS_JOBS } from "../scheduled";
@@ -278,7 +279,7 @@ async function swapQueueStatus(
     return {
       name: "swap_queue",
       verdict: "failing",
-      reason: `SwapQueue unreachable: ${err instanceof Error ? err.message : String(err)}`,
+      reason: `SwapQueue unreachable: ${errorMessage(err)}`,
       detail: heartbeatDetail(hb),
     };
   }

@@ -29,6 +29,7 @@ import {
   transitionAllowed,
 } from "../domain/live-order";
 import { liveSellAmount, liveSpendCap } from "../domain/live-sizing";
+import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import { tradingWalletSigner } from "../lib/trading-wallet";
 import { UpstreamError } from "../upstream/http";
@@ -381,7 +382,7 @@ export class LiveExecutor {
       log.warn("live_send_failed", {
         order_id: s.intent.order_id,
         signature: s.signature,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
     }
     return this.save(sent(s, this.o.clock.now()), s);

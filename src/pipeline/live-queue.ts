@@ -6,6 +6,7 @@ import { WSOL_MINT } from "../domain/price";
 import type { SwapRequest } from "../domain/swap-order";
 import { priceWaitVerdict } from "../domain/swap-request";
 import { type BucketLimits, type BucketState, tokenReadyAt } from "../domain/token-bucket";
+import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { tradingWalletSigner } from "../lib/trading-wallet";
@@ -162,7 +163,7 @@ export class LiveQueueRunner {
     } catch (err) {
       // A signature that may land is never given up on an error here: the next run reconciles it.
       if (this.store.inFlight(id)) {
-        log.warn("live_order_run_failed", { order_id: id, error: err instanceof Error ? err.message : String(err) });
+        log.warn("live_order_run_failed", { order_id: id, error: errorMessage(err) });
         return { kind: "wait", reason: "live order in flight: reconciling", delay_ms: 2_000 };
       }
       throw err;

@@ -1,5 +1,6 @@
 import { exitOrderRequest } from "../domain/position-exits";
 import type { PositionState } from "../domain/position-state";
+import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import type { ExitBook } from "./position-exit-book";
 
@@ -50,7 +51,7 @@ export async function enqueueOrRetrySoon(
     await enqueue();
   } catch (err) {
     const st = state();
-    st.last_error = `enqueue failed: ${err instanceof Error ? err.message : String(err)}`;
+    st.last_error = `enqueue failed: ${errorMessage(err)}`;
     save();
     log.warn("position_exit_enqueue_failed", { position_id: st.id, error: st.last_error });
     await storage.setAlarm(Date.now() + 5_000);

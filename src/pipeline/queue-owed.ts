@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import type { ExitFill, OpenPositionInput } from "../domain/position";
 import type { SwapRequest } from "../domain/swap-order";
+import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import { type D1Step, d1StepStatements, type QueuedOrder, runBatch } from "./order-write-behind";
 import type { QueueRow } from "./queue-storage";
@@ -164,7 +165,7 @@ export class OwedLedger {
   private stepFailed(r: OwedRow, err: unknown) {
     const attempts = r.attempts + 1;
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
-    const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+    const message = errorMessage(err).slice(0, 500);
     // Guarded by payload too: an outcome recorded meanwhile is due at once, not after this step's backoff.
     this.sql.exec(
       "UPDATE owed SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ? AND step = ? AND payload = ?",

@@ -5,6 +5,7 @@ import { SOL_REFERENCE_MAX_AGE_MS } from "../domain/reference-price";
 import { type SimulatedBuy, type SimulatedSell, simulateBuy, simulateSell } from "../domain/simulation";
 import { bucketLimits } from "../domain/swap-request";
 import { type BucketState, takeSpareToken } from "../domain/token-bucket";
+import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import { timeoutFrom, UpstreamError } from "../upstream/http";
 import { fetchQuote, type JupiterQuote } from "../upstream/jupiter";
@@ -238,7 +239,7 @@ function fallback(orderId: string, reason: string, err?: unknown): { ok: false; 
   log.info("sim_quote_fallback", {
     order_id: orderId,
     reason,
-    ...(err ? { error: err instanceof Error ? err.message : String(err) } : {}),
+    ...(err ? { error: errorMessage(err) } : {}),
   });
   return { ok: false, reason };
 }

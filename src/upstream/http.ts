@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { errorMessage } from "../lib/error-message";
 import { admitCall, recordCall, releaseTrial } from "./health-tracker";
 import { countCall } from "./usage-counter";
 
@@ -92,7 +93,7 @@ export async function fetchJson<T extends z.ZodType>(
     }
     // An answered 4xx (unknown token, bad request) is the upstream working; only outages count.
     const outage = err instanceof UpstreamError && (err.retryable || err.kind === "malformed");
-    await recordCall(opts.service, !outage, err instanceof Error ? err.message : String(err));
+    await recordCall(opts.service, !outage, errorMessage(err));
     await countCall(opts.service, method, opts.url, err instanceof UpstreamError ? err.status : null);
     throw err;
   }

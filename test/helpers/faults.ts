@@ -165,3 +165,102 @@ export async function patchEnv(
     });
   };
 }
+
+/**
+ * Held calls: instead of throwing, the chosen calls wait until the test lets them through, so a test can
+ * show that something completes without them (or observe what runs while they are pending).
+ *
+ *   const held = heldD1(env.DB, "batches");
+ *   const restore = await patchEnv(queue(), { DB: held.binding });
+ *   try { ...; expect(held.waiting()).toBe(1); } finally { held.release(); await restore(); }
+ *
+ * One `release()` lets every held call through, those already waiting and any later one (calls after it
+ * are no longer held); it may be called more than once. Always release in a `finally`: a call still held
+ * when the test ends keeps its instance waiting.
+ */
+export interface Held {
+  /** Lets every held call (waiting or still to come) run for real. */
+  release: () => void;
+  /** How many of the chosen calls were made so far (held, or let straight through after `release()`). */
+  waiting: () => number;
+}
+
+function heldGate() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  let waiting = 0;
+  const hold = async () => {
+    waiting++;
+    await gate;
+  };
+  return { hold, held: { release, waiting: () => waiting } satisfies Held };
+}
+
+/**
+ * Wraps a D1 binding so that some of its calls wait until `release()`, then run for real:
+ *   - "statements": every prepared statement's `run`, `all`, `first` and `raw` (reads and writes alike;
+ *     `bind` keeps the statement held). `batch` and `exec` are not held.
+ *   - "batches": every `batch` (the write-behind's D1 calls are batches). Single statements are not held.
+ */
+export function heldD1(real: D1Database, hold: "statements" | "batches"): Held & { binding: D1Database } {
+  const { hold: wait, held } = heldGate();
+  const holdStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (prop === "bind") return (...args: unknown[]) => holdStatement(target.bind(...args));
+        if (typeof v !== "function") return v;
+        if (!["all", "raw", "first", "run"].includes(String(prop))) return v.bind(target);
+        return async (...args: unknown[]) => {
+          await wait();
+          return v.apply(target, args);
+        };
+      },
+    });
+  const binding = new Proxy(real, {
+    get(target, prop) {
+      if (hold === "statements" && prop === "prepare") return (q: string) => holdStatement(target.prepare(q));
+      if (hold === "batches" && prop === "batch")
+        return async (stmts: D1PreparedStatement[]) => {
+          await wait();
+          return target.batch(stmts);
+        };
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { binding, ...held };
+}
+
+/**
+ * Wraps a Durable Object namespace: stubs it hands out through `getByName` forward every call, except that
+ * every call of `method` (across all its stubs) waits until `release()`, then runs for real. `asked` lists
+ * the names of the objects whose `method` was called, in order.
+ */
+export function heldNamespace<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  method: string,
+): Held & { binding: DurableObjectNamespace<T>; asked: string[] } {
+  const { hold: wait, held } = heldGate();
+  const asked: string[] = [];
+  const binding = new Proxy(real, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (prop !== "getByName") return typeof v === "function" ? v.bind(target) : v;
+      return (name: string) =>
+        new Proxy(target.getByName(name), {
+          get(t, k) {
+            if (k !== method) return Reflect.get(t, k);
+            return async (...args: unknown[]) => {
+              asked.push(name);
+              await wait();
+              return (t as any)[k](...args);
+            };
+          },
+        });
+    },
+  });
+  return { binding, asked, ...held };
+}
