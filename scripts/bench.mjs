@@ -296,10 +296,15 @@ async function ingestAndLatency() {
       const legs = {
         received_to_decided: [],
         decided_to_fill: [],
+        // The part of decided → fill the SwapQueue spent on the attempt (the rest waited in line or for its run).
+        fill_attempt: [],
         fill_to_open: [],
         received_to_fill: [],
         received_to_open: [],
       };
+      // A simulated fill priced by a Jupiter quote (a spare swap token, issue 11) waits for that upstream call;
+      // one priced with simulated_slippage_bps does not: received → fill per model says which one a figure is.
+      const byModel = { quote: [], slippage: [] };
       let complete = 0;
       for (const s of allSignals) {
         if (!sigs.has(s.transaction_signature)) continue;
@@ -313,14 +318,22 @@ async function ingestAndLatency() {
         const open = Date.parse(p.opened_at);
         legs.received_to_decided.push(dec - rec);
         legs.decided_to_fill.push(fill - dec);
+        if (o.execution_duration_ms != null) legs.fill_attempt.push(o.execution_duration_ms);
         legs.fill_to_open.push(open - fill);
         legs.received_to_fill.push(fill - rec);
         legs.received_to_open.push(open - rec);
+        byModel[o.quote_context_slot != null ? "quote" : "slippage"].push(fill - rec);
       }
       phases[name] = {
         sent: sigs.size,
         positions_opened: complete,
         ...Object.fromEntries(Object.entries(legs).map(([k, v]) => [k, (({ p50, p95 }) => ({ p50, p95 }))(stats(v))])),
+        received_to_fill_by_fill_model: Object.fromEntries(
+          Object.entries(byModel).map(([k, v]) => [
+            k,
+            v.length ? { n: v.length, ...(({ p50, p95 }) => ({ p50, p95 }))(stats(v)) } : { n: 0 },
+          ]),
+        ),
       };
     }
 
