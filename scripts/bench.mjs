@@ -33,7 +33,7 @@ import { percentile, randomAddress } from "./lib/addresses.mjs";
 import { startFloor } from "./lib/floor.mjs";
 import { loadTs } from "./lib/load-ts.mjs";
 import { startLocalStack } from "./lib/local-stack.mjs";
-import { workerdRss } from "./lib/proc.mjs";
+import { workerdCpuMs, workerdRss } from "./lib/proc.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -222,19 +222,25 @@ async function ingestAndLatency() {
     const ingestMints = Array.from({ length: INGEST }, () => randomAddress());
     await safeTokens(ingestMints);
     const ingest = ingestMints.map((m, i) => ({ wallet: wallets[i % 10], ...buy(wallets[i % 10], m) }));
+    const floorCpu0 = workerdCpuMs(floor.pid);
     const floorRun = await load(
       ingest.map((d) => ({ url: `${floor.base}/${d.wallet}`, body: d.body, headers: {} })),
       10,
     );
+    const floorCpu = workerdCpuMs(floor.pid) - floorCpu0;
     const floorSeen = new Map();
     for (const a of floorRun.answers)
       floorSeen.set(a.job.url, Math.max(floorSeen.get(a.job.url) ?? 0, Number(a.json.n ?? 0)));
     const floorStored = [...floorSeen.values()].reduce((a, b) => a + b, 0);
+    const wtCpu0 = workerdCpuMs(stack.workerPid);
     const wtRun = await load(
       ingest.map((d) => ({ url: `${stack.base}/webhooks/helius`, body: d.body, headers: hook })),
       10,
     );
+    const wtAckCpu = workerdCpuMs(stack.workerPid) - wtCpu0;
     const drained = await waitOpen(INGEST, 180_000);
+    // Through the drain: everything the deliveries triggered (decisions, fills, opens, D1 writes), and the probe.
+    const wtAllCpu = workerdCpuMs(stack.workerPid) - wtCpu0;
     const sentSigs = new Set(ingest.map((d) => d.signature));
     const signals = (await allPages("/api/v1/signals")).filter((s) => sentSigs.has(s.transaction_signature));
     const distinct = new Set(signals.map((s) => s.transaction_signature));
@@ -361,6 +367,13 @@ async function ingestAndLatency() {
           errors: floorRun.errors,
           lost: INGEST - floorStored,
           duplicated: "n/a (the floor stores every delivery; it has no dedupe)",
+        },
+        // CPU of the workerd processes per delivery (/proc, 10 ms resolution): what bounds the rates on one
+        // thread, and a figure that hardly moves with the machine's load (rates and latencies do).
+        cpu_ms_per_delivery: {
+          floor: r1(floorCpu / INGEST),
+          walltrack_during_acks: r1(wtAckCpu / INGEST),
+          walltrack_through_drain: r1(wtAllCpu / INGEST),
         },
         throughput_ratio: r1((wtTput / floorTput) * 100) / 100,
         p99_ratio: r1((wtStats.p99 / floorStats.p99) * 100) / 100,

@@ -7,13 +7,15 @@
 //   normal    as the bench (safety on, every BUY decided, filled in simulation, opened)
 //   paused    the 10 wallets paused: each BUY is recorded and filtered at once (the ack path + a signal row)
 //   nosafety  safety_check_enabled off (no TokenSafety lookup per new mint)
-// Prints JSON: ack throughput and latency percentiles, drain time, and the profile's top self-time functions.
+// Prints JSON: ack throughput and latency percentiles, workerd CPU per delivery, drain time, and the profile's top
+// self-time functions.
 // Ports: port (worker), port+1 (fake upstream), port+2 / port+3 (their inspectors). Talks only to 127.0.0.1.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { percentile, randomAddress } from "./lib/addresses.mjs";
 import { loadTs } from "./lib/load-ts.mjs";
 import { startLocalStack } from "./lib/local-stack.mjs";
+import { workerdCpuMs } from "./lib/proc.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -172,6 +174,7 @@ try {
   const latencies = [];
   let errors = 0;
   let next = 0;
+  const cpu0 = workerdCpuMs(stack.workerPid);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: 10 }, async () => {
@@ -191,6 +194,7 @@ try {
     }),
   );
   const ackS = (performance.now() - t0) / 1000;
+  const ackCpu = workerdCpuMs(stack.workerPid) - cpu0;
   // The profile covers the ack phase only: what competes with the acks while they are measured.
   if (cdp) {
     const { result } = await cdp.send("Profiler.stop");
@@ -214,6 +218,7 @@ try {
       have = await openCount();
     }
     drainedS = r1((performance.now() - t0) / 1000);
+    out.cpu_ms_per_delivery_through_drain = r1((workerdCpuMs(stack.workerPid) - cpu0) / INGEST);
     out.opened = have - Math.max(base, 10);
     // What became of the BUYs that did not open a position (signal filter reasons, warm-ups included).
     const reasons = {};
@@ -232,6 +237,8 @@ try {
     ack_p99_ms: r1(percentile(s, 99)),
     errors,
     ack_phase_s: r1(ackS),
+    // workerd CPU (/proc) per delivery while the acks ran (the profiler, when on, adds to it).
+    cpu_ms_per_delivery_during_acks: r1(ackCpu / INGEST),
     drained_s: drainedS,
   });
 } finally {

@@ -60,3 +60,25 @@ export function workerdRss(pid) {
   const kib = pids.reduce((sum, p) => sum + (rssKiB(p) ?? 0), 0);
   return { pids, rss_mib: Math.round((kib / 1024) * 10) / 10 };
 }
+
+/** CPU time (user + system, ms) one process has used so far, null if it is gone. */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields after the comm: state is 0, utime 11 and stime 12, in clock ticks (USER_HZ, 100 on Linux).
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time (ms) of the workerd processes started under `pid` (wrangler dev): unlike a latency or a rate, it
+ * hardly depends on what else the machine runs, so it compares runs taken on a busy machine. 10 ms resolution.
+ */
+export function workerdCpuMs(pid) {
+  return processTree(pid)
+    .filter((p) => comm(p) === "workerd")
+    .reduce((sum, p) => sum + (cpuMs(p) ?? 0), 0);
+}
