@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { getDb } from "../src/db/client";
-import { alarmHeartbeat } from "../src/db/heartbeats";
 import type { Config } from "../src/domain/config";
 import { applyExitFill } from "../src/domain/exit-rules";
-import { mergeStrategy, type StrategyRules } from "../src/domain/exit-strategy";
+import type { StrategyRules } from "../src/domain/exit-strategy";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
+import { positionRules } from "../src/domain/position-calls";
 import {
   exitsToRelease,
   filledState,
@@ -15,29 +15,14 @@ import {
 } from "../src/domain/position-close";
 import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableResult } from "../src/domain/position-exits";
 import {
-  DEFAULT_URGENT_SECONDS,
-  pollSchedule,
-  pricedState,
-  tickExitDetail,
-  tickFailure,
-  tickPosition,
-} from "../src/domain/position-poll";
-import {
   type ActResult,
   idempotencyKeyRefusal,
   manualReplayConflict,
   mirrorExitAnswer,
   strategyOverrideDecision,
 } from "../src/domain/position-requests";
-import {
-  isMirrorRequest,
-  newPositionState,
-  openProblem,
-  type PositionState,
-  type Status,
-} from "../src/domain/position-state";
-import { mirrorExitAmount, positionTick } from "../src/domain/position-tick";
-import type { PriceQuote } from "../src/domain/price";
+import { isMirrorRequest, type PositionState, type Status } from "../src/domain/position-state";
+import { mirrorExitAmount } from "../src/domain/position-tick";
 import type { MirrorExitRequest, MirrorExitResult } from "../src/domain/swap-order";
 import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
@@ -45,10 +30,11 @@ import { nowIso } from "../src/lib/time";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { rearmIfLost } from "../src/pipeline/position-alarm";
 import { checkBreakerAfterClose } from "../src/pipeline/position-breaker";
-import { positionConfig, positionTemplate } from "../src/pipeline/position-config";
+import { positionConfig } from "../src/pipeline/position-config";
 import { ExitBook } from "../src/pipeline/position-exit-book";
-import { applyOwedMirrors } from "../src/pipeline/position-owed-mirrors";
-import { currentQuote, firstPollDelay } from "../src/pipeline/position-price";
+import { type OpenResult, openPosition } from "../src/pipeline/position-open";
+import { runPoll } from "../src/pipeline/position-poll-run";
+import type { PositionPorts } from "../src/pipeline/position-ports";
 import { enqueueDecided, enqueueOrRetrySoon, queuedOrderStates } from "../src/pipeline/position-queue";
 import { positionActorStatus, positionSummary } from "../src/pipeline/position-status";
 import { createPositionTables, loadPositionState, savePositionState } from "../src/pipeline/position-storage";
@@ -75,6 +61,8 @@ export class PositionActor extends DurableObject<Env> {
   private stuckExits!: StuckExits;
   /** The D1 row, written behind (issue 10) and chained. */
   private readonly d1: PositionD1Writer;
+  /** What the pipeline running its calls reaches it by (src/pipeline/position-ports.ts). */
+  private readonly ports: PositionPorts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -85,6 +73,24 @@ export class PositionActor extends DurableObject<Env> {
       () => this.state,
       () => this.db,
     );
+    this.ports = {
+      state: () => this.state,
+      setState: (st) => {
+        this.state = st;
+      },
+      save: () => this.save(),
+      storage: () => this.ctx.storage,
+      waitUntil: (p) => this.ctx.waitUntil(p),
+      env: () => this.env,
+      db: () => this.db,
+      hot: this.hot,
+      exits: this.exits,
+      d1: this.d1,
+      now: () => this.now(),
+      hotConfig: () => this.hotConfig(),
+      swapQueue: () => this.swapQueue(),
+      mirrorExit: (req) => this.mirrorExit(req),
+    };
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       createPositionTables(sql);
@@ -104,46 +110,8 @@ export class PositionActor extends DurableObject<Env> {
    * the position, but re-arms its poll if it has none and re-writes the D1 row (a first call may have
    * persisted the state and then failed on D1), so the SwapQueue retrying an owed open always heals it.
    */
-  async open(input: OpenPositionInput): Promise<{ position_id: string; created: boolean }> {
-    if (this.state) {
-      const reopened = await this.reopen();
-      await this.applyOwedMirrors();
-      return reopened;
-    }
-    const problem = openProblem(input);
-    if (problem) throw new TypeError(`invalid open input: ${problem}`);
-    // The queue hands its hot state with the fill (template, versioned config): the open reads nothing.
-    if (input.hot) this.hot.apply(input.hot);
-    // Every read first: nothing is decided until all awaits are done. The tokens are bought, so the position
-    // opens from its fill alone: a template or config that cannot be read now is read by the first alarm.
-    const template =
-      input.template ??
-      (await positionTemplate(this.db, input.exit_strategy_id).catch((err) => {
-        log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
-        return null;
-      }));
-    const cfg = this.hot.current()?.data.config ?? (await this.hotConfig().catch(() => null));
-    const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
-    const firstPollMs = await firstPollDelay(this.env, input.token_mint, urgent);
-    if (this.state) return this.reopen(); // a concurrent open won while this one awaited
-    const now = Date.now();
-    this.state = newPositionState(input, template, now);
-    this.schedule(now, urgent, "urgent");
-    this.state.next_poll_at = nowIso(now + firstPollMs);
-    // State and alarm in the same storage write: no await between deciding and persisting.
-    this.save();
-    const armed = this.ctx.storage.setAlarm(now + firstPollMs);
-    await armed;
-    // The D1 row is written behind (issue 10): the queue owes a `d1_position` step that calls flushD1 until
-    // it is written, and every alarm writes it again; the open itself never waits for D1.
-    this.ctx.waitUntil(
-      this.d1
-        .sync()
-        .catch((e) => log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) })),
-    );
-    log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
-    await this.applyOwedMirrors();
-    return { position_id: input.position_id, created: true };
+  async open(input: OpenPositionInput): Promise<OpenResult> {
+    return openPosition(this.ports, input);
   }
 
   /**
@@ -170,83 +138,9 @@ export class PositionActor extends DurableObject<Env> {
     return this.hot.current()?.version ?? null;
   }
 
-  /** A repeated open: the position exists; make sure it polls and that D1 has its row. */
-  private async reopen(): Promise<{ position_id: string; created: boolean }> {
-    const st = this.state as PositionState;
-    if (st.status !== "closed") await rearmIfLost(this.ctx.storage, st.id, "open");
-    await this.d1.sync();
-    return { position_id: st.id, created: false };
-  }
-
   /** The adaptive price poll. Never throws: a failed run records its error and retries at the urgent interval. */
   override async alarm(): Promise<void> {
-    const st = this.state;
-    if (!st || st.status === "closed") return;
-    let seconds: number | null = null;
-    let cfg: Config | null = null;
-    const startedAt = Date.now();
-    let failure: string | null = null;
-    try {
-      // Mirror exits owed from before the open (an open that stopped before applying them), then exits decided
-      // by a run that stopped before enqueuing them, with their original keys.
-      if (st.template_rules == null) await this.resolveTemplate();
-      await this.applyOwedMirrors();
-      await this.enqueueDecided();
-      const quote = await currentQuote(this.env, st.token_mint);
-      cfg = await this.hotConfig();
-      if (!quote) {
-        this.recordUnavailable();
-        seconds = cfg.poll_urgent_seconds;
-      } else {
-        seconds = await this.tick(quote, cfg);
-      }
-    } catch (err) {
-      const s = this.state;
-      if (s) {
-        s.last_error = tickFailure(err);
-        this.save();
-      }
-      failure = s?.last_error ?? String(err);
-      log.warn("position_tick_failed", { position_id: st.id, error: s?.last_error });
-    } finally {
-      const s = this.state;
-      if (s && s.status !== "closed") {
-        const interval = seconds ?? cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
-        const now = Date.now();
-        if (seconds == null) this.schedule(now, interval, "urgent");
-        this.save();
-        await this.ctx.storage.setAlarm(now + interval * 1000);
-        await this.d1.sync().catch((e) => log.warn("position_sync_failed", { position_id: s.id, error: String(e) }));
-      }
-      await alarmHeartbeat(this.env.DB, "position_actor", {
-        startedAt,
-        outcome: failure ? "error" : "ok",
-        error: failure,
-      });
-    }
-  }
-
-  /** One price tick: PnL, exit evaluation, sells queued. Returns the next poll interval in seconds. */
-  private async tick(quote: PriceQuote, cfg: Config): Promise<number> {
-    const st = this.state as PositionState;
-    const now = this.now();
-    const price = quote.price_usd;
-    // The per-tick state handling is the domain's (src/domain/position-tick.ts), shared with the simulator.
-    const outcome = positionTick(tickPosition(st), this.exits.pending(), this.rules(), price, now, cfg);
-    Object.assign(st, pricedState(quote, outcome));
-    // Recorded before any enqueue (same synchronous storage transaction as the state).
-    this.ctx.storage.transactionSync(() => {
-      for (const a of outcome.actions) {
-        const key = exitKey(st, a.reason, tickExitDetail(a));
-        this.exits.record(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
-      }
-      if (outcome.closing) st.status = "closing";
-      this.exits.saveTick(price, quote.source);
-      this.save();
-    });
-    await this.enqueueDecided();
-    this.schedule(now, outcome.poll.seconds, outcome.poll.mode);
-    return outcome.poll.seconds;
+    await runPoll(this.ports);
   }
 
   /** The clock of the exit rules (one method so a test can drive time deterministically). */
@@ -354,7 +248,7 @@ export class PositionActor extends DurableObject<Env> {
       log.info("position_mirror_owed", { position_id: id, sale: mirrorSaleKey(req), fraction: req.fraction });
       return { position_id: id, queued: false, reason: "owed_until_open" };
     }
-    const refused = mirrorRefusal(st, req, () => this.rules().mirror_exit_enabled);
+    const refused = mirrorRefusal(st, req, () => positionRules(this.state as PositionState).mirror_exit_enabled);
     if (refused) return { position_id: id, queued: false, reason: refused };
     const key = exitKey(st, "mirror_exit", mirrorSaleKey(req));
     const known = this.exits.byKey(key);
@@ -371,12 +265,6 @@ export class PositionActor extends DurableObject<Env> {
     const row = this.exits.byKey(key);
     await this.d1.sync();
     return mirrorExitAnswer(id, row);
-  }
-
-  /** The mirror exits owed from before the open (src/pipeline/position-owed-mirrors.ts). */
-  private async applyOwedMirrors(): Promise<void> {
-    if (!this.state) return;
-    await applyOwedMirrors(this.exits, this.state.id, (req) => this.mirrorExit(req));
   }
 
   /**
@@ -444,7 +332,7 @@ export class PositionActor extends DurableObject<Env> {
 
   /** Position, rules, exits and a price-history summary, for the API. */
   async summary() {
-    return positionSummary(this.state, () => this.rules(), this.stuckExits, this.exits);
+    return positionSummary(this.state, () => positionRules(this.state as PositionState), this.stuckExits, this.exits);
   }
 
   /**
@@ -529,13 +417,6 @@ export class PositionActor extends DurableObject<Env> {
     return checkBreakerAfterClose(this.env, () => this.hotConfig(), this.state?.id);
   }
 
-  private rules(): StrategyRules {
-    const st = this.state as PositionState;
-    // Never decide an exit without the position's rules: the caller fails and is retried.
-    if (!st.template_rules) throw new Error("exit strategy not loaded yet");
-    return mergeStrategy(st.template_rules, st.strategy_override);
-  }
-
   // ------------------------------------------------------------------ hot state
 
   /** The config each decision uses (src/pipeline/position-config.ts): the SwapQueue's, cached by version. */
@@ -545,17 +426,6 @@ export class PositionActor extends DurableObject<Env> {
       () => this.swapQueue(),
       () => this.db,
     );
-  }
-
-  /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
-  private async resolveTemplate(): Promise<void> {
-    const st = this.state as PositionState;
-    const template = await positionTemplate(this.db, st.exit_strategy_id);
-    if (!this.state || this.state.template_rules) return;
-    this.state.template_rules = template.rules;
-    this.state.exit_strategy_id = template.id;
-    this.save();
-    log.info("position_template_loaded", { position_id: st.id, exit_strategy_id: template.id });
   }
 
   /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
@@ -580,18 +450,6 @@ export class PositionActor extends DurableObject<Env> {
   /** The queue stub (one method so a test can put a faulty one in its place). */
   protected swapQueue() {
     return this.env.SWAP_QUEUE.getByName("default");
-  }
-
-  private recordUnavailable() {
-    const st = this.state as PositionState;
-    st.last_error = "price unavailable";
-    st.price_source = null;
-    this.exits.saveTick(null, null);
-    this.save();
-  }
-
-  private schedule(now: number, seconds: number, mode: string) {
-    Object.assign(this.state as PositionState, pollSchedule(now, seconds, mode));
   }
 
   private save() {
