@@ -1,18 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { getDb } from "../src/db/client";
 import type { Config } from "../src/domain/config";
-import { applyExitFill } from "../src/domain/exit-rules";
 import type { StrategyRules } from "../src/domain/exit-strategy";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
 import { positionRules } from "../src/domain/position-calls";
-import {
-  exitsToRelease,
-  filledState,
-  fillInput,
-  reopenedState,
-  soldExternallyState,
-  soldExternallyStep,
-} from "../src/domain/position-close";
+import { soldExternallyState, soldExternallyStep } from "../src/domain/position-close";
 import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableResult } from "../src/domain/position-exits";
 import {
   type ActResult,
@@ -29,13 +21,14 @@ import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { rearmIfLost } from "../src/pipeline/position-alarm";
-import { checkBreakerAfterClose } from "../src/pipeline/position-breaker";
 import { positionConfig } from "../src/pipeline/position-config";
 import { ExitBook } from "../src/pipeline/position-exit-book";
+import { applyFill, type FillAnswer } from "../src/pipeline/position-fill";
 import { type OpenResult, openPosition } from "../src/pipeline/position-open";
 import { runPoll } from "../src/pipeline/position-poll-run";
 import type { PositionPorts } from "../src/pipeline/position-ports";
-import { enqueueDecided, enqueueOrRetrySoon, queuedOrderStates } from "../src/pipeline/position-queue";
+import { enqueueDecided, enqueueOrRetrySoon } from "../src/pipeline/position-queue";
+import { healExits, releaseExits } from "../src/pipeline/position-release";
 import { positionActorStatus, positionSummary } from "../src/pipeline/position-status";
 import { createPositionTables, loadPositionState, savePositionState } from "../src/pipeline/position-storage";
 import { StuckExits } from "../src/pipeline/position-stuck";
@@ -162,33 +155,8 @@ export class PositionActor extends DurableObject<Env> {
    * check of a closed trade) throws on failure, so the SwapQueue retries the call; a repeated call of a fill
    * already applied redoes only those follow-ups.
    */
-  async applyFill(fill: ExitFill): Promise<{ applied: boolean; status: Status; current_amount: string }> {
-    const st = this.state;
-    if (!st) throw new Error("position not found");
-    if (!/^\d+$/.test(fill.sold_amount))
-      return { applied: false, status: st.status, current_amount: st.current_amount };
-    if (this.exits.fillSeen(fill.order_id)) {
-      await this.d1.sync();
-      if (st.status === "closed") await this.checkBreaker();
-      return { applied: false, status: st.status, current_amount: st.current_amount };
-    }
-    const r = applyExitFill(fillInput(st, fill));
-    const nowStr = nowIso();
-    this.ctx.storage.transactionSync(() => {
-      this.exits.recordFill(fill, r.sold, nowStr);
-      Object.assign(
-        st,
-        filledState(r, nowStr, () => this.exits.firstFullReason() ?? fill.reason),
-      );
-      this.save();
-    });
-    if (r.closed) {
-      await this.ctx.storage.deleteAlarm();
-      log.info("position_closed", { position_id: st.id, reason: st.exit_reason, realized: st.realized_pnl_usd });
-    }
-    await this.d1.sync();
-    if (r.closed) await this.checkBreaker();
-    return { applied: true, status: st.status, current_amount: st.current_amount };
+  async applyFill(fill: ExitFill): Promise<FillAnswer> {
+    return applyFill(this.ports, fill);
   }
 
   /** The queue's live exit of this position has no route (stuck, retried with backoff) or no longer (issue 11). */
@@ -202,36 +170,7 @@ export class PositionActor extends DurableObject<Env> {
    */
   async releaseOrder(orderId: string, outcome: "cancelled" | "dead", key?: string): Promise<void> {
     if (!this.state) return;
-    await this.releaseExits([{ orderId, outcome, key }]);
-  }
-
-  /**
-   * Marks given exits released; a closing position left without a live full exit goes back to open and is
-   * re-evaluated at once (its stop is decided again, under a new key generation when the exit died).
-   */
-  private async releaseExits(released: { orderId: string; outcome: "cancelled" | "dead"; key?: string }[]) {
-    const st = this.state as PositionState;
-    let reopened = false;
-    this.ctx.storage.transactionSync(() => {
-      this.exits.release(released);
-      reopened = this.reopenIfNoFullExit();
-      this.save();
-    });
-    if (reopened) {
-      await this.ctx.storage.setAlarm(Date.now());
-      log.warn("position_reopened", { position_id: st.id, retry_gen: st.retry_gen });
-    }
-    await this.d1.sync();
-  }
-
-  /**
-   * closing → open when no full exit is decided or queued any more (src/domain/position-close.ts). Returns
-   * whether it reopened.
-   */
-  private reopenIfNoFullExit(): boolean {
-    const reopened = reopenedState(this.state as PositionState, () => this.exits.pending());
-    if (reopened) Object.assign(this.state as PositionState, reopened);
-    return reopened != null;
+    await releaseExits(this.ports, [{ orderId, outcome, key }]);
   }
 
   // ------------------------------------------------------------------ operator and leader exits
@@ -344,27 +283,8 @@ export class PositionActor extends DurableObject<Env> {
     if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null, healed: 0 };
     const rearmed = await rearmIfLost(this.ctx.storage, st.id);
     // After the re-arm, so that a queue that cannot answer now never costs the position its poll.
-    const healed = await this.healExits();
+    const healed = await healExits(this.ports);
     return { rearmed, status: this.state?.status ?? st.status, healed };
-  }
-
-  /**
-   * Watchdog: exits queued here whose order the queue no longer holds (cancelled, dead, or never recorded)
-   * are released, as the queue's own release would have done; a `closing` position left without a live full
-   * exit goes back to open. Returns how many exits it released (plus one when it only had to reopen).
-   */
-  private async healExits(): Promise<number> {
-    const st = this.state as PositionState;
-    const queued = this.exits.queued();
-    const states = await queuedOrderStates(
-      () => this.swapQueue(),
-      queued.map((q) => q.order_id),
-    );
-    const released = exitsToRelease(queued, states);
-    if (released.length === 0 && (st.status !== "closing" || this.exits.pending().full)) return 0;
-    log.warn("position_exits_healed", { position_id: st.id, released: released.map((r) => r.orderId) });
-    await this.releaseExits(released);
-    return Math.max(released.length, 1);
   }
 
   /**
@@ -411,11 +331,6 @@ export class PositionActor extends DurableObject<Env> {
   }
 
   // ------------------------------------------------------------------ internals
-
-  /** A closed trade may trip the breaker; a failure throws, so the SwapQueue retries the fill. */
-  private checkBreaker(): Promise<void> {
-    return checkBreakerAfterClose(this.env, () => this.hotConfig(), this.state?.id);
-  }
 
   // ------------------------------------------------------------------ hot state
 
