@@ -4,17 +4,9 @@ import type { Config } from "../src/domain/config";
 import type { StrategyRules } from "../src/domain/exit-strategy";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
 import { positionRules } from "../src/domain/position-calls";
-import { soldExternallyState, soldExternallyStep } from "../src/domain/position-close";
-import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableResult } from "../src/domain/position-exits";
-import {
-  type ActResult,
-  idempotencyKeyRefusal,
-  manualReplayConflict,
-  mirrorExitAnswer,
-  strategyOverrideDecision,
-} from "../src/domain/position-requests";
-import { isMirrorRequest, type PositionState, type Status } from "../src/domain/position-state";
-import { mirrorExitAmount } from "../src/domain/position-tick";
+import { sellableResult } from "../src/domain/position-exits";
+import { type ActResult, strategyOverrideDecision } from "../src/domain/position-requests";
+import type { PositionState, Status } from "../src/domain/position-state";
 import type { MirrorExitRequest, MirrorExitResult } from "../src/domain/swap-order";
 import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
@@ -24,11 +16,13 @@ import { rearmIfLost } from "../src/pipeline/position-alarm";
 import { positionConfig } from "../src/pipeline/position-config";
 import { ExitBook } from "../src/pipeline/position-exit-book";
 import { applyFill, type FillAnswer } from "../src/pipeline/position-fill";
+import { type ManualExitAnswer, type ManualExitRequest, requestExit } from "../src/pipeline/position-manual-exit";
+import { mirrorExit } from "../src/pipeline/position-mirror-exit";
 import { type OpenResult, openPosition } from "../src/pipeline/position-open";
 import { runPoll } from "../src/pipeline/position-poll-run";
 import type { PositionPorts } from "../src/pipeline/position-ports";
-import { enqueueDecided, enqueueOrRetrySoon } from "../src/pipeline/position-queue";
 import { healExits, releaseExits } from "../src/pipeline/position-release";
+import { closeSoldExternally, type SoldExternallyAnswer } from "../src/pipeline/position-sold-externally";
 import { positionActorStatus, positionSummary } from "../src/pipeline/position-status";
 import { createPositionTables, loadPositionState, savePositionState } from "../src/pipeline/position-storage";
 import { StuckExits } from "../src/pipeline/position-stuck";
@@ -177,33 +171,7 @@ export class PositionActor extends DurableObject<Env> {
 
   /** Sells the share of this position the leader sold (FR-7), at CRITICAL priority. Idempotent per signal. */
   async mirrorExit(req: MirrorExitRequest): Promise<MirrorExitResult> {
-    const st = this.state;
-    const id = st?.id ?? this.ctx.id.name ?? "";
-    if (!st) {
-      // Not open yet: the entry is executing or filled (the SwapQueue said so). The exit is owed, kept here
-      // durably and applied as soon as open() runs — never only in memory (issue 9).
-      if (!isMirrorRequest(req)) return { position_id: id, queued: false, reason: "bad_request" };
-      this.exits.oweMirror(req);
-      log.info("position_mirror_owed", { position_id: id, sale: mirrorSaleKey(req), fraction: req.fraction });
-      return { position_id: id, queued: false, reason: "owed_until_open" };
-    }
-    const refused = mirrorRefusal(st, req, () => positionRules(this.state as PositionState).mirror_exit_enabled);
-    if (refused) return { position_id: id, queued: false, reason: refused };
-    const key = exitKey(st, "mirror_exit", mirrorSaleKey(req));
-    const known = this.exits.byKey(key);
-    if (!known) {
-      const sell = mirrorExitAmount(BigInt(st.current_amount), this.exits.pending(), req.fraction);
-      if (!sell) return { position_id: id, queued: false, reason: "nothing_to_sell" };
-      this.ctx.storage.transactionSync(() => {
-        this.exits.record(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id ?? null, null);
-        if (sell.full) st.status = "closing";
-        this.save();
-      });
-    }
-    await this.enqueueOrRetrySoon();
-    const row = this.exits.byKey(key);
-    await this.d1.sync();
-    return mirrorExitAnswer(id, row);
+    return mirrorExit(this.ports, req, this.ctx.id.name);
   }
 
   /**
@@ -212,46 +180,8 @@ export class PositionActor extends DurableObject<Env> {
    * transaction (no await in between); a repeat with the same key and percent answers that same exit and
    * order (`replayed`), even after the position closed; the same key with another percent is a conflict.
    */
-  async requestExit(input: {
-    percent: number;
-    idempotency_key?: string;
-  }): Promise<ActResult<{ order_id: string | null; amount: string; replayed: boolean }>> {
-    const st = this.state;
-    if (!st) return { ok: false, code: "not_found", detail: "position not found" };
-    const percent = input.percent;
-    const idem = input.idempotency_key;
-    const badKey = idempotencyKeyRefusal(idem);
-    if (badKey) return badKey;
-    if (idem !== undefined) {
-      const seen = this.exits.manualRequest(idem);
-      if (seen) {
-        const conflict = manualReplayConflict(seen.percent, percent);
-        if (conflict) return conflict;
-        // The first request may still be enqueueing (or its enqueue failed): the queue dedups by the exit's key,
-        // so this returns the same order.
-        if (this.exits.byKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
-        return {
-          ok: true,
-          order_id: this.exits.byKey(seen.exit_key)?.order_id ?? null,
-          amount: seen.amount,
-          replayed: true,
-        };
-      }
-    }
-    const plan = manualExitPlan(st, this.exits.pending(), percent);
-    if (!plan.ok) return plan;
-    const { amount, full } = plan;
-    st.manual_seq++;
-    const key = exitKey(st, "manual", String(st.manual_seq));
-    this.ctx.storage.transactionSync(() => {
-      this.exits.record(key, "manual", amount, full, null, null, null);
-      if (idem !== undefined) this.exits.recordManual(idem, percent, key, amount);
-      if (full) st.status = "closing";
-      this.save();
-    });
-    await this.enqueueOrRetrySoon();
-    await this.d1.sync();
-    return { ok: true, order_id: this.exits.byKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
+  async requestExit(input: ManualExitRequest): Promise<ManualExitAnswer> {
+    return requestExit(this.ports, input);
   }
 
   /** Replaces the per-position override after validating it merged with the template. */
@@ -295,34 +225,8 @@ export class PositionActor extends DurableObject<Env> {
    * stays the sum of WallTrack's own fills and the vanished amount is kept apart. Idempotent: a repeat of a
    * close already done only re-writes the D1 row (a first call may have stopped before it).
    */
-  async closeSoldExternally(input: {
-    observations: number;
-  }): Promise<{ closed: boolean; reason?: "not_found" | "already_closed" | "not_open" | "exit_in_flight" }> {
-    const st = this.state;
-    if (!st) return { closed: false, reason: "not_found" };
-    const step = soldExternallyStep(st, () => this.exits.pending());
-    if (step === "repeat") {
-      await this.swapQueue().positionClosedOutside(st.id);
-      await this.d1.sync();
-      return { closed: true };
-    }
-    if (step !== "close") return { closed: false, reason: step };
-    const nowStr = nowIso();
-    this.ctx.storage.transactionSync(() => {
-      Object.assign(st, soldExternallyState(st, nowStr));
-      this.save();
-    });
-    await this.ctx.storage.deleteAlarm();
-    log.warn("position_closed", {
-      position_id: st.id,
-      reason: "sold_externally",
-      amount: st.sold_externally_amount,
-      observations: input.observations,
-    });
-    // The queue's exposure book only learns of closes through its own fills; a repeat of this call repeats it.
-    await this.swapQueue().positionClosedOutside(st.id);
-    await this.d1.sync();
-    return { closed: true };
+  async closeSoldExternally(input: { observations: number }): Promise<SoldExternallyAnswer> {
+    return closeSoldExternally(this.ports, input.observations);
   }
 
   /** Identity and health of this instance. */
@@ -340,25 +244,6 @@ export class PositionActor extends DurableObject<Env> {
       this.hot,
       () => this.swapQueue(),
       () => this.db,
-    );
-  }
-
-  /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
-  private enqueueOrRetrySoon(): Promise<void> {
-    return enqueueOrRetrySoon(
-      () => this.enqueueDecided(),
-      () => this.state as PositionState,
-      () => this.save(),
-      this.ctx.storage,
-    );
-  }
-
-  /** Enqueues every exit still only "decided", oldest first, with its recorded key. */
-  private enqueueDecided(): Promise<void> {
-    return enqueueDecided(
-      this.exits,
-      () => this.swapQueue(),
-      () => this.state as PositionState,
     );
   }
 
