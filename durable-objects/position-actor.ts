@@ -234,8 +234,6 @@ export class PositionActor extends DurableObject<Env> {
     return positionActorStatus(this.ctx, this.state);
   }
 
-  // ------------------------------------------------------------------ internals
-
   // ------------------------------------------------------------------ hot state
 
   /** The config each decision uses (src/pipeline/position-config.ts): the SwapQueue's, cached by version. */
