@@ -1,55 +1,28 @@
 import { DurableObject } from "cloudflare:workers";
 import { getDb } from "../src/db/client";
-import { alarmHeartbeat } from "../src/db/heartbeats";
 import type { Config } from "../src/domain/config";
-import { applyExitFill } from "../src/domain/exit-rules";
-import { mergeStrategy, type StrategyRules } from "../src/domain/exit-strategy";
+import type { StrategyRules } from "../src/domain/exit-strategy";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
-import {
-  exitsToRelease,
-  filledState,
-  fillInput,
-  reopenedState,
-  soldExternallyState,
-  soldExternallyStep,
-} from "../src/domain/position-close";
-import { exitKey, manualExitPlan, mirrorRefusal, mirrorSaleKey, sellableResult } from "../src/domain/position-exits";
-import {
-  DEFAULT_URGENT_SECONDS,
-  pollSchedule,
-  pricedState,
-  tickExitDetail,
-  tickFailure,
-  tickPosition,
-} from "../src/domain/position-poll";
-import {
-  type ActResult,
-  idempotencyKeyRefusal,
-  manualReplayConflict,
-  mirrorExitAnswer,
-  strategyOverrideDecision,
-} from "../src/domain/position-requests";
-import {
-  isMirrorRequest,
-  newPositionState,
-  openProblem,
-  type PositionState,
-  type Status,
-} from "../src/domain/position-state";
-import { mirrorExitAmount, positionTick } from "../src/domain/position-tick";
-import type { PriceQuote } from "../src/domain/price";
+import { positionRules } from "../src/domain/position-calls";
+import { sellableResult } from "../src/domain/position-exits";
+import { type ActResult, strategyOverrideDecision } from "../src/domain/position-requests";
+import type { PositionState, Status } from "../src/domain/position-state";
 import type { MirrorExitRequest, MirrorExitResult } from "../src/domain/swap-order";
 import { formatZodIssues } from "../src/lib/errors";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { rearmIfLost } from "../src/pipeline/position-alarm";
-import { checkBreakerAfterClose } from "../src/pipeline/position-breaker";
-import { positionConfig, positionTemplate } from "../src/pipeline/position-config";
+import { positionConfig } from "../src/pipeline/position-config";
 import { ExitBook } from "../src/pipeline/position-exit-book";
-import { applyOwedMirrors } from "../src/pipeline/position-owed-mirrors";
-import { currentQuote, firstPollDelay } from "../src/pipeline/position-price";
-import { enqueueDecided, enqueueOrRetrySoon, queuedOrderStates } from "../src/pipeline/position-queue";
+import { applyFill, type FillAnswer } from "../src/pipeline/position-fill";
+import { type ManualExitAnswer, type ManualExitRequest, requestExit } from "../src/pipeline/position-manual-exit";
+import { mirrorExit } from "../src/pipeline/position-mirror-exit";
+import { type OpenResult, openPosition } from "../src/pipeline/position-open";
+import { runPoll } from "../src/pipeline/position-poll-run";
+import type { PositionPorts } from "../src/pipeline/position-ports";
+import { healExits, releaseExits } from "../src/pipeline/position-release";
+import { closeSoldExternally, type SoldExternallyAnswer } from "../src/pipeline/position-sold-externally";
 import { positionActorStatus, positionSummary } from "../src/pipeline/position-status";
 import { createPositionTables, loadPositionState, savePositionState } from "../src/pipeline/position-storage";
 import { StuckExits } from "../src/pipeline/position-stuck";
@@ -75,6 +48,8 @@ export class PositionActor extends DurableObject<Env> {
   private stuckExits!: StuckExits;
   /** The D1 row, written behind (issue 10) and chained. */
   private readonly d1: PositionD1Writer;
+  /** What the pipeline running its calls reaches it by (src/pipeline/position-ports.ts). */
+  private readonly ports: PositionPorts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -85,6 +60,24 @@ export class PositionActor extends DurableObject<Env> {
       () => this.state,
       () => this.db,
     );
+    this.ports = {
+      state: () => this.state,
+      setState: (st) => {
+        this.state = st;
+      },
+      save: () => this.save(),
+      storage: () => this.ctx.storage,
+      waitUntil: (p) => this.ctx.waitUntil(p),
+      env: () => this.env,
+      db: () => this.db,
+      hot: this.hot,
+      exits: this.exits,
+      d1: this.d1,
+      now: () => this.now(),
+      hotConfig: () => this.hotConfig(),
+      swapQueue: () => this.swapQueue(),
+      mirrorExit: (req) => this.mirrorExit(req),
+    };
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       createPositionTables(sql);
@@ -104,46 +97,8 @@ export class PositionActor extends DurableObject<Env> {
    * the position, but re-arms its poll if it has none and re-writes the D1 row (a first call may have
    * persisted the state and then failed on D1), so the SwapQueue retrying an owed open always heals it.
    */
-  async open(input: OpenPositionInput): Promise<{ position_id: string; created: boolean }> {
-    if (this.state) {
-      const reopened = await this.reopen();
-      await this.applyOwedMirrors();
-      return reopened;
-    }
-    const problem = openProblem(input);
-    if (problem) throw new TypeError(`invalid open input: ${problem}`);
-    // The queue hands its hot state with the fill (template, versioned config): the open reads nothing.
-    if (input.hot) this.hot.apply(input.hot);
-    // Every read first: nothing is decided until all awaits are done. The tokens are bought, so the position
-    // opens from its fill alone: a template or config that cannot be read now is read by the first alarm.
-    const template =
-      input.template ??
-      (await positionTemplate(this.db, input.exit_strategy_id).catch((err) => {
-        log.warn("position_template_deferred", { position_id: input.position_id, error: String(err) });
-        return null;
-      }));
-    const cfg = this.hot.current()?.data.config ?? (await this.hotConfig().catch(() => null));
-    const urgent = cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
-    const firstPollMs = await firstPollDelay(this.env, input.token_mint, urgent);
-    if (this.state) return this.reopen(); // a concurrent open won while this one awaited
-    const now = Date.now();
-    this.state = newPositionState(input, template, now);
-    this.schedule(now, urgent, "urgent");
-    this.state.next_poll_at = nowIso(now + firstPollMs);
-    // State and alarm in the same storage write: no await between deciding and persisting.
-    this.save();
-    const armed = this.ctx.storage.setAlarm(now + firstPollMs);
-    await armed;
-    // The D1 row is written behind (issue 10): the queue owes a `d1_position` step that calls flushD1 until
-    // it is written, and every alarm writes it again; the open itself never waits for D1.
-    this.ctx.waitUntil(
-      this.d1
-        .sync()
-        .catch((e) => log.warn("position_sync_failed", { position_id: input.position_id, error: String(e) })),
-    );
-    log.info("position_opened", { position_id: input.position_id, mint: input.token_mint, cost: input.entry_cost_usd });
-    await this.applyOwedMirrors();
-    return { position_id: input.position_id, created: true };
+  async open(input: OpenPositionInput): Promise<OpenResult> {
+    return openPosition(this.ports, input);
   }
 
   /**
@@ -170,83 +125,9 @@ export class PositionActor extends DurableObject<Env> {
     return this.hot.current()?.version ?? null;
   }
 
-  /** A repeated open: the position exists; make sure it polls and that D1 has its row. */
-  private async reopen(): Promise<{ position_id: string; created: boolean }> {
-    const st = this.state as PositionState;
-    if (st.status !== "closed") await rearmIfLost(this.ctx.storage, st.id, "open");
-    await this.d1.sync();
-    return { position_id: st.id, created: false };
-  }
-
   /** The adaptive price poll. Never throws: a failed run records its error and retries at the urgent interval. */
   override async alarm(): Promise<void> {
-    const st = this.state;
-    if (!st || st.status === "closed") return;
-    let seconds: number | null = null;
-    let cfg: Config | null = null;
-    const startedAt = Date.now();
-    let failure: string | null = null;
-    try {
-      // Mirror exits owed from before the open (an open that stopped before applying them), then exits decided
-      // by a run that stopped before enqueuing them, with their original keys.
-      if (st.template_rules == null) await this.resolveTemplate();
-      await this.applyOwedMirrors();
-      await this.enqueueDecided();
-      const quote = await currentQuote(this.env, st.token_mint);
-      cfg = await this.hotConfig();
-      if (!quote) {
-        this.recordUnavailable();
-        seconds = cfg.poll_urgent_seconds;
-      } else {
-        seconds = await this.tick(quote, cfg);
-      }
-    } catch (err) {
-      const s = this.state;
-      if (s) {
-        s.last_error = tickFailure(err);
-        this.save();
-      }
-      failure = s?.last_error ?? String(err);
-      log.warn("position_tick_failed", { position_id: st.id, error: s?.last_error });
-    } finally {
-      const s = this.state;
-      if (s && s.status !== "closed") {
-        const interval = seconds ?? cfg?.poll_urgent_seconds ?? DEFAULT_URGENT_SECONDS;
-        const now = Date.now();
-        if (seconds == null) this.schedule(now, interval, "urgent");
-        this.save();
-        await this.ctx.storage.setAlarm(now + interval * 1000);
-        await this.d1.sync().catch((e) => log.warn("position_sync_failed", { position_id: s.id, error: String(e) }));
-      }
-      await alarmHeartbeat(this.env.DB, "position_actor", {
-        startedAt,
-        outcome: failure ? "error" : "ok",
-        error: failure,
-      });
-    }
-  }
-
-  /** One price tick: PnL, exit evaluation, sells queued. Returns the next poll interval in seconds. */
-  private async tick(quote: PriceQuote, cfg: Config): Promise<number> {
-    const st = this.state as PositionState;
-    const now = this.now();
-    const price = quote.price_usd;
-    // The per-tick state handling is the domain's (src/domain/position-tick.ts), shared with the simulator.
-    const outcome = positionTick(tickPosition(st), this.exits.pending(), this.rules(), price, now, cfg);
-    Object.assign(st, pricedState(quote, outcome));
-    // Recorded before any enqueue (same synchronous storage transaction as the state).
-    this.ctx.storage.transactionSync(() => {
-      for (const a of outcome.actions) {
-        const key = exitKey(st, a.reason, tickExitDetail(a));
-        this.exits.record(key, a.reason, a.amount, a.full, a.level ?? null, null, a.price_usd);
-      }
-      if (outcome.closing) st.status = "closing";
-      this.exits.saveTick(price, quote.source);
-      this.save();
-    });
-    await this.enqueueDecided();
-    this.schedule(now, outcome.poll.seconds, outcome.poll.mode);
-    return outcome.poll.seconds;
+    await runPoll(this.ports);
   }
 
   /** The clock of the exit rules (one method so a test can drive time deterministically). */
@@ -268,33 +149,8 @@ export class PositionActor extends DurableObject<Env> {
    * check of a closed trade) throws on failure, so the SwapQueue retries the call; a repeated call of a fill
    * already applied redoes only those follow-ups.
    */
-  async applyFill(fill: ExitFill): Promise<{ applied: boolean; status: Status; current_amount: string }> {
-    const st = this.state;
-    if (!st) throw new Error("position not found");
-    if (!/^\d+$/.test(fill.sold_amount))
-      return { applied: false, status: st.status, current_amount: st.current_amount };
-    if (this.exits.fillSeen(fill.order_id)) {
-      await this.d1.sync();
-      if (st.status === "closed") await this.checkBreaker();
-      return { applied: false, status: st.status, current_amount: st.current_amount };
-    }
-    const r = applyExitFill(fillInput(st, fill));
-    const nowStr = nowIso();
-    this.ctx.storage.transactionSync(() => {
-      this.exits.recordFill(fill, r.sold, nowStr);
-      Object.assign(
-        st,
-        filledState(r, nowStr, () => this.exits.firstFullReason() ?? fill.reason),
-      );
-      this.save();
-    });
-    if (r.closed) {
-      await this.ctx.storage.deleteAlarm();
-      log.info("position_closed", { position_id: st.id, reason: st.exit_reason, realized: st.realized_pnl_usd });
-    }
-    await this.d1.sync();
-    if (r.closed) await this.checkBreaker();
-    return { applied: true, status: st.status, current_amount: st.current_amount };
+  async applyFill(fill: ExitFill): Promise<FillAnswer> {
+    return applyFill(this.ports, fill);
   }
 
   /** The queue's live exit of this position has no route (stuck, retried with backoff) or no longer (issue 11). */
@@ -308,75 +164,14 @@ export class PositionActor extends DurableObject<Env> {
    */
   async releaseOrder(orderId: string, outcome: "cancelled" | "dead", key?: string): Promise<void> {
     if (!this.state) return;
-    await this.releaseExits([{ orderId, outcome, key }]);
-  }
-
-  /**
-   * Marks given exits released; a closing position left without a live full exit goes back to open and is
-   * re-evaluated at once (its stop is decided again, under a new key generation when the exit died).
-   */
-  private async releaseExits(released: { orderId: string; outcome: "cancelled" | "dead"; key?: string }[]) {
-    const st = this.state as PositionState;
-    let reopened = false;
-    this.ctx.storage.transactionSync(() => {
-      this.exits.release(released);
-      reopened = this.reopenIfNoFullExit();
-      this.save();
-    });
-    if (reopened) {
-      await this.ctx.storage.setAlarm(Date.now());
-      log.warn("position_reopened", { position_id: st.id, retry_gen: st.retry_gen });
-    }
-    await this.d1.sync();
-  }
-
-  /**
-   * closing → open when no full exit is decided or queued any more (src/domain/position-close.ts). Returns
-   * whether it reopened.
-   */
-  private reopenIfNoFullExit(): boolean {
-    const reopened = reopenedState(this.state as PositionState, () => this.exits.pending());
-    if (reopened) Object.assign(this.state as PositionState, reopened);
-    return reopened != null;
+    await releaseExits(this.ports, [{ orderId, outcome, key }]);
   }
 
   // ------------------------------------------------------------------ operator and leader exits
 
   /** Sells the share of this position the leader sold (FR-7), at CRITICAL priority. Idempotent per signal. */
   async mirrorExit(req: MirrorExitRequest): Promise<MirrorExitResult> {
-    const st = this.state;
-    const id = st?.id ?? this.ctx.id.name ?? "";
-    if (!st) {
-      // Not open yet: the entry is executing or filled (the SwapQueue said so). The exit is owed, kept here
-      // durably and applied as soon as open() runs — never only in memory (issue 9).
-      if (!isMirrorRequest(req)) return { position_id: id, queued: false, reason: "bad_request" };
-      this.exits.oweMirror(req);
-      log.info("position_mirror_owed", { position_id: id, sale: mirrorSaleKey(req), fraction: req.fraction });
-      return { position_id: id, queued: false, reason: "owed_until_open" };
-    }
-    const refused = mirrorRefusal(st, req, () => this.rules().mirror_exit_enabled);
-    if (refused) return { position_id: id, queued: false, reason: refused };
-    const key = exitKey(st, "mirror_exit", mirrorSaleKey(req));
-    const known = this.exits.byKey(key);
-    if (!known) {
-      const sell = mirrorExitAmount(BigInt(st.current_amount), this.exits.pending(), req.fraction);
-      if (!sell) return { position_id: id, queued: false, reason: "nothing_to_sell" };
-      this.ctx.storage.transactionSync(() => {
-        this.exits.record(key, "mirror_exit", sell.amount, sell.full, null, req.signal_id ?? null, null);
-        if (sell.full) st.status = "closing";
-        this.save();
-      });
-    }
-    await this.enqueueOrRetrySoon();
-    const row = this.exits.byKey(key);
-    await this.d1.sync();
-    return mirrorExitAnswer(id, row);
-  }
-
-  /** The mirror exits owed from before the open (src/pipeline/position-owed-mirrors.ts). */
-  private async applyOwedMirrors(): Promise<void> {
-    if (!this.state) return;
-    await applyOwedMirrors(this.exits, this.state.id, (req) => this.mirrorExit(req));
+    return mirrorExit(this.ports, req, this.ctx.id.name);
   }
 
   /**
@@ -385,46 +180,8 @@ export class PositionActor extends DurableObject<Env> {
    * transaction (no await in between); a repeat with the same key and percent answers that same exit and
    * order (`replayed`), even after the position closed; the same key with another percent is a conflict.
    */
-  async requestExit(input: {
-    percent: number;
-    idempotency_key?: string;
-  }): Promise<ActResult<{ order_id: string | null; amount: string; replayed: boolean }>> {
-    const st = this.state;
-    if (!st) return { ok: false, code: "not_found", detail: "position not found" };
-    const percent = input.percent;
-    const idem = input.idempotency_key;
-    const badKey = idempotencyKeyRefusal(idem);
-    if (badKey) return badKey;
-    if (idem !== undefined) {
-      const seen = this.exits.manualRequest(idem);
-      if (seen) {
-        const conflict = manualReplayConflict(seen.percent, percent);
-        if (conflict) return conflict;
-        // The first request may still be enqueueing (or its enqueue failed): the queue dedups by the exit's key,
-        // so this returns the same order.
-        if (this.exits.byKey(seen.exit_key)?.state === "decided") await this.enqueueOrRetrySoon();
-        return {
-          ok: true,
-          order_id: this.exits.byKey(seen.exit_key)?.order_id ?? null,
-          amount: seen.amount,
-          replayed: true,
-        };
-      }
-    }
-    const plan = manualExitPlan(st, this.exits.pending(), percent);
-    if (!plan.ok) return plan;
-    const { amount, full } = plan;
-    st.manual_seq++;
-    const key = exitKey(st, "manual", String(st.manual_seq));
-    this.ctx.storage.transactionSync(() => {
-      this.exits.record(key, "manual", amount, full, null, null, null);
-      if (idem !== undefined) this.exits.recordManual(idem, percent, key, amount);
-      if (full) st.status = "closing";
-      this.save();
-    });
-    await this.enqueueOrRetrySoon();
-    await this.d1.sync();
-    return { ok: true, order_id: this.exits.byKey(key)?.order_id ?? null, amount: amount.toString(), replayed: false };
+  async requestExit(input: ManualExitRequest): Promise<ManualExitAnswer> {
+    return requestExit(this.ports, input);
   }
 
   /** Replaces the per-position override after validating it merged with the template. */
@@ -444,7 +201,7 @@ export class PositionActor extends DurableObject<Env> {
 
   /** Position, rules, exits and a price-history summary, for the API. */
   async summary() {
-    return positionSummary(this.state, () => this.rules(), this.stuckExits, this.exits);
+    return positionSummary(this.state, () => positionRules(this.state as PositionState), this.stuckExits, this.exits);
   }
 
   /**
@@ -456,27 +213,8 @@ export class PositionActor extends DurableObject<Env> {
     if (!st || st.status === "closed") return { rearmed: false, status: st?.status ?? null, healed: 0 };
     const rearmed = await rearmIfLost(this.ctx.storage, st.id);
     // After the re-arm, so that a queue that cannot answer now never costs the position its poll.
-    const healed = await this.healExits();
+    const healed = await healExits(this.ports);
     return { rearmed, status: this.state?.status ?? st.status, healed };
-  }
-
-  /**
-   * Watchdog: exits queued here whose order the queue no longer holds (cancelled, dead, or never recorded)
-   * are released, as the queue's own release would have done; a `closing` position left without a live full
-   * exit goes back to open. Returns how many exits it released (plus one when it only had to reopen).
-   */
-  private async healExits(): Promise<number> {
-    const st = this.state as PositionState;
-    const queued = this.exits.queued();
-    const states = await queuedOrderStates(
-      () => this.swapQueue(),
-      queued.map((q) => q.order_id),
-    );
-    const released = exitsToRelease(queued, states);
-    if (released.length === 0 && (st.status !== "closing" || this.exits.pending().full)) return 0;
-    log.warn("position_exits_healed", { position_id: st.id, released: released.map((r) => r.orderId) });
-    await this.releaseExits(released);
-    return Math.max(released.length, 1);
   }
 
   /**
@@ -487,53 +225,13 @@ export class PositionActor extends DurableObject<Env> {
    * stays the sum of WallTrack's own fills and the vanished amount is kept apart. Idempotent: a repeat of a
    * close already done only re-writes the D1 row (a first call may have stopped before it).
    */
-  async closeSoldExternally(input: {
-    observations: number;
-  }): Promise<{ closed: boolean; reason?: "not_found" | "already_closed" | "not_open" | "exit_in_flight" }> {
-    const st = this.state;
-    if (!st) return { closed: false, reason: "not_found" };
-    const step = soldExternallyStep(st, () => this.exits.pending());
-    if (step === "repeat") {
-      await this.swapQueue().positionClosedOutside(st.id);
-      await this.d1.sync();
-      return { closed: true };
-    }
-    if (step !== "close") return { closed: false, reason: step };
-    const nowStr = nowIso();
-    this.ctx.storage.transactionSync(() => {
-      Object.assign(st, soldExternallyState(st, nowStr));
-      this.save();
-    });
-    await this.ctx.storage.deleteAlarm();
-    log.warn("position_closed", {
-      position_id: st.id,
-      reason: "sold_externally",
-      amount: st.sold_externally_amount,
-      observations: input.observations,
-    });
-    // The queue's exposure book only learns of closes through its own fills; a repeat of this call repeats it.
-    await this.swapQueue().positionClosedOutside(st.id);
-    await this.d1.sync();
-    return { closed: true };
+  async closeSoldExternally(input: { observations: number }): Promise<SoldExternallyAnswer> {
+    return closeSoldExternally(this.ports, input.observations);
   }
 
   /** Identity and health of this instance. */
   async status() {
     return positionActorStatus(this.ctx, this.state);
-  }
-
-  // ------------------------------------------------------------------ internals
-
-  /** A closed trade may trip the breaker; a failure throws, so the SwapQueue retries the fill. */
-  private checkBreaker(): Promise<void> {
-    return checkBreakerAfterClose(this.env, () => this.hotConfig(), this.state?.id);
-  }
-
-  private rules(): StrategyRules {
-    const st = this.state as PositionState;
-    // Never decide an exit without the position's rules: the caller fails and is retried.
-    if (!st.template_rules) throw new Error("exit strategy not loaded yet");
-    return mergeStrategy(st.template_rules, st.strategy_override);
   }
 
   // ------------------------------------------------------------------ hot state
@@ -547,51 +245,9 @@ export class PositionActor extends DurableObject<Env> {
     );
   }
 
-  /** A position opened before its template could be read gets it now (from the alarm, before any exit). */
-  private async resolveTemplate(): Promise<void> {
-    const st = this.state as PositionState;
-    const template = await positionTemplate(this.db, st.exit_strategy_id);
-    if (!this.state || this.state.template_rules) return;
-    this.state.template_rules = template.rules;
-    this.state.exit_strategy_id = template.id;
-    this.save();
-    log.info("position_template_loaded", { position_id: st.id, exit_strategy_id: template.id });
-  }
-
-  /** For exits decided outside the alarm: a failed enqueue stays "decided" and the next alarm comes soon. */
-  private enqueueOrRetrySoon(): Promise<void> {
-    return enqueueOrRetrySoon(
-      () => this.enqueueDecided(),
-      () => this.state as PositionState,
-      () => this.save(),
-      this.ctx.storage,
-    );
-  }
-
-  /** Enqueues every exit still only "decided", oldest first, with its recorded key. */
-  private enqueueDecided(): Promise<void> {
-    return enqueueDecided(
-      this.exits,
-      () => this.swapQueue(),
-      () => this.state as PositionState,
-    );
-  }
-
   /** The queue stub (one method so a test can put a faulty one in its place). */
   protected swapQueue() {
     return this.env.SWAP_QUEUE.getByName("default");
-  }
-
-  private recordUnavailable() {
-    const st = this.state as PositionState;
-    st.last_error = "price unavailable";
-    st.price_source = null;
-    this.exits.saveTick(null, null);
-    this.save();
-  }
-
-  private schedule(now: number, seconds: number, mode: string) {
-    Object.assign(this.state as PositionState, pollSchedule(now, seconds, mode));
   }
 
   private save() {
