@@ -40,6 +40,7 @@ import { decideEntry, type EntryPorts } from "../src/pipeline/wallet-entry";
 import { decideExit, type ExitPorts } from "../src/pipeline/wallet-exit";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import type { CancelledDecision, EntryDecision, ExitDecision, InboxRow, Row } from "../src/pipeline/wallet-inbox";
+import { InboxStore, isActive } from "../src/pipeline/wallet-inbox-store";
 import { recordedSignal } from "../src/pipeline/wallet-signals";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
@@ -74,14 +75,8 @@ export type { CancelledDecision, EntryDecision, ExitDecision, InboxRow } from ".
  * a live chain finishes them first and re-arms for any retry it leaves.
  */
 const SAFETY_NET_MS = 5000;
-/** Done inbox rows are kept this long for dedupe; beyond it the unique signature in D1 still dedupes. */
-const INBOX_RETENTION_MS = 7 * 86_400_000;
 
 export { MAX_INBOX_ATTEMPTS };
-
-/** Inbox states the alarm works on. */
-const ACTIVE_STATES = ["received", "recorded", "parking"] as const;
-const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 
 /**
  * WalletActor: one per watched address (DESIGN §1). The webhook hands it transactions; it persists them in
@@ -95,6 +90,8 @@ const ACTIVE = "state IN ('received', 'recorded', 'parking')";
 export class WalletActor extends DurableObject<Env> {
   /** Config, breaker, this wallet and its strategy, pushed by their writers (src/pipeline/hot-state.ts). */
   private readonly hot: HotStateStore<WalletHotState>;
+  /** The inbox rows and this actor's identity (src/pipeline/wallet-inbox-store.ts). */
+  private readonly inboxStore: InboxStore;
   /** Inbox rows being decided, one chain per mint (in memory: an evicted object has no run left). */
   private readonly chains = new KeyedChains();
   /** This leader's classified trades, what the decisions read instead of D1's signals. */
@@ -110,24 +107,10 @@ export class WalletActor extends DurableObject<Env> {
     this.hot = new HotStateStore<WalletHotState>(ctx.storage.sql);
     this.trades = new SignalLog(ctx.storage.sql);
     this.outbox = new SignalOutbox(ctx.storage.sql);
+    this.inboxStore = new InboxStore(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
-        signature TEXT PRIMARY KEY,
-        payload TEXT NOT NULL,
-        received_at_ms INTEGER NOT NULL,
-        wallet_id INTEGER,
-        wallet_active INTEGER NOT NULL,
-        state TEXT NOT NULL DEFAULT 'received',
-        signal_id INTEGER,
-        signal_type TEXT,
-        decision TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_ms INTEGER NOT NULL,
-        last_error TEXT
-      )`);
-      ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS inbox_due ON inbox (state, next_attempt_ms)");
+      this.inboxStore.migrate();
     });
   }
 
@@ -151,10 +134,7 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   private address(): string | null {
-    const row = this.ctx.storage.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'address'")
-      .toArray()[0];
-    return row?.value ?? null;
+    return this.inboxStore.address();
   }
 
   /**
@@ -164,7 +144,6 @@ export class WalletActor extends DurableObject<Env> {
    * does not (an eviction, a failure).
    */
   async ingest(snapshot: WalletSnapshot, items: IngestItem[], receivedAtMs: number): Promise<IngestResult[]> {
-    const sqlx = this.ctx.storage.sql;
     const known = this.address();
     if (known && known !== snapshot.address)
       throw new Error(`WalletActor of ${known} got items for ${snapshot.address}`);
@@ -174,21 +153,13 @@ export class WalletActor extends DurableObject<Env> {
       log.info("delivery_ignored_wallet_gone", { address: snapshot.address, items: items.length });
       return items.map((i) => ({ signature: i.signature, status: "ignored", wallet: null }));
     }
-    if (!this.address()) sqlx.exec("INSERT INTO meta (key, value) VALUES ('address', ?)", snapshot.address);
+    if (!this.address()) this.inboxStore.setAddress(snapshot.address);
     // All inserts happen before the first await: no other call can interleave between check and write.
-    const results: IngestResult[] = items.map((item) => {
-      const cur = sqlx.exec(
-        `INSERT INTO inbox (signature, payload, received_at_ms, wallet_id, wallet_active, next_attempt_ms)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (signature) DO NOTHING`,
-        item.signature,
-        JSON.stringify(item.payload),
-        receivedAtMs,
-        wallet.id,
-        wallet.is_active ? 1 : 0,
-        receivedAtMs,
-      );
-      return { signature: item.signature, status: cur.rowsWritten > 0 ? "accepted" : "duplicate", wallet };
-    });
+    const results: IngestResult[] = items.map((item) => ({
+      signature: item.signature,
+      status: this.inboxStore.insert(item.signature, item.payload, receivedAtMs, wallet) ? "accepted" : "duplicate",
+      wallet,
+    }));
     const accepted = results.filter((r) => r.status === "accepted").map((r) => r.signature);
     // Decided now, in this delivery: each row joins its mint's chain (not awaited by the RPC). Added before
     // the first await, so the alarm can never take a row of this delivery ahead of its chain.
@@ -198,8 +169,7 @@ export class WalletActor extends DurableObject<Env> {
     }
     // The safety net, armed on duplicates too while work is pending: a redelivery repairs a hand-off that
     // failed after persisting but before arming. Not at once: the chains are on it.
-    const pending = sqlx.exec(`SELECT 1 FROM inbox WHERE ${ACTIVE} LIMIT 1`).toArray().length > 0;
-    if (pending) await this.armAlarm(Date.now() + (accepted.length > 0 ? SAFETY_NET_MS : 0));
+    if (this.inboxStore.hasActive()) await this.armAlarm(Date.now() + (accepted.length > 0 ? SAFETY_NET_MS : 0));
     return results;
   }
 
@@ -223,17 +193,16 @@ export class WalletActor extends DurableObject<Env> {
 
   /** One chain step: the row as stored now, decided with the hot config; owed retries keep the alarm armed. */
   private async work(signature: string) {
-    const listed = this.row(signature);
-    if (!listed || !(ACTIVE_STATES as readonly string[]).includes(listed.state)) return;
+    if (!isActive(this.row(signature))) return;
     const { config } = await this.hotState(this.address() as string);
     await this.tradesReady();
     const r = this.row(signature); // re-read: the await let other calls run
-    if (!r || !(ACTIVE_STATES as readonly string[]).includes(r.state)) return;
+    if (!isActive(r)) return;
     await this.processRow(r, config, Date.now());
     // The signal this decision queued goes to D1 now, on the same chain (so `drained()` covers it).
     await this.flushSignals();
     const after = this.row(signature);
-    if (after && (ACTIVE_STATES as readonly string[]).includes(after.state)) await this.armAlarm(after.next_attempt_ms);
+    if (isActive(after)) await this.armAlarm(after.next_attempt_ms);
   }
 
   /** The wallet from the hot state when it agrees with the route's snapshot; undefined when in doubt. */
@@ -255,24 +224,7 @@ export class WalletActor extends DurableObject<Env> {
 
   /** The inbox rows (newest first), optionally of one state, for the API, tests and diagnostics. */
   async inbox(limit = 100, state?: InboxRow["state"]): Promise<InboxRow[]> {
-    return this.ctx.storage.sql
-      .exec<Row>(
-        "SELECT * FROM inbox WHERE ? IS NULL OR state = ? ORDER BY received_at_ms DESC, signature LIMIT ?",
-        state ?? null,
-        state ?? null,
-        limit,
-      )
-      .toArray()
-      .map((r) => ({
-        signature: r.signature,
-        state: r.state,
-        signal_id: r.signal_id,
-        signal_type: r.signal_type,
-        attempts: r.attempts,
-        next_attempt_ms: r.next_attempt_ms,
-        last_error: r.last_error,
-        decision: r.decision ? JSON.parse(r.decision) : null,
-      }));
+    return this.inboxStore.list(limit, state);
   }
 
   /**
@@ -280,17 +232,11 @@ export class WalletActor extends DurableObject<Env> {
    * backfill has resolved everything. Kept here, beside the inbox, rather than in a D1 column.
    */
   async backfillCursor(): Promise<string | null> {
-    const row = this.ctx.storage.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'backfill_cursor'")
-      .toArray()[0];
-    return row?.value ?? null;
+    return this.inboxStore.backfillCursor();
   }
 
   async setBackfillCursor(signature: string): Promise<void> {
-    this.ctx.storage.sql.exec(
-      "INSERT INTO meta (key, value) VALUES ('backfill_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      signature,
-    );
+    this.inboxStore.setBackfillCursor(signature);
   }
 
   override async alarm(): Promise<void> {
@@ -307,12 +253,7 @@ export class WalletActor extends DurableObject<Env> {
     } finally {
       // A row a chain holds is its chain's until it ends; the alarm only comes back for it later, in case
       // the object is evicted with the chain unfinished.
-      const soonest = this.ctx.storage.sql
-        .exec<{ signature: string; t: number }>(
-          `SELECT signature, next_attempt_ms AS t FROM inbox WHERE ${ACTIVE} ORDER BY next_attempt_ms LIMIT ?`,
-          this.chains.size + 1,
-        )
-        .toArray();
+      const soonest = this.inboxStore.soonestActive(this.chains.size + 1);
       const free = soonest.find((r) => !this.chains.holds(r.signature))?.t;
       const held = soonest.some((r) => this.chains.holds(r.signature)) ? Date.now() + SAFETY_NET_MS : null;
       const owed = this.outbox.soonest(); // signals not yet in D1
@@ -332,17 +273,14 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   private row(signature: string): Row | undefined {
-    return this.ctx.storage.sql.exec<Row>("SELECT * FROM inbox WHERE signature = ?", signature).toArray()[0];
+    return this.inboxStore.row(signature);
   }
 
   private async processDue(now: number) {
-    const sqlx = this.ctx.storage.sql;
-    sqlx.exec("DELETE FROM inbox WHERE state = 'done' AND received_at_ms < ?", now - INBOX_RETENTION_MS);
+    this.inboxStore.prune(now);
     // Signals decided but not yet in D1 (a flush that failed, or an object that died before it ran).
     if (this.outbox.due(now, 1).length > 0) await this.flushSignals(now);
-    const due = sqlx
-      .exec<Row>(`SELECT * FROM inbox WHERE ${ACTIVE} AND next_attempt_ms <= ? ORDER BY rowid LIMIT 50`, now)
-      .toArray();
+    const due = this.inboxStore.due(now);
     if (due.length === 0) return;
     // Fails the whole run (backed off) when the config cannot be had: nothing could be decided.
     await this.hotState(this.address() as string);
@@ -415,14 +353,7 @@ export class WalletActor extends DurableObject<Env> {
     const error = errorMessage(err);
     log.warn("wallet_actor_step_failed", { signature: r.signature, attempts, error });
     // Parking and the signal write it owes are one storage write: the alarm retries that write until done.
-    this.ctx.storage.sql.exec(
-      "UPDATE inbox SET attempts = ?, next_attempt_ms = ?, last_error = ?, state = CASE WHEN ? THEN 'parking' ELSE state END WHERE signature = ?",
-      attempts,
-      next_attempt_ms,
-      error.slice(0, 500),
-      park ? 1 : 0,
-      r.signature,
-    );
+    this.inboxStore.failed(r.signature, attempts, next_attempt_ms, error, park);
     if (park) log.error("inbox_item_parked", { signature: r.signature, attempts, error });
   }
 
@@ -459,19 +390,12 @@ export class WalletActor extends DurableObject<Env> {
           { signature: r.signature, values: placeholder, replacePlaceholder: false, attempts: 0 },
         ]);
       }
-      this.ctx.storage.sql.exec(
-        "UPDATE inbox SET state = 'dead' WHERE signature = ? AND state = 'parking'",
-        r.signature,
-      );
+      this.inboxStore.markDead(r.signature);
       log.info("signal_filtered", { signature: r.signature, reason: "invalid_transaction", detail: r.last_error });
     } catch (err) {
       // First line only: a failed Drizzle query's message goes on to list its parameters (the whole payload).
       log.warn("inbox_park_record_failed", { signature: r.signature, error: errorMessage(err).split("\n")[0] });
-      this.ctx.storage.sql.exec(
-        "UPDATE inbox SET next_attempt_ms = ? WHERE signature = ? AND state = 'parking'",
-        now + 60_000,
-        r.signature,
-      );
+      this.inboxStore.retryParkingAt(r.signature, now + 60_000);
     }
   }
 
@@ -484,29 +408,11 @@ export class WalletActor extends DurableObject<Env> {
     if (!row) return { requeued: false, state: null };
     if (row.state !== "dead") return { requeued: false, state: row.state };
     const now = Date.now();
-    this.ctx.storage.sql.exec(
-      "UPDATE inbox SET state = CASE WHEN signal_type IS NULL THEN 'received' ELSE 'recorded' END, attempts = 0, next_attempt_ms = ? WHERE signature = ? AND state = 'dead'",
-      now,
-      signature,
-    );
+    this.inboxStore.requeue(signature, now);
     // Its decided signal will replace the placeholder written at parking (the one non-insert write).
     this.outbox.reopen(signature);
     await this.armAlarm(now);
     return { requeued: true, state: (this.row(signature) as Row).state };
-  }
-
-  private setState(signature: string, state: Row["state"], extra: { signal_id?: number; signal_type?: string } = {}) {
-    this.ctx.storage.sql.exec(
-      "UPDATE inbox SET state = ?, signal_id = COALESCE(?, signal_id), signal_type = COALESCE(?, signal_type), last_error = NULL WHERE signature = ?",
-      state,
-      extra.signal_id ?? null,
-      extra.signal_type ?? null,
-      signature,
-    );
-  }
-
-  private saveDecision(signature: string, decision: EntryDecision | ExitDecision | CancelledDecision) {
-    this.ctx.storage.sql.exec("UPDATE inbox SET decision = ? WHERE signature = ?", JSON.stringify(decision), signature);
   }
 
   /** Classifies the transaction and writes its signal row (idempotent: the signature is unique in D1). */
@@ -537,12 +443,7 @@ export class WalletActor extends DurableObject<Env> {
           block_time_ms: tx.timestamp * 1000,
           received_ms: row.received_at_ms,
         });
-      this.ctx.storage.sql.exec(
-        "UPDATE inbox SET state = ?, signal_type = ?, last_error = NULL WHERE signature = ? AND state = 'received'",
-        final ? "done" : "recorded",
-        type,
-        row.signature,
-      );
+      this.inboxStore.markRecorded(row.signature, final, type);
     });
     log.debug("signal_recorded", { signature: row.signature, wallet: address, type, filter_reason: filter });
   }
@@ -573,13 +474,13 @@ export class WalletActor extends DurableObject<Env> {
     let queued = false;
     this.ctx.storage.transactionSync(() => {
       queued = this.outbox.queue(row.signature, final);
-      if (queued || row.signal_id === null) this.setState(row.signature, "done");
+      if (queued || row.signal_id === null) this.inboxStore.setState(row.signature, "done");
     });
     if (!queued && row.signal_id !== null) {
       // A row recorded by an older version: its signal is already in D1 (inserted before the decision), so the
       // decision can only be marked on it. Rows recorded from this version on are insert-only.
       await this.db.update(signals).set(final).where(eq(signals.id, row.signal_id));
-      this.setState(row.signature, "done");
+      this.inboxStore.setState(row.signature, "done");
     }
     if (fields.filter_reason)
       log.info("signal_filtered", { signature: row.signature, reason: fields.filter_reason, detail });
@@ -658,7 +559,7 @@ export class WalletActor extends DurableObject<Env> {
     if (!decision) {
       decision = await decideEntry(this.entryPorts(), row, config);
       if (!decision) return; // filtered and finished
-      this.saveDecision(row.signature, decision);
+      this.inboxStore.saveDecision(row.signature, decision);
       // Counted as this leader's entry in the mint from now on, while its enqueue is retried too.
       this.trades.entered(row.signature, decision.request.requested_usd ?? null, null);
     }
@@ -757,7 +658,7 @@ export class WalletActor extends DurableObject<Env> {
     let decision = row.decision ? (JSON.parse(row.decision) as ExitDecision) : null;
     if (!decision) {
       decision = await decideExit(this.exitPorts(), address, tx, c, row);
-      this.saveDecision(row.signature, decision);
+      this.inboxStore.saveDecision(row.signature, decision);
     }
     if (decision.position_ids.length === 0) {
       // A sale that cancelled in-flight entries did its job; otherwise nothing was there to mirror.
@@ -780,7 +681,7 @@ export class WalletActor extends DurableObject<Env> {
       });
       decision.done.push(id);
       decision.order_id ??= res.order_id ?? null;
-      this.saveDecision(row.signature, decision); // progress survives a failure on the next position
+      this.inboxStore.saveDecision(row.signature, decision); // progress survives a failure on the next position
     }
     // The USD side is filled in after the exits were asked for: they must not wait on a price.
     await this.finish(row, {
@@ -815,13 +716,7 @@ export class WalletActor extends DurableObject<Env> {
    */
   private cancelInboxEntries(saleSignature: string, mint: string, sale: ChainPoint): string[] {
     const address = this.address() as string;
-    const rows = this.ctx.storage.sql
-      .exec<Row>(
-        `SELECT * FROM inbox WHERE state != 'done' AND signature != ?1
-           AND rowid < (SELECT rowid FROM inbox WHERE signature = ?1) AND (signal_type IS NULL OR signal_type = 'buy')`,
-        saleSignature,
-      )
-      .toArray();
+    const rows = this.inboxStore.possibleBuysBefore(saleSignature);
     const out: string[] = [];
     for (const r of rows) {
       const prior = r.decision ? (JSON.parse(r.decision) as { kind: string; by?: string }) : null;
@@ -835,7 +730,7 @@ export class WalletActor extends DurableObject<Env> {
       if (bc.signal_type !== "buy" || bc.token_mint !== mint) continue;
       if (!buyBeforeSale({ slot: parsed.data.slot ?? null, block_time_ms: parsed.data.timestamp * 1000 }, sale))
         continue;
-      this.saveDecision(r.signature, { kind: "cancelled", reason: "leader_exited", by: saleSignature });
+      this.inboxStore.saveDecision(r.signature, { kind: "cancelled", reason: "leader_exited", by: saleSignature });
       out.push(r.signature);
     }
     if (out.length) log.info("entries_cancelled_leader_exited", { sale: saleSignature, entries: out });
