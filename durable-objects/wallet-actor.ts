@@ -8,14 +8,15 @@ import { type Classification, classify, withSolPrice } from "../src/domain/class
 import type { Config } from "../src/domain/config";
 import { cooldownNeedsHistory, firstLiveEntry } from "../src/domain/copy-facts";
 import { entryRetryUntil, queueRefusal } from "../src/domain/entry-decision";
-import { nothingToMirror } from "../src/domain/exit-decision";
-import { type HeliusTx, HeliusTxSchema } from "../src/domain/helius-tx";
+import { inboxRowOnSale, nothingToMirror } from "../src/domain/exit-decision";
+import type { HeliusTx } from "../src/domain/helius-tx";
 import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
-import { buyBeforeSale, type ChainPoint } from "../src/domain/leader-timeline";
+import type { ChainPoint } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
-import { chainKey, filterDetail, parsePayload, recordFilter } from "../src/domain/record-filter";
+import { chainKey, parsePayload, recordFilter } from "../src/domain/record-filter";
 import { SOL_REFERENCE_MAX_AGE_MS } from "../src/domain/reference-price";
 import type { FilterReason } from "../src/domain/signal-filters";
+import { signalVerdict } from "../src/domain/signal-verdict";
 import type {
   EnqueueResult,
   LeaderSaleNotice,
@@ -460,14 +461,9 @@ export class WalletActor extends DurableObject<Env> {
   ) {
     const now = Date.now();
     const { filter_reason, filtered, ...rest } = fields;
-    const verdict = filter_reason
-      ? { filtered: true, filter_reason, filter_detail: filterDetail(detail, numbers) }
-      : filtered
-        ? { filtered: true }
-        : {};
     const final = {
       ...rest,
-      ...verdict,
+      ...signalVerdict(filter_reason, filtered, detail, numbers),
       processed_at: nowIso(now),
       processing_duration_ms: now - row.received_at_ms,
     };
@@ -719,18 +715,10 @@ export class WalletActor extends DurableObject<Env> {
     const rows = this.inboxStore.possibleBuysBefore(saleSignature);
     const out: string[] = [];
     for (const r of rows) {
-      const prior = r.decision ? (JSON.parse(r.decision) as { kind: string; by?: string }) : null;
-      if (prior?.kind === "cancelled") {
-        if (prior.by === saleSignature) out.push(r.signature); // this sale's own earlier, interrupted decision
-        continue;
-      }
-      const parsed = HeliusTxSchema.safeParse(JSON.parse(r.payload));
-      if (!parsed.success) continue;
-      const bc = classify(parsed.data, address);
-      if (bc.signal_type !== "buy" || bc.token_mint !== mint) continue;
-      if (!buyBeforeSale({ slot: parsed.data.slot ?? null, block_time_ms: parsed.data.timestamp * 1000 }, sale))
-        continue;
-      this.inboxStore.saveDecision(r.signature, { kind: "cancelled", reason: "leader_exited", by: saleSignature });
+      const verdict = inboxRowOnSale(r, address, mint, sale, saleSignature);
+      if (verdict === "keep") continue;
+      if (verdict === "cancel")
+        this.inboxStore.saveDecision(r.signature, { kind: "cancelled", reason: "leader_exited", by: saleSignature });
       out.push(r.signature);
     }
     if (out.length) log.info("entries_cancelled_leader_exited", { sale: saleSignature, entries: out });
