@@ -1,22 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
 import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import { signals } from "../src/db/schema";
 import type { SafetyOutcome } from "../src/db/token-safety";
-import { type Classification, classify, withSolPrice } from "../src/domain/classify";
 import type { Config } from "../src/domain/config";
-import { cooldownNeedsHistory, firstLiveEntry } from "../src/domain/copy-facts";
-import { entryRetryUntil, queueRefusal } from "../src/domain/entry-decision";
-import { inboxRowOnSale, nothingToMirror } from "../src/domain/exit-decision";
-import type { HeliusTx } from "../src/domain/helius-tx";
 import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
-import type { ChainPoint } from "../src/domain/leader-timeline";
 import { WSOL_MINT } from "../src/domain/price";
-import { chainKey, parsePayload, recordFilter } from "../src/domain/record-filter";
+import { chainKey, classifyPayload } from "../src/domain/record-filter";
 import { SOL_REFERENCE_MAX_AGE_MS } from "../src/domain/reference-price";
-import type { FilterReason } from "../src/domain/signal-filters";
-import { signalVerdict } from "../src/domain/signal-verdict";
 import type {
   EnqueueResult,
   LeaderSaleNotice,
@@ -28,21 +18,27 @@ import type {
 import { nextAlarmAt } from "../src/domain/wallet-alarm";
 import { errorMessage } from "../src/lib/error-message";
 import { log } from "../src/lib/logger";
-import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { KeyedChains } from "../src/pipeline/mint-chains";
 import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from "../src/pipeline/queue-facts";
 import { SignalLog } from "../src/pipeline/signal-log";
-import { type QueuedSignal, SignalOutbox, type SignalValues, writeSignals } from "../src/pipeline/signal-outbox";
+import { type QueuedSignal, SignalOutbox, writeSignals } from "../src/pipeline/signal-outbox";
 import { assessSafety, tokenSafetyOf } from "../src/pipeline/token-safety-shard";
-import { copyFactsFromD1, lastExitFromD1, openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
-import { decideEntry, type EntryPorts } from "../src/pipeline/wallet-entry";
-import { decideExit, type ExitPorts } from "../src/pipeline/wallet-exit";
+import { copyFactsOf } from "../src/pipeline/wallet-copy-facts";
+import { openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
+import { type BuyPorts, processBuy } from "../src/pipeline/wallet-entry";
+import { cancelInboxEntries, processSell, type SellPorts } from "../src/pipeline/wallet-exit";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
-import type { CancelledDecision, EntryDecision, ExitDecision, InboxRow, Row } from "../src/pipeline/wallet-inbox";
+import type { InboxRow, Row } from "../src/pipeline/wallet-inbox";
 import { InboxStore, isActive } from "../src/pipeline/wallet-inbox-store";
-import { recordedSignal } from "../src/pipeline/wallet-signals";
+import {
+  finishSignal,
+  markSignal,
+  recordParkedSignal,
+  recordSignal,
+  type SignalPorts,
+} from "../src/pipeline/wallet-signals";
 import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /**
@@ -102,6 +98,8 @@ export class WalletActor extends DurableObject<Env> {
   /** The flush running now (one at a time); `flushAgain`: signals were queued while it ran. */
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
+  /** What the pipeline's steps call back on (src/pipeline/wallet-entry.ts, wallet-exit.ts, wallet-signals.ts). */
+  private readonly ports: BuyPorts & SellPorts & SignalPorts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -109,6 +107,7 @@ export class WalletActor extends DurableObject<Env> {
     this.trades = new SignalLog(ctx.storage.sql);
     this.outbox = new SignalOutbox(ctx.storage.sql);
     this.inboxStore = new InboxStore(ctx.storage.sql);
+    this.ports = this.makePorts();
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       this.inboxStore.migrate();
@@ -331,7 +330,7 @@ export class WalletActor extends DurableObject<Env> {
 
   private async processRow(r: Row, config: Config, now: number) {
     if (r.state === "parking") {
-      await this.recordParked(r, now);
+      await recordParkedSignal(this.ports, r, now);
       return;
     }
     try {
@@ -341,9 +340,9 @@ export class WalletActor extends DurableObject<Env> {
         row = this.row(r.signature);
       }
       if (row?.state !== "recorded") return;
-      if (row.signal_type === "buy") await this.processBuy(row, config);
-      else if (row.signal_type === "sell") await this.processSell(row);
-      else await this.finish(row, {});
+      if (row.signal_type === "buy") await processBuy(this.ports, row, config);
+      else if (row.signal_type === "sell") await processSell(this.ports, row);
+      else await finishSignal(this.ports, row, {});
     } catch (err) {
       this.failed(r, err, now);
     }
@@ -356,48 +355,6 @@ export class WalletActor extends DurableObject<Env> {
     // Parking and the signal write it owes are one storage write: the alarm retries that write until done.
     this.inboxStore.failed(r.signature, attempts, next_attempt_ms, error, park);
     if (park) log.error("inbox_item_parked", { signature: r.signature, attempts, error });
-  }
-
-  /**
-   * Writes the parked row's signal as filtered `invalid_transaction` (its payload kept), then marks it dead.
-   * A row that never got a signal (its classification or timestamp threw) gets a minimal one; one that had a
-   * signal gets that signal marked. A failure here is retried by the alarm, the row staying `parking`.
-   */
-  private async recordParked(r: Row, now: number) {
-    const address = this.address() as string;
-    const processed = { processed_at: nowIso(now), processing_duration_ms: now - r.received_at_ms };
-    try {
-      const id = r.signal_id;
-      if (id !== null) {
-        // A row recorded by an older version (its signal inserted before the decision): marked in place. The
-        // one UPDATE of a signal left in this actor, for rows that predate the write-behind.
-        await this.db
-          .update(signals)
-          .set({ filtered: true, filter_reason: "invalid_transaction", ...processed })
-          .where(eq(signals.id, id));
-      } else {
-        // The signal as recorded (its classification kept) or, never recorded, a minimal one; the draft stays
-        // a draft, so an operator's requeue decides it and replaces this placeholder (signal-outbox.ts).
-        const base: SignalValues = this.outbox.values(r.signature) ?? {
-          transaction_signature: r.signature,
-          wallet_id: r.wallet_id,
-          wallet_address: address,
-          signal_type: "other",
-          webhook_received_at: nowIso(r.received_at_ms),
-          raw_payload: r.payload,
-        };
-        const placeholder = { ...base, filtered: true, filter_reason: "invalid_transaction", ...processed };
-        await writeSignals(this.db, [
-          { signature: r.signature, values: placeholder, replacePlaceholder: false, attempts: 0 },
-        ]);
-      }
-      this.inboxStore.markDead(r.signature);
-      log.info("signal_filtered", { signature: r.signature, reason: "invalid_transaction", detail: r.last_error });
-    } catch (err) {
-      // First line only: a failed Drizzle query's message goes on to list its parameters (the whole payload).
-      log.warn("inbox_park_record_failed", { signature: r.signature, error: errorMessage(err).split("\n")[0] });
-      this.inboxStore.retryParkingAt(r.signature, now + 60_000);
-    }
   }
 
   /**
@@ -416,70 +373,9 @@ export class WalletActor extends DurableObject<Env> {
     return { requeued: true, state: (this.row(signature) as Row).state };
   }
 
-  /** Classifies the transaction and writes its signal row (idempotent: the signature is unique in D1). */
+  /** Classifies the transaction and keeps its signal's values (src/pipeline/wallet-signals.ts). */
   private async record(row: Row, config: Config) {
-    const address = this.address() as string;
-    const parsed = parsePayload(row.payload);
-    const tx: HeliusTx | null = parsed.success ? parsed.data : null;
-    const c: Classification | null = tx ? classify(tx, address) : null;
-    const filter = recordFilter(tx, c, !!row.wallet_active, row.received_at_ms, config.max_signal_age_seconds);
-    const values = recordedSignal(row, address, tx, c, filter, config.max_signal_age_seconds, Date.now());
-    const type = values.signal_type as string;
-    const final = filter !== null;
-    // One storage transaction: the signal's values (a draft, or final when filtered here), the leader's trade
-    // log and the row's state. No D1: the signal reaches D1 once, behind the decision (signal-outbox.ts).
-    // Only from 'received': a slower concurrent record (ingest vs alarm) must not reopen a finished row.
-    this.ctx.storage.transactionSync(() => {
-      if (this.row(row.signature)?.state !== "received") return;
-      this.outbox.draft(values);
-      if (final) this.outbox.queue(row.signature, {});
-      // The decisions' own history of this leader.
-      if (c && tx && c.token_mint && (type === "buy" || type === "sell"))
-        this.trades.note({
-          signature: row.signature,
-          type,
-          mint: c.token_mint,
-          amount: c.token_amount,
-          slot: tx.slot ?? null,
-          block_time_ms: tx.timestamp * 1000,
-          received_ms: row.received_at_ms,
-        });
-      this.inboxStore.markRecorded(row.signature, final, type);
-    });
-    log.debug("signal_recorded", { signature: row.signature, wallet: address, type, filter_reason: filter });
-  }
-
-  /**
-   * Decides the signal: filtered with a reason, or passed with its entry / exit. Its final values are queued
-   * for their one D1 insert in the same storage write that finishes the row (the flush follows on the chain).
-   */
-  private async finish(
-    row: Row,
-    fields: Partial<SignalValues> & { filter_reason?: FilterReason | null },
-    detail?: string,
-    numbers?: Record<string, unknown>,
-  ) {
-    const now = Date.now();
-    const { filter_reason, filtered, ...rest } = fields;
-    const final = {
-      ...rest,
-      ...signalVerdict(filter_reason, filtered, detail, numbers),
-      processed_at: nowIso(now),
-      processing_duration_ms: now - row.received_at_ms,
-    };
-    let queued = false;
-    this.ctx.storage.transactionSync(() => {
-      queued = this.outbox.queue(row.signature, final);
-      if (queued || row.signal_id === null) this.inboxStore.setState(row.signature, "done");
-    });
-    if (!queued && row.signal_id !== null) {
-      // A row recorded by an older version: its signal is already in D1 (inserted before the decision), so the
-      // decision can only be marked on it. Rows recorded from this version on are insert-only.
-      await this.db.update(signals).set(final).where(eq(signals.id, row.signal_id));
-      this.inboxStore.setState(row.signature, "done");
-    }
-    if (fields.filter_reason)
-      log.info("signal_filtered", { signature: row.signature, reason: fields.filter_reason, detail });
+    recordSignal(this.ports, row, config);
   }
 
   /** The SOL price in USD, or null: a price failure never loses the signal (PriceFeed may be down). */
@@ -533,61 +429,18 @@ export class WalletActor extends DurableObject<Env> {
     return this.env.POSITION_ACTOR.getByName(positionId).mirrorExit(req);
   }
 
-  private classification(row: Row): { tx: HeliusTx; c: Classification } {
-    const parsed = parsePayload(row.payload);
-    if (!parsed.success) throw parsed.error;
-    const tx = parsed.data;
-    return { tx, c: classify(tx, this.address() as string) };
-  }
-
-  /** BUY: breaker → copy rules → token safety → sizing → exposure → enqueue a NORMAL entry. */
-  private async processBuy(row: Row, config: Config) {
-    // An entry is retried while the trade is still fresh — for as long again as max_signal_age_seconds after
-    // its reception — then given up (WallTrack never chases an old trade). Exits are retried forever.
-    const retryUntil = entryRetryUntil(row.received_at_ms, config.max_signal_age_seconds);
-    const current = this.row(row.signature)?.decision ?? row.decision; // a SELL may have cancelled it since
-    const stored = current ? (JSON.parse(current) as EntryDecision | CancelledDecision) : null;
-    if (stored?.kind === "cancelled") {
-      await this.finish(row, { filter_reason: stored.reason }, `the leader sold the mint (${stored.by})`);
-      return;
-    }
-    let decision = stored;
-    if (!decision) {
-      decision = await decideEntry(this.entryPorts(), row, config);
-      if (!decision) return; // filtered and finished
-      this.inboxStore.saveDecision(row.signature, decision);
-      // Counted as this leader's entry in the mint from now on, while its enqueue is retried too.
-      this.trades.entered(row.signature, decision.request.requested_usd ?? null, null);
-    }
-    try {
-      const result = await this.enqueueEntry(decision.request);
-      // The queue may refuse the entry itself (its own breaker gate): the signal says why.
-      const cancelled = queueRefusal(result);
-      // A refused entry is no first entry (a later BUY of the mint may go); a queued one names its order.
-      this.trades.entered(row.signature, cancelled ? null : (decision.request.requested_usd ?? null), result.order_id);
-      await this.finish(
-        row,
-        { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null, filter_reason: cancelled },
-        cancelled ? "cancelled by the SwapQueue" : undefined,
-      );
-      log.debug("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
-    } catch (err) {
-      if (Date.now() > retryUntil) {
-        this.trades.entered(row.signature, null, null);
-        await this.finish(row, { filter_reason: "enqueue_failed" }, errorMessage(err));
-        return;
-      }
-      throw err;
-    }
-  }
-
-  /** The actor's side of the entry decision (src/pipeline/wallet-entry.ts): each call resolved on `this` when made. */
-  private entryPorts(): EntryPorts {
+  /** The actor's side of the pipeline's steps: each call resolved on `this` when made (tests patch the instance). */
+  private makePorts(): BuyPorts & SellPorts & SignalPorts {
     return {
       address: () => this.address() as string,
-      classification: (row) => this.classification(row),
-      finish: (row, fields, detail, numbers) => this.finish(row, fields, detail, numbers),
+      inbox: this.inboxStore,
+      outbox: this.outbox,
       trades: this.trades,
+      transactionSync: (fn) => this.ctx.storage.transactionSync(fn),
+      db: () => this.db,
+      classification: (row) => classifyPayload(row.payload, this.address() as string),
+      finish: (row, fields, detail, numbers) => finishSignal(this.ports, row, fields, detail, numbers),
+      updateSignal: (id, values) => markSignal(this.db, id, values),
       hotState: (address) => this.hotState(address),
       readAhead: (mint) => {
         this.env.PRICE_FEED.getByName("default")
@@ -595,13 +448,24 @@ export class WalletActor extends DurableObject<Env> {
           .catch(() => undefined);
       },
       solUsd: () => this.solUsd(),
-      copyFacts: (address, mint, signature, cooldown) => this.copyFacts(address, mint, signature, cooldown),
+      copyFacts: (address, mint, signature, cooldown) =>
+        copyFactsOf(
+          { trades: this.trades, queueEntryFacts: (q) => this.queueEntryFacts(q), db: () => this.db },
+          address,
+          mint,
+          signature,
+          cooldown,
+        ),
       tokenSafety: (mint, config) => this.tokenSafety(mint, config),
       tokenDecimals: (mint) => this.tokenDecimals(mint),
-      outbox: this.outbox,
-      updateSignal: async (id, values) => {
-        await this.db.update(signals).set(values).where(eq(signals.id, id));
-      },
+      enqueueEntry: (req) => this.enqueueEntry(req),
+      cancelInboxEntries: (sale, mint, point) =>
+        cancelInboxEntries(this.inboxStore, this.address() as string, sale, mint, point),
+      entriesLeaderSold: (notice) => this.entriesLeaderSold(notice),
+      queueOpenCopies: (q) => this.queueOpenCopies(q),
+      openCopiesFromD1: (address, mint, soldAt) => openCopiesFromD1(this.db, address, mint, soldAt),
+      leaderTokenBalance: (owner, mint) => this.leaderTokenBalance(owner, mint),
+      mirrorExit: (positionId, req) => this.mirrorExit(positionId, req),
     };
   }
 
@@ -614,115 +478,6 @@ export class WalletActor extends DurableObject<Env> {
     const rows = await tradesFromD1(this.db, this.address() as string);
     if (this.trades.seeded()) return;
     this.trades.seed(rows);
-  }
-
-  /**
-   * The facts the copy rules need (see domain/copy-rules.ts), from actor state: this actor's trade log and the
-   * SwapQueue's book (one RPC). D1 only where the book cannot answer: not loaded yet, or closes it never saw
-   * within the mint's cooldown (positions older than the book).
-   */
-  private async copyFacts(address: string, mint: string, signature: string, cooldownSeconds: number) {
-    const entries = this.trades.trades(mint, "buy").filter((t) => t.signature !== signature && t.entry_usd !== null);
-    const facts = await this.queueEntryFacts({
-      leader_address: address,
-      token_mint: mint,
-      order_ids: entries.flatMap((e) => (e.order_id ? [e.order_id] : [])),
-    });
-    if (!facts) return copyFactsFromD1(this.db, address, mint, signature);
-    // The first entry of this leader in this mint: a position, or an entry decided whose order did not fail.
-    const live = firstLiveEntry(entries, facts.order_states);
-    const lastExit = cooldownNeedsHistory(facts, Date.now(), cooldownSeconds)
-      ? await lastExitFromD1(this.db, mint)
-      : facts.last_exit_at_ms;
-    return {
-      prior_entry_usd: facts.first_position_usd ?? live?.entry_usd ?? null,
-      last_exit_at_ms: lastExit,
-      open_positions: facts.open_positions,
-      exposure_usd: facts.exposure_usd,
-    };
-  }
-
-  /**
-   * SELL: mirror the leader's exit on every copy of its earlier BUYs of the mint (issue 9, DESIGN §4): the open
-   * positions, and the entries still in flight — in this inbox (cancelled before they are enqueued), waiting in
-   * the SwapQueue (cancelled there), or executing / filled and not yet open (their PositionActor keeps the exit
-   * owed until it opens).
-   */
-  private async processSell(row: Row) {
-    const address = this.address() as string;
-    const { tx, c } = this.classification(row);
-    let decision = row.decision ? (JSON.parse(row.decision) as ExitDecision) : null;
-    if (!decision) {
-      decision = await decideExit(this.exitPorts(), address, tx, c, row);
-      this.inboxStore.saveDecision(row.signature, decision);
-    }
-    if (decision.position_ids.length === 0) {
-      // A sale that cancelled in-flight entries did its job; otherwise nothing was there to mirror.
-      await this.finish(row, {
-        ...(await this.pricedFields(c)),
-        leader_balance_before: decision.leader_balance_before,
-        filter_reason: nothingToMirror(decision.cancelled_entries?.length ?? 0, !!row.wallet_active),
-      });
-      return;
-    }
-    for (const id of decision.position_ids) {
-      if (decision.done.includes(id)) continue;
-      const res = await this.mirrorExit(id, {
-        // The signature keys the exit; a row recorded by an older version keeps its signal id (same key as before).
-        ...(row.signal_id !== null ? { signal_id: row.signal_id } : {}),
-        transaction_signature: row.signature,
-        leader_address: address,
-        token_mint: c.token_mint as string,
-        fraction: decision.fraction,
-      });
-      decision.done.push(id);
-      decision.order_id ??= res.order_id ?? null;
-      this.inboxStore.saveDecision(row.signature, decision); // progress survives a failure on the next position
-    }
-    // The USD side is filled in after the exits were asked for: they must not wait on a price.
-    await this.finish(row, {
-      ...(await this.pricedFields(c)),
-      leader_balance_before: decision.leader_balance_before,
-      order_id: decision.order_id,
-    });
-  }
-
-  /** The signal's SOL / USD amounts and prices with the SOL price when available (null parts otherwise). */
-  private async pricedFields(c: Classification) {
-    const p = withSolPrice(c, await this.solUsd());
-    return { sol_amount: p.sol_amount, usd_amount: p.usd_amount, price_sol: p.price_sol, price_usd: p.price_usd };
-  }
-
-  /** The actor's side of the exit decision (src/pipeline/wallet-exit.ts): each call resolved on `this` when made. */
-  private exitPorts(): ExitPorts {
-    return {
-      cancelInboxEntries: (sale, mint, point) => this.cancelInboxEntries(sale, mint, point),
-      entriesLeaderSold: (notice) => this.entriesLeaderSold(notice),
-      queueOpenCopies: (q) => this.queueOpenCopies(q),
-      openCopiesFromD1: (address, mint, soldAt) => openCopiesFromD1(this.db, address, mint, soldAt),
-      trades: this.trades,
-      leaderTokenBalance: (owner, mint) => this.leaderTokenBalance(owner, mint),
-    };
-  }
-
-  /**
-   * Marks this leader's BUYs of the mint still in the inbox — delivered before the SELL, made before it on chain —
-   * as cancelled `leader_exited`. Synchronous: the alarm finishes them without enqueuing. (A BUY delivered after
-   * the SELL is filtered `leader_already_sold` when decided.) Returns their signatures.
-   */
-  private cancelInboxEntries(saleSignature: string, mint: string, sale: ChainPoint): string[] {
-    const address = this.address() as string;
-    const rows = this.inboxStore.possibleBuysBefore(saleSignature);
-    const out: string[] = [];
-    for (const r of rows) {
-      const verdict = inboxRowOnSale(r, address, mint, sale, saleSignature);
-      if (verdict === "keep") continue;
-      if (verdict === "cancel")
-        this.inboxStore.saveDecision(r.signature, { kind: "cancelled", reason: "leader_exited", by: saleSignature });
-      out.push(r.signature);
-    }
-    if (out.length) log.info("entries_cancelled_leader_exited", { sale: saleSignature, entries: out });
-    return out;
   }
 
   /** Identity and health of this instance. */

@@ -1,7 +1,8 @@
 // The WalletActor's pure decisions moved out in the second round of its split (src/domain/signal-verdict.ts,
-// exit-decision.ts inboxRowOnSale), without an actor.
+// exit-decision.ts inboxRowOnSale, record-filter.ts classifyPayload), without an actor.
 import { describe, expect, it } from "vitest";
 import { inboxRowOnSale } from "../src/domain/exit-decision";
+import { classifyPayload } from "../src/domain/record-filter";
 import { signalVerdict } from "../src/domain/signal-verdict";
 import { addr, nativeBuy, sig } from "./helpers/helius";
 
@@ -59,5 +60,20 @@ describe("inboxRowOnSale", () => {
     expect(
       inboxRowOnSale({ payload: JSON.stringify({ nope: 1 }), decision: null }, wallet, mint, salePoint, sale),
     ).toBe("keep");
+  });
+});
+
+describe("classifyPayload", () => {
+  it("gives the transaction and its classification from the leader's side", () => {
+    const wallet = addr();
+    const mint = addr();
+    const payload = JSON.stringify(nativeBuy(wallet, mint, { sol: 2, tokens: 500, timestamp: 1_700_000_000 }));
+    const { tx, c } = classifyPayload(payload, wallet);
+    expect(tx.timestamp).toBe(1_700_000_000);
+    expect(c).toMatchObject({ signal_type: "buy", token_mint: mint });
+  });
+  it("throws on a payload that is not a transaction (the step fails and is retried, then parked)", () => {
+    expect(() => classifyPayload(JSON.stringify({ nope: 1 }), addr())).toThrow();
+    expect(() => classifyPayload("not json", addr())).toThrow();
   });
 });
