@@ -23,7 +23,7 @@ import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { KeyedChains } from "../src/pipeline/mint-chains";
 import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from "../src/pipeline/queue-facts";
 import { SignalLog } from "../src/pipeline/signal-log";
-import { type QueuedSignal, SignalOutbox, writeSignals } from "../src/pipeline/signal-outbox";
+import { SignalOutbox } from "../src/pipeline/signal-outbox";
 import { assessSafety, tokenSafetyOf } from "../src/pipeline/token-safety-shard";
 import { copyFactsOf } from "../src/pipeline/wallet-copy-facts";
 import { openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
@@ -32,6 +32,7 @@ import { cancelInboxEntries, processSell, type SellPorts } from "../src/pipeline
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import type { InboxRow, Row } from "../src/pipeline/wallet-inbox";
 import { InboxStore, isActive } from "../src/pipeline/wallet-inbox-store";
+import { SignalFlush } from "../src/pipeline/wallet-signal-flush";
 import {
   finishSignal,
   markSignal,
@@ -95,9 +96,8 @@ export class WalletActor extends DurableObject<Env> {
   private readonly trades: SignalLog;
   /** The signals on their way to D1, written once each behind the decision (src/pipeline/signal-outbox.ts). */
   private readonly outbox: SignalOutbox;
-  /** The flush running now (one at a time); `flushAgain`: signals were queued while it ran. */
-  private flushing: Promise<void> | null = null;
-  private flushAgain = false;
+  /** The one flush of the outbox to D1 at a time (src/pipeline/wallet-signal-flush.ts). */
+  private readonly flush: SignalFlush;
   /** What the pipeline's steps call back on (src/pipeline/wallet-entry.ts, wallet-exit.ts, wallet-signals.ts). */
   private readonly ports: BuyPorts & SellPorts & SignalPorts;
 
@@ -108,6 +108,11 @@ export class WalletActor extends DurableObject<Env> {
     this.outbox = new SignalOutbox(ctx.storage.sql);
     this.inboxStore = new InboxStore(ctx.storage.sql);
     this.ports = this.makePorts();
+    this.flush = new SignalFlush(
+      this.outbox,
+      () => this.db,
+      (at) => this.armAlarm(at),
+    );
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     ctx.blockConcurrencyWhile(async () => {
       this.inboxStore.migrate();
@@ -289,43 +294,9 @@ export class WalletActor extends DurableObject<Env> {
     await Promise.all(due.filter((r) => !this.chains.holds(r.signature)).map((r) => this.schedule(r)));
   }
 
-  /**
-   * Writes the queued signals to D1 (src/pipeline/signal-outbox.ts), one flush at a time: a call while one runs
-   * waits for it and one more pass. A failure backs the signals off and keeps the alarm armed for them; it never
-   * fails the decision that queued them.
-   */
+  /** Writes the queued signals to D1 (src/pipeline/wallet-signal-flush.ts): one flush at a time, never failing a decision. */
   private flushSignals(now?: number): Promise<void> {
-    if (this.flushing) {
-      this.flushAgain = true;
-      return this.flushing;
-    }
-    const run = async () => {
-      do {
-        this.flushAgain = false;
-        const at = now ?? Date.now();
-        for (let due: QueuedSignal[] = this.outbox.due(at); due.length > 0; due = this.outbox.due(at)) {
-          try {
-            await writeSignals(this.db, due);
-          } catch (err) {
-            this.outbox.failed(
-              due.map((d) => d.signature),
-              Date.now(),
-            );
-            log.warn("signal_flush_failed", { signals: due.length, error: errorMessage(err).split("\n")[0] });
-            const owed = this.outbox.soonest();
-            if (owed != null) await this.armAlarm(owed);
-            return;
-          }
-          this.outbox.written(due.map((d) => d.signature));
-        }
-      } while (this.flushAgain);
-    };
-    // Cleared in a `finally` callback (always a later microtask), so never before it is assigned.
-    const p: Promise<void> = run().finally(() => {
-      if (this.flushing === p) this.flushing = null;
-    });
-    this.flushing = p;
-    return p;
+    return this.flush.run(now);
   }
 
   private async processRow(r: Row, config: Config, now: number) {
