@@ -15,7 +15,7 @@ import type {
   MirrorExitResult,
   SwapRequest,
 } from "../src/domain/swap-order";
-import { nextAlarmAt } from "../src/domain/wallet-alarm";
+import { alarmAfterRun, SAFETY_NET_MS } from "../src/domain/wallet-alarm";
 import { errorMessage } from "../src/lib/error-message";
 import { log } from "../src/lib/logger";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
@@ -67,12 +67,6 @@ export interface IngestResult {
 }
 
 export type { CancelledDecision, EntryDecision, ExitDecision, InboxRow } from "../src/pipeline/wallet-inbox";
-
-/**
- * When the alarm comes back for rows a chain holds: only if the chain died with the object (an eviction);
- * a live chain finishes them first and re-arms for any retry it leaves.
- */
-const SAFETY_NET_MS = 5000;
 
 export { MAX_INBOX_ATTEMPTS };
 
@@ -259,10 +253,8 @@ export class WalletActor extends DurableObject<Env> {
       // A row a chain holds is its chain's until it ends; the alarm only comes back for it later, in case
       // the object is evicted with the chain unfinished.
       const soonest = this.inboxStore.soonestActive(this.chains.size + 1);
-      const free = soonest.find((r) => !this.chains.holds(r.signature))?.t;
-      const held = soonest.some((r) => this.chains.holds(r.signature)) ? Date.now() + SAFETY_NET_MS : null;
-      const owed = this.outbox.soonest(); // signals not yet in D1
-      const next = nextAlarmAt([free, held, owed], Date.now(), minDelay);
+      const held = (signature: string) => this.chains.holds(signature);
+      const next = alarmAfterRun(soonest, held, this.outbox.soonest(), Date.now(), minDelay);
       if (next != null) await this.ctx.storage.setAlarm(next);
       await alarmHeartbeat(this.env.DB, "wallet_actor", {
         startedAt,

@@ -1,9 +1,10 @@
 // The WalletActor's pure decisions moved out in the second round of its split (src/domain/signal-verdict.ts,
-// exit-decision.ts inboxRowOnSale, record-filter.ts classifyPayload), without an actor.
+// exit-decision.ts inboxRowOnSale, record-filter.ts classifyPayload, wallet-alarm.ts alarmAfterRun), without an actor.
 import { describe, expect, it } from "vitest";
 import { inboxRowOnSale } from "../src/domain/exit-decision";
 import { classifyPayload } from "../src/domain/record-filter";
 import { signalVerdict } from "../src/domain/signal-verdict";
+import { alarmAfterRun, SAFETY_NET_MS } from "../src/domain/wallet-alarm";
 import { addr, nativeBuy, sig } from "./helpers/helius";
 
 describe("signalVerdict", () => {
@@ -75,5 +76,28 @@ describe("classifyPayload", () => {
   it("throws on a payload that is not a transaction (the step fails and is retried, then parked)", () => {
     expect(() => classifyPayload(JSON.stringify({ nope: 1 }), addr())).toThrow();
     expect(() => classifyPayload("not json", addr())).toThrow();
+  });
+});
+
+describe("alarmAfterRun", () => {
+  const now = 1_000_000;
+  const none = () => false;
+  it("comes back for the soonest row no chain holds", () => {
+    const rows = [
+      { signature: "a", t: now + 100 },
+      { signature: "b", t: now + 900 },
+    ];
+    expect(alarmAfterRun(rows, none, null, now, 50)).toBe(now + 100);
+    expect(alarmAfterRun(rows, (s) => s === "a", null, now, 50)).toBe(now + 900);
+  });
+  it("comes back only after the safety net for rows chains hold, unless a free row is due sooner", () => {
+    const rows = [{ signature: "a", t: now }];
+    expect(alarmAfterRun(rows, () => true, null, now, 50)).toBe(now + SAFETY_NET_MS);
+    expect(alarmAfterRun([...rows, { signature: "b", t: now + 200 }], (s) => s === "a", null, now, 50)).toBe(now + 200);
+  });
+  it("counts the signals owed to D1, never sooner than the minimum delay, and nothing owed sets no alarm", () => {
+    expect(alarmAfterRun([], none, now + 3000, now, 50)).toBe(now + 3000);
+    expect(alarmAfterRun([{ signature: "a", t: now - 10_000 }], none, null, now, 5000)).toBe(now + 5000);
+    expect(alarmAfterRun([], none, null, now, 50)).toBeNull();
   });
 });
