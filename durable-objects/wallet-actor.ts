@@ -4,9 +4,7 @@ import { alarmHeartbeat } from "../src/db/heartbeats";
 import type { SafetyOutcome } from "../src/db/token-safety";
 import type { Config } from "../src/domain/config";
 import { afterFailure, MAX_INBOX_ATTEMPTS } from "../src/domain/inbox-retry";
-import { WSOL_MINT } from "../src/domain/price";
 import { chainKey, classifyPayload } from "../src/domain/record-filter";
-import { SOL_REFERENCE_MAX_AGE_MS } from "../src/domain/reference-price";
 import type {
   EnqueueResult,
   LeaderSaleNotice,
@@ -25,13 +23,14 @@ import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from ".
 import { SignalLog } from "../src/pipeline/signal-log";
 import { SignalOutbox } from "../src/pipeline/signal-outbox";
 import { assessSafety, tokenSafetyOf } from "../src/pipeline/token-safety-shard";
-import { copyFactsOf } from "../src/pipeline/wallet-copy-facts";
-import { openCopiesFromD1, tradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
+import { type CopyFactsPorts, copyFactsOf } from "../src/pipeline/wallet-copy-facts";
+import { openCopiesFromD1, seedTradesFromD1 } from "../src/pipeline/wallet-d1-fallbacks";
 import { type BuyPorts, processBuy } from "../src/pipeline/wallet-entry";
 import { cancelInboxEntries, processSell, type SellPorts } from "../src/pipeline/wallet-exit";
 import { loadWalletHotState, type WalletHotState } from "../src/pipeline/wallet-hot-state";
 import type { InboxRow, Row } from "../src/pipeline/wallet-inbox";
 import { InboxStore, isActive } from "../src/pipeline/wallet-inbox-store";
+import { leaderTokenBalanceOf, solReferencePrice } from "../src/pipeline/wallet-lookups";
 import { SignalFlush } from "../src/pipeline/wallet-signal-flush";
 import {
   finishSignal,
@@ -40,7 +39,6 @@ import {
   recordSignal,
   type SignalPorts,
 } from "../src/pipeline/wallet-signals";
-import { getTokenAccounts, TOKEN_PROGRAMS } from "../src/upstream/solana-rpc";
 
 /**
  * What the webhook route knows about the watched wallet when it hands a delivery over: a routing hint, possibly
@@ -70,6 +68,9 @@ export type { CancelledDecision, EntryDecision, ExitDecision, InboxRow } from ".
 
 export { MAX_INBOX_ATTEMPTS };
 
+/** What the pipeline's steps of a row call back on (src/pipeline/wallet-entry.ts, wallet-exit.ts, wallet-signals.ts). */
+type WalletPorts = BuyPorts & SellPorts & SignalPorts & CopyFactsPorts;
+
 /**
  * WalletActor: one per watched address (DESIGN §1). The webhook hands it transactions; it persists them in
  * its SQLite inbox (signature PRIMARY KEY: a redelivered or concurrent duplicate is detected atomically,
@@ -92,8 +93,8 @@ export class WalletActor extends DurableObject<Env> {
   private readonly outbox: SignalOutbox;
   /** The one flush of the outbox to D1 at a time (src/pipeline/wallet-signal-flush.ts). */
   private readonly flush: SignalFlush;
-  /** What the pipeline's steps call back on (src/pipeline/wallet-entry.ts, wallet-exit.ts, wallet-signals.ts). */
-  private readonly ports: BuyPorts & SellPorts & SignalPorts;
+  /** Built once; every port calls through `this` when called, so a member a test patches is still seen. */
+  private readonly ports: WalletPorts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -194,7 +195,7 @@ export class WalletActor extends DurableObject<Env> {
   private async work(signature: string) {
     if (!isActive(this.row(signature))) return;
     const { config } = await this.hotState(this.address() as string);
-    await this.tradesReady();
+    await seedTradesFromD1(this.trades, this.db, this.address() as string); // an actor older than its trade log
     const r = this.row(signature); // re-read: the await let other calls run
     if (!isActive(r)) return;
     await this.processRow(r, config, Date.now());
@@ -343,17 +344,7 @@ export class WalletActor extends DurableObject<Env> {
 
   /** The SOL price in USD, or null: a price failure never loses the signal (PriceFeed may be down). */
   protected async solUsd(): Promise<number | null> {
-    try {
-      // A reference price: seconds old is fine to value and size a trade, and the decision does not wait for it.
-      const prices = await this.env.PRICE_FEED.getByName("default").getPrices([WSOL_MINT], {
-        max_age_ms: SOL_REFERENCE_MAX_AGE_MS,
-      });
-      const p = prices[WSOL_MINT]?.price_usd;
-      return typeof p === "number" && p > 0 ? p : null;
-    } catch (err) {
-      log.warn("sol_price_unavailable", { error: errorMessage(err) });
-      return null;
-    }
+    return solReferencePrice(this.env);
   }
 
   /** The mint's safety, from its TokenSafety object (cached with its TTL, one lookup for concurrent looks). */
@@ -380,8 +371,7 @@ export class WalletActor extends DurableObject<Env> {
 
   /** The leader's current balance of a mint (base units, both token programs). */
   protected async leaderTokenBalance(owner: string, mint: string): Promise<bigint> {
-    const lists = await Promise.all(TOKEN_PROGRAMS.map((p) => getTokenAccounts(this.env, owner, p)));
-    return lists.flat().reduce((s, a) => (a.mint === mint ? s + BigInt(a.amount) : s), 0n);
+    return leaderTokenBalanceOf(this.env, owner, mint);
   }
 
   protected async entriesLeaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
@@ -393,7 +383,7 @@ export class WalletActor extends DurableObject<Env> {
   }
 
   /** The actor's side of the pipeline's steps: each call resolved on `this` when made (tests patch the instance). */
-  private makePorts(): BuyPorts & SellPorts & SignalPorts {
+  private makePorts(): WalletPorts {
     return {
       address: () => this.address() as string,
       inbox: this.inboxStore,
@@ -411,14 +401,8 @@ export class WalletActor extends DurableObject<Env> {
           .catch(() => undefined);
       },
       solUsd: () => this.solUsd(),
-      copyFacts: (address, mint, signature, cooldown) =>
-        copyFactsOf(
-          { trades: this.trades, queueEntryFacts: (q) => this.queueEntryFacts(q), db: () => this.db },
-          address,
-          mint,
-          signature,
-          cooldown,
-        ),
+      queueEntryFacts: (q) => this.queueEntryFacts(q),
+      copyFacts: (address, mint, signature, cooldown) => copyFactsOf(this.ports, address, mint, signature, cooldown),
       tokenSafety: (mint, config) => this.tokenSafety(mint, config),
       tokenDecimals: (mint) => this.tokenDecimals(mint),
       enqueueEntry: (req) => this.enqueueEntry(req),
@@ -430,17 +414,6 @@ export class WalletActor extends DurableObject<Env> {
       leaderTokenBalance: (owner, mint) => this.leaderTokenBalance(owner, mint),
       mirrorExit: (positionId, req) => this.mirrorExit(positionId, req),
     };
-  }
-
-  /**
-   * The trade log copied from D1 once (an actor that existed before it), the only D1 read it needs; a failure
-   * fails the step, retried like any other.
-   */
-  private async tradesReady() {
-    if (this.trades.seeded()) return;
-    const rows = await tradesFromD1(this.db, this.address() as string);
-    if (this.trades.seeded()) return;
-    this.trades.seed(rows);
   }
 
   /** Identity and health of this instance. */
