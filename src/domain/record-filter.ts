@@ -21,6 +21,14 @@ export function parsePayload(payload: string): ReturnType<typeof HeliusTxSchema.
   return parsed;
 }
 
+/** The transaction of a row already recorded as a trade and its classification; throws when it does not parse. */
+export function classifyPayload(payload: string, address: string): { tx: HeliusTx; c: Classification } {
+  const parsed = parsePayload(payload);
+  if (!parsed.success) throw parsed.error;
+  const tx = parsed.data;
+  return { tx, c: classify(tx, address) };
+}
+
 /** The chain a row runs on: its mint's, or its own when it names none (not a trade, unreadable). */
 export function chainKey(signature: string, payload: string, address: string): string {
   try {

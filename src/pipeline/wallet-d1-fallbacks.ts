@@ -5,9 +5,20 @@ import { and, asc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
 import type { getDb } from "../db/client";
 import { bookExposure } from "../db/positions-store";
 import { positions, signals } from "../db/schema";
-import type { LoggedTrade } from "./signal-log";
+import type { LoggedTrade, SignalLog } from "./signal-log";
 
 type Db = ReturnType<typeof getDb>;
+
+/**
+ * The trade log copied from D1 once (an actor that existed before it), the only D1 read it needs; a failure
+ * fails the step, retried like any other.
+ */
+export async function seedTradesFromD1(trades: SignalLog, db: Db, address: string) {
+  if (trades.seeded()) return;
+  const rows = await tradesFromD1(db, address);
+  if (trades.seeded()) return;
+  trades.seed(rows);
+}
 
 /** This leader's classified trades as D1's signals hold them, in insertion order, for SignalLog.seed. */
 export async function tradesFromD1(db: Db, address: string): Promise<Omit<LoggedTrade, "seq">[]> {

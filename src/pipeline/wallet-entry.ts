@@ -1,19 +1,26 @@
-// A BUY's entry decision, taken once per inbox row: gates in order (age, later sale, wallet, breaker, price, copy
-// rules, token safety, decimals, sizing, exposure), each failing one finishing the signal filtered with its
-// numbers. The actor passes its ports; the calls go through them so a test's patch on the instance is seen.
+// A BUY's inbox row run to its end: the entry decision, taken once per row — gates in order (age, later sale,
+// wallet, breaker, price, copy rules, token safety, decimals, sizing, exposure), each failing one finishing the
+// signal filtered with its numbers — then its enqueue, retried while the trade is fresh. The actor passes its
+// ports; the calls go through them so a test's patch on the instance is seen.
 import type { SafetyOutcome } from "../db/token-safety";
 import { type Classification, uiToBase, withSolPrice } from "../domain/classify";
 import type { Config } from "../domain/config";
 import { saleAfterBuy } from "../domain/copy-facts";
 import { checkCopyRules, checkExposure, effectiveCopyRules } from "../domain/copy-rules";
+import { entryRetryUntil, queueRefusal } from "../domain/entry-decision";
 import type { HeliusTx } from "../domain/helius-tx";
-import { entryTimeVerdict, type FilterReason } from "../domain/signal-filters";
+import { entryTimeVerdict } from "../domain/signal-filters";
 import { sizeEntry } from "../domain/sizing";
+import type { EnqueueResult, SwapRequest } from "../domain/swap-order";
+import { errorMessage } from "../lib/error-message";
+import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { SignalLog } from "./signal-log";
 import type { SignalOutbox, SignalValues } from "./signal-outbox";
 import type { WalletHotState } from "./wallet-hot-state";
-import type { EntryDecision, Row } from "./wallet-inbox";
+import type { CancelledDecision, EntryDecision, Row } from "./wallet-inbox";
+import type { InboxStore } from "./wallet-inbox-store";
+import type { FinishSignal } from "./wallet-signals";
 
 export interface CopyFacts {
   prior_entry_usd: number | null;
@@ -25,12 +32,7 @@ export interface CopyFacts {
 export interface EntryPorts {
   address(): string;
   classification(row: Row): { tx: HeliusTx; c: Classification };
-  finish(
-    row: Row,
-    fields: Partial<SignalValues> & { filter_reason?: FilterReason | null },
-    detail?: string,
-    numbers?: Record<string, unknown>,
-  ): Promise<void>;
+  finish: FinishSignal;
   trades: SignalLog;
   hotState(address: string): Promise<WalletHotState>;
   /** Starts fetching a price the simulated fill will ask for; never awaited. */
@@ -226,4 +228,51 @@ export async function decideEntry(p: EntryPorts, row: Row, config: Config): Prom
       },
     },
   };
+}
+
+/** What running a BUY's row needs beyond its decision: the inbox (the row as stored now, its decision kept), the enqueue. */
+export interface BuyPorts extends EntryPorts {
+  inbox: InboxStore;
+  enqueueEntry(req: SwapRequest): Promise<EnqueueResult>;
+}
+
+/** BUY: breaker → copy rules → token safety → sizing → exposure → enqueue a NORMAL entry. */
+export async function processBuy(p: BuyPorts, row: Row, config: Config) {
+  // An entry is retried while the trade is still fresh — for as long again as max_signal_age_seconds after
+  // its reception — then given up (WallTrack never chases an old trade). Exits are retried forever.
+  const retryUntil = entryRetryUntil(row.received_at_ms, config.max_signal_age_seconds);
+  const current = p.inbox.row(row.signature)?.decision ?? row.decision; // a SELL may have cancelled it since
+  const stored = current ? (JSON.parse(current) as EntryDecision | CancelledDecision) : null;
+  if (stored?.kind === "cancelled") {
+    await p.finish(row, { filter_reason: stored.reason }, `the leader sold the mint (${stored.by})`);
+    return;
+  }
+  let decision = stored;
+  if (!decision) {
+    decision = await decideEntry(p, row, config);
+    if (!decision) return; // filtered and finished
+    p.inbox.saveDecision(row.signature, decision);
+    // Counted as this leader's entry in the mint from now on, while its enqueue is retried too.
+    p.trades.entered(row.signature, decision.request.requested_usd ?? null, null);
+  }
+  try {
+    const result = await p.enqueueEntry(decision.request);
+    // The queue may refuse the entry itself (its own breaker gate): the signal says why.
+    const cancelled = queueRefusal(result);
+    // A refused entry is no first entry (a later BUY of the mint may go); a queued one names its order.
+    p.trades.entered(row.signature, cancelled ? null : (decision.request.requested_usd ?? null), result.order_id);
+    await p.finish(
+      row,
+      { order_id: result.order_id, entry_usd: decision.request.requested_usd ?? null, filter_reason: cancelled },
+      cancelled ? "cancelled by the SwapQueue" : undefined,
+    );
+    log.debug("entry_enqueued", { signature: row.signature, order_id: result.order_id, duplicate: result.duplicate });
+  } catch (err) {
+    if (Date.now() > retryUntil) {
+      p.trades.entered(row.signature, null, null);
+      await p.finish(row, { filter_reason: "enqueue_failed" }, errorMessage(err));
+      return;
+    }
+    throw err;
+  }
 }

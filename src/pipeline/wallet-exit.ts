@@ -1,8 +1,8 @@
-// A leader SELL's mirror-exit decision, taken once per inbox row: the copies it reaches (in the inbox, in the
-// SwapQueue, open) and the fraction to sell. The actor passes its ports; the calls go through them so a test's
-// patch on the instance is seen.
-import type { Classification } from "../domain/classify";
-import { saleTimeSeconds } from "../domain/exit-decision";
+// A leader SELL's inbox row run to its end: the mirror-exit decision, taken once per row — the copies it reaches
+// (in the inbox, in the SwapQueue, open) and the fraction to sell — then the exit asked of each position. The
+// actor passes its ports; the calls go through them so a test's patch on the instance is seen.
+import { type Classification, withSolPrice } from "../domain/classify";
+import { inboxRowOnSale, nothingToMirror, saleTimeSeconds } from "../domain/exit-decision";
 import type { HeliusTx } from "../domain/helius-tx";
 import {
   type ChainPoint,
@@ -11,13 +11,15 @@ import {
   leaderEmptiedInTx,
   mirrorFraction,
 } from "../domain/leader-timeline";
-import type { LeaderSaleNotice, LeaderSaleResult } from "../domain/swap-order";
+import type { LeaderSaleNotice, LeaderSaleResult, MirrorExitRequest, MirrorExitResult } from "../domain/swap-order";
 import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { OpenCopies, OpenCopiesQuery } from "./queue-facts";
 import type { SignalLog } from "./signal-log";
 import type { ExitDecision, Row } from "./wallet-inbox";
+import type { InboxStore } from "./wallet-inbox-store";
+import type { FinishSignal } from "./wallet-signals";
 
 export interface ExitPorts {
   /** Marks the leader's earlier BUYs of the mint still in the inbox cancelled; their signatures. */
@@ -103,4 +105,94 @@ export async function decideExit(
     order_id: null,
     cancelled_entries: [...cancelledInbox, ...queued.cancelled.map((e) => e.order_id)],
   };
+}
+
+/** What running a SELL's row needs beyond its decision. */
+export interface SellPorts extends ExitPorts {
+  address(): string;
+  classification(row: Row): { tx: HeliusTx; c: Classification };
+  inbox: InboxStore;
+  finish: FinishSignal;
+  solUsd(): Promise<number | null>;
+  mirrorExit(positionId: string, req: MirrorExitRequest): Promise<MirrorExitResult>;
+}
+
+/**
+ * SELL: mirror the leader's exit on every copy of its earlier BUYs of the mint (issue 9, DESIGN §4): the open
+ * positions, and the entries still in flight — in this inbox (cancelled before they are enqueued), waiting in
+ * the SwapQueue (cancelled there), or executing / filled and not yet open (their PositionActor keeps the exit
+ * owed until it opens).
+ */
+export async function processSell(p: SellPorts, row: Row) {
+  const address = p.address();
+  const { tx, c } = p.classification(row);
+  let decision = row.decision ? (JSON.parse(row.decision) as ExitDecision) : null;
+  if (!decision) {
+    decision = await decideExit(p, address, tx, c, row);
+    p.inbox.saveDecision(row.signature, decision);
+  }
+  if (decision.position_ids.length === 0) {
+    // A sale that cancelled in-flight entries did its job; otherwise nothing was there to mirror.
+    await p.finish(row, {
+      ...(await pricedFields(p, c)),
+      leader_balance_before: decision.leader_balance_before,
+      filter_reason: nothingToMirror(decision.cancelled_entries?.length ?? 0, !!row.wallet_active),
+    });
+    return;
+  }
+  for (const id of decision.position_ids) {
+    if (decision.done.includes(id)) continue;
+    const res = await p.mirrorExit(id, {
+      // The signature keys the exit; a row recorded by an older version keeps its signal id (same key as before).
+      ...(row.signal_id !== null ? { signal_id: row.signal_id } : {}),
+      transaction_signature: row.signature,
+      leader_address: address,
+      token_mint: c.token_mint as string,
+      fraction: decision.fraction,
+    });
+    decision.done.push(id);
+    decision.order_id ??= res.order_id ?? null;
+    p.inbox.saveDecision(row.signature, decision); // progress survives a failure on the next position
+  }
+  // The USD side is filled in after the exits were asked for: they must not wait on a price.
+  await p.finish(row, {
+    ...(await pricedFields(p, c)),
+    leader_balance_before: decision.leader_balance_before,
+    order_id: decision.order_id,
+  });
+}
+
+/** The signal's SOL / USD amounts and prices with the SOL price when available (null parts otherwise). */
+async function pricedFields(p: Pick<SellPorts, "solUsd">, c: Classification) {
+  const priced = withSolPrice(c, await p.solUsd());
+  return {
+    sol_amount: priced.sol_amount,
+    usd_amount: priced.usd_amount,
+    price_sol: priced.price_sol,
+    price_usd: priced.price_usd,
+  };
+}
+
+/**
+ * Marks this leader's BUYs of the mint still in the inbox — delivered before the SELL, made before it on chain —
+ * as cancelled `leader_exited`. Synchronous: the alarm finishes them without enqueuing. (A BUY delivered after
+ * the SELL is filtered `leader_already_sold` when decided.) Returns their signatures.
+ */
+export function cancelInboxEntries(
+  inbox: InboxStore,
+  address: string,
+  saleSignature: string,
+  mint: string,
+  sale: ChainPoint,
+): string[] {
+  const out: string[] = [];
+  for (const r of inbox.possibleBuysBefore(saleSignature)) {
+    const verdict = inboxRowOnSale(r, address, mint, sale, saleSignature);
+    if (verdict === "keep") continue;
+    if (verdict === "cancel")
+      inbox.saveDecision(r.signature, { kind: "cancelled", reason: "leader_exited", by: saleSignature });
+    out.push(r.signature);
+  }
+  if (out.length) log.info("entries_cancelled_leader_exited", { sale: saleSignature, entries: out });
+  return out;
 }
