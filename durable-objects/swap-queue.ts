@@ -11,13 +11,7 @@ import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { failureVerdict } from "../src/domain/swap-failure";
-import {
-  type EnqueueResult,
-  type LeaderSaleNotice,
-  type LeaderSaleResult,
-  PRIORITY_RANK,
-  type SwapRequest,
-} from "../src/domain/swap-order";
+import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
 import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
 import { nextRunAt } from "../src/domain/swap-schedule";
 import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
@@ -71,6 +65,17 @@ import {
   queueDepthAndOwed,
   writeDeadLetter,
 } from "../src/pipeline/queue-storage";
+import {
+  deleteDeadLetter,
+  insertOrder,
+  intentOwed,
+  markCancelled,
+  markFilled,
+  markRetry,
+  markWaiting,
+  pendingAndOwed,
+  queueRowById,
+} from "../src/pipeline/queue-writes";
 import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/pipeline/sim-quote";
 
 /**
@@ -189,20 +194,7 @@ export class SwapQueue extends DurableObject<Env> {
 
     const orderId = `ord_${crypto.randomUUID()}`;
     this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec(
-        `INSERT INTO queue (order_id, idempotency_key, priority, priority_rank, request, state, last_error, created_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        orderId,
-        req.idempotency_key,
-        req.priority,
-        PRIORITY_RANK[req.priority],
-        JSON.stringify(req),
-        cancelReason ? "cancelled" : "pending",
-        cancelReason,
-        now,
-      );
-      if (cancelReason)
-        this.ctx.storage.sql.exec("UPDATE queue SET finished_at_ms = ? WHERE order_id = ?", now, orderId);
+      insertOrder(this.ctx.storage.sql, orderId, req, cancelReason, now);
       this.owed.record(orderId, [
         { step: "d1_order", payload: cancelReason ? { status: "cancelled", cancel_reason: cancelReason } : {} },
       ]);
@@ -250,7 +242,7 @@ export class SwapQueue extends DurableObject<Env> {
     }
     for (const r of candidates) {
       // The queue's own state is the truth of a fill (its D1 row may still be owed).
-      const now = this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", r.order_id).one();
+      const now = queueRowById(sql, r.order_id);
       // A started live order may have a signature that lands: it is in flight, never cancelled here.
       if (now.state === "done" || this.executing === r.order_id || this.liveRunner.started(r.order_id)) {
         result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
@@ -308,9 +300,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** Watchdog (hourly cron): pending orders and owed steps must have an alarm; re-arms it when it was lost. */
   async ensureScheduled(): Promise<{ rearmed: boolean; pending: number; owed: number }> {
-    const sql = this.ctx.storage.sql;
-    const pending = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM queue WHERE state = 'pending'").one().n;
-    const owed = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM owed WHERE state = 'owed'").one().n;
+    const { pending, owed } = pendingAndOwed(this.ctx.storage.sql);
     if (pending + owed === 0 || (await this.ctx.storage.getAlarm()) != null) return { rearmed: false, pending, owed };
     await this.rearm();
     return { rearmed: (await this.ctx.storage.getAlarm()) != null, pending, owed };
@@ -361,9 +351,9 @@ export class SwapQueue extends DurableObject<Env> {
    * release already ran (queued with the dead letter in one transaction), so nothing is owed by discarding.
    */
   async discardDeadLetter(orderId: string): Promise<boolean> {
-    const r = this.ctx.storage.sql.exec("DELETE FROM dead_letters WHERE order_id = ?", orderId);
-    if (r.rowsWritten > 0) log.info("dead_letter_discarded", { order_id: orderId });
-    return r.rowsWritten > 0;
+    const discarded = deleteDeadLetter(this.ctx.storage.sql, orderId);
+    if (discarded) log.info("dead_letter_discarded", { order_id: orderId });
+    return discarded;
   }
 
   // ------------------------------------------------------------------ execution
@@ -437,7 +427,7 @@ export class SwapQueue extends DurableObject<Env> {
     if (outcome.kind === "filled") {
       // The fill, the book and what it owes, in one write: from here on the order is never executed again.
       this.ctx.storage.transactionSync(() => {
-        sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
+        markFilled(sql, row.order_id, Date.now());
         outcome.book(this.book);
         this.owed.record(row.order_id, filledSteps(outcome.next, outcome.d1));
       });
@@ -450,12 +440,7 @@ export class SwapQueue extends DurableObject<Env> {
     } else if (outcome.kind === "cancelled") {
       await this.cancel(row, req, outcome.reason);
     } else {
-      sql.exec(
-        "UPDATE queue SET not_before_ms = ?, last_error = ? WHERE order_id = ?",
-        Date.now() + outcome.delay_ms,
-        outcome.reason,
-        row.order_id,
-      );
+      markWaiting(sql, row.order_id, Date.now() + outcome.delay_ms, outcome.reason);
       this.noteProgress(row.order_id, { last_error: outcome.reason });
     }
   }
@@ -513,10 +498,8 @@ export class SwapQueue extends DurableObject<Env> {
    */
   private async live(row: QueueRow, cfg: Config, sell?: LiveSellable): Promise<Outcome> {
     if (!this.liveRunner.started(row.order_id)) {
-      const intentOwed = this.ctx.storage.sql
-        .exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order' AND state = 'owed'", row.order_id)
-        .toArray().length;
-      if (intentOwed) return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
+      if (intentOwed(this.ctx.storage.sql, row.order_id))
+        return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
     }
     const req = JSON.parse(row.request) as SwapRequest;
     return this.liveRunner.run(row, req, cfg, sell, () =>
@@ -584,12 +567,7 @@ export class SwapQueue extends DurableObject<Env> {
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
     const steps = givenUpSteps(row, req, { status: "cancelled", reason });
     this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec(
-        "UPDATE queue SET state = 'cancelled', last_error = ?, finished_at_ms = ? WHERE order_id = ?",
-        reason,
-        Date.now(),
-        row.order_id,
-      );
+      markCancelled(this.ctx.storage.sql, row.order_id, reason, Date.now());
       this.owed.record(row.order_id, steps);
     });
     log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
@@ -612,13 +590,7 @@ export class SwapQueue extends DurableObject<Env> {
       return;
     }
     const backoff = verdict.backoff_ms;
-    sql.exec(
-      "UPDATE queue SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ?",
-      attempts,
-      message,
-      Date.now() + backoff,
-      row.order_id,
-    );
+    markRetry(sql, row.order_id, attempts, message, Date.now() + backoff);
     log.warn("order_attempt_failed", { order_id: row.order_id, attempts, retry_in_ms: backoff, error: message });
     this.noteProgress(row.order_id, { attempts, last_error: message });
   }
