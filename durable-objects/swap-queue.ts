@@ -12,15 +12,15 @@ import type { PriceQuote } from "../src/domain/price";
 import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { failureVerdict } from "../src/domain/swap-failure";
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
-import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
+import { entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
 import { nextRunAt } from "../src/domain/swap-schedule";
-import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
-import { bucketHeldUntil, LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
+import { LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
+import { SwapBucket } from "../src/pipeline/queue-bucket";
 import {
   type EntryFacts,
   type EntryFactsQuery,
@@ -46,14 +46,7 @@ import {
   simulatedSellFilled,
 } from "../src/pipeline/queue-outcomes";
 import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
-import {
-  dueSimulatedMints,
-  nextDueRow,
-  parseBucket,
-  queueRowByKey,
-  readMeta,
-  writeMeta,
-} from "../src/pipeline/queue-rows";
+import { dueSimulatedMints, nextDueRow, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
 import {
   createQueueTables,
   deadLetterOf,
@@ -109,8 +102,6 @@ import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/p
 const PRICE_RETRY_MS = 5_000;
 /** Executions per alarm run: bounded so one alarm never runs long; the re-arm picks up the rest at once. */
 const MAX_PER_RUN = 25;
-/** `meta` key of the swap token bucket's state (JSON BucketState). */
-const BUCKET_KEY = "swap_bucket";
 
 /** A failure that no retry can fix (bad order, no executor for the mode): dead-lettered at once. */
 class PermanentError extends Error {}
@@ -122,6 +113,8 @@ export class SwapQueue extends DurableObject<Env> {
   private book!: QueueBook;
   private liveRunner!: LiveQueueRunner;
   private readonly owed: OwedLedger;
+  /** The token bucket of real upstream swap calls (src/pipeline/queue-bucket.ts). */
+  private readonly bucket: SwapBucket;
   /** Config, breaker and strategy templates, pushed by their writers (src/pipeline/queue-hot-state.ts). */
   private readonly hot: HotStateStore<QueueHotState>;
   /** Prices read once for the run in progress (see prefetchPrices); in memory, dropped when the run ends. */
@@ -130,6 +123,7 @@ export class SwapQueue extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<QueueHotState>(ctx.storage.sql);
+    this.bucket = new SwapBucket(ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     this.owed = new OwedLedger(
       ctx.storage.sql,
@@ -145,15 +139,8 @@ export class SwapQueue extends DurableObject<Env> {
         env: () => this.env,
         owed: this.owed,
         book: () => this.book,
-        takeToken: (cfg) =>
-          this.takeSwapToken(cfg)
-            ? 0
-            : Math.max(1, tokenReadyAt(this.bucket(), bucketLimits(cfg), Date.now()) - Date.now()),
-        holdTokensUntil: (until) => {
-          const cfg = this.hot.current()?.data.config;
-          const limits = cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 };
-          this.setMeta(BUCKET_KEY, JSON.stringify(bucketHeldUntil(this.bucket(), limits, until, Date.now())));
-        },
+        takeToken: (cfg) => this.bucket.takeOrWaitMs(cfg),
+        holdTokensUntil: (until) => this.bucket.holdUntil(this.hot.current()?.data.config, until),
       });
     });
   }
@@ -337,7 +324,7 @@ export class SwapQueue extends DurableObject<Env> {
       ...queueDepthAndOwed(this.ctx.storage.sql),
       next_run_at: await this.ctx.storage.getAlarm().then((a) => (a == null ? null : nowIso(a))),
       last_execution_at: last ? nowIso(Number(last)) : null,
-      swap_tokens: this.bucket()?.tokens ?? null,
+      swap_tokens: this.bucket.read()?.tokens ?? null,
     };
   }
 
@@ -369,7 +356,7 @@ export class SwapQueue extends DurableObject<Env> {
         const last = Number(this.meta("last_execution_ms") ?? 0);
         if (now < last + cfg.swap_min_spacing_ms) return;
         // Live orders only while the bucket holds a token: simulated ones (and owed work) pass them meanwhile.
-        const liveOk = tokenReadyAt(this.bucket(), bucketLimits(cfg), now) <= now;
+        const liveOk = this.bucket.readyAt(cfg, now) <= now;
         const row = nextDueRow(this.ctx.storage.sql, now, liveOk);
         if (!row) return;
         await this.execute(row, cfg);
@@ -670,26 +657,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** The simulated fill's quote (src/pipeline/sim-quote.ts): a spare token of this bucket, never waited for. */
   private simQuotes(): SimQuoteDeps {
-    const bucket = {
-      read: () => this.bucket(),
-      write: (s: BucketState) => this.setMeta(BUCKET_KEY, JSON.stringify(s)),
-    };
-    return { env: this.env, sql: this.ctx.storage.sql, bucket };
-  }
-
-  private bucket(): BucketState | null {
-    return parseBucket(this.meta(BUCKET_KEY));
-  }
-
-  /**
-   * Takes one token for a real upstream swap call, stored before the call is made (intent before acting:
-   * a call cut short by eviction still counts against the limit, so a retry never overruns it).
-   */
-  private takeSwapToken(cfg: Config): boolean {
-    const taken = takeToken(this.bucket(), bucketLimits(cfg), Date.now());
-    this.setMeta(BUCKET_KEY, JSON.stringify(taken.state));
-    if (!taken.taken) log.info("swap_rate_limited", { ready_at: nowIso(taken.ready_at_ms) });
-    return taken.taken;
+    return { env: this.env, sql: this.ctx.storage.sql, bucket: this.bucket };
   }
 
   /** One alarm for the earliest due work: an order never before the spacing allows, an owed step when due. */
@@ -706,7 +674,7 @@ export class SwapQueue extends DurableObject<Env> {
       nextSim,
       nextLive,
       nextOwed,
-      tokenReadyAt: tokenReadyAt(this.bucket(), cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 }, now),
+      tokenReadyAt: this.bucket.readyAt(cfg, now),
       lastExecutionMs: Number(this.meta("last_execution_ms") ?? 0),
       spacingMs: cfg?.swap_min_spacing_ms ?? 0,
     });
