@@ -45,8 +45,9 @@ import {
   simulatedBuyFilled,
   simulatedSellFilled,
 } from "../src/pipeline/queue-outcomes";
-import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
+import { OwedLedger } from "../src/pipeline/queue-owed";
 import { dueSimulatedMints, nextDueRow, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
+import { runOwedStep } from "../src/pipeline/queue-step-dispatch";
 import {
   createQueueTables,
   deadLetterOf,
@@ -128,7 +129,7 @@ export class SwapQueue extends DurableObject<Env> {
     this.owed = new OwedLedger(
       ctx.storage.sql,
       () => this.db,
-      (step, orderId) => this.runStep(step, orderId),
+      (step, orderId) => runOwedStep(this.env, this.owed, step, orderId),
     );
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
@@ -625,31 +626,6 @@ export class SwapQueue extends DurableObject<Env> {
       log.warn("order_write_behind_failed", { order_id: orderId, error: String(err) });
     } finally {
       await this.rearm();
-    }
-  }
-
-  /** One owed step; each is idempotent (D1 writes are guarded, the PositionActor dedups by order id). */
-  private async runStep(s: OwedStep, orderId: string): Promise<void> {
-    switch (s.step) {
-      case "d1_order":
-      case "d1_note":
-      case "signal_filtered":
-        return this.owed.runD1(s, orderId);
-      case "open_position":
-        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).open(s.payload);
-        return;
-      case "apply_fill":
-        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).applyFill(s.payload.fill);
-        return;
-      case "d1_position":
-        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).flushD1();
-        return;
-      case "release":
-        return this.env.POSITION_ACTOR.getByName(s.payload.position_id).releaseOrder(
-          orderId,
-          s.payload.outcome,
-          s.payload.key,
-        );
     }
   }
 
