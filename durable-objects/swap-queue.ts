@@ -6,10 +6,10 @@ import type { OrderPatch } from "../src/db/orders-store";
 import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
+import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
 import { entryBeforeSale, isLeaderSaleNotice, leaderSaleKey, saleMoment } from "../src/domain/leader-sale";
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
-import { entryTimeVerdict } from "../src/domain/signal-filters";
 import { failureVerdict } from "../src/domain/swap-failure";
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
 import { entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
@@ -166,19 +166,20 @@ export class SwapQueue extends DurableObject<Env> {
     if (problem) throw new TypeError(`invalid swap request: ${problem}`);
 
     const existing = this.rowByKey(req.idempotency_key);
-    if (existing) return this.resultFor(existing, true);
+    if (existing) return enqueueResult(existing, true);
 
     const now = Date.now();
-    let cancelReason: string | null = null;
-    if (req.priority === "normal" && (await this.hotBreaker()).open) cancelReason = "circuit_breaker";
-    // An entry already too old (or dated in the future) is refused at once, as it would be at execution.
-    if (!cancelReason && req.side === "buy" && req.leader_block_time !== undefined) {
-      const age = entryTimeVerdict(req.leader_block_time, now, (await this.hotConfig()).max_signal_age_seconds);
-      if (age !== "ok") cancelReason = age;
-    }
+    const hot = enqueueNeedsHotState(req) ? await this.hotState() : null;
+    const cancelReason = hot
+      ? enqueueCancelReason(
+          req,
+          { breaker_open: hot.breaker.open, max_signal_age_seconds: hot.config.max_signal_age_seconds },
+          now,
+        )
+      : null;
     // A concurrent enqueue of the same key may have won the race while the hot state was awaited.
     const raced = this.rowByKey(req.idempotency_key);
-    if (raced) return this.resultFor(raced, true);
+    if (raced) return enqueueResult(raced, true);
 
     const orderId = `ord_${crypto.randomUUID()}`;
     this.ctx.storage.transactionSync(() => {
@@ -198,7 +199,7 @@ export class SwapQueue extends DurableObject<Env> {
     // Executed now rather than when the alarm fires (the alarm armed above stays the safety net).
     if (!cancelReason) this.ctx.waitUntil(this.runNow());
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
-    return { ...this.resultFor(row, false), cancel_reason: cancelReason ?? undefined };
+    return { ...enqueueResult(row, false), cancel_reason: cancelReason ?? undefined };
   }
 
   /**
@@ -712,16 +713,6 @@ export class SwapQueue extends DurableObject<Env> {
 
   private rowByKey(key: string): QueueRow | undefined {
     return queueRowByKey(this.ctx.storage.sql, key);
-  }
-
-  private resultFor(row: QueueRow, duplicate: boolean): EnqueueResult {
-    return {
-      order_id: row.order_id,
-      status: row.state === "cancelled" ? "cancelled" : "pending",
-      duplicate,
-      ...(row.state === "cancelled" && row.last_error ? { cancel_reason: row.last_error } : {}),
-      queue_state: row.state,
-    };
   }
 
   private meta(key: string): string | null {
