@@ -7,7 +7,6 @@ import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { checkBookCaps } from "../src/domain/copy-rules";
 import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
-import { entryBeforeSale, isLeaderSaleNotice, leaderSaleKey, saleMoment } from "../src/domain/leader-sale";
 import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
 import { failureVerdict } from "../src/domain/swap-failure";
@@ -36,9 +35,9 @@ import {
   type QueueHotState,
   templateFor,
 } from "../src/pipeline/queue-hot-state";
-import { cancelledBySale, isLeaderExited, markLeaderExit, saleCandidateRows } from "../src/pipeline/queue-leader-exits";
+import { isLeaderExited } from "../src/pipeline/queue-leader-exits";
+import { applyLeaderSale } from "../src/pipeline/queue-leader-sale";
 import {
-  cancelledEntry,
   filledSteps,
   givenUpSteps,
   type Outcome,
@@ -68,7 +67,6 @@ import {
   markRetry,
   markWaiting,
   pendingAndOwed,
-  queueRowById,
 } from "../src/pipeline/queue-writes";
 import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/pipeline/sim-quote";
 
@@ -210,47 +208,14 @@ export class SwapQueue extends DurableObject<Env> {
    * never cancelled: its tokens are bought and must become a position.
    */
   async leaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
-    if (!isLeaderSaleNotice(notice)) throw new TypeError("invalid leader sale notice");
-    const sql = this.ctx.storage.sql;
-    const sale = saleMoment(notice);
-    const rows = saleCandidateRows(sql, notice.leader_address, notice.token_mint, Date.now()).filter((r) =>
-      entryBeforeSale(JSON.parse(r.request) as SwapRequest, sale),
+    return applyLeaderSale(
+      {
+        sql: this.ctx.storage.sql,
+        started: (orderId) => this.executing === orderId || this.liveRunner.started(orderId),
+        cancel: (row, req, reason) => this.cancel(row, req, reason),
+      },
+      notice,
     );
-    const result: LeaderSaleResult = { cancelled: [], in_flight: [] };
-    // The sale's key in leader_exits.signal_id (SQLite keeps the text as text).
-    const saleKey = leaderSaleKey(notice);
-    const candidates: QueueRow[] = [];
-    for (const r of rows) {
-      if (r.state === "done") {
-        result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
-        continue;
-      }
-      // Marked even while executing: an execution not yet past its fill check then cancels instead of buying.
-      markLeaderExit(sql, r.order_id, saleKey, Date.now());
-      candidates.push(r);
-    }
-    for (const r of candidates) {
-      // The queue's own state is the truth of a fill (its D1 row may still be owed).
-      const now = queueRowById(sql, r.order_id);
-      // A started live order may have a signature that lands: it is in flight, never cancelled here.
-      if (now.state === "done" || this.executing === r.order_id || this.liveRunner.started(r.order_id)) {
-        result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
-      } else if (now.state === "pending") {
-        const req = JSON.parse(now.request) as SwapRequest;
-        await this.cancel(now, req, "leader_exited");
-        result.cancelled.push(cancelledEntry(r.order_id, req));
-      } else if (now.state === "cancelled" && now.last_error === "leader_exited") {
-        // The executor reached it first while an earlier cancel was awaited, and honoured the mark.
-        result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(now.request) as SwapRequest));
-      }
-    }
-    // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
-    if (saleKey != null)
-      for (const r of cancelledBySale(sql, saleKey))
-        if (!result.cancelled.some((c) => c.order_id === r.order_id))
-          result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(r.request) as SwapRequest));
-    if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
-    return result;
   }
 
   /**

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
-import { entryBeforeSale, isLeaderSaleNotice, leaderSaleKey, saleMoment } from "../src/domain/leader-sale";
+import {
+  entryBeforeSale,
+  isLeaderSaleNotice,
+  leaderSaleKey,
+  saleActionFor,
+  saleMoment,
+} from "../src/domain/leader-sale";
 import { failureVerdict } from "../src/domain/swap-failure";
 import type { LeaderSaleNotice, SwapRequest } from "../src/domain/swap-order";
 
@@ -54,6 +60,17 @@ describe("leader sale decisions (src/domain/leader-sale.ts)", () => {
     expect(entryBeforeSale(entry({ leader_block_time: 1_699_999_999 }), sale)).toBe(true);
     // Nothing known: in doubt the copy follows the leader out.
     expect(entryBeforeSale(entry(), sale)).toBe(true);
+  });
+});
+
+describe("a sale's action on one of its entries (saleActionFor)", () => {
+  it("keeps filled or started orders in flight, cancels pending ones, reports an executor's earlier cancel", () => {
+    expect(saleActionFor({ state: "done", last_error: null }, false)).toBe("in_flight");
+    expect(saleActionFor({ state: "pending", last_error: null }, true)).toBe("in_flight");
+    expect(saleActionFor({ state: "pending", last_error: "price unavailable" }, false)).toBe("cancel");
+    expect(saleActionFor({ state: "cancelled", last_error: "leader_exited" }, false)).toBe("already_cancelled");
+    expect(saleActionFor({ state: "cancelled", last_error: "stale_signal" }, false)).toBe("none");
+    expect(saleActionFor({ state: "dead", last_error: "boom" }, false)).toBe("none");
   });
 });
 
