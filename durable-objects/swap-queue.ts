@@ -5,13 +5,12 @@ import { alarmHeartbeat } from "../src/db/heartbeats";
 import type { OrderPatch } from "../src/db/orders-store";
 import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
-import { checkBookCaps } from "../src/domain/copy-rules";
 import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
-import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
+import type { OpenPositionInput } from "../src/domain/position";
 import type { PriceQuote } from "../src/domain/price";
 import { failureVerdict } from "../src/domain/swap-failure";
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
-import { entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
+import { requestProblem } from "../src/domain/swap-request";
 import { nextRunAt } from "../src/domain/swap-schedule";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
@@ -20,6 +19,7 @@ import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
 import { SwapBucket } from "../src/pipeline/queue-bucket";
+import { type ExecuteDeps, executeBuy, executeSell, PermanentError } from "../src/pipeline/queue-execute";
 import {
   type EntryFacts,
   type EntryFactsQuery,
@@ -37,13 +37,7 @@ import {
 } from "../src/pipeline/queue-hot-state";
 import { isLeaderExited } from "../src/pipeline/queue-leader-exits";
 import { applyLeaderSale } from "../src/pipeline/queue-leader-sale";
-import {
-  filledSteps,
-  givenUpSteps,
-  type Outcome,
-  simulatedBuyFilled,
-  simulatedSellFilled,
-} from "../src/pipeline/queue-outcomes";
+import { filledSteps, givenUpSteps, type Outcome } from "../src/pipeline/queue-outcomes";
 import { OwedLedger } from "../src/pipeline/queue-owed";
 import { dueSimulatedMints, nextDueRow, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
 import { runOwedStep } from "../src/pipeline/queue-step-dispatch";
@@ -68,7 +62,7 @@ import {
   markWaiting,
   pendingAndOwed,
 } from "../src/pipeline/queue-writes";
-import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/pipeline/sim-quote";
+import type { SimQuoteDeps } from "../src/pipeline/sim-quote";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -98,12 +92,8 @@ import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/p
  *   is retried by the alarm with backoff until done; a step never re-executes the swap. So a filled order
  *   never becomes pending again, and a failed D1 write or actor call cannot wedge a position.
  */
-const PRICE_RETRY_MS = 5_000;
 /** Executions per alarm run: bounded so one alarm never runs long; the re-arm picks up the rest at once. */
 const MAX_PER_RUN = 25;
-
-/** A failure that no retry can fix (bad order, no executor for the mode): dead-lettered at once. */
-class PermanentError extends Error {}
 
 export class SwapQueue extends DurableObject<Env> {
   private running = false;
@@ -116,6 +106,18 @@ export class SwapQueue extends DurableObject<Env> {
   private readonly bucket: SwapBucket;
   /** Config, breaker and strategy templates, pushed by their writers (src/pipeline/queue-hot-state.ts). */
   private readonly hot: HotStateStore<QueueHotState>;
+  /** What an execution reads and calls back (src/pipeline/queue-execute.ts); each read made when it is used. */
+  private readonly exec: ExecuteDeps = {
+    env: () => this.env,
+    breakerOpen: async () => (await this.hotBreaker()).open,
+    bookReady: () => this.bookReady(),
+    exposure: () => this.book.exposure(),
+    leaderExited: (orderId) => this.leaderExited(orderId),
+    live: (row, cfg, sell) => this.live(row, cfg, sell),
+    quoteOf: (mint) => this.quoteOf(mint),
+    simQuotes: () => this.simQuotes(),
+    positionStart: (strategyId) => this.positionStart(strategyId),
+  };
   /** Prices read once for the run in progress (see prefetchPrices); in memory, dropped when the run ends. */
   private runPrices: Map<string, PriceQuote> | null = null;
 
@@ -369,8 +371,8 @@ export class SwapQueue extends DurableObject<Env> {
         req.mode === "live" && this.liveRunner.started(row.order_id)
           ? await this.live(row, cfg)
           : req.side === "buy"
-            ? await this.executeBuy(row, req, cfg, started)
-            : await this.executeSell(row, req, cfg, started);
+            ? await executeBuy(this.exec, row, req, cfg, started)
+            : await executeSell(this.exec, row, req, cfg, started);
     } catch (err) {
       await this.failed(row, req, err, cfg);
       return;
@@ -397,53 +399,6 @@ export class SwapQueue extends DurableObject<Env> {
       markWaiting(sql, row.order_id, Date.now() + outcome.delay_ms, outcome.reason);
       this.noteProgress(row.order_id, { last_error: outcome.reason });
     }
-  }
-
-  private async executeBuy(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
-    const entry = req.entry;
-    if (!entry || !(req.requested_usd && req.requested_usd > 0)) throw new PermanentError("buy without entry details");
-    const positionId = positionIdFor(row.order_id);
-    const refusal = entryRefusal({
-      priority: req.priority,
-      breaker_open: req.priority === "normal" && (await this.hotBreaker()).open,
-      leader_exited: this.leaderExited(row.order_id),
-      leader_block_time: req.leader_block_time,
-      now_ms: Date.now(),
-      max_signal_age_seconds: cfg.max_signal_age_seconds,
-    });
-    if (refusal) return { kind: "cancelled", reason: refusal };
-    // Entries run one at a time here, so this is where the book caps hold across leaders; the book is this
-    // queue's own (every fill updates it in its own write), so a fill whose position is still owed counts.
-    if (!(await this.bookReady())) return { kind: "wait", reason: "book not loaded", delay_ms: PRICE_RETRY_MS };
-    const caps = checkBookCaps(cfg, this.book.exposure(), req.requested_usd);
-    if (!caps.ok) {
-      log.info("entry_refused_by_caps", { order_id: row.order_id, reason: caps.reason, detail: caps.detail });
-      return { kind: "cancelled", reason: caps.reason };
-    }
-    if (req.mode !== "simulation") return this.live(row, cfg);
-    const quote = await this.quoteOf(req.token_mint);
-    if (!quote) {
-      const v = priceWaitVerdict(req.leader_block_time, row.created_at_ms, Date.now(), cfg.max_signal_age_seconds);
-      if (v === "price_unavailable") return { kind: "cancelled", reason: v };
-      return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
-    }
-    const fill = await simulatedBuyFill(this.simQuotes(), cfg, {
-      order_id: row.order_id,
-      token_mint: req.token_mint,
-      requested_usd: req.requested_usd,
-      price_usd: quote.price_usd,
-      decimals: entry.token_decimals,
-    });
-    // Checked again with no await before the fill: the leader may have sold while the price was read.
-    if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
-    return simulatedBuyFilled(
-      row,
-      { ...req, entry },
-      positionId,
-      fill,
-      performance.now() - started,
-      this.positionStart(entry.exit_strategy_id),
-    );
   }
 
   /**
@@ -481,41 +436,6 @@ export class SwapQueue extends DurableObject<Env> {
     }
     if (!this.book.seeded()) this.book.seed([...rows, ...owedOpenings(this.ctx.storage.sql)]);
     return true;
-  }
-
-  private async executeSell(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
-    if (!req.position_id) throw new PermanentError("sell without position_id");
-    const positionId = req.position_id;
-    const actor = this.env.POSITION_ACTOR.getByName(positionId);
-    const full = (req.sell_fraction ?? 0) >= 1;
-    const sellable = await actor.sellable({
-      order_id: row.order_id,
-      amount: req.sell_amount,
-      full,
-    });
-    if (BigInt(sellable.amount) <= 0n) return { kind: "cancelled", reason: "nothing_to_sell" };
-    if (req.mode !== "simulation") return this.live(row, cfg, sellable);
-    let price = req.trigger_price_usd;
-    if (!(price && price > 0)) {
-      const quote = await this.quoteOf(req.token_mint);
-      if (!quote) return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
-      price = quote.price_usd;
-    }
-    const fill = await simulatedSellFill(this.simQuotes(), cfg, {
-      order_id: row.order_id,
-      token_mint: req.token_mint,
-      amount: BigInt(sellable.amount),
-      price_usd: price,
-      decimals: sellable.token_decimals,
-    });
-    return simulatedSellFilled(
-      row,
-      { ...req, position_id: positionId },
-      sellable,
-      fill,
-      full,
-      performance.now() - started,
-    );
   }
 
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
