@@ -3,11 +3,9 @@ import type { BreakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import type { OrderPatch } from "../src/db/orders-store";
-import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
 import type { OpenPositionInput } from "../src/domain/position";
-import type { PriceQuote } from "../src/domain/price";
 import { failureVerdict } from "../src/domain/swap-failure";
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
 import { requestProblem } from "../src/domain/swap-request";
@@ -18,6 +16,7 @@ import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
+import { bookReady } from "../src/pipeline/queue-book-seed";
 import { SwapBucket } from "../src/pipeline/queue-bucket";
 import { type ExecuteDeps, executeBuy, executeSell, PermanentError } from "../src/pipeline/queue-execute";
 import {
@@ -39,14 +38,14 @@ import { isLeaderExited } from "../src/pipeline/queue-leader-exits";
 import { applyLeaderSale } from "../src/pipeline/queue-leader-sale";
 import { filledSteps, givenUpSteps, type Outcome } from "../src/pipeline/queue-outcomes";
 import { OwedLedger } from "../src/pipeline/queue-owed";
-import { dueSimulatedMints, nextDueRow, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
+import { nextDueRow, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
+import { RunPrices } from "../src/pipeline/queue-run-prices";
 import { runOwedStep } from "../src/pipeline/queue-step-dispatch";
 import {
   createQueueTables,
   deadLetterOf,
   nextDueTimes,
   orderStatesOf,
-  owedOpenings,
   type QueueRow,
   type QueueState,
   queueDepthAndOwed,
@@ -114,17 +113,18 @@ export class SwapQueue extends DurableObject<Env> {
     exposure: () => this.book.exposure(),
     leaderExited: (orderId) => this.leaderExited(orderId),
     live: (row, cfg, sell) => this.live(row, cfg, sell),
-    quoteOf: (mint) => this.quoteOf(mint),
+    quoteOf: (mint) => this.prices.quoteOf(mint),
     simQuotes: () => this.simQuotes(),
     positionStart: (strategyId) => this.positionStart(strategyId),
   };
-  /** Prices read once for the run in progress (see prefetchPrices); in memory, dropped when the run ends. */
-  private runPrices: Map<string, PriceQuote> | null = null;
+  /** Prices read once for the run in progress (src/pipeline/queue-run-prices.ts). */
+  private readonly prices: RunPrices;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<QueueHotState>(ctx.storage.sql);
     this.bucket = new SwapBucket(ctx.storage.sql);
+    this.prices = new RunPrices(() => this.env, ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     this.owed = new OwedLedger(
       ctx.storage.sql,
@@ -319,7 +319,7 @@ export class SwapQueue extends DurableObject<Env> {
     this.running = true;
     try {
       const cfg = await this.hotConfig();
-      if (cfg.swap_min_spacing_ms === 0) await this.prefetchPrices();
+      if (cfg.swap_min_spacing_ms === 0) await this.prices.prefetch(MAX_PER_RUN);
       for (let n = 0; n < MAX_PER_RUN; n++) {
         const now = Date.now();
         const last = Number(this.meta("last_execution_ms") ?? 0);
@@ -332,31 +332,8 @@ export class SwapQueue extends DurableObject<Env> {
       }
     } finally {
       this.running = false;
-      this.runPrices = null;
+      this.prices.clear();
     }
-  }
-
-  /**
-   * The prices of the due simulated orders of this run, read in one PriceFeed round instead of one round per
-   * order (a burst of entries fills one after the other without waiting for the feed each time). Only with
-   * several due: a lone order reads its own. A failure only leaves each order to read its own.
-   */
-  private async prefetchPrices(): Promise<void> {
-    const mints = dueSimulatedMints(this.ctx.storage.sql, Date.now(), MAX_PER_RUN);
-    if (mints.length < 2) return;
-    try {
-      const prices = await this.env.PRICE_FEED.getByName("default").getPrices(mints);
-      this.runPrices = new Map(Object.entries(prices).filter((e): e is [string, PriceQuote] => e[1] != null));
-    } catch (err) {
-      log.warn("swap_price_prefetch_failed", { mints: mints.length, error: String(err) });
-    }
-  }
-
-  /** A simulated order's market price: this run's prefetched one (at most a run old), else the feed's now. */
-  private async quoteOf(mint: string): Promise<PriceQuote | null> {
-    const pre = this.runPrices?.get(mint);
-    if (pre) return pre;
-    return (await this.env.PRICE_FEED.getByName("default").getPrices([mint]))[mint] ?? null;
   }
 
   private async execute(row: QueueRow, cfg: Config): Promise<void> {
@@ -425,17 +402,8 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   /** The book is loaded from D1 once (its first use after an upgrade), with the openings still owed here. */
-  private async bookReady(): Promise<boolean> {
-    if (this.book.seeded()) return true;
-    let rows: Awaited<ReturnType<typeof openPositionsForBook>>;
-    try {
-      rows = await openPositionsForBook(this.db);
-    } catch (err) {
-      log.warn("swap_book_seed_failed", { error: String(err) });
-      return false;
-    }
-    if (!this.book.seeded()) this.book.seed([...rows, ...owedOpenings(this.ctx.storage.sql)]);
-    return true;
+  private bookReady(): Promise<boolean> {
+    return bookReady(this.book, this.db, this.ctx.storage.sql);
   }
 
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
