@@ -2,11 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { BreakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import type { OrderPatch } from "../src/db/orders-store";
 import type { Config } from "../src/domain/config";
 import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
 import type { OpenPositionInput } from "../src/domain/position";
-import { failureVerdict } from "../src/domain/swap-failure";
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
 import { requestProblem } from "../src/domain/swap-request";
 import { nextRunAt } from "../src/domain/swap-schedule";
@@ -18,7 +16,7 @@ import { LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
 import { QueueBook } from "../src/pipeline/queue-book";
 import { bookReady } from "../src/pipeline/queue-book-seed";
 import { SwapBucket } from "../src/pipeline/queue-bucket";
-import { type ExecuteDeps, executeBuy, executeSell, PermanentError } from "../src/pipeline/queue-execute";
+import { type ExecuteDeps, executeBuy, executeSell } from "../src/pipeline/queue-execute";
 import {
   type EntryFacts,
   type EntryFactsQuery,
@@ -36,7 +34,14 @@ import {
 } from "../src/pipeline/queue-hot-state";
 import { isLeaderExited } from "../src/pipeline/queue-leader-exits";
 import { applyLeaderSale } from "../src/pipeline/queue-leader-sale";
-import { filledSteps, givenUpSteps, type Outcome } from "../src/pipeline/queue-outcomes";
+import {
+  type OutcomeStore,
+  recordCancel,
+  recordFailure,
+  recordFill,
+  recordWait,
+} from "../src/pipeline/queue-outcome-record";
+import type { Outcome } from "../src/pipeline/queue-outcomes";
 import { OwedLedger } from "../src/pipeline/queue-owed";
 import { nextDueRow, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
 import { RunPrices } from "../src/pipeline/queue-run-prices";
@@ -49,18 +54,8 @@ import {
   type QueueRow,
   type QueueState,
   queueDepthAndOwed,
-  writeDeadLetter,
 } from "../src/pipeline/queue-storage";
-import {
-  deleteDeadLetter,
-  insertOrder,
-  intentOwed,
-  markCancelled,
-  markFilled,
-  markRetry,
-  markWaiting,
-  pendingAndOwed,
-} from "../src/pipeline/queue-writes";
+import { deleteDeadLetter, insertOrder, intentOwed, pendingAndOwed } from "../src/pipeline/queue-writes";
 import type { SimQuoteDeps } from "../src/pipeline/sim-quote";
 
 /**
@@ -117,6 +112,10 @@ export class SwapQueue extends DurableObject<Env> {
     simQuotes: () => this.simQuotes(),
     positionStart: (strategyId) => this.positionStart(strategyId),
   };
+  /** Where an outcome is written with what it owes (src/pipeline/queue-outcome-record.ts). */
+  private get outcomes(): OutcomeStore {
+    return { storage: this.ctx.storage, owed: this.owed };
+  }
   /** Prices read once for the run in progress (src/pipeline/queue-run-prices.ts). */
   private readonly prices: RunPrices;
 
@@ -351,20 +350,14 @@ export class SwapQueue extends DurableObject<Env> {
             ? await executeBuy(this.exec, row, req, cfg, started)
             : await executeSell(this.exec, row, req, cfg, started);
     } catch (err) {
-      await this.failed(row, req, err, cfg);
+      if (recordFailure(this.outcomes, row, req, err, cfg.max_swap_retries) === "dead")
+        await this.settleOwed(row.order_id);
       return;
     } finally {
       this.executing = null;
     }
-    const sql = this.ctx.storage.sql;
     if (outcome.kind === "filled") {
-      // The fill, the book and what it owes, in one write: from here on the order is never executed again.
-      this.ctx.storage.transactionSync(() => {
-        markFilled(sql, row.order_id, Date.now());
-        outcome.book(this.book);
-        this.owed.record(row.order_id, filledSteps(outcome.next, outcome.d1));
-      });
-      log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
+      recordFill(this.outcomes, this.book, row, req, outcome);
       // The position at once (actor state), but not in the way of the next order: the fill is already final
       // and owes the call (an eviction leaves it to the alarm). The D1 rows go with the run's batch.
       this.ctx.waitUntil(this.writeBehind(row.order_id, { d1: false }));
@@ -373,8 +366,7 @@ export class SwapQueue extends DurableObject<Env> {
     } else if (outcome.kind === "cancelled") {
       await this.cancel(row, req, outcome.reason);
     } else {
-      markWaiting(sql, row.order_id, Date.now() + outcome.delay_ms, outcome.reason);
-      this.noteProgress(row.order_id, { last_error: outcome.reason });
+      recordWait(this.outcomes, row.order_id, outcome.delay_ms, outcome.reason);
     }
   }
 
@@ -407,44 +399,8 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
-    const steps = givenUpSteps(row, req, { status: "cancelled", reason });
-    this.ctx.storage.transactionSync(() => {
-      markCancelled(this.ctx.storage.sql, row.order_id, reason, Date.now());
-      this.owed.record(row.order_id, steps);
-    });
-    log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
+    recordCancel(this.outcomes, row, req, reason);
     await this.settleOwed(row.order_id);
-  }
-
-  private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
-    const message = err instanceof Error ? err.message : String(err);
-    const verdict = failureVerdict(row.attempts, err instanceof PermanentError, cfg.max_swap_retries);
-    const attempts = verdict.attempts;
-    const sql = this.ctx.storage.sql;
-    if (verdict.kind === "dead") {
-      const steps = givenUpSteps(row, req, { status: "dead", attempts, message });
-      this.ctx.storage.transactionSync(() => {
-        writeDeadLetter(sql, row, attempts, message);
-        this.owed.record(row.order_id, steps);
-      });
-      log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });
-      await this.settleOwed(row.order_id);
-      return;
-    }
-    const backoff = verdict.backoff_ms;
-    markRetry(sql, row.order_id, attempts, message, Date.now() + backoff);
-    log.warn("order_attempt_failed", { order_id: row.order_id, attempts, retry_in_ms: backoff, error: message });
-    this.noteProgress(row.order_id, { attempts, last_error: message });
-  }
-
-  /**
-   * Attempts and waits shown on a still-pending D1 order: owed with the order's D1 row (its intent insert and
-   * this pending-only update in one batch, so a note never lands before the row), written behind, never
-   * awaited on the execution path.
-   */
-  private noteProgress(orderId: string, patch: OrderPatch): void {
-    // Its own step: the order's intent step (`d1_order`, which a live order waits for) is left as it is.
-    this.owed.record(orderId, [{ step: "d1_note", payload: patch }]);
   }
 
   /**
