@@ -1,10 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import type { BreakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
 import type { Config } from "../src/domain/config";
 import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
-import type { OpenPositionInput } from "../src/domain/position";
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
 import { requestProblem } from "../src/domain/swap-request";
 import { nextRunAt } from "../src/domain/swap-schedule";
@@ -26,12 +24,7 @@ import {
   openCopies,
 } from "../src/pipeline/queue-facts";
 import { healOpenOrders } from "../src/pipeline/queue-heal";
-import {
-  loadQueueHotState,
-  type PositionHotState,
-  type QueueHotState,
-  templateFor,
-} from "../src/pipeline/queue-hot-state";
+import { loadQueueHotState, type PositionHotState, type QueueHotState } from "../src/pipeline/queue-hot-state";
 import { isLeaderExited } from "../src/pipeline/queue-leader-exits";
 import { applyLeaderSale } from "../src/pipeline/queue-leader-sale";
 import {
@@ -43,6 +36,7 @@ import {
 } from "../src/pipeline/queue-outcome-record";
 import type { Outcome } from "../src/pipeline/queue-outcomes";
 import { OwedLedger } from "../src/pipeline/queue-owed";
+import { positionSnapshot, positionStartOf } from "../src/pipeline/queue-position-hot";
 import { nextDueRow, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
 import { RunPrices } from "../src/pipeline/queue-run-prices";
 import { runOwedStep } from "../src/pipeline/queue-step-dispatch";
@@ -103,14 +97,14 @@ export class SwapQueue extends DurableObject<Env> {
   /** What an execution reads and calls back (src/pipeline/queue-execute.ts); each read made when it is used. */
   private readonly exec: ExecuteDeps = {
     env: () => this.env,
-    breakerOpen: async () => (await this.hotBreaker()).open,
+    breakerOpen: async () => (await this.hotState()).breaker.open,
     bookReady: () => this.bookReady(),
     exposure: () => this.book.exposure(),
     leaderExited: (orderId) => this.leaderExited(orderId),
     live: (row, cfg, sell) => this.live(row, cfg, sell),
     quoteOf: (mint) => this.prices.quoteOf(mint),
     simQuotes: () => this.simQuotes(),
-    positionStart: (strategyId) => this.positionStart(strategyId),
+    positionStart: (strategyId) => positionStartOf(this.hot.current(), strategyId),
   };
   /** Where an outcome is written with what it owes (src/pipeline/queue-outcome-record.ts). */
   private get outcomes(): OutcomeStore {
@@ -284,7 +278,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** Queue depth per priority, the next run, the dead letters and the owed steps still to do, for the operator. */
   async status() {
-    const last = this.meta("last_execution_ms");
+    const last = readMeta(this.ctx.storage.sql, "last_execution_ms");
     return {
       actor: "SwapQueue",
       id: this.ctx.id.toString(),
@@ -321,7 +315,7 @@ export class SwapQueue extends DurableObject<Env> {
       if (cfg.swap_min_spacing_ms === 0) await this.prices.prefetch(MAX_PER_RUN);
       for (let n = 0; n < MAX_PER_RUN; n++) {
         const now = Date.now();
-        const last = Number(this.meta("last_execution_ms") ?? 0);
+        const last = Number(readMeta(this.ctx.storage.sql, "last_execution_ms") ?? 0);
         if (now < last + cfg.swap_min_spacing_ms) return;
         // Live orders only while the bucket holds a token: simulated ones (and owed work) pass them meanwhile.
         const liveOk = this.bucket.readyAt(cfg, now) <= now;
@@ -337,7 +331,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   private async execute(row: QueueRow, cfg: Config): Promise<void> {
     const req = JSON.parse(row.request) as SwapRequest;
-    this.setMeta("last_execution_ms", String(Date.now()));
+    writeMeta(this.ctx.storage.sql, "last_execution_ms", String(Date.now()));
     let outcome: Outcome;
     this.executing = row.order_id;
     try {
@@ -461,7 +455,7 @@ export class SwapQueue extends DurableObject<Env> {
       nextLive,
       nextOwed,
       tokenReadyAt: this.bucket.readyAt(cfg, now),
-      lastExecutionMs: Number(this.meta("last_execution_ms") ?? 0),
+      lastExecutionMs: Number(readMeta(this.ctx.storage.sql, "last_execution_ms") ?? 0),
       spacingMs: cfg?.swap_min_spacing_ms ?? 0,
     });
     if (at == null) return;
@@ -488,17 +482,7 @@ export class SwapQueue extends DurableObject<Env> {
    */
   async positionHotState(known: number | null): Promise<HotSnapshot<PositionHotState> | null> {
     const data = await this.hotState();
-    const version = this.hot.current()?.version ?? 0;
-    if (known != null && known >= version) return null;
-    return { version, data: { config: data.config } };
-  }
-
-  /** The template and versioned config a filled entry hands to its position (nothing when none is cached). */
-  private positionStart(strategyId: number | null): Pick<OpenPositionInput, "template" | "hot"> {
-    const snap = this.hot.current();
-    if (!snap) return {};
-    const template = templateFor(snap.data, strategyId);
-    return { ...(template ? { template } : {}), hot: { version: snap.version, data: { config: snap.data.config } } };
+    return positionSnapshot(data, this.hot.current()?.version ?? 0, known);
   }
 
   /** What the decisions read instead of D1; loaded from D1 only by a queue that has no snapshot yet. */
@@ -510,10 +494,6 @@ export class SwapQueue extends DurableObject<Env> {
     return (await this.hotState()).config;
   }
 
-  private async hotBreaker(): Promise<BreakerState> {
-    return (await this.hotState()).breaker;
-  }
-
   // ------------------------------------------------------------------ small helpers
 
   private leaderExited(orderId: string): boolean {
@@ -522,13 +502,5 @@ export class SwapQueue extends DurableObject<Env> {
 
   private rowByKey(key: string): QueueRow | undefined {
     return queueRowByKey(this.ctx.storage.sql, key);
-  }
-
-  private meta(key: string): string | null {
-    return readMeta(this.ctx.storage.sql, key);
-  }
-
-  private setMeta(key: string, value: string) {
-    writeMeta(this.ctx.storage.sql, key, value);
   }
 }
