@@ -5,12 +5,12 @@ import type { Config } from "../src/domain/config";
 import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
 import { requestProblem } from "../src/domain/swap-request";
-import { nextRunAt } from "../src/domain/swap-schedule";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
+import { nextAlarmAt } from "../src/pipeline/queue-alarm";
 import { QueueBook } from "../src/pipeline/queue-book";
 import { bookReady } from "../src/pipeline/queue-book-seed";
 import { SwapBucket } from "../src/pipeline/queue-bucket";
@@ -30,6 +30,7 @@ import { applyLeaderSale } from "../src/pipeline/queue-leader-sale";
 import {
   type OutcomeStore,
   recordCancel,
+  recordEnqueue,
   recordFailure,
   recordFill,
   recordWait,
@@ -43,13 +44,12 @@ import { runOwedStep } from "../src/pipeline/queue-step-dispatch";
 import {
   createQueueTables,
   deadLetterOf,
-  nextDueTimes,
   orderStatesOf,
   type QueueRow,
   type QueueState,
   queueDepthAndOwed,
 } from "../src/pipeline/queue-storage";
-import { deleteDeadLetter, insertOrder, intentOwed, pendingAndOwed } from "../src/pipeline/queue-writes";
+import { deleteDeadLetter, intentOwed, pendingAndOwed } from "../src/pipeline/queue-writes";
 import type { SimQuoteDeps } from "../src/pipeline/sim-quote";
 
 /**
@@ -175,14 +175,7 @@ export class SwapQueue extends DurableObject<Env> {
     if (raced) return enqueueResult(raced, true);
 
     const orderId = `ord_${crypto.randomUUID()}`;
-    this.ctx.storage.transactionSync(() => {
-      insertOrder(this.ctx.storage.sql, orderId, req, cancelReason, now);
-      this.owed.record(orderId, [
-        { step: "d1_order", payload: cancelReason ? { status: "cancelled", cancel_reason: cancelReason } : {} },
-      ]);
-    });
-    if (cancelReason) log.info("order_cancelled", { order_id: orderId, reason: cancelReason, side: req.side });
-    else log.debug("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
+    recordEnqueue(this.outcomes, orderId, req, cancelReason, now);
     // A live intent reaches D1 before any upstream call (DESIGN §1: written now, and `live` waits for it). A
     // simulated one lives in this queue's SQLite: its D1 row is written behind, started now but not awaited
     // (the fill does not wait for it); a failure stays owed, re-armed for the alarm's retry.
@@ -444,20 +437,9 @@ export class SwapQueue extends DurableObject<Env> {
   private async rearm(): Promise<void> {
     // A run still executing re-arms in its own finally; arming now would only spin duplicate alarms.
     if (this.running) return;
-    const { nextSim, nextLive, nextOwed } = nextDueTimes(this.ctx.storage.sql, this.owed.running);
-    if (nextSim == null && nextLive == null && nextOwed == null) return;
-    const now = Date.now();
-    // Config unknown (D1 unreachable, nothing cached): retry soon, no spacing, one token a second.
-    const cfg = nextSim != null || nextLive != null ? await this.hotConfig().catch(() => null) : null;
-    const at = nextRunAt({
-      now,
-      nextSim,
-      nextLive,
-      nextOwed,
-      tokenReadyAt: this.bucket.readyAt(cfg, now),
-      lastExecutionMs: Number(readMeta(this.ctx.storage.sql, "last_execution_ms") ?? 0),
-      spacingMs: cfg?.swap_min_spacing_ms ?? 0,
-    });
+    const at = await nextAlarmAt(this.ctx.storage.sql, this.owed.running, this.bucket, () =>
+      this.hotConfig().catch(() => null),
+    );
     if (at == null) return;
     const current = await this.ctx.storage.getAlarm();
     if (current == null || current > at || current < Date.now()) await this.ctx.storage.setAlarm(at);

@@ -7,7 +7,7 @@ import { PermanentError } from "./queue-execute";
 import { filledSteps, givenUpSteps, type Outcome } from "./queue-outcomes";
 import type { OwedLedger } from "./queue-owed";
 import { type QueueRow, writeDeadLetter } from "./queue-storage";
-import { markCancelled, markFilled, markRetry, markWaiting } from "./queue-writes";
+import { insertOrder, markCancelled, markFilled, markRetry, markWaiting } from "./queue-writes";
 
 /**
  * An execution's outcome written in the SwapQueue's SQLite: the order's queue state together with every step
@@ -17,6 +17,24 @@ import { markCancelled, markFilled, markRetry, markWaiting } from "./queue-write
 export interface OutcomeStore {
   storage: DurableObjectStorage;
   owed: OwedLedger;
+}
+
+/** A new order's row with its D1 row owed, in one write (cancelled at once when the enqueue refused it). */
+export function recordEnqueue(
+  s: OutcomeStore,
+  orderId: string,
+  req: SwapRequest,
+  cancelReason: string | null,
+  nowMs: number,
+): void {
+  s.storage.transactionSync(() => {
+    insertOrder(s.storage.sql, orderId, req, cancelReason, nowMs);
+    s.owed.record(orderId, [
+      { step: "d1_order", payload: cancelReason ? { status: "cancelled", cancel_reason: cancelReason } : {} },
+    ]);
+  });
+  if (cancelReason) log.info("order_cancelled", { order_id: orderId, reason: cancelReason, side: req.side });
+  else log.debug("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
 }
 
 /** The fill, the book and what it owes, in one write: from here on the order is never executed again. */
