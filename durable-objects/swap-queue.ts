@@ -14,7 +14,7 @@ import { nextAlarmAt } from "../src/pipeline/queue-alarm";
 import { QueueBook } from "../src/pipeline/queue-book";
 import { bookReady } from "../src/pipeline/queue-book-seed";
 import { SwapBucket } from "../src/pipeline/queue-bucket";
-import { type ExecuteDeps, executeBuy, executeSell } from "../src/pipeline/queue-execute";
+import { type ExecuteDeps, executeBuy, executeLive, executeSell } from "../src/pipeline/queue-execute";
 import {
   type EntryFacts,
   type EntryFactsQuery,
@@ -49,7 +49,7 @@ import {
   type QueueState,
   queueDepthAndOwed,
 } from "../src/pipeline/queue-storage";
-import { deleteDeadLetter, intentOwed, pendingAndOwed } from "../src/pipeline/queue-writes";
+import { deleteDeadLetter, pendingAndOwed } from "../src/pipeline/queue-writes";
 import type { SimQuoteDeps } from "../src/pipeline/sim-quote";
 
 /**
@@ -357,19 +357,9 @@ export class SwapQueue extends DurableObject<Env> {
     }
   }
 
-  /**
-   * A live order: its D1 intent must be written before any upstream call (DESIGN §1); then the live runner
-   * (src/pipeline/live-queue.ts) runs or resumes it, taking a swap token right before each Jupiter quote.
-   */
-  private async live(row: QueueRow, cfg: Config, sell?: LiveSellable): Promise<Outcome> {
-    if (!this.liveRunner.started(row.order_id)) {
-      if (intentOwed(this.ctx.storage.sql, row.order_id))
-        return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
-    }
-    const req = JSON.parse(row.request) as SwapRequest;
-    return this.liveRunner.run(row, req, cfg, sell, () =>
-      req.side === "buy" && this.leaderExited(row.order_id) ? "leader_exited" : null,
-    );
+  /** A live order, run or resumed by the live runner once its D1 intent is written (queue-execute.ts). */
+  private live(row: QueueRow, cfg: Config, sell?: LiveSellable): Promise<Outcome> {
+    return executeLive(this.liveRunner, this.ctx.storage.sql, row, cfg, sell);
   }
 
   /**

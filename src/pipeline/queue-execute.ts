@@ -5,9 +5,11 @@ import type { PriceQuote } from "../domain/price";
 import type { SwapRequest } from "../domain/swap-order";
 import { entryRefusal, priceWaitVerdict } from "../domain/swap-request";
 import { log } from "../lib/logger";
-import type { LiveSellable } from "./live-queue";
+import type { LiveQueueRunner, LiveSellable } from "./live-queue";
+import { isLeaderExited } from "./queue-leader-exits";
 import { type Outcome, simulatedBuyFilled, simulatedSellFilled } from "./queue-outcomes";
 import type { QueueRow } from "./queue-storage";
+import { intentOwed } from "./queue-writes";
 import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "./sim-quote";
 
 /** How long an order waits for a missing price (or the book's first load) before it is tried again. */
@@ -129,5 +131,25 @@ export async function executeSell(
     fill,
     full,
     performance.now() - started,
+  );
+}
+
+/**
+ * A live order: its D1 intent must be written before any upstream call (DESIGN §1); then the live runner
+ * (src/pipeline/live-queue.ts) runs or resumes it, taking a swap token right before each Jupiter quote.
+ */
+export async function executeLive(
+  runner: LiveQueueRunner,
+  sql: SqlStorage,
+  row: QueueRow,
+  cfg: Config,
+  sell?: LiveSellable,
+): Promise<Outcome> {
+  if (!runner.started(row.order_id)) {
+    if (intentOwed(sql, row.order_id)) return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
+  }
+  const req = JSON.parse(row.request) as SwapRequest;
+  return runner.run(row, req, cfg, sell, () =>
+    req.side === "buy" && isLeaderExited(sql, row.order_id) ? "leader_exited" : null,
   );
 }
