@@ -6,11 +6,10 @@ import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
 import { requestProblem } from "../src/domain/swap-request";
 import { log } from "../src/lib/logger";
-import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
-import { nextAlarmAt } from "../src/pipeline/queue-alarm";
+import { nextAlarmAt, nextExecutable } from "../src/pipeline/queue-alarm";
 import { QueueBook } from "../src/pipeline/queue-book";
 import { bookReady } from "../src/pipeline/queue-book-seed";
 import { SwapBucket } from "../src/pipeline/queue-bucket";
@@ -38,8 +37,9 @@ import {
 import type { Outcome } from "../src/pipeline/queue-outcomes";
 import { OwedLedger } from "../src/pipeline/queue-owed";
 import { positionSnapshot, positionStartOf } from "../src/pipeline/queue-position-hot";
-import { nextDueRow, queueRowByKey, readMeta, writeMeta } from "../src/pipeline/queue-rows";
+import { queueRowByKey, writeMeta } from "../src/pipeline/queue-rows";
 import { RunPrices } from "../src/pipeline/queue-run-prices";
+import { queueStatus } from "../src/pipeline/queue-status";
 import { runOwedStep } from "../src/pipeline/queue-step-dispatch";
 import {
   createQueueTables,
@@ -47,7 +47,6 @@ import {
   orderStatesOf,
   type QueueRow,
   type QueueState,
-  queueDepthAndOwed,
 } from "../src/pipeline/queue-storage";
 import { deleteDeadLetter, pendingAndOwed } from "../src/pipeline/queue-writes";
 import type { SimQuoteDeps } from "../src/pipeline/sim-quote";
@@ -271,16 +270,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** Queue depth per priority, the next run, the dead letters and the owed steps still to do, for the operator. */
   async status() {
-    const last = readMeta(this.ctx.storage.sql, "last_execution_ms");
-    return {
-      actor: "SwapQueue",
-      id: this.ctx.id.toString(),
-      name: this.ctx.id.name ?? null,
-      ...queueDepthAndOwed(this.ctx.storage.sql),
-      next_run_at: await this.ctx.storage.getAlarm().then((a) => (a == null ? null : nowIso(a))),
-      last_execution_at: last ? nowIso(Number(last)) : null,
-      swap_tokens: this.bucket.read()?.tokens ?? null,
-    };
+    return queueStatus(this.ctx, this.bucket);
   }
 
   /** One dead letter with its original request (for the operator's retry), or null when there is none. */
@@ -307,12 +297,7 @@ export class SwapQueue extends DurableObject<Env> {
       const cfg = await this.hotConfig();
       if (cfg.swap_min_spacing_ms === 0) await this.prices.prefetch(MAX_PER_RUN);
       for (let n = 0; n < MAX_PER_RUN; n++) {
-        const now = Date.now();
-        const last = Number(readMeta(this.ctx.storage.sql, "last_execution_ms") ?? 0);
-        if (now < last + cfg.swap_min_spacing_ms) return;
-        // Live orders only while the bucket holds a token: simulated ones (and owed work) pass them meanwhile.
-        const liveOk = this.bucket.readyAt(cfg, now) <= now;
-        const row = nextDueRow(this.ctx.storage.sql, now, liveOk);
+        const row = nextExecutable(this.ctx.storage.sql, this.bucket, cfg, Date.now());
         if (!row) return;
         await this.execute(row, cfg);
       }

@@ -1,8 +1,8 @@
 import type { Config } from "../domain/config";
 import { nextRunAt } from "../domain/swap-schedule";
 import type { SwapBucket } from "./queue-bucket";
-import { readMeta } from "./queue-rows";
-import { nextDueTimes } from "./queue-storage";
+import { nextDueRow, readMeta } from "./queue-rows";
+import { nextDueTimes, type QueueRow } from "./queue-storage";
 
 /**
  * When the SwapQueue's one alarm is due for its earliest work: an order never before the spacing (or, a live
@@ -29,4 +29,15 @@ export async function nextAlarmAt(
     lastExecutionMs: Number(readMeta(sql, "last_execution_ms") ?? 0),
     spacingMs: cfg?.swap_min_spacing_ms ?? 0,
   });
+}
+
+/**
+ * The order to execute now, if any: none before the minimum spacing since the last execution; live orders
+ * only while the bucket holds a token (simulated ones, and owed work, pass them meanwhile).
+ */
+export function nextExecutable(sql: SqlStorage, bucket: SwapBucket, cfg: Config, nowMs: number): QueueRow | undefined {
+  const last = Number(readMeta(sql, "last_execution_ms") ?? 0);
+  if (nowMs < last + cfg.swap_min_spacing_ms) return undefined;
+  const liveOk = bucket.readyAt(cfg, nowMs) <= nowMs;
+  return nextDueRow(sql, nowMs, liveOk);
 }
