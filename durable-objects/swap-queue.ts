@@ -99,7 +99,7 @@ export class SwapQueue extends DurableObject<Env> {
     breakerOpen: async () => (await this.hotState()).breaker.open,
     bookReady: () => this.bookReady(),
     exposure: () => this.book.exposure(),
-    leaderExited: (orderId) => this.leaderExited(orderId),
+    leaderExited: (orderId) => isLeaderExited(this.ctx.storage.sql, orderId),
     live: (row, cfg, sell) => this.live(row, cfg, sell),
     quoteOf: (mint) => this.prices.quoteOf(mint),
     simQuotes: () => this.simQuotes(),
@@ -162,13 +162,7 @@ export class SwapQueue extends DurableObject<Env> {
 
     const now = Date.now();
     const hot = enqueueNeedsHotState(req) ? await this.hotState() : null;
-    const cancelReason = hot
-      ? enqueueCancelReason(
-          req,
-          { breaker_open: hot.breaker.open, max_signal_age_seconds: hot.config.max_signal_age_seconds },
-          now,
-        )
-      : null;
+    const cancelReason = hot ? enqueueCancelReason(req, hot, now) : null;
     // A concurrent enqueue of the same key may have won the race while the hot state was awaited.
     const raced = this.rowByKey(req.idempotency_key);
     if (raced) return enqueueResult(raced, true);
@@ -452,10 +446,6 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   // ------------------------------------------------------------------ small helpers
-
-  private leaderExited(orderId: string): boolean {
-    return isLeaderExited(this.ctx.storage.sql, orderId);
-  }
 
   private rowByKey(key: string): QueueRow | undefined {
     return queueRowByKey(this.ctx.storage.sql, key);

@@ -89,7 +89,7 @@ describe("failed execution verdict (src/domain/swap-failure.ts)", () => {
 
 describe("enqueue decisions (src/domain/enqueue-decision.ts)", () => {
   const NOW = 1_700_000_100_000;
-  const closed = { breaker_open: false, max_signal_age_seconds: 60 };
+  const closed = { breaker: { open: false }, config: { max_signal_age_seconds: 60 } };
 
   it("needs the hot state only for a NORMAL order or a dated entry", () => {
     expect(enqueueNeedsHotState(entry())).toBe(true);
@@ -99,7 +99,7 @@ describe("enqueue decisions (src/domain/enqueue-decision.ts)", () => {
   });
 
   it("cancels NORMAL orders while the breaker is open, before any age check; exits pass", () => {
-    const open = { ...closed, breaker_open: true };
+    const open = { ...closed, breaker: { open: true } };
     expect(enqueueCancelReason(entry({ leader_block_time: 1 }), open, NOW)).toBe("circuit_breaker");
     expect(enqueueCancelReason(entry({ priority: "critical", side: "sell" }), open, NOW)).toBeNull();
     expect(enqueueCancelReason(entry(), closed, NOW)).toBeNull();

@@ -17,17 +17,17 @@ export function enqueueNeedsHotState(req: Refusable): boolean {
 }
 
 /**
- * Why a new order is cancelled at once, or null: an open breaker cancels NORMAL entries; an entry already too
+ * Why a new order is cancelled at once, or null (`hot`: the queue's hot state, its breaker and config): an open breaker cancels NORMAL entries; an entry already too
  * old (or dated in the future) is refused, as it would be at execution.
  */
 export function enqueueCancelReason(
   req: Refusable,
-  hot: { breaker_open: boolean; max_signal_age_seconds: number },
+  hot: { breaker: { open: boolean }; config: { max_signal_age_seconds: number } },
   nowMs: number,
 ): string | null {
-  if (req.priority === "normal" && hot.breaker_open) return "circuit_breaker";
+  if (req.priority === "normal" && hot.breaker.open) return "circuit_breaker";
   if (req.side === "buy" && req.leader_block_time !== undefined) {
-    const age = entryTimeVerdict(req.leader_block_time, nowMs, hot.max_signal_age_seconds);
+    const age = entryTimeVerdict(req.leader_block_time, nowMs, hot.config.max_signal_age_seconds);
     if (age !== "ok") return age;
   }
   return null;
