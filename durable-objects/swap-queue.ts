@@ -1,33 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
-import type { BreakerState } from "../src/db/circuit-breaker";
 import { getDb } from "../src/db/client";
 import { alarmHeartbeat } from "../src/db/heartbeats";
-import type { OrderPatch } from "../src/db/orders-store";
-import { openPositionsForBook } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
-import { checkBookCaps } from "../src/domain/copy-rules";
-import { entryBeforeSale, isLeaderSaleNotice, leaderSaleKey, saleMoment } from "../src/domain/leader-sale";
-import { type OpenPositionInput, positionIdFor } from "../src/domain/position";
-import type { PriceQuote } from "../src/domain/price";
-import { entryTimeVerdict } from "../src/domain/signal-filters";
-import { failureVerdict } from "../src/domain/swap-failure";
-import {
-  type EnqueueResult,
-  type LeaderSaleNotice,
-  type LeaderSaleResult,
-  PRIORITY_RANK,
-  type SwapRequest,
-} from "../src/domain/swap-order";
-import { bucketLimits, entryRefusal, priceWaitVerdict, requestProblem } from "../src/domain/swap-request";
-import { nextRunAt } from "../src/domain/swap-schedule";
-import { type BucketState, takeToken, tokenReadyAt } from "../src/domain/token-bucket";
+import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
+import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
+import { requestProblem } from "../src/domain/swap-request";
 import { errorMessage } from "../src/lib/error-message";
 import { log } from "../src/lib/logger";
-import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
-import { bucketHeldUntil, LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
+import { LiveQueueRunner, type LiveSellable } from "../src/pipeline/live-queue";
+import { nextAlarmAt, nextExecutable } from "../src/pipeline/queue-alarm";
 import { QueueBook } from "../src/pipeline/queue-book";
+import { bookReady } from "../src/pipeline/queue-book-seed";
+import { SwapBucket } from "../src/pipeline/queue-bucket";
+import { type ExecuteDeps, executeBuy, executeLive, executeSell } from "../src/pipeline/queue-execute";
 import {
   type EntryFacts,
   type EntryFactsQuery,
@@ -37,42 +24,33 @@ import {
   openCopies,
 } from "../src/pipeline/queue-facts";
 import { healOpenOrders } from "../src/pipeline/queue-heal";
+import { loadQueueHotState, type PositionHotState, type QueueHotState } from "../src/pipeline/queue-hot-state";
+import { isLeaderExited } from "../src/pipeline/queue-leader-exits";
+import { applyLeaderSale } from "../src/pipeline/queue-leader-sale";
 import {
-  loadQueueHotState,
-  type PositionHotState,
-  type QueueHotState,
-  templateFor,
-} from "../src/pipeline/queue-hot-state";
-import { cancelledBySale, isLeaderExited, markLeaderExit, saleCandidateRows } from "../src/pipeline/queue-leader-exits";
-import {
-  cancelledEntry,
-  filledSteps,
-  givenUpSteps,
-  type Outcome,
-  simulatedBuyFilled,
-  simulatedSellFilled,
-} from "../src/pipeline/queue-outcomes";
-import { OwedLedger, type OwedStep } from "../src/pipeline/queue-owed";
-import {
-  dueSimulatedMints,
-  nextDueRow,
-  parseBucket,
-  queueRowByKey,
-  readMeta,
-  writeMeta,
-} from "../src/pipeline/queue-rows";
+  type OutcomeStore,
+  recordCancel,
+  recordEnqueue,
+  recordFailure,
+  recordFill,
+  recordWait,
+} from "../src/pipeline/queue-outcome-record";
+import type { Outcome } from "../src/pipeline/queue-outcomes";
+import { OwedLedger } from "../src/pipeline/queue-owed";
+import { positionSnapshot, positionStartOf } from "../src/pipeline/queue-position-hot";
+import { queueRowByKey, writeMeta } from "../src/pipeline/queue-rows";
+import { RunPrices } from "../src/pipeline/queue-run-prices";
+import { queueStatus } from "../src/pipeline/queue-status";
+import { runOwedStep } from "../src/pipeline/queue-step-dispatch";
 import {
   createQueueTables,
   deadLetterOf,
-  nextDueTimes,
   orderStatesOf,
-  owedOpenings,
   type QueueRow,
   type QueueState,
-  queueDepthAndOwed,
-  writeDeadLetter,
 } from "../src/pipeline/queue-storage";
-import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/pipeline/sim-quote";
+import { deleteDeadLetter, pendingAndOwed } from "../src/pipeline/queue-writes";
+import type { SimQuoteDeps } from "../src/pipeline/sim-quote";
 
 /**
  * SwapQueue (singleton "default"): the one executor of swaps (DESIGN §1, §4 "Swap priorities").
@@ -102,14 +80,8 @@ import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "../src/p
  *   is retried by the alarm with backoff until done; a step never re-executes the swap. So a filled order
  *   never becomes pending again, and a failed D1 write or actor call cannot wedge a position.
  */
-const PRICE_RETRY_MS = 5_000;
 /** Executions per alarm run: bounded so one alarm never runs long; the re-arm picks up the rest at once. */
 const MAX_PER_RUN = 25;
-/** `meta` key of the swap token bucket's state (JSON BucketState). */
-const BUCKET_KEY = "swap_bucket";
-
-/** A failure that no retry can fix (bad order, no executor for the mode): dead-lettered at once. */
-class PermanentError extends Error {}
 
 export class SwapQueue extends DurableObject<Env> {
   private running = false;
@@ -118,19 +90,39 @@ export class SwapQueue extends DurableObject<Env> {
   private book!: QueueBook;
   private liveRunner!: LiveQueueRunner;
   private readonly owed: OwedLedger;
+  /** The token bucket of real upstream swap calls (src/pipeline/queue-bucket.ts). */
+  private readonly bucket: SwapBucket;
   /** Config, breaker and strategy templates, pushed by their writers (src/pipeline/queue-hot-state.ts). */
   private readonly hot: HotStateStore<QueueHotState>;
-  /** Prices read once for the run in progress (see prefetchPrices); in memory, dropped when the run ends. */
-  private runPrices: Map<string, PriceQuote> | null = null;
+  /** What an execution reads and calls back (src/pipeline/queue-execute.ts); each read made when it is used. */
+  private readonly exec: ExecuteDeps = {
+    env: () => this.env,
+    breakerOpen: async () => (await this.hotState()).breaker.open,
+    bookReady: () => this.bookReady(),
+    exposure: () => this.book.exposure(),
+    leaderExited: (orderId) => isLeaderExited(this.ctx.storage.sql, orderId),
+    live: (row, cfg, sell) => this.live(row, cfg, sell),
+    quoteOf: (mint) => this.prices.quoteOf(mint),
+    simQuotes: () => this.simQuotes(),
+    positionStart: (strategyId) => positionStartOf(this.hot.current(), strategyId),
+  };
+  /** Where an outcome is written with what it owes (src/pipeline/queue-outcome-record.ts). */
+  private get outcomes(): OutcomeStore {
+    return { storage: this.ctx.storage, owed: this.owed };
+  }
+  /** Prices read once for the run in progress (src/pipeline/queue-run-prices.ts). */
+  private readonly prices: RunPrices;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.hot = new HotStateStore<QueueHotState>(ctx.storage.sql);
+    this.bucket = new SwapBucket(ctx.storage.sql);
+    this.prices = new RunPrices(() => this.env, ctx.storage.sql);
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)
     this.owed = new OwedLedger(
       ctx.storage.sql,
       () => this.db,
-      (step, orderId) => this.runStep(step, orderId),
+      (step, orderId) => runOwedStep(this.env, this.owed, step, orderId),
     );
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
@@ -141,15 +133,8 @@ export class SwapQueue extends DurableObject<Env> {
         env: () => this.env,
         owed: this.owed,
         book: () => this.book,
-        takeToken: (cfg) =>
-          this.takeSwapToken(cfg)
-            ? 0
-            : Math.max(1, tokenReadyAt(this.bucket(), bucketLimits(cfg), Date.now()) - Date.now()),
-        holdTokensUntil: (until) => {
-          const cfg = this.hot.current()?.data.config;
-          const limits = cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 };
-          this.setMeta(BUCKET_KEY, JSON.stringify(bucketHeldUntil(this.bucket(), limits, until, Date.now())));
-        },
+        takeToken: (cfg) => this.bucket.takeOrWaitMs(cfg),
+        holdTokensUntil: (until) => this.bucket.holdUntil(this.hot.current()?.data.config, until),
       });
     });
   }
@@ -174,42 +159,17 @@ export class SwapQueue extends DurableObject<Env> {
     if (problem) throw new TypeError(`invalid swap request: ${problem}`);
 
     const existing = this.rowByKey(req.idempotency_key);
-    if (existing) return this.resultFor(existing, true);
+    if (existing) return enqueueResult(existing, true);
 
     const now = Date.now();
-    let cancelReason: string | null = null;
-    if (req.priority === "normal" && (await this.hotBreaker()).open) cancelReason = "circuit_breaker";
-    // An entry already too old (or dated in the future) is refused at once, as it would be at execution.
-    if (!cancelReason && req.side === "buy" && req.leader_block_time !== undefined) {
-      const age = entryTimeVerdict(req.leader_block_time, now, (await this.hotConfig()).max_signal_age_seconds);
-      if (age !== "ok") cancelReason = age;
-    }
+    const hot = enqueueNeedsHotState(req) ? await this.hotState() : null;
+    const cancelReason = hot ? enqueueCancelReason(req, hot, now) : null;
     // A concurrent enqueue of the same key may have won the race while the hot state was awaited.
     const raced = this.rowByKey(req.idempotency_key);
-    if (raced) return this.resultFor(raced, true);
+    if (raced) return enqueueResult(raced, true);
 
     const orderId = `ord_${crypto.randomUUID()}`;
-    this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec(
-        `INSERT INTO queue (order_id, idempotency_key, priority, priority_rank, request, state, last_error, created_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        orderId,
-        req.idempotency_key,
-        req.priority,
-        PRIORITY_RANK[req.priority],
-        JSON.stringify(req),
-        cancelReason ? "cancelled" : "pending",
-        cancelReason,
-        now,
-      );
-      if (cancelReason)
-        this.ctx.storage.sql.exec("UPDATE queue SET finished_at_ms = ? WHERE order_id = ?", now, orderId);
-      this.owed.record(orderId, [
-        { step: "d1_order", payload: cancelReason ? { status: "cancelled", cancel_reason: cancelReason } : {} },
-      ]);
-    });
-    if (cancelReason) log.info("order_cancelled", { order_id: orderId, reason: cancelReason, side: req.side });
-    else log.debug("order_enqueued", { order_id: orderId, side: req.side, priority: req.priority, reason: req.reason });
+    recordEnqueue(this.outcomes, orderId, req, cancelReason, now);
     // A live intent reaches D1 before any upstream call (DESIGN §1: written now, and `live` waits for it). A
     // simulated one lives in this queue's SQLite: its D1 row is written behind, started now but not awaited
     // (the fill does not wait for it); a failure stays owed, re-armed for the alarm's retry.
@@ -219,7 +179,7 @@ export class SwapQueue extends DurableObject<Env> {
     // Executed now rather than when the alarm fires (the alarm armed above stays the safety net).
     if (!cancelReason) this.ctx.waitUntil(this.runNow());
     const row = this.rowByKey(req.idempotency_key) as QueueRow;
-    return { ...this.resultFor(row, false), cancel_reason: cancelReason ?? undefined };
+    return { ...enqueueResult(row, false), cancel_reason: cancelReason ?? undefined };
   }
 
   /**
@@ -230,47 +190,14 @@ export class SwapQueue extends DurableObject<Env> {
    * never cancelled: its tokens are bought and must become a position.
    */
   async leaderSold(notice: LeaderSaleNotice): Promise<LeaderSaleResult> {
-    if (!isLeaderSaleNotice(notice)) throw new TypeError("invalid leader sale notice");
-    const sql = this.ctx.storage.sql;
-    const sale = saleMoment(notice);
-    const rows = saleCandidateRows(sql, notice.leader_address, notice.token_mint, Date.now()).filter((r) =>
-      entryBeforeSale(JSON.parse(r.request) as SwapRequest, sale),
+    return applyLeaderSale(
+      {
+        sql: this.ctx.storage.sql,
+        started: (orderId) => this.executing === orderId || this.liveRunner.started(orderId),
+        cancel: (row, req, reason) => this.cancel(row, req, reason),
+      },
+      notice,
     );
-    const result: LeaderSaleResult = { cancelled: [], in_flight: [] };
-    // The sale's key in leader_exits.signal_id (SQLite keeps the text as text).
-    const saleKey = leaderSaleKey(notice);
-    const candidates: QueueRow[] = [];
-    for (const r of rows) {
-      if (r.state === "done") {
-        result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
-        continue;
-      }
-      // Marked even while executing: an execution not yet past its fill check then cancels instead of buying.
-      markLeaderExit(sql, r.order_id, saleKey, Date.now());
-      candidates.push(r);
-    }
-    for (const r of candidates) {
-      // The queue's own state is the truth of a fill (its D1 row may still be owed).
-      const now = this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", r.order_id).one();
-      // A started live order may have a signature that lands: it is in flight, never cancelled here.
-      if (now.state === "done" || this.executing === r.order_id || this.liveRunner.started(r.order_id)) {
-        result.in_flight.push({ order_id: r.order_id, position_id: positionIdFor(r.order_id) });
-      } else if (now.state === "pending") {
-        const req = JSON.parse(now.request) as SwapRequest;
-        await this.cancel(now, req, "leader_exited");
-        result.cancelled.push(cancelledEntry(r.order_id, req));
-      } else if (now.state === "cancelled" && now.last_error === "leader_exited") {
-        // The executor reached it first while an earlier cancel was awaited, and honoured the mark.
-        result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(now.request) as SwapRequest));
-      }
-    }
-    // A retried notice (its caller stopped before recording the answer) reports what it cancelled the first time.
-    if (saleKey != null)
-      for (const r of cancelledBySale(sql, saleKey))
-        if (!result.cancelled.some((c) => c.order_id === r.order_id))
-          result.cancelled.push(cancelledEntry(r.order_id, JSON.parse(r.request) as SwapRequest));
-    if (rows.length > 0 || result.cancelled.length > 0) log.info("leader_sale_applied", { ...notice, ...result });
-    return result;
   }
 
   /**
@@ -309,9 +236,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** Watchdog (hourly cron): pending orders and owed steps must have an alarm; re-arms it when it was lost. */
   async ensureScheduled(): Promise<{ rearmed: boolean; pending: number; owed: number }> {
-    const sql = this.ctx.storage.sql;
-    const pending = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM queue WHERE state = 'pending'").one().n;
-    const owed = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM owed WHERE state = 'owed'").one().n;
+    const { pending, owed } = pendingAndOwed(this.ctx.storage.sql);
     if (pending + owed === 0 || (await this.ctx.storage.getAlarm()) != null) return { rearmed: false, pending, owed };
     await this.rearm();
     return { rearmed: (await this.ctx.storage.getAlarm()) != null, pending, owed };
@@ -340,16 +265,7 @@ export class SwapQueue extends DurableObject<Env> {
 
   /** Queue depth per priority, the next run, the dead letters and the owed steps still to do, for the operator. */
   async status() {
-    const last = this.meta("last_execution_ms");
-    return {
-      actor: "SwapQueue",
-      id: this.ctx.id.toString(),
-      name: this.ctx.id.name ?? null,
-      ...queueDepthAndOwed(this.ctx.storage.sql),
-      next_run_at: await this.ctx.storage.getAlarm().then((a) => (a == null ? null : nowIso(a))),
-      last_execution_at: last ? nowIso(Number(last)) : null,
-      swap_tokens: this.bucket()?.tokens ?? null,
-    };
+    return queueStatus(this.ctx, this.bucket);
   }
 
   /** One dead letter with its original request (for the operator's retry), or null when there is none. */
@@ -362,9 +278,9 @@ export class SwapQueue extends DurableObject<Env> {
    * release already ran (queued with the dead letter in one transaction), so nothing is owed by discarding.
    */
   async discardDeadLetter(orderId: string): Promise<boolean> {
-    const r = this.ctx.storage.sql.exec("DELETE FROM dead_letters WHERE order_id = ?", orderId);
-    if (r.rowsWritten > 0) log.info("dead_letter_discarded", { order_id: orderId });
-    return r.rowsWritten > 0;
+    const discarded = deleteDeadLetter(this.ctx.storage.sql, orderId);
+    if (discarded) log.info("dead_letter_discarded", { order_id: orderId });
+    return discarded;
   }
 
   // ------------------------------------------------------------------ execution
@@ -374,49 +290,21 @@ export class SwapQueue extends DurableObject<Env> {
     this.running = true;
     try {
       const cfg = await this.hotConfig();
-      if (cfg.swap_min_spacing_ms === 0) await this.prefetchPrices();
+      if (cfg.swap_min_spacing_ms === 0) await this.prices.prefetch(MAX_PER_RUN);
       for (let n = 0; n < MAX_PER_RUN; n++) {
-        const now = Date.now();
-        const last = Number(this.meta("last_execution_ms") ?? 0);
-        if (now < last + cfg.swap_min_spacing_ms) return;
-        // Live orders only while the bucket holds a token: simulated ones (and owed work) pass them meanwhile.
-        const liveOk = tokenReadyAt(this.bucket(), bucketLimits(cfg), now) <= now;
-        const row = nextDueRow(this.ctx.storage.sql, now, liveOk);
+        const row = nextExecutable(this.ctx.storage.sql, this.bucket, cfg, Date.now());
         if (!row) return;
         await this.execute(row, cfg);
       }
     } finally {
       this.running = false;
-      this.runPrices = null;
+      this.prices.clear();
     }
-  }
-
-  /**
-   * The prices of the due simulated orders of this run, read in one PriceFeed round instead of one round per
-   * order (a burst of entries fills one after the other without waiting for the feed each time). Only with
-   * several due: a lone order reads its own. A failure only leaves each order to read its own.
-   */
-  private async prefetchPrices(): Promise<void> {
-    const mints = dueSimulatedMints(this.ctx.storage.sql, Date.now(), MAX_PER_RUN);
-    if (mints.length < 2) return;
-    try {
-      const prices = await this.env.PRICE_FEED.getByName("default").getPrices(mints);
-      this.runPrices = new Map(Object.entries(prices).filter((e): e is [string, PriceQuote] => e[1] != null));
-    } catch (err) {
-      log.warn("swap_price_prefetch_failed", { mints: mints.length, error: String(err) });
-    }
-  }
-
-  /** A simulated order's market price: this run's prefetched one (at most a run old), else the feed's now. */
-  private async quoteOf(mint: string): Promise<PriceQuote | null> {
-    const pre = this.runPrices?.get(mint);
-    if (pre) return pre;
-    return (await this.env.PRICE_FEED.getByName("default").getPrices([mint]))[mint] ?? null;
   }
 
   private async execute(row: QueueRow, cfg: Config): Promise<void> {
     const req = JSON.parse(row.request) as SwapRequest;
-    this.setMeta("last_execution_ms", String(Date.now()));
+    writeMeta(this.ctx.storage.sql, "last_execution_ms", String(Date.now()));
     let outcome: Outcome;
     this.executing = row.order_id;
     try {
@@ -426,23 +314,17 @@ export class SwapQueue extends DurableObject<Env> {
         req.mode === "live" && this.liveRunner.started(row.order_id)
           ? await this.live(row, cfg)
           : req.side === "buy"
-            ? await this.executeBuy(row, req, cfg, started)
-            : await this.executeSell(row, req, cfg, started);
+            ? await executeBuy(this.exec, row, req, cfg, started)
+            : await executeSell(this.exec, row, req, cfg, started);
     } catch (err) {
-      await this.failed(row, req, err, cfg);
+      if (recordFailure(this.outcomes, row, req, err, cfg.max_swap_retries) === "dead")
+        await this.settleOwed(row.order_id);
       return;
     } finally {
       this.executing = null;
     }
-    const sql = this.ctx.storage.sql;
     if (outcome.kind === "filled") {
-      // The fill, the book and what it owes, in one write: from here on the order is never executed again.
-      this.ctx.storage.transactionSync(() => {
-        sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", Date.now(), row.order_id);
-        outcome.book(this.book);
-        this.owed.record(row.order_id, filledSteps(outcome.next, outcome.d1));
-      });
-      log.info("order_filled", { order_id: row.order_id, side: req.side, reason: req.reason });
+      recordFill(this.outcomes, this.book, row, req, outcome);
       // The position at once (actor state), but not in the way of the next order: the fill is already final
       // and owes the call (an eviction leaves it to the alarm). The D1 rows go with the run's batch.
       this.ctx.waitUntil(this.writeBehind(row.order_id, { d1: false }));
@@ -451,78 +333,13 @@ export class SwapQueue extends DurableObject<Env> {
     } else if (outcome.kind === "cancelled") {
       await this.cancel(row, req, outcome.reason);
     } else {
-      sql.exec(
-        "UPDATE queue SET not_before_ms = ?, last_error = ? WHERE order_id = ?",
-        Date.now() + outcome.delay_ms,
-        outcome.reason,
-        row.order_id,
-      );
-      this.noteProgress(row.order_id, { last_error: outcome.reason });
+      recordWait(this.outcomes, row.order_id, outcome.delay_ms, outcome.reason);
     }
   }
 
-  private async executeBuy(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
-    const entry = req.entry;
-    if (!entry || !(req.requested_usd && req.requested_usd > 0)) throw new PermanentError("buy without entry details");
-    const positionId = positionIdFor(row.order_id);
-    const refusal = entryRefusal({
-      priority: req.priority,
-      breaker_open: req.priority === "normal" && (await this.hotBreaker()).open,
-      leader_exited: this.leaderExited(row.order_id),
-      leader_block_time: req.leader_block_time,
-      now_ms: Date.now(),
-      max_signal_age_seconds: cfg.max_signal_age_seconds,
-    });
-    if (refusal) return { kind: "cancelled", reason: refusal };
-    // Entries run one at a time here, so this is where the book caps hold across leaders; the book is this
-    // queue's own (every fill updates it in its own write), so a fill whose position is still owed counts.
-    if (!(await this.bookReady())) return { kind: "wait", reason: "book not loaded", delay_ms: PRICE_RETRY_MS };
-    const caps = checkBookCaps(cfg, this.book.exposure(), req.requested_usd);
-    if (!caps.ok) {
-      log.info("entry_refused_by_caps", { order_id: row.order_id, reason: caps.reason, detail: caps.detail });
-      return { kind: "cancelled", reason: caps.reason };
-    }
-    if (req.mode !== "simulation") return this.live(row, cfg);
-    const quote = await this.quoteOf(req.token_mint);
-    if (!quote) {
-      const v = priceWaitVerdict(req.leader_block_time, row.created_at_ms, Date.now(), cfg.max_signal_age_seconds);
-      if (v === "price_unavailable") return { kind: "cancelled", reason: v };
-      return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
-    }
-    const fill = await simulatedBuyFill(this.simQuotes(), cfg, {
-      order_id: row.order_id,
-      token_mint: req.token_mint,
-      requested_usd: req.requested_usd,
-      price_usd: quote.price_usd,
-      decimals: entry.token_decimals,
-    });
-    // Checked again with no await before the fill: the leader may have sold while the price was read.
-    if (this.leaderExited(row.order_id)) return { kind: "cancelled", reason: "leader_exited" };
-    return simulatedBuyFilled(
-      row,
-      { ...req, entry },
-      positionId,
-      fill,
-      performance.now() - started,
-      this.positionStart(entry.exit_strategy_id),
-    );
-  }
-
-  /**
-   * A live order: its D1 intent must be written before any upstream call (DESIGN §1); then the live runner
-   * (src/pipeline/live-queue.ts) runs or resumes it, taking a swap token right before each Jupiter quote.
-   */
-  private async live(row: QueueRow, cfg: Config, sell?: LiveSellable): Promise<Outcome> {
-    if (!this.liveRunner.started(row.order_id)) {
-      const intentOwed = this.ctx.storage.sql
-        .exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order' AND state = 'owed'", row.order_id)
-        .toArray().length;
-      if (intentOwed) return { kind: "wait", reason: "order intent not yet in D1", delay_ms: 1_000 };
-    }
-    const req = JSON.parse(row.request) as SwapRequest;
-    return this.liveRunner.run(row, req, cfg, sell, () =>
-      req.side === "buy" && this.leaderExited(row.order_id) ? "leader_exited" : null,
-    );
+  /** A live order, run or resumed by the live runner once its D1 intent is written (queue-execute.ts). */
+  private live(row: QueueRow, cfg: Config, sell?: LiveSellable): Promise<Outcome> {
+    return executeLive(this.liveRunner, this.ctx.storage.sql, row, cfg, sell);
   }
 
   /**
@@ -534,104 +351,13 @@ export class SwapQueue extends DurableObject<Env> {
   }
 
   /** The book is loaded from D1 once (its first use after an upgrade), with the openings still owed here. */
-  private async bookReady(): Promise<boolean> {
-    if (this.book.seeded()) return true;
-    let rows: Awaited<ReturnType<typeof openPositionsForBook>>;
-    try {
-      rows = await openPositionsForBook(this.db);
-    } catch (err) {
-      log.warn("swap_book_seed_failed", { error: String(err) });
-      return false;
-    }
-    if (!this.book.seeded()) this.book.seed([...rows, ...owedOpenings(this.ctx.storage.sql)]);
-    return true;
-  }
-
-  private async executeSell(row: QueueRow, req: SwapRequest, cfg: Config, started: number): Promise<Outcome> {
-    if (!req.position_id) throw new PermanentError("sell without position_id");
-    const positionId = req.position_id;
-    const actor = this.env.POSITION_ACTOR.getByName(positionId);
-    const full = (req.sell_fraction ?? 0) >= 1;
-    const sellable = await actor.sellable({
-      order_id: row.order_id,
-      amount: req.sell_amount,
-      full,
-    });
-    if (BigInt(sellable.amount) <= 0n) return { kind: "cancelled", reason: "nothing_to_sell" };
-    if (req.mode !== "simulation") return this.live(row, cfg, sellable);
-    let price = req.trigger_price_usd;
-    if (!(price && price > 0)) {
-      const quote = await this.quoteOf(req.token_mint);
-      if (!quote) return { kind: "wait", reason: "price unavailable", delay_ms: PRICE_RETRY_MS };
-      price = quote.price_usd;
-    }
-    const fill = await simulatedSellFill(this.simQuotes(), cfg, {
-      order_id: row.order_id,
-      token_mint: req.token_mint,
-      amount: BigInt(sellable.amount),
-      price_usd: price,
-      decimals: sellable.token_decimals,
-    });
-    return simulatedSellFilled(
-      row,
-      { ...req, position_id: positionId },
-      sellable,
-      fill,
-      full,
-      performance.now() - started,
-    );
+  private bookReady(): Promise<boolean> {
+    return bookReady(this.book, this.db, this.ctx.storage.sql);
   }
 
   private async cancel(row: QueueRow, req: SwapRequest, reason: string): Promise<void> {
-    const steps = givenUpSteps(row, req, { status: "cancelled", reason });
-    this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec(
-        "UPDATE queue SET state = 'cancelled', last_error = ?, finished_at_ms = ? WHERE order_id = ?",
-        reason,
-        Date.now(),
-        row.order_id,
-      );
-      this.owed.record(row.order_id, steps);
-    });
-    log.info("order_cancelled", { order_id: row.order_id, reason, side: req.side });
+    recordCancel(this.outcomes, row, req, reason);
     await this.settleOwed(row.order_id);
-  }
-
-  private async failed(row: QueueRow, req: SwapRequest, err: unknown, cfg: Config): Promise<void> {
-    const message = errorMessage(err);
-    const verdict = failureVerdict(row.attempts, err instanceof PermanentError, cfg.max_swap_retries);
-    const attempts = verdict.attempts;
-    const sql = this.ctx.storage.sql;
-    if (verdict.kind === "dead") {
-      const steps = givenUpSteps(row, req, { status: "dead", attempts, message });
-      this.ctx.storage.transactionSync(() => {
-        writeDeadLetter(sql, row, attempts, message);
-        this.owed.record(row.order_id, steps);
-      });
-      log.error("order_dead_lettered", { order_id: row.order_id, attempts, error: message });
-      await this.settleOwed(row.order_id);
-      return;
-    }
-    const backoff = verdict.backoff_ms;
-    sql.exec(
-      "UPDATE queue SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ?",
-      attempts,
-      message,
-      Date.now() + backoff,
-      row.order_id,
-    );
-    log.warn("order_attempt_failed", { order_id: row.order_id, attempts, retry_in_ms: backoff, error: message });
-    this.noteProgress(row.order_id, { attempts, last_error: message });
-  }
-
-  /**
-   * Attempts and waits shown on a still-pending D1 order: owed with the order's D1 row (its intent insert and
-   * this pending-only update in one batch, so a note never lands before the row), written behind, never
-   * awaited on the execution path.
-   */
-  private noteProgress(orderId: string, patch: OrderPatch): void {
-    // Its own step: the order's intent step (`d1_order`, which a live order waits for) is left as it is.
-    this.owed.record(orderId, [{ step: "d1_note", payload: patch }]);
   }
 
   /**
@@ -670,75 +396,20 @@ export class SwapQueue extends DurableObject<Env> {
     }
   }
 
-  /** One owed step; each is idempotent (D1 writes are guarded, the PositionActor dedups by order id). */
-  private async runStep(s: OwedStep, orderId: string): Promise<void> {
-    switch (s.step) {
-      case "d1_order":
-      case "d1_note":
-      case "signal_filtered":
-        return this.owed.runD1(s, orderId);
-      case "open_position":
-        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).open(s.payload);
-        return;
-      case "apply_fill":
-        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).applyFill(s.payload.fill);
-        return;
-      case "d1_position":
-        await this.env.POSITION_ACTOR.getByName(s.payload.position_id).flushD1();
-        return;
-      case "release":
-        return this.env.POSITION_ACTOR.getByName(s.payload.position_id).releaseOrder(
-          orderId,
-          s.payload.outcome,
-          s.payload.key,
-        );
-    }
-  }
-
   // ------------------------------------------------------------------ swap token bucket
 
   /** The simulated fill's quote (src/pipeline/sim-quote.ts): a spare token of this bucket, never waited for. */
   private simQuotes(): SimQuoteDeps {
-    const bucket = {
-      read: () => this.bucket(),
-      write: (s: BucketState) => this.setMeta(BUCKET_KEY, JSON.stringify(s)),
-    };
-    return { env: this.env, sql: this.ctx.storage.sql, bucket };
-  }
-
-  private bucket(): BucketState | null {
-    return parseBucket(this.meta(BUCKET_KEY));
-  }
-
-  /**
-   * Takes one token for a real upstream swap call, stored before the call is made (intent before acting:
-   * a call cut short by eviction still counts against the limit, so a retry never overruns it).
-   */
-  private takeSwapToken(cfg: Config): boolean {
-    const taken = takeToken(this.bucket(), bucketLimits(cfg), Date.now());
-    this.setMeta(BUCKET_KEY, JSON.stringify(taken.state));
-    if (!taken.taken) log.info("swap_rate_limited", { ready_at: nowIso(taken.ready_at_ms) });
-    return taken.taken;
+    return { env: this.env, sql: this.ctx.storage.sql, bucket: this.bucket };
   }
 
   /** One alarm for the earliest due work: an order never before the spacing allows, an owed step when due. */
   private async rearm(): Promise<void> {
     // A run still executing re-arms in its own finally; arming now would only spin duplicate alarms.
     if (this.running) return;
-    const { nextSim, nextLive, nextOwed } = nextDueTimes(this.ctx.storage.sql, this.owed.running);
-    if (nextSim == null && nextLive == null && nextOwed == null) return;
-    const now = Date.now();
-    // Config unknown (D1 unreachable, nothing cached): retry soon, no spacing, one token a second.
-    const cfg = nextSim != null || nextLive != null ? await this.hotConfig().catch(() => null) : null;
-    const at = nextRunAt({
-      now,
-      nextSim,
-      nextLive,
-      nextOwed,
-      tokenReadyAt: tokenReadyAt(this.bucket(), cfg ? bucketLimits(cfg) : { per_second: 1, burst: 1 }, now),
-      lastExecutionMs: Number(this.meta("last_execution_ms") ?? 0),
-      spacingMs: cfg?.swap_min_spacing_ms ?? 0,
-    });
+    const at = await nextAlarmAt(this.ctx.storage.sql, this.owed.running, this.bucket, () =>
+      this.hotConfig().catch(() => null),
+    );
     if (at == null) return;
     const current = await this.ctx.storage.getAlarm();
     if (current == null || current > at || current < Date.now()) await this.ctx.storage.setAlarm(at);
@@ -763,17 +434,7 @@ export class SwapQueue extends DurableObject<Env> {
    */
   async positionHotState(known: number | null): Promise<HotSnapshot<PositionHotState> | null> {
     const data = await this.hotState();
-    const version = this.hot.current()?.version ?? 0;
-    if (known != null && known >= version) return null;
-    return { version, data: { config: data.config } };
-  }
-
-  /** The template and versioned config a filled entry hands to its position (nothing when none is cached). */
-  private positionStart(strategyId: number | null): Pick<OpenPositionInput, "template" | "hot"> {
-    const snap = this.hot.current();
-    if (!snap) return {};
-    const template = templateFor(snap.data, strategyId);
-    return { ...(template ? { template } : {}), hot: { version: snap.version, data: { config: snap.data.config } } };
+    return positionSnapshot(data, this.hot.current()?.version ?? 0, known);
   }
 
   /** What the decisions read instead of D1; loaded from D1 only by a queue that has no snapshot yet. */
@@ -785,35 +446,9 @@ export class SwapQueue extends DurableObject<Env> {
     return (await this.hotState()).config;
   }
 
-  private async hotBreaker(): Promise<BreakerState> {
-    return (await this.hotState()).breaker;
-  }
-
   // ------------------------------------------------------------------ small helpers
-
-  private leaderExited(orderId: string): boolean {
-    return isLeaderExited(this.ctx.storage.sql, orderId);
-  }
 
   private rowByKey(key: string): QueueRow | undefined {
     return queueRowByKey(this.ctx.storage.sql, key);
-  }
-
-  private resultFor(row: QueueRow, duplicate: boolean): EnqueueResult {
-    return {
-      order_id: row.order_id,
-      status: row.state === "cancelled" ? "cancelled" : "pending",
-      duplicate,
-      ...(row.state === "cancelled" && row.last_error ? { cancel_reason: row.last_error } : {}),
-      queue_state: row.state,
-    };
-  }
-
-  private meta(key: string): string | null {
-    return readMeta(this.ctx.storage.sql, key);
-  }
-
-  private setMeta(key: string, value: string) {
-    writeMeta(this.ctx.storage.sql, key, value);
   }
 }

@@ -30,3 +30,21 @@ export function entryBeforeSale(req: SwapRequest, sale: ChainPoint): boolean {
   };
   return buyBeforeSale(at, sale);
 }
+
+/**
+ * What a sale does to one of its entries, judged from the queue's state of it after the mark (the queue's own
+ * state is the truth of a fill, its D1 row may still be owed). `started`: executing now, or a live order the
+ * executor started (its signature may land).
+ * - `in_flight`: filled or started, never cancelled here; its position is owed the mirror exit.
+ * - `cancel`: still pending, cancelled now.
+ * - `already_cancelled`: the executor reached it first and honoured the mark.
+ * - `none`: anything else (dead, or cancelled for another reason).
+ */
+export type SaleAction = "in_flight" | "cancel" | "already_cancelled" | "none";
+
+export function saleActionFor(now: { state: string; last_error: string | null }, started: boolean): SaleAction {
+  if (now.state === "done" || started) return "in_flight";
+  if (now.state === "pending") return "cancel";
+  if (now.state === "cancelled" && now.last_error === "leader_exited") return "already_cancelled";
+  return "none";
+}

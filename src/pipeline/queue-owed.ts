@@ -8,7 +8,7 @@ import type { QueueRow } from "./queue-storage";
 
 const MAX_BACKOFF_MS = 60_000;
 
-/** What an outcome still owes elsewhere, one idempotent call each (see `runStep`). */
+/** What an outcome still owes elsewhere, one idempotent call each (see `runOwedStep`, src/pipeline/queue-step-dispatch.ts). */
 export type OwedStep =
   | D1Step
   | { step: "open_position"; payload: OpenPositionInput }
