@@ -206,6 +206,7 @@ describe("a leader SELL while our copy of its BUY is in flight", () => {
 
 describe("a leader SELL with a timestamp in the future", () => {
   it("does not make every later BUY of the mint leader_already_sold: it counts as made when received", async () => {
+    const t0 = nowS();
     const { leader, trade } = await scenario("future-sell");
     const spy = await spyActor(leader);
     const noSlot = <T extends { slot?: number }>(tx: T) => {
@@ -215,7 +216,9 @@ describe("a leader SELL with a timestamp in the future", () => {
     const sell = { ...noSlot(trade("sell", 100_000, 0, 0)), timestamp: Date.now() }; // milliseconds
     await deliver([sell]);
     await settle(leader);
-    const buy = noSlot(trade("buy", 100_000, 1, 0));
+    // Dated a second after now, not after the scenario's start: the sale counts as made when it was received,
+    // and on a loaded machine that can be more than a second after the start (the BUY then came "before" it).
+    const buy = noSlot(trade("buy", 100_000, nowS() - t0 + 1, 0));
     await deliver([buy]);
     await settle(leader);
     expect(await signalBySignature(buy.signature)).toMatchObject({ filtered: 0, filter_reason: null });

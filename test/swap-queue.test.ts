@@ -107,6 +107,9 @@ describe("SwapQueue: a BUY becomes one filled simulated order and one open posit
     await filled(a.order_id);
     const again = await queue().enqueue(req);
     expect(again).toMatchObject({ order_id: a.order_id, duplicate: true, queue_state: "done" });
+    // The position opens behind its fill (issue 10): its D1 row trails the order's by milliseconds.
+    await waitFor(() => positionRow(positionIdFor(a.order_id)));
+    await queueIdle();
     const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM positions WHERE entry_order_id = ?")
       .bind(a.order_id)
       .first<{ n: number }>();
