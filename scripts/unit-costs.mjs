@@ -26,7 +26,7 @@ const state = mkdtempSync(join(tmpdir(), "walltrack-unit-costs-"));
 const dev = (args, cwd) => spawn(WRANGLER, ["dev", "--ip", "127.0.0.1", ...args], { cwd, stdio: "ignore" });
 const probe = dev(
   ["--port", String(port), "--inspector-port", String(port + 1), "--persist-to", join(state, "probe")],
-  resolve("scripts/unit-costs"),
+  resolve("bench/unit-costs"),
 );
 const fake = dev(
   ["-c", "test/fakes/wrangler.toml", "--port", String(port + 2), "--inspector-port", String(port + 3)].concat([
