@@ -38,18 +38,20 @@ import {
 import type { Outcome } from "../src/pipeline/queue-outcomes";
 import { OwedLedger } from "../src/pipeline/queue-owed";
 import { positionSnapshot, positionStartOf } from "../src/pipeline/queue-position-hot";
-import { queueRowByKey, writeMeta } from "../src/pipeline/queue-rows";
 import { RunPrices } from "../src/pipeline/queue-run-prices";
 import { queueStatus } from "../src/pipeline/queue-status";
 import { runOwedStep } from "../src/pipeline/queue-step-dispatch";
 import {
   createQueueTables,
   deadLetterOf,
+  deleteDeadLetter,
   orderStatesOf,
+  pendingAndOwed,
   type QueueRow,
   type QueueState,
+  queueRowByKey,
+  writeMeta,
 } from "../src/pipeline/queue-storage";
-import { deleteDeadLetter, pendingAndOwed } from "../src/pipeline/queue-writes";
 import type { SimQuoteDeps } from "../src/pipeline/sim-quote";
 
 /**
@@ -137,11 +139,6 @@ export class SwapQueue extends DurableObject<Env> {
         holdTokensUntil: (until) => this.bucket.holdUntil(this.hot.current()?.data.config, until),
       });
     });
-  }
-
-  /** Owed steps being run now (read by the test helpers' `queueIdle`). */
-  get stepsRunning(): Set<string> {
-    return this.owed.running;
   }
 
   private get db() {

@@ -1,8 +1,7 @@
 import type { Config } from "../domain/config";
 import { nextRunAt } from "../domain/swap-schedule";
 import type { SwapBucket } from "./queue-bucket";
-import { nextDueRow, readMeta } from "./queue-rows";
-import { nextDueTimes, type QueueRow } from "./queue-storage";
+import { nextDueRow, nextDueTimes, type QueueRow, readMeta } from "./queue-storage";
 
 /**
  * When the SwapQueue's one alarm is due for its earliest work: an order never before the spacing (or, a live

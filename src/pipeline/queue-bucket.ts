@@ -4,7 +4,7 @@ import { type BucketLimits, type BucketState, takeToken, tokenReadyAt } from "..
 import { log } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { bucketHeldUntil } from "./live-queue";
-import { parseBucket, readMeta, writeMeta } from "./queue-rows";
+import { readMeta, writeMeta } from "./queue-storage";
 
 /** `meta` key of the swap token bucket's state (JSON BucketState). */
 const BUCKET_KEY = "swap_bucket";
@@ -12,6 +12,16 @@ const BUCKET_KEY = "swap_bucket";
 const UNKNOWN_CONFIG_LIMITS: BucketLimits = { per_second: 1, burst: 1 };
 
 const limitsOf = (cfg: Config | null | undefined): BucketLimits => (cfg ? bucketLimits(cfg) : UNKNOWN_CONFIG_LIMITS);
+
+/** The stored token bucket; null when absent or unreadable (the bucket arithmetic treats it as full, as on first use). */
+export function parseBucket(raw: string | null): BucketState | null {
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as BucketState;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The SwapQueue's token bucket for real upstream swap calls, kept in its `meta` (so eviction neither refills

@@ -8,8 +8,7 @@ import { log } from "../lib/logger";
 import type { LiveQueueRunner, LiveSellable } from "./live-queue";
 import { isLeaderExited } from "./queue-leader-exits";
 import { type Outcome, simulatedBuyFilled, simulatedSellFilled } from "./queue-outcomes";
-import type { QueueRow } from "./queue-storage";
-import { intentOwed } from "./queue-writes";
+import { intentOwed, type QueueRow } from "./queue-storage";
 import { type SimQuoteDeps, simulatedBuyFill, simulatedSellFill } from "./sim-quote";
 
 /** How long an order waits for a missing price (or the book's first load) before it is tried again. */

@@ -4,8 +4,7 @@ import type { LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../domain/
 import { log } from "../lib/logger";
 import { cancelledBySale, markLeaderExit, saleCandidateRows } from "./queue-leader-exits";
 import { cancelledEntry } from "./queue-outcomes";
-import type { QueueRow } from "./queue-storage";
-import { queueRowById } from "./queue-writes";
+import { type QueueRow, queueRowById } from "./queue-storage";
 
 /** What a leader sale needs of the SwapQueue beyond its SQLite. */
 export interface LeaderSaleDeps {

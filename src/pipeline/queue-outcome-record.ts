@@ -7,8 +7,15 @@ import type { QueueBook } from "./queue-book";
 import { PermanentError } from "./queue-execute";
 import { filledSteps, givenUpSteps, type Outcome } from "./queue-outcomes";
 import type { OwedLedger } from "./queue-owed";
-import { type QueueRow, writeDeadLetter } from "./queue-storage";
-import { insertOrder, markCancelled, markFilled, markRetry, markWaiting } from "./queue-writes";
+import {
+  insertOrder,
+  markCancelled,
+  markFilled,
+  markRetry,
+  markWaiting,
+  type QueueRow,
+  writeDeadLetter,
+} from "./queue-storage";
 
 /**
  * An execution's outcome written in the SwapQueue's SQLite: the order's queue state together with every step

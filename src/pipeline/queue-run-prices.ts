@@ -1,6 +1,6 @@
 import type { PriceQuote } from "../domain/price";
 import { log } from "../lib/logger";
-import { dueSimulatedMints } from "./queue-rows";
+import { dueSimulatedMints } from "./queue-storage";
 
 /**
  * The prices of one SwapQueue run, in memory only (dropped when the run ends): the due simulated orders'

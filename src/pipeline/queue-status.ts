@@ -1,7 +1,6 @@
 import { nowIso } from "../lib/time";
 import type { SwapBucket } from "./queue-bucket";
-import { readMeta } from "./queue-rows";
-import { queueDepthAndOwed } from "./queue-storage";
+import { queueDepthAndOwed, readMeta } from "./queue-storage";
 
 /** The SwapQueue's status for the operator: depth per priority, next run, dead letters, owed steps, tokens. */
 export async function queueStatus(ctx: DurableObjectState, bucket: SwapBucket) {

@@ -1,6 +1,6 @@
 import { ORDER_PRIORITIES } from "../db/schema";
 import type { OpenPositionInput } from "../domain/position";
-import type { SwapRequest } from "../domain/swap-order";
+import { PRIORITY_RANK, type SwapRequest } from "../domain/swap-order";
 import { nowIso } from "../lib/time";
 import { LIVE_IN_FLIGHT_SQL } from "./live-orders";
 
@@ -185,4 +185,135 @@ export function writeDeadLetter(sql: SqlStorage, row: QueueRow, attempts: number
     message,
     nowIso(),
   );
+}
+
+// ---------------------------------------------------------------- an order's queue state
+// Each write that records an outcome runs inside the caller's transaction, with the owed steps of that outcome
+// (src/pipeline/queue-owed.ts).
+
+/** A new order's row: pending, or already cancelled (finished at once) when the enqueue refused it. */
+export function insertOrder(
+  sql: SqlStorage,
+  orderId: string,
+  req: SwapRequest,
+  cancelReason: string | null,
+  nowMs: number,
+): void {
+  sql.exec(
+    `INSERT INTO queue (order_id, idempotency_key, priority, priority_rank, request, state, last_error, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    orderId,
+    req.idempotency_key,
+    req.priority,
+    PRIORITY_RANK[req.priority],
+    JSON.stringify(req),
+    cancelReason ? "cancelled" : "pending",
+    cancelReason,
+    nowMs,
+  );
+  if (cancelReason) sql.exec("UPDATE queue SET finished_at_ms = ? WHERE order_id = ?", nowMs, orderId);
+}
+
+/** The fill: from here on the order is never executed again. */
+export function markFilled(sql: SqlStorage, orderId: string, nowMs: number): void {
+  sql.exec("UPDATE queue SET state = 'done', finished_at_ms = ? WHERE order_id = ?", nowMs, orderId);
+}
+
+export function markCancelled(sql: SqlStorage, orderId: string, reason: string, nowMs: number): void {
+  sql.exec(
+    "UPDATE queue SET state = 'cancelled', last_error = ?, finished_at_ms = ? WHERE order_id = ?",
+    reason,
+    nowMs,
+    orderId,
+  );
+}
+
+/** A failed attempt retried after its backoff. */
+export function markRetry(sql: SqlStorage, orderId: string, attempts: number, message: string, notBeforeMs: number) {
+  sql.exec(
+    "UPDATE queue SET attempts = ?, last_error = ?, not_before_ms = ? WHERE order_id = ?",
+    attempts,
+    message,
+    notBeforeMs,
+    orderId,
+  );
+}
+
+/** An order that waits (no price, book not loaded, intent not in D1…): not a failure, no attempt counted. */
+export function markWaiting(sql: SqlStorage, orderId: string, notBeforeMs: number, reason: string): void {
+  sql.exec("UPDATE queue SET not_before_ms = ?, last_error = ? WHERE order_id = ?", notBeforeMs, reason, orderId);
+}
+
+/** An order's row as it is now (the caller knows it exists). */
+export function queueRowById(sql: SqlStorage, orderId: string): QueueRow {
+  return sql.exec<QueueRow>("SELECT * FROM queue WHERE order_id = ?", orderId).one();
+}
+
+/** Whether a live order's intent is still owed to D1 (it makes no upstream call before). */
+export function intentOwed(sql: SqlStorage, orderId: string): boolean {
+  return (
+    sql.exec("SELECT 1 FROM owed WHERE order_id = ? AND step = 'd1_order' AND state = 'owed'", orderId).toArray()
+      .length > 0
+  );
+}
+
+/** Pending orders and owed steps, for the watchdog (either one needs an alarm). */
+export function pendingAndOwed(sql: SqlStorage): { pending: number; owed: number } {
+  const pending = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM queue WHERE state = 'pending'").one().n;
+  const owed = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM owed WHERE state = 'owed'").one().n;
+  return { pending, owed };
+}
+
+/** Removes a dead letter's record; false when there was none. */
+export function deleteDeadLetter(sql: SqlStorage, orderId: string): boolean {
+  return sql.exec("DELETE FROM dead_letters WHERE order_id = ?", orderId).rowsWritten > 0;
+}
+
+// ---------------------------------------------------------------- small reads and `meta`
+
+export function queueRowByKey(sql: SqlStorage, key: string): QueueRow | undefined {
+  return sql.exec<QueueRow>("SELECT * FROM queue WHERE idempotency_key = ?", key).toArray()[0];
+}
+
+export function readMeta(sql: SqlStorage, key: string): string | null {
+  return sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+}
+
+export function writeMeta(sql: SqlStorage, key: string, value: string): void {
+  sql.exec(
+    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    key,
+    value,
+  );
+}
+
+/**
+ * The next order to execute: the highest priority, oldest first, among the due pending ones; live orders only
+ * while a token is there (`liveOk`), unless the live runner already holds them in flight.
+ */
+export function nextDueRow(sql: SqlStorage, nowMs: number, liveOk: boolean): QueueRow | undefined {
+  return sql
+    .exec<QueueRow>(
+      `SELECT * FROM queue WHERE state = 'pending' AND not_before_ms <= ?
+               AND (? = 1 OR json_extract(request, '$.mode') <> 'live' OR ${LIVE_IN_FLIGHT_SQL})
+             ORDER BY priority_rank, seq LIMIT 1`,
+      nowMs,
+      liveOk ? 1 : 0,
+    )
+    .toArray()[0];
+}
+
+/** The distinct mints of the due simulated orders priced at the market (no trigger price), at most `limit`. */
+export function dueSimulatedMints(sql: SqlStorage, nowMs: number, limit: number): string[] {
+  return sql
+    .exec<{ m: string }>(
+      `SELECT DISTINCT json_extract(request, '$.token_mint') AS m FROM queue
+         WHERE state = 'pending' AND not_before_ms <= ? AND json_extract(request, '$.mode') <> 'live'
+           AND json_extract(request, '$.trigger_price_usd') IS NULL
+         LIMIT ?`,
+      nowMs,
+      limit,
+    )
+    .toArray()
+    .map((r) => r.m);
 }

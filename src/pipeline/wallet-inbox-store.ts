@@ -8,7 +8,7 @@ const INBOX_RETENTION_MS = 7 * 86_400_000;
 
 /** Inbox states the alarm works on. */
 const ACTIVE_STATES: readonly string[] = ["received", "recorded", "parking"];
-const ACTIVE = "state IN ('received', 'recorded', 'parking')";
+const ACTIVE = `state IN (${ACTIVE_STATES.map((st) => `'${st}'`).join(", ")})`;
 
 /** A row in a state the alarm works on (a chain step re-checks it after each await). */
 export function isActive(row: Row | undefined): row is Row {
