@@ -8,6 +8,7 @@ import { createQueueTables } from "../src/pipeline/queue-storage";
 import { drainQueue } from "./helpers/drive";
 import { buyRequest, queue, resetBreaker, setConfig } from "./helpers/execution";
 import { fake } from "./helpers/fake";
+import { faultyD1, patchEnv } from "./helpers/faults";
 import { addr } from "./helpers/helius";
 
 /**
@@ -128,5 +129,73 @@ describe("queue facts from the book (issue 10)", () => {
         .toArray(),
     );
     expect(row).toEqual([{ leader_address: leader, token_mint: mint, leader_block_time_ms: blockTime * 1000 }]);
+  });
+
+  it("a new book copies D1's closes within the longest cooldown once: the cooldown then reads no D1", async () => {
+    const [recent, old, leader] = [addr(), addr(), addr()];
+    const closed = async (mint: string, agoMs: number) =>
+      env.DB.prepare(
+        `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
+          entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at, closed_at)
+         VALUES (?, ?, ?, 6, 'simulation', 'closed', 0.001, '1000', 10, '0', ?, ?)`,
+      )
+        .bind(
+          `pos-${mint}-${agoMs}`,
+          leader,
+          mint,
+          new Date(0).toISOString(),
+          new Date(Date.now() - agoMs).toISOString(),
+        )
+        .run();
+    await closed(recent, 3_600_000);
+    await closed(recent, 7_200_000);
+    await closed(old, 40 * 86_400_000); // past the longest cooldown (30 days): not copied
+    const stub = env.SWAP_QUEUE.getByName(`book-seed-${recent}`);
+    const first = await stub.entryFacts({ leader_address: leader, token_mint: recent, order_ids: [] });
+    expect(first?.last_exit_at_ms).toBeGreaterThan(Date.now() - 3_700_000);
+    expect(first?.last_exit_at_ms).toBeLessThan(Date.now() - 3_500_000);
+    expect(first?.closes_known_since_ms).toBeLessThanOrEqual(Date.now() - 30 * 86_400_000);
+    // From here on D1 answers no read: the book has what the cooldown needs.
+    const d1 = faultyD1(env.DB, { match: /^\s*select/i, times: 1_000_000, message: "D1 read refused (test)" });
+    const restore = await patchEnv(stub, { DB: d1.binding });
+    const again = await stub.entryFacts({ leader_address: leader, token_mint: recent, order_ids: [] });
+    expect(again?.last_exit_at_ms).toBe(first?.last_exit_at_ms);
+    expect((await stub.entryFacts({ leader_address: leader, token_mint: old, order_ids: [] }))?.last_exit_at_ms).toBe(
+      null,
+    );
+    expect(d1.statements).toEqual([]);
+    await restore();
+  });
+
+  it("a book seeded before it copied closes copies them once, and answers meanwhile when D1 fails", async () => {
+    const [mint, leader] = [addr(), addr()];
+    const stub = env.SWAP_QUEUE.getByName(`book-legacy-${mint}`);
+    await runInDurableObject(stub, (_i, state) => {
+      new QueueBook(state.storage.sql).seed([]); // seeded by an older version: no closes copied
+    });
+    await env.DB.prepare(
+      `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
+        entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at, closed_at)
+       VALUES (?, ?, ?, 6, 'simulation', 'closed', 0.001, '1000', 10, '0', ?, ?)`,
+    )
+      .bind(`pos-${mint}`, leader, mint, new Date(0).toISOString(), new Date(Date.now() - 60_000).toISOString())
+      .run();
+    const d1 = faultyD1(env.DB, { match: /^\s*select/i, times: 1, message: "D1 read refused (test)" });
+    const restore = await patchEnv(stub, { DB: d1.binding });
+    const during = await stub.entryFacts({ leader_address: leader, token_mint: mint, order_ids: [] });
+    expect(d1.thrown()).toBe(1);
+    expect(during?.last_exit_at_ms).toBe(null); // not known yet: the WalletActor reads D1 for it (closes_known_since)
+    expect(during?.closes_known_since_ms).toBeGreaterThan(Date.now() - 86_400_000);
+    await restore();
+    const triedAt = await runInDurableObject(stub, (instance) => {
+      const book = (instance as unknown as { book: QueueBook }).book;
+      const at = book.closesSeedTriedAtMs;
+      book.closesSeedTriedAtMs -= 60_000; // as a minute later: the next call tries again
+      return at;
+    });
+    expect(triedAt).toBeGreaterThan(0);
+    const after = await stub.entryFacts({ leader_address: leader, token_mint: mint, order_ids: [] });
+    expect(after?.last_exit_at_ms).toBeGreaterThan(Date.now() - 120_000);
+    expect(after?.closes_known_since_ms).toBeLessThanOrEqual(Date.now() - 29 * 86_400_000);
   });
 });

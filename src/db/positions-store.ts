@@ -1,4 +1,4 @@
-import { eq, ne, sql } from "drizzle-orm";
+import { and, eq, gte, max, ne, sql } from "drizzle-orm";
 import type { StrategyRules } from "../domain/exit-strategy";
 import { rulesFromRow } from "../domain/exit-strategy";
 import { bookExposure as exposureOf } from "../domain/exposure";
@@ -76,5 +76,15 @@ export async function openPositionsForBook(db: Db) {
     })
     .from(positions)
     .where(ne(positions.status, "closed"))
+    .all();
+}
+
+/** Each mint's latest close since `sinceIso`, as the SwapQueue's book seeds its closes (the mint cooldown). */
+export async function recentClosesForBook(db: Db, sinceIso: string) {
+  return db
+    .select({ token_mint: positions.token_mint, closed_at: max(positions.closed_at) })
+    .from(positions)
+    .where(and(eq(positions.status, "closed"), gte(positions.closed_at, sinceIso)))
+    .groupBy(positions.token_mint)
     .all();
 }

@@ -8,6 +8,9 @@ import { NOTIFY_SEVERITIES, PRIORITY_FEE_MODES, SIZING_MODES } from "./vocabular
 const pct = (max = 100) => z.number().min(0).max(max);
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/** The longest mint cooldown the config accepts: how far back the SwapQueue's book must know every close. */
+export const MAX_MINT_COOLDOWN_SECONDS = 30 * 86400;
+
 export const EditableConfigSchema = z
   .object({
     capital_usd: z.number().positive().max(1e9),
@@ -23,7 +26,7 @@ export const EditableConfigSchema = z
     max_leader_trade_sol: z.number().positive().max(1e6),
     allow_rebuys: z.boolean(),
     rebuy_size_percent: z.number().positive().max(100),
-    mint_cooldown_seconds: int(0, 30 * 86400),
+    mint_cooldown_seconds: int(0, MAX_MINT_COOLDOWN_SECONDS),
     max_open_positions: int(1, 1000),
     max_total_exposure_usd: z.number().positive().max(1e9),
     safety_check_enabled: z.boolean(),

@@ -27,6 +27,9 @@ export function originOf(req: SwapRequest): PositionOrigin | undefined {
  * existed are copied from D1 once (`seed`), the only D1 read it ever needs.
  */
 export class QueueBook {
+  /** When `seedCloses` was last tried by a book seeded without closes (memory: an eviction tries again). */
+  closesSeedTriedAtMs = 0;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     sql.exec(`CREATE TABLE IF NOT EXISTS book (
@@ -53,6 +56,9 @@ export class QueueBook {
     // The facts of one mint and the open rows (caps) are read per decision: by index, not by scanning history.
     sql.exec("CREATE INDEX IF NOT EXISTS book_mint ON book (token_mint)");
     sql.exec("CREATE INDEX IF NOT EXISTS book_open ON book (closed)");
+    // Each mint's latest close from before the book, copied from D1 once (`seedCloses`): the mint cooldown
+    // then never needs D1 on the hot path, not even in the book's first 30 days.
+    sql.exec("CREATE TABLE IF NOT EXISTS book_closes (token_mint TEXT PRIMARY KEY, closed_at_ms INTEGER NOT NULL)");
     sql.exec(
       "INSERT INTO meta (key, value) VALUES ('book_closes_since_ms', ?) ON CONFLICT(key) DO NOTHING",
       String(Date.now()),
@@ -83,6 +89,40 @@ export class QueueBook {
     this.sql.exec(
       "INSERT INTO meta (key, value) VALUES ('book_seeded', ?) ON CONFLICT(key) DO NOTHING",
       String(rows.length),
+    );
+  }
+
+  closesSeeded(): boolean {
+    return this.sql.exec("SELECT 1 FROM meta WHERE key = 'book_closes_seeded'").toArray().length > 0;
+  }
+
+  /**
+   * Copies D1's latest close per mint since `sinceMs` (the longest cooldown back): every close since then is
+   * now known here, so `closesSince` moves back to it. Closes the book recorded itself are kept as they are.
+   */
+  seedCloses(rows: readonly { token_mint: string; closed_at_ms: number }[], sinceMs: number) {
+    for (const r of rows)
+      this.sql.exec(
+        `INSERT INTO book_closes (token_mint, closed_at_ms) VALUES (?, ?)
+         ON CONFLICT(token_mint) DO UPDATE SET closed_at_ms = MAX(closed_at_ms, excluded.closed_at_ms)`,
+        r.token_mint,
+        r.closed_at_ms,
+      );
+    this.sql.exec(
+      "UPDATE meta SET value = CAST(MIN(CAST(value AS INTEGER), ?) AS TEXT) WHERE key = 'book_closes_since_ms'",
+      sinceMs,
+    );
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('book_closes_seeded', ?) ON CONFLICT(key) DO NOTHING",
+      String(rows.length),
+    );
+  }
+
+  /** The mint's latest close copied from D1 by `seedCloses` (null: none within the window, or not seeded). */
+  seededCloseOf(mint: string): number | null {
+    return (
+      this.sql.exec<{ t: number }>("SELECT closed_at_ms AS t FROM book_closes WHERE token_mint = ?", mint).toArray()[0]
+        ?.t ?? null
     );
   }
 

@@ -97,6 +97,8 @@ export function entryFacts(sql: SqlStorage, book: QueueBook, q: EntryFactsQuery)
   const closes = rows
     .filter((r) => r.closed === 1 && r.closed_at_ms !== null && r.mint === q.token_mint)
     .map((r) => r.closed_at_ms as number);
+  const seededClose = book.seededCloseOf(q.token_mint);
+  if (seededClose !== null) closes.push(seededClose);
   const queued = sql
     .exec<{ usd: number | null }>(
       `SELECT json_extract(request, '$.requested_usd') AS usd FROM queue
