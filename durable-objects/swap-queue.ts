@@ -87,6 +87,9 @@ const MAX_PER_RUN = 25;
 
 export class SwapQueue extends DurableObject<Env> {
   private running = false;
+  /** The write-behind pass running now (`flushBehind`); `behindAgain`: rows were owed while it ran. */
+  private behind: Promise<void> | null = null;
+  private behindAgain = false;
   /** The order `execute` is working on (memory is enough: an eviction aborts that execution with it). */
   private executing: string | null = null;
   private book!: QueueBook;
@@ -168,10 +171,11 @@ export class SwapQueue extends DurableObject<Env> {
     const orderId = `ord_${crypto.randomUUID()}`;
     recordEnqueue(this.outcomes, orderId, req, cancelReason, now);
     // A live intent reaches D1 before any upstream call (DESIGN §1: written now, and `live` waits for it). A
-    // simulated one lives in this queue's SQLite: its D1 row is written behind, started now but not awaited
-    // (the fill does not wait for it); a failure stays owed, re-armed for the alarm's retry.
+    // simulated one lives in this queue's SQLite: its D1 row is written behind, never awaited (the fill does
+    // not wait for it); a failure stays owed, re-armed for the alarm's retry. With no run on, the run started
+    // below executes it first and writes intent and outcome in its one batch behind; beside a run, at once.
     if (req.mode === "live") await this.owed.run(orderId);
-    else this.ctx.waitUntil(this.writeBehind(orderId));
+    else if (cancelReason || this.running) this.ctx.waitUntil(this.flushBehind());
     await this.rearm();
     // Executed now rather than when the alarm fires (the alarm armed above stays the safety net).
     if (!cancelReason) this.ctx.waitUntil(this.runNow());
@@ -219,9 +223,9 @@ export class SwapQueue extends DurableObject<Env> {
       // Owed actor steps first: they are cheap, never wait for the spacing, and unblock positions. The D1
       // write-behind waits until after the executions (a fill never waits for D1).
       await this.owed.run(undefined, { d1: false });
-      await this.runDue();
-      // The D1 rows of what this run executed, in one batch behind the decisions (issue 10).
-      await this.owed.run();
+      // The D1 rows of what this run executed, in one batch behind the decisions (issue 10). A run already
+      // on (an enqueue's) writes them at its end: written now, an entry's intent would go without its fill.
+      if (await this.runDue()) await this.flushBehind();
     } catch (err) {
       error = errorMessage(err);
       throw err;
@@ -282,17 +286,19 @@ export class SwapQueue extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ execution
 
-  private async runDue(): Promise<void> {
-    if (this.running) return; // a forced run while one is executing: the finally of the first re-arms
+  /** Executes the due orders; false: a run was already on (it re-arms and writes behind in its own end). */
+  private async runDue(): Promise<boolean> {
+    if (this.running) return false; // a forced run while one is executing: the finally of the first re-arms
     this.running = true;
     try {
       const cfg = await this.hotConfig();
       if (cfg.swap_min_spacing_ms === 0) await this.prices.prefetch(MAX_PER_RUN);
       for (let n = 0; n < MAX_PER_RUN; n++) {
         const row = nextExecutable(this.ctx.storage.sql, this.bucket, cfg, Date.now());
-        if (!row) return;
+        if (!row) return true;
         await this.execute(row, cfg);
       }
+      return true;
     } finally {
       this.running = false;
       this.prices.clear();
@@ -365,7 +371,7 @@ export class SwapQueue extends DurableObject<Env> {
     if (this.running) return;
     try {
       await this.runDue();
-      await this.owed.run();
+      await this.flushBehind();
     } catch (err) {
       log.warn("swap_queue_run_failed", { error: String(err), retry: "alarm" });
     } finally {
@@ -376,7 +382,37 @@ export class SwapQueue extends DurableObject<Env> {
   /** After an outcome: its actor steps now (they unblock positions), its D1 rows behind. */
   private async settleOwed(orderId: string): Promise<void> {
     await this.owed.run(orderId, { d1: false });
-    this.ctx.waitUntil(this.writeBehind(orderId));
+    this.ctx.waitUntil(this.flushBehind());
+  }
+
+  /**
+   * The owed rows written behind, one pass at a time: calls while a pass runs share one more pass after it, so
+   * the D1 rows of orders decided meanwhile (a burst) go in one batch, not one each. What fails stays owed and
+   * is re-armed for the alarm.
+   */
+  private flushBehind(): Promise<void> {
+    if (this.behind) {
+      this.behindAgain = true;
+      return this.behind;
+    }
+    const pass = async () => {
+      try {
+        do {
+          this.behindAgain = false;
+          await this.owed.run();
+        } while (this.behindAgain);
+      } catch (err) {
+        log.warn("order_write_behind_failed", { error: String(err) });
+      } finally {
+        await this.rearm();
+      }
+    };
+    // Cleared in a `finally` callback (always a later microtask), so never before it is assigned.
+    const p: Promise<void> = pass().finally(() => {
+      if (this.behind === p) this.behind = null;
+    });
+    this.behind = p;
+    return p;
   }
 
   /**

@@ -32,6 +32,8 @@ export interface FaultyD1 {
   binding: D1Database;
   /** Every statement's SQL that reached the wrapper, in order (batched ones included). */
   statements: string[];
+  /** Each D1 call's statements, in order: a batch is one entry, a single statement an entry of one. */
+  calls: string[][];
   /** How many statements were made to throw so far. */
   thrown: () => number;
 }
@@ -41,6 +43,7 @@ export function faultyD1(real: D1Database, fault: D1Fault): FaultyD1 {
   const nth = fault.nth ?? 1;
   const times = fault.times ?? 1;
   const statements: string[] = [];
+  const calls: string[][] = [];
   let matched = 0;
   let thrown = 0;
   // Each wrapped statement → the real one and its SQL (a batch must be given the real statements).
@@ -62,6 +65,7 @@ export function faultyD1(real: D1Database, fault: D1Fault): FaultyD1 {
         if (prop === "bind") return (...args: unknown[]) => wrapStatement(target.bind(...args), query);
         if (prop === "run" || prop === "all" || prop === "first" || prop === "raw")
           return async (...args: unknown[]) => {
+            calls.push([query]);
             check(query);
             return (target as any)[prop](...args);
           };
@@ -79,6 +83,7 @@ export function faultyD1(real: D1Database, fault: D1Fault): FaultyD1 {
       if (prop === "batch")
         return async (stmts: D1PreparedStatement[]) => {
           // A batch is one atomic unit in D1: a fault on any of its statements fails the whole batch.
+          calls.push(stmts.map((s) => unwrap.get(s)?.query ?? "?"));
           for (const s of stmts) {
             const u = unwrap.get(s);
             if (u) check(u.query);
@@ -87,6 +92,7 @@ export function faultyD1(real: D1Database, fault: D1Fault): FaultyD1 {
         };
       if (prop === "exec")
         return async (query: string) => {
+          calls.push([query]);
           check(query);
           return target.exec(query);
         };
@@ -94,7 +100,7 @@ export function faultyD1(real: D1Database, fault: D1Fault): FaultyD1 {
       return typeof v === "function" ? v.bind(target) : v;
     },
   });
-  return { binding, statements, thrown: () => thrown };
+  return { binding, statements, calls, thrown: () => thrown };
 }
 
 export interface StubFault {
