@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { getDb } from "../src/db/client";
 import { tokens } from "../src/db/schema";
 import {
@@ -42,6 +42,29 @@ export class TokenSafety extends DurableObject<Env> {
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS safety (mint TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at_ms INTEGER NOT NULL)",
     );
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  }
+
+  /**
+   * Until when D1 may hold a result this object never saw: D1's `tokens` safety rows are written by these
+   * objects only (each its own mints, after every lookup), so a row this object lacks is one from before it
+   * existed, of use for as long as this object keeps its own (KEEP_MS). Read from D1 once, at the first look
+   * (D1's newest result then); 0 when D1 had none (a new install): first looks then never read D1.
+   */
+  private async takeoverUntil(): Promise<number> {
+    const known = () =>
+      this.ctx.storage.sql
+        .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'takeover_until_ms'")
+        .toArray()[0]?.value;
+    const stored = known();
+    if (stored !== undefined) return Number(stored);
+    const r = await getDb(this.env.DB).get<{ t: string | null }>(sql`SELECT MAX(safety_checked_at) AS t FROM tokens`);
+    const newest = r?.t ? Date.parse(r.t) : Number.NaN;
+    this.ctx.storage.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('takeover_until_ms', ?) ON CONFLICT(key) DO NOTHING",
+      String(Number.isFinite(newest) ? newest + KEEP_MS : 0),
+    );
+    return Number(known());
   }
 
   private cached(mint: string): TokenValues | null {
@@ -64,9 +87,13 @@ export class TokenSafety extends DurableObject<Env> {
     this.ctx.storage.sql.exec("DELETE FROM safety WHERE stored_at_ms < ?", nowMs - KEEP_MS);
   }
 
-  /** D1's row of the mint, or null (none, or D1 unreachable: the lookup goes on without it). */
-  private async d1Row(mint: string): Promise<typeof tokens.$inferSelect | null> {
+  /**
+   * D1's row of the mint, or null (none, none that can be from before this object, or D1 unreachable: the
+   * lookup goes on without it).
+   */
+  private async d1Row(mint: string, nowMs: number): Promise<typeof tokens.$inferSelect | null> {
     try {
+      if (nowMs >= (await this.takeoverUntil())) return null;
       return (await getDb(this.env.DB).select().from(tokens).where(eq(tokens.mint_address, mint)).get()) ?? null;
     } catch (err) {
       log.warn("token_safety_d1_unavailable", { mint, error: String(err) });
@@ -112,7 +139,7 @@ export class TokenSafety extends DurableObject<Env> {
       // A first look: a result D1 already holds (cached before this object existed) is taken over, but the
       // decision never waits for D1 (issue 10): the upstream calls start at the same time, and D1's row
       // counts only if it answers first — fresh, it is the result; stale, it fills what the lookup lacks.
-      const fromD1 = this.d1Row(mint);
+      const fromD1 = this.d1Row(mint, nowMs);
       const d1 = await Promise.race([fromD1, sources.then(() => null)]);
       if (d1) {
         const { mint_address: _m, created_at: _c, ...values } = d1;

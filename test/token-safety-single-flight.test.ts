@@ -6,7 +6,7 @@ import { loadConfig } from "../src/db/config-store";
 import { assessTokenSafety } from "../src/db/token-safety";
 import { TOKEN_SAFETY_SHARDS, tokenSafetyOf, tokenSafetyShard } from "../src/pipeline/token-safety-shard";
 import { fake } from "./helpers/fake";
-import { heldD1, patchEnv } from "./helpers/faults";
+import { faultyD1, heldD1, patchEnv } from "./helpers/faults";
 import { addr, nativeBuy } from "./helpers/helius";
 import { deliver, insertWallet, settle, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
@@ -132,11 +132,11 @@ describe("token safety per mint (issue 10)", () => {
     const mint = addr();
     await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
     const config = await loadConfig(getDb(env.DB));
-    // Cached in D1 by the API's path (before this object ever saw the mint).
+    // Cached in D1 before this object existed (an earlier version's path, here the D1-backed assessment).
     expect(await assessTokenSafety(env, getDb(env.DB), mint, config)).toMatchObject({ status: "ok" });
     await fake.hold("rugcheck.report");
     try {
-      const stub = tokenSafetyOf(env, mint);
+      const stub = env.TOKEN_SAFETY.getByName(`born-after-${mint}`);
       expect(await stub.assess(mint, config)).toMatchObject({ status: "ok", source: "cache" });
       expect(await stub.decimals(mint)).toBe(6);
     } finally {
@@ -191,5 +191,53 @@ describe("token safety per mint (issue 10)", () => {
     // Fixed values: a changed hash would re-home every cached mint, so it must be a deliberate change.
     expect(tokenSafetyShard("So11111111111111111111111111111111111111112")).toBe(23);
     expect(tokenSafetyShard("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")).toBe(28);
+  });
+
+  it("first looks read D1 only while it may hold results from before the object: none, and none is read", async () => {
+    const config = await loadConfig(getDb(env.DB));
+    const [a, b] = [addr(), addr()];
+    for (const m of [a, b])
+      await fake.tokens({ mint: m, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    await env.DB.prepare("UPDATE tokens SET safety_checked_at = NULL").run(); // D1 holds no result (a new install)
+    const stub = env.TOKEN_SAFETY.getByName(`new-install-${a}`);
+    const d1 = faultyD1(env.DB, { match: /^$/ });
+    const restore = await patchEnv(stub, { DB: d1.binding });
+    try {
+      expect(await stub.assess(a, config)).toMatchObject({ status: "ok", source: "upstream" });
+      // Its first look asked D1 once for its newest result: none, so nothing in D1 can be from before it.
+      await until("the first look's D1 read answered", async () =>
+        runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM meta").toArray().length > 0),
+      );
+      const reads = () => d1.statements.filter((q) => /^\s*select/i.test(q));
+      expect(reads()).toHaveLength(1);
+      expect(await stub.assess(b, config)).toMatchObject({ status: "ok", source: "upstream" });
+      expect(reads()).toHaveLength(1); // the second first look read no D1 (before: one tokens read per new mint)
+    } finally {
+      await restore();
+    }
+  });
+
+  it("an object born while D1 holds results keeps taking them over for as long as it would keep its own", async () => {
+    const config = await loadConfig(getDb(env.DB));
+    const mint = addr();
+    await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    const checked = "2026-01-02T03:04:05.000Z";
+    await env.DB.prepare("UPDATE tokens SET safety_checked_at = NULL").run();
+    await env.DB.prepare(
+      "INSERT INTO tokens (mint_address, decimals, safety_checked_at) VALUES (?, 6, ?) ON CONFLICT DO NOTHING",
+    )
+      .bind(addr(), checked)
+      .run();
+    const stub = env.TOKEN_SAFETY.getByName(`born-with-results-${mint}`);
+    expect(await stub.assess(mint, config)).toMatchObject({ status: "ok" });
+    await until("the first look's D1 read answered", async () =>
+      runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM meta").toArray().length > 0),
+    );
+    const until_ms = await runInDurableObject(stub, (_i, state) =>
+      Number(
+        state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'takeover_until_ms'").one().value,
+      ),
+    );
+    expect(until_ms).toBe(Date.parse(checked) + 7 * 24 * 3600 * 1000);
   });
 });
