@@ -172,10 +172,11 @@ export class SwapQueue extends DurableObject<Env> {
     recordEnqueue(this.outcomes, orderId, req, cancelReason, now);
     // A live intent reaches D1 before any upstream call (DESIGN §1: written now, and `live` waits for it). A
     // simulated one lives in this queue's SQLite: its D1 row is written behind, never awaited (the fill does
-    // not wait for it); a failure stays owed, re-armed for the alarm's retry. With no run on, the run started
-    // below executes it first and writes intent and outcome in its one batch behind; beside a run, at once.
+    // not wait for it); a failure stays owed, re-armed for the alarm's retry. A simulated entry enqueued with
+    // no run on is left to the run started below (it fills within milliseconds, and its intent and fill go in
+    // that run's one batch); anything else is written at once, beside whatever runs.
     if (req.mode === "live") await this.owed.run(orderId);
-    else if (cancelReason || this.running) this.ctx.waitUntil(this.flushBehind());
+    else if (cancelReason || this.running || req.side !== "buy") this.ctx.waitUntil(this.flushBehind());
     await this.rearm();
     // Executed now rather than when the alarm fires (the alarm armed above stays the safety net).
     if (!cancelReason) this.ctx.waitUntil(this.runNow());

@@ -12,9 +12,8 @@ afterEach(async () => {
   await api("PATCH", "/api/v1/config", { min_leader_trade_sol: 0.1 });
 });
 
-async function filtered(mintFields: Record<string, unknown> = {}) {
+async function filtered(mintFields: Record<string, unknown> = {}, mint = addr()) {
   const wallet = addr();
-  const mint = addr();
   await insertWallet(wallet);
   await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100, ...mintFields });
   await spyActor(wallet);
@@ -36,6 +35,16 @@ describe("filter_detail (issue 13): a filtered signal keeps the numbers of the m
     const list = await api("GET", "/api/v1/signals?filter_reason=leader_trade_too_small&page_size=100");
     const item = list.body.items.find((i: { id: number }) => i.id === s.id);
     expect(item.filter_detail).toMatchObject({ min_leader_trade_sol: 5 });
+  });
+
+  it("a leader trade outside the size bounds is filtered before any lookup: no safety call upstream", async () => {
+    expect((await api("PATCH", "/api/v1/config", { min_leader_trade_sol: 5 })).status).toBe(200);
+    const mint = addr();
+    const s = await filtered({}, mint);
+    expect(s.filter_reason).toBe("leader_trade_too_small");
+    // No safety lookup of the mint: RugCheck and DexScreener name it in their paths.
+    const asked = (await fake.requests()).filter((r) => `${r.path} ${JSON.stringify(r.body ?? "")}`.includes(mint));
+    expect(asked.map((r) => r.route)).toEqual([]);
   });
 
   it("a failed safety check records each check with its value and threshold", async () => {

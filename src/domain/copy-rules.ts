@@ -65,20 +65,25 @@ export interface CopyFacts {
 
 export type RuleDecision = { ok: true; rebuy: boolean } | { ok: false; reason: FilterReason; detail: string };
 
+/**
+ * The leader's trade size against the wallet's bounds: the one rule that needs no facts, so a BUY outside them
+ * is filtered before any lookup is asked (no safety or price call for a trade that is never copied). Null: ok.
+ */
+export function checkLeaderTradeSize(
+  r: Pick<EffectiveCopyRules, "min_leader_trade_sol" | "max_leader_trade_sol">,
+  leaderTradeSol: number,
+): Extract<RuleDecision, { ok: false }> | null {
+  if (leaderTradeSol < r.min_leader_trade_sol)
+    return { ok: false, reason: "leader_trade_too_small", detail: `${leaderTradeSol} SOL < ${r.min_leader_trade_sol}` };
+  if (leaderTradeSol > r.max_leader_trade_sol)
+    return { ok: false, reason: "leader_trade_too_large", detail: `${leaderTradeSol} SOL > ${r.max_leader_trade_sol}` };
+  return null;
+}
+
 /** Every rule that does not need the entry size; the first that fails names the filter reason. */
 export function checkCopyRules(r: EffectiveCopyRules, f: CopyFacts): RuleDecision {
-  if (f.leader_trade_sol < r.min_leader_trade_sol)
-    return {
-      ok: false,
-      reason: "leader_trade_too_small",
-      detail: `${f.leader_trade_sol} SOL < ${r.min_leader_trade_sol}`,
-    };
-  if (f.leader_trade_sol > r.max_leader_trade_sol)
-    return {
-      ok: false,
-      reason: "leader_trade_too_large",
-      detail: `${f.leader_trade_sol} SOL > ${r.max_leader_trade_sol}`,
-    };
+  const size = checkLeaderTradeSize(r, f.leader_trade_sol);
+  if (size) return size;
   const rebuy = f.prior_entry_usd !== null;
   if (rebuy && !r.allow_rebuys)
     return { ok: false, reason: "already_bought", detail: "this leader's earlier buy of the mint was already copied" };

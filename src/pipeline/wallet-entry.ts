@@ -6,7 +6,7 @@ import type { SafetyOutcome } from "../db/token-safety";
 import { type Classification, uiToBase, withSolPrice } from "../domain/classify";
 import type { Config } from "../domain/config";
 import { saleAfterBuy } from "../domain/copy-facts";
-import { checkCopyRules, checkExposure, effectiveCopyRules } from "../domain/copy-rules";
+import { checkCopyRules, checkExposure, checkLeaderTradeSize, effectiveCopyRules } from "../domain/copy-rules";
 import { entryRetryUntil, queueRefusal } from "../domain/entry-decision";
 import type { HeliusTx } from "../domain/helius-tx";
 import { entryTimeVerdict } from "../domain/signal-filters";
@@ -80,12 +80,31 @@ export async function decideEntry(p: EntryPorts, row: Row, config: Config): Prom
     });
     return null;
   }
+  const rules = effectiveCopyRules(config, wallet);
+  // A SOL-quoted trade outside the wallet's size bounds is never copied: filtered before any lookup is asked
+  // (the safety lookup and the price read-ahead cost upstream calls). A USD-quoted one needs the SOL price.
+  const outside = c.sol_amount === null ? null : checkLeaderTradeSize(rules, c.sol_amount);
+  if (outside) {
+    const priced = withSolPrice(c, await p.solUsd());
+    await p.finish(
+      row,
+      {
+        sol_amount: priced.sol_amount,
+        usd_amount: priced.usd_amount,
+        price_sol: priced.price_sol,
+        price_usd: priced.price_usd,
+        filter_reason: outside.reason,
+      },
+      outside.detail,
+      { leader_trade_sol: c.sol_amount, ...rules },
+    );
+    return null;
+  }
   // The simulated fill will ask this mint's price: read it ahead now, while the SOL price, the copy facts,
   // the safety lookup and the queue run (issue 10). Not awaited; a failure only leaves the fill to ask.
   if (wallet.mode === "simulation") p.readAhead(mint);
   // The SOL price, the copy facts and the safety lookup do not depend on one another: asked together (issue
   // 10), then read in the order the checks take them; a check that filters early leaves the others unread.
-  const rules = effectiveCopyRules(config, wallet);
   const factsAsked = p.copyFacts(address, mint, row.signature, rules.mint_cooldown_seconds);
   const safetyAsked = config.safety_check_enabled ? p.tokenSafety(mint, config) : null;
   factsAsked.catch(() => undefined); // awaited below unless filtered first; a failure there is the retry's
