@@ -27,6 +27,8 @@ export async function driveActor(actor: DurableObjectStub, mint: string): Promis
       if (!duplicate) enqueued.push(req);
       return { order_id: `ord_${req.idempotency_key}`, status: "pending" as const, duplicate };
     },
+    // The double holds no newer config than the actor's: the actor decides with the snapshot it has.
+    positionHotState: async () => null,
   };
   const feed = {
     getByName: () => ({
