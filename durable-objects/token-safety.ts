@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
+import { eq, gte } from "drizzle-orm";
 import { getDb } from "../src/db/client";
 import { tokens } from "../src/db/schema";
 import {
@@ -16,7 +16,9 @@ import {
 } from "../src/db/token-safety";
 import type { SafetyLookupConfig } from "../src/domain/safety";
 import { log } from "../src/lib/logger";
+import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
+import { tokenSafetyShard } from "../src/pipeline/token-safety-shard";
 
 /** Rows not looked at for this long are dropped: far past any TTL, kept only as a stale fallback. */
 const KEEP_MS = 7 * 24 * 3600 * 1000;
@@ -35,6 +37,8 @@ type Shared = Promise<{ lookup: Lookup | null; row: SafetyRow | null }>;
 export class TokenSafety extends DurableObject<Env> {
   private readonly inflight = new Map<string, Shared>();
   private prunedAtMs = 0;
+  /** The takeover from D1 running now (`takeover`). */
+  private importing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,25 +50,48 @@ export class TokenSafety extends DurableObject<Env> {
   }
 
   /**
-   * Until when D1 may hold a result this object never saw: D1's `tokens` safety rows are written by these
-   * objects only (each its own mints, after every lookup), so a row this object lacks is one from before it
-   * existed, of use for as long as this object keeps its own (KEEP_MS). Read from D1 once, at the first look
-   * (D1's newest result then); 0 when D1 had none (a new install): first looks then never read D1.
+   * The takeover, once: D1's `tokens` safety rows are written by these objects only (each its own mints, after
+   * every lookup), so the only D1 results this object lacks are its mints' from before it existed. Its first
+   * look copies them (those of the last KEEP_MS, of its shard: the first mint's) into its storage, and no
+   * later first look reads D1. Single-flight; a failure is tried again by the next first look.
    */
-  private async takeoverUntil(): Promise<number> {
-    const known = () =>
-      this.ctx.storage.sql
-        .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'takeover_until_ms'")
-        .toArray()[0]?.value;
-    const stored = known();
-    if (stored !== undefined) return Number(stored);
-    const r = await getDb(this.env.DB).get<{ t: string | null }>(sql`SELECT MAX(safety_checked_at) AS t FROM tokens`);
-    const newest = r?.t ? Date.parse(r.t) : Number.NaN;
-    this.ctx.storage.sql.exec(
-      "INSERT INTO meta (key, value) VALUES ('takeover_until_ms', ?) ON CONFLICT(key) DO NOTHING",
-      String(Number.isFinite(newest) ? newest + KEEP_MS : 0),
-    );
-    return Number(known());
+  private takeover(mint: string): Promise<void> {
+    this.importing ??= this.importFromD1(tokenSafetyShard(mint)).finally(() => {
+      this.importing = null;
+    });
+    return this.importing;
+  }
+
+  private takenOver(): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM meta WHERE key = 'taken_over'").toArray().length > 0;
+  }
+
+  private async importFromD1(shard: number): Promise<void> {
+    try {
+      const rows = await getDb(this.env.DB)
+        .select()
+        .from(tokens)
+        .where(gte(tokens.safety_checked_at, nowIso(Date.now() - KEEP_MS)))
+        .all();
+      let copied = 0;
+      for (const { mint_address, created_at: _c, ...values } of rows) {
+        if (tokenSafetyShard(mint_address) !== shard) continue;
+        // A result this object stored meanwhile is newer: kept.
+        this.ctx.storage.sql.exec(
+          "INSERT INTO safety (mint, value, stored_at_ms) VALUES (?, ?, ?) ON CONFLICT (mint) DO NOTHING",
+          mint_address,
+          JSON.stringify(values),
+          Date.now(),
+        );
+        copied++;
+      }
+      this.ctx.storage.sql.exec(
+        "INSERT INTO meta (key, value) VALUES ('taken_over', ?) ON CONFLICT(key) DO NOTHING",
+        String(copied),
+      );
+    } catch (err) {
+      log.warn("token_safety_d1_unavailable", { error: String(err) });
+    }
   }
 
   private cached(mint: string): TokenValues | null {
@@ -85,20 +112,6 @@ export class TokenSafety extends DurableObject<Env> {
     if (nowMs - this.prunedAtMs < PRUNE_EVERY_MS) return;
     this.prunedAtMs = nowMs;
     this.ctx.storage.sql.exec("DELETE FROM safety WHERE stored_at_ms < ?", nowMs - KEEP_MS);
-  }
-
-  /**
-   * D1's row of the mint, or null (none, none that can be from before this object, or D1 unreachable: the
-   * lookup goes on without it).
-   */
-  private async d1Row(mint: string, nowMs: number): Promise<typeof tokens.$inferSelect | null> {
-    try {
-      if (nowMs >= (await this.takeoverUntil())) return null;
-      return (await getDb(this.env.DB).select().from(tokens).where(eq(tokens.mint_address, mint)).get()) ?? null;
-    } catch (err) {
-      log.warn("token_safety_d1_unavailable", { mint, error: String(err) });
-      return null;
-    }
   }
 
   /** The mint's safety outcome under `config`: cached while fresh, else one shared upstream lookup. */
@@ -135,19 +148,16 @@ export class TokenSafety extends DurableObject<Env> {
   private async refresh(mint: string, config: SafetyLookupConfig, nowMs: number) {
     let row: SafetyRow | null = this.cached(mint);
     const sources = fetchSafetySources(this.env, mint);
-    if (!row) {
-      // A first look: a result D1 already holds (cached before this object existed) is taken over, but the
-      // decision never waits for D1 (issue 10): the upstream calls start at the same time, and D1's row
-      // counts only if it answers first — fresh, it is the result; stale, it fills what the lookup lacks.
-      const fromD1 = this.d1Row(mint, nowMs);
+    if (!row && !this.takenOver()) {
+      // A first look before the takeover: a result D1 already holds (cached before this object existed) is
+      // taken over, but the decision never waits for D1 (issue 10): the upstream calls start at the same
+      // time, and D1's result counts only if it comes first — fresh, it is the result; stale, it fills what
+      // the lookup lacks.
+      const fromD1 = this.takeover(mint).then(() => this.cached(mint));
       const d1 = await Promise.race([fromD1, sources.then(() => null)]);
       if (d1) {
-        const { mint_address: _m, created_at: _c, ...values } = d1;
-        if (isFresh(d1, config, nowMs)) {
-          this.store(mint, values, nowMs);
-          return { lookup: null, row: d1 as SafetyRow };
-        }
-        row = d1;
+        if (isFresh(d1, config, nowMs)) return { lookup: null, row: d1 as SafetyRow };
+        row = d1 as SafetyRow;
       }
     }
     const lookup = lookupFromSources(await sources, mint, row as Partial<TokenValues> | null, config, nowMs);

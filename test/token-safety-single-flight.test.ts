@@ -193,19 +193,17 @@ describe("token safety per mint (issue 10)", () => {
     expect(tokenSafetyShard("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")).toBe(28);
   });
 
-  it("first looks read D1 only while it may hold results from before the object: none, and none is read", async () => {
+  it("the first look takes D1's results over once; no later first look reads D1", async () => {
     const config = await loadConfig(getDb(env.DB));
     const [a, b] = [addr(), addr()];
     for (const m of [a, b])
       await fake.tokens({ mint: m, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
-    await env.DB.prepare("UPDATE tokens SET safety_checked_at = NULL").run(); // D1 holds no result (a new install)
-    const stub = env.TOKEN_SAFETY.getByName(`new-install-${a}`);
+    const stub = env.TOKEN_SAFETY.getByName(`first-looks-${a}`);
     const d1 = faultyD1(env.DB, { match: /^$/ });
     const restore = await patchEnv(stub, { DB: d1.binding });
     try {
-      expect(await stub.assess(a, config)).toMatchObject({ status: "ok", source: "upstream" });
-      // Its first look asked D1 once for its newest result: none, so nothing in D1 can be from before it.
-      await until("the first look's D1 read answered", async () =>
+      expect(await stub.assess(a, config)).toMatchObject({ status: "ok" });
+      await until("the takeover answered", async () =>
         runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM meta").toArray().length > 0),
       );
       const reads = () => d1.statements.filter((q) => /^\s*select/i.test(q));
@@ -217,27 +215,37 @@ describe("token safety per mint (issue 10)", () => {
     }
   });
 
-  it("an object born while D1 holds results keeps taking them over for as long as it would keep its own", async () => {
-    const config = await loadConfig(getDb(env.DB));
-    const mint = addr();
-    await fake.tokens({ mint, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
-    const checked = "2026-01-02T03:04:05.000Z";
-    await env.DB.prepare("UPDATE tokens SET safety_checked_at = NULL").run();
-    await env.DB.prepare(
-      "INSERT INTO tokens (mint_address, decimals, safety_checked_at) VALUES (?, 6, ?) ON CONFLICT DO NOTHING",
-    )
-      .bind(addr(), checked)
-      .run();
-    const stub = env.TOKEN_SAFETY.getByName(`born-with-results-${mint}`);
-    expect(await stub.assess(mint, config)).toMatchObject({ status: "ok" });
-    await until("the first look's D1 read answered", async () =>
+  it("the takeover copies the recent results of the object's own shard only", async () => {
+    const first = addr();
+    const shard = tokenSafetyShard(first);
+    const of = (same: boolean) => {
+      for (;;) {
+        const m = addr();
+        if ((tokenSafetyShard(m) === shard) === same) return m;
+      }
+    };
+    const [mine, old, other] = [of(true), of(true), of(false)];
+    const put = (mint: string, checkedAgoMs: number) =>
+      env.DB.prepare("INSERT INTO tokens (mint_address, decimals, safety_checked_at) VALUES (?, 6, ?)")
+        .bind(mint, new Date(Date.now() - checkedAgoMs).toISOString())
+        .run();
+    await put(mine, 3_600_000);
+    await put(old, 8 * 86_400_000); // past what an object keeps (7 days)
+    await put(other, 3_600_000);
+    await fake.tokens({ mint: first, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
+    const stub = env.TOKEN_SAFETY.getByName(`takeover-${first}`);
+    expect(await stub.assess(first, await loadConfig(getDb(env.DB)))).toMatchObject({ status: "ok" });
+    await until("the takeover answered", async () =>
       runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM meta").toArray().length > 0),
     );
-    const until_ms = await runInDurableObject(stub, (_i, state) =>
-      Number(
-        state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'takeover_until_ms'").one().value,
-      ),
+    const held = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql
+        .exec<{ mint: string }>("SELECT mint FROM safety")
+        .toArray()
+        .map((r) => r.mint),
     );
-    expect(until_ms).toBe(Date.parse(checked) + 7 * 24 * 3600 * 1000);
+    expect(held).toContain(mine);
+    expect(held).not.toContain(old);
+    expect(held).not.toContain(other);
   });
 });
