@@ -57,6 +57,16 @@ function seed(sql: SqlStorage, leader: string, other: string, mint: string, othe
   return book;
 }
 
+/** A closed position of `leader` in `mint`, closed `agoMs` ago, in D1 only (as from before the book). */
+const closedInD1 = (leader: string, mint: string, agoMs: number) =>
+  env.DB.prepare(
+    `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
+      entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at, closed_at)
+     VALUES (?, ?, ?, 6, 'simulation', 'closed', 0.001, '1000', 10, '0', ?, ?)`,
+  )
+    .bind(`pos-${mint}-${agoMs}`, leader, mint, new Date(0).toISOString(), new Date(Date.now() - agoMs).toISOString())
+    .run();
+
 describe("queue facts from the book (issue 10)", () => {
   it("entry facts and open copies over rows with, without and of unknown origin", async () => {
     const [leader, other, mint, otherMint] = [addr(), addr(), addr(), addr()];
@@ -133,23 +143,9 @@ describe("queue facts from the book (issue 10)", () => {
 
   it("a new book copies D1's closes within the longest cooldown once: the cooldown then reads no D1", async () => {
     const [recent, old, leader] = [addr(), addr(), addr()];
-    const closed = async (mint: string, agoMs: number) =>
-      env.DB.prepare(
-        `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
-          entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at, closed_at)
-         VALUES (?, ?, ?, 6, 'simulation', 'closed', 0.001, '1000', 10, '0', ?, ?)`,
-      )
-        .bind(
-          `pos-${mint}-${agoMs}`,
-          leader,
-          mint,
-          new Date(0).toISOString(),
-          new Date(Date.now() - agoMs).toISOString(),
-        )
-        .run();
-    await closed(recent, 3_600_000);
-    await closed(recent, 7_200_000);
-    await closed(old, 40 * 86_400_000); // past the longest cooldown (30 days): not copied
+    await closedInD1(leader, recent, 3_600_000);
+    await closedInD1(leader, recent, 7_200_000);
+    await closedInD1(leader, old, 40 * 86_400_000); // past the longest cooldown (30 days): not copied
     const stub = env.SWAP_QUEUE.getByName(`book-seed-${recent}`);
     const first = await stub.entryFacts({ leader_address: leader, token_mint: recent, order_ids: [] });
     expect(first?.last_exit_at_ms).toBeGreaterThan(Date.now() - 3_700_000);
@@ -173,13 +169,7 @@ describe("queue facts from the book (issue 10)", () => {
     await runInDurableObject(stub, (_i, state) => {
       new QueueBook(state.storage.sql).seed([]); // seeded by an older version: no closes copied
     });
-    await env.DB.prepare(
-      `INSERT INTO positions (id, source_wallet_address, token_mint, token_decimals, mode, status,
-        entry_price_usd, entry_amount, entry_cost_usd, current_amount, opened_at, closed_at)
-       VALUES (?, ?, ?, 6, 'simulation', 'closed', 0.001, '1000', 10, '0', ?, ?)`,
-    )
-      .bind(`pos-${mint}`, leader, mint, new Date(0).toISOString(), new Date(Date.now() - 60_000).toISOString())
-      .run();
+    await closedInD1(leader, mint, 60_000);
     const d1 = faultyD1(env.DB, { match: /^\s*select/i, times: 1, message: "D1 read refused (test)" });
     const restore = await patchEnv(stub, { DB: d1.binding });
     const during = await stub.entryFacts({ leader_address: leader, token_mint: mint, order_ids: [] });

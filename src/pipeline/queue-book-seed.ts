@@ -9,9 +9,10 @@ import { owedOpenings } from "./queue-storage";
 /** D1's closes within the longest mint cooldown, as `seedCloses` takes them. */
 async function recentCloses(db: Db, sinceMs: number) {
   const rows = await recentClosesForBook(db, nowIso(sinceMs));
-  return rows.flatMap((r) =>
-    r.closed_at ? [{ token_mint: r.token_mint, closed_at_ms: Date.parse(r.closed_at) }] : [],
-  );
+  return rows.flatMap((r) => {
+    const at = r.closed_at ? Date.parse(r.closed_at) : Number.NaN;
+    return Number.isFinite(at) ? [{ token_mint: r.token_mint, closed_at_ms: at }] : [];
+  });
 }
 
 /**
