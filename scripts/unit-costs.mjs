@@ -2,7 +2,7 @@
 //
 // What the pieces a BUY is made of cost on this runtime (local `wrangler dev`, all of a Worker's objects on one
 // workerd thread): one D1 statement (write, read), one D1 batch of 10, one Durable Object RPC, one new object
-// with its tables, one SQLite upsert in an object's storage, one outbound fetch (to the fake upstream) and one
+// with its tables (and without: new_object_bare), one SQLite upsert in an object's storage, one outbound fetch (to the fake upstream) and one
 // log line. Each is run n times in a row inside one request; the figure is the workerd processes' CPU (/proc)
 // and the wall time per operation. docs/perf-ingest.md reads a BUY's CPU against these.
 // Ports: port (probe worker), port+1 (its inspector), port+2 (fake upstream), port+3 (its inspector).
@@ -63,6 +63,8 @@ try {
     "d1_batch_of_10",
     "rpc",
     "new_object",
+    "new_object_one_exec",
+    "new_object_bare",
     "storage_upsert",
     "fetch",
     "log_line",

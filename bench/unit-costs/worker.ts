@@ -30,6 +30,17 @@ export class Probe extends DurableObject<Env> {
       this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS x${i} (a TEXT PRIMARY KEY, b TEXT, c INTEGER)`);
     return 1;
   }
+
+  /** The same eight tables in one `exec` (statements separated by semicolons). */
+  async setUpOneExec(): Promise<number> {
+    this.ctx.storage.sql.exec(
+      Array.from(
+        { length: 8 },
+        (_, i) => `CREATE TABLE IF NOT EXISTS x${i} (a TEXT PRIMARY KEY, b TEXT, c INTEGER)`,
+      ).join(";\n"),
+    );
+    return 1;
+  }
 }
 
 /** GET /<op>?n=N runs the operation N times, one after another; /setup creates the D1 table. */
@@ -67,6 +78,17 @@ export default {
       case "new_object": {
         const base = crypto.randomUUID();
         for (let i = 0; i < n; i++) await env.OBJ.getByName(`${base}-${i}`).setUp();
+        break;
+      }
+      case "new_object_one_exec": {
+        const base = crypto.randomUUID();
+        for (let i = 0; i < n; i++) await env.OBJ.getByName(`${base}-one-${i}`).setUpOneExec();
+        break;
+      }
+      case "new_object_bare": {
+        // The same without the eight tables: the difference is what a PositionActor's tables cost.
+        const base = crypto.randomUUID();
+        for (let i = 0; i < n; i++) await env.OBJ.getByName(`${base}-bare-${i}`).ping(null);
         break;
       }
       case "storage_upsert":
