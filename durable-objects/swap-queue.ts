@@ -5,6 +5,7 @@ import type { Config } from "../src/domain/config";
 import { enqueueCancelReason, enqueueNeedsHotState, enqueueResult } from "../src/domain/enqueue-decision";
 import type { EnqueueResult, LeaderSaleNotice, LeaderSaleResult, SwapRequest } from "../src/domain/swap-order";
 import { requestProblem } from "../src/domain/swap-request";
+import { CoalescedRun } from "../src/lib/coalesced-run";
 import { errorMessage } from "../src/lib/error-message";
 import { log } from "../src/lib/logger";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
@@ -87,9 +88,8 @@ const MAX_PER_RUN = 25;
 
 export class SwapQueue extends DurableObject<Env> {
   private running = false;
-  /** The write-behind pass running now (`flushBehind`); `behindAgain`: rows were owed while it ran. */
-  private behind: Promise<void> | null = null;
-  private behindAgain = false;
+  /** The write-behind (`flushBehind`): one pass at a time, rows owed meanwhile in its next pass. */
+  private readonly behind = new CoalescedRun(() => this.rearm());
   /** The order `execute` is working on (memory is enough: an eviction aborts that execution with it). */
   private executing: string | null = null;
   private book!: QueueBook;
@@ -331,7 +331,7 @@ export class SwapQueue extends DurableObject<Env> {
       recordFill(this.outcomes, this.book, row, req, outcome);
       // The position at once (actor state), but not in the way of the next order: the fill is already final
       // and owes the call (an eviction leaves it to the alarm). The D1 rows go with the run's batch.
-      this.ctx.waitUntil(this.writeBehind(row.order_id, { d1: false }));
+      this.ctx.waitUntil(this.actorStepsBehind(row.order_id));
     } else if (outcome.kind === "settled") {
       await this.owed.run(row.order_id, { d1: false });
     } else if (outcome.kind === "cancelled") {
@@ -392,37 +392,23 @@ export class SwapQueue extends DurableObject<Env> {
    * is re-armed for the alarm.
    */
   private flushBehind(): Promise<void> {
-    if (this.behind) {
-      this.behindAgain = true;
-      return this.behind;
-    }
-    const pass = async () => {
+    return this.behind.run(async () => {
       try {
-        do {
-          this.behindAgain = false;
-          await this.owed.run();
-        } while (this.behindAgain);
+        await this.owed.run();
       } catch (err) {
         log.warn("order_write_behind_failed", { error: String(err) });
-      } finally {
-        await this.rearm();
+        return false;
       }
-    };
-    // Cleared in a `finally` callback (always a later microtask), so never before it is assigned.
-    const p: Promise<void> = pass().finally(() => {
-      if (this.behind === p) this.behind = null;
     });
-    this.behind = p;
-    return p;
   }
 
   /**
-   * An order's owed steps run in the background (its D1 rows; with `d1: false`, a fill's position open or fill,
-   * beside the next executions); what fails (or changed meanwhile) is left to the alarm, re-armed here.
+   * A fill's owed actor steps (its position's open or fill) in the background, beside the next executions; its
+   * D1 rows go with the run's write-behind. What fails (or changed meanwhile) is left to the alarm, re-armed here.
    */
-  private async writeBehind(orderId: string, opts: { d1?: boolean } = {}): Promise<void> {
+  private async actorStepsBehind(orderId: string): Promise<void> {
     try {
-      await this.owed.run(orderId, opts);
+      await this.owed.run(orderId, { d1: false });
     } catch (err) {
       log.warn("order_write_behind_failed", { order_id: orderId, error: String(err) });
     } finally {

@@ -21,6 +21,12 @@ async function until(what: string, ok: () => Promise<boolean>) {
   throw new Error(`never: ${what}`);
 }
 
+/** Until the object's takeover from D1 (its first look's one read) has answered and been recorded. */
+const takenOver = (stub: DurableObjectStub) =>
+  until("the takeover answered", async () =>
+    runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM meta").toArray().length > 0),
+  );
+
 beforeEach(async () => {
   await fake.reset();
 });
@@ -203,9 +209,7 @@ describe("token safety per mint (issue 10)", () => {
     const restore = await patchEnv(stub, { DB: d1.binding });
     try {
       expect(await stub.assess(a, config)).toMatchObject({ status: "ok" });
-      await until("the takeover answered", async () =>
-        runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM meta").toArray().length > 0),
-      );
+      await takenOver(stub);
       const reads = () => d1.statements.filter((q) => /^\s*select/i.test(q));
       expect(reads()).toHaveLength(1);
       expect(await stub.assess(b, config)).toMatchObject({ status: "ok", source: "upstream" });
@@ -235,9 +239,7 @@ describe("token safety per mint (issue 10)", () => {
     await fake.tokens({ mint: first, price_usd: 0.002, decimals: 6, liquidity_usd: 200_000, age_hours: 100 });
     const stub = env.TOKEN_SAFETY.getByName(`takeover-${first}`);
     expect(await stub.assess(first, await loadConfig(getDb(env.DB)))).toMatchObject({ status: "ok" });
-    await until("the takeover answered", async () =>
-      runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM meta").toArray().length > 0),
-    );
+    await takenOver(stub);
     const held = await runInDurableObject(stub, (_i, state) =>
       state.storage.sql
         .exec<{ mint: string }>("SELECT mint FROM safety")

@@ -1,13 +1,13 @@
 // The WalletActor's flush of its signal outbox to D1 (src/pipeline/signal-outbox.ts), one at a time per actor.
 import type { Db } from "../db/client";
+import { CoalescedRun } from "../lib/coalesced-run";
 import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import { type QueuedSignal, type SignalOutbox, writeSignals } from "./signal-outbox";
 
 export class SignalFlush {
-  /** The flush running now; `again`: signals were queued while it ran. */
-  private flushing: Promise<void> | null = null;
-  private again = false;
+  /** One flush at a time; signals queued while it runs go in its next pass. */
+  private readonly runs = new CoalescedRun();
 
   constructor(
     private readonly outbox: SignalOutbox,
@@ -21,36 +21,23 @@ export class SignalFlush {
    * signals off and keeps the alarm armed for them; it never fails the decision that queued them.
    */
   run(now?: number): Promise<void> {
-    if (this.flushing) {
-      this.again = true;
-      return this.flushing;
-    }
-    const run = async () => {
-      do {
-        this.again = false;
-        const at = now ?? Date.now();
-        for (let due: QueuedSignal[] = this.outbox.due(at); due.length > 0; due = this.outbox.due(at)) {
-          try {
-            await writeSignals(this.db(), due);
-          } catch (err) {
-            this.outbox.failed(
-              due.map((d) => d.signature),
-              Date.now(),
-            );
-            log.warn("signal_flush_failed", { signals: due.length, error: errorMessage(err).split("\n")[0] });
-            const owed = this.outbox.soonest();
-            if (owed != null) await this.armAlarm(owed);
-            return;
-          }
-          this.outbox.written(due.map((d) => d.signature));
+    return this.runs.run(async () => {
+      const at = now ?? Date.now();
+      for (let due: QueuedSignal[] = this.outbox.due(at); due.length > 0; due = this.outbox.due(at)) {
+        try {
+          await writeSignals(this.db(), due);
+        } catch (err) {
+          this.outbox.failed(
+            due.map((d) => d.signature),
+            Date.now(),
+          );
+          log.warn("signal_flush_failed", { signals: due.length, error: errorMessage(err).split("\n")[0] });
+          const owed = this.outbox.soonest();
+          if (owed != null) await this.armAlarm(owed);
+          return false;
         }
-      } while (this.again);
-    };
-    // Cleared in a `finally` callback (always a later microtask), so never before it is assigned.
-    const p: Promise<void> = run().finally(() => {
-      if (this.flushing === p) this.flushing = null;
+        this.outbox.written(due.map((d) => d.signature));
+      }
     });
-    this.flushing = p;
-    return p;
   }
 }
