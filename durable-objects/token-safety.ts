@@ -12,12 +12,13 @@ import {
   type SafetyOutcome,
   type SafetyRow,
   type TokenValues,
-  writeTokenRow,
+  tokenRowUpsert,
 } from "../src/db/token-safety";
 import type { SafetyLookupConfig } from "../src/domain/safety";
 import { log } from "../src/lib/logger";
 import { nowIso } from "../src/lib/time";
 import { attachUpstreamHealth } from "../src/ops/upstream-store";
+import { sharedWrite } from "../src/pipeline/shared-d1-write";
 import { tokenSafetyShard } from "../src/pipeline/token-safety-shard";
 
 /** Rows not looked at for this long are dropped: far past any TTL, kept only as a stale fallback. */
@@ -163,9 +164,10 @@ export class TokenSafety extends DurableObject<Env> {
     const lookup = lookupFromSources(await sources, mint, row as Partial<TokenValues> | null, config, nowMs);
     if (lookup.ok) {
       this.store(mint, lookup.values, nowMs);
-      // Behind the answer: D1's copy is a read model; the next lookup rewrites it if this one fails.
+      // Behind the answer, through the shared writer (batched with other actors' rows): D1's copy is a read
+      // model; the next lookup rewrites it if this one fails.
       this.ctx.waitUntil(
-        writeTokenRow(getDb(this.env.DB), mint, lookup.values).catch((err) =>
+        sharedWrite(this.env, [tokenRowUpsert(getDb(this.env.DB), mint, lookup.values)]).catch((err) =>
           log.warn("token_row_write_failed", { mint, error: String(err) }),
         ),
       );

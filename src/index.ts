@@ -9,6 +9,7 @@ const app = createApp();
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
 
+export { D1Writer } from "../durable-objects/d1-writer";
 export { PortfolioRefresher } from "../durable-objects/portfolio-refresher";
 export { PositionActor } from "../durable-objects/position-actor";
 export { PriceFeed } from "../durable-objects/price-feed";

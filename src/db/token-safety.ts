@@ -216,11 +216,16 @@ export type Lookup =
   | { ok: false; error: string };
 
 /** Upserts the lookup into D1's `tokens` (the API's read model of the cache). */
-export async function writeTokenRow(db: Db, mint: string, values: TokenValues) {
-  await db
+/** The upsert of a mint's `tokens` row (idempotent: the same values again change nothing). */
+export function tokenRowUpsert(db: Db, mint: string, values: TokenValues) {
+  return db
     .insert(tokens)
     .values({ mint_address: mint, ...values })
     .onConflictDoUpdate({ target: tokens.mint_address, set: values });
+}
+
+export async function writeTokenRow(db: Db, mint: string, values: TokenValues) {
+  await tokenRowUpsert(db, mint, values);
 }
 
 /** The safety outcome of a lookup result: fresh values, else a stale cached row, else unavailable. */

@@ -1,0 +1,99 @@
+import { DurableObject } from "cloudflare:workers";
+import { CoalescedRun } from "../src/lib/coalesced-run";
+import { errorMessage } from "../src/lib/error-message";
+import { log } from "../src/lib/logger";
+import type { RawStatement, WriteOutcome } from "../src/pipeline/shared-d1-write";
+
+/** Statements per D1 batch: a pass takes whole callers' units until it reaches this many (at least one). */
+export const MAX_BATCH_STATEMENTS = 100;
+
+/** The error and its causes' messages (D1 may wrap SQLite's), so a caller can still tell a constraint. */
+function messages(err: unknown): string {
+  const out: string[] = [];
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const m = errorMessage(e);
+    if (!out.includes(m)) out.push(m);
+  }
+  return out.join(" | cause: ");
+}
+
+interface Waiting {
+  stmts: RawStatement[];
+  done: (outcome: WriteOutcome) => void;
+}
+
+/**
+ * D1Writer: the one object (`d1WriterOf(env)`) that writes the read model's behind-the-decision rows to D1,
+ * issue 10 (src/pipeline/shared-d1-write.ts). It keeps nothing: each caller holds what it owes until its
+ * call resolves, so an eviction here fails the calls in flight and their callers retry them.
+ *
+ * One D1 batch at a time: callers that arrive while one is in flight wait, and the next pass writes all of
+ * theirs in one batch. A batch is a transaction, so when it fails nothing of it landed and each caller's unit
+ * is tried again on its own: one unit's failure (a constraint) is its caller's alone.
+ */
+export class D1Writer extends DurableObject<Env> {
+  private waiting: Waiting[] = [];
+  private readonly runs = new CoalescedRun();
+  private batches = 0;
+  private statements = 0;
+  private failures = 0;
+
+  write(stmts: RawStatement[]): Promise<WriteOutcome> {
+    if (stmts.length === 0) return Promise.resolve({ ok: true });
+    const outcome = new Promise<WriteOutcome>((done) => this.waiting.push({ stmts, done }));
+    void this.runs.run(() => this.drain());
+    return outcome;
+  }
+
+  /** What this instance has written since it started (batches, statements, units that failed). */
+  stats(): { batches: number; statements: number; failures: number; waiting: number } {
+    return {
+      batches: this.batches,
+      statements: this.statements,
+      failures: this.failures,
+      waiting: this.waiting.length,
+    };
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      let n = 0;
+      let take = 0;
+      for (const w of this.waiting) {
+        if (take > 0 && n + w.stmts.length > MAX_BATCH_STATEMENTS) break;
+        n += w.stmts.length;
+        take++;
+      }
+      await this.flush(this.waiting.splice(0, take));
+    }
+  }
+
+  private async flush(units: Waiting[]): Promise<void> {
+    const first = await this.batch(units.flatMap((u) => u.stmts));
+    if (first.ok || units.length === 1) {
+      for (const u of units) this.settle(u, first);
+      return;
+    }
+    for (const u of units) this.settle(u, await this.batch(u.stmts));
+  }
+
+  private settle(u: Waiting, outcome: WriteOutcome) {
+    if (!outcome.ok) {
+      this.failures++;
+      log.warn("d1_writer_unit_failed", { statements: u.stmts.length, error: outcome.error.split("\n")[0] });
+    }
+    u.done(outcome);
+  }
+
+  private async batch(stmts: RawStatement[]): Promise<WriteOutcome> {
+    try {
+      const db = this.env.DB;
+      await db.batch(stmts.map((s) => db.prepare(s.sql).bind(...s.params)));
+      this.batches++;
+      this.statements += stmts.length;
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: messages(err) };
+    }
+  }
+}
