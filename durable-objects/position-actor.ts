@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { getDb } from "../src/db/client";
+import { positionUpsert } from "../src/db/positions-store";
 import type { Config } from "../src/domain/config";
 import type { StrategyRules } from "../src/domain/exit-strategy";
 import type { ExitFill, OpenPositionInput, SellableRequest, SellableResult } from "../src/domain/position";
@@ -28,6 +29,7 @@ import { createPositionTables, loadPositionState, savePositionState } from "../s
 import { StuckExits } from "../src/pipeline/position-stuck";
 import { PositionD1Writer } from "../src/pipeline/position-write-behind";
 import type { PositionHotState } from "../src/pipeline/queue-hot-state";
+import { sharedWrite } from "../src/pipeline/shared-d1-write";
 
 /**
  * PositionActor (one per position, named by its id): the one writer of its position (DESIGN §1).
@@ -58,7 +60,7 @@ export class PositionActor extends DurableObject<Env> {
     this.d1 = new PositionD1Writer(
       ctx.storage.sql,
       () => this.state,
-      () => this.db,
+      (row) => sharedWrite(this.env, [positionUpsert(this.db, row)]),
     );
     this.ports = {
       state: () => this.state,

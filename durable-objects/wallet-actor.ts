@@ -20,6 +20,7 @@ import { attachUpstreamHealth } from "../src/ops/upstream-store";
 import { type HotSnapshot, HotStateStore } from "../src/pipeline/hot-state";
 import { KeyedChains } from "../src/pipeline/mint-chains";
 import type { EntryFacts, EntryFactsQuery, OpenCopies, OpenCopiesQuery } from "../src/pipeline/queue-facts";
+import { sharedWrite } from "../src/pipeline/shared-d1-write";
 import { SignalLog } from "../src/pipeline/signal-log";
 import { SignalOutbox } from "../src/pipeline/signal-outbox";
 import { assessSafety, tokenSafetyOf } from "../src/pipeline/token-safety-shard";
@@ -106,6 +107,7 @@ export class WalletActor extends DurableObject<Env> {
     this.flush = new SignalFlush(
       this.outbox,
       () => this.db,
+      (queries) => sharedWrite(this.env, queries),
       (at) => this.armAlarm(at),
     );
     attachUpstreamHealth(env); // upstream breaker state → D1 status (issue 12)

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.captured.json";
 import { MAX_INBOX_ATTEMPTS, type WalletActor } from "../durable-objects/wallet-actor";
 import { HeliusTxSchema } from "../src/domain/helius-tx";
+import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { fetchDexTokens } from "../src/upstream/dexscreener";
 import { fetchJupiterPrices, fetchQuote } from "../src/upstream/jupiter";
 import { fetchRugcheckReport } from "../src/upstream/rugcheck";
@@ -327,7 +328,8 @@ describe("item 13 — an acked item whose processing always throws", () => {
     // The signal write is one batch with the wallet's last_signal_at update, behind the decision (issue 16).
     // (Matched on the SET: the hot-state read of the wallet row also names the column.)
     const fault = faultyD1(env.DB, { match: /set "last_signal_at"/, times: 3 });
-    await patchEnv(stub, { DB: fault.binding });
+    // The batch goes through the shared D1 writer (src/pipeline/shared-d1-write.ts): its D1 is the one failing.
+    const restore = await patchEnv(d1WriterOf(env), { DB: fault.binding });
     const item = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     expect(await deliver([item])).toMatchObject({ status: 200, body: { accepted: 1 } });
     // Decided at once, never parked: the inbox row is done, the signal owed by the actor's outbox.
@@ -340,6 +342,7 @@ describe("item 13 — an acked item whose processing always throws", () => {
       await runDurableObjectAlarm(stub);
     }
     expect(fault.thrown()).toBe(3);
+    await restore();
     const signal = await signalBySignature(item.signature);
     expect(signal).toMatchObject({ filtered: 0, signal_type: "buy" });
     expect(JSON.parse(signal.raw_payload)).toEqual(item);

@@ -2,6 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { OpenPositionInput } from "../src/domain/position";
+import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { LEADER, mint, positionRow, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { faultyD1, faultyNamespace, patchEnv } from "./helpers/faults";
@@ -73,10 +74,12 @@ describe("PositionActor.open under faults (item 4)", () => {
     // Two writes fail: the open's own (in the background: the open does not wait for D1, issue 10) and the
     // queue's owed flush after it (chained behind it), which reports the failure so that it is retried.
     const db = faultyD1(env.DB, { match: /^insert into "positions"/i, times: 2 });
-    await patchEnv(actor, { DB: db.binding });
+    // The row goes through the shared D1 writer (src/pipeline/shared-d1-write.ts): its D1 is the one failing.
+    const restore = await patchEnv(d1WriterOf(env), { DB: db.binding });
     expect(await actor.open(input)).toEqual({ position_id: input.position_id, created: true });
     expect(await rejection(() => actor.flushD1())).toMatch(/Failed query|injected D1 fault/);
     expect(db.thrown()).toBe(2);
+    await restore();
     expect(await positionRow(input.position_id)).toBeNull();
     // The state and the alarm were persisted before the D1 write: the object survives a crash.
     await evictDurableObject(actor);

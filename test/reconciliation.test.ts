@@ -15,6 +15,7 @@ import {
 } from "../src/domain/reconciliation";
 import worker from "../src/index";
 import { reconcile } from "../src/jobs/reconciliation";
+import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
 import { LEADER, mint } from "./helpers/execution";
 import { fake } from "./helpers/fake";
@@ -43,6 +44,7 @@ async function openLive(tokenMint: string, amount = "1000000000", mode: "live" |
     entry_amount: amount,
     entry_cost_usd: Number(amount) / 1e6,
   });
+  await actor.flushD1(); // the row is written behind the open: the run reads D1's open positions
   return { id, actor };
 }
 
@@ -427,12 +429,14 @@ describe("reconciliation run", () => {
     await agePreviousObservation(p.id);
     // The actor decides and persists the close, then its D1 write fails once.
     const fault = faultyD1(env.DB, { match: /positions/i });
-    await patchEnv(p.actor as unknown as DurableObjectStub, { DB: fault.binding });
+    // The row goes through the shared D1 writer (src/pipeline/shared-d1-write.ts): its D1 is the one failing.
+    const restore = await patchEnv(d1WriterOf(env), { DB: fault.binding });
     const r2 = await reconcile(w.env, "api");
     expect(fault.thrown()).toBe(1);
     expect(r2?.positions_closed).toBe(0);
     expect((await p.actor.status()).position_status).toBe("closed");
     expect((await positionRow(p.id)).status).toBe("open"); // the read model lags behind
+    await restore();
     await evictDurableObject(p.actor as unknown as DurableObjectStub);
     await agePreviousObservation(p.id);
     const r3 = await reconcile(w.env, "api");

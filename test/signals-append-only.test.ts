@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { positionIdFor } from "../src/domain/position";
+import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { resetWatchCache } from "../src/pipeline/watch-cache";
 import { signalsData } from "../src/ui/data";
 import { api } from "./helpers/api";
@@ -204,6 +205,7 @@ describe("signals are written once, behind the decision (the WalletActor side)",
     const { wallet, m, stub } = await warmLeader();
     const walletD1 = await recordD1(stub);
     const queueD1 = await recordD1(queue());
+    const writerD1 = await recordD1(d1WriterOf(env)); // the actors' behind-the-decision rows go through it
 
     const stale = { ...nativeBuy(wallet, addr(), { sol: 1, tokens: 1000 }), timestamp: nowS() - 3600 };
     const buy = { ...nativeBuy(wallet, m, { sol: 1, tokens: 4000 }), timestamp: nowS() - 2 };
@@ -237,16 +239,20 @@ describe("signals are written once, behind the decision (the WalletActor side)",
     const exitOrder = await env.DB.prepare("SELECT signal_id FROM orders WHERE id = ?").bind(sold.order_id).first();
     expect(exitOrder).toEqual({ signal_id: sold.id });
 
-    const inserts = walletD1.statements.filter((q) => /^\s*insert\s+into\s+["`]?signals["`]?/i.test(q));
+    const inserts = writerD1.statements.filter((q) => /^\s*insert\s+into\s+["`]?signals["`]?/i.test(q));
     expect(inserts.length).toBeGreaterThan(0);
-    expect(updatesOfSignals([walletD1, queueD1, positionD1])).toEqual([]);
+    expect(updatesOfSignals([walletD1, queueD1, positionD1, writerD1])).toEqual([]);
   });
 
   it("D1 unreachable: a webhook BUY is acked, decided, filled and opened; the rows land linked once D1 is back", async () => {
     const { wallet, m, stub } = await warmLeader();
     const down = () => faultyD1(env.DB, { match: /./, times: 1_000_000, message: "D1 unreachable (test)" });
     const route = down();
-    const restores = [await patchEnv(stub, { DB: down().binding }), await patchEnv(queue(), { DB: down().binding })];
+    const restores = [
+      await patchEnv(stub, { DB: down().binding }),
+      await patchEnv(queue(), { DB: down().binding }),
+      await patchEnv(d1WriterOf(env), { DB: down().binding }), // the read model's shared writer
+    ];
 
     const buy = { ...nativeBuy(wallet, m, { sol: 1, tokens: 4000 }), timestamp: nowS() - 2 };
     const res = await postInProcess([buy], { ...env, DB: route.binding });

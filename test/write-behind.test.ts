@@ -6,6 +6,7 @@ import { orderIntentInsert } from "../src/db/orders-store";
 import { upsertPosition } from "../src/db/positions-store";
 import { positionIdFor } from "../src/domain/position";
 import { orderIntentRow, runBatch } from "../src/pipeline/order-write-behind";
+import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { buyRequest, mint, orderRow, positionRow, queue, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
 import { faultyD1, patchEnv } from "./helpers/faults";
@@ -54,6 +55,8 @@ describe("decided from actor state, written behind", () => {
     const pos = env.POSITION_ACTOR.getByName(pid);
     const pdb = unreachable();
     const restorePosition = await patchEnv(pos, { DB: pdb.binding });
+    // The position row goes through the shared D1 writer (src/pipeline/shared-d1-write.ts).
+    const restoreWriter = await patchEnv(d1WriterOf(env), { DB: pdb.binding });
 
     await stepQueue();
     expect(qdb.thrown()).toBeGreaterThan(0);
@@ -74,6 +77,7 @@ describe("decided from actor state, written behind", () => {
     await fake.prices({ [m]: 3 }); // a second execution would show up at the new price
     await restoreQueue();
     await restorePosition();
+    await restoreWriter();
     await stepQueue();
     await runDurableObjectAlarm(pos);
     const order = await orderRow(res.order_id);

@@ -1,5 +1,4 @@
-import type { Db } from "../db/client";
-import { type PositionInsert, upsertPosition } from "../db/positions-store";
+import type { PositionInsert } from "../db/positions-store";
 import { positionPnl } from "../domain/exit-rules";
 import type { PositionState } from "../domain/position-state";
 import { nowIso } from "../lib/time";
@@ -65,7 +64,8 @@ export class PositionD1Writer {
   constructor(
     private readonly sql: SqlStorage,
     private readonly state: () => PositionState | null,
-    private readonly db: () => Db,
+    /** Writes the row (through the shared D1 writer: batched with other actors' rows); throws if it did not land. */
+    private readonly upsert: (row: PositionInsert) => Promise<void>,
   ) {}
 
   /** The state version D1 is known to hold (-1: none yet). */
@@ -79,7 +79,7 @@ export class PositionD1Writer {
       const st = this.state();
       if (!st) return;
       const row = positionRowOf(st);
-      await upsertPosition(this.db(), row);
+      await this.upsert(row);
       const written = row.state_version ?? 0;
       if (written > this.version())
         this.sql.exec(

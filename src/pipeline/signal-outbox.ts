@@ -1,7 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { isConstraintError } from "../db/constraint-error";
 import { signals, wallets } from "../db/schema";
+import { runBatch } from "./order-write-behind";
+import type { Printable } from "./shared-d1-write";
 
 /**
  * A WalletActor's signals on their way to D1 (issue 10 "the ack waits only for the inbox write", issue 16
@@ -165,13 +168,21 @@ const lastSignalAt = (db: Db, walletId: number, receivedIso: string) =>
       ),
     );
 
+/** Writes statements as one atomic unit: the shared D1 writer (`sharedWrite`), or D1 itself. */
+export type WriteUnit = (queries: Printable[]) => Promise<void>;
+
 /**
- * Writes queued signals to D1: one batch of inserts (ON CONFLICT (transaction_signature) DO NOTHING: an earlier
+ * Writes queued signals to D1: one batch (through `write`: the WalletActor's goes through the shared D1 writer,
+ * with other actors' rows) of inserts (ON CONFLICT (transaction_signature) DO NOTHING: an earlier
  * try, or the actor of another watched wallet in the same transaction, wrote it first) plus each wallet's
  * `last_signal_at`. A FOREIGN KEY failure (the wallet row deleted since) fails the batch; the signals are then
  * written one by one, those of a gone wallet without the reference. Throws on any other failure (retried).
  */
-export async function writeSignals(db: Db, rows: QueuedSignal[]): Promise<void> {
+export async function writeSignals(
+  db: Db,
+  rows: QueuedSignal[],
+  write: WriteUnit = (queries) => runBatch(db, queries as unknown as BatchItem<"sqlite">[]),
+): Promise<void> {
   if (rows.length === 0) return;
   const latest = new Map<number, string>();
   for (const r of rows) {
@@ -182,11 +193,7 @@ export async function writeSignals(db: Db, rows: QueuedSignal[]): Promise<void> 
   const touch = [...latest].map(([w, at]) => lastSignalAt(db, w, at));
   try {
     const [first, ...rest] = rows as [QueuedSignal, ...QueuedSignal[]];
-    await db.batch([
-      insertSignal(db, first, first.values),
-      ...rest.map((r) => insertSignal(db, r, r.values)),
-      ...touch,
-    ]);
+    await write([insertSignal(db, first, first.values), ...rest.map((r) => insertSignal(db, r, r.values)), ...touch]);
     return;
   } catch (err) {
     if (!isConstraintError(err, "FOREIGN KEY")) throw err;

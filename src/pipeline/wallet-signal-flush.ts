@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { CoalescedRun } from "../lib/coalesced-run";
 import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
-import { type QueuedSignal, type SignalOutbox, writeSignals } from "./signal-outbox";
+import { type QueuedSignal, type SignalOutbox, type WriteUnit, writeSignals } from "./signal-outbox";
 
 export class SignalFlush {
   /** One flush at a time; signals queued while it runs go in its next pass. */
@@ -12,6 +12,8 @@ export class SignalFlush {
   constructor(
     private readonly outbox: SignalOutbox,
     private readonly db: () => Db,
+    /** The batch's writer: the shared D1 writer (src/pipeline/shared-d1-write.ts). */
+    private readonly write: WriteUnit,
     /** Keeps the actor's alarm armed for signals a failed flush backed off. */
     private readonly armAlarm: (at: number) => Promise<void>,
   ) {}
@@ -25,7 +27,7 @@ export class SignalFlush {
       const at = now ?? Date.now();
       for (let due: QueuedSignal[] = this.outbox.due(at); due.length > 0; due = this.outbox.due(at)) {
         try {
-          await writeSignals(this.db(), due);
+          await writeSignals(this.db(), due, this.write);
         } catch (err) {
           this.outbox.failed(
             due.map((d) => d.signature),
