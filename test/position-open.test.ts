@@ -5,7 +5,7 @@ import type { OpenPositionInput } from "../src/domain/position";
 import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { LEADER, mint, positionRow, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1, faultyNamespace, patchEnv } from "./helpers/faults";
+import { faultyD1, faultyNamespace, heldD1, patchEnv } from "./helpers/faults";
 
 /**
  * Issue 9 item 4: PositionActor.open() never leaves a position only in memory. Every read happens before the
@@ -97,6 +97,26 @@ describe("PositionActor.open under faults (item 4)", () => {
     });
     // Re-armed due now: it may already have run and armed the next poll; either way an alarm is set.
     expect(await waitFor(async () => (await actor.status()).next_alarm_at)).toEqual(expect.any(String));
+  });
+
+  it("the open's D1 write and the queue's owed flush while it is in flight are ONE write", async () => {
+    const input = openInput(mint("OPONE"));
+    const actor = env.POSITION_ACTOR.getByName(input.position_id);
+    const held = heldD1(env.DB, "batches");
+    const rec = faultyD1(held.binding, { match: /^$/ });
+    const restore = await patchEnv(d1WriterOf(env), { DB: rec.binding });
+    try {
+      expect((await actor.open(input)).created).toBe(true); // its row's write is held at the writer
+      const flushed = actor.flushD1(); // the owed d1_position step, before the open's write has landed
+      await waitFor(async () => (held.waiting() > 0 ? true : null));
+      held.release();
+      expect(await flushed).toEqual({ version: expect.any(Number) });
+      expect(await positionRow(input.position_id)).toMatchObject({ status: "open" });
+      expect(rec.statements.filter((q) => /^insert into "positions"/i.test(q))).toHaveLength(1);
+    } finally {
+      held.release();
+      await restore();
+    }
   });
 
   it("a repeated open with other numbers changes nothing in the position", async () => {

@@ -60,6 +60,8 @@ export function positionRowOf(st: PositionState): PositionInsert {
  */
 export class PositionD1Writer {
   private chain: Promise<void> = Promise.resolve();
+  /** The last write asked for, until it settles, and the version it read (null: not started yet). */
+  private queued: { read: number | null; done: Promise<void> } | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -75,8 +77,14 @@ export class PositionD1Writer {
   }
 
   sync(): Promise<void> {
+    // A write not yet past reading the state, or one that read this same version, writes what this call
+    // would: joined, not repeated (the open's write and the queue's owed flush right after it are one write).
+    const current = this.state()?.version ?? 0;
+    if (this.queued && (this.queued.read === null || this.queued.read === current)) return this.queued.done;
+    const entry: { read: number | null; done: Promise<void> } = { read: null, done: Promise.resolve() };
     const run = async () => {
       const st = this.state();
+      entry.read = st?.version ?? 0;
       if (!st) return;
       const row = positionRowOf(st);
       await this.upsert(row);
@@ -88,6 +96,12 @@ export class PositionD1Writer {
         );
     };
     this.chain = this.chain.catch(() => undefined).then(run);
+    entry.done = this.chain;
+    this.queued = entry;
+    const clear = () => {
+      if (this.queued === entry) this.queued = null;
+    };
+    this.chain.then(clear, clear);
     return this.chain;
   }
 }

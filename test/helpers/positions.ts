@@ -3,7 +3,7 @@ import { LEADER } from "./execution";
 
 let seq = 0;
 
-/** Opens a position directly on its actor (as the SwapQueue does after an entry fill). */
+/** Opens a position directly on its actor and waits for its D1 row (as the SwapQueue does after an entry fill). */
 export async function openPosition(
   tokenMint: string,
   over: {
@@ -31,6 +31,8 @@ export async function openPosition(
     entry_amount,
     entry_cost_usd: over.entry_cost_usd ?? (Number(entry_amount) / 1e6) * entry_price_usd,
   });
+  // The row is written behind the open; the queue's owed `d1_position` step is what waits for it.
+  await env.POSITION_ACTOR.getByName(id).flushD1();
   return { id, actor: env.POSITION_ACTOR.getByName(id) };
 }
 
