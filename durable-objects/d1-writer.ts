@@ -17,6 +17,16 @@ function messages(err: unknown): string {
   return out.join(" | cause: ");
 }
 
+export interface WriterStats {
+  batches: number;
+  statements: number;
+  /** Callers' units D1 refused (each caller retries its own). */
+  failed_units: number;
+  /** Units waiting for the batch in flight. */
+  waiting: number;
+  last_failure: { at: string; error: string } | null;
+}
+
 interface Waiting {
   stmts: RawStatement[];
   done: (outcome: WriteOutcome) => void;
@@ -37,6 +47,7 @@ export class D1Writer extends DurableObject<Env> {
   private batches = 0;
   private statements = 0;
   private failures = 0;
+  private lastFailure: { at: string; error: string } | null = null;
 
   write(stmts: RawStatement[]): Promise<WriteOutcome> {
     if (stmts.length === 0) return Promise.resolve({ ok: true });
@@ -45,13 +56,14 @@ export class D1Writer extends DurableObject<Env> {
     return outcome;
   }
 
-  /** What this instance has written since it started (batches, statements, units that failed). */
-  stats(): { batches: number; statements: number; failures: number; waiting: number } {
+  /** What this instance has written since it started (it keeps nothing: an eviction starts them over). */
+  stats(): WriterStats {
     return {
       batches: this.batches,
       statements: this.statements,
-      failures: this.failures,
+      failed_units: this.failures,
       waiting: this.waiting.length,
+      last_failure: this.lastFailure,
     };
   }
 
@@ -80,6 +92,7 @@ export class D1Writer extends DurableObject<Env> {
   private settle(u: Waiting, outcome: WriteOutcome) {
     if (!outcome.ok) {
       this.failures++;
+      this.lastFailure = { at: new Date().toISOString(), error: outcome.error.split("\n")[0]?.slice(0, 300) ?? "" };
       log.warn("d1_writer_unit_failed", { statements: u.stmts.length, error: outcome.error.split("\n")[0] });
     }
     u.done(outcome);

@@ -2,13 +2,17 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { getBase58Decoder } from "@solana/kit";
 import { beforeEach, describe, expect, it } from "vitest";
+import { getDb } from "../src/db/client";
 import { resetHeartbeatThrottle } from "../src/db/heartbeats";
+import { tokenRowUpsert } from "../src/db/token-safety";
 import { runJob } from "../src/jobs/run-job";
 import { collectStatus } from "../src/ops/status";
+import { d1WriterOf, sharedWrite } from "../src/pipeline/shared-d1-write";
 import { api, expectErrorShape } from "./helpers/api";
 import { mint } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1 } from "./helpers/faults";
+import { faultyD1, patchEnv } from "./helpers/faults";
+import { addr } from "./helpers/helius";
 import { openPosition } from "./helpers/positions";
 
 beforeEach(async () => {
@@ -130,6 +134,26 @@ describe("GET /api/v1/status", () => {
     expect(bad.components.find((c) => c.name === "trading_wallet")?.verdict).toBe("failing");
   });
 
+  it("the read model's shared writer: what it wrote, and the last unit D1 refused", async () => {
+    const mint = addr();
+    const row = (m: string) =>
+      tokenRowUpsert(getDb(env.DB), m, { decimals: 6, safety_checked_at: new Date().toISOString() } as never);
+    await sharedWrite(env, [row(mint)]);
+    const ok = component(await status(), "read_model_writer");
+    expect(ok.verdict).toBe("ok");
+    expect(ok.detail).toMatchObject({ waiting: 0, statements: expect.any(Number), batches: expect.any(Number) });
+    expect(ok.detail.statements).toBeGreaterThan(0);
+    const failed = ok.detail.failed_units as number;
+    const down = faultyD1(env.DB, { match: /tokens/, message: "D1 unreachable (test)" });
+    const restore = await patchEnv(d1WriterOf(env), { DB: down.binding });
+    await expect(sharedWrite(env, [row(addr())])).rejects.toThrow(/D1 unreachable/);
+    await restore();
+    const after = component(await status(), "read_model_writer");
+    expect(after.verdict).toBe("ok"); // each caller retries its own: a refused unit is not a stuck writer
+    expect(after.detail.failed_units).toBe(failed + 1);
+    expect(after.detail.last_failure).toMatchObject({ error: "D1 unreachable (test)" });
+  });
+
   it("lists every component with a verdict and a reason, and /health stays minimal", async () => {
     const body = await status();
     const names = body.components.map((c: { name: string }) => c.name);
@@ -138,6 +162,7 @@ describe("GET /api/v1/status", () => {
       "cron:hourly_refresh",
       "cron:performance_aggregation",
       "swap_queue",
+      "read_model_writer",
       "positions",
       "webhook",
       "upstream:jupiter",

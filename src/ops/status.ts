@@ -11,6 +11,7 @@ import { upstreamVerdict } from "../domain/upstream-health";
 import { errorMessage } from "../lib/error-message";
 import { nowIso } from "../lib/time";
 import { tradingWalletKey } from "../lib/trading-wallet";
+import { d1WriterOf } from "../pipeline/shared-d1-write";
 import { CRON_JOBS, OPS_JOBS } from "../scheduled";
 import { UPSTREAM_SERVICES } from "../upstream/http";
 import { lastReconciliation } from "./reconciliation-summary";
@@ -107,6 +108,8 @@ export async function collectStatus(env: Env, now = Date.now()) {
 
   // --- swap queue (its own storage is the truth for depth and dead letters)
   out.push(await swapQueueStatus(env, beats.get("swap_queue") ?? null, now));
+
+  out.push(await readModelWriterStatus(env));
 
   // --- wallet actors' inbox loop
   const walletLoopHb = beats.get("wallet_actor") ?? null;
@@ -314,6 +317,32 @@ async function swapQueueStatus(
       alarm_loop: heartbeatDetail(hb),
     },
   };
+}
+
+/** Units waiting behind the batch in flight past which the shared writer is falling behind. */
+const WRITER_BACKLOG_LATE = 500;
+
+/** The shared D1 writer of the read model (durable-objects/d1-writer.ts): reachable, keeping up, what it wrote. */
+async function readModelWriterStatus(env: Env): Promise<ComponentStatus> {
+  try {
+    const s = await d1WriterOf(env).stats();
+    const late = s.waiting > WRITER_BACKLOG_LATE;
+    return {
+      name: "read_model_writer",
+      verdict: late ? "late" : "ok",
+      reason: late
+        ? `${s.waiting} write(s) waiting for D1`
+        : `${s.statements} statement(s) in ${s.batches} batch(es) since it started`,
+      detail: { ...s },
+    };
+  } catch (err) {
+    return {
+      name: "read_model_writer",
+      verdict: "failing",
+      reason: `D1Writer unreachable: ${errorMessage(err)}`,
+      detail: {},
+    };
+  }
 }
 
 async function tradingWalletStatus(
