@@ -7,7 +7,8 @@ import { tokens } from "../src/db/schema";
 import { tokenRowUpsert } from "../src/db/token-safety";
 import { d1WriterOf, sharedWrite } from "../src/pipeline/shared-d1-write";
 import { faultyD1, heldD1, patchEnv } from "./helpers/faults";
-import { addr } from "./helpers/helius";
+import { addr, nativeBuy } from "./helpers/helius";
+import { deliver, insertWallet, settle, signalBySignature } from "./helpers/wallet-actor";
 
 const writer = () => d1WriterOf(env);
 const db = getDb(env.DB);
@@ -128,5 +129,31 @@ describe("the shared D1 writer (issue 10)", () => {
     await sharedWrite(env, [tokenRow(b)]);
     expect(await decimalsOf(b)).toBe(6);
     expect((await db.select().from(tokens).all()).some((t) => t.mint_address === b)).toBe(true);
+  });
+});
+
+describe("a signal's FOREIGN KEY failure through the shared writer (issue 10)", () => {
+  it("a signal whose wallet row was deleted while its write waited lands without the reference", async () => {
+    const wallet = addr();
+    const walletId = await insertWallet(wallet);
+    const { held, restore } = await heldWriter();
+    try {
+      // A stale BUY: filtered at once (no order, which would reference the wallet too); its signal waits here.
+      const stale = {
+        ...nativeBuy(wallet, addr(), { sol: 1, tokens: 1000 }),
+        timestamp: Math.floor(Date.now() / 1000) - 3600,
+      };
+      expect((await deliver([stale], undefined, { wait: false })).status).toBe(200);
+      await until("the signal's write is held", () => held.waiting() > 0);
+      await env.DB.prepare("DELETE FROM wallets WHERE id = ?").bind(walletId).run();
+      held.release();
+      await settle(wallet);
+      const signal = await signalBySignature(stale.signature);
+      expect(signal).toMatchObject({ filtered: 1, filter_reason: "stale_signal", wallet_address: wallet });
+      expect(signal.wallet_id).toBeNull();
+    } finally {
+      held.release();
+      await restore();
+    }
   });
 });
