@@ -1,21 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
+import { batchThenEach } from "../src/lib/batch-then-each";
 import { CoalescedRun } from "../src/lib/coalesced-run";
-import { errorMessage } from "../src/lib/error-message";
+import { errorChain } from "../src/lib/error-message";
 import { log } from "../src/lib/logger";
 import type { RawStatement, WriteOutcome } from "../src/pipeline/shared-d1-write";
 
 /** Statements per D1 batch: a pass takes whole callers' units until it reaches this many (at least one). */
 export const MAX_BATCH_STATEMENTS = 100;
-
-/** The error and its causes' messages (D1 may wrap SQLite's), so a caller can still tell a constraint. */
-function messages(err: unknown): string {
-  const out: string[] = [];
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const m = errorMessage(e);
-    if (!out.includes(m)) out.push(m);
-  }
-  return out.join(" | cause: ");
-}
 
 export interface WriterStats {
   batches: number;
@@ -80,33 +71,33 @@ export class D1Writer extends DurableObject<Env> {
     }
   }
 
-  private async flush(units: Waiting[]): Promise<void> {
-    const first = await this.batch(units.flatMap((u) => u.stmts));
-    if (first.ok || units.length === 1) {
-      for (const u of units) this.settle(u, first);
-      return;
-    }
-    for (const u of units) this.settle(u, await this.batch(u.stmts));
+  private flush(units: Waiting[]): Promise<void> {
+    return batchThenEach(
+      units,
+      (some) => this.batch(some.flatMap((u) => u.stmts)),
+      // D1's message with its causes', so that a caller can still tell a constraint failure.
+      (u, err) =>
+        this.settle(
+          u,
+          err === null ? { ok: true } : { ok: false, error: [...new Set(errorChain(err))].join(" | cause: ") },
+        ),
+    );
   }
 
   private settle(u: Waiting, outcome: WriteOutcome) {
     if (!outcome.ok) {
+      const error = outcome.error.split("\n")[0] ?? "";
       this.failures++;
-      this.lastFailure = { at: new Date().toISOString(), error: outcome.error.split("\n")[0]?.slice(0, 300) ?? "" };
-      log.warn("d1_writer_unit_failed", { statements: u.stmts.length, error: outcome.error.split("\n")[0] });
+      this.lastFailure = { at: new Date().toISOString(), error: error.slice(0, 300) };
+      log.warn("d1_writer_unit_failed", { statements: u.stmts.length, error });
     }
     u.done(outcome);
   }
 
-  private async batch(stmts: RawStatement[]): Promise<WriteOutcome> {
-    try {
-      const db = this.env.DB;
-      await db.batch(stmts.map((s) => db.prepare(s.sql).bind(...s.params)));
-      this.batches++;
-      this.statements += stmts.length;
-      return { ok: true };
-    } catch (err) {
-      return { ok: false, error: messages(err) };
-    }
+  private async batch(stmts: RawStatement[]): Promise<void> {
+    const db = this.env.DB;
+    await db.batch(stmts.map((s) => db.prepare(s.sql).bind(...s.params)));
+    this.batches++;
+    this.statements += stmts.length;
   }
 }

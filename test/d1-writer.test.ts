@@ -6,7 +6,8 @@ import { isConstraintError } from "../src/db/constraint-error";
 import { tokens } from "../src/db/schema";
 import { tokenRowUpsert } from "../src/db/token-safety";
 import { d1WriterOf, sharedWrite } from "../src/pipeline/shared-d1-write";
-import { faultyD1, heldD1, patchEnv } from "./helpers/faults";
+import { waitFor } from "./helpers/execution";
+import { faultyD1, heldD1, patchWriter } from "./helpers/faults";
 import { addr, nativeBuy } from "./helpers/helius";
 import { deliver, insertWallet, settle, signalBySignature } from "./helpers/wallet-actor";
 
@@ -22,17 +23,15 @@ const decimalsOf = async (mint: string) =>
 async function heldWriter() {
   const held = heldD1(env.DB, "batches");
   const counted = faultyD1(held.binding, { match: /^$/ });
-  const restore = await patchEnv(writer(), { DB: counted.binding });
+  const restore = await patchWriter({ DB: counted.binding });
   return { held, counted, restore };
 }
 
-async function until(what: string, ok: () => boolean | Promise<boolean>) {
-  for (let i = 0; i < 400; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`never: ${what}`);
-}
+/** The suite's `waitFor`, naming what never happened. */
+const until = (what: string, ok: () => boolean | Promise<boolean>) =>
+  waitFor(async () => (await ok()) || null).catch(() => {
+    throw new Error(`never: ${what}`);
+  });
 
 describe("the shared D1 writer (issue 10)", () => {
   it("writes callers that wait meanwhile in ONE batch, each caller answered once its rows are in D1", async () => {
@@ -99,7 +98,7 @@ describe("the shared D1 writer (issue 10)", () => {
   it("D1 down: the caller is told (it keeps what it owes), and the same call succeeds once D1 is back", async () => {
     const mint = addr();
     const down = faultyD1(env.DB, { match: /tokens/, times: 1_000, message: "D1 unreachable" });
-    const restore = await patchEnv(writer(), { DB: down.binding });
+    const restore = await patchWriter({ DB: down.binding });
     await expect(sharedWrite(env, [tokenRow(mint)])).rejects.toThrow(/D1 unreachable/);
     await restore();
     expect(await decimalsOf(mint)).toBeNull();

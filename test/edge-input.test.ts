@@ -4,13 +4,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import pumpAmm from "../../shared/fixtures/helius-webhook-enhanced-swap-pumpamm.captured.json";
 import { MAX_INBOX_ATTEMPTS, type WalletActor } from "../durable-objects/wallet-actor";
 import { HeliusTxSchema } from "../src/domain/helius-tx";
-import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { fetchDexTokens } from "../src/upstream/dexscreener";
 import { fetchJupiterPrices, fetchQuote } from "../src/upstream/jupiter";
 import { fetchRugcheckReport } from "../src/upstream/rugcheck";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
 import { fake } from "./helpers/fake";
-import { faultyD1, patchEnv } from "./helpers/faults";
+import { faultyD1, patchEnv, patchWriter } from "./helpers/faults";
 import { addr, nativeBuy } from "./helpers/helius";
 import { deliver, HELIUS_SECRET, insertWallet, signalBySignature, spyActor } from "./helpers/wallet-actor";
 
@@ -329,7 +328,7 @@ describe("item 13 — an acked item whose processing always throws", () => {
     // (Matched on the SET: the hot-state read of the wallet row also names the column.)
     const fault = faultyD1(env.DB, { match: /set "last_signal_at"/, times: 3 });
     // The batch goes through the shared D1 writer (src/pipeline/shared-d1-write.ts): its D1 is the one failing.
-    const restore = await patchEnv(d1WriterOf(env), { DB: fault.binding });
+    const restore = await patchWriter({ DB: fault.binding });
     const item = nativeBuy(wallet, mint, { sol: 1, tokens: 1000 });
     expect(await deliver([item])).toMatchObject({ status: 200, body: { accepted: 1 } });
     // Decided at once, never parked: the inbox row is done, the signal owed by the actor's outbox.

@@ -2,10 +2,9 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { OpenPositionInput } from "../src/domain/position";
-import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { LEADER, mint, positionRow, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1, faultyNamespace, heldD1, patchEnv } from "./helpers/faults";
+import { faultyD1, faultyNamespace, heldD1, patchEnv, patchWriter } from "./helpers/faults";
 
 /**
  * Issue 9 item 4: PositionActor.open() never leaves a position only in memory. Every read happens before the
@@ -75,7 +74,7 @@ describe("PositionActor.open under faults (item 4)", () => {
     // queue's owed flush after it (chained behind it), which reports the failure so that it is retried.
     const db = faultyD1(env.DB, { match: /^insert into "positions"/i, times: 2 });
     // The row goes through the shared D1 writer (src/pipeline/shared-d1-write.ts): its D1 is the one failing.
-    const restore = await patchEnv(d1WriterOf(env), { DB: db.binding });
+    const restore = await patchWriter({ DB: db.binding });
     expect(await actor.open(input)).toEqual({ position_id: input.position_id, created: true });
     expect(await rejection(() => actor.flushD1())).toMatch(/Failed query|injected D1 fault/);
     expect(db.thrown()).toBe(2);
@@ -104,7 +103,7 @@ describe("PositionActor.open under faults (item 4)", () => {
     const actor = env.POSITION_ACTOR.getByName(input.position_id);
     const held = heldD1(env.DB, "batches");
     const rec = faultyD1(held.binding, { match: /^$/ });
-    const restore = await patchEnv(d1WriterOf(env), { DB: rec.binding });
+    const restore = await patchWriter({ DB: rec.binding });
     try {
       expect((await actor.open(input)).created).toBe(true); // its row's write is held at the writer
       const flushed = actor.flushD1(); // the owed d1_position step, before the open's write has landed

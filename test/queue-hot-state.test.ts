@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { positionIdFor } from "../src/domain/position";
 import { runMinuteJobs } from "../src/jobs/minute";
 import { pushQueueHotState } from "../src/pipeline/queue-hot-state";
-import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { api } from "./helpers/api";
 import {
   buyRequest,
@@ -18,7 +17,7 @@ import {
   waitFor,
 } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1, faultyNamespace, heldD1, heldNamespace, patchEnv } from "./helpers/faults";
+import { faultyD1, faultyNamespace, heldD1, heldNamespace, patchEnv, patchWriter } from "./helpers/faults";
 import { holdQueue, owedSteps, stepQueue } from "./helpers/queue-steps";
 
 /**
@@ -230,7 +229,7 @@ describe("write-behind of the position row (issue 10)", () => {
     const pos = env.POSITION_ACTOR.getByName(pid);
     const db = faultyD1(env.DB, { match: /"positions"/i, times: 1_000 });
     await patchEnv(pos, { DB: db.binding });
-    await patchEnv(d1WriterOf(env), { DB: db.binding }); // the row's writer (src/pipeline/shared-d1-write.ts)
+    await patchWriter({ DB: db.binding }); // the row's writer (src/pipeline/shared-d1-write.ts)
     await stepQueue();
     expect(db.thrown()).toBeGreaterThan(0);
     expect(await pos.status()).toMatchObject({ position_id: pid, position_status: "open" });

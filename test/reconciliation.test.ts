@@ -15,11 +15,10 @@ import {
 } from "../src/domain/reconciliation";
 import worker from "../src/index";
 import { reconcile } from "../src/jobs/reconciliation";
-import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { api, expectErrorShape, OPERATOR_TOKEN } from "./helpers/api";
 import { LEADER, mint } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1, patchEnv } from "./helpers/faults";
+import { faultyD1, patchWriter } from "./helpers/faults";
 import { newSolanaSecretKey } from "./helpers/keys";
 
 const WSOL = "So11111111111111111111111111111111111111112";
@@ -430,7 +429,7 @@ describe("reconciliation run", () => {
     // The actor decides and persists the close, then its D1 write fails once.
     const fault = faultyD1(env.DB, { match: /positions/i });
     // The row goes through the shared D1 writer (src/pipeline/shared-d1-write.ts): its D1 is the one failing.
-    const restore = await patchEnv(d1WriterOf(env), { DB: fault.binding });
+    const restore = await patchWriter({ DB: fault.binding });
     const r2 = await reconcile(w.env, "api");
     expect(fault.thrown()).toBe(1);
     expect(r2?.positions_closed).toBe(0);

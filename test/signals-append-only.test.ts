@@ -20,7 +20,7 @@ import {
   waitFor,
 } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { type FaultyD1, faultyD1, patchEnv } from "./helpers/faults";
+import { type FaultyD1, faultyD1, patchEnv, patchWriter } from "./helpers/faults";
 import { addr, nativeBuy, tx } from "./helpers/helius";
 import { holdQueue, stepQueue } from "./helpers/queue-steps";
 import {
@@ -251,7 +251,7 @@ describe("signals are written once, behind the decision (the WalletActor side)",
     const restores = [
       await patchEnv(stub, { DB: down().binding }),
       await patchEnv(queue(), { DB: down().binding }),
-      await patchEnv(d1WriterOf(env), { DB: down().binding }), // the read model's shared writer
+      await patchWriter({ DB: down().binding }), // the read model's shared writer
     ];
 
     const buy = { ...nativeBuy(wallet, m, { sol: 1, tokens: 4000 }), timestamp: nowS() - 2 };

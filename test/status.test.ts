@@ -7,11 +7,11 @@ import { resetHeartbeatThrottle } from "../src/db/heartbeats";
 import { tokenRowUpsert } from "../src/db/token-safety";
 import { runJob } from "../src/jobs/run-job";
 import { collectStatus } from "../src/ops/status";
-import { d1WriterOf, sharedWrite } from "../src/pipeline/shared-d1-write";
+import { sharedWrite } from "../src/pipeline/shared-d1-write";
 import { api, expectErrorShape } from "./helpers/api";
 import { mint } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1, patchEnv } from "./helpers/faults";
+import { faultyD1, patchWriter } from "./helpers/faults";
 import { addr } from "./helpers/helius";
 import { openPosition } from "./helpers/positions";
 
@@ -145,7 +145,7 @@ describe("GET /api/v1/status", () => {
     expect(ok.detail.statements).toBeGreaterThan(0);
     const failed = ok.detail.failed_units as number;
     const down = faultyD1(env.DB, { match: /tokens/, message: "D1 unreachable (test)" });
-    const restore = await patchEnv(d1WriterOf(env), { DB: down.binding });
+    const restore = await patchWriter({ DB: down.binding });
     await expect(sharedWrite(env, [row(addr())])).rejects.toThrow(/D1 unreachable/);
     await restore();
     const after = component(await status(), "read_model_writer");

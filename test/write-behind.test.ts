@@ -3,13 +3,12 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { orderIntentInsert } from "../src/db/orders-store";
-import { upsertPosition } from "../src/db/positions-store";
+import { positionUpsert } from "../src/db/positions-store";
 import { positionIdFor } from "../src/domain/position";
 import { orderIntentRow, runBatch } from "../src/pipeline/order-write-behind";
-import { d1WriterOf } from "../src/pipeline/shared-d1-write";
 import { buyRequest, mint, orderRow, positionRow, queue, resetBreaker, setConfig, waitFor } from "./helpers/execution";
 import { fake } from "./helpers/fake";
-import { faultyD1, patchEnv } from "./helpers/faults";
+import { faultyD1, patchEnv, patchWriter } from "./helpers/faults";
 import { holdQueue, owedSteps, stepQueue } from "./helpers/queue-steps";
 
 /**
@@ -56,7 +55,7 @@ describe("decided from actor state, written behind", () => {
     const pdb = unreachable();
     const restorePosition = await patchEnv(pos, { DB: pdb.binding });
     // The position row goes through the shared D1 writer (src/pipeline/shared-d1-write.ts).
-    const restoreWriter = await patchEnv(d1WriterOf(env), { DB: pdb.binding });
+    const restoreWriter = await patchWriter({ DB: pdb.binding });
 
     await stepQueue();
     expect(qdb.thrown()).toBeGreaterThan(0);
@@ -153,12 +152,12 @@ describe("a late D1 write never moves a row backwards", () => {
     expect(version).toBeGreaterThan(0);
     // An evicted instance's write of an older snapshot lands last.
     const { created_at: _c, ...older } = row;
-    await upsertPosition(getDb(env.DB), {
-      ...(older as Parameters<typeof upsertPosition>[1]),
+    await positionUpsert(getDb(env.DB), {
+      ...(older as Parameters<typeof positionUpsert>[1]),
       status: "closed",
       current_amount: "0",
       state_version: version - 1,
-    });
+    }).run();
     expect(await positionRow(pid)).toMatchObject({
       status: "open",
       current_amount: row.current_amount,

@@ -1,4 +1,4 @@
-import { errorMessage } from "../lib/error-message";
+import { errorChain } from "../lib/error-message";
 
 /**
  * Detects a D1/SQLite constraint failure wherever the driver wrapped it (drizzle puts the D1 error in
@@ -6,9 +6,5 @@ import { errorMessage } from "../lib/error-message";
  * a 409 instead of a 500.
  */
 export function isConstraintError(err: unknown, kind: "UNIQUE" | "FOREIGN KEY", column?: string): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const msg = errorMessage(e);
-    if (msg.includes(`${kind} constraint failed`) && (!column || msg.includes(column))) return true;
-  }
-  return false;
+  return errorChain(err).some((msg) => msg.includes(`${kind} constraint failed`) && (!column || msg.includes(column)));
 }

@@ -8,10 +8,10 @@ import { exitStrategies, type PositionRow, positions } from "./schema";
 export type PositionInsert = typeof positions.$inferInsert;
 
 /**
- * Upserts the whole read-model row (the PositionActor is its one writer, DESIGN §1). A write from an older
- * state version than the row's (a late write of an evicted instance) changes nothing: never backwards.
+ * The upsert of the whole read-model row (the PositionActor is its one writer, DESIGN §1). A write from an
+ * older state version than the row's (a late write of an evicted instance) changes nothing: never backwards,
+ * and the same write twice is the same row.
  */
-/** The version-guarded upsert of a position's row (idempotent: an equal or older version changes nothing new). */
 export function positionUpsert(db: Db, row: PositionInsert) {
   const { id: _id, created_at: _c, ...rest } = row;
   // A signal written behind (issue 10): its id is resolved from the signature once its row is in D1, and a
@@ -28,10 +28,6 @@ export function positionUpsert(db: Db, row: PositionInsert) {
       set: { ...rest, signal_id: sql`COALESCE(excluded.signal_id, ${positions.signal_id})` },
       setWhere: sql`excluded.state_version >= ${positions.state_version}`,
     });
-}
-
-export async function upsertPosition(db: Db, row: PositionInsert): Promise<void> {
-  await positionUpsert(db, row).run();
 }
 
 export async function getPosition(db: Db, id: string): Promise<PositionRow | undefined> {

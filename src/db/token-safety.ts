@@ -215,17 +215,12 @@ export type Lookup =
   | { ok: true; values: TokenValues; inputs: SafetyInputs; result: SafetyResult }
   | { ok: false; error: string };
 
-/** Upserts the lookup into D1's `tokens` (the API's read model of the cache). */
-/** The upsert of a mint's `tokens` row (idempotent: the same values again change nothing). */
+/** The upsert of a lookup into D1's `tokens` (the API's read model of the cache); the same values again change nothing. */
 export function tokenRowUpsert(db: Db, mint: string, values: TokenValues) {
   return db
     .insert(tokens)
     .values({ mint_address: mint, ...values })
     .onConflictDoUpdate({ target: tokens.mint_address, set: values });
-}
-
-export async function writeTokenRow(db: Db, mint: string, values: TokenValues) {
-  await tokenRowUpsert(db, mint, values);
 }
 
 /** The safety outcome of a lookup result: fresh values, else a stale cached row, else unavailable. */
@@ -266,6 +261,6 @@ export async function assessTokenSafety(
   const row = await db.select().from(tokens).where(eq(tokens.mint_address, mint)).get();
   if (row && isFresh(row, config, nowMs)) return outcomeFromRow(row, config, nowMs, "cache");
   const lookup = await lookupUpstream(env, mint, row ?? null, config, nowMs);
-  if (lookup.ok) await writeTokenRow(db, mint, lookup.values);
+  if (lookup.ok) await tokenRowUpsert(db, mint, lookup.values);
   return outcomeOfLookup(mint, lookup, row, config, nowMs);
 }

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import type { ExitFill, OpenPositionInput } from "../domain/position";
 import type { SwapRequest } from "../domain/swap-order";
+import { batchThenEach } from "../lib/batch-then-each";
 import { errorMessage } from "../lib/error-message";
 import { log } from "../lib/logger";
 import { type D1Step, d1StepStatements, type QueuedOrder, runBatch } from "./order-write-behind";
@@ -119,21 +120,15 @@ export class OwedLedger {
   private async flushD1(rows: OwedRow[]): Promise<void> {
     const items = rows.map((r) => ({ r, stmts: this.statements(r) }));
     try {
-      await runBatch(
-        this.db(),
-        items.flatMap((i) => i.stmts),
+      await batchThenEach(
+        items,
+        (some) =>
+          runBatch(
+            this.db(),
+            some.flatMap((i) => i.stmts),
+          ),
+        (i, err) => (err === null ? this.stepDone(i.r) : this.stepFailed(i.r, err)),
       );
-      for (const i of items) this.stepDone(i.r);
-    } catch (err) {
-      if (items.length === 1) this.stepFailed(rows[0] as OwedRow, err);
-      else
-        for (const i of items)
-          try {
-            await runBatch(this.db(), i.stmts);
-            this.stepDone(i.r);
-          } catch (e) {
-            this.stepFailed(i.r, e);
-          }
     } finally {
       for (const r of rows) this.running.delete(`${r.order_id}/${r.step}`);
     }

@@ -1,4 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { d1WriterOf } from "../../src/pipeline/shared-d1-write";
 
 /**
  * Fault injection for the trade path (issue 9): make one chosen D1 statement or one actor call throw,
@@ -170,6 +172,15 @@ export async function patchEnv(
       if (original) (instance as unknown as { env: Env }).env = original;
     });
   };
+}
+
+/**
+ * Replaces bindings of the shared D1 writer (src/pipeline/shared-d1-write.ts). The rows actors write behind
+ * their decisions (position rows, signals, tokens rows) reach D1 through it, so a fault on those writes is
+ * injected here, not into the actor's env. Restore it: the writer is shared by every test of the file.
+ */
+export function patchWriter(patch: Partial<Record<keyof Env, unknown>>): Promise<() => Promise<void>> {
+  return patchEnv(d1WriterOf(env), patch);
 }
 
 /**
